@@ -1,0 +1,257 @@
+//! The Red IR (IR 2): what is left of a program after redshift.
+//!
+//! Produced by `spy_redshift`, consumed by the RIR evaluator (`spy_vm`) and by
+//! `spy_codegen`. Guarantees, checked by [`verify`]: every expression has a
+//! concrete type; every call is resolved, either to a primitive operation
+//! ([`Prim`]) or to a function of the module by [`Fqn`]; no blue (compile-time)
+//! value or construct is left. The printer ([`print_module`]) writes the IR as
+//! `.spy` source that the parser accepts again.
+
+mod fqn;
+mod prim;
+mod print;
+mod verify;
+
+use std::rc::Rc;
+
+pub use fqn::{Fqn, FqnPart};
+pub use prim::{CmpKind, NumTy, Prim};
+pub use print::{print_function, print_module};
+pub use spy_diagnostics::Span;
+pub use verify::{verify, VerifyError};
+
+/// A concrete type. Composite types live in the module's [`TypeTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ty {
+    None,
+    Bool,
+    Num(NumTy),
+    /// Immutable text: a pointer to a runtime string object.
+    Str,
+    /// A type defined in the [`TypeTable`] (structs, pointers).
+    Def(TypeIdx),
+}
+
+impl Ty {
+    pub const I32: Ty = Ty::Num(NumTy::I32);
+    pub const I64: Ty = Ty::Num(NumTy::I64);
+    pub const F64: Ty = Ty::Num(NumTy::F64);
+
+    pub fn num(self) -> Option<NumTy> {
+        match self {
+            Ty::Num(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeIdx(pub u32);
+
+/// A composite type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeDef {
+    /// A value struct: fields in declaration order (C layout when in memory).
+    Struct { fqn: Fqn, fields: Vec<(String, Ty)> },
+}
+
+/// All composite types of a module, interned.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TypeTable {
+    pub defs: Vec<TypeDef>,
+}
+
+impl TypeTable {
+    pub fn get(&self, idx: TypeIdx) -> &TypeDef {
+        &self.defs[idx.0 as usize]
+    }
+
+    pub fn add(&mut self, def: TypeDef) -> TypeIdx {
+        if let Some(i) = self.defs.iter().position(|d| *d == def) {
+            return TypeIdx(i as u32);
+        }
+        self.defs.push(def);
+        TypeIdx(self.defs.len() as u32 - 1)
+    }
+
+    /// How a type is named in printed source.
+    pub fn ty_name(&self, ty: Ty) -> String {
+        match ty {
+            Ty::None => "None".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Num(n) => n.name().into(),
+            Ty::Str => "str".into(),
+            Ty::Def(i) => match self.get(i) {
+                TypeDef::Struct { fqn, .. } => format!("`{fqn}`"),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GlobalId(pub u32);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Local {
+    pub name: String,
+    pub ty: Ty,
+}
+
+/// A module-level `var`: storage with an initial value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Global {
+    pub fqn: Fqn,
+    pub ty: Ty,
+    pub init: Const,
+}
+
+/// A red function. Parameters are the first `params` locals.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub fqn: Fqn,
+    pub params: u32,
+    pub locals: Vec<Local>,
+    pub ret: Ty,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+impl Function {
+    pub fn param_tys(&self) -> impl Iterator<Item = Ty> + '_ {
+        self.locals[..self.params as usize].iter().map(|l| l.ty)
+    }
+}
+
+/// The whole residual program.
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    pub name: String,
+    pub types: TypeTable,
+    pub globals: Vec<Global>,
+    pub functions: Vec<Function>,
+    /// The program entry point (`main`), if any.
+    pub entry: Option<Fqn>,
+}
+
+impl Module {
+    pub fn function(&self, fqn: &Fqn) -> Option<&Function> {
+        self.functions.iter().find(|f| &f.fqn == fqn)
+    }
+}
+
+/// A compile-time constant of a concrete type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    None,
+    Bool(bool),
+    I8(i8),
+    U8(u8),
+    I32(i32),
+    U32(u32),
+    I64(i64),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    Str(Rc<str>),
+}
+
+impl Const {
+    pub fn ty(&self) -> Ty {
+        match self {
+            Const::None => Ty::None,
+            Const::Bool(_) => Ty::Bool,
+            Const::I8(_) => Ty::Num(NumTy::I8),
+            Const::U8(_) => Ty::Num(NumTy::U8),
+            Const::I32(_) => Ty::Num(NumTy::I32),
+            Const::U32(_) => Ty::Num(NumTy::U32),
+            Const::I64(_) => Ty::Num(NumTy::I64),
+            Const::U64(_) => Ty::Num(NumTy::U64),
+            Const::F32(_) => Ty::Num(NumTy::F32),
+            Const::F64(_) => Ty::Num(NumTy::F64),
+            Const::Str(_) => Ty::Str,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `local = value`; `value.ty` equals the local's type.
+    Assign(LocalId, Expr),
+    /// `global = value`; `value.ty` equals the global's type.
+    SetGlobal(GlobalId, Expr),
+    /// An expression evaluated for its effects.
+    Expr(Expr),
+    /// `cond.ty` is `Bool`.
+    If { cond: Expr, then_body: Vec<Stmt>, else_body: Vec<Stmt> },
+    /// `cond` is re-evaluated before each iteration; `cond.ty` is `Bool`.
+    While { cond: Expr, body: Vec<Stmt> },
+    /// Only inside a `While` body.
+    Break,
+    /// Only inside a `While` body.
+    Continue,
+    /// `value.ty` equals the function's return type (`None` returns no value).
+    Return(Option<Expr>),
+    /// Panic with an exception type name and a message of type `Str`. The
+    /// statement's span is the location reported.
+    Raise { etype: Rc<str>, msg: Expr },
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Callee {
+    Prim(Prim),
+    /// A function of this module.
+    Func(Fqn),
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Const(Const),
+    Local(LocalId),
+    Global(GlobalId),
+    /// Arguments are evaluated left to right and their types equal the callee's
+    /// parameter types.
+    Call(Callee, Vec<Expr>),
+    /// Short-circuit `and`/`or` on `Bool` operands.
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    /// `then if cond else otherwise`: both branches have the expression's type.
+    IfExp { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, ty: Ty, span: Span) -> Expr {
+        Expr { kind, ty, span }
+    }
+
+    pub fn constant(c: Const, span: Span) -> Expr {
+        let ty = c.ty();
+        Expr { kind: ExprKind::Const(c), ty, span }
+    }
+
+    pub fn call(callee: Callee, args: Vec<Expr>, ty: Ty, span: Span) -> Expr {
+        Expr { kind: ExprKind::Call(callee, args), ty, span }
+    }
+
+    pub fn as_const(&self) -> Option<&Const> {
+        match &self.kind {
+            ExprKind::Const(c) => Some(c),
+            _ => None,
+        }
+    }
+}

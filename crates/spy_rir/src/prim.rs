@@ -1,0 +1,272 @@
+//! Primitive operations: each is one static implementation that the evaluators
+//! run directly and codegen lowers to inline instructions or a runtime call.
+
+use crate::Ty;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumTy {
+    I8,
+    U8,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+}
+
+impl NumTy {
+    pub const ALL: [NumTy; 8] =
+        [NumTy::I8, NumTy::U8, NumTy::I32, NumTy::U32, NumTy::I64, NumTy::U64, NumTy::F32, NumTy::F64];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NumTy::I8 => "i8",
+            NumTy::U8 => "u8",
+            NumTy::I32 => "i32",
+            NumTy::U32 => "u32",
+            NumTy::I64 => "i64",
+            NumTy::U64 => "u64",
+            NumTy::F32 => "f32",
+            NumTy::F64 => "f64",
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, NumTy::F32 | NumTy::F64)
+    }
+
+    pub fn is_int(self) -> bool {
+        !self.is_float()
+    }
+
+    pub fn is_signed(self) -> bool {
+        matches!(self, NumTy::I8 | NumTy::I32 | NumTy::I64 | NumTy::F32 | NumTy::F64)
+    }
+
+    pub fn bits(self) -> u32 {
+        match self {
+            NumTy::I8 | NumTy::U8 => 8,
+            NumTy::I32 | NumTy::U32 | NumTy::F32 => 32,
+            NumTy::I64 | NumTy::U64 | NumTy::F64 => 64,
+        }
+    }
+
+    /// Inclusive value range of an integer type.
+    pub fn int_range(self) -> (i128, i128) {
+        match self {
+            NumTy::I8 => (i8::MIN as i128, i8::MAX as i128),
+            NumTy::U8 => (0, u8::MAX as i128),
+            NumTy::I32 => (i32::MIN as i128, i32::MAX as i128),
+            NumTy::U32 => (0, u32::MAX as i128),
+            NumTy::I64 => (i64::MIN as i128, i64::MAX as i128),
+            NumTy::U64 => (0, u64::MAX as i128),
+            NumTy::F32 | NumTy::F64 => (i128::MIN, i128::MAX),
+        }
+    }
+
+    pub fn ty(self) -> Ty {
+        Ty::Num(self)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpKind {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpKind {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpKind::Eq => "==",
+            CmpKind::Ne => "!=",
+            CmpKind::Lt => "<",
+            CmpKind::Le => "<=",
+            CmpKind::Gt => ">",
+            CmpKind::Ge => ">=",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CmpKind::Eq => "eq",
+            CmpKind::Ne => "ne",
+            CmpKind::Lt => "lt",
+            CmpKind::Le => "le",
+            CmpKind::Gt => "gt",
+            CmpKind::Ge => "ge",
+        }
+    }
+}
+
+/// A primitive operation. Operand types are given by [`Prim::signature`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Prim {
+    // Arithmetic, two operands of the same numeric type.
+    Add(NumTy),
+    Sub(NumTy),
+    Mul(NumTy),
+    /// Python `/`: ints give `f64`; zero divisor panics.
+    Div(NumTy),
+    /// Python `//` (floor); zero divisor panics.
+    FloorDiv(NumTy),
+    /// Python `%` (sign of the divisor); zero divisor panics.
+    Mod(NumTy),
+    /// Python `**`, wrapped to the width for ints.
+    Pow(NumTy),
+    /// IEEE division on floats (no zero check): `unsafe.ieee754_div`.
+    IeeeDiv(NumTy),
+    // Integer bit operations.
+    Shl(NumTy),
+    Shr(NumTy),
+    BitAnd(NumTy),
+    BitOr(NumTy),
+    BitXor(NumTy),
+    Invert(NumTy),
+    Neg(NumTy),
+    Cmp(CmpKind, NumTy),
+    // Booleans.
+    Not,
+    BoolCmp(CmpKind),
+    BoolAnd,
+    BoolOr,
+    BoolXor,
+    /// Numeric conversion. `checked` conversions (explicit `T(x)` from a float)
+    /// panic on NaN/infinity/out of range; the others wrap or round.
+    Convert { from: NumTy, to: NumTy, checked: bool },
+    /// `x != 0`, for conditions.
+    NumToBool(NumTy),
+    // Strings (code-point semantics).
+    StrConcat,
+    StrRepeat,
+    StrCmp(CmpKind),
+    StrLen,
+    /// `s[i]`, negative indices from the end; out of range panics.
+    StrGetItem,
+    StrContains,
+    /// `str(x)` of a number.
+    NumToStr(NumTy),
+    BoolToStr,
+    /// `repr(s)`.
+    StrRepr,
+    /// `int(s)`-style parsing into the given type; panics with CPython's message.
+    ParseNum(NumTy),
+    // Output: write to the program's stdout (buffered, flushed at exit and panic).
+    WriteStr,
+    WriteNum(NumTy),
+    WriteBool,
+}
+
+impl Prim {
+    /// Parameter types and result type.
+    pub fn signature(self) -> (Vec<Ty>, Ty) {
+        use Prim::*;
+        let n = |t: NumTy| Ty::Num(t);
+        match self {
+            Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t) => (vec![n(t), n(t)], n(t)),
+            Div(t) => (vec![n(t), n(t)], if t.is_float() { n(t) } else { Ty::F64 }),
+            Shl(t) | Shr(t) | BitAnd(t) | BitOr(t) | BitXor(t) => (vec![n(t), n(t)], n(t)),
+            Invert(t) | Neg(t) => (vec![n(t)], n(t)),
+            Cmp(_, t) => (vec![n(t), n(t)], Ty::Bool),
+            Not => (vec![Ty::Bool], Ty::Bool),
+            BoolCmp(_) | BoolAnd | BoolOr | BoolXor => (vec![Ty::Bool, Ty::Bool], Ty::Bool),
+            Convert { from, to, .. } => (vec![n(from)], n(to)),
+            NumToBool(t) => (vec![n(t)], Ty::Bool),
+            StrConcat => (vec![Ty::Str, Ty::Str], Ty::Str),
+            StrRepeat => (vec![Ty::Str, Ty::I32], Ty::Str),
+            StrCmp(_) => (vec![Ty::Str, Ty::Str], Ty::Bool),
+            StrLen => (vec![Ty::Str], Ty::I32),
+            StrGetItem => (vec![Ty::Str, Ty::I32], Ty::Str),
+            StrContains => (vec![Ty::Str, Ty::Str], Ty::Bool),
+            NumToStr(t) => (vec![n(t)], Ty::Str),
+            BoolToStr => (vec![Ty::Bool], Ty::Str),
+            StrRepr => (vec![Ty::Str], Ty::Str),
+            ParseNum(t) => (vec![Ty::Str], n(t)),
+            WriteStr => (vec![Ty::Str], Ty::None),
+            WriteNum(t) => (vec![n(t)], Ty::None),
+            WriteBool => (vec![Ty::Bool], Ty::None),
+        }
+    }
+
+    /// Pure operations can be folded when every operand is known.
+    pub fn is_pure(self) -> bool {
+        !matches!(self, Prim::WriteStr | Prim::WriteNum(_) | Prim::WriteBool)
+    }
+
+    /// The FQN-style name used when printing a call that has no operator syntax.
+    pub fn name(self) -> String {
+        use Prim::*;
+        match self {
+            Add(t) => format!("operator::{}_add", t.name()),
+            Sub(t) => format!("operator::{}_sub", t.name()),
+            Mul(t) => format!("operator::{}_mul", t.name()),
+            Div(t) => format!("operator::{}_div", t.name()),
+            FloorDiv(t) => format!("operator::{}_floordiv", t.name()),
+            Mod(t) => format!("operator::{}_mod", t.name()),
+            Pow(t) => format!("operator::{}_pow", t.name()),
+            IeeeDiv(t) => format!("unsafe::{}_ieee754_div", t.name()),
+            Shl(t) => format!("operator::{}_lshift", t.name()),
+            Shr(t) => format!("operator::{}_rshift", t.name()),
+            BitAnd(t) => format!("operator::{}_and", t.name()),
+            BitOr(t) => format!("operator::{}_or", t.name()),
+            BitXor(t) => format!("operator::{}_xor", t.name()),
+            Invert(t) => format!("operator::{}_invert", t.name()),
+            Neg(t) => format!("operator::{}_neg", t.name()),
+            Cmp(k, t) => format!("operator::{}_{}", t.name(), k.name()),
+            Not => "operator::bool_not".into(),
+            BoolCmp(k) => format!("operator::bool_{}", k.name()),
+            BoolAnd => "operator::bool_and".into(),
+            BoolOr => "operator::bool_or".into(),
+            BoolXor => "operator::bool_xor".into(),
+            Convert { from, to, checked } => {
+                let how = if checked { "checked_" } else { "" };
+                format!("operator::{how}{}_to_{}", from.name(), to.name())
+            }
+            NumToBool(t) => format!("operator::{}_to_bool", t.name()),
+            StrConcat => "operator::str_add".into(),
+            StrRepeat => "operator::str_mul".into(),
+            StrCmp(k) => format!("operator::str_{}", k.name()),
+            StrLen => "operator::str_len".into(),
+            StrGetItem => "operator::str_getitem".into(),
+            StrContains => "operator::str_contains".into(),
+            NumToStr(t) => format!("operator::{}_str", t.name()),
+            BoolToStr => "operator::bool_str".into(),
+            StrRepr => "operator::str_repr".into(),
+            ParseNum(t) => format!("operator::str_to_{}", t.name()),
+            WriteStr => "builtins::print_str".into(),
+            WriteNum(t) => format!("builtins::print_{}", t.name()),
+            WriteBool => "builtins::print_bool".into(),
+        }
+    }
+
+    /// Infix/prefix operator syntax, if the operation prints as one.
+    pub fn operator_symbol(self) -> Option<&'static str> {
+        use Prim::*;
+        Some(match self {
+            Add(_) => "+",
+            Sub(_) => "-",
+            Mul(_) => "*",
+            Div(_) => "/",
+            FloorDiv(_) => "//",
+            Mod(_) => "%",
+            Pow(_) => "**",
+            Shl(_) => "<<",
+            Shr(_) => ">>",
+            BitAnd(_) | BoolAnd => "&",
+            BitOr(_) | BoolOr => "|",
+            BitXor(_) | BoolXor => "^",
+            Cmp(k, _) | BoolCmp(k) | StrCmp(k) => k.symbol(),
+            StrConcat => "+",
+            StrRepeat => "*",
+            Neg(_) => "-",
+            Invert(_) => "~",
+            Not => "not ",
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! RIR printed as `.spy` source (`spyc redshift`). Calls to functions print with
+//! their back-quoted FQN; primitive operations print as Python operators where
+//! they have one.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use crate::*;
+
+mod prec {
+    pub const TEST: u8 = 1;
+    pub const IFEXP: u8 = 2;
+    pub const OR: u8 = 3;
+    pub const AND: u8 = 4;
+    pub const NOT: u8 = 5;
+    pub const CMP: u8 = 6;
+    pub const BOR: u8 = 7;
+    pub const BXOR: u8 = 8;
+    pub const BAND: u8 = 9;
+    pub const SHIFT: u8 = 10;
+    pub const ARITH: u8 = 11;
+    pub const TERM: u8 = 12;
+    pub const FACTOR: u8 = 13;
+    pub const POWER: u8 = 14;
+    pub const ATOM: u8 = 16;
+}
+
+fn infix_prec(p: Prim) -> u8 {
+    use Prim::*;
+    match p {
+        BitOr(_) | BoolOr => prec::BOR,
+        BitXor(_) | BoolXor => prec::BXOR,
+        BitAnd(_) | BoolAnd => prec::BAND,
+        Shl(_) | Shr(_) => prec::SHIFT,
+        Add(_) | Sub(_) | StrConcat => prec::ARITH,
+        Mul(_) | Div(_) | FloorDiv(_) | Mod(_) | StrRepeat => prec::TERM,
+        Pow(_) => prec::POWER,
+        Cmp(..) | BoolCmp(_) | StrCmp(_) => prec::CMP,
+        _ => prec::ATOM,
+    }
+}
+
+/// Python `repr` of a float, used for constants.
+pub(crate) fn float_literal(x: f64) -> String {
+    if x.is_nan() {
+        return "float('nan')".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "float('inf')".into() } else { "-float('inf')".into() };
+    }
+    let s = format!("{x:?}");
+    // Rust prints `1e16`; Python reads it fine, but keep a `.0` for integral values.
+    if s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("NaN") {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+fn quote(s: &str, out: &mut String) {
+    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+}
+
+pub(crate) fn const_text(c: &Const) -> (String, u8) {
+    let mut out = String::new();
+    let p = match c {
+        Const::None => {
+            out.push_str("None");
+            prec::ATOM
+        }
+        Const::Bool(b) => {
+            out.push_str(if *b { "True" } else { "False" });
+            prec::ATOM
+        }
+        Const::I32(v) => {
+            let _ = write!(out, "{v}");
+            if *v < 0 {
+                prec::FACTOR
+            } else {
+                prec::ATOM
+            }
+        }
+        Const::I8(v) => {
+            let _ = write!(out, "i8({v})");
+            prec::ATOM
+        }
+        Const::U8(v) => {
+            let _ = write!(out, "u8({v})");
+            prec::ATOM
+        }
+        Const::U32(v) => {
+            let _ = write!(out, "u32({v})");
+            prec::ATOM
+        }
+        Const::I64(v) => {
+            let _ = write!(out, "i64({v})");
+            prec::ATOM
+        }
+        Const::U64(v) => {
+            let _ = write!(out, "u64({v})");
+            prec::ATOM
+        }
+        Const::F32(v) => {
+            let _ = write!(out, "f32({})", float_literal(*v as f64));
+            prec::ATOM
+        }
+        Const::F64(v) => {
+            let s = float_literal(*v);
+            let p = if s.starts_with('-') { prec::FACTOR } else { prec::ATOM };
+            out.push_str(&s);
+            p
+        }
+        Const::Str(s) => {
+            quote(s, &mut out);
+            prec::ATOM
+        }
+    };
+    (out, p)
+}
+
+struct Printer<'m> {
+    m: &'m Module,
+    f: &'m Function,
+    out: String,
+    indent: usize,
+    declared: HashSet<LocalId>,
+}
+
+impl<'m> Printer<'m> {
+    fn local_name(&self, l: LocalId) -> &str {
+        &self.f.locals[l.0 as usize].name
+    }
+
+    fn global_name(&self, g: GlobalId) -> String {
+        self.m.globals.get(g.0 as usize).map(|g| g.fqn.last().to_string()).unwrap_or_else(|| format!("global{}", g.0))
+    }
+
+    fn expr_at(&mut self, e: &Expr, min: u8) {
+        let (text, p) = self.expr_text(e);
+        if p < min {
+            self.out.push('(');
+            self.out.push_str(&text);
+            self.out.push(')');
+        } else {
+            self.out.push_str(&text);
+        }
+    }
+
+    fn sub(&mut self, e: &Expr, min: u8) -> String {
+        let saved = std::mem::take(&mut self.out);
+        self.expr_at(e, min);
+        std::mem::replace(&mut self.out, saved)
+    }
+
+    fn expr_text(&mut self, e: &Expr) -> (String, u8) {
+        match &e.kind {
+            ExprKind::Const(c) => const_text(c),
+            ExprKind::Local(l) => (self.local_name(*l).to_string(), prec::ATOM),
+            ExprKind::Global(g) => (self.global_name(*g), prec::ATOM),
+            ExprKind::And(a, b) => {
+                let (a, b) = (self.sub(a, prec::AND + 1), self.sub(b, prec::AND + 1));
+                (format!("{a} and {b}"), prec::AND)
+            }
+            ExprKind::Or(a, b) => {
+                let (a, b) = (self.sub(a, prec::OR + 1), self.sub(b, prec::OR + 1));
+                (format!("{a} or {b}"), prec::OR)
+            }
+            ExprKind::IfExp { cond, then, otherwise } => {
+                let t = self.sub(then, prec::OR);
+                let c = self.sub(cond, prec::OR);
+                let o = self.sub(otherwise, prec::IFEXP);
+                (format!("{t} if {c} else {o}"), prec::IFEXP)
+            }
+            ExprKind::Call(Callee::Func(fqn), args) => {
+                let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                (format!("`{fqn}`({})", args.join(", ")), prec::ATOM)
+            }
+            ExprKind::Call(Callee::Prim(p), args) => self.prim_text(*p, args),
+        }
+    }
+
+    fn prim_text(&mut self, p: Prim, args: &[Expr]) -> (String, u8) {
+        match (p.operator_symbol(), args) {
+            (Some(sym), [a]) => {
+                let (min, pr) = if p == Prim::Not { (prec::NOT, prec::NOT) } else { (prec::FACTOR, prec::FACTOR) };
+                (format!("{sym}{}", self.sub(a, min)), pr)
+            }
+            (Some(sym), [a, b]) => {
+                let pr = infix_prec(p);
+                let (a, b) = if matches!(p, Prim::Pow(_)) {
+                    (self.sub(a, prec::POWER + 1), self.sub(b, prec::FACTOR))
+                } else if pr == prec::CMP {
+                    (self.sub(a, prec::BOR), self.sub(b, prec::BOR))
+                } else {
+                    (self.sub(a, pr), self.sub(b, pr + 1))
+                };
+                (format!("{a} {sym} {b}"), pr)
+            }
+            _ => {
+                let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                (format!("`{}`({})", p.name(), args.join(", ")), prec::ATOM)
+            }
+        }
+    }
+
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("    ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    fn block(&mut self, body: &[Stmt]) {
+        self.indent += 1;
+        if body.is_empty() {
+            self.line("pass");
+        }
+        for s in body {
+            self.stmt(s);
+        }
+        self.indent -= 1;
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match &s.kind {
+            StmtKind::Assign(l, e) => {
+                let v = self.sub(e, prec::TEST);
+                let name = self.local_name(*l).to_string();
+                if self.declared.insert(*l) {
+                    let t = self.m.types.ty_name(self.f.locals[l.0 as usize].ty);
+                    self.line(&format!("{name}: {t} = {v}"));
+                } else {
+                    self.line(&format!("{name} = {v}"));
+                }
+            }
+            StmtKind::SetGlobal(g, e) => {
+                let v = self.sub(e, prec::TEST);
+                let name = self.global_name(*g);
+                self.line(&format!("{name} = {v}"));
+            }
+            StmtKind::Expr(e) => {
+                let v = self.sub(e, prec::TEST);
+                self.line(&v);
+            }
+            StmtKind::If { cond, then_body, else_body } => {
+                let c = self.sub(cond, prec::TEST);
+                self.line(&format!("if {c}:"));
+                self.block(then_body);
+                if !else_body.is_empty() {
+                    self.line("else:");
+                    self.block(else_body);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                let c = self.sub(cond, prec::TEST);
+                self.line(&format!("while {c}:"));
+                self.block(body);
+            }
+            StmtKind::Break => self.line("break"),
+            StmtKind::Continue => self.line("continue"),
+            StmtKind::Return(None) => self.line("return"),
+            StmtKind::Return(Some(e)) => {
+                let v = self.sub(e, prec::TEST);
+                self.line(&format!("return {v}"));
+            }
+            StmtKind::Raise { etype, msg } => {
+                let m = self.sub(msg, prec::TEST);
+                self.line(&format!("raise {etype}({m})"));
+            }
+        }
+    }
+}
+
+/// One function as source.
+pub fn print_function(m: &Module, f: &Function) -> String {
+    let mut p = Printer { m, f, out: String::new(), indent: 0, declared: HashSet::new() };
+    let params: Vec<String> = (0..f.params)
+        .map(|i| {
+            let l = &f.locals[i as usize];
+            p.declared.insert(LocalId(i));
+            format!("{}: {}", l.name, m.types.ty_name(l.ty))
+        })
+        .collect();
+    let ret = m.types.ty_name(f.ret);
+    p.line(&format!("def `{}`({}) -> {ret}:", f.fqn, params.join(", ")));
+    p.block(&f.body);
+    p.out
+}
+
+/// The whole module as source: globals, then functions in order.
+pub fn print_module(m: &Module) -> String {
+    let mut out = String::new();
+    for g in &m.globals {
+        let (v, _) = const_text(&g.init);
+        let _ = writeln!(out, "var {}: {} = {v}", g.fqn.last(), m.types.ty_name(g.ty));
+    }
+    if !m.globals.is_empty() {
+        out.push('\n');
+    }
+    for (i, f) in m.functions.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&print_function(m, f));
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! The RIR verifier: checks the guarantees documented on each node. Run after
+//! redshift in debug builds and by the test suite; a failure is a compiler bug.
+
+use std::collections::HashMap;
+
+use crate::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyError {
+    pub function: String,
+    pub message: String,
+}
+
+struct Verifier<'m> {
+    m: &'m Module,
+    sigs: HashMap<&'m Fqn, (Vec<Ty>, Ty)>,
+    f: &'m Function,
+    errors: Vec<VerifyError>,
+}
+
+impl<'m> Verifier<'m> {
+    fn err(&mut self, message: String) {
+        self.errors.push(VerifyError { function: self.f.fqn.to_string(), message });
+    }
+
+    fn expect_ty(&mut self, what: &str, got: Ty, want: Ty) {
+        if got != want {
+            let (g, w) = (self.m.types.ty_name(got), self.m.types.ty_name(want));
+            self.err(format!("{what}: expected {w}, got {g}"));
+        }
+    }
+
+    fn local_ty(&mut self, l: LocalId) -> Option<Ty> {
+        let t = self.f.locals.get(l.0 as usize).map(|l| l.ty);
+        if t.is_none() {
+            self.err(format!("unknown local {}", l.0));
+        }
+        t
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Const(c) => self.expect_ty("constant", e.ty, c.ty()),
+            ExprKind::Local(l) => {
+                if let Some(t) = self.local_ty(*l) {
+                    self.expect_ty("local read", e.ty, t);
+                }
+            }
+            ExprKind::Global(g) => match self.m.globals.get(g.0 as usize) {
+                Some(gl) => self.expect_ty("global read", e.ty, gl.ty),
+                None => self.err(format!("unknown global {}", g.0)),
+            },
+            ExprKind::Call(callee, args) => {
+                let (params, ret) = match callee {
+                    Callee::Prim(p) => p.signature(),
+                    Callee::Func(fqn) => match self.sigs.get(fqn) {
+                        Some(s) => s.clone(),
+                        None => {
+                            self.err(format!("call to unknown function `{fqn}`"));
+                            return;
+                        }
+                    },
+                };
+                if params.len() != args.len() {
+                    self.err(format!("call with {} arguments, expected {}", args.len(), params.len()));
+                }
+                for (a, p) in args.iter().zip(params) {
+                    self.expr(a);
+                    self.expect_ty("argument", a.ty, p);
+                }
+                self.expect_ty("call result", e.ty, ret);
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.expect_ty("and/or operand", a.ty, Ty::Bool);
+                self.expect_ty("and/or operand", b.ty, Ty::Bool);
+                self.expect_ty("and/or result", e.ty, Ty::Bool);
+            }
+            ExprKind::IfExp { cond, then, otherwise } => {
+                self.expr(cond);
+                self.expr(then);
+                self.expr(otherwise);
+                self.expect_ty("condition", cond.ty, Ty::Bool);
+                self.expect_ty("conditional branch", then.ty, e.ty);
+                self.expect_ty("conditional branch", otherwise.ty, e.ty);
+            }
+        }
+    }
+
+    fn block(&mut self, body: &[Stmt], in_loop: bool) {
+        for s in body {
+            self.stmt(s, in_loop);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, in_loop: bool) {
+        match &s.kind {
+            StmtKind::Assign(l, e) => {
+                self.expr(e);
+                if let Some(t) = self.local_ty(*l) {
+                    self.expect_ty("assignment", e.ty, t);
+                }
+            }
+            StmtKind::SetGlobal(g, e) => {
+                self.expr(e);
+                match self.m.globals.get(g.0 as usize) {
+                    Some(gl) => self.expect_ty("global assignment", e.ty, gl.ty),
+                    None => self.err(format!("unknown global {}", g.0)),
+                }
+            }
+            StmtKind::Expr(e) => self.expr(e),
+            StmtKind::If { cond, then_body, else_body } => {
+                self.expr(cond);
+                self.expect_ty("if condition", cond.ty, Ty::Bool);
+                self.block(then_body, in_loop);
+                self.block(else_body, in_loop);
+            }
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.expect_ty("while condition", cond.ty, Ty::Bool);
+                self.block(body, true);
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if !in_loop {
+                    self.err("break/continue outside a loop".into());
+                }
+            }
+            StmtKind::Return(v) => match v {
+                Some(e) => {
+                    self.expr(e);
+                    self.expect_ty("return value", e.ty, self.f.ret);
+                }
+                None => self.expect_ty("bare return", Ty::None, self.f.ret),
+            },
+            StmtKind::Raise { msg, .. } => {
+                self.expr(msg);
+                self.expect_ty("raise message", msg.ty, Ty::Str);
+            }
+        }
+    }
+}
+
+/// Check every function of the module; returns all violations.
+pub fn verify(m: &Module) -> Result<(), Vec<VerifyError>> {
+    let sigs: HashMap<&Fqn, (Vec<Ty>, Ty)> =
+        m.functions.iter().map(|f| (&f.fqn, (f.param_tys().collect(), f.ret))).collect();
+    let mut errors = Vec::new();
+    for f in &m.functions {
+        let mut v = Verifier { m, sigs: sigs.clone(), f, errors: Vec::new() };
+        if f.params as usize > f.locals.len() {
+            v.err("more parameters than locals".into());
+        }
+        v.block(&f.body, false);
+        errors.extend(v.errors);
+    }
+    if let Some(entry) = &m.entry {
+        if m.function(entry).is_none() {
+            errors.push(VerifyError { function: entry.to_string(), message: "entry point is missing".into() });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,66 @@
+//! The runtime: Python semantics for numbers and strings, float `repr`, panic
+//! messages, and (in the static library build) the C ABI entry points that
+//! compiled programs call.
+//!
+//! Used two ways, like SPy's libspy: as an rlib by the interpreters (`spy_vm`),
+//! and compiled with `--cfg spy_staticlib` into `libspyrt.a`, which `spy_driver`
+//! embeds and links into every executable. Both engines therefore share one
+//! implementation of every observable formatting and arithmetic rule. This crate
+//! depends on no compiler crate and on nothing but `core` and libc/libm/libgc.
+
+#![no_std]
+#![allow(unsafe_code)]
+
+pub mod num;
+pub mod panic;
+pub mod text;
+
+#[cfg(spy_staticlib)]
+mod native;
+
+/// A Python-level error raised by a runtime operation: exception type and message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PyErr {
+    pub etype: &'static str,
+    pub msg: &'static str,
+}
+
+impl PyErr {
+    pub const fn new(etype: &'static str, msg: &'static str) -> PyErr {
+        PyErr { etype, msg }
+    }
+}
+
+/// Fixed-capacity text buffer usable without an allocator.
+pub struct StackBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for StackBuf<N> {
+    fn default() -> Self {
+        StackBuf { buf: [0; N], len: 0 }
+    }
+}
+
+impl<const N: usize> StackBuf<N> {
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<const N: usize> core::fmt::Write for StackBuf<N> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let b = s.as_bytes();
+        if self.len + b.len() > N {
+            return Err(core::fmt::Error);
+        }
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+        Ok(())
+    }
+}

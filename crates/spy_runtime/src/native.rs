@@ -1,0 +1,383 @@
+//! C ABI entry points for compiled programs (static library build only).
+//!
+//! Strings are `SpyStr` objects: a 16-byte header (byte length, code-point
+//! length) followed by UTF-8 bytes. Literals are emitted by codegen with the same
+//! layout; runtime-made strings live in the Boehm GC heap (atomic: no pointers).
+
+use core::fmt::Write;
+
+use crate::panic::{write_panic, Location};
+use crate::{num, text, PyErr, StackBuf};
+
+
+#[repr(C)]
+pub struct SpyStr {
+    byte_len: i64,
+    char_len: i64,
+    data: [u8; 0],
+}
+
+#[repr(C)]
+pub struct Loc {
+    file: *const SpyStr,
+    source_line: *const SpyStr,
+    line: u32,
+    col: u32,
+    width: u32,
+}
+
+extern "C" {
+    fn write(fd: i32, buf: *const u8, n: usize) -> isize;
+    fn abort() -> !;
+    fn exit(code: i32) -> !;
+    fn GC_init();
+    fn GC_malloc(n: usize) -> *mut u8;
+    fn GC_malloc_atomic(n: usize) -> *mut u8;
+}
+
+#[panic_handler]
+fn on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // SAFETY: abort never returns and has no preconditions.
+    unsafe { abort() }
+}
+
+const OUT_CAP: usize = 1 << 14;
+static mut OUT_BUF: [u8; OUT_CAP] = [0; OUT_CAP];
+static mut OUT_LEN: usize = 0;
+
+fn write_all(fd: i32, mut b: &[u8]) {
+    while !b.is_empty() {
+        // SAFETY: `b` is a valid slice for the duration of the call.
+        let n = unsafe { write(fd, b.as_ptr(), b.len()) };
+        if n <= 0 {
+            return;
+        }
+        b = &b[n as usize..];
+    }
+}
+
+/// Compiled programs are single-threaded: the stdout buffer has one user.
+fn out(bytes: &[u8]) {
+    // SAFETY: single-threaded access to the buffer statics.
+    unsafe {
+        let len = OUT_LEN;
+        if len + bytes.len() > OUT_CAP {
+            spy_flush();
+            if bytes.len() > OUT_CAP {
+                write_all(1, bytes);
+                return;
+            }
+        }
+        let len = OUT_LEN;
+        let buf = &mut *core::ptr::addr_of_mut!(OUT_BUF);
+        buf[len..len + bytes.len()].copy_from_slice(bytes);
+        OUT_LEN = len + bytes.len();
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_flush() {
+    // SAFETY: single-threaded access to the buffer statics.
+    unsafe {
+        let buf = &*core::ptr::addr_of!(OUT_BUF);
+        write_all(1, &buf[..OUT_LEN]);
+        OUT_LEN = 0;
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_rt_init() {
+    // SAFETY: called once at program start, before any allocation.
+    unsafe { GC_init() }
+}
+
+/// Called when `main` returns: flush stdout and give back the exit status.
+#[no_mangle]
+pub extern "C" fn spy_rt_exit(code: i32) -> i32 {
+    spy_flush();
+    code
+}
+
+unsafe fn as_str<'a>(s: *const SpyStr) -> &'a str {
+    if s.is_null() {
+        return "";
+    }
+    let len = (*s).byte_len as usize;
+    let bytes = core::slice::from_raw_parts((*s).data.as_ptr(), len);
+    core::str::from_utf8_unchecked(bytes)
+}
+
+fn new_str(s: &str) -> *const SpyStr {
+    new_str_parts(&[s])
+}
+
+fn new_str_parts(parts: &[&str]) -> *const SpyStr {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let chars: usize = parts.iter().map(|p| text::char_len(p)).sum();
+    // SAFETY: the allocation is large enough for the header plus the bytes.
+    unsafe {
+        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        if p.is_null() {
+            oom();
+        }
+        (*p).byte_len = total as i64;
+        (*p).char_len = chars as i64;
+        let mut at = (*p).data.as_mut_ptr();
+        for part in parts {
+            core::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
+            at = at.add(part.len());
+        }
+        p
+    }
+}
+
+fn oom() -> ! {
+    spy_flush();
+    write_all(2, b"MemoryError: out of memory\n");
+    // SAFETY: terminating the process.
+    unsafe { exit(1) }
+}
+
+fn panic_at(etype: &str, msg: &str, loc: *const Loc) -> ! {
+    spy_flush();
+    let mut buf = StackBuf::<4096>::default();
+    // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
+    // strings are static `SpyStr` literals.
+    unsafe {
+        let l = if loc.is_null() {
+            None
+        } else {
+            Some(Location {
+                file: as_str((*loc).file),
+                line: (*loc).line,
+                col: (*loc).col,
+                source_line: as_str((*loc).source_line),
+                width: (*loc).width,
+            })
+        };
+        let _ = write_panic(&mut buf, etype, msg, l.as_ref());
+        write_all(2, buf.as_bytes());
+        exit(1)
+    }
+}
+
+fn raise(e: PyErr, loc: *const Loc) -> ! {
+    panic_at(e.etype, e.msg, loc)
+}
+
+/// `raise T(msg)` and every runtime check that fails.
+#[no_mangle]
+pub extern "C" fn spy_panic(etype: *const SpyStr, msg: *const SpyStr, loc: *const Loc) -> ! {
+    // SAFETY: both strings are valid `SpyStr` objects (or null).
+    unsafe { panic_at(as_str(etype), as_str(msg), loc) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_gc_alloc(n: usize) -> *mut u8 {
+    // SAFETY: GC_malloc returns zeroed memory or null.
+    let p = unsafe { GC_malloc(n) };
+    if p.is_null() {
+        oom();
+    }
+    p
+}
+
+// ---- output
+
+#[no_mangle]
+pub extern "C" fn spy_write_str(s: *const SpyStr) {
+    // SAFETY: `s` is a valid string object.
+    out(unsafe { as_str(s) }.as_bytes());
+}
+
+#[no_mangle]
+pub extern "C" fn spy_write_i64(x: i64) {
+    let mut b = StackBuf::<32>::default();
+    let _ = write!(b, "{x}");
+    out(b.as_bytes());
+}
+
+#[no_mangle]
+pub extern "C" fn spy_write_u64(x: u64) {
+    let mut b = StackBuf::<32>::default();
+    let _ = write!(b, "{x}");
+    out(b.as_bytes());
+}
+
+#[no_mangle]
+pub extern "C" fn spy_write_f64(x: f64) {
+    let mut b = StackBuf::<64>::default();
+    let _ = num::write_float_repr(&mut b, x);
+    out(b.as_bytes());
+}
+
+#[no_mangle]
+pub extern "C" fn spy_write_bool(x: i8) {
+    out(if x != 0 { b"True" } else { b"False" });
+}
+
+// ---- strings
+
+#[no_mangle]
+pub extern "C" fn spy_str_concat(a: *const SpyStr, b: *const SpyStr) -> *const SpyStr {
+    // SAFETY: valid string objects.
+    unsafe { new_str_parts(&[as_str(a), as_str(b)]) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_repeat(a: *const SpyStr, n: i32) -> *const SpyStr {
+    // SAFETY: valid string object; the result is filled before it is returned.
+    unsafe {
+        let s = as_str(a);
+        let n = n.max(0) as usize;
+        let total = s.len() * n;
+        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        if p.is_null() {
+            oom();
+        }
+        (*p).byte_len = total as i64;
+        (*p).char_len = (*a).char_len * n as i64;
+        let mut at = (*p).data.as_mut_ptr();
+        for _ in 0..n {
+            core::ptr::copy_nonoverlapping(s.as_ptr(), at, s.len());
+            at = at.add(s.len());
+        }
+        p
+    }
+}
+
+/// Three-way comparison by code points (UTF-8 byte order is code point order).
+#[no_mangle]
+pub extern "C" fn spy_str_cmp(a: *const SpyStr, b: *const SpyStr) -> i32 {
+    // SAFETY: valid string objects.
+    let (a, b) = unsafe { (as_str(a), as_str(b)) };
+    match a.cmp(b) {
+        core::cmp::Ordering::Less => -1,
+        core::cmp::Ordering::Equal => 0,
+        core::cmp::Ordering::Greater => 1,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_len(a: *const SpyStr) -> i32 {
+    // SAFETY: valid string object.
+    unsafe { (*a).char_len as i32 }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_getitem(a: *const SpyStr, i: i32, loc: *const Loc) -> *const SpyStr {
+    // SAFETY: valid string object.
+    let (s, n) = unsafe { (as_str(a), (*a).char_len as usize) };
+    match text::char_at(s, i as i64, n) {
+        Some((lo, hi)) => new_str(&s[lo..hi]),
+        None => raise(text::STR_INDEX_ERR, loc),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_contains(hay: *const SpyStr, needle: *const SpyStr) -> i8 {
+    // SAFETY: valid string objects.
+    unsafe { as_str(hay).contains(as_str(needle)) as i8 }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_repr(a: *const SpyStr) -> *const SpyStr {
+    let mut b = StackBuf::<8192>::default();
+    // SAFETY: valid string object.
+    let _ = text::write_str_repr(&mut b, unsafe { as_str(a) });
+    new_str(b.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_i64_to_str(x: i64) -> *const SpyStr {
+    let mut b = StackBuf::<32>::default();
+    let _ = write!(b, "{x}");
+    new_str(b.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_u64_to_str(x: u64) -> *const SpyStr {
+    let mut b = StackBuf::<32>::default();
+    let _ = write!(b, "{x}");
+    new_str(b.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_f64_to_str(x: f64) -> *const SpyStr {
+    let mut b = StackBuf::<64>::default();
+    let _ = num::write_float_repr(&mut b, x);
+    new_str(b.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_bool_to_str(x: i8) -> *const SpyStr {
+    new_str(if x != 0 { "True" } else { "False" })
+}
+
+/// `int(s)` into a `bits`-wide type; panics like Python's `int()` plus a range check.
+#[no_mangle]
+pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+    // SAFETY: valid string object.
+    let t = unsafe { as_str(s) };
+    match num::parse_int(t) {
+        Some(v) => {
+            let (lo, hi) = num::int_range(bits, signed != 0);
+            if v < lo || v > hi {
+                let mut b = StackBuf::<256>::default();
+                let _ = num::write_int_range_error(&mut b, v, bits, signed != 0);
+                panic_at("OverflowError", b.as_str(), loc)
+            }
+            v as i64
+        }
+        None => {
+            let mut b = StackBuf::<4096>::default();
+            let _ = text::write_parse_int_error(&mut b, t);
+            panic_at("ValueError", b.as_str(), loc)
+        }
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: *const Loc) -> f64 {
+    // SAFETY: valid string object.
+    let t = unsafe { as_str(s) };
+    match num::parse_float(t) {
+        Some(v) => v,
+        None => {
+            let mut b = StackBuf::<4096>::default();
+            let _ = text::write_parse_float_error(&mut b, t);
+            panic_at("ValueError", b.as_str(), loc)
+        }
+    }
+}
+
+// ---- numbers that need libm or Python's edge cases
+
+#[no_mangle]
+pub extern "C" fn spy_f64_floordiv(x: f64, y: f64, loc: *const Loc) -> f64 {
+    num::float_floordiv(x, y).unwrap_or_else(|e| raise(e, loc))
+}
+
+#[no_mangle]
+pub extern "C" fn spy_f64_mod(x: f64, y: f64, loc: *const Loc) -> f64 {
+    num::float_mod(x, y).unwrap_or_else(|e| raise(e, loc))
+}
+
+#[no_mangle]
+pub extern "C" fn spy_f64_pow(x: f64, y: f64, loc: *const Loc) -> f64 {
+    num::float_pow(x, y).unwrap_or_else(|e| raise(e, loc))
+}
+
+#[no_mangle]
+pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+    let s = signed != 0;
+    let (a, b) = if s { (a as i128, b as i128) } else { (a as u64 as i128, b as u64 as i128) };
+    num::int_pow(a, b, bits, s).unwrap_or_else(|e| raise(e, loc)) as i64
+}
+
+/// Explicit float-to-int conversion with Python's checks.
+#[no_mangle]
+pub extern "C" fn spy_f64_to_int(x: f64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+    let s = signed != 0;
+    num::float_to_int(x, bits, s, num::float_range_error(bits, s)).unwrap_or_else(|e| raise(e, loc)) as i64
+}

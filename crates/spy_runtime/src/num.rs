@@ -1,0 +1,423 @@
+//! Python semantics for numbers, shared by the interpreters and compiled code.
+//! Integers of every width are handled as `i128` values plus (bits, signedness):
+//! results are wrapped to the width (two's complement), as DECISIONS.md requires.
+
+use core::fmt::{self, Write};
+
+use crate::PyErr;
+
+extern "C" {
+    fn fmod(x: f64, y: f64) -> f64;
+    fn pow(x: f64, y: f64) -> f64;
+    fn floor(x: f64) -> f64;
+}
+
+pub fn libm_fmod(x: f64, y: f64) -> f64 {
+    // SAFETY: fmod is a pure libm function on plain floats.
+    unsafe { fmod(x, y) }
+}
+
+pub fn libm_pow(x: f64, y: f64) -> f64 {
+    // SAFETY: pow is a pure libm function on plain floats.
+    unsafe { pow(x, y) }
+}
+
+pub fn libm_floor(x: f64) -> f64 {
+    // SAFETY: floor is a pure libm function on plain floats.
+    unsafe { floor(x) }
+}
+
+/// Wrap an exact integer result to `bits` bits (two's complement if `signed`).
+pub fn wrap(v: i128, bits: u32, signed: bool) -> i128 {
+    let mask: u128 = if bits >= 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let u = (v as u128) & mask;
+    if signed && bits < 128 && (u >> (bits - 1)) & 1 == 1 {
+        (u | !mask) as i128
+    } else {
+        u as i128
+    }
+}
+
+pub const INT_DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer division or modulo by zero");
+pub const INT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer modulo by zero");
+pub const DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "division by zero");
+pub const FLOAT_DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float division by zero");
+pub const FLOAT_FLOORDIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float floor division by zero");
+pub const FLOAT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float modulo by zero");
+pub const NEG_SHIFT: PyErr = PyErr::new("ValueError", "negative shift count");
+pub const NEG_POW: PyErr = PyErr::new("ValueError", "integer ** negative exponent");
+pub const ZERO_NEG_POW: PyErr = PyErr::new("ZeroDivisionError", "0 cannot be raised to a negative power");
+pub const FLOAT_ZERO_NEG_POW: PyErr =
+    PyErr::new("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+pub const MATH_DOMAIN: PyErr = PyErr::new("ValueError", "math domain error");
+pub const NAN_TO_INT: PyErr = PyErr::new("ValueError", "cannot convert float NaN to integer");
+pub const INF_TO_INT: PyErr = PyErr::new("OverflowError", "cannot convert float infinity to integer");
+
+/// Python `a / b` on integers: a float, zero divisor is an error.
+pub fn int_truediv(a: i128, b: i128) -> Result<f64, PyErr> {
+    if b == 0 {
+        return Err(DIV_ZERO);
+    }
+    Ok(a as f64 / b as f64)
+}
+
+/// Python `a // b` (floor), wrapped to the width.
+pub fn int_floordiv(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
+    if b == 0 {
+        return Err(INT_DIV_ZERO);
+    }
+    let q = a / b;
+    let q = if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q };
+    Ok(wrap(q, bits, signed))
+}
+
+/// Python `a % b` (sign of the divisor).
+pub fn int_mod(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
+    if b == 0 {
+        return Err(INT_MOD_ZERO);
+    }
+    let r = a % b;
+    let r = if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r };
+    Ok(wrap(r, bits, signed))
+}
+
+/// Python `a ** b` for integers, wrapped to the width; negative exponents are an
+/// error (the result would be a float).
+pub fn int_pow(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
+    if b < 0 {
+        return Err(if a == 0 { ZERO_NEG_POW } else { NEG_POW });
+    }
+    let mut result: u128 = 1;
+    let mut base = a as u128;
+    let mut e = b as u128;
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        e >>= 1;
+    }
+    Ok(wrap(result as i128, bits, signed))
+}
+
+/// Python `a << b`, wrapped to the width (counts at or above the width give 0).
+pub fn int_shl(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
+    if b < 0 {
+        return Err(NEG_SHIFT);
+    }
+    if b >= bits as i128 {
+        return Ok(0);
+    }
+    Ok(wrap(a << b, bits, signed))
+}
+
+/// Python `a >> b`: arithmetic for signed types; large counts give 0 or -1.
+pub fn int_shr(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
+    if b < 0 {
+        return Err(NEG_SHIFT);
+    }
+    let b = b.min(127);
+    Ok(wrap(a >> b, bits, signed))
+}
+
+pub fn float_div(x: f64, y: f64) -> Result<f64, PyErr> {
+    if y == 0.0 {
+        return Err(FLOAT_DIV_ZERO);
+    }
+    Ok(x / y)
+}
+
+/// CPython's `float_divmod`, returning (floor quotient, modulo).
+fn float_divmod(x: f64, y: f64) -> (f64, f64) {
+    let mut m = libm_fmod(x, y);
+    let mut div = (x - m) / y;
+    if m != 0.0 {
+        if (y < 0.0) != (m < 0.0) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(y);
+    }
+    let floordiv = if div != 0.0 {
+        let mut f = libm_floor(div);
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0.0f64.copysign(x / y)
+    };
+    (floordiv, m)
+}
+
+pub fn float_floordiv(x: f64, y: f64) -> Result<f64, PyErr> {
+    if y == 0.0 {
+        return Err(FLOAT_FLOORDIV_ZERO);
+    }
+    Ok(float_divmod(x, y).0)
+}
+
+/// Python `x % y` on floats (CPython's `float_rem`).
+pub fn float_mod(x: f64, y: f64) -> Result<f64, PyErr> {
+    if y == 0.0 {
+        return Err(FLOAT_MOD_ZERO);
+    }
+    let mut m = libm_fmod(x, y);
+    if m != 0.0 {
+        if (y < 0.0) != (m < 0.0) {
+            m += y;
+        }
+    } else {
+        m = 0.0f64.copysign(y);
+    }
+    Ok(m)
+}
+
+/// Python `x ** y` on floats (SPy's rules for the error cases).
+pub fn float_pow(x: f64, y: f64) -> Result<f64, PyErr> {
+    if x == 0.0 && y < 0.0 && y.is_finite() {
+        return Err(FLOAT_ZERO_NEG_POW);
+    }
+    if x < 0.0 && x.is_finite() && y.is_finite() && libm_floor(y) != y {
+        return Err(MATH_DOMAIN);
+    }
+    Ok(libm_pow(x, y))
+}
+
+/// Explicit float-to-integer conversion: truncate toward zero, then range check.
+pub fn float_to_int(x: f64, bits: u32, signed: bool, range_err: PyErr) -> Result<i128, PyErr> {
+    if x.is_nan() {
+        return Err(NAN_TO_INT);
+    }
+    if x.is_infinite() {
+        return Err(INF_TO_INT);
+    }
+    let t = x.trunc_compat();
+    let (lo, hi) = int_range(bits, signed);
+    if t < lo as f64 || t >= (hi as f64) + 1.0 {
+        return Err(range_err);
+    }
+    Ok(t as i128)
+}
+
+trait TruncCompat {
+    fn trunc_compat(self) -> f64;
+}
+
+impl TruncCompat for f64 {
+    fn trunc_compat(self) -> f64 {
+        if self >= 0.0 {
+            libm_floor(self)
+        } else {
+            -libm_floor(-self)
+        }
+    }
+}
+
+/// The error for a float that does not fit the target integer type.
+pub fn float_range_error(bits: u32, signed: bool) -> PyErr {
+    let msg = match (bits, signed) {
+        (8, true) => "float out of range for i8",
+        (8, false) => "float out of range for u8",
+        (32, true) => "float out of range for i32",
+        (32, false) => "float out of range for u32",
+        (64, true) => "float out of range for i64",
+        _ => "float out of range for u64",
+    };
+    PyErr::new("OverflowError", msg)
+}
+
+/// `300 is out of range for u8`
+pub fn write_int_range_error<W: Write>(w: &mut W, v: i128, bits: u32, signed: bool) -> fmt::Result {
+    write!(w, "{v} is out of range for {}{bits}", if signed { "i" } else { "u" })
+}
+
+/// Inclusive range of an integer type.
+pub fn int_range(bits: u32, signed: bool) -> (i128, i128) {
+    if signed {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    }
+}
+
+/// Python `repr(float)`: the shortest digits that round-trip, positional for
+/// exponents in [-4, 16), scientific (`1e+16`, `1.5e-05`) otherwise.
+pub fn write_float_repr<W: Write>(w: &mut W, x: f64) -> fmt::Result {
+    if x.is_nan() {
+        return w.write_str("nan");
+    }
+    if x.is_infinite() {
+        return w.write_str(if x > 0.0 { "inf" } else { "-inf" });
+    }
+    if x == 0.0 {
+        return w.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
+    }
+    // `{:e}` gives the shortest round-trip digits: `-1.2345e-5`.
+    let mut buf = crate::StackBuf::<64>::default();
+    write!(buf, "{x:e}")?;
+    let s = buf.as_str();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits = crate::StackBuf::<32>::default();
+    for c in mant.chars().filter(|c| *c != '.') {
+        digits.write_char(c)?;
+    }
+    let d = digits.as_str();
+    if neg {
+        w.write_char('-')?;
+    }
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            w.write_str("0.")?;
+            for _ in 0..(-exp - 1) {
+                w.write_char('0')?;
+            }
+            w.write_str(d)?;
+        } else {
+            let int_len = exp as usize + 1;
+            if d.len() <= int_len {
+                w.write_str(d)?;
+                for _ in 0..(int_len - d.len()) {
+                    w.write_char('0')?;
+                }
+                w.write_str(".0")?;
+            } else {
+                w.write_str(&d[..int_len])?;
+                w.write_char('.')?;
+                w.write_str(&d[int_len..])?;
+            }
+        }
+    } else {
+        w.write_str(&d[..1])?;
+        if d.len() > 1 {
+            w.write_char('.')?;
+            w.write_str(&d[1..])?;
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        write!(w, "e{sign}{:02}", exp.abs())?;
+    }
+    Ok(())
+}
+
+/// Python `int(s)` in base 10: surrounding whitespace, a sign, digits with single
+/// underscores between them. `None` when the text is not an integer; values too
+/// large for `i128` saturate (callers range-check against the target type).
+pub fn parse_int(s: &str) -> Option<i128> {
+    let t = s.trim_matches(|c: char| c.is_whitespace());
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for c in digits.chars() {
+        if c == '_' {
+            continue;
+        }
+        let d = c.to_digit(10)? as i128;
+        v = v.saturating_mul(10).saturating_add(d);
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Python `float(s)`: whitespace, sign, `inf`/`infinity`/`nan` in any case,
+/// underscores between digits.
+pub fn parse_float(s: &str) -> Option<f64> {
+    let t = s.trim_matches(|c: char| c.is_whitespace());
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower_eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let v = if lower_eq(body, "inf") || lower_eq(body, "infinity") {
+        f64::INFINITY
+    } else if lower_eq(body, "nan") {
+        f64::NAN
+    } else {
+        if body.is_empty() {
+            return None;
+        }
+        let b = body.as_bytes();
+        let mut clean = crate::StackBuf::<128>::default();
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-' => clean.write_char(c as char).ok()?,
+                b'_' => {
+                    let ok = i > 0
+                        && i + 1 < b.len()
+                        && b[i - 1].is_ascii_digit()
+                        && b[i + 1].is_ascii_digit();
+                    if !ok {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        // Rust accepts "inf"/"nan" spellings and a few forms Python rejects; the
+        // filter above already removed letters other than exponents.
+        let c = clean.as_str();
+        if c.starts_with(['e', 'E']) || c == "." {
+            return None;
+        }
+        c.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::String;
+
+    fn repr(x: f64) -> String {
+        let mut s = String::new();
+        write_float_repr(&mut s, x).ok();
+        s
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        assert_eq!(repr(20.0), "20.0");
+        assert_eq!(repr(0.1), "0.1");
+        assert_eq!(repr(1e16), "1e+16");
+        assert_eq!(repr(1.5e-5), "1.5e-05");
+        assert_eq!(repr(1234567890123456.0), "1234567890123456.0");
+        assert_eq!(repr(0.0001), "0.0001");
+        assert_eq!(repr(-0.0), "-0.0");
+        assert_eq!(repr(1e-100), "1e-100");
+        assert_eq!(repr(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(repr(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn int_ops_floor_and_wrap() {
+        assert_eq!(int_floordiv(-7, 2, 32, true), Ok(-4));
+        assert_eq!(int_mod(-7, 3, 32, true), Ok(2));
+        assert_eq!(int_mod(7, -3, 32, true), Ok(-2));
+        assert_eq!(int_floordiv(i32::MIN as i128, -1, 32, true), Ok(i32::MIN as i128));
+        assert_eq!(int_pow(2, 31, 32, true), Ok(i32::MIN as i128));
+        assert_eq!(int_shl(1, 40, 32, true), Ok(0));
+        assert_eq!(int_shr(-1, 40, 32, true), Ok(-1));
+    }
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse_int(" -1_000 "), Some(-1000));
+        assert_eq!(parse_int("1__0"), None);
+        assert_eq!(parse_float("1_000.5"), Some(1000.5));
+        assert!(parse_float("abc").is_none());
+        assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));
+    }
+}

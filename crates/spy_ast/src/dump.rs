@@ -94,7 +94,10 @@ impl Dumper {
                 TypeParamKind::Star => "*",
                 TypeParamKind::DoubleStar => "**",
             };
-            self.line(&format!("TypeParam {prefix}{}", tp.name.name), Some(tp.span));
+            self.line(
+                &format!("TypeParam {prefix}{}", tp.name.name),
+                Some(tp.span),
+            );
             if let Some(b) = &tp.bound {
                 self.nested(|d| d.field_expr("bound", b));
             }
@@ -230,7 +233,14 @@ impl Dumper {
                 self.nested(|d| d.expr(operand));
             }
             ExprKind::BoolOp { op, values } => {
-                self.line(if *op == BoolOp::And { "BoolOp and" } else { "BoolOp or" }, sp);
+                self.line(
+                    if *op == BoolOp::And {
+                        "BoolOp and"
+                    } else {
+                        "BoolOp or"
+                    },
+                    sp,
+                );
                 self.nested(|d| values.iter().for_each(|v| d.expr(v)));
             }
             ExprKind::Compare { left, ops } => {
@@ -287,7 +297,11 @@ impl Dumper {
                     d.field_expr("body", body);
                 });
             }
-            ExprKind::Comp { kind, elt, generators } => {
+            ExprKind::Comp {
+                kind,
+                elt,
+                generators,
+            } => {
                 let name = match kind {
                     CompKind::List => "ListComp",
                     CompKind::Set => "SetComp",
@@ -299,7 +313,11 @@ impl Dumper {
                     d.comprehensions(generators);
                 });
             }
-            ExprKind::DictComp { key, value, generators } => {
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
                 self.line("DictComp", sp);
                 self.nested(|d| {
                     d.field_expr("key", key);
@@ -327,7 +345,11 @@ impl Dumper {
         let sp = Some(s.span);
         match &s.kind {
             StmtKind::FuncDef(f) => {
-                let kw = if f.is_async { "AsyncFuncDef" } else { "FuncDef" };
+                let kw = if f.is_async {
+                    "AsyncFuncDef"
+                } else {
+                    "FuncDef"
+                };
                 self.line(&format!("{kw} {}", f.name.name), sp);
                 self.nested(|d| {
                     for dec in &f.decorators {
@@ -357,9 +379,20 @@ impl Dumper {
                 self.line("Import", sp);
                 self.nested(|d| d.import_names(names));
             }
-            StmtKind::ImportFrom { level, module, names, star } => {
-                let m = module.as_ref().map(|m| m.to_string_dotted()).unwrap_or_default();
-                self.line(&format!("ImportFrom {}{m}", ".".repeat(*level as usize)), sp);
+            StmtKind::ImportFrom {
+                level,
+                module,
+                names,
+                star,
+            } => {
+                let m = module
+                    .as_ref()
+                    .map(|m| m.to_string_dotted())
+                    .unwrap_or_default();
+                self.line(
+                    &format!("ImportFrom {}{m}", ".".repeat(*level as usize)),
+                    sp,
+                );
                 self.nested(|d| {
                     if *star {
                         d.line("Alias *", None);
@@ -384,8 +417,17 @@ impl Dumper {
                     d.field_opt("value", value);
                 });
             }
-            StmtKind::VarDecl { kind, name, ann, value } => {
-                let k = if *kind == DeclKind::Var { "var" } else { "const" };
+            StmtKind::VarDecl {
+                kind,
+                name,
+                ann,
+                value,
+            } => {
+                let k = if *kind == DeclKind::Var {
+                    "var"
+                } else {
+                    "const"
+                };
                 self.line(&format!("VarDecl {k}"), sp);
                 self.nested(|d| {
                     d.ident("name", name);
@@ -405,14 +447,27 @@ impl Dumper {
                 self.nested(|d| d.expr(e));
             }
             StmtKind::If { test, body, orelse } | StmtKind::While { test, body, orelse } => {
-                self.line(if matches!(s.kind, StmtKind::If { .. }) { "If" } else { "While" }, sp);
+                self.line(
+                    if matches!(s.kind, StmtKind::If { .. }) {
+                        "If"
+                    } else {
+                        "While"
+                    },
+                    sp,
+                );
                 self.nested(|d| {
                     d.field_expr("test", test);
                     d.block("body", body);
                     d.block("orelse", orelse);
                 });
             }
-            StmtKind::For { is_async, target, iter, body, orelse } => {
+            StmtKind::For {
+                is_async,
+                target,
+                iter,
+                body,
+                orelse,
+            } => {
                 self.line(if *is_async { "AsyncFor" } else { "For" }, sp);
                 self.nested(|d| {
                     d.field_expr("target", target);
@@ -443,7 +498,11 @@ impl Dumper {
                 });
             }
             StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
-                let kw = if matches!(s.kind, StmtKind::Global(_)) { "Global" } else { "Nonlocal" };
+                let kw = if matches!(s.kind, StmtKind::Global(_)) {
+                    "Global"
+                } else {
+                    "Nonlocal"
+                };
                 let names: Vec<_> = names.iter().map(|n| n.name.as_str()).collect();
                 self.line(&format!("{kw} {}", names.join(", ")), sp);
             }
@@ -456,7 +515,10 @@ impl Dumper {
                 self.nested(|d| {
                     d.block("body", &t.body);
                     for h in &t.handlers {
-                        let name = h.name.map(|n| format!(" as {}", n.name)).unwrap_or_default();
+                        let name = h
+                            .name
+                            .map(|n| format!(" as {}", n.name))
+                            .unwrap_or_default();
                         d.line(&format!("ExceptHandler{name}"), Some(h.span));
                         d.nested(|d| {
                             d.field_opt("type", &h.typ);
@@ -467,7 +529,11 @@ impl Dumper {
                     d.block("finally", &t.finalbody);
                 });
             }
-            StmtKind::With { is_async, items, body } => {
+            StmtKind::With {
+                is_async,
+                items,
+                body,
+            } => {
                 self.line(if *is_async { "AsyncWith" } else { "With" }, sp);
                 self.nested(|d| {
                     for it in items {
@@ -491,7 +557,11 @@ impl Dumper {
                     }
                 });
             }
-            StmtKind::TypeAlias { name, type_params, value } => {
+            StmtKind::TypeAlias {
+                name,
+                type_params,
+                value,
+            } => {
                 self.line(&format!("TypeAlias {}", name.name), sp);
                 self.nested(|d| {
                     d.type_params(type_params);
@@ -505,14 +575,22 @@ impl Dumper {
 
 /// The module as an indented tree with `@start..end` byte spans.
 pub fn dump_module(m: &Module, spans: bool) -> String {
-    let mut d = Dumper { out: String::new(), spans, depth: 0 };
+    let mut d = Dumper {
+        out: String::new(),
+        spans,
+        depth: 0,
+    };
     d.line("Module", Some(m.span));
     d.nested(|d| m.body.iter().for_each(|s| d.stmt(s)));
     d.out
 }
 
 pub fn dump_expr(e: &Expr, spans: bool) -> String {
-    let mut d = Dumper { out: String::new(), spans, depth: 0 };
+    let mut d = Dumper {
+        out: String::new(),
+        spans,
+        depth: 0,
+    };
     d.expr(e);
     d.out
 }

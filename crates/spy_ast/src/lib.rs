@@ -51,32 +51,84 @@ pub enum StmtKind {
     /// `import a.b as c, d`
     Import(Vec<ImportName>),
     /// `from .a.b import c as d, e` (`level` counts leading dots; `names` empty means `*`).
-    ImportFrom { level: u32, module: Option<DottedName>, names: Vec<ImportName>, star: bool },
+    ImportFrom {
+        level: u32,
+        module: Option<DottedName>,
+        names: Vec<ImportName>,
+        star: bool,
+    },
     /// `a = b = value`: one or more targets.
-    Assign { targets: Vec<Expr>, value: Expr },
+    Assign {
+        targets: Vec<Expr>,
+        value: Expr,
+    },
     /// `target: ann [= value]`
-    AnnAssign { target: Expr, ann: Expr, value: Option<Expr> },
+    AnnAssign {
+        target: Expr,
+        ann: Expr,
+        value: Option<Expr>,
+    },
     /// `var x [: T] [= value]`, `const x [: T] [= value]`
-    VarDecl { kind: DeclKind, name: Ident, ann: Option<Expr>, value: Option<Expr> },
-    AugAssign { target: Expr, op: BinOp, value: Expr },
+    VarDecl {
+        kind: DeclKind,
+        name: Ident,
+        ann: Option<Expr>,
+        value: Option<Expr>,
+    },
+    AugAssign {
+        target: Expr,
+        op: BinOp,
+        value: Expr,
+    },
     Expr(Expr),
-    If { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
-    While { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
-    For { is_async: bool, target: Expr, iter: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    If {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    While {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    For {
+        is_async: bool,
+        target: Expr,
+        iter: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
     Break,
     Continue,
     Pass,
     Return(Option<Expr>),
-    Assert { test: Expr, msg: Option<Expr> },
-    Raise { exc: Option<Expr>, cause: Option<Expr> },
+    Assert {
+        test: Expr,
+        msg: Option<Expr>,
+    },
+    Raise {
+        exc: Option<Expr>,
+        cause: Option<Expr>,
+    },
     Global(Vec<Ident>),
     Nonlocal(Vec<Ident>),
     Del(Vec<Expr>),
     Try(Rc<TryStmt>),
-    With { is_async: bool, items: Vec<WithItem>, body: Vec<Stmt> },
-    Match { subject: Expr, cases: Vec<MatchCase> },
+    With {
+        is_async: bool,
+        items: Vec<WithItem>,
+        body: Vec<Stmt>,
+    },
+    Match {
+        subject: Expr,
+        cases: Vec<MatchCase>,
+    },
     /// `type X[T] = value`
-    TypeAlias { name: Ident, type_params: Vec<TypeParam>, value: Expr },
+    TypeAlias {
+        name: Ident,
+        type_params: Vec<TypeParam>,
+        value: Expr,
+    },
     /// A statement the parser could not make sense of; the error was reported.
     Error,
 }
@@ -121,7 +173,11 @@ pub struct DottedName {
 
 impl DottedName {
     pub fn to_string_dotted(&self) -> String {
-        self.parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
+        self.parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
@@ -444,28 +500,72 @@ pub enum ExprKind {
     Name(Symbol),
     /// A back-quoted fully qualified name, as printed in redshift dumps: `` `mod::f` ``.
     FqnName(String),
-    Attribute { value: Box<Expr>, attr: Ident },
+    Attribute {
+        value: Box<Expr>,
+        attr: Ident,
+    },
     /// `value[index]`; several indices are a `Tuple` index.
-    Subscript { value: Box<Expr>, index: Box<Expr> },
-    Slice { lower: Option<Box<Expr>>, upper: Option<Box<Expr>>, step: Option<Box<Expr>> },
-    Call { func: Box<Expr>, args: Vec<Arg> },
-    BinOp { op: BinOp, left: Box<Expr>, right: Box<Expr> },
-    UnaryOp { op: UnaryOp, operand: Box<Expr> },
+    Subscript {
+        value: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Slice {
+        lower: Option<Box<Expr>>,
+        upper: Option<Box<Expr>>,
+        step: Option<Box<Expr>>,
+    },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    BinOp {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    UnaryOp {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     /// `a and b and c` (at least two values).
-    BoolOp { op: BoolOp, values: Vec<Expr> },
+    BoolOp {
+        op: BoolOp,
+        values: Vec<Expr>,
+    },
     /// `a < b <= c`: `left` followed by (operator, operand) pairs.
-    Compare { left: Box<Expr>, ops: Vec<(CmpOp, Expr)> },
-    IfExp { test: Box<Expr>, body: Box<Expr>, orelse: Box<Expr> },
+    Compare {
+        left: Box<Expr>,
+        ops: Vec<(CmpOp, Expr)>,
+    },
+    IfExp {
+        test: Box<Expr>,
+        body: Box<Expr>,
+        orelse: Box<Expr>,
+    },
     Tuple(Vec<Expr>),
     List(Vec<Expr>),
     Set(Vec<Expr>),
     /// `{k: v, **d}`: a `None` key is a `**` unpacking.
     Dict(Vec<(Option<Expr>, Expr)>),
     Starred(Box<Expr>),
-    NamedExpr { target: Ident, value: Box<Expr> },
-    Lambda { params: Box<Params>, body: Box<Expr> },
-    Comp { kind: CompKind, elt: Box<Expr>, generators: Vec<Comprehension> },
-    DictComp { key: Box<Expr>, value: Box<Expr>, generators: Vec<Comprehension> },
+    NamedExpr {
+        target: Ident,
+        value: Box<Expr>,
+    },
+    Lambda {
+        params: Box<Params>,
+        body: Box<Expr>,
+    },
+    Comp {
+        kind: CompKind,
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    DictComp {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
     Yield(Option<Box<Expr>>),
     YieldFrom(Box<Expr>),
     Await(Box<Expr>),

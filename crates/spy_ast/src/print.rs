@@ -45,8 +45,12 @@ fn expr_prec(e: &Expr) -> u8 {
         ExprKind::Yield(_) | ExprKind::YieldFrom(_) => prec::TUPLE,
         ExprKind::IfExp { .. } => prec::IFEXP,
         ExprKind::BoolOp { op: BoolOp::Or, .. } => prec::OR,
-        ExprKind::BoolOp { op: BoolOp::And, .. } => prec::AND,
-        ExprKind::UnaryOp { op: UnaryOp::Not, .. } => prec::NOT,
+        ExprKind::BoolOp {
+            op: BoolOp::And, ..
+        } => prec::AND,
+        ExprKind::UnaryOp {
+            op: UnaryOp::Not, ..
+        } => prec::NOT,
         ExprKind::Compare { .. } => prec::CMP,
         ExprKind::BinOp { op, .. } => binop_prec(*op),
         ExprKind::UnaryOp { .. } => prec::FACTOR,
@@ -58,7 +62,11 @@ fn expr_prec(e: &Expr) -> u8 {
 
 /// Python `repr` quoting for a string literal.
 pub(crate) fn quote_str(s: &str, out: &mut String) {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(q);
     for c in s.chars() {
         match c {
@@ -81,7 +89,11 @@ pub(crate) fn quote_str(s: &str, out: &mut String) {
 
 fn quote_bytes(b: &[u8], out: &mut String) {
     out.push('b');
-    let q = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
+    let q = if b.contains(&b'\'') && !b.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
     out.push(q as char);
     for &c in b {
         match c {
@@ -156,7 +168,10 @@ impl Printer {
                 }
                 FStringPart::Expr(fv) => {
                     out.push('{');
-                    let mut inner = Printer { out: String::new(), indent: 0 };
+                    let mut inner = Printer {
+                        out: String::new(),
+                        indent: 0,
+                    };
                     inner.expr_at(&fv.expr, prec::TEST);
                     // A leading `{` would read as an escaped brace.
                     if inner.out.starts_with('{') {
@@ -196,7 +211,11 @@ impl Printer {
                 pr.expr_at(a, prec::TEST);
             }
             if let Some(d) = &prm.default {
-                pr.out.push_str(if annotations && prm.ann.is_some() { " = " } else { "=" });
+                pr.out.push_str(if annotations && prm.ann.is_some() {
+                    " = "
+                } else {
+                    "="
+                });
                 pr.expr_at(d, prec::TEST);
             }
         };
@@ -257,7 +276,8 @@ impl Printer {
 
     fn comprehensions(&mut self, gens: &[Comprehension]) {
         for g in gens {
-            self.out.push_str(if g.is_async { " async for " } else { " for " });
+            self.out
+                .push_str(if g.is_async { " async for " } else { " for " });
             self.target(&g.target);
             self.out.push_str(" in ");
             self.expr_at(&g.iter, prec::OR);
@@ -395,7 +415,11 @@ impl Printer {
             }
             ExprKind::UnaryOp { op, operand } => {
                 self.out.push_str(op.symbol());
-                let min = if *op == UnaryOp::Not { prec::NOT } else { prec::FACTOR };
+                let min = if *op == UnaryOp::Not {
+                    prec::NOT
+                } else {
+                    prec::FACTOR
+                };
                 self.expr_at(operand, min);
             }
             ExprKind::BoolOp { op, values } => {
@@ -482,7 +506,11 @@ impl Printer {
                 self.out.push_str(": ");
                 self.expr_at(body, prec::TEST);
             }
-            ExprKind::Comp { kind, elt, generators } => {
+            ExprKind::Comp {
+                kind,
+                elt,
+                generators,
+            } => {
                 let (open, close) = match kind {
                     CompKind::List => ('[', ']'),
                     CompKind::Set => ('{', '}'),
@@ -493,7 +521,11 @@ impl Printer {
                 self.comprehensions(generators);
                 self.out.push(close);
             }
-            ExprKind::DictComp { key, value, generators } => {
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
                 self.out.push('{');
                 self.expr_at(key, prec::TEST);
                 self.out.push_str(": ");
@@ -568,7 +600,8 @@ impl Printer {
             StmtKind::FuncDef(f) => {
                 self.decorators(&f.decorators);
                 self.line_start();
-                self.out.push_str(if f.is_async { "async def " } else { "def " });
+                self.out
+                    .push_str(if f.is_async { "async def " } else { "def " });
                 self.out.push_str(f.name.name.as_str());
                 self.type_params(&f.type_params);
                 self.out.push('(');
@@ -608,7 +641,15 @@ impl Printer {
                 loop {
                     match orelse.as_slice() {
                         [] => break,
-                        [Stmt { kind: StmtKind::If { test, body, orelse: next }, .. }] => {
+                        [Stmt {
+                            kind:
+                                StmtKind::If {
+                                    test,
+                                    body,
+                                    orelse: next,
+                                },
+                            ..
+                        }] => {
                             self.line_start();
                             self.out.push_str("elif ");
                             self.expr_at(test, prec::TEST);
@@ -639,9 +680,16 @@ impl Printer {
                 }
                 return;
             }
-            StmtKind::For { is_async, target, iter, body, orelse } => {
+            StmtKind::For {
+                is_async,
+                target,
+                iter,
+                body,
+                orelse,
+            } => {
                 self.line_start();
-                self.out.push_str(if *is_async { "async for " } else { "for " });
+                self.out
+                    .push_str(if *is_async { "async for " } else { "for " });
                 self.target(target);
                 self.out.push_str(" in ");
                 self.rhs(iter);
@@ -683,9 +731,14 @@ impl Printer {
                 }
                 return;
             }
-            StmtKind::With { is_async, items, body } => {
+            StmtKind::With {
+                is_async,
+                items,
+                body,
+            } => {
                 self.line_start();
-                self.out.push_str(if *is_async { "async with " } else { "with " });
+                self.out
+                    .push_str(if *is_async { "async with " } else { "with " });
                 for (i, it) in items.iter().enumerate() {
                     if i > 0 {
                         self.out.push_str(", ");
@@ -728,7 +781,12 @@ impl Printer {
                 self.out.push_str("import ");
                 self.import_names(names);
             }
-            StmtKind::ImportFrom { level, module, names, star } => {
+            StmtKind::ImportFrom {
+                level,
+                module,
+                names,
+                star,
+            } => {
                 self.out.push_str("from ");
                 self.out.push_str(&".".repeat(*level as usize));
                 if let Some(m) = module {
@@ -757,8 +815,17 @@ impl Printer {
                     self.rhs(v);
                 }
             }
-            StmtKind::VarDecl { kind, name, ann, value } => {
-                self.out.push_str(if *kind == DeclKind::Var { "var " } else { "const " });
+            StmtKind::VarDecl {
+                kind,
+                name,
+                ann,
+                value,
+            } => {
+                self.out.push_str(if *kind == DeclKind::Var {
+                    "var "
+                } else {
+                    "const "
+                });
                 self.out.push_str(name.name.as_str());
                 if let Some(a) = ann {
                     self.out.push_str(": ");
@@ -808,7 +875,11 @@ impl Printer {
                 }
             }
             StmtKind::Global(names) | StmtKind::Nonlocal(names) => {
-                self.out.push_str(if matches!(s.kind, StmtKind::Global(_)) { "global " } else { "nonlocal " });
+                self.out.push_str(if matches!(s.kind, StmtKind::Global(_)) {
+                    "global "
+                } else {
+                    "nonlocal "
+                });
                 let names: Vec<_> = names.iter().map(|n| n.name.as_str()).collect();
                 self.out.push_str(&names.join(", "));
             }
@@ -816,7 +887,11 @@ impl Printer {
                 self.out.push_str("del ");
                 self.comma_list(targets, prec::BOR);
             }
-            StmtKind::TypeAlias { name, type_params, value } => {
+            StmtKind::TypeAlias {
+                name,
+                type_params,
+                value,
+            } => {
                 self.out.push_str("type ");
                 self.out.push_str(name.name.as_str());
                 self.type_params(type_params);
@@ -839,7 +914,10 @@ impl Printer {
 
 /// The module as source text.
 pub fn print_module(m: &Module) -> String {
-    let mut p = Printer { out: String::new(), indent: 0 };
+    let mut p = Printer {
+        out: String::new(),
+        indent: 0,
+    };
     for s in &m.body {
         p.stmt(s);
     }
@@ -848,7 +926,10 @@ pub fn print_module(m: &Module) -> String {
 
 /// One expression as source text.
 pub fn print_expr(e: &Expr) -> String {
-    let mut p = Printer { out: String::new(), indent: 0 };
+    let mut p = Printer {
+        out: String::new(),
+        indent: 0,
+    };
     p.expr(e);
     p.out
 }

@@ -14,7 +14,9 @@ struct Interner {
 }
 
 /// Names the parser needs as patterns (soft keywords) are pre-interned in this order.
-const PREINTERNED: &[&str] = &["var", "const", "type", "match", "case", "_", "print", "self", "main"];
+const PREINTERNED: &[&str] = &[
+    "var", "const", "type", "match", "case", "_", "print", "self", "main",
+];
 
 pub mod kw {
     use super::Symbol;
@@ -32,7 +34,10 @@ pub mod kw {
 fn interner() -> &'static Mutex<Interner> {
     static INTERNER: OnceLock<Mutex<Interner>> = OnceLock::new();
     INTERNER.get_or_init(|| {
-        let mut i = Interner { map: HashMap::new(), strs: Vec::new() };
+        let mut i = Interner {
+            map: HashMap::new(),
+            strs: Vec::new(),
+        };
         for s in PREINTERNED {
             let sym = Symbol(i.strs.len() as u32);
             i.strs.push(s);

@@ -10,7 +10,13 @@ pub enum Node<'a> {
 }
 
 fn walk_params<'a>(p: &'a Params, f: &mut dyn FnMut(Node<'a>)) {
-    let all = p.posonly.iter().chain(&p.args).chain(&p.vararg).chain(&p.kwonly).chain(&p.kwarg);
+    let all = p
+        .posonly
+        .iter()
+        .chain(&p.args)
+        .chain(&p.vararg)
+        .chain(&p.kwonly)
+        .chain(&p.kwarg);
     for param in all {
         if let Some(a) = &param.ann {
             f(Node::Expr(a));
@@ -81,7 +87,9 @@ pub fn walk_expr_children<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
             ex(test);
             ex(orelse);
         }
-        ExprKind::Tuple(items) | ExprKind::List(items) | ExprKind::Set(items) => items.iter().for_each(ex),
+        ExprKind::Tuple(items) | ExprKind::List(items) | ExprKind::Set(items) => {
+            items.iter().for_each(ex)
+        }
         ExprKind::Dict(items) => {
             for (k, v) in items {
                 if let Some(k) = k {
@@ -96,7 +104,9 @@ pub fn walk_expr_children<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
             walk_params(params, f);
             f(Node::Expr(body));
         }
-        ExprKind::Comp { elt, generators, .. } => {
+        ExprKind::Comp {
+            elt, generators, ..
+        } => {
             ex(elt);
             for g in generators {
                 ex(&g.target);
@@ -104,7 +114,11 @@ pub fn walk_expr_children<'a>(e: &'a Expr, f: &mut dyn FnMut(Node<'a>)) {
                 g.ifs.iter().for_each(&mut ex);
             }
         }
-        ExprKind::DictComp { key, value, generators } => {
+        ExprKind::DictComp {
+            key,
+            value,
+            generators,
+        } => {
             ex(key);
             ex(value);
             for g in generators {
@@ -197,7 +211,13 @@ pub fn walk_stmt_children<'a>(s: &'a Stmt, f: &mut dyn FnMut(Node<'a>)) {
             stmts(body, f);
             stmts(orelse, f);
         }
-        StmtKind::For { target, iter, body, orelse, .. } => {
+        StmtKind::For {
+            target,
+            iter,
+            body,
+            orelse,
+            ..
+        } => {
             f(Node::Expr(target));
             f(Node::Expr(iter));
             stmts(body, f);
@@ -257,4 +277,3 @@ pub fn walk_stmt_children<'a>(s: &'a Stmt, f: &mut dyn FnMut(Node<'a>)) {
         StmtKind::TypeAlias { value, .. } => f(Node::Expr(value)),
     }
 }
-

@@ -20,11 +20,15 @@ impl<'a> Files<'a> for SourceMap {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.try_get(id).map(|f| f.name.as_str()).ok_or(FilesError::FileMissing)
+        self.try_get(id)
+            .map(|f| f.name.as_str())
+            .ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.try_get(id).map(|f| &*f.text).ok_or(FilesError::FileMissing)
+        self.try_get(id)
+            .map(|f| &*f.text)
+            .ok_or(FilesError::FileMissing)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
@@ -39,7 +43,10 @@ impl<'a> Files<'a> for SourceMap {
             given: line_index,
             max: starts.len() - 1,
         })? as usize;
-        let end = starts.get(line_index + 1).map(|&e| e as usize).unwrap_or(f.text.len());
+        let end = starts
+            .get(line_index + 1)
+            .map(|&e| e as usize)
+            .unwrap_or(f.text.len());
         Ok(start..end)
     }
 }
@@ -54,14 +61,20 @@ fn to_codespan(d: &Diagnostic, files: &SourceMap) -> CsDiagnostic<FileId> {
         .iter()
         .filter(|l| files.try_get(l.span.file).is_some())
         .map(|l| {
-            let style = if l.primary { LabelStyle::Primary } else { LabelStyle::Secondary };
+            let style = if l.primary {
+                LabelStyle::Primary
+            } else {
+                LabelStyle::Secondary
+            };
             let len = files.get(l.span.file).text.len();
             let start = (l.span.start as usize).min(len);
             let end = (l.span.end as usize).clamp(start, len);
             CsLabel::new(style, l.span.file, start..end).with_message(l.message.clone())
         })
         .collect();
-    cs.with_message(d.message.clone()).with_labels(labels).with_notes(d.notes.clone())
+    cs.with_message(d.message.clone())
+        .with_labels(labels)
+        .with_notes(d.notes.clone())
 }
 
 /// Render one diagnostic to a string.

@@ -22,13 +22,25 @@ pub fn sp(file: FileId, l: usize, r: usize) -> Span {
 
 pub fn push_err(errors: &mut Errors, message: impl Into<String>, span: Span) {
     errors.push(ErrorRecovery {
-        error: ParseError::User { error: SyntaxError { message: message.into(), span } },
+        error: ParseError::User {
+            error: SyntaxError {
+                message: message.into(),
+                span,
+            },
+        },
         dropped_tokens: vec![],
     });
 }
 
 pub fn binop(file: FileId, l: usize, r: usize, a: Expr, op: BinOp, b: Expr) -> Expr {
-    Expr::new(ExprKind::BinOp { op, left: Box::new(a), right: Box::new(b) }, sp(file, l, r))
+    Expr::new(
+        ExprKind::BinOp {
+            op,
+            left: Box::new(a),
+            right: Box::new(b),
+        },
+        sp(file, l, r),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,9 +65,18 @@ fn expr_kind_name(e: &Expr) -> &'static str {
         ExprKind::Lambda { .. } => "lambda",
         ExprKind::Dict(_) => "dict literal",
         ExprKind::Set(_) => "set display",
-        ExprKind::Comp { kind: CompKind::List, .. } => "list comprehension",
-        ExprKind::Comp { kind: CompKind::Set, .. } => "set comprehension",
-        ExprKind::Comp { kind: CompKind::Generator, .. } => "generator expression",
+        ExprKind::Comp {
+            kind: CompKind::List,
+            ..
+        } => "list comprehension",
+        ExprKind::Comp {
+            kind: CompKind::Set,
+            ..
+        } => "set comprehension",
+        ExprKind::Comp {
+            kind: CompKind::Generator,
+            ..
+        } => "generator expression",
         ExprKind::DictComp { .. } => "dict comprehension",
         ExprKind::NamedExpr { .. } => "named expression",
         ExprKind::Yield(_) | ExprKind::YieldFrom(_) => "yield expression",
@@ -84,10 +105,16 @@ pub fn check_target(e: &Expr, ctx: TargetCtx, errors: &mut Errors) {
 
 fn check_target_inner(e: &Expr, ctx: TargetCtx, errors: &mut Errors, in_seq: bool) {
     match &e.kind {
-        ExprKind::Name(_) | ExprKind::FqnName(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => {}
+        ExprKind::Name(_)
+        | ExprKind::FqnName(_)
+        | ExprKind::Attribute { .. }
+        | ExprKind::Subscript { .. } => {}
         ExprKind::Error => {}
         ExprKind::Tuple(items) | ExprKind::List(items) => {
-            let stars = items.iter().filter(|i| matches!(i.kind, ExprKind::Starred(_))).count();
+            let stars = items
+                .iter()
+                .filter(|i| matches!(i.kind, ExprKind::Starred(_)))
+                .count();
             if stars > 1 && ctx != TargetCtx::Del {
                 push_err(errors, "multiple starred expressions in assignment", e.span);
             }
@@ -99,7 +126,11 @@ fn check_target_inner(e: &Expr, ctx: TargetCtx, errors: &mut Errors, in_seq: boo
             if ctx == TargetCtx::Del {
                 push_err(errors, "cannot delete starred", e.span);
             } else if !in_seq {
-                push_err(errors, "starred assignment target must be in a list or tuple", e.span);
+                push_err(
+                    errors,
+                    "starred assignment target must be in a list or tuple",
+                    e.span,
+                );
             } else {
                 check_target_inner(inner, ctx, errors, false);
             }
@@ -119,7 +150,9 @@ fn check_target_inner(e: &Expr, ctx: TargetCtx, errors: &mut Errors, in_seq: boo
 }
 
 pub fn build_assign(first: Expr, mut rest: Vec<Expr>, errors: &mut Errors) -> StmtKind {
-    let value = rest.pop().unwrap_or_else(|| Expr::new(ExprKind::Error, first.span));
+    let value = rest
+        .pop()
+        .unwrap_or_else(|| Expr::new(ExprKind::Error, first.span));
     let mut targets = vec![first];
     targets.extend(rest);
     for t in &targets {
@@ -130,22 +163,53 @@ pub fn build_assign(first: Expr, mut rest: Vec<Expr>, errors: &mut Errors) -> St
 
 pub fn build_augassign(target: Expr, op: BinOp, value: Expr, errors: &mut Errors) -> StmtKind {
     match &target.kind {
-        ExprKind::Name(_) | ExprKind::FqnName(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => {}
-        ExprKind::Tuple(_) => push_err(errors, "'tuple' is an illegal expression for augmented assignment", target.span),
-        ExprKind::List(_) => push_err(errors, "'list' is an illegal expression for augmented assignment", target.span),
+        ExprKind::Name(_)
+        | ExprKind::FqnName(_)
+        | ExprKind::Attribute { .. }
+        | ExprKind::Subscript { .. } => {}
+        ExprKind::Tuple(_) => push_err(
+            errors,
+            "'tuple' is an illegal expression for augmented assignment",
+            target.span,
+        ),
+        ExprKind::List(_) => push_err(
+            errors,
+            "'list' is an illegal expression for augmented assignment",
+            target.span,
+        ),
         _ => {
             let what = expr_kind_name(&target);
-            push_err(errors, format!("'{what}' is an illegal expression for augmented assignment"), target.span)
+            push_err(
+                errors,
+                format!("'{what}' is an illegal expression for augmented assignment"),
+                target.span,
+            )
         }
     }
     StmtKind::AugAssign { target, op, value }
 }
 
-pub fn build_annassign(target: Expr, ann: Expr, value: Option<Expr>, errors: &mut Errors) -> StmtKind {
+pub fn build_annassign(
+    target: Expr,
+    ann: Expr,
+    value: Option<Expr>,
+    errors: &mut Errors,
+) -> StmtKind {
     match &target.kind {
-        ExprKind::Name(_) | ExprKind::FqnName(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => {}
-        ExprKind::Tuple(_) => push_err(errors, "only single target (not tuple) can be annotated", target.span),
-        ExprKind::List(_) => push_err(errors, "only single target (not list) can be annotated", target.span),
+        ExprKind::Name(_)
+        | ExprKind::FqnName(_)
+        | ExprKind::Attribute { .. }
+        | ExprKind::Subscript { .. } => {}
+        ExprKind::Tuple(_) => push_err(
+            errors,
+            "only single target (not tuple) can be annotated",
+            target.span,
+        ),
+        ExprKind::List(_) => push_err(
+            errors,
+            "only single target (not list) can be annotated",
+            target.span,
+        ),
         _ => push_err(errors, "illegal target for annotation", target.span),
     }
     StmtKind::AnnAssign { target, ann, value }
@@ -174,13 +238,33 @@ pub fn with_decorators(mut s: Stmt, decorators: Vec<Expr>, start: Span) -> Stmt 
 }
 
 /// `if`/`elif`/`else` chains become nested `If` statements in `orelse`.
-pub fn build_if(span: Span, test: Expr, body: Vec<Stmt>, elifs: Vec<(Span, Expr, Vec<Stmt>)>, orelse: Vec<Stmt>) -> Stmt {
+pub fn build_if(
+    span: Span,
+    test: Expr,
+    body: Vec<Stmt>,
+    elifs: Vec<(Span, Expr, Vec<Stmt>)>,
+    orelse: Vec<Stmt>,
+) -> Stmt {
     let mut tail = orelse;
     for (start, t, b) in elifs.into_iter().rev() {
         let end = tail.last().or(b.last()).map(|s| s.span).unwrap_or(start);
-        tail = vec![Stmt::new(StmtKind::If { test: t, body: b, orelse: tail }, start.to(end))];
+        tail = vec![Stmt::new(
+            StmtKind::If {
+                test: t,
+                body: b,
+                orelse: tail,
+            },
+            start.to(end),
+        )];
     }
-    Stmt::new(StmtKind::If { test, body, orelse: tail }, span)
+    Stmt::new(
+        StmtKind::If {
+            test,
+            body,
+            orelse: tail,
+        },
+        span,
+    )
 }
 
 pub fn build_try(
@@ -193,7 +277,11 @@ pub fn build_try(
 ) -> Stmt {
     let star = handlers.iter().any(|h| h.0);
     if star && handlers.iter().any(|h| !h.0) {
-        push_err(errors, "cannot have both 'except' and 'except*' on the same 'try'", span);
+        push_err(
+            errors,
+            "cannot have both 'except' and 'except*' on the same 'try'",
+            span,
+        );
     }
     let n = handlers.len();
     for (i, (_, h)) in handlers.iter().enumerate() {
@@ -202,7 +290,16 @@ pub fn build_try(
         }
     }
     let handlers = handlers.into_iter().map(|h| h.1).collect();
-    Stmt::new(StmtKind::Try(Rc::new(TryStmt { body, handlers, orelse, finalbody, star })), span)
+    Stmt::new(
+        StmtKind::Try(Rc::new(TryStmt {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+            star,
+        })),
+        span,
+    )
 }
 
 pub enum ParamItem {
@@ -224,7 +321,14 @@ pub fn build_params(items: Vec<ParamItem>, errors: &mut Errors) -> Params {
     let mut names: Vec<Symbol> = Vec::new();
     let mut check_dup = |param: &Param, errors: &mut Errors| {
         if names.contains(&param.name.name) {
-            push_err(errors, format!("duplicate argument '{}' in function definition", param.name.name), param.name.span);
+            push_err(
+                errors,
+                format!(
+                    "duplicate argument '{}' in function definition",
+                    param.name.name
+                ),
+                param.name.span,
+            );
         }
         names.push(param.name.name);
     };
@@ -246,7 +350,11 @@ pub fn build_params(items: Vec<ParamItem>, errors: &mut Errors) -> Params {
                     if q.default.is_some() {
                         seen_default = true;
                     } else if seen_default {
-                        push_err(errors, "non-default argument follows default argument", q.span);
+                        push_err(
+                            errors,
+                            "non-default argument follows default argument",
+                            q.span,
+                        );
                     }
                     p.args.push(q);
                 }
@@ -316,9 +424,17 @@ pub fn build_args(items: Vec<ArgItem>, errors: &mut Errors) -> Vec<Arg> {
             }
             ArgItem::Pos(e) | ArgItem::Gen(e) => {
                 if seen_kwunpack {
-                    push_err(errors, "positional argument follows keyword argument unpacking", e.span);
+                    push_err(
+                        errors,
+                        "positional argument follows keyword argument unpacking",
+                        e.span,
+                    );
                 } else if seen_kw {
-                    push_err(errors, "positional argument follows keyword argument", e.span);
+                    push_err(
+                        errors,
+                        "positional argument follows keyword argument",
+                        e.span,
+                    );
                 }
                 out.push(Arg::Positional(e));
             }
@@ -328,7 +444,11 @@ pub fn build_args(items: Vec<ArgItem>, errors: &mut Errors) -> Vec<Arg> {
             }
             ArgItem::Star(e) => {
                 if seen_kwunpack {
-                    push_err(errors, "iterable argument unpacking follows keyword argument unpacking", e.span);
+                    push_err(
+                        errors,
+                        "iterable argument unpacking follows keyword argument unpacking",
+                        e.span,
+                    );
                 }
                 out.push(Arg::Star(e));
             }
@@ -348,8 +468,12 @@ pub enum StrPart {
 
 /// Implicit concatenation of adjacent string literals.
 pub fn concat_strings(parts: Vec<(Span, StrPart)>, span: Span, errors: &mut Errors) -> Expr {
-    let has_bytes = parts.iter().any(|p| matches!(p.1, StrPart::Plain(StrTok::Bytes(_))));
-    let has_text = parts.iter().any(|p| !matches!(p.1, StrPart::Plain(StrTok::Bytes(_))));
+    let has_bytes = parts
+        .iter()
+        .any(|p| matches!(p.1, StrPart::Plain(StrTok::Bytes(_))));
+    let has_text = parts
+        .iter()
+        .any(|p| !matches!(p.1, StrPart::Plain(StrTok::Bytes(_))));
     if has_bytes && has_text {
         push_err(errors, "cannot mix bytes and nonbytes literals", span);
         return Expr::new(ExprKind::Error, span);

@@ -175,7 +175,11 @@ impl<'a> FParser<'a> {
                     return (None, self.skip_to_close(i));
                 }
                 b'\\' => {
-                    self.err("f-string expression part cannot include a backslash", i, i + 1);
+                    self.err(
+                        "f-string expression part cannot include a backslash",
+                        i,
+                        i + 1,
+                    );
                     return (None, self.skip_to_close(i));
                 }
                 _ => {}
@@ -193,7 +197,10 @@ impl<'a> FParser<'a> {
         }
         let abs_start = self.abs + start;
         let local_start = abs_start - self.src_base;
-        let sub = self.src.get(local_start..local_start + text.len()).unwrap_or(text);
+        let sub = self
+            .src
+            .get(local_start..local_start + text.len())
+            .unwrap_or(text);
         let (expr, errs) = crate::parse_expression_at(sub, self.file, abs_start);
         self.errors.extend(errs);
         let mut i = expr_end;
@@ -213,7 +220,11 @@ impl<'a> FParser<'a> {
                     i += 2;
                 }
                 _ => {
-                    self.err("f-string: invalid conversion character: expected 's', 'r', or 'a'", i, i + 1);
+                    self.err(
+                        "f-string: invalid conversion character: expected 's', 'r', or 'a'",
+                        i,
+                        i + 1,
+                    );
                     return (None, self.skip_to_close(i));
                 }
             }
@@ -231,10 +242,21 @@ impl<'a> FParser<'a> {
         if debug_text.is_some() && conversion.is_none() && spec.is_none() {
             conversion = Some('r');
         }
-        (Some(FormattedValue { expr, conversion, spec, debug_text }), i + 1)
+        (
+            Some(FormattedValue {
+                expr,
+                conversion,
+                spec,
+                debug_text,
+            }),
+            i + 1,
+        )
     }
 
     fn skip_to_close(&self, from: usize) -> usize {
-        self.body[from..].find('}').map(|p| from + p + 1).unwrap_or(self.body.len())
+        self.body[from..]
+            .find('}')
+            .map(|p| from + p + 1)
+            .unwrap_or(self.body.len())
     }
 }

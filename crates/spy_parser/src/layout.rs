@@ -46,14 +46,24 @@ struct Layout<'s> {
 
 /// Lex `src` into logical tokens. `expr_mode` treats the input as one bracketed
 /// expression (newlines are insignificant), for f-string fields and the REPL.
-pub fn layout(src: &str, file: FileId, base: usize, expr_mode: bool) -> (Vec<Spanned>, Vec<SyntaxError>) {
+pub fn layout(
+    src: &str,
+    file: FileId,
+    base: usize,
+    expr_mode: bool,
+) -> (Vec<Spanned>, Vec<SyntaxError>) {
     let mut l = Layout {
         src,
         base,
         file,
         out: Vec::new(),
         errors: Vec::new(),
-        levels: vec![Level { c8: 0, c1: 0, phantom: false, match_body: false }],
+        levels: vec![Level {
+            c8: 0,
+            c1: 0,
+            phantom: false,
+            match_body: false,
+        }],
         brackets: Vec::new(),
         bracket_line_indent: 0,
         line: Vec::new(),
@@ -62,7 +72,15 @@ pub fn layout(src: &str, file: FileId, base: usize, expr_mode: bool) -> (Vec<Spa
         after_newline_in_brackets: false,
         expr_mode,
     };
-    l.out.push((base, if expr_mode { Tok::StartExpr } else { Tok::StartModule }, base));
+    l.out.push((
+        base,
+        if expr_mode {
+            Tok::StartExpr
+        } else {
+            Tok::StartModule
+        },
+        base,
+    ));
     l.run();
     (l.out, l.errors)
 }
@@ -106,7 +124,10 @@ impl<'s> Layout<'s> {
 
     fn error(&mut self, message: impl Into<String>, start: usize, end: usize) {
         let span = self.span(start, end);
-        self.errors.push(SyntaxError { message: message.into(), span });
+        self.errors.push(SyntaxError {
+            message: message.into(),
+            span,
+        });
     }
 
     /// Indentation of the physical line containing `pos`: (tabs to 8, tabs to 1).
@@ -171,7 +192,8 @@ impl<'s> Layout<'s> {
                     }
                 }
                 Ok(Tok::Str(StrTok::FString(raw))) => {
-                    let (parts, errs) = fstring::parse_fstring(&raw, self.src, r.start, self.base, self.file);
+                    let (parts, errs) =
+                        fstring::parse_fstring(&raw, self.src, r.start, self.base, self.file);
                     self.errors.extend(errs);
                     self.push_token((r.start, Tok::FStr(std::rc::Rc::new(parts)), r.end));
                 }
@@ -180,7 +202,11 @@ impl<'s> Layout<'s> {
         }
         let end = self.src.len();
         if let Some((open, s, e)) = self.brackets.first().cloned() {
-            self.error(format!("'{}' was never closed", crate::lexer::token_text(&open)), s, e);
+            self.error(
+                format!("'{}' was never closed", crate::lexer::token_text(&open)),
+                s,
+                e,
+            );
             self.brackets.clear();
             self.line.push((end, Tok::Error, end));
         }
@@ -199,7 +225,10 @@ impl<'s> Layout<'s> {
             }
         } else {
             let line = std::mem::take(&mut self.line);
-            self.out.extend(line.into_iter().map(|(s, t, e)| (s + self.base, t, e + self.base)));
+            self.out.extend(
+                line.into_iter()
+                    .map(|(s, t, e)| (s + self.base, t, e + self.base)),
+            );
         }
     }
 
@@ -213,10 +242,16 @@ impl<'s> Layout<'s> {
         if self.after_newline_in_brackets && !self.brackets.is_empty() && !self.expr_mode {
             let (c8, _) = self.indentation(tok.0);
             let first_on_line = self.src[..tok.0].rfind('\n').map(|i| i + 1).unwrap_or(0);
-            let at_line_start = self.src[first_on_line..tok.0].bytes().all(|b| b == b' ' || b == b'\t');
+            let at_line_start = self.src[first_on_line..tok.0]
+                .bytes()
+                .all(|b| b == b' ' || b == b'\t');
             if at_line_start && statement_only_keyword(&tok.1) && c8 <= self.bracket_line_indent {
                 if let Some((open, s, e)) = self.brackets.first().cloned() {
-                    self.error(format!("'{}' was never closed", crate::lexer::token_text(&open)), s, e);
+                    self.error(
+                        format!("'{}' was never closed", crate::lexer::token_text(&open)),
+                        s,
+                        e,
+                    );
                 }
                 self.brackets.clear();
                 let at = self.line.last().map(|t| t.2).unwrap_or(tok.0);
@@ -290,8 +325,16 @@ impl<'s> Layout<'s> {
         } else {
             format!("expected an indented block after {what} on line {line}")
         };
-        let end = self.src[at..].chars().next().map(|c| at + c.len_utf8()).unwrap_or(at);
-        let end = if self.src[at..end].trim().is_empty() { at } else { end };
+        let end = self.src[at..]
+            .chars()
+            .next()
+            .map(|c| at + c.len_utf8())
+            .unwrap_or(at);
+        let end = if self.src[at..end].trim().is_empty() {
+            at
+        } else {
+            end
+        };
         self.error(msg, at, end);
         let p = self.last_end();
         self.out.push((p, Tok::Indent, p));
@@ -306,7 +349,9 @@ impl<'s> Layout<'s> {
         let ends_with_colon = matches!(self.line.last(), Some((_, Tok::Colon, _)));
         let second_blocks = matches!(
             self.line.get(1).map(|t| &t.1),
-            None | Some(Tok::Equal | Tok::Dot | Tok::Colon | Tok::Comma | Tok::PlusEqual | Tok::MinEqual)
+            None | Some(
+                Tok::Equal | Tok::Dot | Tok::Colon | Tok::Comma | Tok::PlusEqual | Tok::MinEqual
+            )
         );
         let Some((_, Tok::Name(n), _)) = self.line.first() else {
             return;
@@ -335,21 +380,40 @@ impl<'s> Layout<'s> {
         self.convert_soft_keywords();
         let first = self.line[0].0;
         let (c8, c1) = self.indentation(first);
-        let top = *self.levels.last().unwrap_or(&Level { c8: 0, c1: 0, phantom: false, match_body: false });
+        let top = *self.levels.last().unwrap_or(&Level {
+            c8: 0,
+            c1: 0,
+            phantom: false,
+            match_body: false,
+        });
         let expect = self.expect_block.take();
         let base = self.base;
         if c8 > top.c8 {
             if c1 <= top.c1 {
-                self.error("inconsistent use of tabs and spaces in indentation", first, first);
+                self.error(
+                    "inconsistent use of tabs and spaces in indentation",
+                    first,
+                    first,
+                );
             }
             if expect.is_some() {
                 let match_body = std::mem::take(&mut self.pending_match);
-                self.levels.push(Level { c8, c1, phantom: false, match_body });
+                self.levels.push(Level {
+                    c8,
+                    c1,
+                    phantom: false,
+                    match_body,
+                });
                 self.out.push((base + first, Tok::Indent, base + first));
             } else {
                 let end = self.line[0].2;
                 self.error("unexpected indent", first, end);
-                self.levels.push(Level { c8, c1, phantom: true, match_body: false });
+                self.levels.push(Level {
+                    c8,
+                    c1,
+                    phantom: true,
+                    match_body: false,
+                });
             }
         } else {
             if let Some((what, line)) = &expect {
@@ -358,11 +422,17 @@ impl<'s> Layout<'s> {
             }
             if c8 == top.c8 {
                 if c1 != top.c1 {
-                    self.error("inconsistent use of tabs and spaces in indentation", first, first);
+                    self.error(
+                        "inconsistent use of tabs and spaces in indentation",
+                        first,
+                        first,
+                    );
                 }
             } else {
                 let p = self.last_end();
-                while self.levels.len() > 1 && self.levels.last().map(|l| l.c8 > c8).unwrap_or(false) {
+                while self.levels.len() > 1
+                    && self.levels.last().map(|l| l.c8 > c8).unwrap_or(false)
+                {
                     if let Some(l) = self.levels.pop() {
                         if !l.phantom {
                             self.out.push((p, Tok::Dedent, p));
@@ -372,10 +442,23 @@ impl<'s> Layout<'s> {
                 let top = self.levels.last().map(|l| (l.c8, l.c1)).unwrap_or((0, 0));
                 if top.0 != c8 {
                     let end = self.line[0].2;
-                    self.error("unindent does not match any outer indentation level", first, end);
-                    self.levels.push(Level { c8, c1, phantom: true, match_body: false });
+                    self.error(
+                        "unindent does not match any outer indentation level",
+                        first,
+                        end,
+                    );
+                    self.levels.push(Level {
+                        c8,
+                        c1,
+                        phantom: true,
+                        match_body: false,
+                    });
                 } else if top.1 != c1 {
-                    self.error("inconsistent use of tabs and spaces in indentation", first, first);
+                    self.error(
+                        "inconsistent use of tabs and spaces in indentation",
+                        first,
+                        first,
+                    );
                 }
             }
         }
@@ -384,14 +467,20 @@ impl<'s> Layout<'s> {
             self.convert_soft_keywords();
         }
         if matches!(self.line.last(), Some((_, Tok::Colon, _))) {
-            let head = self.line.iter().find(|t| !matches!(t.1, Tok::At)).map(|t| t.1.clone());
+            let head = self
+                .line
+                .iter()
+                .find(|t| !matches!(t.1, Tok::At))
+                .map(|t| t.1.clone());
             let what = head.as_ref().map(Self::header_name).unwrap_or("");
             self.expect_block = Some((what.to_string(), self.line_number(first)));
             self.pending_match = matches!(self.line.first(), Some((_, Tok::Match, _)));
         }
         let last_end = self.line.last().map(|t| t.2).unwrap_or(first);
         let line = std::mem::take(&mut self.line);
-        self.out.extend(line.into_iter().map(|(s, t, e)| (s + base, t, e + base)));
-        self.out.push((base + last_end, Tok::Newline, base + last_end));
+        self.out
+            .extend(line.into_iter().map(|(s, t, e)| (s + base, t, e + base)));
+        self.out
+            .push((base + last_end, Tok::Newline, base + last_end));
     }
 }

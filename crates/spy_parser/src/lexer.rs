@@ -18,7 +18,10 @@ pub struct LexErr {
 
 impl LexErr {
     fn new(message: impl Into<String>) -> LexErr {
-        LexErr { message: message.into(), inner: None }
+        LexErr {
+            message: message.into(),
+            inner: None,
+        }
     }
 }
 
@@ -141,7 +144,10 @@ pub enum Tok {
     #[regex(r"0[oO](_?[0-7])+", |lex| lex_radix_int(lex, 8))]
     #[regex(r"0[bB](_?[01])+", |lex| lex_radix_int(lex, 2))]
     Int(IntLit),
-    #[regex(r"[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?", lex_float)]
+    #[regex(
+        r"[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?",
+        lex_float
+    )]
     #[regex(r"\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?", lex_float)]
     #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*", lex_float)]
     Float(f64),
@@ -422,21 +428,29 @@ fn lex_dec_int(lex: &mut logos::Lexer<Tok>) -> Result<IntLit, LexErr> {
             "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
         ));
     }
-    Ok(IntLit { value: d.parse::<u128>().ok() })
+    Ok(IntLit {
+        value: d.parse::<u128>().ok(),
+    })
 }
 
 fn lex_radix_int(lex: &mut logos::Lexer<Tok>, radix: u32) -> IntLit {
     let d = digits(&lex.slice()[2..]);
-    IntLit { value: u128::from_str_radix(&d, radix).ok() }
+    IntLit {
+        value: u128::from_str_radix(&d, radix).ok(),
+    }
 }
 
 fn lex_float(lex: &mut logos::Lexer<Tok>) -> Result<f64, LexErr> {
-    digits(lex.slice()).parse::<f64>().map_err(|_| LexErr::new("invalid float literal"))
+    digits(lex.slice())
+        .parse::<f64>()
+        .map_err(|_| LexErr::new("invalid float literal"))
 }
 
 fn lex_imag(lex: &mut logos::Lexer<Tok>) -> Result<f64, LexErr> {
     let s = lex.slice();
-    digits(&s[..s.len() - 1]).parse::<f64>().map_err(|_| LexErr::new("invalid imaginary literal"))
+    digits(&s[..s.len() - 1])
+        .parse::<f64>()
+        .map_err(|_| LexErr::new("invalid imaginary literal"))
 }
 
 fn lex_bad_number(lex: &mut logos::Lexer<Tok>) -> Result<(), LexErr> {
@@ -454,7 +468,11 @@ fn lex_bad_number(lex: &mut logos::Lexer<Tok>) -> Result<(), LexErr> {
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 fn lex_string(lex: &mut logos::Lexer<Tok>) -> Result<StrTok, LexErr> {
@@ -486,7 +504,10 @@ fn lex_string(lex: &mut logos::Lexer<Tok>) -> Result<StrTok, LexErr> {
             return Err(LexErr::new(if triple {
                 format!("unterminated triple-quoted string literal (detected at line {line})")
             } else {
-                format!("unterminated string literal (detected at line {})", line_of(lex.source(), start))
+                format!(
+                    "unterminated string literal (detected at line {})",
+                    line_of(lex.source(), start)
+                )
             }));
         }
         let b = rb[i];
@@ -498,9 +519,15 @@ fn lex_string(lex: &mut logos::Lexer<Tok>) -> Result<StrTok, LexErr> {
             let start = lex.span().start;
             let line = line_of(lex.source(), start);
             // Consume up to the newline (not the newline itself, which ends the line).
-            let cut = if i > 0 && rb[i - 1] == b'\r' { i - 1 } else { i };
+            let cut = if i > 0 && rb[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
             lex.bump(cut);
-            return Err(LexErr::new(format!("unterminated string literal (detected at line {line})")));
+            return Err(LexErr::new(format!(
+                "unterminated string literal (detected at line {line})"
+            )));
         }
         if rb[i..].starts_with(q) {
             break i;
@@ -518,7 +545,11 @@ fn lex_string(lex: &mut logos::Lexer<Tok>) -> Result<StrTok, LexErr> {
         })));
     }
     if bytes {
-        if let Some(pos) = body.char_indices().find(|(_, c)| !c.is_ascii()).map(|(i, _)| i) {
+        if let Some(pos) = body
+            .char_indices()
+            .find(|(_, c)| !c.is_ascii())
+            .map(|(i, _)| i)
+        {
             let at = head.len() + pos;
             return Err(LexErr {
                 message: "bytes can only contain ASCII literal characters".into(),
@@ -562,7 +593,11 @@ impl Decoded {
 
 /// Decode Python escape sequences. Errors carry the byte range of the bad escape
 /// within `body`.
-pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (String, usize, usize)> {
+pub fn decode_escapes(
+    body: &str,
+    raw: bool,
+    bytes: bool,
+) -> Result<Decoded, (String, usize, usize)> {
     // Line endings inside literals are normalised like CPython does.
     let normalised;
     let body = if body.contains('\r') {
@@ -572,7 +607,11 @@ pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (St
         body
     };
     if raw {
-        return Ok(if bytes { Decoded::Bytes(body.as_bytes().to_vec()) } else { Decoded::Text(body.to_string()) });
+        return Ok(if bytes {
+            Decoded::Bytes(body.as_bytes().to_vec())
+        } else {
+            Decoded::Text(body.to_string())
+        });
     }
     let mut out: Vec<u8> = Vec::with_capacity(body.len());
     let b = body.as_bytes();
@@ -626,7 +665,9 @@ pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (St
                     b'u' => 4,
                     _ => 8,
                 };
-                let hex = body.get(i..i + n).filter(|h| h.bytes().all(|d| d.is_ascii_hexdigit()));
+                let hex = body
+                    .get(i..i + n)
+                    .filter(|h| h.bytes().all(|d| d.is_ascii_hexdigit()));
                 let Some(hex) = hex else {
                     let what = match c {
                         b'x' => "truncated \\xXX escape",
@@ -634,7 +675,11 @@ pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (St
                         _ => "truncated \\UXXXXXXXX escape",
                     };
                     let end = (i + n).min(b.len());
-                    return Err((format!("(unicode error) 'unicodeescape' codec can't decode bytes: {what}"), start, end));
+                    return Err((
+                        format!("(unicode error) 'unicodeescape' codec can't decode bytes: {what}"),
+                        start,
+                        end,
+                    ));
                 };
                 i += n;
                 let v = u32::from_str_radix(hex, 16).unwrap_or(0);
@@ -655,7 +700,11 @@ pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (St
                 }
             }
             b'N' if !bytes => {
-                let close = if b.get(i) == Some(&b'{') { body[i..].find('}') } else { None };
+                let close = if b.get(i) == Some(&b'{') {
+                    body[i..].find('}')
+                } else {
+                    None
+                };
                 let Some(close) = close else {
                     return Err((
                         "(unicode error) 'unicodeescape' codec can't decode bytes: malformed \\N character escape".into(),
@@ -687,6 +736,8 @@ pub fn decode_escapes(body: &str, raw: bool, bytes: bool) -> Result<Decoded, (St
     if bytes {
         Ok(Decoded::Bytes(out))
     } else {
-        Ok(Decoded::Text(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
+        Ok(Decoded::Text(String::from_utf8(out).unwrap_or_else(|e| {
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        })))
     }
 }

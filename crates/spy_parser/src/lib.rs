@@ -29,7 +29,11 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn to_diagnostic(&self) -> Diagnostic {
-        let label = if self.message.starts_with("expected") { "" } else { "" };
+        let label = if self.message.starts_with("expected") {
+            ""
+        } else {
+            ""
+        };
         let mut d = Diagnostic::error(self.message.clone()).with_primary(self.span, label);
         if self.message.contains("was never closed") {
             d = d.with_note("every opening bracket needs a matching closing one");
@@ -46,12 +50,17 @@ fn describe_parse_error(
     let expects = |expected: &[String], what: &str| expected.iter().any(|e| e == what);
     match err {
         ParseError::User { error } => Some(error),
-        ParseError::UnrecognizedToken { token: (l, tok, r), expected } => {
+        ParseError::UnrecognizedToken {
+            token: (l, tok, r),
+            expected,
+        } => {
             if tok == Tok::Error {
                 return None;
             }
             let message = match &tok {
-                Tok::Newline | Tok::Dedent if expects(&expected, "\":\"") => "expected ':'".to_string(),
+                Tok::Newline | Tok::Dedent if expects(&expected, "\":\"") => {
+                    "expected ':'".to_string()
+                }
                 Tok::Equal if expects(&expected, "\":\"") => {
                     "invalid syntax. Maybe you meant '==' or ':=' instead of '='?".to_string()
                 }
@@ -61,25 +70,37 @@ fn describe_parse_error(
                     "expected 'else' after 'if' expression".to_string()
                 }
                 Tok::Indent => "unexpected indent".to_string(),
-                _ if expects(&expected, "\"(\"") && expected.len() <= 2 => "expected '('".to_string(),
+                _ if expects(&expected, "\"(\"") && expected.len() <= 2 => {
+                    "expected '('".to_string()
+                }
                 _ => "invalid syntax".to_string(),
             };
             // A newline token is zero-width at the end of the line: point there.
-            Some(SyntaxError { message, span: Span::new(file, l, r.max(l)) })
+            Some(SyntaxError {
+                message,
+                span: Span::new(file, l, r.max(l)),
+            })
         }
         ParseError::UnrecognizedEof { location, .. } => {
             let at = location.min(src_len);
-            Some(SyntaxError { message: "unexpected EOF while parsing".into(), span: Span::new(file, at, at) })
+            Some(SyntaxError {
+                message: "unexpected EOF while parsing".into(),
+                span: Span::new(file, at, at),
+            })
         }
         ParseError::ExtraToken { token: (l, tok, r) } => {
             if tok == Tok::Error {
                 return None;
             }
-            Some(SyntaxError { message: "invalid syntax".into(), span: Span::new(file, l, r) })
+            Some(SyntaxError {
+                message: "invalid syntax".into(),
+                span: Span::new(file, l, r),
+            })
         }
-        ParseError::InvalidToken { location } => {
-            Some(SyntaxError { message: "invalid token".into(), span: Span::new(file, location, location + 1) })
-        }
+        ParseError::InvalidToken { location } => Some(SyntaxError {
+            message: "invalid token".into(),
+            span: Span::new(file, location, location + 1),
+        }),
     }
 }
 
@@ -108,7 +129,11 @@ pub fn parse_module(src: &str, file: FileId) -> (Module, Vec<SyntaxError>) {
     let (tokens, lex_errors) = layout::layout(src, file, 0, false);
     let mut recovered = Vec::new();
     let parser = grammar::TopParser::new();
-    let result = parser.parse(file, &mut recovered, tokens.into_iter().map(Ok::<_, SyntaxError>));
+    let result = parser.parse(
+        file,
+        &mut recovered,
+        tokens.into_iter().map(Ok::<_, SyntaxError>),
+    );
     let span = Span::new(file, 0, src.len());
     let (body, fatal) = match result {
         Ok(actions::Top::Module(body)) => (body, None),
@@ -125,7 +150,11 @@ pub fn parse_expression_at(src: &str, file: FileId, base: usize) -> (Expr, Vec<S
     let (tokens, lex_errors) = layout::layout(src, file, base, true);
     let mut recovered = Vec::new();
     let parser = grammar::TopParser::new();
-    let result = parser.parse(file, &mut recovered, tokens.into_iter().map(Ok::<_, SyntaxError>));
+    let result = parser.parse(
+        file,
+        &mut recovered,
+        tokens.into_iter().map(Ok::<_, SyntaxError>),
+    );
     let span = Span::new(file, base, base + src.len());
     let (expr, fatal) = match result {
         Ok(actions::Top::Expr(e)) => (e, None),

@@ -45,7 +45,9 @@ impl Fqn {
 
     /// A simple `module::name` FQN.
     pub fn new(module: &str, name: &str) -> Fqn {
-        Fqn { text: format!("{module}::{name}").into() }
+        Fqn {
+            text: format!("{module}::{name}").into(),
+        }
     }
 
     /// Parse the display form back (used for names in redshift dumps).
@@ -55,7 +57,9 @@ impl Fqn {
 
     /// This FQN with one more part appended.
     pub fn join(&self, name: &str) -> Fqn {
-        Fqn { text: format!("{}::{name}", self.text).into() }
+        Fqn {
+            text: format!("{}::{name}", self.text).into(),
+        }
     }
 
     /// This FQN with qualifiers added to its last part: `mod::f` -> `mod::f[i32]`.
@@ -64,11 +68,15 @@ impl Fqn {
             return self.clone();
         }
         let q: Vec<&str> = quals.iter().map(|q| q.as_str()).collect();
-        Fqn { text: format!("{}[{}]", self.text, q.join(", ")).into() }
+        Fqn {
+            text: format!("{}[{}]", self.text, q.join(", ")).into(),
+        }
     }
 
     pub fn with_suffix(&self, suffix: &str) -> Fqn {
-        Fqn { text: format!("{}#{suffix}", self.text).into() }
+        Fqn {
+            text: format!("{}#{suffix}", self.text).into(),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -168,6 +176,11 @@ mod tests {
         assert_eq!(f.parts(), vec!["mod", "dict[i32, f64]", "foo#0"]);
         assert_eq!(f.symbol(), "spy_mod$dict__i32_f64$foo$0");
         assert_eq!(Fqn::new("fib", "fib").symbol(), "spy_fib$fib");
-        assert_eq!(Fqn::new("a", "b").with_qualifiers(&[Fqn::parse("i32")]).as_str(), "a::b[i32]");
+        assert_eq!(
+            Fqn::new("a", "b")
+                .with_qualifiers(&[Fqn::parse("i32")])
+                .as_str(),
+            "a::b[i32]"
+        );
     }
 }

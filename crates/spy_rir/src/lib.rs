@@ -15,7 +15,7 @@ mod verify;
 use std::rc::Rc;
 
 pub use fqn::{Fqn, FqnPart};
-pub use prim::{CmpKind, NumTy, Prim};
+pub use prim::{CmpKind, FmtSpec, NumTy, Prim};
 pub use print::{print_function, print_module};
 pub use spy_diagnostics::Span;
 pub use verify::{verify, VerifyError};
@@ -191,7 +191,11 @@ pub enum StmtKind {
     /// An expression evaluated for its effects.
     Expr(Expr),
     /// `cond.ty` is `Bool`.
-    If { cond: Expr, then_body: Vec<Stmt>, else_body: Vec<Stmt> },
+    If {
+        cond: Expr,
+        then_body: Vec<Stmt>,
+        else_body: Vec<Stmt>,
+    },
     /// `cond` is re-evaluated before each iteration; `cond.ty` is `Bool`.
     While { cond: Expr, body: Vec<Stmt> },
     /// Only inside a `While` body.
@@ -231,7 +235,17 @@ pub enum ExprKind {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     /// `then if cond else otherwise`: both branches have the expression's type.
-    IfExp { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    IfExp {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// Store the value in the local and yield it (printed as `(x := value)`);
+    /// the local's type is the expression's type.
+    Tee(LocalId, Box<Expr>),
+    /// Evaluate in order; the value is the last one's (printed as a call to
+    /// `__spy__::seq`). Never empty.
+    Seq(Vec<Expr>),
 }
 
 impl Expr {
@@ -241,11 +255,19 @@ impl Expr {
 
     pub fn constant(c: Const, span: Span) -> Expr {
         let ty = c.ty();
-        Expr { kind: ExprKind::Const(c), ty, span }
+        Expr {
+            kind: ExprKind::Const(c),
+            ty,
+            span,
+        }
     }
 
     pub fn call(callee: Callee, args: Vec<Expr>, ty: Ty, span: Span) -> Expr {
-        Expr { kind: ExprKind::Call(callee, args), ty, span }
+        Expr {
+            kind: ExprKind::Call(callee, args),
+            ty,
+            span,
+        }
     }
 
     pub fn as_const(&self) -> Option<&Const> {

@@ -3,6 +3,8 @@
 
 use crate::Ty;
 
+pub use spy_runtime::format::Spec as FmtSpec;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NumTy {
     I8,
@@ -16,8 +18,16 @@ pub enum NumTy {
 }
 
 impl NumTy {
-    pub const ALL: [NumTy; 8] =
-        [NumTy::I8, NumTy::U8, NumTy::I32, NumTy::U32, NumTy::I64, NumTy::U64, NumTy::F32, NumTy::F64];
+    pub const ALL: [NumTy; 8] = [
+        NumTy::I8,
+        NumTy::U8,
+        NumTy::I32,
+        NumTy::U32,
+        NumTy::I64,
+        NumTy::U64,
+        NumTy::F32,
+        NumTy::F64,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,7 +51,10 @@ impl NumTy {
     }
 
     pub fn is_signed(self) -> bool {
-        matches!(self, NumTy::I8 | NumTy::I32 | NumTy::I64 | NumTy::F32 | NumTy::F64)
+        matches!(
+            self,
+            NumTy::I8 | NumTy::I32 | NumTy::I64 | NumTy::F32 | NumTy::F64
+        )
     }
 
     pub fn bits(self) -> u32 {
@@ -129,6 +142,12 @@ pub enum Prim {
     BitXor(NumTy),
     Invert(NumTy),
     Neg(NumTy),
+    /// Python `abs` (wraps for the most negative integer).
+    Abs(NumTy),
+    /// Python `min(a, b)`: `b if b < a else a`.
+    Min(NumTy),
+    /// Python `max(a, b)`: `b if b > a else a`.
+    Max(NumTy),
     Cmp(CmpKind, NumTy),
     // Booleans.
     Not,
@@ -138,7 +157,14 @@ pub enum Prim {
     BoolXor,
     /// Numeric conversion. `checked` conversions (explicit `T(x)` from a float)
     /// panic on NaN/infinity/out of range; the others wrap or round.
-    Convert { from: NumTy, to: NumTy, checked: bool },
+    Convert {
+        from: NumTy,
+        to: NumTy,
+        checked: bool,
+    },
+    /// The number of items of `range(start, stop, step)` as a `u64`; a zero
+    /// step panics.
+    RangeLen(NumTy),
     /// `x != 0`, for conditions.
     NumToBool(NumTy),
     // Strings (code-point semantics).
@@ -154,6 +180,10 @@ pub enum Prim {
     BoolToStr,
     /// `repr(s)`.
     StrRepr,
+    /// `format(x, spec)` of a number (f-string replacement fields).
+    FormatNum(NumTy, FmtSpec),
+    /// `format(s, spec)` of text.
+    FormatStr(FmtSpec),
     /// `int(s)`-style parsing into the given type; panics with CPython's message.
     ParseNum(NumTy),
     // Output: write to the program's stdout (buffered, flushed at exit and panic).
@@ -168,15 +198,19 @@ impl Prim {
         use Prim::*;
         let n = |t: NumTy| Ty::Num(t);
         match self {
-            Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t) => (vec![n(t), n(t)], n(t)),
+            Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t) => {
+                (vec![n(t), n(t)], n(t))
+            }
             Div(t) => (vec![n(t), n(t)], if t.is_float() { n(t) } else { Ty::F64 }),
             Shl(t) | Shr(t) | BitAnd(t) | BitOr(t) | BitXor(t) => (vec![n(t), n(t)], n(t)),
-            Invert(t) | Neg(t) => (vec![n(t)], n(t)),
+            Invert(t) | Neg(t) | Abs(t) => (vec![n(t)], n(t)),
+            Min(t) | Max(t) => (vec![n(t), n(t)], n(t)),
             Cmp(_, t) => (vec![n(t), n(t)], Ty::Bool),
             Not => (vec![Ty::Bool], Ty::Bool),
             BoolCmp(_) | BoolAnd | BoolOr | BoolXor => (vec![Ty::Bool, Ty::Bool], Ty::Bool),
             Convert { from, to, .. } => (vec![n(from)], n(to)),
             NumToBool(t) => (vec![n(t)], Ty::Bool),
+            RangeLen(t) => (vec![n(t), n(t), n(t)], Ty::Num(NumTy::U64)),
             StrConcat => (vec![Ty::Str, Ty::Str], Ty::Str),
             StrRepeat => (vec![Ty::Str, Ty::I32], Ty::Str),
             StrCmp(_) => (vec![Ty::Str, Ty::Str], Ty::Bool),
@@ -186,6 +220,8 @@ impl Prim {
             NumToStr(t) => (vec![n(t)], Ty::Str),
             BoolToStr => (vec![Ty::Bool], Ty::Str),
             StrRepr => (vec![Ty::Str], Ty::Str),
+            FormatNum(t, _) => (vec![n(t)], Ty::Str),
+            FormatStr(_) => (vec![Ty::Str], Ty::Str),
             ParseNum(t) => (vec![Ty::Str], n(t)),
             WriteStr => (vec![Ty::Str], Ty::None),
             WriteNum(t) => (vec![n(t)], Ty::None),
@@ -217,6 +253,9 @@ impl Prim {
             BitXor(t) => format!("operator::{}_xor", t.name()),
             Invert(t) => format!("operator::{}_invert", t.name()),
             Neg(t) => format!("operator::{}_neg", t.name()),
+            Abs(t) => format!("builtins::abs[{}]", t.name()),
+            Min(t) => format!("builtins::min[{}]", t.name()),
+            Max(t) => format!("builtins::max[{}]", t.name()),
             Cmp(k, t) => format!("operator::{}_{}", t.name(), k.name()),
             Not => "operator::bool_not".into(),
             BoolCmp(k) => format!("operator::bool_{}", k.name()),
@@ -228,6 +267,7 @@ impl Prim {
                 format!("operator::{how}{}_to_{}", from.name(), to.name())
             }
             NumToBool(t) => format!("operator::{}_to_bool", t.name()),
+            RangeLen(t) => format!("builtins::range_len[{}]", t.name()),
             StrConcat => "operator::str_add".into(),
             StrRepeat => "operator::str_mul".into(),
             StrCmp(k) => format!("operator::str_{}", k.name()),
@@ -237,6 +277,8 @@ impl Prim {
             NumToStr(t) => format!("operator::{}_str", t.name()),
             BoolToStr => "operator::bool_str".into(),
             StrRepr => "operator::str_repr".into(),
+            FormatNum(t, _) => format!("builtins::format[{}]", t.name()),
+            FormatStr(_) => "builtins::format[str]".into(),
             ParseNum(t) => format!("operator::str_to_{}", t.name()),
             WriteStr => "builtins::print_str".into(),
             WriteNum(t) => format!("builtins::print_{}", t.name()),

@@ -46,7 +46,11 @@ pub(crate) fn float_literal(x: f64) -> String {
         return "float('nan')".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "float('inf')".into() } else { "-float('inf')".into() };
+        return if x > 0.0 {
+            "float('inf')".into()
+        } else {
+            "-float('inf')".into()
+        };
     }
     let s = format!("{x:?}");
     // Rust prints `1e16`; Python reads it fine, but keep a `.0` for integral values.
@@ -58,7 +62,11 @@ pub(crate) fn float_literal(x: f64) -> String {
 }
 
 fn quote(s: &str, out: &mut String) {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(q);
     for c in s.chars() {
         match c {
@@ -124,7 +132,11 @@ pub(crate) fn const_text(c: &Const) -> (String, u8) {
         }
         Const::F64(v) => {
             let s = float_literal(*v);
-            let p = if s.starts_with('-') { prec::FACTOR } else { prec::ATOM };
+            let p = if s.starts_with('-') {
+                prec::FACTOR
+            } else {
+                prec::ATOM
+            };
             out.push_str(&s);
             p
         }
@@ -150,7 +162,11 @@ impl<'m> Printer<'m> {
     }
 
     fn global_name(&self, g: GlobalId) -> String {
-        self.m.globals.get(g.0 as usize).map(|g| g.fqn.last().to_string()).unwrap_or_else(|| format!("global{}", g.0))
+        self.m
+            .globals
+            .get(g.0 as usize)
+            .map(|g| g.fqn.last().to_string())
+            .unwrap_or_else(|| format!("global{}", g.0))
     }
 
     fn expr_at(&mut self, e: &Expr, min: u8) {
@@ -183,11 +199,23 @@ impl<'m> Printer<'m> {
                 let (a, b) = (self.sub(a, prec::OR + 1), self.sub(b, prec::OR + 1));
                 (format!("{a} or {b}"), prec::OR)
             }
-            ExprKind::IfExp { cond, then, otherwise } => {
+            ExprKind::IfExp {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let t = self.sub(then, prec::OR);
                 let c = self.sub(cond, prec::OR);
                 let o = self.sub(otherwise, prec::IFEXP);
                 (format!("{t} if {c} else {o}"), prec::IFEXP)
+            }
+            ExprKind::Tee(l, v) => {
+                let v = self.sub(v, prec::TEST);
+                (format!("({} := {v})", self.local_name(*l)), prec::ATOM)
+            }
+            ExprKind::Seq(items) => {
+                let items: Vec<String> = items.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                (format!("`__spy__::seq`({})", items.join(", ")), prec::ATOM)
             }
             ExprKind::Call(Callee::Func(fqn), args) => {
                 let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
@@ -200,7 +228,11 @@ impl<'m> Printer<'m> {
     fn prim_text(&mut self, p: Prim, args: &[Expr]) -> (String, u8) {
         match (p.operator_symbol(), args) {
             (Some(sym), [a]) => {
-                let (min, pr) = if p == Prim::Not { (prec::NOT, prec::NOT) } else { (prec::FACTOR, prec::FACTOR) };
+                let (min, pr) = if p == Prim::Not {
+                    (prec::NOT, prec::NOT)
+                } else {
+                    (prec::FACTOR, prec::FACTOR)
+                };
                 (format!("{sym}{}", self.sub(a, min)), pr)
             }
             (Some(sym), [a, b]) => {
@@ -215,7 +247,14 @@ impl<'m> Printer<'m> {
                 (format!("{a} {sym} {b}"), pr)
             }
             _ => {
-                let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                let mut args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                if let Prim::FormatNum(_, spec) | Prim::FormatStr(spec) = p {
+                    let mut text = String::new();
+                    let _ = spec.write_text(&mut text);
+                    let mut q = String::new();
+                    quote(&text, &mut q);
+                    args.push(q);
+                }
                 (format!("`{}`({})", p.name(), args.join(", ")), prec::ATOM)
             }
         }
@@ -261,7 +300,11 @@ impl<'m> Printer<'m> {
                 let v = self.sub(e, prec::TEST);
                 self.line(&v);
             }
-            StmtKind::If { cond, then_body, else_body } => {
+            StmtKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 let c = self.sub(cond, prec::TEST);
                 self.line(&format!("if {c}:"));
                 self.block(then_body);
@@ -292,7 +335,13 @@ impl<'m> Printer<'m> {
 
 /// One function as source.
 pub fn print_function(m: &Module, f: &Function) -> String {
-    let mut p = Printer { m, f, out: String::new(), indent: 0, declared: HashSet::new() };
+    let mut p = Printer {
+        m,
+        f,
+        out: String::new(),
+        indent: 0,
+        declared: HashSet::new(),
+    };
     let params: Vec<String> = (0..f.params)
         .map(|i| {
             let l = &f.locals[i as usize];

@@ -20,7 +20,10 @@ struct Verifier<'m> {
 
 impl<'m> Verifier<'m> {
     fn err(&mut self, message: String) {
-        self.errors.push(VerifyError { function: self.f.fqn.to_string(), message });
+        self.errors.push(VerifyError {
+            function: self.f.fqn.to_string(),
+            message,
+        });
     }
 
     fn expect_ty(&mut self, what: &str, got: Ty, want: Ty) {
@@ -62,7 +65,11 @@ impl<'m> Verifier<'m> {
                     },
                 };
                 if params.len() != args.len() {
-                    self.err(format!("call with {} arguments, expected {}", args.len(), params.len()));
+                    self.err(format!(
+                        "call with {} arguments, expected {}",
+                        args.len(),
+                        params.len()
+                    ));
                 }
                 for (a, p) in args.iter().zip(params) {
                     self.expr(a);
@@ -77,7 +84,27 @@ impl<'m> Verifier<'m> {
                 self.expect_ty("and/or operand", b.ty, Ty::Bool);
                 self.expect_ty("and/or result", e.ty, Ty::Bool);
             }
-            ExprKind::IfExp { cond, then, otherwise } => {
+            ExprKind::Tee(l, v) => {
+                self.expr(v);
+                if let Some(t) = self.local_ty(*l) {
+                    self.expect_ty("tee", v.ty, t);
+                    self.expect_ty("tee result", e.ty, t);
+                }
+            }
+            ExprKind::Seq(items) => match items.last() {
+                Some(last) => {
+                    for i in items {
+                        self.expr(i);
+                    }
+                    self.expect_ty("sequence", e.ty, last.ty);
+                }
+                None => self.err("empty sequence".into()),
+            },
+            ExprKind::IfExp {
+                cond,
+                then,
+                otherwise,
+            } => {
                 self.expr(cond);
                 self.expr(then);
                 self.expr(otherwise);
@@ -110,7 +137,11 @@ impl<'m> Verifier<'m> {
                 }
             }
             StmtKind::Expr(e) => self.expr(e),
-            StmtKind::If { cond, then_body, else_body } => {
+            StmtKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 self.expr(cond);
                 self.expect_ty("if condition", cond.ty, Ty::Bool);
                 self.block(then_body, in_loop);
@@ -143,11 +174,19 @@ impl<'m> Verifier<'m> {
 
 /// Check every function of the module; returns all violations.
 pub fn verify(m: &Module) -> Result<(), Vec<VerifyError>> {
-    let sigs: HashMap<&Fqn, (Vec<Ty>, Ty)> =
-        m.functions.iter().map(|f| (&f.fqn, (f.param_tys().collect(), f.ret))).collect();
+    let sigs: HashMap<&Fqn, (Vec<Ty>, Ty)> = m
+        .functions
+        .iter()
+        .map(|f| (&f.fqn, (f.param_tys().collect(), f.ret)))
+        .collect();
     let mut errors = Vec::new();
     for f in &m.functions {
-        let mut v = Verifier { m, sigs: sigs.clone(), f, errors: Vec::new() };
+        let mut v = Verifier {
+            m,
+            sigs: sigs.clone(),
+            f,
+            errors: Vec::new(),
+        };
         if f.params as usize > f.locals.len() {
             v.err("more parameters than locals".into());
         }
@@ -156,7 +195,10 @@ pub fn verify(m: &Module) -> Result<(), Vec<VerifyError>> {
     }
     if let Some(entry) = &m.entry {
         if m.function(entry).is_none() {
-            errors.push(VerifyError { function: entry.to_string(), message: "entry point is missing".into() });
+            errors.push(VerifyError {
+                function: entry.to_string(),
+                message: "entry point is missing".into(),
+            });
         }
     }
     if errors.is_empty() {

@@ -11,6 +11,7 @@
 #![no_std]
 #![allow(unsafe_code)]
 
+pub mod format;
 pub mod num;
 pub mod panic;
 pub mod text;
@@ -39,7 +40,10 @@ pub struct StackBuf<const N: usize> {
 
 impl<const N: usize> Default for StackBuf<N> {
     fn default() -> Self {
-        StackBuf { buf: [0; N], len: 0 }
+        StackBuf {
+            buf: [0; N],
+            len: 0,
+        }
     }
 }
 

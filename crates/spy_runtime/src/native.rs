@@ -9,7 +9,6 @@ use core::fmt::Write;
 use crate::panic::{write_panic, Location};
 use crate::{num, text, PyErr, StackBuf};
 
-
 #[repr(C)]
 pub struct SpyStr {
     byte_len: i64,
@@ -371,7 +370,11 @@ pub extern "C" fn spy_f64_pow(x: f64, y: f64, loc: *const Loc) -> f64 {
 #[no_mangle]
 pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
     let s = signed != 0;
-    let (a, b) = if s { (a as i128, b as i128) } else { (a as u64 as i128, b as u64 as i128) };
+    let (a, b) = if s {
+        (a as i128, b as i128)
+    } else {
+        (a as u64 as i128, b as u64 as i128)
+    };
     num::int_pow(a, b, bits, s).unwrap_or_else(|e| raise(e, loc)) as i64
 }
 
@@ -379,5 +382,43 @@ pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: *const
 #[no_mangle]
 pub extern "C" fn spy_f64_to_int(x: f64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
     let s = signed != 0;
-    num::float_to_int(x, bits, s, num::float_range_error(bits, s)).unwrap_or_else(|e| raise(e, loc)) as i64
+    num::float_to_int(x, bits, s, num::float_range_error(bits, s)).unwrap_or_else(|e| raise(e, loc))
+        as i64
 }
+
+// ---- f-string formatting (specs parsed at compile time, passed packed)
+
+#[no_mangle]
+pub extern "C" fn spy_format_int(v: i64, unsigned: i8, a: u64, b: u64) -> *const SpyStr {
+    let spec = crate::format::Spec::unpack(a, b);
+    let x = if unsigned != 0 {
+        v as u64 as i128
+    } else {
+        v as i128
+    };
+    let mut buf = StackBuf::<4096>::default();
+    let _ = crate::format::format_int(&mut buf, x, &spec);
+    new_str(buf.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_format_float(x: f64, a: u64, b: u64) -> *const SpyStr {
+    let spec = crate::format::Spec::unpack(a, b);
+    let mut buf = StackBuf::<4096>::default();
+    let _ = crate::format::format_float(&mut buf, x, &spec);
+    new_str(buf.as_str())
+}
+
+#[no_mangle]
+pub extern "C" fn spy_format_str(s: *const SpyStr, a: u64, b: u64) -> *const SpyStr {
+    let spec = crate::format::Spec::unpack(a, b);
+    let mut buf = StackBuf::<8192>::default();
+    // SAFETY: valid string object.
+    let _ = crate::format::format_str(&mut buf, unsafe { as_str(s) }, &spec);
+    new_str(buf.as_str())
+}
+
+/// The precompiled `core` references the unwinding personality routine even with
+/// `panic=abort`; programs never unwind, so it is never called.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

@@ -29,7 +29,11 @@ pub fn libm_floor(x: f64) -> f64 {
 
 /// Wrap an exact integer result to `bits` bits (two's complement if `signed`).
 pub fn wrap(v: i128, bits: u32, signed: bool) -> i128 {
-    let mask: u128 = if bits >= 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let mask: u128 = if bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     let u = (v as u128) & mask;
     if signed && bits < 128 && (u >> (bits - 1)) & 1 == 1 {
         (u | !mask) as i128
@@ -38,20 +42,45 @@ pub fn wrap(v: i128, bits: u32, signed: bool) -> i128 {
     }
 }
 
-pub const INT_DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer division or modulo by zero");
+pub const INT_DIV_ZERO: PyErr =
+    PyErr::new("ZeroDivisionError", "integer division or modulo by zero");
 pub const INT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer modulo by zero");
 pub const DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "division by zero");
 pub const FLOAT_DIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float division by zero");
-pub const FLOAT_FLOORDIV_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float floor division by zero");
+pub const FLOAT_FLOORDIV_ZERO: PyErr =
+    PyErr::new("ZeroDivisionError", "float floor division by zero");
 pub const FLOAT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "float modulo by zero");
 pub const NEG_SHIFT: PyErr = PyErr::new("ValueError", "negative shift count");
 pub const NEG_POW: PyErr = PyErr::new("ValueError", "integer ** negative exponent");
-pub const ZERO_NEG_POW: PyErr = PyErr::new("ZeroDivisionError", "0 cannot be raised to a negative power");
-pub const FLOAT_ZERO_NEG_POW: PyErr =
-    PyErr::new("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+pub const ZERO_NEG_POW: PyErr = PyErr::new(
+    "ZeroDivisionError",
+    "0 cannot be raised to a negative power",
+);
+pub const FLOAT_ZERO_NEG_POW: PyErr = PyErr::new(
+    "ZeroDivisionError",
+    "0.0 cannot be raised to a negative power",
+);
 pub const MATH_DOMAIN: PyErr = PyErr::new("ValueError", "math domain error");
 pub const NAN_TO_INT: PyErr = PyErr::new("ValueError", "cannot convert float NaN to integer");
-pub const INF_TO_INT: PyErr = PyErr::new("OverflowError", "cannot convert float infinity to integer");
+pub const INF_TO_INT: PyErr =
+    PyErr::new("OverflowError", "cannot convert float infinity to integer");
+
+pub const RANGE_ZERO_STEP: PyErr = PyErr::new("ValueError", "range() arg 3 must not be zero");
+
+/// `len(range(start, stop, step))`.
+pub fn range_len(start: i128, stop: i128, step: i128) -> Result<u64, PyErr> {
+    if step == 0 {
+        return Err(RANGE_ZERO_STEP);
+    }
+    let n = if step > 0 && start < stop {
+        (stop - start - 1) / step + 1
+    } else if step < 0 && start > stop {
+        (start - stop - 1) / (-step) + 1
+    } else {
+        0
+    };
+    Ok(n as u64)
+}
 
 /// Python `a / b` on integers: a float, zero divisor is an error.
 pub fn int_truediv(a: i128, b: i128) -> Result<f64, PyErr> {
@@ -67,7 +96,11 @@ pub fn int_floordiv(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, P
         return Err(INT_DIV_ZERO);
     }
     let q = a / b;
-    let q = if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q };
+    let q = if (a % b != 0) && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    };
     Ok(wrap(q, bits, signed))
 }
 
@@ -77,7 +110,11 @@ pub fn int_mod(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr>
         return Err(INT_MOD_ZERO);
     }
     let r = a % b;
-    let r = if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r };
+    let r = if r != 0 && ((r < 0) != (b < 0)) {
+        r + b
+    } else {
+        r
+    };
     Ok(wrap(r, bits, signed))
 }
 
@@ -230,7 +267,11 @@ pub fn float_range_error(bits: u32, signed: bool) -> PyErr {
 
 /// `300 is out of range for u8`
 pub fn write_int_range_error<W: Write>(w: &mut W, v: i128, bits: u32, signed: bool) -> fmt::Result {
-    write!(w, "{v} is out of range for {}{bits}", if signed { "i" } else { "u" })
+    write!(
+        w,
+        "{v} is out of range for {}{bits}",
+        if signed { "i" } else { "u" }
+    )
 }
 
 /// Inclusive range of an integer type.
@@ -315,7 +356,11 @@ pub fn parse_int(s: &str) -> Option<i128> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     let mut v: i128 = 0;
@@ -351,7 +396,9 @@ pub fn parse_float(s: &str) -> Option<f64> {
         let mut clean = crate::StackBuf::<128>::default();
         for (i, &c) in b.iter().enumerate() {
             match c {
-                b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-' => clean.write_char(c as char).ok()?,
+                b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-' => {
+                    clean.write_char(c as char).ok()?
+                }
                 b'_' => {
                     let ok = i > 0
                         && i + 1 < b.len()
@@ -406,7 +453,10 @@ mod tests {
         assert_eq!(int_floordiv(-7, 2, 32, true), Ok(-4));
         assert_eq!(int_mod(-7, 3, 32, true), Ok(2));
         assert_eq!(int_mod(7, -3, 32, true), Ok(-2));
-        assert_eq!(int_floordiv(i32::MIN as i128, -1, 32, true), Ok(i32::MIN as i128));
+        assert_eq!(
+            int_floordiv(i32::MIN as i128, -1, 32, true),
+            Ok(i32::MIN as i128)
+        );
         assert_eq!(int_pow(2, 31, 32, true), Ok(i32::MIN as i128));
         assert_eq!(int_shl(1, 40, 32, true), Ok(0));
         assert_eq!(int_shr(-1, 40, 32, true), Ok(-1));

@@ -21,7 +21,12 @@ pub struct Location<'a> {
     pub width: u32,
 }
 
-pub fn write_panic<W: Write>(w: &mut W, etype: &str, msg: &str, loc: Option<&Location<'_>>) -> fmt::Result {
+pub fn write_panic<W: Write>(
+    w: &mut W,
+    etype: &str,
+    msg: &str,
+    loc: Option<&Location<'_>>,
+) -> fmt::Result {
     if msg.is_empty() {
         writeln!(w, "{etype}")?;
     } else {

@@ -5,7 +5,11 @@ use core::fmt::{self, Write};
 
 /// Python `repr(s)`.
 pub fn write_str_repr<W: Write>(w: &mut W, s: &str) -> fmt::Result {
-    let q = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     w.write_char(q)?;
     for c in s.chars() {
         match c {
@@ -63,4 +67,5 @@ pub fn char_at(s: &str, i: i64, nchars: usize) -> Option<(usize, usize)> {
     Some((start, start + c.len_utf8()))
 }
 
-pub const STR_INDEX_ERR: crate::PyErr = crate::PyErr::new("IndexError", "string index out of range");
+pub const STR_INDEX_ERR: crate::PyErr =
+    crate::PyErr::new("IndexError", "string index out of range");

@@ -1,59 +1,242 @@
-use std::io::IsTerminal;
+//! The `spyc` command line. Only this crate knows about the terminal and `clap`.
 
-use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
 use spy_diagnostics::{render_all, ColorMode, SourceMap};
+use spy_driver::{Config, Mode, Session};
 
 #[derive(Parser)]
-#[command(name = "spyc", version, about = "Compiler for an SPy-style dialect of Python")]
+#[command(
+    name = "spyc",
+    version,
+    about = "Compiler for an SPy-style dialect of Python"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum RunMode {
+    Interp,
+    Redshift,
+    Native,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Emit {
+    Exe,
+    Obj,
+    Clif,
+}
+
+#[derive(clap::Args, Clone)]
+struct Common {
+    /// Compile-time evaluation budget (loop iterations and calls).
+    #[arg(long, value_name = "N", default_value_t = spy_driver::Config::default().blue_quota)]
+    blue_quota: u64,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Print the logical token stream.
-    Tokens { file: String },
-    /// Print the AST with spans.
+    Tokens { file: PathBuf },
+    /// Print the AST with spans (or as source with --source).
     Parse {
-        file: String,
-        /// Print the AST back as source instead.
+        file: PathBuf,
         #[arg(long)]
         source: bool,
     },
+    /// Print the redshifted program (RIR) as .spy source.
+    Redshift {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
+    },
+    /// Compile to an executable (or an object file, or Cranelift IR).
+    Build {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
+        /// Output path (default: the file name without `.spy`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "exe")]
+        emit: Emit,
+        /// No optimisation.
+        #[arg(long)]
+        debug: bool,
+    },
+    /// Run a program.
+    Run {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value = "native")]
+        mode: RunMode,
+        file: PathBuf,
+        /// Arguments for the program.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn color() -> ColorMode {
+    if std::io::stderr().is_terminal() {
+        ColorMode::Color
+    } else {
+        ColorMode::Plain
+    }
+}
+
+fn config(common: &Common) -> Config {
+    Config {
+        blue_quota: common.blue_quota,
+        color: color(),
+        optimize: true,
+    }
+}
+
+fn stdout() -> Box<dyn Write> {
+    Box::new(std::io::BufWriter::new(std::io::stdout()))
+}
+
+fn read(file: &Path) -> Result<String, i32> {
+    std::fs::read_to_string(file).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", file.display());
+        1
+    })
+}
+
+fn main_impl(cli: Cli) -> i32 {
+    match cli.cmd {
+        Cmd::Tokens { file } => {
+            let text = match read(&file) {
+                Ok(t) => t,
+                Err(c) => return c,
+            };
+            let mut sm = SourceMap::new();
+            let id = sm.add(file.display().to_string(), text.clone());
+            let (toks, errs) = spy_parser::tokens(&text, id);
+            let mut out = stdout();
+            for (sp, t) in toks {
+                let (l, c) = sm.get(id).line_col(sp.start);
+                let _ = writeln!(out, "{l}:{c} {}", spy_parser::describe_token(&t));
+            }
+            let _ = out.flush();
+            let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
+            eprint!("{}", render_all(&ds, &sm, color()));
+            i32::from(!errs.is_empty())
+        }
+        Cmd::Parse { file, source } => {
+            let text = match read(&file) {
+                Ok(t) => t,
+                Err(c) => return c,
+            };
+            let mut sm = SourceMap::new();
+            let id = sm.add(file.display().to_string(), text.clone());
+            let (m, errs) = spy_parser::parse_module(&text, id);
+            let mut out = stdout();
+            let _ = if source {
+                write!(out, "{}", spy_ast::print_module(&m))
+            } else {
+                write!(out, "{}", spy_ast::dump_module(&m, true))
+            };
+            let _ = out.flush();
+            let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
+            eprint!("{}", render_all(&ds, &sm, color()));
+            i32::from(!errs.is_empty())
+        }
+        Cmd::Redshift { common, file } => {
+            let mut s = Session::for_file(config(&common), &file, stdout());
+            match s.load(&file).and_then(|_| s.redshift()) {
+                Ok(m) => {
+                    s.vm.flush_out();
+                    print!("{}", spy_rir::print_module(&m));
+                    0
+                }
+                Err(f) => {
+                    s.vm.flush_out();
+                    eprint!("{}", s.render_failure(&f));
+                    1
+                }
+            }
+        }
+        Cmd::Build {
+            common,
+            file,
+            output,
+            emit,
+            debug,
+        } => {
+            let mut cfg = config(&common);
+            cfg.optimize = !debug;
+            let mut s = Session::for_file(cfg, &file, stdout());
+            let result = s.load(&file).and_then(|_| match emit {
+                Emit::Exe => {
+                    let out = output.clone().unwrap_or_else(|| file.with_extension(""));
+                    s.build(&out)
+                }
+                Emit::Obj | Emit::Clif => {
+                    let m = s.redshift()?;
+                    let opts = spy_codegen::Options { optimize: !debug };
+                    let err = |e: spy_codegen::CodegenError| {
+                        spy_driver::Failure::Other(format!("error: {e}"))
+                    };
+                    if emit == Emit::Clif {
+                        let text = spy_codegen::emit_clif(&m, &s.vm.sources, opts).map_err(err)?;
+                        s.vm.flush_out();
+                        print!("{text}");
+                        Ok(())
+                    } else {
+                        let obj =
+                            spy_codegen::compile_object(&m, &s.vm.sources, opts).map_err(err)?;
+                        let out = output.clone().unwrap_or_else(|| file.with_extension("o"));
+                        std::fs::write(&out, obj).map_err(|e| {
+                            spy_driver::Failure::Other(format!(
+                                "error: cannot write `{}`: {e}",
+                                out.display()
+                            ))
+                        })
+                    }
+                }
+            });
+            s.vm.flush_out();
+            match result {
+                Ok(()) => 0,
+                Err(f) => {
+                    eprint!("{}", s.render_failure(&f));
+                    1
+                }
+            }
+        }
+        Cmd::Run {
+            common,
+            mode,
+            file,
+            args,
+        } => {
+            let mode = match mode {
+                RunMode::Interp => Mode::Interp,
+                RunMode::Redshift => Mode::Redshift,
+                RunMode::Native => Mode::Native,
+            };
+            spy_driver::run_file(config(&common), &file, mode, &args, stdout())
+        }
+    }
 }
 
 fn main() {
     let cli = Cli::parse();
-    let color = if std::io::stderr().is_terminal() { ColorMode::Color } else { ColorMode::Plain };
-    match cli.cmd {
-        Cmd::Tokens { file } => {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
-            let mut sm = SourceMap::new();
-            let id = sm.add(file, text.clone());
-            let (toks, errs) = spy_parser::tokens(&text, id);
-            for (sp, t) in toks {
-                let (l, c) = sm.get(id).line_col(sp.start);
-                println!("{l}:{c} {}", spy_parser::describe_token(&t));
-            }
-            let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
-            eprint!("{}", render_all(&ds, &sm, color));
-        }
-        Cmd::Parse { file, source } => {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
-            let mut sm = SourceMap::new();
-            let id = sm.add(file, text.clone());
-            let (m, errs) = spy_parser::parse_module(&text, id);
-            if source {
-                print!("{}", spy_ast::print_module(&m));
-            } else {
-                print!("{}", spy_ast::dump_module(&m, true));
-            }
-            let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
-            eprint!("{}", render_all(&ds, &sm, color));
-            if !errs.is_empty() {
-                std::process::exit(1);
-            }
-        }
-    }
+    // The interpreters recurse on the Rust stack: give them room.
+    let child = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || main_impl(cli));
+    let code = match child.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => 101,
+    };
+    let _ = std::io::stdout().flush();
+    std::process::exit(code);
 }

@@ -1,0 +1,396 @@
+//! Translation of one RIR function to Cranelift IR.
+
+use cranelift_codegen::ir::{types, Block, BlockArg, Function, InstBuilder, TrapCode, Value};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::Module;
+use spy_diagnostics::Span;
+use spy_rir as rir;
+
+use crate::{abi, clif_ty, data, CodegenError, ModCtx};
+
+pub(crate) struct FnCx<'a, 'm, 'f> {
+    pub cx: &'a mut ModCtx<'m>,
+    pub b: FunctionBuilder<'f>,
+    vars: Vec<Option<Variable>>,
+    loops: Vec<(Block, Block)>,
+    terminated: bool,
+}
+
+pub(crate) fn translate(
+    cx: &mut ModCtx<'_>,
+    f: &rir::Function,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), CodegenError> {
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let ptr = cx.ptr;
+    let mut vars = Vec::with_capacity(f.locals.len());
+    let params: Vec<Value> = b.block_params(entry).to_vec();
+    let mut next_param = 0;
+    for (i, l) in f.locals.iter().enumerate() {
+        let Some(t) = clif_ty(l.ty, ptr) else {
+            vars.push(None);
+            continue;
+        };
+        let v = b.declare_var(t);
+        if (i as u32) < f.params {
+            b.def_var(v, params[next_param]);
+            next_param += 1;
+        } else {
+            let z = zero(&mut b, t);
+            b.def_var(v, z);
+        }
+        vars.push(Some(v));
+    }
+    let mut fx = FnCx {
+        cx,
+        b,
+        vars,
+        loops: Vec::new(),
+        terminated: false,
+    };
+    fx.block(&f.body)?;
+    if !fx.terminated {
+        if clif_ty(f.ret, ptr).is_none() {
+            fx.b.ins().return_(&[]);
+        } else {
+            fx.b.ins().trap(TrapCode::unwrap_user(1));
+        }
+    }
+    fx.b.seal_all_blocks();
+    let cfg = fx.cx.obj.isa().frontend_config();
+    fx.b.finalize(cfg);
+    Ok(())
+}
+
+pub(crate) fn zero(b: &mut FunctionBuilder<'_>, t: types::Type) -> Value {
+    if t == types::F32 {
+        b.ins().f32const(0.0)
+    } else if t == types::F64 {
+        b.ins().f64const(0.0)
+    } else {
+        b.ins().iconst(t, 0)
+    }
+}
+
+impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
+    pub fn ptr(&self) -> types::Type {
+        self.cx.ptr
+    }
+
+    /// Make sure code is emitted into a live block.
+    fn live(&mut self) {
+        if self.terminated {
+            let blk = self.b.create_block();
+            self.b.switch_to_block(blk);
+            self.terminated = false;
+        }
+    }
+
+    fn block(&mut self, body: &[rir::Stmt]) -> Result<(), CodegenError> {
+        for s in body {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &rir::Stmt) -> Result<(), CodegenError> {
+        self.live();
+        match &s.kind {
+            rir::StmtKind::Assign(l, e) => {
+                let v = self.expr(e)?;
+                if let (Some(var), Some(v)) = (self.vars[l.0 as usize], v) {
+                    self.b.def_var(var, v);
+                }
+            }
+            rir::StmtKind::SetGlobal(g, e) => {
+                let v = self.expr(e)?;
+                if let Some(v) = v {
+                    let addr = self.global_addr(g.0 as usize);
+                    self.b
+                        .ins()
+                        .store(cranelift_codegen::ir::MemFlagsData::trusted(), v, addr, 0);
+                }
+            }
+            rir::StmtKind::Expr(e) => {
+                self.expr(e)?;
+            }
+            rir::StmtKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                let c = self.value(cond)?;
+                let then_blk = self.b.create_block();
+                let else_blk = self.b.create_block();
+                let merge = self.b.create_block();
+                self.b.ins().brif(c, then_blk, &[], else_blk, &[]);
+                self.b.switch_to_block(then_blk);
+                self.block(then_body)?;
+                let then_done = self.terminated;
+                if !then_done {
+                    self.b.ins().jump(merge, &[]);
+                }
+                self.terminated = false;
+                self.b.switch_to_block(else_blk);
+                self.block(else_body)?;
+                let else_done = self.terminated;
+                if !else_done {
+                    self.b.ins().jump(merge, &[]);
+                }
+                self.b.switch_to_block(merge);
+                self.terminated = false;
+                if then_done && else_done {
+                    self.b.ins().trap(TrapCode::unwrap_user(1));
+                    self.terminated = true;
+                }
+            }
+            rir::StmtKind::While { cond, body } => {
+                let header = self.b.create_block();
+                let body_blk = self.b.create_block();
+                let exit = self.b.create_block();
+                self.b.ins().jump(header, &[]);
+                self.b.switch_to_block(header);
+                let c = self.value(cond)?;
+                self.b.ins().brif(c, body_blk, &[], exit, &[]);
+                self.b.switch_to_block(body_blk);
+                self.loops.push((header, exit));
+                self.block(body)?;
+                self.loops.pop();
+                if !self.terminated {
+                    self.b.ins().jump(header, &[]);
+                }
+                self.b.switch_to_block(exit);
+                self.terminated = false;
+            }
+            rir::StmtKind::Break | rir::StmtKind::Continue => {
+                let Some(&(header, exit)) = self.loops.last() else {
+                    return Err(CodegenError("break outside loop".into()));
+                };
+                let target = if matches!(s.kind, rir::StmtKind::Break) {
+                    exit
+                } else {
+                    header
+                };
+                self.b.ins().jump(target, &[]);
+                self.terminated = true;
+            }
+            rir::StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.expr(e)?,
+                    None => None,
+                };
+                match v {
+                    Some(v) => self.b.ins().return_(&[v]),
+                    None => self.b.ins().return_(&[]),
+                };
+                self.terminated = true;
+            }
+            rir::StmtKind::Raise { etype, msg } => {
+                let m = self.value(msg)?;
+                let et = self.str_const(etype)?;
+                self.panic_call(et, m, s.span)?;
+                self.terminated = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `spy_panic(etype, msg, loc)` and end the block.
+    pub fn panic_call(&mut self, etype: Value, msg: Value, span: Span) -> Result<(), CodegenError> {
+        let loc = self.loc(span)?;
+        let f = abi::func_ref(self.cx, &mut self.b, "spy_panic");
+        self.b.ins().call(f, &[etype, msg, loc]);
+        self.b.ins().trap(TrapCode::unwrap_user(2));
+        Ok(())
+    }
+
+    /// Branch to a cold block that panics with `etype: msg` unless `ok` is true.
+    pub fn check(
+        &mut self,
+        ok: Value,
+        etype: &str,
+        msg: &str,
+        span: Span,
+    ) -> Result<(), CodegenError> {
+        let cold = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
+        let et = self.str_const(etype)?;
+        let m = self.str_const(msg)?;
+        self.panic_call(et, m, span)?;
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// Unless `ok`, call the runtime function `name` (which panics with the right
+    /// message) in a cold block.
+    pub fn check_with_call(
+        &mut self,
+        ok: Value,
+        name: &str,
+        args: &[Value],
+    ) -> Result<(), CodegenError> {
+        let cold = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.switch_to_block(cold);
+        let f = abi::func_ref(self.cx, &mut self.b, name);
+        self.b.ins().call(f, args);
+        self.b.ins().trap(TrapCode::unwrap_user(2));
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    pub fn str_const(&mut self, s: &str) -> Result<Value, CodegenError> {
+        let id = data::string(self.cx, s)?;
+        let gv = self.cx.obj.declare_data_in_func(id, self.b.func);
+        let ptr = self.ptr();
+        Ok(self.b.ins().symbol_value(ptr, gv))
+    }
+
+    pub fn loc(&mut self, span: Span) -> Result<Value, CodegenError> {
+        let id = data::location(self.cx, span)?;
+        let gv = self.cx.obj.declare_data_in_func(id, self.b.func);
+        let ptr = self.ptr();
+        Ok(self.b.ins().symbol_value(ptr, gv))
+    }
+
+    fn global_addr(&mut self, g: usize) -> Value {
+        let id = self.cx.globals[g];
+        let gv = self.cx.obj.declare_data_in_func(id, self.b.func);
+        let ptr = self.ptr();
+        self.b.ins().symbol_value(ptr, gv)
+    }
+
+    /// An expression that has a value (not `None`-typed).
+    pub fn value(&mut self, e: &rir::Expr) -> Result<Value, CodegenError> {
+        match self.expr(e)? {
+            Some(v) => Ok(v),
+            None => Err(CodegenError(format!(
+                "expression of type None used as a value at {:?}",
+                e.span
+            ))),
+        }
+    }
+
+    pub fn expr(&mut self, e: &rir::Expr) -> Result<Option<Value>, CodegenError> {
+        let ptr = self.ptr();
+        Ok(match &e.kind {
+            rir::ExprKind::Const(c) => self.constant(c)?,
+            rir::ExprKind::Local(l) => self.vars[l.0 as usize].map(|v| self.b.use_var(v)),
+            rir::ExprKind::Global(g) => match clif_ty(e.ty, ptr) {
+                Some(t) => {
+                    let addr = self.global_addr(g.0 as usize);
+                    Some(self.b.ins().load(
+                        t,
+                        cranelift_codegen::ir::MemFlagsData::trusted(),
+                        addr,
+                        0,
+                    ))
+                }
+                None => None,
+            },
+            rir::ExprKind::Call(rir::Callee::Prim(p), args) => {
+                crate::prim::lower(self, *p, args, e)?
+            }
+            rir::ExprKind::Call(rir::Callee::Func(fqn), args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    if let Some(v) = self.expr(a)? {
+                        vals.push(v);
+                    }
+                }
+                let id = *self
+                    .cx
+                    .funcs
+                    .get(fqn)
+                    .ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
+                let fr = self.cx.obj.declare_func_in_func(id, self.b.func);
+                let call = self.b.ins().call(fr, &vals);
+                self.b.inst_results(call).first().copied()
+            }
+            rir::ExprKind::And(a, b) | rir::ExprKind::Or(a, b) => {
+                let is_and = matches!(e.kind, rir::ExprKind::And(..));
+                let av = self.value(a)?;
+                let rhs = self.b.create_block();
+                let done = self.b.create_block();
+                let res = self.b.append_block_param(done, types::I8);
+                if is_and {
+                    self.b
+                        .ins()
+                        .brif(av, rhs, &[], done, &[BlockArg::Value(av)]);
+                } else {
+                    self.b
+                        .ins()
+                        .brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
+                }
+                self.b.switch_to_block(rhs);
+                let bv = self.value(b)?;
+                self.b.ins().jump(done, &[BlockArg::Value(bv)]);
+                self.b.switch_to_block(done);
+                Some(res)
+            }
+            rir::ExprKind::IfExp {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.value(cond)?;
+                let tb = self.b.create_block();
+                let ob = self.b.create_block();
+                let done = self.b.create_block();
+                let t = clif_ty(e.ty, ptr);
+                let res = t.map(|t| self.b.append_block_param(done, t));
+                self.b.ins().brif(c, tb, &[], ob, &[]);
+                self.b.switch_to_block(tb);
+                let tv = self.expr(then)?;
+                let args: Vec<BlockArg> = tv.into_iter().map(BlockArg::Value).collect();
+                self.b.ins().jump(done, &args);
+                self.b.switch_to_block(ob);
+                let ov = self.expr(otherwise)?;
+                let args: Vec<BlockArg> = ov.into_iter().map(BlockArg::Value).collect();
+                self.b.ins().jump(done, &args);
+                self.b.switch_to_block(done);
+                res
+            }
+            rir::ExprKind::Tee(l, v) => {
+                let v = self.expr(v)?;
+                if let (Some(var), Some(v)) = (self.vars[l.0 as usize], v) {
+                    self.b.def_var(var, v);
+                }
+                v
+            }
+            rir::ExprKind::Seq(items) => {
+                let mut last = None;
+                for i in items {
+                    last = self.expr(i)?;
+                }
+                last
+            }
+        })
+    }
+
+    fn constant(&mut self, c: &rir::Const) -> Result<Option<Value>, CodegenError> {
+        let ins = self.b.ins();
+        Ok(Some(match c {
+            rir::Const::None => return Ok(None),
+            rir::Const::Bool(b) => ins.iconst(types::I8, *b as i64),
+            rir::Const::I8(v) => ins.iconst(types::I8, *v as i64),
+            rir::Const::U8(v) => ins.iconst(types::I8, *v as i64),
+            rir::Const::I32(v) => ins.iconst(types::I32, *v as i64),
+            rir::Const::U32(v) => ins.iconst(types::I32, *v as i64),
+            rir::Const::I64(v) => ins.iconst(types::I64, *v),
+            rir::Const::U64(v) => ins.iconst(types::I64, *v as i64),
+            rir::Const::F32(v) => ins.f32const(*v),
+            rir::Const::F64(v) => ins.f64const(*v),
+            rir::Const::Str(s) => return self.str_const(s).map(Some),
+        }))
+    }
+}

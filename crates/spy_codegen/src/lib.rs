@@ -1,0 +1,247 @@
+//! RIR to native code: Cranelift IR, optimised (`opt_level=speed`), emitted as a
+//! relocatable object (cranelift-object, PIC) that `spy_driver` links with the
+//! runtime.
+//!
+//! Input: a verified [`rir::Module`] and the source map (for panic locations).
+//! Output: object bytes, or the textual CLIF. This crate depends on `spy_rir`
+//! and on the runtime's C ABI (symbol names and signatures, `abi.rs`); it never
+//! depends on the VM.
+
+#![allow(unsafe_code)]
+
+mod abi;
+mod data;
+mod func;
+mod prim;
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module as _};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use spy_diagnostics::SourceMap;
+use spy_rir as rir;
+
+pub use abi::RUNTIME_SYMBOLS;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Run Cranelift's optimiser (`opt_level=speed`).
+    pub optimize: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { optimize: true }
+    }
+}
+
+#[derive(Debug)]
+pub struct CodegenError(pub String);
+
+impl std::fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn cg<E: std::fmt::Display>(e: E) -> CodegenError {
+    CodegenError(e.to_string())
+}
+
+fn make_isa(opts: Options) -> Result<OwnedTargetIsa, CodegenError> {
+    let mut flags = settings::builder();
+    flags
+        .set("opt_level", if opts.optimize { "speed" } else { "none" })
+        .map_err(cg)?;
+    flags.set("is_pic", "true").map_err(cg)?;
+    flags.set("preserve_frame_pointers", "true").map_err(cg)?;
+    let isa = cranelift_native::builder().map_err(cg)?;
+    isa.finish(settings::Flags::new(flags)).map_err(cg)
+}
+
+/// State shared by all functions of one module.
+pub(crate) struct ModCtx<'a> {
+    pub m: &'a rir::Module,
+    pub sources: &'a SourceMap,
+    pub obj: ObjectModule,
+    pub funcs: HashMap<rir::Fqn, FuncId>,
+    pub data: data::DataCache,
+    pub runtime: HashMap<&'static str, FuncId>,
+    pub globals: Vec<cranelift_module::DataId>,
+    pub ptr: types::Type,
+}
+
+/// The Cranelift type of a residual value (`None` has no value).
+pub(crate) fn clif_ty(t: rir::Ty, ptr: types::Type) -> Option<types::Type> {
+    use rir::NumTy::*;
+    Some(match t {
+        rir::Ty::None => return None,
+        rir::Ty::Bool => types::I8,
+        rir::Ty::Num(I8 | U8) => types::I8,
+        rir::Ty::Num(I32 | U32) => types::I32,
+        rir::Ty::Num(I64 | U64) => types::I64,
+        rir::Ty::Num(F32) => types::F32,
+        rir::Ty::Num(F64) => types::F64,
+        rir::Ty::Str => ptr,
+        rir::Ty::Def(_) => ptr,
+    })
+}
+
+fn signature(f: &rir::Function, ptr: types::Type) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    for t in f.param_tys() {
+        if let Some(ct) = clif_ty(t, ptr) {
+            sig.params.push(AbiParam::new(ct));
+        }
+    }
+    if let Some(ct) = clif_ty(f.ret, ptr) {
+        sig.returns.push(AbiParam::new(ct));
+    }
+    sig
+}
+
+/// Compile the module; `clif` receives the text of every function when given.
+fn compile(
+    m: &rir::Module,
+    sources: &SourceMap,
+    opts: Options,
+    mut clif: Option<&mut String>,
+) -> Result<ObjectModule, CodegenError> {
+    let isa = make_isa(opts)?;
+    let ptr = isa.pointer_type();
+    let builder =
+        ObjectBuilder::new(isa, m.name.as_bytes().to_vec(), default_libcall_names()).map_err(cg)?;
+    let obj = ObjectModule::new(builder);
+    let mut cx = ModCtx {
+        m,
+        sources,
+        obj,
+        funcs: HashMap::new(),
+        data: data::DataCache::default(),
+        runtime: HashMap::new(),
+        globals: Vec::new(),
+        ptr,
+    };
+    abi::declare_runtime(&mut cx)?;
+    for g in &m.globals {
+        let id = data::define_global(&mut cx, g)?;
+        cx.globals.push(id);
+    }
+    for f in &m.functions {
+        let sig = signature(f, ptr);
+        let id = cx
+            .obj
+            .declare_function(&f.fqn.symbol(), Linkage::Local, &sig)
+            .map_err(cg)?;
+        cx.funcs.insert(f.fqn.clone(), id);
+    }
+    let mut fctx = FunctionBuilderContext::new();
+    let mut ctx = cx.obj.make_context();
+    for f in &m.functions {
+        let id = cx.funcs[&f.fqn];
+        ctx.func =
+            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature(f, ptr));
+        func::translate(&mut cx, f, &mut ctx.func, &mut fctx)?;
+        define(
+            &mut cx,
+            id,
+            &mut ctx,
+            clif.as_deref_mut(),
+            &f.fqn.to_string(),
+        )?;
+    }
+    if let Some(entry) = &m.entry {
+        entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif.as_deref_mut())?;
+    }
+    Ok(cx.obj)
+}
+
+fn define(
+    cx: &mut ModCtx<'_>,
+    id: FuncId,
+    ctx: &mut Context,
+    clif: Option<&mut String>,
+    name: &str,
+) -> Result<(), CodegenError> {
+    if let Some(out) = clif {
+        // Show the optimised IR: what the machine code is generated from.
+        ctx.optimize(cx.obj.isa(), &mut Default::default())
+            .map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
+        out.push_str(&format!("; {name}\n{}\n", ctx.func.display()));
+    }
+    cx.obj
+        .define_function(id, ctx)
+        .map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
+    cx.obj.clear_context(ctx);
+    Ok(())
+}
+
+/// The C `main`: initialise the runtime, run the program's `main`, flush and
+/// return its exit status.
+fn entry_point(
+    cx: &mut ModCtx<'_>,
+    entry: &rir::Fqn,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    clif: Option<&mut String>,
+) -> Result<(), CodegenError> {
+    let Some(f) = cx.m.function(entry) else {
+        return Err(CodegenError(format!("missing entry `{entry}`")));
+    };
+    let mut sig = Signature::new(cx.obj.isa().default_call_conv());
+    sig.params.push(AbiParam::new(types::I32));
+    sig.params.push(AbiParam::new(cx.ptr));
+    sig.returns.push(AbiParam::new(types::I32));
+    let id = cx
+        .obj
+        .declare_function("main", Linkage::Export, &sig)
+        .map_err(cg)?;
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+        let block = b.create_block();
+        b.append_block_params_for_function_params(block);
+        b.switch_to_block(block);
+        b.seal_block(block);
+        let init = abi::func_ref(cx, &mut b, "spy_rt_init");
+        b.ins().call(init, &[]);
+        let user = cx.obj.declare_func_in_func(cx.funcs[entry], b.func);
+        let call = b.ins().call(user, &[]);
+        let code = match f.ret {
+            rir::Ty::Num(rir::NumTy::I32) => b.inst_results(call)[0],
+            _ => b.ins().iconst(types::I32, 0),
+        };
+        let exit = abi::func_ref(cx, &mut b, "spy_rt_exit");
+        let call = b.ins().call(exit, &[code]);
+        let r = b.inst_results(call)[0];
+        b.ins().return_(&[r]);
+        b.finalize(cx.obj.isa().frontend_config());
+    }
+    define(cx, id, ctx, clif, "main")
+}
+
+/// Compile to a relocatable object file.
+pub fn compile_object(
+    m: &rir::Module,
+    sources: &SourceMap,
+    opts: Options,
+) -> Result<Vec<u8>, CodegenError> {
+    let obj = compile(m, sources, opts, None)?;
+    obj.finish().emit().map_err(cg)
+}
+
+/// The optimised Cranelift IR of every function, as text (`spyc build --emit clif`).
+pub fn emit_clif(
+    m: &rir::Module,
+    sources: &SourceMap,
+    opts: Options,
+) -> Result<String, CodegenError> {
+    let mut out = String::new();
+    compile(m, sources, opts, Some(&mut out))?;
+    Ok(out)
+}

@@ -1,0 +1,536 @@
+//! Primitive operations: numbers inline (checks are branches to cold panic
+//! blocks), text through the runtime.
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use spy_rir::{self as rir, CmpKind, NumTy, Prim};
+use spy_runtime::num as rtnum;
+
+use crate::func::FnCx;
+use crate::{abi, clif_ty, CodegenError};
+
+fn int_cc(k: CmpKind, signed: bool) -> IntCC {
+    match (k, signed) {
+        (CmpKind::Eq, _) => IntCC::Equal,
+        (CmpKind::Ne, _) => IntCC::NotEqual,
+        (CmpKind::Lt, true) => IntCC::SignedLessThan,
+        (CmpKind::Le, true) => IntCC::SignedLessThanOrEqual,
+        (CmpKind::Gt, true) => IntCC::SignedGreaterThan,
+        (CmpKind::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+        (CmpKind::Lt, false) => IntCC::UnsignedLessThan,
+        (CmpKind::Le, false) => IntCC::UnsignedLessThanOrEqual,
+        (CmpKind::Gt, false) => IntCC::UnsignedGreaterThan,
+        (CmpKind::Ge, false) => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
+fn float_cc(k: CmpKind) -> FloatCC {
+    match k {
+        CmpKind::Eq => FloatCC::Equal,
+        CmpKind::Ne => FloatCC::NotEqual,
+        CmpKind::Lt => FloatCC::LessThan,
+        CmpKind::Le => FloatCC::LessThanOrEqual,
+        CmpKind::Gt => FloatCC::GreaterThan,
+        CmpKind::Ge => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+fn ty_of(t: NumTy) -> types::Type {
+    match t {
+        NumTy::I8 | NumTy::U8 => types::I8,
+        NumTy::I32 | NumTy::U32 => types::I32,
+        NumTy::I64 | NumTy::U64 => types::I64,
+        NumTy::F32 => types::F32,
+        NumTy::F64 => types::F64,
+    }
+}
+
+impl FnCx<'_, '_, '_> {
+    fn call_rt(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+        let f = abi::func_ref(self.cx, &mut self.b, name);
+        let call = self.b.ins().call(f, args);
+        self.b.inst_results(call).first().copied()
+    }
+
+    fn call_rt1(&mut self, name: &str, args: &[Value]) -> Result<Value, CodegenError> {
+        self.call_rt(name, args)
+            .ok_or_else(|| CodegenError(format!("{name} returns nothing")))
+    }
+
+    /// Widen an integer to i64 (sign- or zero-extending).
+    fn to_i64(&mut self, v: Value, t: NumTy) -> Value {
+        if ty_of(t) == types::I64 {
+            v
+        } else if t.is_signed() {
+            self.b.ins().sextend(types::I64, v)
+        } else {
+            self.b.ins().uextend(types::I64, v)
+        }
+    }
+
+    fn to_f64(&mut self, v: Value, t: NumTy) -> Value {
+        if t == NumTy::F32 {
+            self.b.ins().fpromote(types::F64, v)
+        } else {
+            v
+        }
+    }
+
+    fn from_f64(&mut self, v: Value, t: NumTy) -> Value {
+        if t == NumTy::F32 {
+            self.b.ins().fdemote(types::F32, v)
+        } else {
+            v
+        }
+    }
+
+    fn check_nonzero(
+        &mut self,
+        y: Value,
+        t: NumTy,
+        msg: &str,
+        span: rir::Span,
+    ) -> Result<(), CodegenError> {
+        let ok = if t.is_float() {
+            let z = if t == NumTy::F32 {
+                self.b.ins().f32const(0.0)
+            } else {
+                self.b.ins().f64const(0.0)
+            };
+            self.b.ins().fcmp(FloatCC::NotEqual, y, z)
+        } else {
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0)
+        };
+        self.check(ok, "ZeroDivisionError", msg, span)
+    }
+
+    /// Python floor division and modulo on integers (`(q, r)`), divisor nonzero.
+    fn int_divmod(&mut self, x: Value, y: Value, t: NumTy) -> (Value, Value) {
+        let ins = self.b.ins();
+        if !t.is_signed() {
+            let q = ins.udiv(x, y);
+            let r = self.b.ins().urem(x, y);
+            return (q, r);
+        }
+        let ty = ty_of(t);
+        // sdiv traps on MIN / -1: divide by 1 instead and negate (wrapping).
+        let minus1 = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+        let one = self.b.ins().iconst(ty, 1);
+        let safe_y = self.b.ins().select(minus1, one, y);
+        let q0 = self.b.ins().sdiv(x, safe_y);
+        let negx = self.b.ins().ineg(x);
+        let q = self.b.ins().select(minus1, negx, q0);
+        let r0 = self.b.ins().srem(x, safe_y);
+        let zero = self.b.ins().iconst(ty, 0);
+        let r = self.b.ins().select(minus1, zero, r0);
+        // Floor: when the remainder is nonzero and its sign differs from y's.
+        let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        let x_or = self.b.ins().bxor(r, y);
+        let diff = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x_or, 0);
+        let adj = self.b.ins().band(nz, diff);
+        let adj_t = if ty == types::I8 {
+            adj
+        } else {
+            self.b.ins().uextend(ty, adj)
+        };
+        let q = self.b.ins().isub(q, adj_t);
+        let ry = self.b.ins().iadd(r, y);
+        let r = self.b.ins().select(adj, ry, r);
+        (q, r)
+    }
+
+    fn shift(
+        &mut self,
+        p: Prim,
+        x: Value,
+        y: Value,
+        t: NumTy,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        let ty = ty_of(t);
+        let bits = t.bits() as i64;
+        if t.is_signed() {
+            let ok = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, y, 0);
+            self.check(ok, rtnum::NEG_SHIFT.etype, rtnum::NEG_SHIFT.msg, span)?;
+        }
+        let big = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, y, bits);
+        Ok(match p {
+            Prim::Shl(_) => {
+                let s = self.b.ins().ishl(x, y);
+                let z = self.b.ins().iconst(ty, 0);
+                self.b.ins().select(big, z, s)
+            }
+            _ if t.is_signed() => {
+                let maxc = self.b.ins().iconst(ty, bits - 1);
+                let amt = self.b.ins().select(big, maxc, y);
+                self.b.ins().sshr(x, amt)
+            }
+            _ => {
+                let s = self.b.ins().ushr(x, y);
+                let z = self.b.ins().iconst(ty, 0);
+                self.b.ins().select(big, z, s)
+            }
+        })
+    }
+
+    /// `len(range(start, stop, step))` as u64, inline.
+    fn range_len(&mut self, t: NumTy, a: &[Value], span: rir::Span) -> Result<Value, CodegenError> {
+        let (start, stop, step) = (
+            self.to_i64(a[0], t),
+            self.to_i64(a[1], t),
+            self.to_i64(a[2], t),
+        );
+        let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, step, 0);
+        self.check(
+            ok,
+            rtnum::RANGE_ZERO_STEP.etype,
+            rtnum::RANGE_ZERO_STEP.msg,
+            span,
+        )?;
+        let (lt, gt) = if t.is_signed() {
+            (IntCC::SignedLessThan, IntCC::SignedGreaterThan)
+        } else {
+            (IntCC::UnsignedLessThan, IntCC::UnsignedGreaterThan)
+        };
+        let ins = &mut self.b;
+        let pos = if t.is_signed() {
+            ins.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0)
+        } else {
+            ins.ins().iconst(types::I8, 1)
+        };
+        // Positive step: (stop - start - 1) / step + 1 when start < stop.
+        let d_up = ins.ins().isub(stop, start);
+        let d_up = ins.ins().iadd_imm_s(d_up, -1);
+        let q_up = ins.ins().udiv(d_up, step);
+        let n_up = ins.ins().iadd_imm_s(q_up, 1);
+        let has_up = ins.ins().icmp(lt, start, stop);
+        let zero = ins.ins().iconst(types::I64, 0);
+        let n_up = ins.ins().select(has_up, n_up, zero);
+        // Negative step: (start - stop - 1) / -step + 1 when start > stop.
+        let d_dn = ins.ins().isub(start, stop);
+        let d_dn = ins.ins().iadd_imm_s(d_dn, -1);
+        let nstep = ins.ins().ineg(step);
+        let one = ins.ins().iconst(types::I64, 1);
+        let nstep = ins.ins().select(pos, one, nstep);
+        let q_dn = ins.ins().udiv(d_dn, nstep);
+        let n_dn = ins.ins().iadd_imm_s(q_dn, 1);
+        let has_dn = ins.ins().icmp(gt, start, stop);
+        let n_dn = ins.ins().select(has_dn, n_dn, zero);
+        Ok(ins.ins().select(pos, n_up, n_dn))
+    }
+
+    /// Explicit float-to-integer conversion with Python's checks.
+    fn float_to_int(
+        &mut self,
+        x: Value,
+        from: NumTy,
+        to: NumTy,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        let x = self.to_f64(x, from);
+        let (lo, hi) = to.int_range();
+        let lo_ok = if to.bits() == 64 {
+            let c = self.b.ins().f64const(lo as f64);
+            self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, c)
+        } else {
+            let c = self.b.ins().f64const(lo as f64 - 1.0);
+            self.b.ins().fcmp(FloatCC::GreaterThan, x, c)
+        };
+        let hc = self.b.ins().f64const(hi as f64 + 1.0);
+        let hi_ok = self.b.ins().fcmp(FloatCC::LessThan, x, hc);
+        let ok = self.b.ins().band(lo_ok, hi_ok);
+        let bits = self.b.ins().iconst(types::I32, to.bits() as i64);
+        let signed = self.b.ins().iconst(types::I8, to.is_signed() as i64);
+        let loc = self.loc(span)?;
+        self.check_with_call(ok, "spy_f64_to_int", &[x, bits, signed, loc])?;
+        Ok(match to {
+            NumTy::U64 => self.b.ins().fcvt_to_uint(types::I64, x),
+            NumTy::I64 => self.b.ins().fcvt_to_sint(types::I64, x),
+            NumTy::U32 => {
+                let v = self.b.ins().fcvt_to_sint(types::I64, x);
+                self.b.ins().ireduce(types::I32, v)
+            }
+            NumTy::I32 => self.b.ins().fcvt_to_sint(types::I32, x),
+            _ => {
+                let v = self.b.ins().fcvt_to_sint(types::I32, x);
+                self.b.ins().ireduce(types::I8, v)
+            }
+        })
+    }
+
+    fn convert(
+        &mut self,
+        x: Value,
+        from: NumTy,
+        to: NumTy,
+        checked: bool,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        let (ft, tt) = (ty_of(from), ty_of(to));
+        Ok(match (from.is_float(), to.is_float()) {
+            (false, false) => {
+                if ft.bits() == tt.bits() {
+                    x
+                } else if ft.bits() > tt.bits() {
+                    self.b.ins().ireduce(tt, x)
+                } else if from.is_signed() {
+                    self.b.ins().sextend(tt, x)
+                } else {
+                    self.b.ins().uextend(tt, x)
+                }
+            }
+            (false, true) => {
+                if from.is_signed() {
+                    self.b.ins().fcvt_from_sint(tt, x)
+                } else {
+                    self.b.ins().fcvt_from_uint(tt, x)
+                }
+            }
+            (true, true) => {
+                if ft == tt {
+                    x
+                } else if tt == types::F64 {
+                    self.b.ins().fpromote(tt, x)
+                } else {
+                    self.b.ins().fdemote(tt, x)
+                }
+            }
+            (true, false) => {
+                if !checked {
+                    let v = if tt.bits() < 32 {
+                        let v = self.b.ins().fcvt_to_sint_sat(types::I32, x);
+                        self.b.ins().ireduce(tt, v)
+                    } else if to.is_signed() {
+                        self.b.ins().fcvt_to_sint_sat(tt, x)
+                    } else {
+                        self.b.ins().fcvt_to_uint_sat(tt, x)
+                    };
+                    return Ok(v);
+                }
+                self.float_to_int(x, from, to, span)?
+            }
+        })
+    }
+
+    fn str_cmp(&mut self, k: CmpKind, a: Value, b: Value) -> Result<Value, CodegenError> {
+        let r = self.call_rt1("spy_str_cmp", &[a, b])?;
+        Ok(self.b.ins().icmp_imm_s(int_cc(k, true), r, 0))
+    }
+
+    fn spec_args(&mut self, spec: &rir::FmtSpec) -> (Value, Value) {
+        let (a, b) = spec.pack();
+        (
+            self.b.ins().iconst(types::I64, a as i64),
+            self.b.ins().iconst(types::I64, b as i64),
+        )
+    }
+}
+
+/// Lower a primitive call.
+pub(crate) fn lower(
+    fx: &mut FnCx<'_, '_, '_>,
+    p: Prim,
+    args: &[rir::Expr],
+    e: &rir::Expr,
+) -> Result<Option<Value>, CodegenError> {
+    let mut a = Vec::with_capacity(args.len());
+    for x in args {
+        a.push(fx.value(x)?);
+    }
+    let span = e.span;
+    let v = match p {
+        Prim::Add(t) if t.is_float() => fx.b.ins().fadd(a[0], a[1]),
+        Prim::Sub(t) if t.is_float() => fx.b.ins().fsub(a[0], a[1]),
+        Prim::Mul(t) if t.is_float() => fx.b.ins().fmul(a[0], a[1]),
+        Prim::Add(_) => fx.b.ins().iadd(a[0], a[1]),
+        Prim::Sub(_) => fx.b.ins().isub(a[0], a[1]),
+        Prim::Mul(_) => fx.b.ins().imul(a[0], a[1]),
+        Prim::Div(t) if t.is_float() => {
+            fx.check_nonzero(a[1], t, rtnum::FLOAT_DIV_ZERO.msg, span)?;
+            fx.b.ins().fdiv(a[0], a[1])
+        }
+        Prim::Div(t) => {
+            fx.check_nonzero(a[1], t, rtnum::DIV_ZERO.msg, span)?;
+            let f = |fx: &mut FnCx, v: Value| {
+                if t.is_signed() {
+                    fx.b.ins().fcvt_from_sint(types::F64, v)
+                } else {
+                    fx.b.ins().fcvt_from_uint(types::F64, v)
+                }
+            };
+            let (x, y) = (f(fx, a[0]), f(fx, a[1]));
+            fx.b.ins().fdiv(x, y)
+        }
+        Prim::FloorDiv(t) | Prim::Mod(t) if t.is_int() => {
+            let msg = if matches!(p, Prim::FloorDiv(_)) {
+                rtnum::INT_DIV_ZERO.msg
+            } else {
+                rtnum::INT_MOD_ZERO.msg
+            };
+            fx.check_nonzero(a[1], t, msg, span)?;
+            let (q, r) = fx.int_divmod(a[0], a[1], t);
+            if matches!(p, Prim::FloorDiv(_)) {
+                q
+            } else {
+                r
+            }
+        }
+        Prim::FloorDiv(t) | Prim::Mod(t) | Prim::Pow(t) if t.is_float() => {
+            let name = match p {
+                Prim::FloorDiv(_) => "spy_f64_floordiv",
+                Prim::Mod(_) => "spy_f64_mod",
+                _ => "spy_f64_pow",
+            };
+            let (x, y) = (fx.to_f64(a[0], t), fx.to_f64(a[1], t));
+            let loc = fx.loc(span)?;
+            let r = fx.call_rt1(name, &[x, y, loc])?;
+            fx.from_f64(r, t)
+        }
+        Prim::Pow(t) => {
+            let (x, y) = (fx.to_i64(a[0], t), fx.to_i64(a[1], t));
+            let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
+            let signed = fx.b.ins().iconst(types::I8, t.is_signed() as i64);
+            let loc = fx.loc(span)?;
+            let r = fx.call_rt1("spy_int_pow", &[x, y, bits, signed, loc])?;
+            if ty_of(t) == types::I64 {
+                r
+            } else {
+                fx.b.ins().ireduce(ty_of(t), r)
+            }
+        }
+        Prim::FloorDiv(_) | Prim::Mod(_) => return Err(CodegenError("bad floordiv".into())),
+        Prim::IeeeDiv(_) => fx.b.ins().fdiv(a[0], a[1]),
+        Prim::Shl(t) | Prim::Shr(t) => fx.shift(p, a[0], a[1], t, span)?,
+        Prim::BitAnd(_) | Prim::BoolAnd => fx.b.ins().band(a[0], a[1]),
+        Prim::BitOr(_) | Prim::BoolOr => fx.b.ins().bor(a[0], a[1]),
+        Prim::BitXor(_) | Prim::BoolXor => fx.b.ins().bxor(a[0], a[1]),
+        Prim::Invert(_) => fx.b.ins().bnot(a[0]),
+        Prim::Neg(t) if t.is_float() => fx.b.ins().fneg(a[0]),
+        Prim::Neg(_) => fx.b.ins().ineg(a[0]),
+        Prim::Abs(t) if t.is_float() => fx.b.ins().fabs(a[0]),
+        Prim::Abs(t) if t.is_signed() => fx.b.ins().iabs(a[0]),
+        Prim::Abs(_) => a[0],
+        Prim::Min(t) | Prim::Max(t) => {
+            // Python: min(a, b) is `b if b < a else a` (NaN keeps `a`).
+            let k = if matches!(p, Prim::Min(_)) {
+                CmpKind::Lt
+            } else {
+                CmpKind::Gt
+            };
+            let c = if t.is_float() {
+                fx.b.ins().fcmp(float_cc(k), a[1], a[0])
+            } else {
+                fx.b.ins().icmp(int_cc(k, t.is_signed()), a[1], a[0])
+            };
+            fx.b.ins().select(c, a[1], a[0])
+        }
+        Prim::Cmp(k, t) if t.is_float() => fx.b.ins().fcmp(float_cc(k), a[0], a[1]),
+        Prim::Cmp(k, t) => fx.b.ins().icmp(int_cc(k, t.is_signed()), a[0], a[1]),
+        Prim::Not => fx.b.ins().icmp_imm_s(IntCC::Equal, a[0], 0),
+        Prim::BoolCmp(k) => fx.b.ins().icmp(int_cc(k, false), a[0], a[1]),
+        Prim::Convert { from, to, checked } => fx.convert(a[0], from, to, checked, span)?,
+        Prim::NumToBool(t) if t.is_float() => {
+            let z = if t == NumTy::F32 {
+                fx.b.ins().f32const(0.0)
+            } else {
+                fx.b.ins().f64const(0.0)
+            };
+            fx.b.ins().fcmp(FloatCC::NotEqual, a[0], z)
+        }
+        Prim::NumToBool(_) => fx.b.ins().icmp_imm_s(IntCC::NotEqual, a[0], 0),
+        Prim::RangeLen(t) => fx.range_len(t, &a, span)?,
+        Prim::StrConcat => fx.call_rt1("spy_str_concat", &a)?,
+        Prim::StrRepeat => fx.call_rt1("spy_str_repeat", &a)?,
+        Prim::StrCmp(k) => fx.str_cmp(k, a[0], a[1])?,
+        Prim::StrLen => {
+            let n =
+                fx.b.ins()
+                    .load(types::I64, MemFlagsData::trusted(), a[0], 8);
+            fx.b.ins().ireduce(types::I32, n)
+        }
+        Prim::StrGetItem => {
+            let loc = fx.loc(span)?;
+            fx.call_rt1("spy_str_getitem", &[a[0], a[1], loc])?
+        }
+        Prim::StrContains => fx.call_rt1("spy_str_contains", &a)?,
+        Prim::NumToStr(t) if t.is_float() => {
+            let x = fx.to_f64(a[0], t);
+            fx.call_rt1("spy_f64_to_str", &[x])?
+        }
+        Prim::NumToStr(t) => {
+            let x = fx.to_i64(a[0], t);
+            let name = if t == NumTy::U64 {
+                "spy_u64_to_str"
+            } else {
+                "spy_i64_to_str"
+            };
+            fx.call_rt1(name, &[x])?
+        }
+        Prim::BoolToStr => fx.call_rt1("spy_bool_to_str", &a)?,
+        Prim::StrRepr => fx.call_rt1("spy_str_repr", &a)?,
+        Prim::FormatNum(t, spec) => {
+            let (sa, sb) = fx.spec_args(&spec);
+            if t.is_float() {
+                let x = fx.to_f64(a[0], t);
+                fx.call_rt1("spy_format_float", &[x, sa, sb])?
+            } else {
+                let x = fx.to_i64(a[0], t);
+                let uns = fx.b.ins().iconst(types::I8, (t == NumTy::U64) as i64);
+                fx.call_rt1("spy_format_int", &[x, uns, sa, sb])?
+            }
+        }
+        Prim::FormatStr(spec) => {
+            let (sa, sb) = fx.spec_args(&spec);
+            fx.call_rt1("spy_format_str", &[a[0], sa, sb])?
+        }
+        Prim::ParseNum(t) if t.is_float() => {
+            let loc = fx.loc(span)?;
+            let r = fx.call_rt1("spy_parse_float", &[a[0], loc])?;
+            fx.from_f64(r, t)
+        }
+        Prim::ParseNum(t) => {
+            let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
+            let signed = fx.b.ins().iconst(types::I8, t.is_signed() as i64);
+            let loc = fx.loc(span)?;
+            let r = fx.call_rt1("spy_parse_int", &[a[0], bits, signed, loc])?;
+            if ty_of(t) == types::I64 {
+                r
+            } else {
+                fx.b.ins().ireduce(ty_of(t), r)
+            }
+        }
+        Prim::WriteStr => {
+            fx.call_rt("spy_write_str", &a);
+            return Ok(None);
+        }
+        Prim::WriteBool => {
+            fx.call_rt("spy_write_bool", &a);
+            return Ok(None);
+        }
+        Prim::WriteNum(t) if t.is_float() => {
+            let x = fx.to_f64(a[0], t);
+            fx.call_rt("spy_write_f64", &[x]);
+            return Ok(None);
+        }
+        Prim::WriteNum(t) => {
+            let x = fx.to_i64(a[0], t);
+            fx.call_rt(
+                if t == NumTy::U64 {
+                    "spy_write_u64"
+                } else {
+                    "spy_write_i64"
+                },
+                &[x],
+            );
+            return Ok(None);
+        }
+    };
+    debug_assert!(clif_ty(e.ty, fx.ptr()).is_some());
+    Ok(Some(v))
+}

@@ -1,0 +1,83 @@
+//! Builds the runtime static library from `spy_runtime`'s sources with the same
+//! rustc, so that `spyc build` can link executables from any directory after a
+//! plain `cargo build` (the bytes are embedded with `include_bytes!`).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let rt_src = manifest.join("../spy_runtime/src");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    println!("cargo:rerun-if-changed={}", rt_src.display());
+    for entry in std::fs::read_dir(&rt_src)
+        .expect("runtime sources")
+        .flatten()
+    {
+        println!("cargo:rerun-if-changed={}", entry.path().display());
+    }
+    let lib = out.join("libspyrt.a");
+    let status = Command::new(rustc)
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "staticlib",
+            "--crate-name",
+            "spyrt",
+        ])
+        .args([
+            "-C",
+            "panic=abort",
+            "-C",
+            "opt-level=3",
+            "-C",
+            "debuginfo=0",
+            "-C",
+            "codegen-units=1",
+        ])
+        .args(["--cfg", "spy_staticlib"])
+        .arg(rt_src.join("lib.rs"))
+        .arg("-o")
+        .arg(&lib)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .expect("failed to run rustc for the runtime");
+    assert!(
+        status.success(),
+        "building the runtime static library failed"
+    );
+    let bytes = std::fs::read(&lib).expect("read runtime library");
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in &bytes {
+        h = (h ^ *b as u64).wrapping_mul(0x100000001b3);
+    }
+    println!("cargo:rustc-env=SPYRT_HASH={h:016x}");
+    // The standard library embedded in the compiler.
+    let stdlib = manifest.join("../../stdlib");
+    println!("cargo:rerun-if-changed={}", stdlib.display());
+    let mut table = String::from("pub static STDLIB: &[(&str, &str)] = &[\n");
+    if let Ok(rd) = std::fs::read_dir(&stdlib) {
+        let mut files: Vec<_> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "spy"))
+            .collect();
+        files.sort();
+        for p in files {
+            println!("cargo:rerun-if-changed={}", p.display());
+            let name = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            table.push_str(&format!(
+                "    ({name:?}, include_str!({:?})),\n",
+                p.display().to_string()
+            ));
+        }
+    }
+    table.push_str("];\n");
+    std::fs::write(out.join("stdlib.rs"), table).expect("write stdlib table");
+}

@@ -1,0 +1,261 @@
+//! The driver: sessions (VM + configuration), module lookup, phase
+//! orchestration, linking executables, and the three execution modes.
+//!
+//! Input: paths and options from the CLI (or tests). Output: dumps, executables,
+//! program runs, and rendered diagnostics. Knows nothing about the terminal or
+//! argument parsing (that is `spyc`).
+
+mod link;
+mod panic;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use spy_diagnostics::{render_all, ColorMode, Diagnostic};
+use spy_rir as rir;
+use spy_vm::{FuncId, Loader, ModId, Value, Vm, VmError};
+
+pub use link::{link_executable, LinkError};
+pub use panic::render_panic;
+
+mod stdlib {
+    include!(concat!(env!("OUT_DIR"), "/stdlib.rs"));
+}
+
+/// How to run a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The AST interpreter.
+    Interp,
+    /// The RIR evaluator.
+    Redshift,
+    /// Compiled to native code.
+    Native,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub blue_quota: u64,
+    pub color: ColorMode,
+    pub optimize: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            blue_quota: spy_vm::DEFAULT_BLUE_QUOTA,
+            color: ColorMode::Plain,
+            optimize: true,
+        }
+    }
+}
+
+/// Finds modules: the standard library (embedded in the compiler) first, then the
+/// main file's directory.
+pub struct FsLoader {
+    pub dirs: Vec<PathBuf>,
+}
+
+impl Loader for FsLoader {
+    fn load(&self, name: &str) -> Option<(String, String)> {
+        if let Some((_, text)) = stdlib::STDLIB.iter().find(|(n, _)| *n == name) {
+            return Some((format!("<stdlib>/{name}.spy"), text.to_string()));
+        }
+        let rel = format!("{}.spy", name.replace('.', "/"));
+        for d in &self.dirs {
+            let p = d.join(&rel);
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                return Some((p.display().to_string(), text));
+            }
+        }
+        None
+    }
+}
+
+/// Why a compilation or run stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// Static errors: exit status 1.
+    Compile(Vec<Diagnostic>),
+    /// A panic while running (or evaluating blue code): exit status 1.
+    Panic(Box<spy_vm::Panic>),
+    /// Anything else (I/O, linking): exit status 1.
+    Other(String),
+}
+
+/// A compiler session: one VM, the loaded program.
+pub struct Session {
+    pub vm: Vm,
+    pub config: Config,
+    pub main_module: Option<ModId>,
+}
+
+fn module_name(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("main")
+        .to_string()
+}
+
+impl Session {
+    /// A session whose program output (compile-time `print`s and the
+    /// interpreters) goes to `out`.
+    pub fn new(config: Config, main_dir: &Path, out: Box<dyn Write>) -> Session {
+        let loader = FsLoader {
+            dirs: vec![main_dir.to_path_buf()],
+        };
+        let mut vm = Vm::new(Box::new(loader), out);
+        vm.set_blue_quota(config.blue_quota);
+        Session {
+            vm,
+            config,
+            main_module: None,
+        }
+    }
+
+    /// Session for the program in `path` (not yet loaded).
+    pub fn for_file(config: Config, path: &Path, out: Box<dyn Write>) -> Session {
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        Session::new(config, &dir, out)
+    }
+
+    pub fn failure(&self, e: VmError) -> Failure {
+        match e {
+            VmError::Static(d) => Failure::Compile(vec![*d]),
+            VmError::Many(ds) => Failure::Compile(ds),
+            VmError::Panic(p) => Failure::Panic(p),
+        }
+    }
+
+    /// Read, parse and run the import phase of the main module.
+    pub fn load(&mut self, path: &Path) -> Result<ModId, Failure> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Other(format!("error: cannot read `{}`: {e}", path.display())))?;
+        self.load_text(&module_name(path), &path.display().to_string(), &text)
+    }
+
+    pub fn load_text(&mut self, name: &str, display: &str, text: &str) -> Result<ModId, Failure> {
+        let r = self.vm.load_main(name, display, text);
+        self.vm.flush_out();
+        let m = r.map_err(|e| self.failure(e))?;
+        self.main_module = Some(m);
+        Ok(m)
+    }
+
+    pub fn redshift(&mut self) -> Result<rir::Module, Failure> {
+        let Some(m) = self.main_module else {
+            return Err(Failure::Other("no program loaded".into()));
+        };
+        let r = spy_redshift::redshift(&mut self.vm, m);
+        self.vm.flush_out();
+        r.map_err(|e| match e {
+            VmError::Panic(p) => {
+                Failure::Compile(spy_redshift::error_diagnostics(&VmError::Panic(p)))
+            }
+            e => self.failure(e),
+        })
+    }
+
+    fn main_func(&self) -> Result<FuncId, Failure> {
+        let m = self
+            .main_module
+            .ok_or_else(|| Failure::Other("no program loaded".into()))?;
+        spy_redshift::check_main(&self.vm, m).map_err(|e| self.failure(e))
+    }
+
+    /// Interpret `main` (after the redshift checks, so that every mode reports
+    /// the same static errors). Returns the exit status.
+    pub fn run_interp(&mut self) -> Result<i32, Failure> {
+        self.redshift()?;
+        let main = self.main_func()?;
+        self.vm.running = true;
+        let span = spy_diagnostics::Span::default();
+        let r = self.vm.call_red(main, Vec::new(), span);
+        self.vm.flush_out();
+        match r {
+            Ok(Value::I32(code)) => Ok(code),
+            Ok(_) => Ok(0),
+            Err(e) => Err(self.failure(e)),
+        }
+    }
+
+    /// Run the residual program with the RIR evaluator.
+    pub fn run_rir(&mut self) -> Result<i32, Failure> {
+        let m = self.redshift()?;
+        let r = spy_vm::rireval::run_main(&m, &mut *self.vm.out);
+        self.vm.flush_out();
+        match r {
+            Ok(Value::I32(code)) => Ok(code),
+            Ok(_) => Ok(0),
+            Err(p) => Err(Failure::Panic(p)),
+        }
+    }
+
+    /// Compile to an executable at `exe`.
+    pub fn build(&mut self, exe: &Path) -> Result<(), Failure> {
+        let m = self.redshift()?;
+        let opts = spy_codegen::Options {
+            optimize: self.config.optimize,
+        };
+        let obj = spy_codegen::compile_object(&m, &self.vm.sources, opts)
+            .map_err(|e| Failure::Other(format!("error: code generation failed: {e}")))?;
+        link_executable(&obj, exe).map_err(|e| Failure::Other(e.to_string()))
+    }
+
+    /// Render a failure as it is printed on stderr.
+    pub fn render_failure(&self, f: &Failure) -> String {
+        match f {
+            Failure::Compile(ds) => render_all(ds, &self.vm.sources, self.config.color),
+            Failure::Panic(p) => render_panic(p, &self.vm.sources),
+            Failure::Other(s) => format!("{s}\n"),
+        }
+    }
+}
+
+/// `spyc run`: compile and run `path` in `mode`; returns the exit status, having
+/// printed diagnostics or the panic on stderr.
+pub fn run_file(
+    config: Config,
+    path: &Path,
+    mode: Mode,
+    args: &[String],
+    out: Box<dyn Write>,
+) -> i32 {
+    let mut s = Session::for_file(config, path, out);
+    let result = s.load(path).and_then(|_| match mode {
+        Mode::Interp => s.run_interp(),
+        Mode::Redshift => s.run_rir(),
+        Mode::Native => run_native(&mut s, args),
+    });
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            s.vm.flush_out();
+            eprint!("{}", s.render_failure(&f));
+            1
+        }
+    }
+}
+
+fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
+    let dir = tempfile::Builder::new()
+        .prefix("spyc-run")
+        .tempdir()
+        .map_err(|e| Failure::Other(format!("error: cannot create a temporary directory: {e}")))?;
+    let exe = dir.path().join("prog");
+    s.build(&exe)?;
+    s.vm.flush_out();
+    let status = std::process::Command::new(&exe)
+        .args(args)
+        .status()
+        .map_err(|e| Failure::Other(format!("error: cannot run the program: {e}")))?;
+    Ok(status.code().unwrap_or(1))
+}

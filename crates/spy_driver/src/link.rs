@@ -1,0 +1,66 @@
+//! Linking an object file with the embedded runtime and Boehm GC.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+static RUNTIME: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libspyrt.a"));
+const RUNTIME_HASH: &str = env!("SPYRT_HASH");
+
+#[derive(Debug)]
+pub struct LinkError(pub String);
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The runtime library on disk, written once per runtime version.
+fn runtime_path() -> Result<PathBuf, LinkError> {
+    let dir = std::env::temp_dir().join("spyc-runtime");
+    let path = dir.join(format!("libspyrt-{RUNTIME_HASH}.a"));
+    if path.exists() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| LinkError(format!("error: cannot create {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!(
+        "libspyrt-{RUNTIME_HASH}.{}.tmp",
+        std::process::id()
+    ));
+    std::fs::write(&tmp, RUNTIME)
+        .map_err(|e| LinkError(format!("error: cannot write the runtime: {e}")))?;
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| LinkError(format!("error: cannot install the runtime: {e}")))?;
+    Ok(path)
+}
+
+/// Link `obj` into an executable at `exe` with the system C compiler.
+pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
+    let rt = runtime_path()?;
+    let dir = tempfile::Builder::new()
+        .prefix("spyc-link")
+        .tempdir()
+        .map_err(|e| LinkError(format!("error: cannot create a temporary directory: {e}")))?;
+    let o = dir.path().join("prog.o");
+    std::fs::write(&o, obj)
+        .map_err(|e| LinkError(format!("error: cannot write the object file: {e}")))?;
+    let out = Command::new("cc")
+        .arg("-o")
+        .arg(exe)
+        .arg(&o)
+        .arg(&rt)
+        .args(["-lgc", "-lm"])
+        .output()
+        .map_err(|e| LinkError(format!("error: cannot run the linker `cc`: {e}")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("-lgc") {
+            return Err(LinkError(
+                "error: the Boehm garbage collector library was not found\n  = note: install it with `apt-get install -y libgc-dev`".into(),
+            ));
+        }
+        return Err(LinkError(format!("error: linking failed:\n{stderr}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,500 @@
+//! Python's format-spec mini-language (`f"{x:>8.3f}"`) for numbers and text.
+//! Specs are parsed at compile time; the parsed form travels packed in two
+//! integers to compiled code.
+
+use core::fmt::{self, Write};
+
+use crate::num::write_float_repr;
+use crate::StackBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Spec {
+    pub fill: char,
+    /// 0 (default), `<`, `>`, `^`, `=`
+    pub align: u8,
+    /// 0 (default), `+`, `-`, ` `
+    pub sign: u8,
+    pub alt: bool,
+    pub zero: bool,
+    pub width: u32,
+    /// 0, `,` or `_`
+    pub grouping: u8,
+    /// -1 when absent
+    pub precision: i32,
+    /// 0 (default) or the type letter
+    pub kind: u8,
+}
+
+impl Spec {
+    pub fn pack(&self) -> (u64, u64) {
+        let a = (self.fill as u64)
+            | (self.align as u64) << 21
+            | (self.sign as u64) << 29
+            | (self.alt as u64) << 37
+            | (self.zero as u64) << 38
+            | (self.grouping as u64) << 39
+            | (self.kind as u64) << 47;
+        let b = (self.width as u64) | ((self.precision as u32) as u64) << 32;
+        (a, b)
+    }
+
+    pub fn unpack(a: u64, b: u64) -> Spec {
+        Spec {
+            fill: char::from_u32((a & 0x1f_ffff) as u32).unwrap_or(' '),
+            align: (a >> 21) as u8,
+            sign: (a >> 29) as u8,
+            alt: (a >> 37) & 1 == 1,
+            zero: (a >> 38) & 1 == 1,
+            grouping: (a >> 39) as u8,
+            kind: (a >> 47) as u8,
+            width: b as u32,
+            precision: (b >> 32) as u32 as i32,
+        }
+    }
+}
+
+impl Spec {
+    /// The spec as written in source (normalised).
+    pub fn write_text<W: Write>(&self, w: &mut W) -> fmt::Result {
+        let implicit_zero = self.zero && self.fill == '0' && self.align == b'=';
+        if self.align != 0 && !implicit_zero {
+            if self.fill != ' ' {
+                w.write_char(self.fill)?;
+            }
+            w.write_char(self.align as char)?;
+        }
+        if self.sign != 0 {
+            w.write_char(self.sign as char)?;
+        }
+        if self.alt {
+            w.write_char('#')?;
+        }
+        if self.zero {
+            w.write_char('0')?;
+        }
+        if self.width > 0 {
+            write!(w, "{}", self.width)?;
+        }
+        if self.grouping != 0 {
+            w.write_char(self.grouping as char)?;
+        }
+        if self.precision >= 0 {
+            write!(w, ".{}", self.precision)?;
+        }
+        if self.kind != 0 {
+            w.write_char(self.kind as char)?;
+        }
+        Ok(())
+    }
+}
+
+/// Parse `[[fill]align][sign][#][0][width][grouping][.precision][type]`.
+pub fn parse(s: &str) -> Result<Spec, &'static str> {
+    let mut spec = Spec {
+        fill: ' ',
+        align: 0,
+        sign: 0,
+        alt: false,
+        zero: false,
+        width: 0,
+        grouping: 0,
+        precision: -1,
+        kind: 0,
+    };
+    let chars: [Option<char>; 2] = {
+        let mut it = s.chars();
+        [it.next(), it.next()]
+    };
+    let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
+    let mut rest = s;
+    match chars {
+        [Some(f), Some(a)] if is_align(a) => {
+            spec.fill = f;
+            spec.align = a as u8;
+            rest = &s[f.len_utf8() + 1..];
+        }
+        [Some(a), _] if is_align(a) => {
+            spec.align = a as u8;
+            rest = &s[1..];
+        }
+        _ => {}
+    }
+    let b = rest.as_bytes();
+    let mut i = 0;
+    if i < b.len() && matches!(b[i], b'+' | b'-' | b' ') {
+        spec.sign = b[i];
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'#' {
+        spec.alt = true;
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'0' {
+        spec.zero = true;
+        i += 1;
+    }
+    let mut width: u64 = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        width = width * 10 + (b[i] - b'0') as u64;
+        if width > 100_000 {
+            return Err("Too many decimal digits in format string");
+        }
+        i += 1;
+    }
+    spec.width = width as u32;
+    if i < b.len() && matches!(b[i], b',' | b'_') {
+        spec.grouping = b[i];
+        i += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        let mut p: u64 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            p = p * 10 + (b[i] - b'0') as u64;
+            if p > 100_000 {
+                return Err("Too many decimal digits in format string");
+            }
+            i += 1;
+        }
+        if i == start {
+            return Err("Format specifier missing precision");
+        }
+        spec.precision = p as i32;
+    }
+    if i < b.len() {
+        spec.kind = b[i];
+        i += 1;
+    }
+    if i != b.len() {
+        return Err("Invalid format specifier");
+    }
+    if spec.zero && spec.align == 0 {
+        spec.fill = '0';
+        spec.align = b'=';
+    }
+    Ok(spec)
+}
+
+/// Which format types apply to a kind of value: `'i'` int, `'f'` float, `'s'` str.
+pub fn check(spec: &Spec, value_kind: char) -> Result<(), &'static str> {
+    let k = spec.kind;
+    let ok = match value_kind {
+        'i' => matches!(
+            k,
+            0 | b'd'
+                | b'b'
+                | b'o'
+                | b'x'
+                | b'X'
+                | b'e'
+                | b'E'
+                | b'f'
+                | b'F'
+                | b'g'
+                | b'G'
+                | b'%'
+                | b'n'
+        ),
+        'f' => matches!(k, 0 | b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'%' | b'n'),
+        _ => matches!(k, 0 | b's'),
+    };
+    if !ok {
+        return Err(match value_kind {
+            'i' => "Unknown format code for object of type 'int'",
+            'f' => "Unknown format code for object of type 'float'",
+            _ => "Unknown format code for object of type 'str'",
+        });
+    }
+    if value_kind == 's' && (spec.sign != 0 || spec.align == b'=' || spec.grouping != 0) {
+        return Err("Sign, '=' alignment and grouping are not allowed in string format specifier");
+    }
+    if value_kind == 'i' && spec.precision >= 0 && matches!(k, 0 | b'd' | b'b' | b'o' | b'x' | b'X')
+    {
+        return Err("Precision not allowed in integer format specifier");
+    }
+    Ok(())
+}
+
+fn pad<W: Write>(w: &mut W, sign: &str, body: &str, spec: &Spec, default_align: u8) -> fmt::Result {
+    let len = sign.chars().count() + body.chars().count();
+    let width = spec.width as usize;
+    let padn = width.saturating_sub(len);
+    let align = if spec.align == 0 {
+        default_align
+    } else {
+        spec.align
+    };
+    let fill = |w: &mut W, n: usize| -> fmt::Result {
+        for _ in 0..n {
+            w.write_char(spec.fill)?;
+        }
+        Ok(())
+    };
+    match align {
+        b'<' => {
+            w.write_str(sign)?;
+            w.write_str(body)?;
+            fill(w, padn)
+        }
+        b'^' => {
+            fill(w, padn / 2)?;
+            w.write_str(sign)?;
+            w.write_str(body)?;
+            fill(w, padn - padn / 2)
+        }
+        b'=' => {
+            w.write_str(sign)?;
+            fill(w, padn)?;
+            w.write_str(body)
+        }
+        _ => {
+            fill(w, padn)?;
+            w.write_str(sign)?;
+            w.write_str(body)
+        }
+    }
+}
+
+fn group<W: Write>(w: &mut W, digits: &str, sep: u8, every: usize) -> fmt::Result {
+    if sep == 0 {
+        return w.write_str(digits);
+    }
+    let n = digits.len();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (n - i) % every == 0 {
+            w.write_char(sep as char)?;
+        }
+        w.write_char(c)?;
+    }
+    Ok(())
+}
+
+fn sign_str(neg: bool, spec: &Spec) -> &'static str {
+    match (neg, spec.sign) {
+        (true, _) => "-",
+        (false, b'+') => "+",
+        (false, b' ') => " ",
+        _ => "",
+    }
+}
+
+pub fn format_int<W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt::Result {
+    if matches!(spec.kind, b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'%') {
+        return format_float(w, v as f64, spec);
+    }
+    let neg = v < 0;
+    let mag = v.unsigned_abs();
+    let mut digits = StackBuf::<160>::default();
+    let (prefix, every) = match spec.kind {
+        b'b' => {
+            write!(digits, "{mag:b}")?;
+            ("0b", 4)
+        }
+        b'o' => {
+            write!(digits, "{mag:o}")?;
+            ("0o", 4)
+        }
+        b'x' => {
+            write!(digits, "{mag:x}")?;
+            ("0x", 4)
+        }
+        b'X' => {
+            write!(digits, "{mag:X}")?;
+            ("0X", 4)
+        }
+        _ => {
+            write!(digits, "{mag}")?;
+            ("", 3)
+        }
+    };
+    let mut body = StackBuf::<256>::default();
+    if spec.alt {
+        body.write_str(prefix)?;
+    }
+    group(&mut body, digits.as_str(), spec.grouping, every)?;
+    pad(w, sign_str(neg, spec), body.as_str(), spec, b'>')
+}
+
+/// Round-trip digits and decimal exponent of `x` rounded to `sig` significant
+/// digits (via `{:e}` formatting).
+fn exp_of(x: f64, sig: usize) -> i32 {
+    if x == 0.0 {
+        return 0;
+    }
+    let mut b = StackBuf::<64>::default();
+    let _ = write!(b, "{:.*e}", sig.saturating_sub(1), x.abs());
+    b.as_str()
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0)
+}
+
+fn write_exp<W: Write>(w: &mut W, x: f64, prec: usize, upper: bool) -> fmt::Result {
+    let mut b = StackBuf::<512>::default();
+    write!(b, "{:.*e}", prec, x)?;
+    let s = b.as_str();
+    let (m, e) = s.split_once('e').unwrap_or((s, "0"));
+    let e: i32 = e.parse().unwrap_or(0);
+    w.write_str(m)?;
+    w.write_char(if upper { 'E' } else { 'e' })?;
+    w.write_char(if e < 0 { '-' } else { '+' })?;
+    write!(w, "{:02}", e.abs())
+}
+
+fn strip_zeros(s: &str) -> &str {
+    // Strip trailing zeros of the fraction (before any exponent).
+    if !s.contains('.') {
+        return s;
+    }
+    let t = s.trim_end_matches('0');
+    t.strip_suffix('.').unwrap_or(t)
+}
+
+pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
+    let neg = x.is_sign_negative() && !x.is_nan();
+    let a = x.abs();
+    let upper = matches!(spec.kind, b'E' | b'F' | b'G');
+    let mut body = StackBuf::<1024>::default();
+    if !a.is_finite() {
+        let t = if a.is_nan() { "nan" } else { "inf" };
+        if upper {
+            for c in t.chars() {
+                body.write_char(c.to_ascii_uppercase())?;
+            }
+        } else {
+            body.write_str(t)?;
+        }
+        if spec.kind == b'%' {
+            body.write_char('%')?;
+        }
+        let mut nofill = *spec;
+        if nofill.align == b'=' && nofill.fill == '0' {
+            nofill.fill = ' ';
+        }
+        return pad(w, sign_str(neg, spec), body.as_str(), &nofill, b'>');
+    }
+    let prec = if spec.precision < 0 {
+        None
+    } else {
+        Some(spec.precision as usize)
+    };
+    let mut raw = StackBuf::<1024>::default();
+    match spec.kind {
+        b'f' | b'F' | b'%' => {
+            let v = if spec.kind == b'%' { a * 100.0 } else { a };
+            write!(raw, "{:.*}", prec.unwrap_or(6), v)?;
+            if spec.alt && !raw.as_str().contains('.') {
+                raw.write_char('.')?;
+            }
+        }
+        b'e' | b'E' => write_exp(&mut raw, a, prec.unwrap_or(6), upper)?,
+        b'g' | b'G' | 0 if !(spec.kind == 0 && prec.is_none()) => {
+            let p = prec.unwrap_or(6).max(1);
+            let add_dot_0 = spec.kind == 0;
+            let e = exp_of(a, p);
+            let limit = if add_dot_0 { p as i32 - 1 } else { p as i32 };
+            let mut tmp = StackBuf::<1024>::default();
+            if e < -4 || e >= limit {
+                write_exp(&mut tmp, a, p - 1, upper)?;
+                let s = tmp.as_str();
+                let (m, ex) = match s.find(['e', 'E']) {
+                    Some(i) => (&s[..i], &s[i..]),
+                    None => (s, ""),
+                };
+                raw.write_str(if spec.alt { m } else { strip_zeros(m) })?;
+                raw.write_str(ex)?;
+            } else {
+                let decimals = (p as i32 - 1 - e).max(0) as usize;
+                write!(tmp, "{:.*}", decimals, a)?;
+                let s = if spec.alt {
+                    tmp.as_str()
+                } else {
+                    strip_zeros(tmp.as_str())
+                };
+                raw.write_str(s)?;
+                if add_dot_0 && !raw.as_str().contains('.') {
+                    raw.write_str(".0")?;
+                }
+            }
+        }
+        _ => write_float_repr(&mut raw, a)?,
+    }
+    let s = raw.as_str();
+    let (int_part, frac) = match s.find(['.', 'e', 'E']) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    };
+    group(&mut body, int_part, spec.grouping, 3)?;
+    body.write_str(frac)?;
+    if spec.kind == b'%' {
+        body.write_char('%')?;
+    }
+    pad(w, sign_str(neg, spec), body.as_str(), spec, b'>')
+}
+
+pub fn format_str<W: Write>(w: &mut W, s: &str, spec: &Spec) -> fmt::Result {
+    if spec.precision >= 0 {
+        let end = s
+            .char_indices()
+            .nth(spec.precision as usize)
+            .map(|(i, _)| i)
+            .unwrap_or(s.len());
+        return pad(w, "", &s[..end], spec, b'<');
+    }
+    pad(w, "", s, spec, b'<')
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::String;
+
+    fn f(x: f64, s: &str) -> String {
+        let mut out = String::new();
+        format_float(&mut out, x, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
+        out
+    }
+
+    fn i(v: i128, s: &str) -> String {
+        let mut out = String::new();
+        format_int(&mut out, v, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
+        out
+    }
+
+    #[test]
+    fn floats_like_python() {
+        assert_eq!(f(3.14159, ".2f"), "3.14");
+        assert_eq!(f(3.14159, ">8.3f"), "   3.142");
+        assert_eq!(f(-1.5, "+.1f"), "-1.5");
+        assert_eq!(f(1.5, "+.1f"), "+1.5");
+        assert_eq!(f(1234.5678, ",.2f"), "1,234.57");
+        assert_eq!(f(12345.678, ".3e"), "1.235e+04");
+        assert_eq!(f(0.000012345, "g"), "1.2345e-05");
+        assert_eq!(f(123456789.0, "g"), "1.23457e+08");
+        assert_eq!(f(100.0, ".3"), "1e+02");
+        assert_eq!(f(1.0, ".3"), "1.0");
+        assert_eq!(f(100.0, ".3g"), "100");
+        assert_eq!(f(0.5, ".0%"), "50%");
+        assert_eq!(f(2.5, "08.2f"), "00002.50");
+        assert_eq!(f(-2.5, "08.2f"), "-0002.50");
+        assert_eq!(f(1.0, ""), "1.0");
+        assert_eq!(f(1e16, "10"), "     1e+16");
+        assert_eq!(f(f64::INFINITY, "f"), "inf");
+    }
+
+    #[test]
+    fn ints_and_packing() {
+        assert_eq!(i(255, "x"), "ff");
+        assert_eq!(i(255, "#x"), "0xff");
+        assert_eq!(i(1234567, ","), "1,234,567");
+        assert_eq!(i(42, "05d"), "00042");
+        assert_eq!(i(-42, "<6"), "-42   ");
+        assert_eq!(i(42, "^6"), "  42  ");
+        assert_eq!(i(5, "*>4"), "***5");
+        let s = parse("*^+#012,.5g").unwrap_or_else(|e| panic!("{e}"));
+        let (a, b) = s.pack();
+        assert_eq!(Spec::unpack(a, b), s);
+    }
+}

@@ -1,0 +1,663 @@
+//! Calls: argument binding and checking, blue calls (memoized), red calls
+//! (interpreted or emitted), builtins and type constructors.
+
+use std::rc::Rc;
+
+use spy_ast::{Arg, Expr, ExprKind, Span, Symbol, UnaryOp};
+use spy_diagnostics::Diagnostic;
+use spy_rir::{self as rir, Callee, NumTy, Prim};
+
+use crate::dispatch;
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::exec::Flow;
+use crate::frame::{AVal, Frame, Repr};
+use crate::types::{TypeId, TypeKind};
+use crate::value::{Color, ExcValue, Value, ValueKey};
+use crate::vm::{AstFunc, Builtin, FuncId, FuncKind, Vm};
+
+/// Evaluated call arguments.
+pub struct CallArgs {
+    pub pos: Vec<AVal>,
+    pub kw: Vec<(Symbol, Span, AVal)>,
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+impl Vm {
+    pub fn eval_call(
+        &mut self,
+        f: &mut Frame,
+        func: &Expr,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let callee = self.eval_expr(f, func)?;
+        let Some(cv) = callee.blue_value().cloned() else {
+            let tn = self.type_name(callee.ty);
+            return Err(err(
+                format!("cannot call a red value of type `{tn}`"),
+                func.span,
+                "this is only known at run time",
+            ));
+        };
+        if let Value::Type(t) = cv {
+            if let Some(lit) = self.typed_literal(t, args, span)? {
+                return Ok(lit);
+            }
+        }
+        if let Value::Func(fid) = cv {
+            if let FuncKind::Builtin(Builtin::StaticType) = self.func(fid).kind {
+                let [Arg::Positional(e)] = args else {
+                    return Err(err("STATIC_TYPE takes exactly one argument", span, ""));
+                };
+                let t = self.static_type_of(f, e)?;
+                return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
+            }
+        }
+        let args = self.eval_args(f, args)?;
+        match cv {
+            Value::Func(fid) => self.call_func(f, fid, callee.span, args, span),
+            Value::Type(t) => self.call_type(f, t, args, span),
+            _ => {
+                let tn = self.type_name(callee.ty);
+                Err(VmError::diag(
+                    Diagnostic::error(format!("cannot call objects of type `{tn}`"))
+                        .with_primary(func.span, format!("this is `{tn}`")),
+                ))
+            }
+        }
+    }
+
+    fn eval_args(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
+        let mut out = CallArgs {
+            pos: Vec::new(),
+            kw: Vec::new(),
+        };
+        for a in args {
+            match a {
+                Arg::Positional(e) => out.pos.push(self.eval_expr(f, e)?),
+                Arg::Keyword(k, e) => {
+                    let v = self.eval_expr(f, e)?;
+                    if out.kw.iter().any(|(n, _, _)| *n == k.name) {
+                        return Err(err(
+                            format!("keyword argument repeated: {}", k.name),
+                            k.span,
+                            "repeated here",
+                        ));
+                    }
+                    out.kw.push((k.name, k.span, v));
+                }
+                Arg::Star(e) => {
+                    let v = self.eval_expr(f, e)?;
+                    match v.blue_value() {
+                        Some(Value::Tuple(items)) => {
+                            for it in items.iter() {
+                                let t = self.type_of(it);
+                                out.pos.push(AVal::blue(it.clone(), t, e.span));
+                            }
+                        }
+                        _ => {
+                            return Err(err(
+                                "only blue tuples can be unpacked with `*`",
+                                e.span,
+                                "",
+                            ))
+                        }
+                    }
+                }
+                Arg::DoubleStar(e) => {
+                    return Err(err("`**` arguments are not supported yet", e.span, ""))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `u8(255)`, `i64(-5)`, `f32(1.5)`: a literal argument is checked against the
+    /// target type itself, not against `i32`.
+    fn typed_literal(&mut self, t: TypeId, args: &[Arg], span: Span) -> VmResult<Option<AVal>> {
+        let Some(n) = t.as_num() else { return Ok(None) };
+        let [Arg::Positional(e)] = args else {
+            return Ok(None);
+        };
+        let (neg, inner) = match &e.kind {
+            ExprKind::UnaryOp {
+                op: UnaryOp::Neg,
+                operand,
+            } => (true, &**operand),
+            _ => (false, e),
+        };
+        match &inner.kind {
+            ExprKind::Int(lit) if n.is_int() => {
+                let (lo, hi) = n.int_range();
+                let v = lit
+                    .value
+                    .map(|v| v as i128)
+                    .map(|v| if neg { -v } else { v });
+                match v {
+                    Some(v) if v >= lo && v <= hi => {
+                        Ok(Some(AVal::blue(Value::from_int(n, v), t, span)))
+                    }
+                    _ => {
+                        let text = self.sources.snippet(e.span).to_string();
+                        Err(VmError::diag(
+                            Diagnostic::error(format!(
+                                "{} literal {text} is out of range [{lo}, {hi}]",
+                                n.name()
+                            ))
+                            .with_primary(e.span, format!("does not fit in `{}`", n.name())),
+                        ))
+                    }
+                }
+            }
+            ExprKind::Int(lit) => {
+                let v = lit.value.unwrap_or(0) as f64;
+                Ok(Some(AVal::blue(
+                    Value::from_float(n, if neg { -v } else { v }),
+                    t,
+                    span,
+                )))
+            }
+            ExprKind::Float(x) if n.is_float() => Ok(Some(AVal::blue(
+                Value::from_float(n, if neg { -*x } else { *x }),
+                t,
+                span,
+            ))),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn call_func(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        callee_span: Span,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (af, color) = match &self.func(fid).kind {
+            FuncKind::Builtin(b) => {
+                let b = *b;
+                return self.call_builtin(f, b, args, span);
+            }
+            FuncKind::Ast(af) => (af.clone(), self.func(fid).color),
+        };
+        let bound = self.bind_args(f, &af, args, span)?;
+        if color == Color::Blue {
+            for a in &bound {
+                if !a.is_blue() {
+                    return Err(VmError::diag(
+                        Diagnostic::error("cannot call blue function with red arguments")
+                            .with_primary(callee_span, "this is blue")
+                            .with_primary(a.span, "this is red")
+                            .with_secondary(af.def.header_span, "function defined here"),
+                    ));
+                }
+            }
+            let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
+            let v = self.call_blue(fid, vals, span)?;
+            let t = if af.ret == TypeId::DYNAMIC {
+                self.type_of(&v)
+            } else {
+                af.ret
+            };
+            return Ok(AVal::blue(v, t, span));
+        }
+        if f.redshifting() {
+            let rargs = bound
+                .iter()
+                .map(|a| self.to_rir(a))
+                .collect::<VmResult<Vec<_>>>()?;
+            let ty = self.rir_ty(af.ret, span)?;
+            if self.redshift_seen.insert(fid) {
+                self.redshift_queue.push(fid);
+            }
+            let fqn = self.func(fid).fqn.clone();
+            return Ok(AVal::code(
+                rir::Expr::call(Callee::Func(fqn), rargs, ty, span),
+                af.ret,
+            ));
+        }
+        let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
+        let v = self.call_red(fid, vals, span)?;
+        Ok(AVal::red_val(v, af.ret, span))
+    }
+
+    /// Match arguments to parameters (positional, keywords, defaults) and convert
+    /// each to its parameter's type.
+    fn bind_args(
+        &mut self,
+        f: &mut Frame,
+        af: &AstFunc,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<Vec<AVal>> {
+        let n = af.params.len();
+        let min = af.params.iter().take_while(|p| p.default.is_none()).count();
+        let takes = if min == n {
+            format!("this function takes {}", plural(n, "argument"))
+        } else {
+            format!(
+                "this function takes from {min} to {}",
+                plural(n, "argument")
+            )
+        };
+        let supplied = args.pos.len() + args.kw.len();
+        let was = if supplied == 1 { "was" } else { "were" };
+        let header = af.def.header_span;
+        if args.pos.len() > n {
+            let extra = args.pos.len() - n;
+            let first = args.pos[n].span;
+            let last = args.pos.last().map(|a| a.span).unwrap_or(first);
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "{takes} but {} {was} supplied",
+                    plural(supplied, "argument")
+                ))
+                .with_primary(
+                    first.to(last),
+                    format!("{} extra", plural(extra, "argument")),
+                )
+                .with_secondary(header, "function defined here"),
+            ));
+        }
+        let mut slots: Vec<Option<AVal>> = args.pos.into_iter().map(Some).collect();
+        slots.resize(n, None);
+        for (name, nspan, v) in args.kw {
+            match af.params.iter().position(|p| p.name == name) {
+                None => {
+                    return Err(VmError::diag(
+                        Diagnostic::error(format!("unexpected keyword argument `{name}`"))
+                            .with_primary(nspan, "no parameter has this name")
+                            .with_secondary(header, "function defined here"),
+                    ))
+                }
+                Some(i) if slots[i].is_some() => {
+                    return Err(VmError::diag(
+                        Diagnostic::error(format!("multiple values for argument `{name}`"))
+                            .with_primary(nspan, "given again here")
+                            .with_secondary(header, "function defined here"),
+                    ))
+                }
+                Some(i) => slots[i] = Some(v),
+            }
+        }
+        let mut missing = Vec::new();
+        for (i, p) in af.params.iter().enumerate() {
+            if slots[i].is_none() {
+                match &p.default {
+                    Some(d) => {
+                        let t = self.type_of(d);
+                        slots[i] = Some(AVal::blue(d.clone(), t, span));
+                    }
+                    None => missing.push(p.name),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "{takes} but {} {was} supplied",
+                    plural(supplied, "argument")
+                ))
+                .with_primary(
+                    span,
+                    format!("{} missing", plural(missing.len(), "argument")),
+                )
+                .with_secondary(header, "function defined here")
+                .with_note(format!("missing: {}", names.join(", "))),
+            ));
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, a) in slots.into_iter().enumerate() {
+            let Some(a) = a else { continue };
+            let p = &af.params[i];
+            out.push(self.convert(f, a, p.ty, ConvCtx::Arg(p.span))?);
+        }
+        Ok(out)
+    }
+
+    /// Call a blue function at compile time, memoized on its arguments.
+    pub fn call_blue(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
+        let key: Vec<ValueKey> = vals.iter().map(|v| v.key()).collect();
+        if let Some(v) = self.blue_cache.get(&(fid, key.clone())) {
+            return Ok(v.clone());
+        }
+        self.spend(span)?;
+        let name = format!(" (`{}`)", self.func(fid).fqn.human());
+        let v = self
+            .run_function(fid, vals, span)
+            .map_err(|e| e.called_from(span, &name))?;
+        self.blue_cache.insert((fid, key), v.clone());
+        Ok(v)
+    }
+
+    /// Interpret a red function on known arguments.
+    pub fn call_red(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
+        self.spend(span)?;
+        self.run_function(fid, vals, span)
+    }
+
+    fn run_function(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
+        let FuncKind::Ast(af) = &self.func(fid).kind else {
+            return Err(err("internal: not an AST function", span, ""));
+        };
+        let af: Rc<AstFunc> = af.clone();
+        let is_blue = self.func(fid).color == Color::Blue;
+        if self.call_depth > 20_000 {
+            return Err(VmError::panic(
+                "RecursionError",
+                "maximum recursion depth exceeded",
+                span,
+            ));
+        }
+        let mut frame = Frame::new(af.module, Some(fid), af.scope.clone(), af.closure.clone());
+        frame.ret = af.ret;
+        frame.ret_span = af.def.returns.as_ref().map(|r| r.span);
+        frame.is_blue = is_blue;
+        for (i, (p, v)) in af.params.iter().zip(vals).enumerate() {
+            let slot = &mut frame.slots[i];
+            slot.ty = Some(if p.ty == TypeId::DYNAMIC {
+                self.type_of(&v)
+            } else {
+                p.ty
+            });
+            slot.decl = Some(p.span);
+            slot.color = if is_blue { Color::Blue } else { Color::Red };
+            slot.value = Some(v);
+            slot.assigned = true;
+        }
+        self.call_depth += 1;
+        let r = self.exec_block(&mut frame, &af.def.body);
+        self.call_depth -= 1;
+        match r? {
+            Flow::Return(v) => Ok(v),
+            _ if af.ret == TypeId::NONE || af.ret == TypeId::DYNAMIC => Ok(Value::None),
+            _ => Err(VmError::diag(
+                Diagnostic::error("reached the end of the function without a `return`")
+                    .with_primary(af.def.header_span, "in this function"),
+            )),
+        }
+    }
+
+    fn call_builtin(
+        &mut self,
+        f: &mut Frame,
+        b: Builtin,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let arity = |n: usize, args: &CallArgs, name: &str| -> VmResult<()> {
+            if args.pos.len() != n || !args.kw.is_empty() {
+                return Err(err(
+                    format!(
+                        "{name}() takes exactly {} ({} given)",
+                        plural(n, "argument"),
+                        args.pos.len() + args.kw.len()
+                    ),
+                    span,
+                    "",
+                ));
+            }
+            Ok(())
+        };
+        match b {
+            Builtin::Print => self.builtin_print(f, args, span),
+            Builtin::Len => {
+                arity(1, &args, "len")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("len() takes one argument", span, ""))?;
+                match (a.ty, a.blue_value()) {
+                    (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, vec![a], span),
+                    (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
+                        Value::I32(items.len() as i32),
+                        TypeId::I32,
+                        span,
+                    )),
+                    _ => Err(err(
+                        format!("cannot call len(`{}`)", self.type_name(a.ty)),
+                        a.span,
+                        "",
+                    )),
+                }
+            }
+            Builtin::Abs => {
+                arity(1, &args, "abs")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("abs() takes one argument", span, ""))?;
+                match a.ty.as_num() {
+                    Some(n) => self.apply_prim(f, Prim::Abs(n), vec![a], span),
+                    None => Err(err(
+                        format!("bad operand type for abs(): `{}`", self.type_name(a.ty)),
+                        a.span,
+                        "",
+                    )),
+                }
+            }
+            Builtin::Min | Builtin::Max => {
+                let name = if b == Builtin::Min { "min" } else { "max" };
+                arity(2, &args, name)?;
+                let mut it = args.pos.into_iter();
+                let (Some(x), Some(y)) = (it.next(), it.next()) else {
+                    return Err(err("bad arguments", span, ""));
+                };
+                let t =
+                    x.ty.as_num()
+                        .zip(y.ty.as_num())
+                        .and_then(|(a, c)| dispatch::promote(a, c));
+                match t {
+                    Some(t) => {
+                        let tid = TypeId::num(t);
+                        let x = self.convert(f, x, tid, ConvCtx::Other)?;
+                        let y = self.convert(f, y, tid, ConvCtx::Other)?;
+                        let p = if b == Builtin::Min {
+                            Prim::Min(t)
+                        } else {
+                            Prim::Max(t)
+                        };
+                        self.apply_prim(f, p, vec![x, y], span)
+                    }
+                    None => Err(VmError::diag(
+                        Diagnostic::error(format!(
+                            "cannot do {name}(`{}`, `{}`)",
+                            self.type_name(x.ty),
+                            self.type_name(y.ty)
+                        ))
+                        .with_primary(x.span, format!("this is `{}`", self.type_name(x.ty)))
+                        .with_primary(y.span, format!("this is `{}`", self.type_name(y.ty))),
+                    )),
+                }
+            }
+            Builtin::Repr => {
+                arity(1, &args, "repr")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("repr() takes one argument", span, ""))?;
+                self.repr_of(f, a)
+            }
+            Builtin::Range => Err(err(
+                "`range` can only be used as the iterable of a `for` loop for now",
+                span,
+                "used here",
+            )),
+            Builtin::StaticType | Builtin::Color | Builtin::IsCompiled | Builtin::AsRed => {
+                Err(err("this builtin is not supported here", span, ""))
+            }
+        }
+    }
+
+    /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
+    fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
+        let mut sep = AVal::blue(Value::Str(" ".into()), TypeId::STR, span);
+        let mut end = AVal::blue(Value::Str("\n".into()), TypeId::STR, span);
+        for (name, nspan, v) in args.kw {
+            let target = match name.as_str() {
+                "sep" => &mut sep,
+                "end" => &mut end,
+                other => {
+                    return Err(err(
+                        format!("print() got an unexpected keyword argument '{other}'"),
+                        nspan,
+                        "only `sep` and `end` are supported",
+                    ))
+                }
+            };
+            if v.ty == TypeId::NONE {
+                continue;
+            }
+            *target = self.convert(f, v, TypeId::STR, ConvCtx::Other)?;
+        }
+        let mut writes = Vec::new();
+        let n = args.pos.len();
+        for (i, a) in args.pos.into_iter().enumerate() {
+            writes.push(self.write_value(f, a)?);
+            if i + 1 < n {
+                writes.push(self.apply_prim(f, Prim::WriteStr, vec![sep.clone()], span)?);
+            }
+        }
+        writes.push(self.apply_prim(f, Prim::WriteStr, vec![end], span)?);
+        let code: Vec<rir::Expr> = writes
+            .iter()
+            .filter(|w| matches!(w.repr, Repr::Code(_)))
+            .map(|w| self.to_rir(w))
+            .collect::<VmResult<_>>()?;
+        if code.is_empty() {
+            return Ok(AVal::red_val(Value::None, TypeId::NONE, span));
+        }
+        let e = if code.len() == 1 {
+            code.into_iter()
+                .next()
+                .unwrap_or_else(|| rir::Expr::constant(rir::Const::None, span))
+        } else {
+            rir::Expr::new(rir::ExprKind::Seq(code), rir::Ty::None, span)
+        };
+        Ok(AVal::code(e, TypeId::NONE))
+    }
+
+    fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        match v.ty {
+            TypeId::STR => self.apply_prim(f, Prim::WriteStr, vec![v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, vec![v], span),
+            t => match t.as_num() {
+                Some(n) => self.apply_prim(f, Prim::WriteNum(n), vec![v], span),
+                None => {
+                    let s = self.str_of(f, v)?;
+                    self.apply_prim(f, Prim::WriteStr, vec![s], span)
+                }
+            },
+        }
+    }
+
+    fn call_type(
+        &mut self,
+        f: &mut Frame,
+        t: TypeId,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let tn = self.type_name(t);
+        if !args.kw.is_empty() {
+            return Err(err(
+                format!("`{tn}` takes no keyword arguments"),
+                args.kw[0].1,
+                "",
+            ));
+        }
+        let kind = self.ty(t).kind.clone();
+        if kind == TypeKind::Exception {
+            let msg = match args.pos.as_slice() {
+                [] => Rc::from(""),
+                [m] => match m.blue_value() {
+                    Some(Value::Str(s)) => s.clone(),
+                    _ => {
+                        return Err(err(
+                            "exception messages must be blue `str` values here",
+                            m.span,
+                            "use `raise E(msg)` directly to raise with a run-time message",
+                        ))
+                    }
+                },
+                _ => return Err(err(format!("`{tn}` takes at most one argument"), span, "")),
+            };
+            return Ok(AVal::blue(
+                Value::Exc(Rc::new(ExcValue { ty: t, msg })),
+                t,
+                span,
+            ));
+        }
+        let mut pos = args.pos;
+        if pos.len() > 1 {
+            return Err(err(
+                format!("`{tn}` takes at most one argument"),
+                pos[1].span,
+                "extra argument",
+            ));
+        }
+        let Some(a) = pos.pop() else {
+            return match kind {
+                TypeKind::Str => Ok(AVal::blue(Value::Str("".into()), TypeId::STR, span)),
+                TypeKind::Bool => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+                TypeKind::Num(n) => Ok(AVal::blue(Value::from_int(n, 0), t, span)),
+                _ => Err(err(format!("cannot instantiate `{tn}`"), span, "")),
+            };
+        };
+        match kind {
+            TypeKind::Str => Ok(self.str_of(f, a)?.with_span(span)),
+            TypeKind::Bool => Ok(self.to_bool(f, a)?.with_span(span)),
+            TypeKind::Num(n) => self.explicit_num(f, a, n, span),
+            _ => Err(err(format!("cannot instantiate `{tn}`"), span, "")),
+        }
+    }
+
+    fn explicit_num(&mut self, f: &mut Frame, a: AVal, n: NumTy, span: Span) -> VmResult<AVal> {
+        let t = TypeId::num(n);
+        if a.ty == TypeId::BOOL {
+            let one = AVal::blue(Value::from_int(n, 1), t, span);
+            let zero = AVal::blue(Value::from_int(n, 0), t, span);
+            if let Some(Value::Bool(b)) = a.value() {
+                let v = if *b { one } else { zero };
+                return Ok(AVal {
+                    color: a.color,
+                    ..v
+                });
+            }
+            let kind = rir::ExprKind::IfExp {
+                cond: Box::new(self.to_rir(&a)?),
+                then: Box::new(self.to_rir(&one)?),
+                otherwise: Box::new(self.to_rir(&zero)?),
+            };
+            return Ok(AVal::code(rir::Expr::new(kind, rir::Ty::Num(n), span), t));
+        }
+        match dispatch::explicit_conv(a.ty, t) {
+            Some(None) => Ok(AVal {
+                ty: t,
+                ..a.with_span(span)
+            }),
+            Some(Some(p)) => self.apply_prim(f, p, vec![a], span),
+            None => {
+                let from = self.type_name(a.ty);
+                Err(VmError::diag(
+                    Diagnostic::error(format!("cannot convert `{from}` to `{}`", n.name()))
+                        .with_primary(a.span, format!("this is `{from}`")),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Errors of the VM: static errors (diagnostics, reported at compile time or, in
+//! interpretation, when reached) and panics (uncaught exceptions at run time).
+
+use spy_diagnostics::{Diagnostic, Span};
+
+/// An uncaught exception: `etype: msg` at `span`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Panic {
+    pub etype: String,
+    pub msg: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum VmError {
+    Static(Box<Diagnostic>),
+    /// Several errors at once (syntax errors of a module).
+    Many(Vec<Diagnostic>),
+    Panic(Box<Panic>),
+}
+
+pub type VmResult<T> = Result<T, VmError>;
+
+impl VmError {
+    pub fn diag(d: Diagnostic) -> VmError {
+        VmError::Static(Box::new(d))
+    }
+
+    pub fn panic(etype: impl Into<String>, msg: impl Into<String>, span: Span) -> VmError {
+        VmError::Panic(Box::new(Panic {
+            etype: etype.into(),
+            msg: msg.into(),
+            span: Some(span),
+        }))
+    }
+
+    /// Add a "called from here" label for the blue call chain.
+    pub fn called_from(mut self, span: Span, what: &str) -> VmError {
+        if let VmError::Static(d) = &mut self {
+            if d.labels.len() < 12 {
+                d.labels.push(spy_diagnostics::Label {
+                    span,
+                    message: format!("called from here{what}"),
+                    primary: false,
+                });
+            }
+        }
+        self
+    }
+}
+
+/// `error: <msg>` with one primary label.
+pub fn err(msg: impl Into<String>, span: Span, label: impl Into<String>) -> VmError {
+    VmError::diag(Diagnostic::error(msg).with_primary(span, label))
+}

@@ -1,0 +1,1131 @@
+//! Expression evaluation, shared by the interpreter (every value known) and
+//! redshift (red values are residual RIR). Each operation first asks the
+//! dispatcher for an implementation from the static types, then either runs it
+//! (interpretation, or folding when every operand is blue and the operation is
+//! pure) or emits it.
+
+use spy_ast::{BinOp, BoolOp, CmpOp, Expr, ExprKind, FStringPart, Span, Symbol, UnaryOp};
+use spy_diagnostics::Diagnostic;
+use spy_rir::{self as rir, Callee, NumTy, Prim};
+
+use crate::dispatch::{self, OpImpl};
+use crate::errors::{err, VmError, VmResult};
+use crate::frame::{AVal, Frame, Repr};
+use crate::prims::eval_prim;
+use crate::scope::VarKind;
+use crate::types::{TypeId, TypeKind};
+use crate::value::{Color, Value};
+use crate::vm::{ModId, Vm};
+
+/// What a name refers to.
+pub enum Resolved {
+    Local(usize),
+    /// A blue value: a const global, a captured name, a builtin.
+    Blue(Value, TypeId),
+    /// A module-level `var`.
+    VarGlobal(ModId, Symbol),
+}
+
+/// Why a value is being converted: decides the secondary label of a
+/// `mismatched types` error.
+pub enum ConvCtx {
+    /// A function argument; the span of the parameter's definition.
+    Arg(Span),
+    /// A `return`; the span of the return annotation.
+    Return(Option<Span>),
+    /// An assignment to a typed variable declared at the span.
+    Decl(Option<Span>),
+    Other,
+}
+
+impl Vm {
+    pub fn resolve(&self, f: &Frame, name: Symbol) -> Option<Resolved> {
+        if let Some(slot) = f.scope.slot(name) {
+            return Some(Resolved::Local(slot));
+        }
+        if let Some((v, t)) = f.closure.as_ref().and_then(|c| c.lookup(name)) {
+            return Some(Resolved::Blue(v.clone(), *t));
+        }
+        let m = self.module(f.module);
+        if let Some(g) = m.globals.get(&name) {
+            return Some(match g.kind {
+                VarKind::Var => Resolved::VarGlobal(f.module, name),
+                VarKind::Const => Resolved::Blue(g.value.clone(), g.ty),
+            });
+        }
+        if m.var_names.contains(&name) {
+            // Declared `var` later in the module: known statically, assigned at import.
+            return Some(Resolved::VarGlobal(f.module, name));
+        }
+        self.builtins
+            .get(&name)
+            .map(|v| Resolved::Blue(v.clone(), self.type_of(v)))
+    }
+
+    /// The residual expression for an abstract value.
+    pub fn to_rir(&self, a: &AVal) -> VmResult<rir::Expr> {
+        match &a.repr {
+            Repr::Code(e) => Ok(e.clone()),
+            Repr::Val(v) => match v.to_const() {
+                Some(c) => Ok(rir::Expr::constant(c, a.span)),
+                None => Err(err(
+                    format!(
+                        "a value of type `{}` cannot be used at run time",
+                        self.type_name(a.ty)
+                    ),
+                    a.span,
+                    "this value only exists at compile time",
+                )),
+            },
+        }
+    }
+
+    /// The residual type for a static type.
+    pub fn rir_ty(&self, t: TypeId, span: Span) -> VmResult<rir::Ty> {
+        Ok(match t {
+            TypeId::NONE => rir::Ty::None,
+            TypeId::BOOL => rir::Ty::Bool,
+            TypeId::STR => rir::Ty::Str,
+            t => match t.as_num() {
+                Some(n) => rir::Ty::Num(n),
+                None => {
+                    return Err(err(
+                        format!(
+                            "values of type `{}` cannot exist at run time",
+                            self.type_name(t)
+                        ),
+                        span,
+                        "this is a compile-time-only type",
+                    ))
+                }
+            },
+        })
+    }
+
+    pub fn ty_from_rir(t: rir::Ty) -> TypeId {
+        match t {
+            rir::Ty::None => TypeId::NONE,
+            rir::Ty::Bool => TypeId::BOOL,
+            rir::Ty::Str => TypeId::STR,
+            rir::Ty::Num(n) => TypeId::num(n),
+            rir::Ty::Def(_) => TypeId::OBJECT,
+        }
+    }
+
+    /// Run or emit a primitive operation on already converted arguments.
+    pub fn apply_prim(
+        &mut self,
+        f: &Frame,
+        p: Prim,
+        args: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let ret = Vm::ty_from_rir(p.signature().1);
+        let all_blue = args.iter().all(|a| a.is_blue());
+        let fold = p.is_pure() && all_blue;
+        if !f.redshifting() || fold {
+            let vals: Option<Vec<Value>> = args.iter().map(|a| a.value().cloned()).collect();
+            if let Some(vals) = vals {
+                match eval_prim(p, &vals, &mut *self.out) {
+                    Ok(v) => {
+                        let color = if fold { Color::Blue } else { Color::Red };
+                        return Ok(AVal {
+                            ty: ret,
+                            color,
+                            repr: Repr::Val(v),
+                            span,
+                        });
+                    }
+                    // A blue operation that fails is left to run time, where it
+                    // panics if it is reached: the same in every mode.
+                    Err(_) if f.redshifting() => {}
+                    Err(e) => return Err(VmError::panic(e.etype, e.msg, span)),
+                }
+            }
+        }
+        let rargs = args
+            .iter()
+            .map(|a| self.to_rir(a))
+            .collect::<VmResult<Vec<_>>>()?;
+        let ty = self.rir_ty(ret, span)?;
+        Ok(AVal::code(
+            rir::Expr::call(Callee::Prim(p), rargs, ty, span),
+            ret,
+        ))
+    }
+
+    /// Apply a dispatched implementation to the operation's operands.
+    pub fn apply_impl(
+        &mut self,
+        f: &Frame,
+        imp: &OpImpl,
+        operands: &[AVal],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut args = Vec::with_capacity(imp.args.len());
+        for am in &imp.args {
+            let a = operands[am.operand].clone();
+            let a = match am.conv {
+                Some(c) => {
+                    let s = a.span;
+                    self.apply_prim(f, c, vec![a], s)?
+                }
+                None => a,
+            };
+            args.push(a);
+        }
+        self.apply_prim(f, imp.prim, args, span)
+    }
+
+    pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Int(i) => {
+                let v = i.value.filter(|&v| v <= i32::MAX as u128);
+                match v {
+                    Some(v) => Ok(AVal::blue(Value::I32(v as i32), TypeId::I32, span)),
+                    None => {
+                        let text = self.sources.snippet(span).to_string();
+                        Err(VmError::diag(
+                            Diagnostic::error(format!(
+                                "integer literal {text} is out of range for i32"
+                            ))
+                            .with_primary(span, "does not fit in `i32`")
+                            .with_note(format!(
+                                "use i64({text}) or u64({text}) to get a 64-bit value"
+                            )),
+                        ))
+                    }
+                }
+            }
+            ExprKind::Float(x) => Ok(AVal::blue(Value::F64(*x), TypeId::F64, span)),
+            ExprKind::Str(s) => Ok(AVal::blue(Value::Str(s.as_str().into()), TypeId::STR, span)),
+            ExprKind::Bool(b) => Ok(AVal::blue(Value::Bool(*b), TypeId::BOOL, span)),
+            ExprKind::None => Ok(AVal::blue(Value::None, TypeId::NONE, span)),
+            ExprKind::FString(parts) => self.eval_fstring(f, parts, span),
+            ExprKind::Name(n) => self.eval_name(f, *n, span),
+            ExprKind::BinOp { op, left, right } => {
+                let l = self.eval_expr(f, left)?;
+                let r = self.eval_expr(f, right)?;
+                self.binop(f, *op, l, r, span)
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                let v = self.eval_expr(f, operand)?;
+                self.unary(f, *op, v, span)
+            }
+            ExprKind::BoolOp { op, values } => self.eval_boolop(f, *op, values, span),
+            ExprKind::Compare { left, ops } => self.eval_compare(f, left, ops, span),
+            ExprKind::IfExp { test, body, orelse } => self.eval_ifexp(f, test, body, orelse, span),
+            ExprKind::Call { func, args } => self.eval_call(f, func, args, span),
+            ExprKind::Attribute { value, attr } => {
+                let v = self.eval_expr(f, value)?;
+                self.getattr(f, v, attr.name, attr.span, span)
+            }
+            ExprKind::Subscript { value, index } => {
+                let v = self.eval_expr(f, value)?;
+                self.eval_subscript(f, v, index, span)
+            }
+            ExprKind::Tuple(items) => {
+                let mut vals = Vec::with_capacity(items.len());
+                for it in items {
+                    let a = self.eval_expr(f, it)?;
+                    match a.blue_value() {
+                        Some(v) => vals.push(v.clone()),
+                        None => {
+                            return Err(err(
+                                "tuples of red values are not supported yet",
+                                it.span,
+                                "this value is only known at run time",
+                            ))
+                        }
+                    }
+                }
+                Ok(AVal::blue(Value::Tuple(vals.into()), TypeId::TUPLE, span))
+            }
+            ExprKind::NamedExpr { target, value } => {
+                let v = self.eval_expr(f, value)?;
+                self.assign_name(f, target.name, target.span, v.clone(), None, span)?;
+                self.eval_name(f, target.name, span)
+            }
+            ExprKind::Imaginary(_) => Err(not_supported("complex numbers", span)),
+            ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
+            ExprKind::List(_) => Err(not_supported("list displays", span)),
+            ExprKind::Dict(_) => Err(not_supported("dict displays", span)),
+            ExprKind::Set(_) => Err(not_supported("set displays", span)),
+            ExprKind::Comp { .. } | ExprKind::DictComp { .. } => {
+                Err(not_supported("comprehensions", span))
+            }
+            ExprKind::Lambda { .. } => Err(not_supported("`lambda` expressions", span)),
+            ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
+                Err(not_supported("`yield` expressions", span))
+            }
+            ExprKind::Await(_) => Err(not_supported("`await` expressions", span)),
+            ExprKind::Starred(_) => Err(err("can't use starred expression here", span, "")),
+            ExprKind::Slice { .. } => Err(not_supported("slices", span)),
+            ExprKind::Ellipsis => Err(not_supported("ellipsis literals", span)),
+            ExprKind::FqnName(n) => Err(err(
+                format!("`{n}` is a fully qualified name from redshift output"),
+                span,
+                "such names cannot be used in programs",
+            )),
+            ExprKind::Error => Err(err("invalid expression", span, "")),
+        }
+    }
+
+    pub fn eval_name(&mut self, f: &mut Frame, name: Symbol, span: Span) -> VmResult<AVal> {
+        match self.resolve(f, name) {
+            Some(Resolved::Local(i)) => self.read_slot(f, i, span),
+            Some(Resolved::Blue(v, t)) => Ok(AVal::blue(v, t, span)),
+            Some(Resolved::VarGlobal(m, n)) => self.read_var_global(f, m, n, span),
+            None => Err(VmError::diag(
+                Diagnostic::error(format!("name `{name}` is not defined"))
+                    .with_primary(span, "not found in this scope"),
+            )),
+        }
+    }
+
+    fn read_slot(&mut self, f: &mut Frame, i: usize, span: Span) -> VmResult<AVal> {
+        let slot = &f.slots[i];
+        let unassigned = || {
+            let name = slot.name;
+            VmError::diag(
+                Diagnostic::error(format!(
+                    "local variable `{name}` might be used before it is assigned"
+                ))
+                .with_primary(span, "read here")
+                .with_note("assign it on every path before reading it"),
+            )
+        };
+        let ty = slot.ty.unwrap_or(TypeId::DYNAMIC);
+        if f.redshifting() {
+            if !slot.assigned {
+                return Err(unassigned());
+            }
+            if slot.color == Color::Blue {
+                if let Some(v) = &slot.value {
+                    return Ok(AVal::blue(v.clone(), ty, span));
+                }
+            }
+            let Some(l) = slot.rir else {
+                return Err(unassigned());
+            };
+            let rty = self.rir_ty(ty, span)?;
+            return Ok(AVal::code(
+                rir::Expr::new(rir::ExprKind::Local(l), rty, span),
+                ty,
+            ));
+        }
+        match &slot.value {
+            Some(v) => Ok(AVal {
+                ty,
+                color: slot.color,
+                repr: Repr::Val(v.clone()),
+                span,
+            }),
+            None => Err(unassigned()),
+        }
+    }
+
+    fn read_var_global(
+        &mut self,
+        f: &mut Frame,
+        m: ModId,
+        name: Symbol,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some(g) = self.module(m).globals.get(&name).cloned() else {
+            return Err(VmError::diag(
+                Diagnostic::error(format!("name `{name}` is used before its definition"))
+                    .with_primary(span, "used here")
+                    .with_note("module-level names are defined in order at import time"),
+            ));
+        };
+        if f.redshifting() {
+            let gid = self.var_global_id(m, name);
+            let rty = self.rir_ty(g.ty, span)?;
+            return Ok(AVal::code(
+                rir::Expr::new(rir::ExprKind::Global(gid), rty, span),
+                g.ty,
+            ));
+        }
+        let color = if f.is_module_level() {
+            Color::Blue
+        } else {
+            Color::Red
+        };
+        Ok(AVal {
+            ty: g.ty,
+            color,
+            repr: Repr::Val(g.value),
+            span,
+        })
+    }
+
+    /// The residual id of a module `var`.
+    pub fn var_global_id(&mut self, m: ModId, name: Symbol) -> rir::GlobalId {
+        match self
+            .var_globals
+            .iter()
+            .position(|&(mm, n)| mm == m && n == name)
+        {
+            Some(i) => rir::GlobalId(i as u32),
+            None => {
+                self.var_globals.push((m, name));
+                rir::GlobalId(self.var_globals.len() as u32 - 1)
+            }
+        }
+    }
+
+    fn type_error_binop(&self, op: &str, l: &AVal, r: &AVal, span: Span, opname: &str) -> VmError {
+        let (lt, rt) = (self.type_name(l.ty), self.type_name(r.ty));
+        VmError::diag(
+            Diagnostic::error(format!("cannot do `{lt}` {op} `{rt}`"))
+                .with_primary(l.span, format!("this is `{lt}`"))
+                .with_primary(r.span, format!("this is `{rt}`"))
+                .with_secondary(span, format!("operator::{opname} called here")),
+        )
+    }
+
+    /// A blue integer constant used with an integer of another type takes that
+    /// type when its value fits (`x + 1` with `x: i64`).
+    fn adapt_literal(&self, a: AVal, other: TypeId) -> AVal {
+        let (Some(to), Some(_)) = (other.as_num(), a.ty.as_num()) else {
+            return a;
+        };
+        if a.ty == other || !a.is_blue() {
+            return a;
+        }
+        if let Some(v) = a.blue_value().and_then(|v| v.as_int()) {
+            if to.is_int() {
+                let (lo, hi) = to.int_range();
+                if v >= lo && v <= hi {
+                    return AVal::blue(Value::from_int(to, v), other, a.span);
+                }
+            }
+        }
+        a
+    }
+
+    fn adapt_pair(&self, l: AVal, r: AVal) -> (AVal, AVal) {
+        let both_int =
+            l.ty.as_num().is_some_and(|n| n.is_int()) && r.ty.as_num().is_some_and(|n| n.is_int());
+        if l.ty == r.ty || !both_int {
+            return (l, r);
+        }
+        if l.is_blue() && !r.is_blue() {
+            let t = r.ty;
+            (self.adapt_literal(l, t), r)
+        } else if r.is_blue() && !l.is_blue() {
+            let t = l.ty;
+            (l, self.adapt_literal(r, t))
+        } else if l.is_blue() && r.is_blue() {
+            // Two constants: the one that fits the other's type adapts.
+            let t = r.ty;
+            let l2 = self.adapt_literal(l.clone(), t);
+            if l2.ty == t {
+                (l2, r)
+            } else {
+                let t = l.ty;
+                (l, self.adapt_literal(r, t))
+            }
+        } else {
+            (l, r)
+        }
+    }
+
+    pub fn binop(
+        &mut self,
+        f: &mut Frame,
+        op: BinOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (l, r) = self.adapt_pair(l, r);
+        match dispatch::binop_impl(op, l.ty, r.ty) {
+            Some(imp) => self.apply_impl(f, &imp, &[l, r], span),
+            None => Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name())),
+        }
+    }
+
+    pub fn unary(&mut self, f: &mut Frame, op: UnaryOp, v: AVal, span: Span) -> VmResult<AVal> {
+        match op {
+            UnaryOp::Not => {
+                let b = self.to_bool(f, v)?;
+                self.apply_prim(f, Prim::Not, vec![b], span)
+            }
+            UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
+            _ => {
+                // `-5` on a literal: fold to the constant of the operand's type.
+                match dispatch::unary_impl(op, v.ty) {
+                    Some(imp) => self.apply_impl(f, &imp, &[v], span),
+                    None => {
+                        let t = self.type_name(v.ty);
+                        let sym = op.symbol().trim();
+                        Err(VmError::diag(
+                            Diagnostic::error(format!("cannot do {sym}`{t}`"))
+                                .with_primary(v.span, format!("this is `{t}`"))
+                                .with_secondary(span, "operator called here"),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convert a value for use as a condition (`if`, `while`, `and`, `not`).
+    pub fn to_bool(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        match v.ty {
+            TypeId::BOOL => Ok(v),
+            TypeId::STR => {
+                let len = self.apply_prim(f, Prim::StrLen, vec![v], span)?;
+                let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
+                self.apply_prim(
+                    f,
+                    Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
+                    vec![len, zero],
+                    span,
+                )
+            }
+            TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            t => match t.as_num() {
+                Some(n) => self.apply_prim(f, Prim::NumToBool(n), vec![v], span),
+                None => {
+                    let tn = self.type_name(t);
+                    Err(VmError::diag(
+                        Diagnostic::error("mismatched types")
+                            .with_primary(span, format!("expected `bool`, got `{tn}`"))
+                            .with_note(format!(
+                                "values of type `{tn}` cannot be used as conditions"
+                            )),
+                    ))
+                }
+            },
+        }
+    }
+
+    fn eval_boolop(
+        &mut self,
+        f: &mut Frame,
+        op: BoolOp,
+        values: &[Expr],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut acc = self.eval_expr(f, &values[0])?;
+        for e in &values[1..] {
+            acc = self.boolop_pair(f, op, acc, e, span)?;
+        }
+        Ok(acc)
+    }
+
+    /// `a and b` / `a or b`, short-circuit. Operands of one type give a result of
+    /// that type (Python semantics: the deciding operand); otherwise both are
+    /// converted to `bool`.
+    fn boolop_pair(
+        &mut self,
+        f: &mut Frame,
+        op: BoolOp,
+        a: AVal,
+        b_expr: &Expr,
+        span: Span,
+    ) -> VmResult<AVal> {
+        // Decide statically when `a` is blue: the other side is not evaluated.
+        if !f.redshifting() || a.is_blue() {
+            let ab = self.to_bool(f, a.clone())?;
+            if let Some(Value::Bool(truth)) = ab.value() {
+                let take_a = match op {
+                    BoolOp::And => !truth,
+                    BoolOp::Or => *truth,
+                };
+                let b_ty = self.static_type_of(f, b_expr)?;
+                let same = b_ty == a.ty;
+                if take_a {
+                    let res = if same { a } else { ab };
+                    let color = if res.is_blue() && a_is_blue_pure(&res) {
+                        Color::Blue
+                    } else {
+                        Color::Red
+                    };
+                    return Ok(AVal {
+                        color,
+                        ..res.with_span(span)
+                    });
+                }
+                let b = self.eval_expr(f, b_expr)?;
+                let b = if same { b } else { self.to_bool(f, b)? };
+                let color = if ab.is_blue() && b.is_blue() {
+                    Color::Blue
+                } else {
+                    Color::Red
+                };
+                return Ok(AVal {
+                    color,
+                    ..b.with_span(span)
+                });
+            }
+        }
+        // Red left operand during redshift: emit a conditional.
+        let b = self.eval_expr(f, b_expr)?;
+        let same = a.ty == b.ty && a.ty != TypeId::BOOL;
+        if !same {
+            let (ab, bb) = (self.to_bool(f, a)?, self.to_bool(f, b)?);
+            let (ea, eb) = (self.to_rir(&ab)?, self.to_rir(&bb)?);
+            let kind = match op {
+                BoolOp::And => rir::ExprKind::And(Box::new(ea), Box::new(eb)),
+                BoolOp::Or => rir::ExprKind::Or(Box::new(ea), Box::new(eb)),
+            };
+            return Ok(AVal::code(
+                rir::Expr::new(kind, rir::Ty::Bool, span),
+                TypeId::BOOL,
+            ));
+        }
+        // Same non-bool type: `t if not bool(t := a) else b` (and), with `a` once.
+        let ty = a.ty;
+        let rty = self.rir_ty(ty, span)?;
+        let ea = self.to_rir(&a)?;
+        let shift = f
+            .shift
+            .as_mut()
+            .ok_or_else(|| err("internal: no redshift context", span, ""))?;
+        let tmp = shift.new_temp("bool", rty);
+        let tee = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(ea)), rty, a.span);
+        let tee_val = AVal::code(tee, ty);
+        let cond = self.to_bool(f, tee_val)?;
+        let cond = self.to_rir(&cond)?;
+        let a_again = rir::Expr::new(rir::ExprKind::Local(tmp), rty, a.span);
+        let eb = self.to_rir(&b)?;
+        let (then, otherwise) = match op {
+            BoolOp::And => (eb, a_again),
+            BoolOp::Or => (a_again, eb),
+        };
+        let kind = rir::ExprKind::IfExp {
+            cond: Box::new(cond),
+            then: Box::new(then),
+            otherwise: Box::new(otherwise),
+        };
+        Ok(AVal::code(rir::Expr::new(kind, rty, span), ty))
+    }
+
+    /// The static type of an expression, without running it: the expression is
+    /// redshifted in a scratch copy of the frame and the code is thrown away.
+    /// Interpretation and redshift both use this where Python's semantics depend
+    /// on the type of an operand that is not evaluated.
+    pub fn static_type_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<TypeId> {
+        match &e.kind {
+            ExprKind::Int(_) => return Ok(TypeId::I32),
+            ExprKind::Float(_) => return Ok(TypeId::F64),
+            ExprKind::Str(_) | ExprKind::FString(_) => return Ok(TypeId::STR),
+            ExprKind::Bool(_) => return Ok(TypeId::BOOL),
+            ExprKind::None => return Ok(TypeId::NONE),
+            _ => {}
+        }
+        let mut shadow = self.shadow_frame(f);
+        let saved_queue = self.redshift_queue.len();
+        let r = self.eval_expr(&mut shadow, e);
+        // Functions referenced only by the scratch code are not needed.
+        for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
+            self.redshift_seen.remove(&fid);
+        }
+        Ok(r?.ty)
+    }
+
+    /// A copy of `f` in redshift mode where every red local is abstract.
+    fn shadow_frame(&self, f: &Frame) -> Frame {
+        let mut shift = crate::frame::ShiftCtx::default();
+        shift.blocks.push(Vec::new());
+        let mut slots = f.slots.clone();
+        for s in &mut slots {
+            let has_value = s.value.is_some() || s.rir.is_some();
+            if s.color == Color::Red {
+                s.rir = None;
+                if let (true, Some(t)) = (has_value, s.ty) {
+                    if let Ok(rt) = self.rir_ty(t, spy_ast::Span::default()) {
+                        s.rir = Some(shift.new_local(s.name.to_string(), rt));
+                    }
+                }
+            }
+            s.assigned = has_value || s.assigned;
+        }
+        Frame {
+            module: f.module,
+            func: f.func,
+            scope: f.scope.clone(),
+            closure: f.closure.clone(),
+            slots,
+            ret: f.ret,
+            ret_span: f.ret_span,
+            is_blue: f.is_blue,
+            shift: Some(shift),
+        }
+    }
+
+    fn eval_compare(
+        &mut self,
+        f: &mut Frame,
+        left: &Expr,
+        ops: &[(CmpOp, Expr)],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut l = self.eval_expr(f, left)?;
+        let mut result: Option<AVal> = None;
+        for (i, (op, re)) in ops.iter().enumerate() {
+            let last = i + 1 == ops.len();
+            let mut r = self.eval_expr(f, re)?;
+            // A middle operand is used twice: evaluate it once into a temporary.
+            if !last && f.redshifting() && !r.is_blue() && !is_trivial(&r) {
+                let rty = self.rir_ty(r.ty, r.span)?;
+                let er = self.to_rir(&r)?;
+                let shift = f
+                    .shift
+                    .as_mut()
+                    .ok_or_else(|| err("internal: no redshift context", span, ""))?;
+                let tmp = shift.new_temp("cmp", rty);
+                let tee = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(er)), rty, r.span);
+                let reread = rir::Expr::new(rir::ExprKind::Local(tmp), rty, r.span);
+                let cmp = self.compare(f, *op, l, AVal::code(tee, r.ty), span)?;
+                r = AVal::code(reread, r.ty);
+                result = Some(self.and_results(f, result, cmp, span)?);
+                l = r;
+                continue;
+            }
+            let cmp = self.compare(f, *op, l, r.clone(), span)?;
+            result = Some(self.and_results(f, result, cmp, span)?);
+            if let Some(Value::Bool(false)) = result.as_ref().and_then(|r| r.value()) {
+                if !f.redshifting() || result.as_ref().is_some_and(|r| r.is_blue()) {
+                    // Short-circuit: later operands are not evaluated.
+                    break;
+                }
+            }
+            l = r;
+        }
+        result
+            .map(|r| r.with_span(span))
+            .ok_or_else(|| err("empty comparison", span, ""))
+    }
+
+    fn and_results(
+        &mut self,
+        _f: &mut Frame,
+        acc: Option<AVal>,
+        next: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some(acc) = acc else { return Ok(next) };
+        match (acc.value(), next.value()) {
+            (Some(Value::Bool(a)), Some(Value::Bool(b))) if acc.is_blue() && next.is_blue() => {
+                Ok(AVal::blue(Value::Bool(*a && *b), TypeId::BOOL, span))
+            }
+            (Some(Value::Bool(a)), Some(Value::Bool(b))) => {
+                Ok(AVal::red_val(Value::Bool(*a && *b), TypeId::BOOL, span))
+            }
+            _ => {
+                let (ea, eb) = (self.to_rir(&acc)?, self.to_rir(&next)?);
+                let kind = rir::ExprKind::And(Box::new(ea), Box::new(eb));
+                Ok(AVal::code(
+                    rir::Expr::new(kind, rir::Ty::Bool, span),
+                    TypeId::BOOL,
+                ))
+            }
+        }
+    }
+
+    pub fn compare(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if matches!(op, CmpOp::Is | CmpOp::IsNot) {
+            return self.compare_is(op, l, r, span);
+        }
+        let (l, r) = self.adapt_pair(l, r);
+        let Some(imp) = dispatch::compare_impl(op, l.ty, r.ty) else {
+            return Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name()));
+        };
+        let res = self.apply_impl(f, &imp, &[l, r], span)?;
+        if op == CmpOp::NotIn {
+            return self.apply_prim(f, Prim::Not, vec![res], span);
+        }
+        Ok(res)
+    }
+
+    fn compare_is(&mut self, op: CmpOp, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
+        let lref = self.ty(l.ty).is_reference() || l.ty == TypeId::NONE;
+        let rref = self.ty(r.ty).is_reference() || r.ty == TypeId::NONE;
+        if !(lref || rref) {
+            let (lt, rt) = (self.type_name(l.ty), self.type_name(r.ty));
+            return Err(VmError::diag(
+                Diagnostic::error(format!("cannot do `{lt}` {} `{rt}`", op.symbol()))
+                    .with_primary(l.span, format!("this is `{lt}`"))
+                    .with_primary(r.span, format!("this is `{rt}`"))
+                    .with_note(
+                        "cannot use `is` between value types as they don't have an identity",
+                    ),
+            ));
+        }
+        let same = match (l.blue_value(), r.blue_value()) {
+            (Some(a), Some(b)) => a.key() == b.key(),
+            _ => l.ty == r.ty && l.ty == TypeId::NONE,
+        };
+        let res = if op == CmpOp::Is { same } else { !same };
+        Ok(AVal::blue(Value::Bool(res), TypeId::BOOL, span))
+    }
+
+    fn eval_ifexp(
+        &mut self,
+        f: &mut Frame,
+        test: &Expr,
+        body: &Expr,
+        orelse: &Expr,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let c = self.eval_expr(f, test)?;
+        let c = self.to_bool(f, c)?;
+        if !f.redshifting() || c.is_blue() {
+            let truth = matches!(c.value(), Some(Value::Bool(true)));
+            let v = if truth {
+                self.eval_expr(f, body)?
+            } else {
+                self.eval_expr(f, orelse)?
+            };
+            // The branch not taken must still agree on the type.
+            let other_ty = self.static_type_of(f, if truth { orelse } else { body })?;
+            if other_ty != v.ty && other_ty != TypeId::DYNAMIC {
+                if let Some(t) = dispatch::promote_types(v.ty, other_ty) {
+                    let v = self.convert(f, v, t, ConvCtx::Other)?;
+                    return Ok(v.with_span(span));
+                }
+            }
+            let color = if c.is_blue() && v.is_blue() {
+                Color::Blue
+            } else {
+                Color::Red
+            };
+            return Ok(AVal {
+                color,
+                ..v.with_span(span)
+            });
+        }
+        let a = self.eval_expr(f, body)?;
+        let b = self.eval_expr(f, orelse)?;
+        let ty = if a.ty == b.ty {
+            a.ty
+        } else {
+            dispatch::promote_types(a.ty, b.ty).ok_or_else(|| {
+                let (at, bt) = (self.type_name(a.ty), self.type_name(b.ty));
+                VmError::diag(
+                    Diagnostic::error("`if` and `else` have incompatible types")
+                        .with_primary(a.span, format!("this is `{at}`"))
+                        .with_primary(b.span, format!("this is `{bt}`")),
+                )
+            })?
+        };
+        let a = self.convert(f, a, ty, ConvCtx::Other)?;
+        let b = self.convert(f, b, ty, ConvCtx::Other)?;
+        let rty = self.rir_ty(ty, span)?;
+        let kind = rir::ExprKind::IfExp {
+            cond: Box::new(self.to_rir(&c)?),
+            then: Box::new(self.to_rir(&a)?),
+            otherwise: Box::new(self.to_rir(&b)?),
+        };
+        Ok(AVal::code(rir::Expr::new(kind, rty, span), ty))
+    }
+
+    /// Implicit conversion of `v` to `to` (assignments, arguments, returns).
+    pub fn convert(&mut self, f: &mut Frame, v: AVal, to: TypeId, ctx: ConvCtx) -> VmResult<AVal> {
+        if v.ty == to || to == TypeId::DYNAMIC || to == TypeId::OBJECT {
+            return Ok(v);
+        }
+        if let Some(conv) = dispatch::implicit_conv(v.ty, to) {
+            return match conv {
+                None => Ok(AVal { ty: to, ..v }),
+                Some(p) => {
+                    let s = v.span;
+                    self.apply_prim(f, p, vec![v], s)
+                }
+            };
+        }
+        // A blue constant may be narrowed when its value fits.
+        if let (Some(val), Some(tn)) = (v.blue_value(), to.as_num()) {
+            if let (Some(i), true) = (val.as_int(), tn.is_int()) {
+                let (lo, hi) = tn.int_range();
+                if i >= lo && i <= hi {
+                    return Ok(AVal::blue(Value::from_int(tn, i), to, v.span));
+                }
+            }
+            if let (Some(x), true) = (val.as_float(), tn == NumTy::F32) {
+                return Ok(AVal::blue(Value::F32(x as f32), to, v.span));
+            }
+        }
+        Err(self.mismatch(&v, to, ctx))
+    }
+
+    pub fn mismatch(&self, v: &AVal, to: TypeId, ctx: ConvCtx) -> VmError {
+        let (got, exp) = (self.type_name(v.ty), self.type_name(to));
+        let mut d = Diagnostic::error("mismatched types")
+            .with_primary(v.span, format!("expected `{exp}`, got `{got}`"));
+        match ctx {
+            ConvCtx::Arg(def) => d = d.with_secondary(def, "function defined here"),
+            ConvCtx::Return(Some(s)) => {
+                d = d.with_secondary(s, format!("expected `{exp}` because of return type"))
+            }
+            ConvCtx::Decl(Some(s)) => {
+                d = d.with_secondary(s, format!("expected `{exp}` because of type declaration"))
+            }
+            ConvCtx::Return(None) | ConvCtx::Decl(None) | ConvCtx::Other => {}
+        }
+        if v.ty.as_num().is_some() && to.as_num().is_some() {
+            if let Some(val) = v.blue_value().and_then(|x| x.as_int()) {
+                d = d.with_note(format!("{val} does not fit in `{exp}`"));
+            } else {
+                d = d.with_note(format!("use `{exp}(...)` to convert explicitly"));
+            }
+        }
+        VmError::diag(d)
+    }
+
+    fn eval_fstring(&mut self, f: &mut Frame, parts: &[FStringPart], span: Span) -> VmResult<AVal> {
+        let mut acc = AVal::blue(Value::Str("".into()), TypeId::STR, span);
+        for p in parts {
+            let piece = match p {
+                FStringPart::Literal(s) => {
+                    AVal::blue(Value::Str(s.as_str().into()), TypeId::STR, span)
+                }
+                FStringPart::Expr(fv) => {
+                    let mut prefix = None;
+                    if let Some(t) = &fv.debug_text {
+                        prefix = Some(AVal::blue(Value::Str(t.as_str().into()), TypeId::STR, span));
+                    }
+                    let v = self.eval_expr(f, &fv.expr)?;
+                    let s = match (fv.conversion, &fv.spec) {
+                        (Some('r'), None) => self.repr_of(f, v)?,
+                        (_, Some(spec)) => self.format_spec(f, v, spec, fv.conversion)?,
+                        _ => self.str_of(f, v)?,
+                    };
+                    match prefix {
+                        Some(p) => self.apply_prim(f, Prim::StrConcat, vec![p, s], span)?,
+                        None => s,
+                    }
+                }
+            };
+            acc = self.apply_prim(f, Prim::StrConcat, vec![acc, piece], span)?;
+        }
+        Ok(acc.with_span(span))
+    }
+
+    fn format_spec(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        spec: &[FStringPart],
+        conv: Option<char>,
+    ) -> VmResult<AVal> {
+        let text: String = spec
+            .iter()
+            .map(|p| match p {
+                FStringPart::Literal(s) => Ok(s.clone()),
+                FStringPart::Expr(fv) => Err(not_supported(
+                    "nested replacement fields in format specs",
+                    fv.expr.span,
+                )),
+            })
+            .collect::<VmResult<String>>()?;
+        let v = if conv == Some('r') {
+            self.repr_of(f, v)?
+        } else {
+            v
+        };
+        self.format_value(f, v, &text)
+    }
+
+    /// `format(v, spec)`: the spec is parsed and checked now, at compile time.
+    fn format_value(&mut self, f: &mut Frame, v: AVal, spec_text: &str) -> VmResult<AVal> {
+        use spy_runtime::format;
+        let span = v.span;
+        let spec =
+            format::parse(spec_text).map_err(|m| err(m, span, "in this replacement field"))?;
+        let (kind, v) = match v.ty.as_num() {
+            Some(n) if n.is_int() => ('i', v),
+            Some(_) => ('f', v),
+            None => ('s', self.str_of(f, v)?),
+        };
+        format::check(&spec, kind).map_err(|m| {
+            let tn = self.type_name(v.ty);
+            err(
+                format!("{m} (format spec '{spec_text}')"),
+                span,
+                format!("this is `{tn}`"),
+            )
+        })?;
+        let p = match v.ty.as_num() {
+            Some(n) => Prim::FormatNum(n, spec),
+            None => Prim::FormatStr(spec),
+        };
+        self.apply_prim(f, p, vec![v], span)
+    }
+
+    /// `str(v)`
+    pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        match v.ty {
+            TypeId::STR => Ok(v),
+            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, vec![v], span),
+            TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
+            t => match t.as_num() {
+                Some(n) => self.apply_prim(f, Prim::NumToStr(n), vec![v], span),
+                None => match v.blue_value() {
+                    Some(val) => {
+                        let s = self.display_blue(val);
+                        Ok(AVal::blue(Value::Str(s.into()), TypeId::STR, span))
+                    }
+                    None => Err(err(
+                        format!("cannot convert `{}` to `str`", self.type_name(t)),
+                        span,
+                        "this value has no `__str__`",
+                    )),
+                },
+            },
+        }
+    }
+
+    /// `repr(v)`
+    pub fn repr_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        if v.ty == TypeId::STR {
+            return self.apply_prim(f, Prim::StrRepr, vec![v], span);
+        }
+        self.str_of(f, v)
+    }
+
+    /// How a blue value that has no residual form prints (types, functions).
+    pub fn display_blue(&self, v: &Value) -> String {
+        match v {
+            Value::Type(t) => format!("<spy type '{}'>", self.type_name(*t)),
+            Value::Func(fid) => format!("<spy function '{}'>", self.func(*fid).fqn.human()),
+            Value::Module(m) => format!("<spy module '{}'>", self.module(*m).name),
+            Value::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(|i| self.repr_blue(i)).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+            Value::Exc(e) => format!("{}('{}')", self.type_name(e.ty), e.msg),
+            v => crate::value::scalar_str(v).unwrap_or_default(),
+        }
+    }
+
+    pub fn repr_blue(&self, v: &Value) -> String {
+        match v {
+            Value::Str(s) => crate::value::str_repr(s),
+            v => self.display_blue(v),
+        }
+    }
+
+    pub fn getattr(
+        &mut self,
+        _f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        name_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if let Some(Value::Module(m)) = obj.blue_value() {
+            let m = *m;
+            let g = self.module(m).globals.get(&name).cloned();
+            return match g {
+                Some(g) if g.kind == VarKind::Const => Ok(AVal::blue(g.value, g.ty, span)),
+                Some(_) => Err(err(
+                    format!(
+                        "cannot read `var` `{name}` of module `{}` through the module",
+                        self.module(m).name
+                    ),
+                    span,
+                    "import it with `from ... import` instead",
+                )),
+                None => Err(err(
+                    format!(
+                        "attribute `{name}` does not exist in module `{}`",
+                        self.module(m).name
+                    ),
+                    name_span,
+                    "not found",
+                )),
+            };
+        }
+        if let Some(Value::Type(t)) = obj.blue_value() {
+            if let Some(v) = self.ty(*t).attrs.get(&name).cloned() {
+                let vt = self.type_of(&v);
+                return Ok(AVal::blue(v, vt, span));
+            }
+        }
+        let tn = self.type_name(obj.ty);
+        let _ = TypeKind::Object;
+        Err(err(
+            format!("type `{tn}` has no attribute '{name}'"),
+            name_span,
+            "unknown attribute",
+        ))
+    }
+
+    fn eval_subscript(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        index: &Expr,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if let Some(Value::Tuple(items)) = v.blue_value() {
+            let items = items.clone();
+            let i = self.eval_expr(f, index)?;
+            let Some(idx) = i.blue_value().and_then(|x| x.as_int()) else {
+                return Err(err("tuple index must be blue", index.span, "this is red"));
+            };
+            let n = items.len() as i128;
+            let k = if idx < 0 { idx + n } else { idx };
+            if k < 0 || k >= n {
+                return Err(err(
+                    "tuple index out of range",
+                    index.span,
+                    format!("the tuple has {n} items"),
+                ));
+            }
+            let item = items[k as usize].clone();
+            let t = self.type_of(&item);
+            return Ok(AVal::blue(item, t, span));
+        }
+        if v.ty == TypeId::STR {
+            let i = self.eval_expr(f, index)?;
+            let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
+            return self.apply_prim(f, Prim::StrGetItem, vec![v, i], span);
+        }
+        let tn = self.type_name(v.ty);
+        Err(err(
+            format!("type `{tn}` does not support indexing"),
+            v.span,
+            format!("this is `{tn}`"),
+        ))
+    }
+}
+
+fn a_is_blue_pure(_v: &AVal) -> bool {
+    true
+}
+
+fn is_trivial(a: &AVal) -> bool {
+    match &a.repr {
+        Repr::Val(_) => true,
+        Repr::Code(e) => matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)),
+    }
+}
+
+pub fn not_supported(what: &str, span: Span) -> VmError {
+    VmError::diag(
+        Diagnostic::error(format!("{what} are not supported yet"))
+            .with_primary(span, "not supported yet"),
+    )
+}

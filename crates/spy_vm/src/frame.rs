@@ -1,0 +1,186 @@
+//! Frames and abstract values: the state shared by interpretation and redshift.
+//!
+//! An expression evaluates to an [`AVal`]: its static type, its colour, and either
+//! its value (blue values always; red values in the interpreters) or the residual
+//! RIR expression that computes it (red values during redshift).
+
+use std::rc::Rc;
+
+use spy_ast::{Span, Symbol};
+use spy_rir as rir;
+
+use crate::scope::{FuncScope, VarKind};
+use crate::types::TypeId;
+use crate::value::{Color, Value};
+use crate::vm::{Closure, FuncId, ModId};
+
+#[derive(Clone, Debug)]
+pub enum Repr {
+    Val(Value),
+    Code(rir::Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct AVal {
+    pub ty: TypeId,
+    pub color: Color,
+    pub repr: Repr,
+    pub span: Span,
+}
+
+impl AVal {
+    pub fn blue(v: Value, ty: TypeId, span: Span) -> AVal {
+        AVal {
+            ty,
+            color: Color::Blue,
+            repr: Repr::Val(v),
+            span,
+        }
+    }
+
+    pub fn red_val(v: Value, ty: TypeId, span: Span) -> AVal {
+        AVal {
+            ty,
+            color: Color::Red,
+            repr: Repr::Val(v),
+            span,
+        }
+    }
+
+    pub fn code(e: rir::Expr, ty: TypeId) -> AVal {
+        let span = e.span;
+        AVal {
+            ty,
+            color: Color::Red,
+            repr: Repr::Code(e),
+            span,
+        }
+    }
+
+    pub fn is_blue(&self) -> bool {
+        self.color == Color::Blue
+    }
+
+    pub fn value(&self) -> Option<&Value> {
+        match &self.repr {
+            Repr::Val(v) => Some(v),
+            Repr::Code(_) => None,
+        }
+    }
+
+    pub fn blue_value(&self) -> Option<&Value> {
+        if self.is_blue() {
+            self.value()
+        } else {
+            None
+        }
+    }
+
+    pub fn with_span(mut self, span: Span) -> AVal {
+        self.span = span;
+        self
+    }
+}
+
+/// A local variable slot of a frame.
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub name: Symbol,
+    pub kind: VarKind,
+    /// Fixed by the annotation or the first assignment.
+    pub ty: Option<TypeId>,
+    /// Where the type was fixed (for "declared here" labels).
+    pub decl: Option<Span>,
+    pub color: Color,
+    pub value: Option<Value>,
+    /// The residual local (redshift, red slots only).
+    pub rir: Option<rir::LocalId>,
+    /// Definitely assigned at this point of the redshift.
+    pub assigned: bool,
+}
+
+/// Redshift state of a frame: residual locals and the statement buffers.
+#[derive(Debug, Default)]
+pub struct ShiftCtx {
+    pub locals: Vec<rir::Local>,
+    pub blocks: Vec<Vec<rir::Stmt>>,
+    pub temp_counter: u32,
+}
+
+impl ShiftCtx {
+    pub fn new_local(&mut self, name: String, ty: rir::Ty) -> rir::LocalId {
+        self.locals.push(rir::Local { name, ty });
+        rir::LocalId(self.locals.len() as u32 - 1)
+    }
+
+    /// A fresh hidden local, named so that it cannot clash with user names.
+    pub fn new_temp(&mut self, what: &str, ty: rir::Ty) -> rir::LocalId {
+        let n = self.temp_counter;
+        self.temp_counter += 1;
+        self.new_local(format!("__{what}{n}"), ty)
+    }
+
+    pub fn emit(&mut self, s: rir::Stmt) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.push(s);
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Frame {
+    pub module: ModId,
+    pub func: Option<FuncId>,
+    pub scope: Rc<FuncScope>,
+    pub closure: Option<Rc<Closure>>,
+    pub slots: Vec<Slot>,
+    /// Declared return type and where it was declared.
+    pub ret: TypeId,
+    pub ret_span: Option<Span>,
+    /// Blue frames run blue functions and module bodies.
+    pub is_blue: bool,
+    pub shift: Option<ShiftCtx>,
+}
+
+impl Frame {
+    pub fn new(
+        module: ModId,
+        func: Option<FuncId>,
+        scope: Rc<FuncScope>,
+        closure: Option<Rc<Closure>>,
+    ) -> Frame {
+        let slots = scope
+            .locals
+            .iter()
+            .map(|l| Slot {
+                name: l.name,
+                kind: l.kind,
+                ty: None,
+                decl: None,
+                color: Color::Red,
+                value: None,
+                rir: None,
+                assigned: false,
+            })
+            .collect();
+        Frame {
+            module,
+            func,
+            scope,
+            closure,
+            slots,
+            ret: TypeId::NONE,
+            ret_span: None,
+            is_blue: false,
+            shift: None,
+        }
+    }
+
+    pub fn redshifting(&self) -> bool {
+        self.shift.is_some()
+    }
+
+    pub fn is_module_level(&self) -> bool {
+        self.func.is_none()
+    }
+}

@@ -1,0 +1,32 @@
+//! The object model, the import phase, operator dispatch, and the evaluators.
+//!
+//! Input: parsed modules (through a [`Loader`] the driver provides; this crate
+//! does no file IO). Output: the frozen module state after import, the values the
+//! interpreters compute, and (through the shared expression evaluator) the
+//! residual RIR expressions that `spy_redshift` assembles into functions.
+//!
+//! One evaluator serves three purposes, as SPy's `ASTFrame`/`DopplerFrame`: blue
+//! code at import time, interpretation of `main` (interp mode), and redshift.
+//! The RIR evaluator ([`rireval`]) runs residual code (redshift mode).
+
+mod call;
+pub mod dispatch;
+pub mod errors;
+mod eval;
+mod exec;
+pub mod frame;
+mod module;
+pub mod prims;
+pub mod rireval;
+pub mod scope;
+pub mod types;
+pub mod value;
+mod vm;
+
+pub use errors::{Panic, VmError, VmResult};
+pub use eval::{not_supported, ConvCtx, Resolved};
+pub use exec::{stmt_not_supported, Flow, RangeLoop};
+pub use frame::{AVal, Frame, Repr, ShiftCtx, Slot};
+pub use types::TypeId;
+pub use value::{Color, Value};
+pub use vm::{AstFunc, Builtin, FuncId, FuncKind, FuncObj, Loader, ModId, Vm, DEFAULT_BLUE_QUOTA};

@@ -1,0 +1,291 @@
+//! Evaluation of primitive operations on known values: used for constant folding
+//! during redshift, by the AST interpreter and by the RIR evaluator, so the three
+//! agree by construction (and with codegen, which uses the same runtime rules).
+
+use std::io::Write;
+use std::rc::Rc;
+
+use spy_rir::{CmpKind, NumTy, Prim};
+use spy_runtime::{num, text};
+
+use crate::value::{float_repr, str_repr, Value};
+
+/// A failed primitive operation: the exception to raise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrimErr {
+    pub etype: &'static str,
+    pub msg: String,
+}
+
+impl From<spy_runtime::PyErr> for PrimErr {
+    fn from(e: spy_runtime::PyErr) -> PrimErr {
+        PrimErr {
+            etype: e.etype,
+            msg: e.msg.to_string(),
+        }
+    }
+}
+
+fn cmp<T: PartialOrd>(k: CmpKind, a: T, b: T) -> bool {
+    match k {
+        CmpKind::Eq => a == b,
+        CmpKind::Ne => a != b,
+        CmpKind::Lt => a < b,
+        CmpKind::Le => a <= b,
+        CmpKind::Gt => a > b,
+        CmpKind::Ge => a >= b,
+    }
+}
+
+fn int(v: &Value) -> i128 {
+    v.as_int().unwrap_or(0)
+}
+
+fn flt(v: &Value) -> f64 {
+    match *v {
+        Value::F32(f) => f as f64,
+        Value::F64(f) => f,
+        _ => v.as_int().unwrap_or(0) as f64,
+    }
+}
+
+fn f32v(v: &Value) -> f32 {
+    match *v {
+        Value::F32(f) => f,
+        _ => flt(v) as f32,
+    }
+}
+
+fn string(v: &Value) -> Rc<str> {
+    match v {
+        Value::Str(s) => s.clone(),
+        _ => Rc::from(""),
+    }
+}
+
+fn boolean(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+/// Arithmetic on floats of type `t`: f32 operations round each result to f32.
+fn float_result(t: NumTy, x: f64) -> Value {
+    Value::from_float(t, x)
+}
+
+/// Run `p` on `args` (whose types match the signature).
+pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, PrimErr> {
+    use Prim::*;
+    let a = args.first().cloned().unwrap_or(Value::None);
+    let b = args.get(1).cloned().unwrap_or(Value::None);
+    Ok(match p {
+        Add(t) | Sub(t) | Mul(t) if t.is_int() => {
+            let (x, y) = (int(&a), int(&b));
+            let r = match p {
+                Add(_) => x + y,
+                Sub(_) => x - y,
+                _ => x.wrapping_mul(y),
+            };
+            Value::from_int(t, r)
+        }
+        Add(NumTy::F32) => Value::F32(f32v(&a) + f32v(&b)),
+        Sub(NumTy::F32) => Value::F32(f32v(&a) - f32v(&b)),
+        Mul(NumTy::F32) => Value::F32(f32v(&a) * f32v(&b)),
+        Add(_) => Value::F64(flt(&a) + flt(&b)),
+        Sub(_) => Value::F64(flt(&a) - flt(&b)),
+        Mul(_) => Value::F64(flt(&a) * flt(&b)),
+        Div(t) if t.is_int() => Value::F64(num::int_truediv(int(&a), int(&b))?),
+        Div(NumTy::F32) => {
+            if f32v(&b) == 0.0 {
+                return Err(num::FLOAT_DIV_ZERO.into());
+            }
+            Value::F32(f32v(&a) / f32v(&b))
+        }
+        Div(_) => Value::F64(num::float_div(flt(&a), flt(&b))?),
+        FloorDiv(t) if t.is_int() => Value::from_int(
+            t,
+            num::int_floordiv(int(&a), int(&b), t.bits(), t.is_signed())?,
+        ),
+        FloorDiv(t) => float_result(t, num::float_floordiv(flt(&a), flt(&b))?),
+        Mod(t) if t.is_int() => {
+            Value::from_int(t, num::int_mod(int(&a), int(&b), t.bits(), t.is_signed())?)
+        }
+        Mod(t) => float_result(t, num::float_mod(flt(&a), flt(&b))?),
+        Pow(t) if t.is_int() => {
+            Value::from_int(t, num::int_pow(int(&a), int(&b), t.bits(), t.is_signed())?)
+        }
+        Pow(t) => float_result(t, num::float_pow(flt(&a), flt(&b))?),
+        IeeeDiv(NumTy::F32) => Value::F32(f32v(&a) / f32v(&b)),
+        IeeeDiv(t) => float_result(t, flt(&a) / flt(&b)),
+        Shl(t) => Value::from_int(t, num::int_shl(int(&a), int(&b), t.bits(), t.is_signed())?),
+        Shr(t) => Value::from_int(t, num::int_shr(int(&a), int(&b), t.bits(), t.is_signed())?),
+        BitAnd(t) => Value::from_int(t, int(&a) & int(&b)),
+        BitOr(t) => Value::from_int(t, int(&a) | int(&b)),
+        BitXor(t) => Value::from_int(t, int(&a) ^ int(&b)),
+        Invert(t) => Value::from_int(t, !int(&a)),
+        Neg(NumTy::F32) => Value::F32(-f32v(&a)),
+        Neg(NumTy::F64) => Value::F64(-flt(&a)),
+        Neg(t) => Value::from_int(t, -int(&a)),
+        Abs(t) if t.is_int() => Value::from_int(t, int(&a).abs()),
+        Abs(NumTy::F32) => Value::F32(f32v(&a).abs()),
+        Abs(_) => Value::F64(flt(&a).abs()),
+        Min(t) | Max(t) => {
+            let b_wins = if t.is_int() {
+                let (x, y) = (int(&a), int(&b));
+                if matches!(p, Min(_)) {
+                    y < x
+                } else {
+                    y > x
+                }
+            } else {
+                let (x, y) = (flt(&a), flt(&b));
+                if matches!(p, Min(_)) {
+                    y < x
+                } else {
+                    y > x
+                }
+            };
+            if b_wins {
+                b.clone()
+            } else {
+                a.clone()
+            }
+        }
+        Cmp(k, t) if t.is_int() => Value::Bool(cmp(k, int(&a), int(&b))),
+        Cmp(k, _) => Value::Bool(cmp(k, flt(&a), flt(&b))),
+        Not => Value::Bool(!boolean(&a)),
+        BoolCmp(k) => Value::Bool(cmp(k, boolean(&a), boolean(&b))),
+        BoolAnd => Value::Bool(boolean(&a) & boolean(&b)),
+        BoolOr => Value::Bool(boolean(&a) | boolean(&b)),
+        BoolXor => Value::Bool(boolean(&a) ^ boolean(&b)),
+        Convert { from, to, checked } => convert(from, to, checked, &a)?,
+        RangeLen(_) => {
+            let c = args.get(2).cloned().unwrap_or(Value::None);
+            Value::U64(num::range_len(int(&a), int(&b), int(&c))?)
+        }
+        NumToBool(t) if t.is_int() => Value::Bool(int(&a) != 0),
+        NumToBool(_) => Value::Bool(flt(&a) != 0.0),
+        StrConcat => {
+            let (x, y) = (string(&a), string(&b));
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(&x);
+            s.push_str(&y);
+            Value::Str(s.into())
+        }
+        StrRepeat => Value::Str(string(&a).repeat(int(&b).max(0) as usize).into()),
+        StrCmp(k) => Value::Bool(cmp(k, &*string(&a), &*string(&b))),
+        StrLen => Value::I32(text::char_len(&string(&a)) as i32),
+        StrGetItem => {
+            let s = string(&a);
+            match text::char_at(&s, int(&b) as i64, text::char_len(&s)) {
+                Some((lo, hi)) => Value::Str(s[lo..hi].into()),
+                None => return Err(text::STR_INDEX_ERR.into()),
+            }
+        }
+        StrContains => Value::Bool(string(&a).contains(&*string(&b))),
+        NumToStr(t) if t.is_int() => Value::Str(int(&a).to_string().into()),
+        NumToStr(_) => Value::Str(float_repr(flt(&a)).into()),
+        BoolToStr => Value::Str(if boolean(&a) { "True" } else { "False" }.into()),
+        StrRepr => Value::Str(str_repr(&string(&a)).into()),
+        FormatNum(t, spec) => {
+            let mut s = String::new();
+            if t.is_int() {
+                let _ = spy_runtime::format::format_int(&mut s, int(&a), &spec);
+            } else {
+                let _ = spy_runtime::format::format_float(&mut s, flt(&a), &spec);
+            }
+            Value::Str(s.into())
+        }
+        FormatStr(spec) => {
+            let mut s = String::new();
+            let _ = spy_runtime::format::format_str(&mut s, &string(&a), &spec);
+            Value::Str(s.into())
+        }
+        ParseNum(t) => parse_num(t, &string(&a))?,
+        WriteStr => {
+            let _ = out.write_all(string(&a).as_bytes());
+            Value::None
+        }
+        WriteNum(t) if t.is_int() => {
+            let _ = write!(out, "{}", int(&a));
+            Value::None
+        }
+        WriteNum(_) => {
+            let _ = out.write_all(float_repr(flt(&a)).as_bytes());
+            Value::None
+        }
+        WriteBool => {
+            let _ = out.write_all(if boolean(&a) { b"True" } else { b"False" });
+            Value::None
+        }
+    })
+}
+
+fn convert(from: NumTy, to: NumTy, checked: bool, a: &Value) -> Result<Value, PrimErr> {
+    if from.is_int() {
+        let v = int(a);
+        return Ok(if to.is_int() {
+            Value::from_int(to, v)
+        } else {
+            Value::from_float(to, v as f64)
+        });
+    }
+    let x = flt(a);
+    if to.is_float() {
+        return Ok(Value::from_float(to, x));
+    }
+    if checked {
+        let v = num::float_to_int(
+            x,
+            to.bits(),
+            to.is_signed(),
+            num::float_range_error(to.bits(), to.is_signed()),
+        )?;
+        return Ok(Value::from_int(to, v));
+    }
+    // Unchecked float-to-int (never produced by the type checker today): saturate.
+    let (lo, hi) = num::int_range(to.bits(), to.is_signed());
+    let v = if x.is_nan() {
+        0
+    } else {
+        (x as i128).clamp(lo, hi)
+    };
+    Ok(Value::from_int(to, v))
+}
+
+fn parse_num(t: NumTy, s: &str) -> Result<Value, PrimErr> {
+    if t.is_float() {
+        return match num::parse_float(s) {
+            Some(v) => Ok(Value::from_float(t, v)),
+            None => {
+                let mut m = String::new();
+                let _ = text::write_parse_float_error(&mut m, s);
+                Err(PrimErr {
+                    etype: "ValueError",
+                    msg: m,
+                })
+            }
+        };
+    }
+    match num::parse_int(s) {
+        Some(v) => {
+            let (lo, hi) = num::int_range(t.bits(), t.is_signed());
+            if v < lo || v > hi {
+                let mut m = String::new();
+                let _ = num::write_int_range_error(&mut m, v, t.bits(), t.is_signed());
+                return Err(PrimErr {
+                    etype: "OverflowError",
+                    msg: m,
+                });
+            }
+            Ok(Value::from_int(t, v))
+        }
+        None => {
+            let mut m = String::new();
+            let _ = text::write_parse_int_error(&mut m, s);
+            Err(PrimErr {
+                etype: "ValueError",
+                msg: m,
+            })
+        }
+    }
+}

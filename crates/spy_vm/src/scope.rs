@@ -1,0 +1,257 @@
+//! Scope analysis of a function body: which names are locals, and whether each is
+//! `const` (assigned once, outside loops: blue when its value is blue) or `var`.
+
+use std::collections::HashMap;
+
+use spy_ast::{DeclKind, Expr, ExprKind, FuncDef, Span, Stmt, StmtKind, Symbol};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarKind {
+    Const,
+    Var,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalInfo {
+    pub name: Symbol,
+    pub kind: VarKind,
+    pub param: bool,
+    /// First declaration or assignment.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FuncScope {
+    pub locals: Vec<LocalInfo>,
+    pub map: HashMap<Symbol, usize>,
+}
+
+impl FuncScope {
+    pub fn slot(&self, name: Symbol) -> Option<usize> {
+        self.map.get(&name).copied()
+    }
+}
+
+struct Counter<'a> {
+    scope: FuncScope,
+    counts: Vec<(u32, bool)>,
+    /// Module-level `var` names and `global` declarations: assignments to these
+    /// write the global instead of creating a local.
+    is_global_var: &'a dyn Fn(Symbol) -> bool,
+    declared_global: Vec<Symbol>,
+}
+
+impl Counter<'_> {
+    fn add(&mut self, name: Symbol, span: Span, force_var: bool, explicit: Option<DeclKind>) {
+        if self.declared_global.contains(&name) {
+            return;
+        }
+        if explicit.is_none() && !self.scope.map.contains_key(&name) && (self.is_global_var)(name) {
+            return;
+        }
+        let idx = match self.scope.map.get(&name) {
+            Some(&i) => i,
+            None => {
+                let i = self.scope.locals.len();
+                self.scope.locals.push(LocalInfo {
+                    name,
+                    kind: VarKind::Const,
+                    param: false,
+                    span,
+                });
+                self.scope.map.insert(name, i);
+                self.counts.push((0, false));
+                i
+            }
+        };
+        let c = &mut self.counts[idx];
+        c.0 += 1;
+        c.1 |= force_var;
+        match explicit {
+            Some(DeclKind::Var) => c.1 = true,
+            Some(DeclKind::Const) => c.0 = c.0.min(1),
+            None => {}
+        }
+    }
+
+    fn target(&mut self, t: &Expr, in_loop: bool) {
+        match &t.kind {
+            ExprKind::Name(n) => self.add(*n, t.span, in_loop, None),
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                for i in items {
+                    self.target(i, in_loop);
+                }
+            }
+            ExprKind::Starred(inner) => self.target(inner, in_loop),
+            _ => {}
+        }
+    }
+
+    fn walk_expr(&mut self, e: &Expr, in_loop: bool) {
+        if let ExprKind::NamedExpr { target, .. } = &e.kind {
+            self.add(target.name, target.span, true, None);
+        }
+        spy_ast::walk_expr_children(e, &mut |n| {
+            if let spy_ast::Node::Expr(c) = n {
+                // Lambdas and comprehensions have their own scopes.
+                if !matches!(
+                    c.kind,
+                    ExprKind::Lambda { .. } | ExprKind::Comp { .. } | ExprKind::DictComp { .. }
+                ) {
+                    self.walk_expr(c, in_loop);
+                }
+            }
+        });
+    }
+
+    fn block(&mut self, body: &[Stmt], in_loop: bool) {
+        for s in body {
+            self.stmt(s, in_loop);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, in_loop: bool) {
+        match &s.kind {
+            StmtKind::Assign { targets, value } => {
+                self.walk_expr(value, in_loop);
+                for t in targets {
+                    self.target(t, in_loop);
+                }
+            }
+            StmtKind::AnnAssign { target, value, .. } => {
+                if let Some(v) = value {
+                    self.walk_expr(v, in_loop);
+                }
+                if let ExprKind::Name(n) = target.kind {
+                    if value.is_some() {
+                        self.add(n, target.span, in_loop, None);
+                    } else {
+                        // A declaration without a value: the local is assigned later.
+                        self.add(n, target.span, true, None);
+                    }
+                }
+            }
+            StmtKind::VarDecl {
+                kind, name, value, ..
+            } => {
+                if let Some(v) = value {
+                    self.walk_expr(v, in_loop);
+                }
+                let force = in_loop || value.is_none();
+                self.add(name.name, name.span, force, Some(*kind));
+            }
+            StmtKind::AugAssign { target, value, .. } => {
+                self.walk_expr(value, in_loop);
+                if let ExprKind::Name(n) = target.kind {
+                    self.add(n, target.span, true, None);
+                }
+            }
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+                ..
+            } => {
+                self.walk_expr(iter, in_loop);
+                self.target(target, true);
+                self.block(body, true);
+                self.block(orelse, in_loop);
+            }
+            StmtKind::While { test, body, orelse } => {
+                self.walk_expr(test, true);
+                self.block(body, true);
+                self.block(orelse, in_loop);
+            }
+            StmtKind::If { test, body, orelse } => {
+                self.walk_expr(test, in_loop);
+                self.block(body, in_loop);
+                self.block(orelse, in_loop);
+            }
+            StmtKind::FuncDef(f) => self.add(f.name.name, f.name.span, in_loop, None),
+            StmtKind::ClassDef(c) => self.add(c.name.name, c.name.span, in_loop, None),
+            StmtKind::Global(names) => {
+                for n in names {
+                    self.declared_global.push(n.name);
+                }
+            }
+            StmtKind::Expr(e) | StmtKind::Return(Some(e)) => self.walk_expr(e, in_loop),
+            StmtKind::Assert { test, msg } => {
+                self.walk_expr(test, in_loop);
+                if let Some(m) = msg {
+                    self.walk_expr(m, in_loop);
+                }
+            }
+            StmtKind::Try(t) => {
+                self.block(&t.body, in_loop);
+                for h in &t.handlers {
+                    self.block(&h.body, in_loop);
+                }
+                self.block(&t.orelse, in_loop);
+                self.block(&t.finalbody, in_loop);
+            }
+            StmtKind::With { body, .. } => self.block(body, in_loop),
+            _ => {}
+        }
+    }
+}
+
+/// Analyse `def`'s body. Parameters are `var` in red functions and `const` in
+/// blue ones (their values are known when a blue function runs).
+pub fn analyze_function(
+    def: &FuncDef,
+    blue: bool,
+    is_global_var: &dyn Fn(Symbol) -> bool,
+) -> FuncScope {
+    let mut c = Counter {
+        scope: FuncScope::default(),
+        counts: Vec::new(),
+        is_global_var,
+        declared_global: Vec::new(),
+    };
+    let params = def
+        .params
+        .posonly
+        .iter()
+        .chain(&def.params.args)
+        .chain(&def.params.vararg)
+        .chain(&def.params.kwonly);
+    for p in params.chain(&def.params.kwarg) {
+        let i = c.scope.locals.len();
+        let kind = if blue { VarKind::Const } else { VarKind::Var };
+        c.scope.locals.push(LocalInfo {
+            name: p.name.name,
+            kind,
+            param: true,
+            span: p.name.span,
+        });
+        c.scope.map.insert(p.name.name, i);
+        c.counts.push((if blue { 1 } else { 2 }, !blue));
+    }
+    // `global x` anywhere in the body applies to the whole body.
+    fn find_globals(body: &[Stmt], out: &mut Vec<Symbol>) {
+        for s in body {
+            match &s.kind {
+                StmtKind::Global(ns) => out.extend(ns.iter().map(|n| n.name)),
+                StmtKind::If { body, orelse, .. }
+                | StmtKind::While { body, orelse, .. }
+                | StmtKind::For { body, orelse, .. } => {
+                    find_globals(body, out);
+                    find_globals(orelse, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    find_globals(&def.body, &mut c.declared_global);
+    c.block(&def.body, false);
+    for (i, (count, force)) in c.counts.iter().enumerate() {
+        if *count > 1 || *force {
+            c.scope.locals[i].kind = VarKind::Var;
+        }
+        if c.scope.locals[i].param {
+            c.scope.locals[i].kind = if blue { VarKind::Const } else { VarKind::Var };
+        }
+    }
+    c.scope
+}

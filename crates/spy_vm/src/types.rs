@@ -1,0 +1,153 @@
+//! Types as first-class blue values. Builtin types have fixed ids.
+
+use std::collections::HashMap;
+
+use spy_ast::Symbol;
+use spy_rir::{Fqn, NumTy};
+
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub u32);
+
+impl TypeId {
+    pub const NONE: TypeId = TypeId(0);
+    pub const BOOL: TypeId = TypeId(1);
+    pub const I8: TypeId = TypeId(2);
+    pub const U8: TypeId = TypeId(3);
+    pub const I32: TypeId = TypeId(4);
+    pub const U32: TypeId = TypeId(5);
+    pub const I64: TypeId = TypeId(6);
+    pub const U64: TypeId = TypeId(7);
+    pub const F32: TypeId = TypeId(8);
+    pub const F64: TypeId = TypeId(9);
+    pub const STR: TypeId = TypeId(10);
+    pub const TYPE: TypeId = TypeId(11);
+    pub const FUNCTION: TypeId = TypeId(12);
+    pub const MODULE: TypeId = TypeId(13);
+    pub const OBJECT: TypeId = TypeId(14);
+    pub const DYNAMIC: TypeId = TypeId(15);
+    pub const TUPLE: TypeId = TypeId(16);
+    pub const RANGE: TypeId = TypeId(17);
+    pub const EXCEPTION: TypeId = TypeId(18);
+
+    pub fn num(n: NumTy) -> TypeId {
+        match n {
+            NumTy::I8 => TypeId::I8,
+            NumTy::U8 => TypeId::U8,
+            NumTy::I32 => TypeId::I32,
+            NumTy::U32 => TypeId::U32,
+            NumTy::I64 => TypeId::I64,
+            NumTy::U64 => TypeId::U64,
+            NumTy::F32 => TypeId::F32,
+            NumTy::F64 => TypeId::F64,
+        }
+    }
+
+    pub fn as_num(self) -> Option<NumTy> {
+        Some(match self {
+            TypeId::I8 => NumTy::I8,
+            TypeId::U8 => NumTy::U8,
+            TypeId::I32 => NumTy::I32,
+            TypeId::U32 => NumTy::U32,
+            TypeId::I64 => NumTy::I64,
+            TypeId::U64 => NumTy::U64,
+            TypeId::F32 => NumTy::F32,
+            TypeId::F64 => NumTy::F64,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    NoneType,
+    Bool,
+    Num(NumTy),
+    Str,
+    Type,
+    Function,
+    Module,
+    Object,
+    Dynamic,
+    Tuple,
+    Range,
+    /// Exception classes; `base` is the parent class.
+    Exception,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeObj {
+    /// Short name: `i32`, `ValueError`.
+    pub name: String,
+    pub fqn: Fqn,
+    pub kind: TypeKind,
+    pub base: Option<TypeId>,
+    /// Class attributes: methods, constants.
+    pub attrs: HashMap<Symbol, Value>,
+}
+
+impl TypeObj {
+    /// Types whose values have identity (`is` is allowed on them).
+    pub fn is_reference(&self) -> bool {
+        matches!(
+            self.kind,
+            TypeKind::Type
+                | TypeKind::Function
+                | TypeKind::Module
+                | TypeKind::Object
+                | TypeKind::Dynamic
+        )
+    }
+}
+
+/// The builtin types, in `TypeId` order.
+pub fn builtin_types() -> Vec<TypeObj> {
+    let mk = |name: &str, kind: TypeKind| TypeObj {
+        name: name.to_string(),
+        fqn: Fqn::new("builtins", name),
+        kind,
+        base: None,
+        attrs: HashMap::new(),
+    };
+    let mut v = vec![
+        mk("NoneType", TypeKind::NoneType),
+        mk("bool", TypeKind::Bool),
+        mk("i8", TypeKind::Num(NumTy::I8)),
+        mk("u8", TypeKind::Num(NumTy::U8)),
+        mk("i32", TypeKind::Num(NumTy::I32)),
+        mk("u32", TypeKind::Num(NumTy::U32)),
+        mk("i64", TypeKind::Num(NumTy::I64)),
+        mk("u64", TypeKind::Num(NumTy::U64)),
+        mk("f32", TypeKind::Num(NumTy::F32)),
+        mk("f64", TypeKind::Num(NumTy::F64)),
+        mk("str", TypeKind::Str),
+        mk("type", TypeKind::Type),
+        mk("function", TypeKind::Function),
+        mk("module", TypeKind::Module),
+        mk("object", TypeKind::Object),
+        mk("dynamic", TypeKind::Dynamic),
+        mk("tuple", TypeKind::Tuple),
+        mk("range", TypeKind::Range),
+        mk("Exception", TypeKind::Exception),
+    ];
+    v[0].fqn = Fqn::new("types", "NoneType");
+    v
+}
+
+/// Exception classes below `Exception`: (name, parent name).
+pub const EXCEPTIONS: &[(&str, &str)] = &[
+    ("StaticError", "Exception"),
+    ("TypeError", "StaticError"),
+    ("ValueError", "Exception"),
+    ("OverflowError", "Exception"),
+    ("IndexError", "Exception"),
+    ("KeyError", "Exception"),
+    ("ZeroDivisionError", "Exception"),
+    ("AssertionError", "Exception"),
+    ("NotImplementedError", "Exception"),
+    ("RuntimeError", "Exception"),
+    ("NameError", "Exception"),
+    ("PanicError", "Exception"),
+    ("OSError", "Exception"),
+];

@@ -1,0 +1,281 @@
+//! The VM: object model arenas, module registry and the import phase.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::rc::Rc;
+
+use spy_ast::{FuncDef, Span, Symbol};
+use spy_diagnostics::{Diagnostic, FileId, SourceMap};
+use spy_rir::Fqn;
+
+use crate::errors::{VmError, VmResult};
+use crate::scope::{FuncScope, VarKind};
+use crate::types::{builtin_types, TypeId, TypeKind, TypeObj, EXCEPTIONS};
+use crate::value::{Color, Value, ValueKey};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModId(pub u32);
+
+/// Builtin functions implemented by the VM itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Print,
+    Len,
+    Abs,
+    Min,
+    Max,
+    Repr,
+    StaticType,
+    Color,
+    IsCompiled,
+    AsRed,
+    Range,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParamSig {
+    pub name: Symbol,
+    pub ty: TypeId,
+    pub default: Option<Value>,
+    pub span: Span,
+}
+
+/// Blue values captured by a nested function, by name.
+#[derive(Clone, Debug, Default)]
+pub struct Closure {
+    pub vars: HashMap<Symbol, (Value, TypeId)>,
+    pub parent: Option<Rc<Closure>>,
+}
+
+impl Closure {
+    pub fn lookup(&self, name: Symbol) -> Option<&(Value, TypeId)> {
+        self.vars
+            .get(&name)
+            .or_else(|| self.parent.as_ref().and_then(|p| p.lookup(name)))
+    }
+}
+
+/// A function defined in `.spy` source.
+#[derive(Debug)]
+pub struct AstFunc {
+    pub def: Rc<FuncDef>,
+    pub module: ModId,
+    pub closure: Option<Rc<Closure>>,
+    pub scope: Rc<FuncScope>,
+    pub params: Vec<ParamSig>,
+    pub ret: TypeId,
+}
+
+#[derive(Debug)]
+pub enum FuncKind {
+    Ast(Rc<AstFunc>),
+    Builtin(Builtin),
+}
+
+#[derive(Debug)]
+pub struct FuncObj {
+    pub fqn: Fqn,
+    pub name: String,
+    pub color: Color,
+    pub kind: FuncKind,
+}
+
+/// A module-level name.
+#[derive(Clone, Debug)]
+pub struct GlobalSlot {
+    pub value: Value,
+    pub ty: TypeId,
+    pub kind: VarKind,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct ModuleObj {
+    pub name: String,
+    pub file: FileId,
+    pub globals: HashMap<Symbol, GlobalSlot>,
+    /// Names declared `var` at module level (known before the body runs).
+    pub var_names: HashSet<Symbol>,
+    pub done: bool,
+}
+
+/// Where the VM finds module sources. The driver provides one over the file
+/// system; tests and the REPL can provide in-memory modules.
+pub trait Loader {
+    /// The display path and text of module `name`, if it exists.
+    fn load(&self, name: &str) -> Option<(String, String)>;
+}
+
+pub struct Vm {
+    pub sources: SourceMap,
+    pub types: Vec<TypeObj>,
+    pub funcs: Vec<FuncObj>,
+    pub modules: Vec<ModuleObj>,
+    pub module_names: HashMap<String, ModId>,
+    pub builtins: HashMap<Symbol, Value>,
+    pub loader: Box<dyn Loader>,
+    pub blue_cache: HashMap<(FuncId, Vec<ValueKey>), Value>,
+    /// Program output (blue `print`s at compile time and the interpreters).
+    pub out: Box<dyn Write>,
+    /// Remaining blue evaluation steps (loop iterations and calls).
+    pub blue_budget: u64,
+    pub blue_quota: u64,
+    /// Red functions referenced by redshifted code, still to be redshifted.
+    pub redshift_queue: Vec<FuncId>,
+    pub redshift_seen: HashSet<FuncId>,
+    /// Module `var`s referenced by residual code, in order of first use.
+    pub var_globals: Vec<(ModId, Symbol)>,
+    /// True while an interpreter runs `main` (not blue code at import time).
+    pub running: bool,
+    pub(crate) call_depth: u32,
+}
+
+pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
+
+impl Vm {
+    pub fn new(loader: Box<dyn Loader>, out: Box<dyn Write>) -> Vm {
+        let mut vm = Vm {
+            sources: SourceMap::new(),
+            types: builtin_types(),
+            funcs: Vec::new(),
+            modules: Vec::new(),
+            module_names: HashMap::new(),
+            builtins: HashMap::new(),
+            loader,
+            blue_cache: HashMap::new(),
+            out,
+            blue_budget: DEFAULT_BLUE_QUOTA,
+            blue_quota: DEFAULT_BLUE_QUOTA,
+            redshift_queue: Vec::new(),
+            redshift_seen: HashSet::new(),
+            var_globals: Vec::new(),
+            running: false,
+            call_depth: 0,
+        };
+        vm.init_builtins();
+        vm
+    }
+
+    pub fn set_blue_quota(&mut self, q: u64) {
+        self.blue_quota = q;
+        self.blue_budget = q;
+    }
+
+    fn init_builtins(&mut self) {
+        let exc_base = TypeId::EXCEPTION;
+        for (name, parent) in EXCEPTIONS {
+            let base = self
+                .types
+                .iter()
+                .position(|t| t.name == *parent)
+                .map(|i| TypeId(i as u32))
+                .unwrap_or(exc_base);
+            self.types.push(TypeObj {
+                name: name.to_string(),
+                fqn: Fqn::new("builtins", name),
+                kind: TypeKind::Exception,
+                base: Some(base),
+                attrs: HashMap::new(),
+            });
+        }
+        for (i, t) in self.types.iter().enumerate() {
+            if t.kind != TypeKind::Function && t.kind != TypeKind::Module {
+                self.builtins
+                    .insert(Symbol::intern(&t.name), Value::Type(TypeId(i as u32)));
+            }
+        }
+        self.builtins
+            .insert(Symbol::intern("int"), Value::Type(TypeId::I32));
+        self.builtins
+            .insert(Symbol::intern("float"), Value::Type(TypeId::F64));
+        for (name, b, color) in [
+            ("print", Builtin::Print, Color::Red),
+            ("len", Builtin::Len, Color::Red),
+            ("abs", Builtin::Abs, Color::Red),
+            ("min", Builtin::Min, Color::Red),
+            ("max", Builtin::Max, Color::Red),
+            ("repr", Builtin::Repr, Color::Red),
+            ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
+            ("range", Builtin::Range, Color::Red),
+        ] {
+            let id = self.add_func(FuncObj {
+                fqn: Fqn::new("builtins", name),
+                name: name.to_string(),
+                color,
+                kind: FuncKind::Builtin(b),
+            });
+            self.builtins.insert(Symbol::intern(name), Value::Func(id));
+        }
+    }
+
+    pub fn add_func(&mut self, f: FuncObj) -> FuncId {
+        self.funcs.push(f);
+        FuncId(self.funcs.len() as u32 - 1)
+    }
+
+    pub fn func(&self, id: FuncId) -> &FuncObj {
+        &self.funcs[id.0 as usize]
+    }
+
+    pub fn ty(&self, id: TypeId) -> &TypeObj {
+        &self.types[id.0 as usize]
+    }
+
+    pub fn module(&self, id: ModId) -> &ModuleObj {
+        &self.modules[id.0 as usize]
+    }
+
+    /// The name of a type as shown to users: `i32`, `str`.
+    pub fn type_name(&self, id: TypeId) -> String {
+        let t = self.ty(id);
+        t.fqn.human()
+    }
+
+    pub fn exception_type(&self, name: &str) -> TypeId {
+        self.types
+            .iter()
+            .position(|t| t.kind == TypeKind::Exception && t.name == name)
+            .map(|i| TypeId(i as u32))
+            .unwrap_or(TypeId::EXCEPTION)
+    }
+
+    /// Static type of a blue value.
+    pub fn type_of(&self, v: &Value) -> TypeId {
+        match v {
+            Value::None => TypeId::NONE,
+            Value::Bool(_) => TypeId::BOOL,
+            Value::Str(_) => TypeId::STR,
+            Value::Type(_) => TypeId::TYPE,
+            Value::Func(_) => TypeId::FUNCTION,
+            Value::Module(_) => TypeId::MODULE,
+            Value::Tuple(_) => TypeId::TUPLE,
+            Value::Exc(e) => e.ty,
+            v => v.num_ty().map(TypeId::num).unwrap_or(TypeId::OBJECT),
+        }
+    }
+
+    /// Spend one unit of the blue evaluation budget.
+    pub fn spend(&mut self, span: Span) -> VmResult<()> {
+        if self.running {
+            return Ok(());
+        }
+        if self.blue_budget == 0 {
+            let d = Diagnostic::error("blue evaluation budget exhausted")
+                .with_primary(span, "the budget ran out here")
+                .with_note(format!(
+                    "compile-time evaluation is limited to {} loop iterations and calls; raise it with `--blue-quota N`",
+                    self.blue_quota
+                ));
+            return Err(VmError::diag(d));
+        }
+        self.blue_budget -= 1;
+        Ok(())
+    }
+
+    pub fn flush_out(&mut self) {
+        let _ = self.out.flush();
+    }
+}

@@ -25,8 +25,27 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     vm.redshift_seen.insert(main);
     vm.redshift_queue.push(main);
     let mut functions = Vec::new();
+    let mut errors = Vec::new();
     while let Some(fid) = vm.redshift_queue.pop() {
-        functions.push(redshift_function(vm, fid)?);
+        match redshift_function(vm, fid) {
+            Ok(f) => functions.push(f),
+            Err(e) => errors.extend(error_diagnostics(&e)),
+        }
+    }
+    // Unreachable red functions of the program's own modules are checked too, so
+    // that every static error is reported (their code is not kept).
+    for fid in unreached_functions(vm) {
+        let saved = (vm.redshift_queue.len(), vm.var_globals.len());
+        if let Err(e) = redshift_function(vm, fid) {
+            errors.extend(error_diagnostics(&e));
+        }
+        vm.redshift_queue.truncate(saved.0);
+        vm.var_globals.truncate(saved.1);
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
+        errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
+        return Err(VmError::Many(errors));
     }
     // Deterministic order: entry first, then by FQN.
     let entry = vm.func(main).fqn.clone();
@@ -75,6 +94,35 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         }
     }
     Ok(m)
+}
+
+/// Red functions defined at module level in non-stdlib modules that the
+/// worklist did not reach, in definition order.
+fn unreached_functions(vm: &Vm) -> Vec<FuncId> {
+    let mut out = Vec::new();
+    for m in &vm.modules {
+        if m.name.starts_with('_') {
+            continue;
+        }
+        let mut ids: Vec<FuncId> = m
+            .globals
+            .values()
+            .filter_map(|g| match g.value {
+                Value::Func(fid) => Some(fid),
+                _ => None,
+            })
+            .filter(|fid| {
+                let f = vm.func(*fid);
+                f.color == Color::Red
+                    && matches!(f.kind, FuncKind::Ast(_))
+                    && !vm.redshift_seen.contains(fid)
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        out.extend(ids);
+    }
+    out
 }
 
 /// `main` must exist and be `def main() -> None` or `def main() -> i32`.
@@ -191,7 +239,17 @@ fn redshift_function(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Function> {
         .with_primary(af.def.header_span, format!("this function returns `{tn}`"))
         .with_note("every path through the function must end with `return` or `raise`");
         if let Some(last) = af.def.body.last() {
-            d = d.with_secondary(last.span, "control can leave the function after this");
+            // Point at the first line of the last statement only.
+            let text = sh.vm.sources.snippet(last.span);
+            let first_line = text
+                .find('\n')
+                .map(|n| n as u32)
+                .unwrap_or(last.span.end - last.span.start);
+            let span = Span {
+                end: last.span.start + first_line,
+                ..last.span
+            };
+            d = d.with_secondary(span, "control can leave the function after this statement");
         }
         return Err(VmError::diag(d));
     }

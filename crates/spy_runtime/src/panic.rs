@@ -2,10 +2,10 @@
 //!
 //! ```text
 //! ZeroDivisionError: integer division or modulo by zero
-//!    --> prog.spy:5:12
-//!     |
-//!   5 |     return a // b
-//!     |            ^^^^^^
+//!  --> prog.spy:5:12
+//!   |
+//! 5 |     return a // b
+//!   |            ^^^^^^
 //! ```
 
 use core::fmt::{self, Write};
@@ -39,7 +39,7 @@ pub fn write_panic<W: Write>(
             b
         };
         let pad = num.as_str().len();
-        for _ in 0..pad + 1 {
+        for _ in 0..pad {
             w.write_char(' ')?;
         }
         writeln!(w, "--> {}:{}:{}", l.file, l.line, l.col)?;

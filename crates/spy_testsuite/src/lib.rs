@@ -1,0 +1,6 @@
+//! The file-driven test harness: every file under `tests/` and `examples/` is a
+//! test. See `tests/files.rs` for the runner and `docs/ARCHITECTURE.md` for the
+//! formats. This library holds the pieces the runner and unit tests share.
+
+pub mod headers;
+pub mod runner;

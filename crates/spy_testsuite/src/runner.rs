@@ -1,0 +1,251 @@
+//! Running one test program in one mode, in process where possible.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use spy_diagnostics::ColorMode;
+use spy_driver::{Config, Failure, Mode, Session};
+
+/// What a run printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// The repository root (tests run with the crate directory as cwd).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("../.."))
+}
+
+/// A path as the tests display it: relative to the repository root.
+pub fn display_path(path: &Path) -> String {
+    let root = repo_root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// A `Write` that appends into a shared buffer.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn config() -> Config {
+    Config {
+        color: ColorMode::Plain,
+        ..Config::default()
+    }
+}
+
+/// Load `path` into a fresh session writing to a buffer.
+pub fn session(path: &Path) -> (Session, SharedBuf, Result<(), Failure>) {
+    let buf = SharedBuf::default();
+    let mut s = Session::for_file(config(), path, Box::new(buf.clone()));
+    let r = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("main")
+                .to_string();
+            s.load_text(&name, &display_path(path), &text).map(|_| ())
+        }
+        Err(e) => Err(Failure::Other(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    };
+    (s, buf, r)
+}
+
+fn text(buf: &SharedBuf) -> String {
+    String::from_utf8_lossy(&buf.0.borrow()).into_owned()
+}
+
+/// Run the program in `mode`.
+pub fn run(path: &Path, mode: Mode, args: &[String]) -> Outcome {
+    // The interpreters recurse deeply: run them on a thread with a large stack.
+    let path = path.to_path_buf();
+    let args = args.to_vec();
+    let h = std::thread::Builder::new()
+        .stack_size(1 << 29)
+        .spawn(move || run_inner(&path, mode, &args));
+    match h.map(|h| h.join()) {
+        Ok(Ok(o)) => o,
+        _ => Outcome {
+            stdout: String::new(),
+            stderr: "the compiler panicked".into(),
+            code: 101,
+        },
+    }
+}
+
+fn run_inner(path: &Path, mode: Mode, args: &[String]) -> Outcome {
+    let (mut s, buf, loaded) = session(path);
+    let result = loaded.and_then(|_| match mode {
+        Mode::Interp => s.run_interp(),
+        Mode::Redshift => s.run_rir(),
+        Mode::Native => Ok(-1000),
+    });
+    match result {
+        Ok(-1000) => {}
+        Ok(code) => {
+            return Outcome {
+                stdout: text(&buf),
+                stderr: String::new(),
+                code,
+            }
+        }
+        Err(f) => {
+            let stderr = s.render_failure(&f);
+            return Outcome {
+                stdout: text(&buf),
+                stderr,
+                code: 1,
+            };
+        }
+    }
+    // Native: compile, link, run the executable.
+    let dir = match tempfile::Builder::new().prefix("spy-test").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            return Outcome {
+                stdout: String::new(),
+                stderr: e.to_string(),
+                code: 101,
+            }
+        }
+    };
+    let exe = dir.path().join("prog");
+    if let Err(f) = s.build(&exe) {
+        return Outcome {
+            stdout: text(&buf),
+            stderr: s.render_failure(&f),
+            code: 1,
+        };
+    }
+    let compile_out = text(&buf);
+    let child = Command::new(&exe)
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome {
+                stdout: compile_out,
+                stderr: e.to_string(),
+                code: 101,
+            }
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                return Outcome {
+                    stdout: compile_out,
+                    stderr: "timed out".into(),
+                    code: 124,
+                };
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => {
+                return Outcome {
+                    stdout: compile_out,
+                    stderr: e.to_string(),
+                    code: 101,
+                }
+            }
+        }
+    }
+    match child.wait_with_output() {
+        Ok(o) => Outcome {
+            stdout: compile_out + &String::from_utf8_lossy(&o.stdout),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            code: o.status.code().unwrap_or(128),
+        },
+        Err(e) => Outcome {
+            stdout: compile_out,
+            stderr: e.to_string(),
+            code: 101,
+        },
+    }
+}
+
+/// Compile only (import + redshift): the rendered errors, or the redshifted
+/// program as source.
+pub fn compile(path: &Path) -> Result<String, String> {
+    let path = path.to_path_buf();
+    let h = std::thread::Builder::new()
+        .stack_size(1 << 29)
+        .spawn(move || {
+            let (mut s, buf, loaded) = session(&path);
+            let r = loaded.and_then(|_| s.redshift());
+            let out = text(&buf);
+            match r {
+                Ok(m) => Ok(spy_rir::print_module(&m)),
+                Err(f) => Err(out + &s.render_failure(&f)),
+            }
+        });
+    match h.map(|h| h.join()) {
+        Ok(Ok(r)) => r,
+        _ => Err("the compiler panicked".into()),
+    }
+}
+
+/// The errors of compiling `path`: (1-based line of the primary label, message).
+pub fn compile_errors(path: &Path) -> Vec<(usize, String)> {
+    let path = path.to_path_buf();
+    let h = std::thread::Builder::new()
+        .stack_size(1 << 29)
+        .spawn(move || {
+            let (mut s, _buf, loaded) = session(&path);
+            let r = loaded.and_then(|_| s.redshift().map(|_| ()));
+            match r {
+                Ok(()) => Vec::new(),
+                Err(Failure::Compile(ds)) => ds
+                    .iter()
+                    .map(|d| {
+                        let line = d
+                            .primary_span()
+                            .and_then(|sp| {
+                                s.vm.sources
+                                    .try_get(sp.file)
+                                    .map(|f| f.line_col(sp.start).0)
+                            })
+                            .unwrap_or(0);
+                        (line, d.message.clone())
+                    })
+                    .collect(),
+                Err(f) => vec![(0, s.render_failure(&f))],
+            }
+        });
+    match h.map(|h| h.join()) {
+        Ok(Ok(r)) => r,
+        _ => vec![(0, "the compiler panicked".into())],
+    }
+}

@@ -1,0 +1,214 @@
+//! One test per file: `tests/run` and `examples` programs in every mode,
+//! `tests/errors` diagnostics, `tests/parse` AST dumps, and the round-trip and
+//! re-parse invariants. `SPY_BLESS=1` rewrites expectation files.
+
+use std::path::{Path, PathBuf};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use spy_driver::Mode;
+use spy_testsuite::headers;
+use spy_testsuite::runner::{self, display_path, repo_root};
+
+fn bless() -> bool {
+    std::env::var("SPY_BLESS").is_ok_and(|v| v == "1")
+}
+
+fn spy_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(spy_files(&p));
+        } else if p.extension().is_some_and(|x| x == "spy") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// Compare, or rewrite when blessing.
+fn expect(file: &Path, actual: &str, what: &str) -> Result<(), Failed> {
+    let expected = read(file);
+    if expected == actual {
+        return Ok(());
+    }
+    if bless() {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(file);
+        } else {
+            std::fs::write(file, actual).map_err(|e| Failed::from(e.to_string()))?;
+        }
+        return Ok(());
+    }
+    Err(format!(
+        "{what} differs from {}\n--- expected\n{expected}\n--- actual\n{actual}\n---",
+        display_path(file)
+    )
+    .into())
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Interp => "interp",
+        Mode::Redshift => "redshift",
+        Mode::Native => "native",
+    }
+}
+
+fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
+    let text = read(path);
+    let h = headers::parse(&text).map_err(Failed::from)?;
+    let o = runner::run(path, mode, &h.args);
+    let check = || -> Result<(), Failed> {
+        // The interpreter's output is the one blessed; the other modes must match it.
+        let write = bless() && mode == Mode::Interp;
+        if write || !bless() {
+            expect(&path.with_extension("out"), &o.stdout, "stdout")?;
+            expect(&path.with_extension("stderr"), &o.stderr, "stderr")?;
+        }
+        if o.code != h.exit_code && !(bless() && mode == Mode::Interp) {
+            return Err(format!(
+                "exit status {} (expected {})\nstderr:\n{}",
+                o.code, h.exit_code, o.stderr
+            )
+            .into());
+        }
+        Ok(())
+    };
+    let r = check();
+    if let Some(reason) = h.skip.get(mode_name(mode)) {
+        // A skipped mode must still fail: when it starts passing, drop the header.
+        return match r {
+            Ok(()) => Err(format!(
+                "mode is skipped ({reason}) but passes: remove the `#@ skip` header"
+            )
+            .into()),
+            Err(_) => Ok(()),
+        };
+    }
+    r
+}
+
+/// The redshifted program of every run test parses again.
+fn reparse_test(path: &Path) -> Result<(), Failed> {
+    let src =
+        runner::compile(path).map_err(|e| Failed::from(format!("compilation failed:\n{e}")))?;
+    let mut sm = spy_diagnostics::SourceMap::new();
+    let id = sm.add("<redshifted>", src.as_str());
+    let (_, errs) = spy_parser::parse_module(&src, id);
+    if errs.is_empty() {
+        return Ok(());
+    }
+    let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
+    let rendered = spy_diagnostics::render_all(&ds, &sm, spy_diagnostics::ColorMode::Plain);
+    Err(format!("redshift output does not parse:\n{rendered}\n--- output\n{src}").into())
+}
+
+/// `# error: text` annotations: each must match an error on its line.
+fn annotations(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.split_once("# error:")
+                .map(|(_, m)| (i + 1, m.trim().to_string()))
+        })
+        .collect()
+}
+
+fn error_test(path: &Path) -> Result<(), Failed> {
+    let text = read(path);
+    let expected = annotations(&text);
+    if expected.is_empty() {
+        return Err("an error test needs at least one `# error: <message>` annotation".into());
+    }
+    let got = runner::compile_errors(path);
+    if got.is_empty() {
+        return Err("compilation succeeded, but errors were expected".into());
+    }
+    for (line, msg) in &expected {
+        if !got
+            .iter()
+            .any(|(l, m)| l == line && m.contains(msg.as_str()))
+        {
+            return Err(format!(
+                "expected an error containing `{msg}` on line {line}; got: {got:?}"
+            )
+            .into());
+        }
+    }
+    let rendered = runner::compile(path).err().unwrap_or_default();
+    expect(&path.with_extension("stderr"), &rendered, "diagnostics")
+}
+
+/// `tests/parse`: the AST dump with spans plus rendered syntax errors.
+fn parse_test(path: &Path) -> Result<(), Failed> {
+    let text = read(path);
+    let mut sm = spy_diagnostics::SourceMap::new();
+    let id = sm.add(display_path(path), text.as_str());
+    let (m, errs) = spy_parser::parse_module(&text, id);
+    let mut out = spy_ast::dump_module(&m, true);
+    if !errs.is_empty() {
+        let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
+        out.push_str("\n# errors\n");
+        out.push_str(&spy_diagnostics::render_all(
+            &ds,
+            &sm,
+            spy_diagnostics::ColorMode::Plain,
+        ));
+    }
+    let in_err_dir = path.components().any(|c| c.as_os_str() == "err");
+    if in_err_dir && errs.is_empty() {
+        return Err("a fixture under `err/` must have syntax errors".into());
+    }
+    if !in_err_dir && !errs.is_empty() {
+        return Err(format!("unexpected syntax errors:\n{out}").into());
+    }
+    expect(&path.with_extension("ast"), &out, "AST dump")
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = repo_root();
+    let mut trials = Vec::new();
+    let mut programs = spy_files(&root.join("tests/run"));
+    programs.extend(
+        spy_files(&root.join("examples"))
+            .into_iter()
+            .filter(|p| p.with_extension("out").exists()),
+    );
+    for p in &programs {
+        let name = display_path(p);
+        for mode in [Mode::Interp, Mode::Redshift, Mode::Native] {
+            let p = p.clone();
+            trials.push(Trial::test(
+                format!("run::{name}::{}", mode_name(mode)),
+                move || run_test(&p, mode),
+            ));
+        }
+        let p2 = p.clone();
+        trials.push(Trial::test(format!("reparse::{name}"), move || {
+            reparse_test(&p2)
+        }));
+    }
+    for p in spy_files(&root.join("tests/errors")) {
+        let name = display_path(&p);
+        trials.push(Trial::test(format!("errors::{name}"), move || {
+            error_test(&p)
+        }));
+    }
+    for p in spy_files(&root.join("tests/parse")) {
+        let name = display_path(&p);
+        trials.push(Trial::test(format!("parse::{name}"), move || {
+            parse_test(&p)
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -156,7 +156,7 @@ fn compile(
         )?;
     }
     if let Some(entry) = &m.entry {
-        entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif.as_deref_mut())?;
+        entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif)?;
     }
     Ok(cx.obj)
 }

@@ -58,7 +58,7 @@ impl FnCx<'_, '_, '_> {
     }
 
     /// Widen an integer to i64 (sign- or zero-extending).
-    fn to_i64(&mut self, v: Value, t: NumTy) -> Value {
+    fn widen_i64(&mut self, v: Value, t: NumTy) -> Value {
         if ty_of(t) == types::I64 {
             v
         } else if t.is_signed() {
@@ -68,7 +68,7 @@ impl FnCx<'_, '_, '_> {
         }
     }
 
-    fn to_f64(&mut self, v: Value, t: NumTy) -> Value {
+    fn widen_f64(&mut self, v: Value, t: NumTy) -> Value {
         if t == NumTy::F32 {
             self.b.ins().fpromote(types::F64, v)
         } else {
@@ -76,7 +76,7 @@ impl FnCx<'_, '_, '_> {
         }
     }
 
-    fn from_f64(&mut self, v: Value, t: NumTy) -> Value {
+    fn narrow_f64(&mut self, v: Value, t: NumTy) -> Value {
         if t == NumTy::F32 {
             self.b.ins().fdemote(types::F32, v)
         } else {
@@ -182,9 +182,9 @@ impl FnCx<'_, '_, '_> {
     /// `len(range(start, stop, step))` as u64, inline.
     fn range_len(&mut self, t: NumTy, a: &[Value], span: rir::Span) -> Result<Value, CodegenError> {
         let (start, stop, step) = (
-            self.to_i64(a[0], t),
-            self.to_i64(a[1], t),
-            self.to_i64(a[2], t),
+            self.widen_i64(a[0], t),
+            self.widen_i64(a[1], t),
+            self.widen_i64(a[2], t),
         );
         let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, step, 0);
         self.check(
@@ -233,7 +233,7 @@ impl FnCx<'_, '_, '_> {
         to: NumTy,
         span: rir::Span,
     ) -> Result<Value, CodegenError> {
-        let x = self.to_f64(x, from);
+        let x = self.widen_f64(x, from);
         let (lo, hi) = to.int_range();
         let lo_ok = if to.bits() == 64 {
             let c = self.b.ins().f64const(lo as f64);
@@ -387,13 +387,13 @@ pub(crate) fn lower(
                 Prim::Mod(_) => "spy_f64_mod",
                 _ => "spy_f64_pow",
             };
-            let (x, y) = (fx.to_f64(a[0], t), fx.to_f64(a[1], t));
+            let (x, y) = (fx.widen_f64(a[0], t), fx.widen_f64(a[1], t));
             let loc = fx.loc(span)?;
             let r = fx.call_rt1(name, &[x, y, loc])?;
-            fx.from_f64(r, t)
+            fx.narrow_f64(r, t)
         }
         Prim::Pow(t) => {
-            let (x, y) = (fx.to_i64(a[0], t), fx.to_i64(a[1], t));
+            let (x, y) = (fx.widen_i64(a[0], t), fx.widen_i64(a[1], t));
             let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
             let signed = fx.b.ins().iconst(types::I8, t.is_signed() as i64);
             let loc = fx.loc(span)?;
@@ -460,11 +460,11 @@ pub(crate) fn lower(
         }
         Prim::StrContains => fx.call_rt1("spy_str_contains", &a)?,
         Prim::NumToStr(t) if t.is_float() => {
-            let x = fx.to_f64(a[0], t);
+            let x = fx.widen_f64(a[0], t);
             fx.call_rt1("spy_f64_to_str", &[x])?
         }
         Prim::NumToStr(t) => {
-            let x = fx.to_i64(a[0], t);
+            let x = fx.widen_i64(a[0], t);
             let name = if t == NumTy::U64 {
                 "spy_u64_to_str"
             } else {
@@ -477,10 +477,10 @@ pub(crate) fn lower(
         Prim::FormatNum(t, spec) => {
             let (sa, sb) = fx.spec_args(&spec);
             if t.is_float() {
-                let x = fx.to_f64(a[0], t);
+                let x = fx.widen_f64(a[0], t);
                 fx.call_rt1("spy_format_float", &[x, sa, sb])?
             } else {
-                let x = fx.to_i64(a[0], t);
+                let x = fx.widen_i64(a[0], t);
                 let uns = fx.b.ins().iconst(types::I8, (t == NumTy::U64) as i64);
                 fx.call_rt1("spy_format_int", &[x, uns, sa, sb])?
             }
@@ -492,7 +492,7 @@ pub(crate) fn lower(
         Prim::ParseNum(t) if t.is_float() => {
             let loc = fx.loc(span)?;
             let r = fx.call_rt1("spy_parse_float", &[a[0], loc])?;
-            fx.from_f64(r, t)
+            fx.narrow_f64(r, t)
         }
         Prim::ParseNum(t) => {
             let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
@@ -514,12 +514,12 @@ pub(crate) fn lower(
             return Ok(None);
         }
         Prim::WriteNum(t) if t.is_float() => {
-            let x = fx.to_f64(a[0], t);
+            let x = fx.widen_f64(a[0], t);
             fx.call_rt("spy_write_f64", &[x]);
             return Ok(None);
         }
         Prim::WriteNum(t) => {
-            let x = fx.to_i64(a[0], t);
+            let x = fx.widen_i64(a[0], t);
             fx.call_rt(
                 if t == NumTy::U64 {
                     "spy_write_u64"

@@ -121,6 +121,7 @@ impl<'a> FParser<'a> {
 
     /// Parse a replacement field starting at the `{` at `open`. Returns the index
     /// after its closing `}`.
+    #[allow(clippy::collapsible_match)]
     fn field(&mut self, open: usize) -> (Option<FormattedValue>, usize) {
         let b = self.body.as_bytes();
         let start = open + 1;
@@ -150,7 +151,8 @@ impl<'a> FParser<'a> {
                     }
                 }
                 b'}' if !depth.is_empty() => {
-                    if depth.pop() != Some(b'{') {
+                    let top = depth.pop();
+                    if top != Some(b'{') {
                         self.err("f-string: unmatched '}'", i, i + 1);
                         return (None, self.skip_to_close(i));
                     }

@@ -29,12 +29,7 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn to_diagnostic(&self) -> Diagnostic {
-        let label = if self.message.starts_with("expected") {
-            ""
-        } else {
-            ""
-        };
-        let mut d = Diagnostic::error(self.message.clone()).with_primary(self.span, label);
+        let mut d = Diagnostic::error(self.message.clone()).with_primary(self.span, "");
         if self.message.contains("was never closed") {
             d = d.with_note("every opening bracket needs a matching closing one");
         }

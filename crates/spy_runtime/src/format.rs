@@ -262,7 +262,7 @@ fn group<W: Write>(w: &mut W, digits: &str, sep: u8, every: usize) -> fmt::Resul
     }
     let n = digits.len();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (n - i) % every == 0 {
+        if i > 0 && (n - i).is_multiple_of(every) {
             w.write_char(sep as char)?;
         }
         w.write_char(c)?;
@@ -465,8 +465,8 @@ mod tests {
 
     #[test]
     fn floats_like_python() {
-        assert_eq!(f(3.14159, ".2f"), "3.14");
-        assert_eq!(f(3.14159, ">8.3f"), "   3.142");
+        assert_eq!(f(1.23456, ".2f"), "1.23");
+        assert_eq!(f(1.23456, ">8.3f"), "   1.235");
         assert_eq!(f(-1.5, "+.1f"), "-1.5");
         assert_eq!(f(1.5, "+.1f"), "+1.5");
         assert_eq!(f(1234.5678, ",.2f"), "1,234.57");

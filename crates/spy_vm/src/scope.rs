@@ -87,7 +87,7 @@ impl Counter<'_> {
         }
     }
 
-    fn walk_expr(&mut self, e: &Expr, in_loop: bool) {
+    fn walk_expr(&mut self, e: &Expr) {
         if let ExprKind::NamedExpr { target, .. } = &e.kind {
             self.add(target.name, target.span, true, None);
         }
@@ -98,7 +98,7 @@ impl Counter<'_> {
                     c.kind,
                     ExprKind::Lambda { .. } | ExprKind::Comp { .. } | ExprKind::DictComp { .. }
                 ) {
-                    self.walk_expr(c, in_loop);
+                    self.walk_expr(c);
                 }
             }
         });
@@ -113,14 +113,14 @@ impl Counter<'_> {
     fn stmt(&mut self, s: &Stmt, in_loop: bool) {
         match &s.kind {
             StmtKind::Assign { targets, value } => {
-                self.walk_expr(value, in_loop);
+                self.walk_expr(value);
                 for t in targets {
                     self.target(t, in_loop);
                 }
             }
             StmtKind::AnnAssign { target, value, .. } => {
                 if let Some(v) = value {
-                    self.walk_expr(v, in_loop);
+                    self.walk_expr(v);
                 }
                 if let ExprKind::Name(n) = target.kind {
                     if value.is_some() {
@@ -135,13 +135,13 @@ impl Counter<'_> {
                 kind, name, value, ..
             } => {
                 if let Some(v) = value {
-                    self.walk_expr(v, in_loop);
+                    self.walk_expr(v);
                 }
                 let force = in_loop || value.is_none();
                 self.add(name.name, name.span, force, Some(*kind));
             }
             StmtKind::AugAssign { target, value, .. } => {
-                self.walk_expr(value, in_loop);
+                self.walk_expr(value);
                 if let ExprKind::Name(n) = target.kind {
                     self.add(n, target.span, true, None);
                 }
@@ -153,18 +153,18 @@ impl Counter<'_> {
                 orelse,
                 ..
             } => {
-                self.walk_expr(iter, in_loop);
+                self.walk_expr(iter);
                 self.target(target, true);
                 self.block(body, true);
                 self.block(orelse, in_loop);
             }
             StmtKind::While { test, body, orelse } => {
-                self.walk_expr(test, true);
+                self.walk_expr(test);
                 self.block(body, true);
                 self.block(orelse, in_loop);
             }
             StmtKind::If { test, body, orelse } => {
-                self.walk_expr(test, in_loop);
+                self.walk_expr(test);
                 self.block(body, in_loop);
                 self.block(orelse, in_loop);
             }
@@ -175,11 +175,11 @@ impl Counter<'_> {
                     self.declared_global.push(n.name);
                 }
             }
-            StmtKind::Expr(e) | StmtKind::Return(Some(e)) => self.walk_expr(e, in_loop),
+            StmtKind::Expr(e) | StmtKind::Return(Some(e)) => self.walk_expr(e),
             StmtKind::Assert { test, msg } => {
-                self.walk_expr(test, in_loop);
+                self.walk_expr(test);
                 if let Some(m) = msg {
-                    self.walk_expr(m, in_loop);
+                    self.walk_expr(m);
                 }
             }
             StmtKind::Try(t) => {

@@ -12,6 +12,8 @@
 mod abi;
 mod data;
 mod func;
+mod inline;
+mod opt;
 mod prim;
 
 use std::collections::HashMap;
@@ -59,7 +61,12 @@ fn make_isa(opts: Options) -> Result<OwnedTargetIsa, CodegenError> {
         .set("opt_level", if opts.optimize { "speed" } else { "none" })
         .map_err(cg)?;
     flags.set("is_pic", "true").map_err(cg)?;
-    flags.set("preserve_frame_pointers", "true").map_err(cg)?;
+    flags
+        .set(
+            "preserve_frame_pointers",
+            if opts.optimize { "false" } else { "true" },
+        )
+        .map_err(cg)?;
     let isa = cranelift_native::builder().map_err(cg)?;
     isa.finish(settings::Flags::new(flags)).map_err(cg)
 }
@@ -112,6 +119,17 @@ fn compile(
     opts: Options,
     mut clif: Option<&mut String>,
 ) -> Result<ObjectModule, CodegenError> {
+    let optimized;
+    let m = if opts.optimize {
+        let mut copy = m.clone();
+        for f in &mut copy.functions {
+            opt::tail_recursion(f);
+        }
+        optimized = copy;
+        &optimized
+    } else {
+        m
+    };
     let isa = make_isa(opts)?;
     let ptr = isa.pointer_type();
     let builder =
@@ -142,11 +160,23 @@ fn compile(
     }
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = cx.obj.make_context();
+    // Translate everything first: the inliner needs the callees' bodies.
+    let mut bodies: HashMap<u32, Function> = HashMap::new();
     for f in &m.functions {
         let id = cx.funcs[&f.fqn];
-        ctx.func =
+        let mut func =
             Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature(f, ptr));
-        func::translate(&mut cx, f, &mut ctx.func, &mut fctx)?;
+        func::translate(&mut cx, f, &mut func, &mut fctx)?;
+        bodies.insert(id.as_u32(), func);
+    }
+    for f in &m.functions {
+        let id = cx.funcs[&f.fqn];
+        ctx.func = bodies[&id.as_u32()].clone();
+        if opts.optimize {
+            let inliner = inline::Inliner::new(&bodies, id.as_u32());
+            ctx.inline(inliner)
+                .map_err(|e| CodegenError(format!("{}: inlining: {e:?}", f.fqn)))?;
+        }
         define(
             &mut cx,
             id,

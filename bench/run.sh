@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Benchmarks, measured side by side in one run (figures go into docs/performance.md).
+#   bench/run.sh            fib(40) spyc vs C, and the build time of examples/fib.spy
+# The C references live in ../shared/bench beside the checkout; they are skipped
+# when absent. Wall times are the best of 5 runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p spyc
+SPYC=target/release/spyc
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+best() { # best wall time in seconds of 5 runs of "$@"
+  local best=999
+  for _ in 1 2 3 4 5; do
+    local s e t
+    s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc)
+    best=$(echo "if ($t < $best) $t else $best" | bc)
+  done
+  printf '%.4f' "$best"
+}
+
+$SPYC build bench/fib.spy -o "$TMP/fib_spy"
+spy=$(best "$TMP/fib_spy")
+echo "fib(40) spyc native:     ${spy} s"
+REF=../shared/bench
+if [ -f "$REF/fib.c" ]; then
+  cc -O2 -o "$TMP/fib_c" "$REF/fib.c"
+  c=$(best "$TMP/fib_c" 40)
+  echo "fib(40) C (cc -O2):      ${c} s"
+  echo "ratio spyc / C:          $(echo "scale=2; $spy / $c" | bc)"
+fi
+build=$(best $SPYC build examples/fib.spy -o "$TMP/fib_build")
+echo "spyc build examples/fib.spy: ${build} s"

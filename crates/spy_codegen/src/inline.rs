@@ -1,0 +1,83 @@
+//! Inlining policy for Cranelift's inliner ("inlining as a library"): small
+//! callees are inlined into their callers, and a self-recursive function gets
+//! one copy of itself inlined (recursive unrolling), which halves the calls of
+//! call-heavy recursion.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use cranelift_codegen::inline::{Inline, InlineCommand};
+use cranelift_codegen::ir::{self, ExternalName};
+
+/// Callees of at most this many instructions are inlined.
+const SMALL: usize = 40;
+/// A function inlines at most this many call sites.
+const BUDGET: usize = 16;
+
+pub(crate) struct Inliner<'a> {
+    bodies: &'a HashMap<u32, ir::Function>,
+    me: u32,
+    done: usize,
+}
+
+impl<'a> Inliner<'a> {
+    pub fn new(bodies: &'a HashMap<u32, ir::Function>, me: u32) -> Inliner<'a> {
+        Inliner {
+            bodies,
+            me,
+            done: 0,
+        }
+    }
+}
+
+fn size(f: &ir::Function) -> usize {
+    f.layout
+        .blocks()
+        .map(|b| f.layout.block_insts(b).count())
+        .sum()
+}
+
+impl Inline for Inliner<'_> {
+    fn inline(
+        &mut self,
+        caller: &ir::Function,
+        _call_inst: ir::Inst,
+        call_opcode: ir::Opcode,
+        callee: ir::FuncRef,
+        _call_args: &[ir::Value],
+    ) -> InlineCommand<'_> {
+        if call_opcode != ir::Opcode::Call || self.done >= BUDGET {
+            return InlineCommand::KeepCall;
+        }
+        let ExternalName::User(name) = caller.dfg.ext_funcs[callee].name else {
+            return InlineCommand::KeepCall;
+        };
+        let Some(user) = caller.params.user_named_funcs().get(name) else {
+            return InlineCommand::KeepCall;
+        };
+        let Some(body) = self.bodies.get(&user.index) else {
+            return InlineCommand::KeepCall;
+        };
+        if size(body) > SMALL {
+            return InlineCommand::KeepCall;
+        }
+        self.done += 1;
+        // Never look inside an inlined copy again: recursion expands one level.
+        let visit = user.index != self.me && !calls_itself(body, user.index);
+        InlineCommand::Inline {
+            callee: Cow::Borrowed(body),
+            visit_callee: visit,
+        }
+    }
+}
+
+fn calls_itself(f: &ir::Function, me: u32) -> bool {
+    f.dfg.ext_funcs.values().any(|e| match &e.name {
+        ExternalName::User(n) => f
+            .params
+            .user_named_funcs()
+            .get(*n)
+            .is_some_and(|u| u.index == me),
+        _ => false,
+    })
+}

@@ -58,7 +58,10 @@ impl Inline for Inliner<'_> {
         let Some(body) = self.bodies.get(&user.index) else {
             return InlineCommand::KeepCall;
         };
-        if size(body) > SMALL {
+        // Cranelift 0.135's inliner copies the callee's data-symbol references
+        // without remapping them into the caller (string literals, globals and
+        // panic locations would point at the wrong objects): keep those calls.
+        if size(body) > SMALL || !body.global_values.is_empty() {
             return InlineCommand::KeepCall;
         }
         self.done += 1;

@@ -97,5 +97,16 @@ pub fn render_all(ds: &[Diagnostic], files: &SourceMap, color: ColorMode) -> Str
             return format!("error: {}\n", d.message);
         }
     }
-    String::from_utf8_lossy(buf.as_slice()).into_owned()
+    // Labels on several lines leave trailing blanks: drop them so that expected
+    // output files survive editors that strip trailing whitespace.
+    let text = String::from_utf8_lossy(buf.as_slice());
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        out.push_str(body.trim_end_matches(' '));
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -181,7 +181,8 @@ impl Session {
         let r = self.vm.call_red(main, Vec::new(), span);
         self.vm.flush_out();
         match r {
-            Ok(Value::I32(code)) => Ok(code),
+            // The OS keeps the low 8 bits of an exit status: so do the interpreters.
+            Ok(Value::I32(code)) => Ok(code & 0xff),
             Ok(_) => Ok(0),
             Err(e) => Err(self.failure(e)),
         }
@@ -193,7 +194,7 @@ impl Session {
         let r = spy_vm::rireval::run_main(&m, &mut *self.vm.out);
         self.vm.flush_out();
         match r {
-            Ok(Value::I32(code)) => Ok(code),
+            Ok(Value::I32(code)) => Ok(code & 0xff),
             Ok(_) => Ok(0),
             Err(p) => Err(Failure::Panic(p)),
         }

@@ -134,7 +134,9 @@ impl<'s> Layout<'s> {
     fn indentation(&self, pos: usize) -> (usize, usize) {
         let line_start = self.src[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let (mut c8, mut c1) = (0, 0);
-        for b in self.src[line_start..pos].bytes() {
+        let prefix = &self.src[line_start..pos];
+        let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+        for b in prefix.bytes() {
             match b {
                 b'\t' => {
                     c8 = (c8 / 8 + 1) * 8;

@@ -38,7 +38,7 @@ pub struct RawFString {
 
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(error = LexErr)]
-#[logos(skip r"[ \t\x0c]+")]
+#[logos(skip r"[ \t\x0c\u{feff}]+")]
 #[logos(skip r"\\\r?\n")]
 #[logos(skip(r"#[^\r\n]*", allow_greedy = true))]
 pub enum Tok {
@@ -134,7 +134,7 @@ pub enum Tok {
     #[token("yield")]
     Yield,
 
-    #[regex(r"[a-zA-Z_\u{80}-\u{10FFFF}][a-zA-Z0-9_\u{80}-\u{10FFFF}]*", lex_name)]
+    #[regex(r"[a-zA-Z_\u{80}-\u{FEFE}\u{FF00}-\u{10FFFF}][a-zA-Z0-9_\u{80}-\u{FEFE}\u{FF00}-\u{10FFFF}]*", lex_name)]
     Name(Symbol),
     #[regex(r"`[^`\r\n]+`", |lex| Rc::<str>::from(&lex.slice()[1..lex.slice().len() - 1]))]
     Fqn(Rc<str>),

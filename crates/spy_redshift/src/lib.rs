@@ -18,15 +18,27 @@ use spy_vm::{
 
 /// Redshift the program whose entry point is `main` of module `main_mod`.
 pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
-    let main = check_main(vm, main_mod)?;
     vm.redshift_queue.clear();
     vm.redshift_seen.clear();
     vm.var_globals.clear();
-    vm.redshift_seen.insert(main);
-    vm.redshift_queue.push(main);
     let mut functions = Vec::new();
     let mut errors = Vec::new();
-    while let Some(fid) = vm.redshift_queue.pop() {
+    let main = match check_main(vm, main_mod) {
+        Ok(main) => {
+            vm.redshift_seen.insert(main);
+            vm.redshift_queue.push(main);
+            Some(main)
+        }
+        Err(e) => {
+            errors.extend(error_diagnostics(&e));
+            None
+        }
+    };
+    // First in, first out: functions are checked in the order they are reached.
+    let mut next = 0;
+    while next < vm.redshift_queue.len() {
+        let fid = vm.redshift_queue[next];
+        next += 1;
         match redshift_function(vm, fid) {
             Ok(f) => functions.push(f),
             Err(e) => errors.extend(error_diagnostics(&e)),
@@ -47,6 +59,9 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
         return Err(VmError::Many(errors));
     }
+    let Some(main) = main else {
+        return Err(VmError::Many(errors));
+    };
     // Deterministic order: entry first, then by FQN.
     let entry = vm.func(main).fqn.clone();
     functions
@@ -127,11 +142,21 @@ fn unreached_functions(vm: &Vm) -> Vec<FuncId> {
 
 /// `main` must exist and be `def main() -> None` or `def main() -> i32`.
 pub fn check_main(vm: &Vm, m: ModId) -> VmResult<FuncId> {
+    if let Some(g) = vm.module(m).globals.get(&spy_ast::Symbol::intern("main")) {
+        if !matches!(g.value, Value::Func(_)) {
+            let tn = vm.type_name(g.ty);
+            return Err(VmError::diag(
+                Diagnostic::error("`main` is not a function")
+                    .with_primary(g.span, format!("`main` is defined here as a `{tn}`"))
+                    .with_note("the program starts at `def main() -> None:`"),
+            ));
+        }
+    }
     let Some(main) = vm.find_main(m) else {
         let file = vm.module(m).file;
+        let name = vm.sources.get(file).name.clone();
         return Err(VmError::diag(
-            Diagnostic::error("cannot find function `main`")
-                .with_primary(Span::new(file, 0, 0), "in this module")
+            Diagnostic::error(format!("cannot find function `main` in `{name}`"))
                 .with_note("the program starts at `def main() -> None:`"),
         ));
     };
@@ -219,6 +244,7 @@ fn redshift_function(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Function> {
         let slot = &mut f.slots[i];
         slot.ty = Some(p.ty);
         slot.decl = Some(p.span);
+        slot.annotated = true;
         slot.rir = Some(l);
         slot.assigned = true;
         slot.color = Color::Red;
@@ -319,7 +345,10 @@ impl Shifter<'_> {
             StmtKind::If { test, body, orelse } => self.shift_if(f, test, body, orelse),
             StmtKind::While { test, body, orelse } => {
                 if !orelse.is_empty() {
-                    return Err(stmt_not_supported("while ... else", span));
+                    return Err(stmt_not_supported(
+                        "while ... else",
+                        self.vm.header_span(span),
+                    ));
                 }
                 self.shift_while(f, test, body, span)
             }
@@ -331,10 +360,13 @@ impl Shifter<'_> {
                 is_async,
             } => {
                 if *is_async {
-                    return Err(stmt_not_supported("async for", span));
+                    return Err(stmt_not_supported("async for", self.vm.header_span(span)));
                 }
                 if !orelse.is_empty() {
-                    return Err(stmt_not_supported("for ... else", span));
+                    return Err(stmt_not_supported(
+                        "for ... else",
+                        self.vm.header_span(span),
+                    ));
                 }
                 self.shift_for(f, target, iter, body, span)
             }
@@ -370,7 +402,10 @@ impl Shifter<'_> {
             }
             StmtKind::Return(e) => {
                 let v = match e {
-                    Some(e) => self.vm.eval_expr(f, e)?,
+                    Some(e) => {
+                        let ret = f.ret;
+                        self.vm.eval_expecting(f, e, ret)?
+                    }
                     None => AVal::blue(Value::None, TypeId::NONE, span),
                 };
                 let v = self.vm.convert_return(f, v)?;
@@ -398,7 +433,7 @@ impl Shifter<'_> {
                         let v = self.vm.eval_expr(f, m)?;
                         self.vm.convert(f, v, TypeId::STR, ConvCtx::Other)?
                     }
-                    None => AVal::blue(Value::Str("assertion failed".into()), TypeId::STR, span),
+                    None => AVal::blue(Value::Str("".into()), TypeId::STR, span),
                 };
                 restore(f, &before);
                 let msg = self.vm.to_rir(&m)?;
@@ -436,10 +471,16 @@ impl Shifter<'_> {
             }
             StmtKind::Raise { exc, cause } => {
                 if cause.is_some() {
-                    return Err(stmt_not_supported("raise ... from", span));
+                    return Err(stmt_not_supported(
+                        "raise ... from",
+                        self.vm.header_span(span),
+                    ));
                 }
                 let Some(exc) = exc else {
-                    return Err(stmt_not_supported("bare raise", span));
+                    return Err(crate_err(
+                        "bare `raise` is not supported yet",
+                        self.vm.header_span(span),
+                    ));
                 };
                 let (etype, msg) = self.vm.eval_raise(f, exc)?;
                 let msg = self.vm.to_rir(&msg)?;
@@ -673,6 +714,10 @@ impl Shifter<'_> {
         restore(f, &before);
         Ok(true)
     }
+}
+
+fn crate_err(msg: &str, span: Span) -> VmError {
+    VmError::diag(Diagnostic::error(msg).with_primary(span, "give the exception to raise"))
 }
 
 /// Render a VM error as diagnostics (a panic during redshift is a blue error).

@@ -42,9 +42,9 @@ impl Vm {
         let Some(cv) = callee.blue_value().cloned() else {
             let tn = self.type_name(callee.ty);
             return Err(err(
-                format!("cannot call a red value of type `{tn}`"),
+                format!("cannot call objects of type `{tn}`"),
                 func.span,
-                "this is only known at run time",
+                format!("this is `{tn}`"),
             ));
         };
         if let Value::Type(t) = cv {
@@ -107,7 +107,10 @@ impl Vm {
                             return Err(err(
                                 "only blue tuples can be unpacked with `*`",
                                 e.span,
-                                "",
+                                format!(
+                                    "this is `{}`, not a compile-time tuple",
+                                    self.type_name(v.ty)
+                                ),
                             ))
                         }
                     }
@@ -127,6 +130,14 @@ impl Vm {
         let [Arg::Positional(e)] = args else {
             return Ok(None);
         };
+        Ok(self.literal_as(e, n, false)?.map(|v| v.with_span(span)))
+    }
+
+    /// A literal (or negated literal) written where a number of type `n` is
+    /// expected takes that type, with a range check against it. `None` when `e` is
+    /// not such a literal.
+    pub fn literal_as(&mut self, e: &Expr, n: NumTy, default_int: bool) -> VmResult<Option<AVal>> {
+        let t = TypeId::num(n);
         let (neg, inner) = match &e.kind {
             ExprKind::UnaryOp {
                 op: UnaryOp::Neg,
@@ -143,35 +154,62 @@ impl Vm {
                     .map(|v| if neg { -v } else { v });
                 match v {
                     Some(v) if v >= lo && v <= hi => {
-                        Ok(Some(AVal::blue(Value::from_int(n, v), t, span)))
+                        Ok(Some(AVal::blue(Value::from_int(n, v), t, e.span)))
                     }
                     _ => {
                         let text = self.sources.snippet(e.span).to_string();
-                        Err(VmError::diag(
+                        let mut d = if default_int {
                             Diagnostic::error(format!(
-                                "{} literal {text} is out of range [{lo}, {hi}]",
+                                "integer literal {text} is out of range for `i32`"
+                            ))
+                            .with_primary(e.span, "does not fit in `i32`")
+                        } else {
+                            Diagnostic::error(format!(
+                                "`{}` literal {text} is out of range [{lo}, {hi}]",
                                 n.name()
                             ))
-                            .with_primary(e.span, format!("does not fit in `{}`", n.name())),
-                        ))
+                            .with_primary(e.span, format!("does not fit in `{}`", n.name()))
+                        };
+                        if default_int {
+                            let (i64lo, _) = NumTy::I64.int_range();
+                            let (_, u64hi) = NumTy::U64.int_range();
+                            d = match v {
+                                Some(v) if v >= i64lo && v <= u64hi => d.with_note(format!(
+                                    "integer literals are `i32`: write `i64({text})` or `u64({text})` for a 64-bit value"
+                                )),
+                                _ => d.with_note(format!("this value does not fit in any integer type (the largest is `u64`, max {u64hi})")),
+                            };
+                        }
+                        Err(VmError::diag(d))
                     }
                 }
             }
-            ExprKind::Int(lit) => {
+            ExprKind::Int(lit) if n.is_float() => {
                 let v = lit.value.unwrap_or(0) as f64;
                 Ok(Some(AVal::blue(
                     Value::from_float(n, if neg { -v } else { v }),
                     t,
-                    span,
+                    e.span,
                 )))
             }
             ExprKind::Float(x) if n.is_float() => Ok(Some(AVal::blue(
                 Value::from_float(n, if neg { -*x } else { *x }),
                 t,
-                span,
+                e.span,
             ))),
             _ => Ok(None),
         }
+    }
+
+    /// Evaluate `e` where a value of type `expected` is wanted: literals take
+    /// that type directly.
+    pub fn eval_expecting(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
+        if let Some(n) = expected.as_num() {
+            if let Some(v) = self.literal_as(e, n, false)? {
+                return Ok(v);
+            }
+        }
+        self.eval_expr(f, e)
     }
 
     pub fn call_func(
@@ -194,10 +232,13 @@ impl Vm {
             for a in &bound {
                 if !a.is_blue() {
                     return Err(VmError::diag(
-                        Diagnostic::error("cannot call blue function with red arguments")
-                            .with_primary(callee_span, "this is blue")
-                            .with_primary(a.span, "this is red")
-                            .with_secondary(af.def.header_span, "function defined here"),
+                        Diagnostic::error(format!(
+                            "cannot call blue function `{}` with red arguments",
+                            af.def.name.name
+                        ))
+                        .with_primary(a.span, "this is red: only known at run time")
+                        .with_secondary(callee_span, "this is blue: it runs at compile time")
+                        .with_secondary(af.def.header_span, "function defined here"),
                     ));
                 }
             }
@@ -242,10 +283,11 @@ impl Vm {
         let n = af.params.len();
         let min = af.params.iter().take_while(|p| p.default.is_none()).count();
         let takes = if min == n {
-            format!("this function takes {}", plural(n, "argument"))
+            format!("`{}` takes {}", af.def.name.name, plural(n, "argument"))
         } else {
             format!(
-                "this function takes from {min} to {}",
+                "`{}` takes from {min} to {}",
+                af.def.name.name,
                 plural(n, "argument")
             )
         };
@@ -332,10 +374,18 @@ impl Vm {
             return Ok(v.clone());
         }
         self.spend(span)?;
-        let name = format!(" (`{}`)", self.func(fid).fqn.human());
-        let v = self
-            .run_function(fid, vals, span)
-            .map_err(|e| e.called_from(span, &name))?;
+        let name = format!("`{}`", self.func(fid).name);
+        let v = self.run_function(fid, vals, span).map_err(|e| match e {
+            // An exception in blue code is a compile-time error.
+            VmError::Panic(p) => {
+                let mut d = Diagnostic::error(format!("{}: {}", p.etype, p.msg));
+                if let Some(s) = p.span {
+                    d = d.with_primary(s, "raised here at compile time");
+                }
+                VmError::diag(d).called_from(span, &name)
+            }
+            e => e.called_from(span, &name),
+        })?;
         self.blue_cache.insert((fid, key), v.clone());
         Ok(v)
     }
@@ -371,6 +421,7 @@ impl Vm {
                 p.ty
             });
             slot.decl = Some(p.span);
+            slot.annotated = true;
             slot.color = if is_blue { Color::Blue } else { Color::Red };
             slot.value = Some(v);
             slot.assigned = true;
@@ -425,11 +476,14 @@ impl Vm {
                         TypeId::I32,
                         span,
                     )),
-                    _ => Err(err(
-                        format!("cannot call len(`{}`)", self.type_name(a.ty)),
-                        a.span,
-                        "",
-                    )),
+                    _ => {
+                        let tn = self.type_name(a.ty);
+                        Err(err(
+                            format!("`len` expects a `str`, got `{tn}`"),
+                            a.span,
+                            format!("this is `{tn}`"),
+                        ))
+                    }
                 }
             }
             Builtin::Abs => {

@@ -34,13 +34,24 @@ impl VmError {
         }))
     }
 
+    pub fn with_note_str(mut self, note: &str) -> VmError {
+        if let VmError::Static(d) = &mut self {
+            d.notes.push(note.to_string());
+        }
+        self
+    }
+
     /// Add a "called from here" label for the blue call chain.
     pub fn called_from(mut self, span: Span, what: &str) -> VmError {
         if let VmError::Static(d) = &mut self {
             if d.labels.len() < 12 {
                 d.labels.push(spy_diagnostics::Label {
                     span,
-                    message: format!("called from here{what}"),
+                    message: if what.is_empty() {
+                        "called from here".to_string()
+                    } else {
+                        format!("{what} called from here")
+                    },
                     primary: false,
                 });
             }

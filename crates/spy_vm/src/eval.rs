@@ -35,6 +35,8 @@ pub enum ConvCtx {
     Return(Option<Span>),
     /// An assignment to a typed variable declared at the span.
     Decl(Option<Span>),
+    /// An assignment to a variable whose type was inferred at the span.
+    Inferred(Span),
     Other,
 }
 
@@ -180,24 +182,9 @@ impl Vm {
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
         let span = e.span;
         match &e.kind {
-            ExprKind::Int(i) => {
-                let v = i.value.filter(|&v| v <= i32::MAX as u128);
-                match v {
-                    Some(v) => Ok(AVal::blue(Value::I32(v as i32), TypeId::I32, span)),
-                    None => {
-                        let text = self.sources.snippet(span).to_string();
-                        Err(VmError::diag(
-                            Diagnostic::error(format!(
-                                "integer literal {text} is out of range for i32"
-                            ))
-                            .with_primary(span, "does not fit in `i32`")
-                            .with_note(format!(
-                                "use i64({text}) or u64({text}) to get a 64-bit value"
-                            )),
-                        ))
-                    }
-                }
-            }
+            ExprKind::Int(_) => Ok(self
+                .literal_as(e, NumTy::I32, true)?
+                .unwrap_or_else(|| AVal::blue(Value::I32(0), TypeId::I32, span))),
             ExprKind::Float(x) => Ok(AVal::blue(Value::F64(*x), TypeId::F64, span)),
             ExprKind::Str(s) => Ok(AVal::blue(Value::Str(s.as_str().into()), TypeId::STR, span)),
             ExprKind::Bool(b) => Ok(AVal::blue(Value::Bool(*b), TypeId::BOOL, span)),
@@ -209,6 +196,12 @@ impl Vm {
                 let r = self.eval_expr(f, right)?;
                 self.binop(f, *op, l, r, span)
             }
+            ExprKind::UnaryOp {
+                op: UnaryOp::Neg,
+                operand,
+            } if matches!(operand.kind, ExprKind::Int(_)) => Ok(self
+                .literal_as(e, NumTy::I32, true)?
+                .unwrap_or_else(|| AVal::blue(Value::I32(0), TypeId::I32, span))),
             ExprKind::UnaryOp { op, operand } => {
                 let v = self.eval_expr(f, operand)?;
                 self.unary(f, *op, v, span)
@@ -244,8 +237,38 @@ impl Vm {
             }
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval_expr(f, value)?;
-                self.assign_name(f, target.name, target.span, v.clone(), None, span)?;
-                self.eval_name(f, target.name, span)
+                let Some(shift) = f.shift.as_mut() else {
+                    self.assign_name(f, target.name, target.span, v, None, span)?;
+                    return self.eval_name(f, target.name, span);
+                };
+                // In residual code the assignment must happen inside the
+                // expression, where Python evaluates it: capture the statement
+                // the assignment emits and turn it into a `Tee`.
+                shift.blocks.push(Vec::new());
+                let r = self.assign_name(f, target.name, target.span, v, None, span);
+                let emitted = f
+                    .shift
+                    .as_mut()
+                    .and_then(|sh| sh.blocks.pop())
+                    .unwrap_or_default();
+                r?;
+                let read = self.eval_name(f, target.name, span)?;
+                match emitted.as_slice() {
+                    [] => Ok(read),
+                    [rir::Stmt {
+                        kind: rir::StmtKind::Assign(l, e),
+                        ..
+                    }] => {
+                        let tee =
+                            rir::Expr::new(rir::ExprKind::Tee(*l, Box::new(e.clone())), e.ty, span);
+                        Ok(AVal::code(tee, read.ty))
+                    }
+                    _ => Err(err(
+                        "`:=` can only assign local variables",
+                        target.span,
+                        "this is a module variable",
+                    )),
+                }
             }
             ExprKind::Imaginary(_) => Err(not_supported("complex numbers", span)),
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
@@ -376,13 +399,43 @@ impl Vm {
         }
     }
 
-    fn type_error_binop(&self, op: &str, l: &AVal, r: &AVal, span: Span, opname: &str) -> VmError {
+    /// The span of the operator token between two operands, if it can be found.
+    pub fn operator_span(&self, l: Span, r: Span, op: &str) -> Option<Span> {
+        if l.file != r.file || l.end > r.start {
+            return None;
+        }
+        let between = self.sources.snippet(Span {
+            start: l.end,
+            end: r.start,
+            ..l
+        });
+        let first = op.split(' ').next().unwrap_or(op);
+        let at = between.find(first)? as u32;
+        let len = if op.contains(' ') {
+            // `is not`, `not in`: cover both words.
+            let last = op.rsplit(' ').next().unwrap_or(op);
+            between[at as usize..].find(last).map(|p| p + last.len())? as u32
+        } else {
+            op.len() as u32
+        };
+        Some(Span {
+            start: l.end + at,
+            end: l.end + at + len,
+            ..l
+        })
+    }
+
+    fn type_error_binop(&self, op: &str, l: &AVal, r: &AVal, span: Span, _opname: &str) -> VmError {
         let (lt, rt) = (self.type_name(l.ty), self.type_name(r.ty));
+        let ospan = self.operator_span(l.span, r.span, op).unwrap_or(span);
         VmError::diag(
             Diagnostic::error(format!("cannot do `{lt}` {op} `{rt}`"))
-                .with_primary(l.span, format!("this is `{lt}`"))
-                .with_primary(r.span, format!("this is `{rt}`"))
-                .with_secondary(span, format!("operator::{opname} called here")),
+                .with_primary(
+                    ospan,
+                    format!("`{op}` is not defined for `{lt}` and `{rt}`"),
+                )
+                .with_secondary(l.span, format!("this is `{lt}`"))
+                .with_secondary(r.span, format!("this is `{rt}`")),
         )
     }
 
@@ -462,10 +515,16 @@ impl Vm {
                     None => {
                         let t = self.type_name(v.ty);
                         let sym = op.symbol().trim();
+                        let unsigned = v.ty.as_num().is_some_and(|n| n.is_int() && !n.is_signed());
+                        let msg = if op == UnaryOp::Neg && unsigned {
+                            format!("cannot negate a value of unsigned type `{t}`")
+                        } else {
+                            format!("cannot do {sym}`{t}`")
+                        };
                         Err(VmError::diag(
-                            Diagnostic::error(format!("cannot do {sym}`{t}`"))
-                                .with_primary(v.span, format!("this is `{t}`"))
-                                .with_secondary(span, "operator called here"),
+                            Diagnostic::error(msg)
+                                .with_primary(span, format!("`{sym}` is not defined for `{t}`"))
+                                .with_secondary(v.span, format!("this is `{t}`")),
                         ))
                     }
                 }
@@ -743,7 +802,8 @@ impl Vm {
         }
         let (l, r) = self.adapt_pair(l, r);
         let Some(imp) = dispatch::compare_impl(op, l.ty, r.ty) else {
-            return Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name()));
+            let pair = l.span.to(r.span);
+            return Err(self.type_error_binop(op.symbol(), &l, &r, pair, op.operator_name()));
         };
         let res = self.apply_impl(f, &imp, &[l, r], span)?;
         if op == CmpOp::NotIn {
@@ -759,8 +819,13 @@ impl Vm {
             let (lt, rt) = (self.type_name(l.ty), self.type_name(r.ty));
             return Err(VmError::diag(
                 Diagnostic::error(format!("cannot do `{lt}` {} `{rt}`", op.symbol()))
-                    .with_primary(l.span, format!("this is `{lt}`"))
-                    .with_primary(r.span, format!("this is `{rt}`"))
+                    .with_primary(
+                        self.operator_span(l.span, r.span, op.symbol())
+                            .unwrap_or(span),
+                        "",
+                    )
+                    .with_secondary(l.span, format!("this is `{lt}`"))
+                    .with_secondary(r.span, format!("this is `{rt}`"))
                     .with_note(
                         "cannot use `is` between value types as they don't have an identity",
                     ),
@@ -794,10 +859,21 @@ impl Vm {
             // The branch not taken must still agree on the type.
             let other_ty = self.static_type_of(f, if truth { orelse } else { body })?;
             if other_ty != v.ty && other_ty != TypeId::DYNAMIC {
-                if let Some(t) = dispatch::promote_types(v.ty, other_ty) {
-                    let v = self.convert(f, v, t, ConvCtx::Other)?;
-                    return Ok(v.with_span(span));
-                }
+                let Some(t) = dispatch::promote_types(v.ty, other_ty) else {
+                    let (taken, other) = if truth {
+                        (body, orelse)
+                    } else {
+                        (orelse, body)
+                    };
+                    let (vt, ot) = (self.type_name(v.ty), self.type_name(other_ty));
+                    return Err(VmError::diag(
+                        Diagnostic::error("`if` and `else` have incompatible types")
+                            .with_primary(taken.span, format!("this is `{vt}`"))
+                            .with_primary(other.span, format!("this is `{ot}`")),
+                    ));
+                };
+                let v = self.convert(f, v, t, ConvCtx::Other)?;
+                return Ok(v.with_span(span));
             }
             let color = if c.is_blue() && v.is_blue() {
                 Color::Blue
@@ -868,7 +944,15 @@ impl Vm {
         let mut d = Diagnostic::error("mismatched types")
             .with_primary(v.span, format!("expected `{exp}`, got `{got}`"));
         match ctx {
-            ConvCtx::Arg(def) => d = d.with_secondary(def, "function defined here"),
+            ConvCtx::Arg(def) => {
+                d = d.with_secondary(def, format!("expected `{exp}` because of this parameter"))
+            }
+            ConvCtx::Inferred(s) => {
+                d = d.with_secondary(
+                    s,
+                    format!("the type `{exp}` was inferred from this assignment"),
+                )
+            }
             ConvCtx::Return(Some(s)) => {
                 d = d.with_secondary(s, format!("expected `{exp}` because of return type"))
             }
@@ -945,20 +1029,32 @@ impl Vm {
     fn format_value(&mut self, f: &mut Frame, v: AVal, spec_text: &str) -> VmResult<AVal> {
         use spy_runtime::format;
         let span = v.span;
-        let spec =
-            format::parse(spec_text).map_err(|m| err(m, span, "in this replacement field"))?;
+        let spec = format::parse(spec_text).map_err(|m| {
+            err(
+                format!("invalid format spec `{spec_text}`"),
+                span,
+                "in this replacement field",
+            )
+            .with_note_str(m)
+        })?;
         let (kind, v) = match v.ty.as_num() {
             Some(n) if n.is_int() => ('i', v),
             Some(_) => ('f', v),
             None => ('s', self.str_of(f, v)?),
         };
-        format::check(&spec, kind).map_err(|m| {
+        format::check(&spec, kind).map_err(|_| {
             let tn = self.type_name(v.ty);
-            err(
-                format!("{m} (format spec '{spec_text}')"),
-                span,
-                format!("this is `{tn}`"),
-            )
+            let msg = if spec.kind != 0
+                && format::check(&spy_runtime::format::Spec { kind: 0, ..spec }, kind).is_ok()
+            {
+                format!(
+                    "unknown format code `{}` for a value of type `{tn}`",
+                    spec.kind as char
+                )
+            } else {
+                format!("invalid format spec `{spec_text}` for a value of type `{tn}`")
+            };
+            err(msg, span, format!("this is `{tn}`"))
         })?;
         let p = match v.ty.as_num() {
             Some(n) => Prim::FormatNum(n, spec),

@@ -30,6 +30,10 @@ pub struct RangeLoop {
     pub step: AVal,
 }
 
+fn crate_err(msg: &str, span: Span) -> VmError {
+    err(msg, span, "give the exception to raise")
+}
+
 pub fn stmt_not_supported(what: &str, span: Span) -> VmError {
     VmError::diag(
         Diagnostic::error(format!("`{what}` is not supported yet"))
@@ -140,6 +144,16 @@ impl Vm {
         let kind = kind
             .or(existing.as_ref().map(|g| g.kind))
             .unwrap_or(VarKind::Const);
+        if kind == VarKind::Var && value.to_const().is_none() {
+            let tn = self.type_name(ty);
+            return Err(VmError::diag(
+                Diagnostic::error(format!("module variable `{name}` cannot hold a `{tn}`"))
+                    .with_primary(span, "declared here")
+                    .with_note(format!(
+                        "a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`"
+                    )),
+            ));
+        }
         let m = &mut self.modules[f.module.0 as usize];
         m.globals.insert(
             name,
@@ -179,19 +193,20 @@ impl Vm {
             (None, Some((at, aspan))) => (at, Some(aspan), true),
             (None, None) => (v.ty, Some(span), true),
         };
+        let annotated = ann.is_some() || f.slots[i].annotated;
         let v = if first && ann.is_none() {
             v
         } else {
-            let ctx = if ann.is_some() || !first {
-                ConvCtx::Decl(decl)
-            } else {
-                ConvCtx::Other
+            let ctx = match (annotated, decl) {
+                (false, Some(d)) => ConvCtx::Inferred(d),
+                _ => ConvCtx::Decl(decl),
             };
             self.convert(f, v, ty, ctx)?
         };
         let slot = &mut f.slots[i];
         slot.ty = Some(ty);
         slot.decl = decl;
+        slot.annotated = annotated;
         let blue = slot.kind == VarKind::Const && v.is_blue();
         if f.shift.is_none() {
             slot.value = v.value().cloned();
@@ -250,6 +265,7 @@ impl Vm {
         }
         slot.ty = Some(ty);
         slot.decl = Some(span);
+        slot.annotated = true;
         slot.color = Color::Red;
         Ok(())
     }
@@ -396,7 +412,7 @@ impl Vm {
                 };
                 match value {
                     Some(v) => {
-                        let v = self.eval_expr(f, v)?;
+                        let v = self.eval_expecting(f, v, ty)?;
                         self.assign_name(f, n, target.span, v, Some((ty, ann.span)), span)?;
                     }
                     None => self.declare_name(f, n, ty, target.span)?,
@@ -420,7 +436,10 @@ impl Vm {
                             "add `= value`",
                         ));
                     };
-                    let v = self.eval_expr(f, value)?;
+                    let v = match ty {
+                        Some((t, _)) => self.eval_expecting(f, value, t)?,
+                        None => self.eval_expr(f, value)?,
+                    };
                     let k = if *kind == spy_ast::DeclKind::Var {
                         VarKind::Var
                     } else {
@@ -432,7 +451,10 @@ impl Vm {
                 }
                 match value {
                     Some(v) => {
-                        let v = self.eval_expr(f, v)?;
+                        let v = match ty {
+                            Some((t, _)) => self.eval_expecting(f, v, t)?,
+                            None => self.eval_expr(f, v)?,
+                        };
                         self.assign_name(f, name.name, name.span, v, ty, span)?;
                     }
                     None => match ty {
@@ -467,7 +489,7 @@ impl Vm {
             }
             StmtKind::While { test, body, orelse } => {
                 if !orelse.is_empty() {
-                    return Err(stmt_not_supported("while ... else", span));
+                    return Err(stmt_not_supported("while ... else", self.header_span(span)));
                 }
                 loop {
                     let c = self.eval_expr(f, test)?;
@@ -475,7 +497,7 @@ impl Vm {
                     if !matches!(c.value(), Some(Value::Bool(true))) {
                         break;
                     }
-                    self.spend(s.span)?;
+                    self.spend(self.header_span(s.span))?;
                     match self.exec_block(f, body)? {
                         Flow::Break => break,
                         Flow::Return(v) => return Ok(Flow::Return(v)),
@@ -491,10 +513,10 @@ impl Vm {
                 is_async,
             } => {
                 if *is_async {
-                    return Err(stmt_not_supported("async for", span));
+                    return Err(stmt_not_supported("async for", self.header_span(span)));
                 }
                 if !orelse.is_empty() {
-                    return Err(stmt_not_supported("for ... else", span));
+                    return Err(stmt_not_supported("for ... else", self.header_span(span)));
                 }
                 let r = self.eval_range(f, iter)?;
                 let tid = TypeId::num(r.ty);
@@ -504,12 +526,12 @@ impl Vm {
                     return Err(VmError::panic(
                         "ValueError",
                         "range() arg 3 must not be zero",
-                        r.step.span,
+                        iter.span,
                     ));
                 }
                 let mut i = start;
                 while (step > 0 && i < stop) || (step < 0 && i > stop) {
-                    self.spend(s.span)?;
+                    self.spend(self.header_span(s.span))?;
                     let color = if f.is_blue { Color::Blue } else { Color::Red };
                     let v = AVal {
                         ty: tid,
@@ -530,7 +552,10 @@ impl Vm {
             StmtKind::Continue => return Ok(Flow::Continue),
             StmtKind::Return(e) => {
                 let v = match e {
-                    Some(e) => self.eval_expr(f, e)?,
+                    Some(e) => {
+                        let ret = f.ret;
+                        self.eval_expecting(f, e, ret)?
+                    }
                     None => AVal::blue(Value::None, TypeId::NONE, span),
                 };
                 let v = self.convert_return(f, v)?;
@@ -548,17 +573,20 @@ impl Vm {
                                 .and_then(|v| v.as_str().map(|s| s.to_string()))
                                 .unwrap_or_default()
                         }
-                        None => "assertion failed".to_string(),
+                        None => String::new(),
                     };
                     return Err(VmError::panic("AssertionError", m, span));
                 }
             }
             StmtKind::Raise { exc, cause } => {
                 if cause.is_some() {
-                    return Err(stmt_not_supported("raise ... from", span));
+                    return Err(stmt_not_supported("raise ... from", self.header_span(span)));
                 }
                 let Some(exc) = exc else {
-                    return Err(stmt_not_supported("bare raise", span));
+                    return Err(crate_err(
+                        "bare `raise` is not supported yet",
+                        self.header_span(span),
+                    ));
                 };
                 let (etype, msg) = self.eval_raise(f, exc)?;
                 let msg = msg
@@ -568,6 +596,15 @@ impl Vm {
                 return Err(VmError::panic(etype, msg, span));
             }
             StmtKind::FuncDef(def) => {
+                if let Some(i) = f.scope.slot(def.name.name) {
+                    if f.slots[i].kind == VarKind::Var {
+                        return Err(VmError::diag(
+                            Diagnostic::error(format!("`{}` is defined more than once, or inside a loop", def.name.name))
+                                .with_primary(def.header_span, "this `def` runs more than once")
+                                .with_note("nested functions are compile-time constants: define each one once, outside loops"),
+                        ));
+                    }
+                }
                 let fid = self.make_function(f, def)?;
                 let v = AVal::blue(Value::Func(fid), TypeId::FUNCTION, def.name.span);
                 if f.is_module_level() {
@@ -605,7 +642,12 @@ impl Vm {
                     ));
                 }
             }
-            other => return Err(stmt_not_supported(spy_ast::stmt_kind_name(other), span)),
+            other => {
+                return Err(stmt_not_supported(
+                    spy_ast::stmt_kind_name(other),
+                    self.header_span(span),
+                ))
+            }
         }
         Ok(Flow::Normal)
     }

@@ -91,6 +91,8 @@ pub struct Slot {
     pub ty: Option<TypeId>,
     /// Where the type was fixed (for "declared here" labels).
     pub decl: Option<Span>,
+    /// The type comes from an annotation (not from a first assignment).
+    pub annotated: bool,
     pub color: Color,
     pub value: Option<Value>,
     /// The residual local (redshift, red slots only).
@@ -157,6 +159,7 @@ impl Frame {
                 kind: l.kind,
                 ty: None,
                 decl: None,
+                annotated: false,
                 color: Color::Red,
                 value: None,
                 rir: None,

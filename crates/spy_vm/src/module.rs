@@ -63,10 +63,36 @@ impl Vm {
         self.module_names.insert(name.to_string(), id);
         let mut frame = Frame::new(id, None, Rc::new(FuncScope::default()), None);
         frame.is_blue = true;
+        // Keep going after an error, to report every one; names whose definition
+        // failed are remembered so that their uses do not add cascading errors.
+        let mut errors = Vec::new();
+        let mut failed: Vec<Symbol> = Vec::new();
         for s in &ast.body {
-            self.exec_module_stmt(&mut frame, s)?;
+            if let Err(e) = self.exec_module_stmt(&mut frame, s) {
+                failed.extend(defined_names(s));
+                let cascade = |d: &Diagnostic| {
+                    failed
+                        .iter()
+                        .any(|n| d.message == format!("name `{n}` is not defined"))
+                };
+                match e {
+                    VmError::Static(d) if cascade(&d) => {}
+                    VmError::Static(d) => errors.push(*d),
+                    VmError::Many(ds) => errors.extend(ds),
+                    VmError::Panic(p) => {
+                        let mut d = Diagnostic::error(format!("{}: {}", p.etype, p.msg));
+                        if let Some(sp) = p.span {
+                            d = d.with_primary(sp, "raised here at import time");
+                        }
+                        errors.push(d);
+                    }
+                }
+            }
         }
         self.modules[id.0 as usize].done = true;
+        if !errors.is_empty() {
+            return Err(VmError::Many(errors));
+        }
         Ok(id)
     }
 
@@ -301,6 +327,26 @@ fn is_main_guard(test: &spy_ast::Expr) -> bool {
         |e: &spy_ast::Expr| matches!(&e.kind, ExprKind::Name(n) if n.as_str() == "__name__");
     let is_main = |e: &spy_ast::Expr| matches!(&e.kind, ExprKind::Str(s) if s == "__main__");
     (is_name(left) && is_main(right)) || (is_main(left) && is_name(right))
+}
+
+/// Names a module-level statement defines.
+fn defined_names(s: &Stmt) -> Vec<Symbol> {
+    match &s.kind {
+        StmtKind::FuncDef(f) => vec![f.name.name],
+        StmtKind::ClassDef(c) => vec![c.name.name],
+        StmtKind::VarDecl { name, .. } => vec![name.name],
+        StmtKind::AnnAssign { target, .. } => target.as_name().into_iter().collect(),
+        StmtKind::Assign { targets, .. } => targets.iter().filter_map(|t| t.as_name()).collect(),
+        StmtKind::Import(names) => names
+            .iter()
+            .map(|n| n.asname.map(|a| a.name).unwrap_or(n.name.parts[0].name))
+            .collect(),
+        StmtKind::ImportFrom { names, .. } => names
+            .iter()
+            .map(|n| n.asname.map(|a| a.name).unwrap_or(n.name.parts[0].name))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Names declared `var` at module level.

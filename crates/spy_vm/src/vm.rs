@@ -230,6 +230,9 @@ impl Vm {
 
     /// The name of a type as shown to users: `i32`, `str`.
     pub fn type_name(&self, id: TypeId) -> String {
+        if id == TypeId::NONE {
+            return "None".into();
+        }
         let t = self.ty(id);
         t.fqn.human()
     }
@@ -254,6 +257,18 @@ impl Vm {
             Value::Tuple(_) => TypeId::TUPLE,
             Value::Exc(e) => e.ty,
             v => v.num_ty().map(TypeId::num).unwrap_or(TypeId::OBJECT),
+        }
+    }
+
+    /// The first line of a statement, without a trailing `:`: where errors about
+    /// a compound statement point, rather than at its whole body.
+    pub fn header_span(&self, span: Span) -> Span {
+        let text = self.sources.snippet(span);
+        let first = text.split('\n').next().unwrap_or(text);
+        let trimmed = first.trim_end().trim_end_matches(':').trim_end();
+        Span {
+            end: span.start + trimmed.len() as u32,
+            ..span
         }
     }
 

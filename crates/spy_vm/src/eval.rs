@@ -1044,7 +1044,8 @@ impl Vm {
         };
         format::check(&spec, kind).map_err(|_| {
             let tn = self.type_name(v.ty);
-            let msg = if spec.kind != 0
+            let letter = spec.kind.is_ascii_alphabetic() || spec.kind == b'%';
+            let msg = if letter
                 && format::check(&spy_runtime::format::Spec { kind: 0, ..spec }, kind).is_ok()
             {
                 format!(

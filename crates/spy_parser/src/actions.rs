@@ -139,7 +139,19 @@ fn check_target_inner(e: &Expr, ctx: TargetCtx, errors: &mut Errors, in_seq: boo
             let what = expr_kind_name(e);
             let msg = match ctx {
                 TargetCtx::Del => format!("cannot delete {what}"),
-                TargetCtx::Assign if !matches!(e.kind, ExprKind::None | ExprKind::Bool(_)) => {
+                TargetCtx::Assign
+                    if matches!(
+                        e.kind,
+                        ExprKind::Call { .. }
+                            | ExprKind::Int(_)
+                            | ExprKind::Float(_)
+                            | ExprKind::Imaginary(_)
+                            | ExprKind::Str(_)
+                            | ExprKind::Bytes(_)
+                            | ExprKind::BinOp { .. }
+                            | ExprKind::FString(_)
+                    ) =>
+                {
                     format!("cannot assign to {what} here. Maybe you meant '==' instead of '='?")
                 }
                 _ => format!("cannot assign to {what}"),
@@ -155,8 +167,14 @@ pub fn build_assign(first: Expr, mut rest: Vec<Expr>, errors: &mut Errors) -> St
         .unwrap_or_else(|| Expr::new(ExprKind::Error, first.span));
     let mut targets = vec![first];
     targets.extend(rest);
+    // CPython suggests `==` only for a single `target = value`.
+    let ctx = if targets.len() == 1 {
+        TargetCtx::Assign
+    } else {
+        TargetCtx::For
+    };
     for t in &targets {
-        check_target(t, TargetCtx::Assign, errors);
+        check_target(t, ctx, errors);
     }
     StmtKind::Assign { targets, value }
 }
@@ -411,8 +429,18 @@ pub enum ArgItem {
     DoubleStar(Expr),
 }
 
-pub fn build_args(items: Vec<ArgItem>, errors: &mut Errors) -> Vec<Arg> {
-    let n = items.len();
+/// Class bases: like call arguments, but a generator is not allowed.
+pub fn build_class_args(items: (Vec<ArgItem>, bool), errors: &mut Errors) -> Vec<Arg> {
+    for it in &items.0 {
+        if let ArgItem::Gen(e) = it {
+            push_err(errors, "invalid syntax", e.span);
+        }
+    }
+    build_args(items, errors)
+}
+
+pub fn build_args((items, trailing_comma): (Vec<ArgItem>, bool), errors: &mut Errors) -> Vec<Arg> {
+    let n = items.len() + usize::from(trailing_comma);
     let mut seen_kw = false;
     let mut seen_kwunpack = false;
     let mut out = Vec::with_capacity(n);

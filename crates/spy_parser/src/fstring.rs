@@ -18,6 +18,8 @@ struct FParser<'a> {
     src: &'a str,
     /// Offset of `src` in the file.
     src_base: usize,
+    /// How many format specs enclose the current field.
+    spec_depth: u32,
 }
 
 /// Split an f-string token. `tok_start` is the token's offset in `src`, and `base`
@@ -37,6 +39,7 @@ pub fn parse_fstring(
         errors: Vec::new(),
         src,
         src_base: base,
+        spec_depth: 0,
     };
     let (parts, _) = p.parts(0, false);
     (parts, p.errors)
@@ -93,6 +96,7 @@ impl<'a> FParser<'a> {
                 b'}' if in_spec => break,
                 b'}' => {
                     self.err("f-string: single '}' is not allowed", i, i + 1);
+                    lit.push_str(&self.body[lit_start..i]);
                     i += 1;
                     lit_start = i;
                 }
@@ -123,6 +127,10 @@ impl<'a> FParser<'a> {
     /// after its closing `}`.
     #[allow(clippy::collapsible_match)]
     fn field(&mut self, open: usize) -> (Option<FormattedValue>, usize) {
+        if self.spec_depth >= 2 {
+            self.err("f-string: expressions nested too deeply", open, open + 1);
+            return (None, self.skip_to_close(open));
+        }
         let b = self.body.as_bytes();
         let start = open + 1;
         let mut i = start;
@@ -136,6 +144,14 @@ impl<'a> FParser<'a> {
                     let q = c;
                     i += 1;
                     while i < b.len() && b[i] != q {
+                        if b[i] == b'\\' {
+                            self.err(
+                                "f-string expression part cannot include a backslash",
+                                i,
+                                i + 1,
+                            );
+                            return (None, self.skip_to_close(i));
+                        }
                         i += 1;
                     }
                     i += 1;
@@ -204,15 +220,31 @@ impl<'a> FParser<'a> {
             .get(local_start..local_start + text.len())
             .unwrap_or(text);
         let (expr, errs) = crate::parse_expression_at(sub, self.file, abs_start);
-        self.errors.extend(errs);
+        for mut e in errs {
+            e.message = if e.message == "unexpected EOF while parsing" {
+                "f-string: invalid syntax".to_string()
+            } else if e.message.starts_with("f-string") {
+                e.message
+            } else {
+                format!("f-string: {}", e.message)
+            };
+            self.errors.push(e);
+        }
+        if let spy_ast::ExprKind::Starred(_) = expr.kind {
+            self.err(
+                "f-string: cannot use starred expression here",
+                start,
+                expr_end,
+            );
+        }
         let mut i = expr_end;
         let mut debug_text = None;
         if b[i] == b'=' {
-            debug_text = Some(self.body[start..=i].to_string());
             i += 1;
             while i < b.len() && b[i].is_ascii_whitespace() {
                 i += 1;
             }
+            debug_text = Some(self.body[start..i].to_string());
         }
         let mut conversion = None;
         if i < b.len() && b[i] == b'!' {
@@ -233,7 +265,9 @@ impl<'a> FParser<'a> {
         }
         let mut spec = None;
         if i < b.len() && b[i] == b':' {
+            self.spec_depth += 1;
             let (parts, next) = self.parts(i + 1, true);
+            self.spec_depth -= 1;
             spec = Some(parts);
             i = next;
         }

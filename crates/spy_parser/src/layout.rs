@@ -42,6 +42,8 @@ struct Layout<'s> {
     pending_match: bool,
     after_newline_in_brackets: bool,
     expr_mode: bool,
+    /// Byte offsets where lines start (line numbers in messages).
+    line_starts: Vec<usize>,
 }
 
 /// Lex `src` into logical tokens. `expr_mode` treats the input as one bracketed
@@ -71,6 +73,14 @@ pub fn layout(
         pending_match: false,
         after_newline_in_brackets: false,
         expr_mode,
+        line_starts: std::iter::once(0)
+            .chain(
+                src.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect(),
     };
     l.out.push((
         base,
@@ -132,7 +142,10 @@ impl<'s> Layout<'s> {
 
     /// Indentation of the physical line containing `pos`: (tabs to 8, tabs to 1).
     fn indentation(&self, pos: usize) -> (usize, usize) {
-        let line_start = self.src[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line_start = self.src[..pos]
+            .rfind(['\n', '\r'])
+            .map(|i| i + 1)
+            .unwrap_or(0);
         let (mut c8, mut c1) = (0, 0);
         let prefix = &self.src[line_start..pos];
         let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
@@ -156,13 +169,18 @@ impl<'s> Layout<'s> {
     }
 
     fn line_number(&self, pos: usize) -> usize {
-        self.src[..pos].bytes().filter(|&b| b == b'\n').count() + 1
+        self.line_starts.partition_point(|&s| s <= pos)
     }
 
     fn run(&mut self) {
         let mut lex = Tok::lexer(self.src);
+        let mut last_was_continuation = false;
         while let Some(res) = lex.next() {
             let r = lex.span();
+            last_was_continuation = matches!(res, Ok(Tok::Continuation));
+            if last_was_continuation {
+                continue;
+            }
             match res {
                 Err(e) => {
                     let (s, en) = match e.inner {
@@ -203,6 +221,10 @@ impl<'s> Layout<'s> {
             }
         }
         let end = self.src.len();
+        if last_was_continuation && !self.expr_mode {
+            self.error("unexpected EOF while parsing", end, end);
+            self.line.push((end, Tok::Error, end));
+        }
         if let Some((open, s, e)) = self.brackets.first().cloned() {
             self.error(
                 format!("'{}' was never closed", crate::lexer::token_text(&open)),
@@ -243,7 +265,10 @@ impl<'s> Layout<'s> {
         // bracket was never closed (CPython reports this instead of what follows).
         if self.after_newline_in_brackets && !self.brackets.is_empty() && !self.expr_mode {
             let (c8, _) = self.indentation(tok.0);
-            let first_on_line = self.src[..tok.0].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let first_on_line = self.src[..tok.0]
+                .rfind(['\n', '\r'])
+                .map(|i| i + 1)
+                .unwrap_or(0);
             let at_line_start = self.src[first_on_line..tok.0]
                 .bytes()
                 .all(|b| b == b' ' || b == b'\t');
@@ -375,11 +400,55 @@ impl<'s> Layout<'s> {
         self.line[0].1 = replacement;
     }
 
+    /// `with (a as x, b as y):` (Python 3.9+): the parentheses group the items,
+    /// they are not a parenthesised expression. Drop them (and a trailing comma)
+    /// so that the grammar sees `with a as x, b as y:`.
+    fn unwrap_with_parens(&mut self) {
+        let start = match self.line.first().map(|t| &t.1) {
+            Some(Tok::With) => 1,
+            Some(Tok::Async) if matches!(self.line.get(1).map(|t| &t.1), Some(Tok::With)) => 2,
+            _ => return,
+        };
+        let n = self.line.len();
+        if n < start + 3 || self.line[start].1 != Tok::LPar || self.line[n - 1].1 != Tok::Colon {
+            return;
+        }
+        let close = n - 2;
+        if self.line[close].1 != Tok::RPar {
+            return;
+        }
+        let mut depth = 0;
+        let mut has_as = false;
+        for (i, t) in self.line[start..=close].iter().enumerate() {
+            match t.1 {
+                Tok::LPar | Tok::LSqb | Tok::LBrace => depth += 1,
+                Tok::RPar | Tok::RSqb | Tok::RBrace => {
+                    depth -= 1;
+                    // The first parenthesis must close at the end, not earlier.
+                    if depth == 0 && start + i != close {
+                        return;
+                    }
+                }
+                Tok::As if depth == 1 => has_as = true,
+                _ => {}
+            }
+        }
+        if !has_as {
+            return;
+        }
+        self.line.remove(close);
+        if self.line[close - 1].1 == Tok::Comma {
+            self.line.remove(close - 1);
+        }
+        self.line.remove(start);
+    }
+
     fn flush_line(&mut self) {
         if self.line.is_empty() {
             return;
         }
         self.convert_soft_keywords();
+        self.unwrap_with_parens();
         let first = self.line[0].0;
         let (c8, c1) = self.indentation(first);
         let top = *self.levels.last().unwrap_or(&Level {
@@ -468,7 +537,28 @@ impl<'s> Layout<'s> {
         if matches!(self.line.first(), Some((_, Tok::Name(n), _)) if *n == kw::CASE) {
             self.convert_soft_keywords();
         }
-        if matches!(self.line.last(), Some((_, Tok::Colon, _))) {
+        // Only compound statements open blocks (`var x:` is just an error).
+        let opens_block = matches!(
+            self.line.first().map(|t| &t.1),
+            Some(
+                Tok::If
+                    | Tok::Elif
+                    | Tok::Else
+                    | Tok::While
+                    | Tok::For
+                    | Tok::Try
+                    | Tok::Except
+                    | Tok::Finally
+                    | Tok::With
+                    | Tok::Def
+                    | Tok::Class
+                    | Tok::Async
+                    | Tok::Match
+                    | Tok::Case
+                    | Tok::Error
+            )
+        );
+        if opens_block && matches!(self.line.last(), Some((_, Tok::Colon, _))) {
             let head = self
                 .line
                 .iter()

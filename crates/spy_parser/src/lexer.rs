@@ -39,7 +39,6 @@ pub struct RawFString {
 #[derive(Logos, Clone, Debug, PartialEq)]
 #[logos(error = LexErr)]
 #[logos(skip r"[ \t\x0c\u{feff}]+")]
-#[logos(skip r"\\\r?\n")]
 #[logos(skip(r"#[^\r\n]*", allow_greedy = true))]
 pub enum Tok {
     // ---- produced by the layout pass only ----
@@ -60,8 +59,11 @@ pub enum Tok {
     Case,
 
     // ---- raw ----
-    #[regex(r"\r?\n")]
+    #[regex(r"\r?\n|\r")]
     RawNewline,
+    /// A backslash line continuation (ignored, but not at the end of the file).
+    #[regex(r"\\\r?\n")]
+    Continuation,
 
     #[token("False")]
     False,
@@ -270,7 +272,7 @@ pub enum StrTok {
 impl fmt::Display for Tok {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {
-            Tok::Newline | Tok::RawNewline => "newline",
+            Tok::Newline | Tok::RawNewline | Tok::Continuation => "newline",
             Tok::Indent => "indent",
             Tok::Dedent => "dedent",
             Tok::StartModule | Tok::StartExpr => "start",
@@ -378,6 +380,7 @@ pub fn token_text(t: &Tok) -> &'static str {
         Tok::Exclamation => "!",
         Tok::Newline
         | Tok::RawNewline
+        | Tok::Continuation
         | Tok::Indent
         | Tok::Dedent
         | Tok::StartModule
@@ -455,6 +458,23 @@ fn lex_imag(lex: &mut logos::Lexer<Tok>) -> Result<f64, LexErr> {
 
 fn lex_bad_number(lex: &mut logos::Lexer<Tok>) -> Result<(), LexErr> {
     let s = lex.slice();
+    let radix = match s.get(..2).map(|p| p.to_ascii_lowercase()) {
+        Some(p) if p == "0b" => Some((2, "binary")),
+        Some(p) if p == "0o" => Some((8, "octal")),
+        _ => None,
+    };
+    if let Some((radix, name)) = radix {
+        if let Some((i, c)) = s
+            .char_indices()
+            .skip(2)
+            .find(|(_, c)| c.is_ascii_digit() && c.to_digit(10).is_some_and(|d| d >= radix))
+        {
+            return Err(LexErr {
+                message: format!("invalid digit '{c}' in {name} literal"),
+                inner: Some((i, i + 1)),
+            });
+        }
+    }
     let msg = if s.starts_with("0x") || s.starts_with("0X") {
         "invalid hexadecimal literal"
     } else if s.starts_with("0o") || s.starts_with("0O") {
@@ -499,16 +519,20 @@ fn lex_string(lex: &mut logos::Lexer<Tok>) -> Result<StrTok, LexErr> {
     let end = loop {
         if i >= rb.len() {
             let start = lex.span().start;
-            let line = line_of(lex.source(), start + head.len() + rb.len());
+            let src = lex.source();
+            let line = line_of(src, src.trim_end_matches(['\n', '\r']).len());
             lex.bump(rb.len());
-            return Err(LexErr::new(if triple {
-                format!("unterminated triple-quoted string literal (detected at line {line})")
-            } else {
-                format!(
-                    "unterminated string literal (detected at line {})",
-                    line_of(lex.source(), start)
-                )
-            }));
+            return Err(LexErr {
+                message: if triple {
+                    format!("unterminated triple-quoted string literal (detected at line {line})")
+                } else {
+                    format!(
+                        "unterminated string literal (detected at line {})",
+                        line_of(src, start)
+                    )
+                },
+                inner: Some((0, head.len())),
+            });
         }
         let b = rb[i];
         if b == b'\\' {

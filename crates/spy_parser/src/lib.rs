@@ -41,7 +41,9 @@ fn describe_parse_error(
     err: ParseError<usize, Tok, SyntaxError>,
     file: FileId,
     src_len: usize,
+    src: &str,
 ) -> Option<SyntaxError> {
+    let base = src_len - src.len();
     let expects = |expected: &[String], what: &str| expected.iter().any(|e| e == what);
     match err {
         ParseError::User { error } => Some(error),
@@ -65,6 +67,30 @@ fn describe_parse_error(
                     "expected 'else' after 'if' expression".to_string()
                 }
                 Tok::Indent => "unexpected indent".to_string(),
+                _ if expects(&expected, "\"except\"") && expects(&expected, "\"finally\"") => {
+                    "expected 'except' or 'finally' block".to_string()
+                }
+                Tok::Str(_) | Tok::FStr(_) | Tok::Name(_) | Tok::Int(_) | Tok::Float(_)
+                    if line_before(src, l - base).trim() == "print" =>
+                {
+                    let line_start = l - line_before(src, l - base).len();
+                    return Some(SyntaxError {
+                        message: "Missing parentheses in call to 'print'. Did you mean print(...)?"
+                            .into(),
+                        span: Span::new(file, line_start, r.max(l)),
+                    });
+                }
+                Tok::Str(_)
+                | Tok::FStr(_)
+                | Tok::Name(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::LPar
+                | Tok::LSqb
+                    if juxtaposed_in_brackets(src, l - base) =>
+                {
+                    "invalid syntax. Perhaps you forgot a comma?".to_string()
+                }
                 _ if expects(&expected, "\"(\"") && expected.len() <= 2 => {
                     "expected '('".to_string()
                 }
@@ -99,7 +125,44 @@ fn describe_parse_error(
     }
 }
 
+/// The text of the current line before byte `at`.
+fn line_before(src: &str, at: usize) -> &str {
+    let at = at.min(src.len());
+    let start = src[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    &src[start..at]
+}
+
+/// Two expressions side by side inside brackets (`f(a b)`): CPython suggests a
+/// missing comma.
+fn juxtaposed_in_brackets(src: &str, at: usize) -> bool {
+    let before = line_before(src, at);
+    let prev = before.trim_end().chars().last();
+    let ends_operand = prev.is_some_and(|c| {
+        c.is_alphanumeric() || c == '_' || matches!(c, ')' | ']' | '}' | '\'' | '"')
+    });
+    let words = [
+        "and", "or", "not", "in", "is", "if", "else", "for", "lambda", "await", "return", "yield",
+    ];
+    let last_word: String = before
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let last_word: String = last_word.chars().rev().collect();
+    let mut depth = 0i32;
+    for c in before.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    ends_operand && depth > 0 && !words.contains(&last_word.as_str())
+}
+
 fn collect_errors(
+    src: &str,
     mut lex_errors: Vec<SyntaxError>,
     recovered: Vec<ErrorRecovery<usize, Tok, SyntaxError>>,
     fatal: Option<ParseError<usize, Tok, SyntaxError>>,
@@ -107,15 +170,59 @@ fn collect_errors(
     src_len: usize,
 ) -> Vec<SyntaxError> {
     for r in recovered {
-        lex_errors.extend(describe_parse_error(r.error, file, src_len));
+        lex_errors.extend(describe_parse_error(r.error, file, src_len, src));
     }
     if let Some(f) = fatal {
-        lex_errors.extend(describe_parse_error(f, file, src_len));
+        lex_errors.extend(describe_parse_error(f, file, src_len, src));
     }
     lex_errors.sort_by_key(|e| (e.span.start, e.span.end));
     // One error per position: later ones at the same place are cascades.
     lex_errors.dedup_by(|b, a| a.span.start == b.span.start);
-    lex_errors
+    drop_cascades(lex_errors, src, src_len - src.len())
+}
+
+/// Remove errors that only follow from an earlier one, as CPython (which stops
+/// at the first error) would never show them.
+fn drop_cascades(mut errors: Vec<SyntaxError>, src: &str, base: usize) -> Vec<SyntaxError> {
+    let line = |pos: u32| {
+        src.as_bytes()[..(pos as usize).saturating_sub(base).min(src.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    };
+    // An unclosed bracket: what the parser says after it is noise, unless the
+    // parser found an error on the bracket's own line (then that one wins).
+    if let Some(i) = errors
+        .iter()
+        .position(|e| e.message.ends_with("was never closed"))
+    {
+        let open = errors[i].span.start;
+        let open_line = line(open);
+        let same_line = errors
+            .iter()
+            .any(|e| e.span.start > open && line(e.span.start) == open_line);
+        if same_line {
+            errors.remove(i);
+            errors.retain(|e| e.span.start <= open || line(e.span.start) == open_line);
+        } else {
+            errors.retain(|e| e.span.start <= open);
+        }
+    }
+    // An indented body after a broken header is not a second error.
+    let mut out: Vec<SyntaxError> = Vec::with_capacity(errors.len());
+    for e in errors {
+        if e.message == "unexpected indent" {
+            let l = line(e.span.start);
+            if out
+                .iter()
+                .any(|p| l > 0 && (line(p.span.start) == l - 1 || line(p.span.start) == l))
+            {
+                continue;
+            }
+        }
+        out.push(e);
+    }
+    out
 }
 
 /// Parse a whole module. Never fails: the module holds what could be parsed and the
@@ -135,7 +242,7 @@ pub fn parse_module(src: &str, file: FileId) -> (Module, Vec<SyntaxError>) {
         Ok(actions::Top::Expr(_)) => (vec![], None),
         Err(e) => (vec![], Some(e)),
     };
-    let errors = collect_errors(lex_errors, recovered, fatal, file, src.len());
+    let errors = collect_errors(src, lex_errors, recovered, fatal, file, src.len());
     (Module { file, body, span }, errors)
 }
 
@@ -156,7 +263,7 @@ pub fn parse_expression_at(src: &str, file: FileId, base: usize) -> (Expr, Vec<S
         Ok(actions::Top::Module(_)) => (Expr::new(ExprKind::Error, span), None),
         Err(e) => (Expr::new(ExprKind::Error, span), Some(e)),
     };
-    let errors = collect_errors(lex_errors, recovered, fatal, file, base + src.len());
+    let errors = collect_errors(src, lex_errors, recovered, fatal, file, base + src.len());
     (expr, errors)
 }
 

@@ -1,0 +1,103 @@
+//! The command line itself: verbs, exit statuses, where output goes.
+
+use std::process::Command;
+
+fn spyc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_spyc"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    c
+}
+
+#[test]
+fn build_hello_and_run_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = dir.path().join("hello");
+    let out = spyc()
+        .args(["build", "examples/hello.spy", "-o"])
+        .arg(&exe)
+        .output()
+        .expect("run spyc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().expect("run hello");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello world!\n");
+    assert_eq!(run.status.code(), Some(0));
+}
+
+#[test]
+fn run_modes_agree_on_fib() {
+    for mode in ["interp", "redshift", "native"] {
+        let out = spyc()
+            .args(["run", "--mode", mode, "examples/fib.spy"])
+            .output()
+            .expect("run spyc");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "fib(30) = 832040\n",
+            "mode {mode}"
+        );
+        assert!(out.status.success());
+    }
+}
+
+#[test]
+fn usage_error_is_status_2() {
+    let out = spyc()
+        .args(["run", "--mode", "bogus", "x.spy"])
+        .output()
+        .expect("run spyc");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn compile_error_is_status_1_on_stderr_without_colour() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("bad.spy");
+    std::fs::write(&f, "def main() -> None:\n    x: i32 = \"s\"\n").expect("write");
+    let out = spyc().arg("build").arg(&f).output().expect("run spyc");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error: mismatched types"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no ANSI codes when stderr is not a terminal"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn redshift_and_dumps_print_to_stdout() {
+    let out = spyc()
+        .args(["redshift", "examples/fib.spy"])
+        .output()
+        .expect("run spyc");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("def `fib::fib`(n: i32) -> i32:"));
+    let out = spyc()
+        .args(["parse", "examples/hello.spy"])
+        .output()
+        .expect("run spyc");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Module @0.."));
+    let out = spyc()
+        .args(["tokens", "examples/hello.spy"])
+        .output()
+        .expect("run spyc");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("1:1 Keyword def"));
+    let out = spyc()
+        .args(["build", "--emit", "clif", "examples/fib.spy"])
+        .output()
+        .expect("run spyc");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("; fib::fib"));
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    let out = spyc()
+        .args(["run", "no/such/file.spy"])
+        .output()
+        .expect("run spyc");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

@@ -33,3 +33,4 @@ if [ -f "$REF/fib.c" ]; then
 fi
 build=$(best $SPYC build examples/fib.spy -o "$TMP/fib_build")
 echo "spyc build examples/fib.spy: ${build} s"
+cargo bench -q -p spy_parser --bench parse 2>/dev/null | tail -1

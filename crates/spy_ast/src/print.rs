@@ -117,6 +117,8 @@ fn quote_bytes(b: &[u8], out: &mut String) {
 struct Printer {
     out: String,
     indent: usize,
+    /// Inside an f-string replacement field: strings must use single quotes.
+    in_fstring: bool,
 }
 
 impl Printer {
@@ -171,18 +173,23 @@ impl Printer {
                     let mut inner = Printer {
                         out: String::new(),
                         indent: 0,
+                        in_fstring: true,
                     };
-                    inner.expr_at(&fv.expr, prec::TEST);
-                    // A leading `{` would read as an escaped brace.
-                    if inner.out.starts_with('{') {
-                        out.push(' ');
+                    match &fv.debug_text {
+                        // `{x = }`: the text before the value is part of the output.
+                        Some(t) => out.push_str(t),
+                        None => {
+                            inner.expr_at(&fv.expr, prec::TEST);
+                            // A leading `{` would read as an escaped brace.
+                            if inner.out.starts_with('{') {
+                                out.push(' ');
+                            }
+                            out.push_str(&inner.out);
+                        }
                     }
-                    out.push_str(&inner.out);
-                    if let Some(t) = &fv.debug_text {
-                        let _ = t;
-                        out.push('=');
-                    }
-                    if let Some(c) = fv.conversion {
+                    let implied_repr =
+                        fv.debug_text.is_some() && fv.spec.is_none() && fv.conversion == Some('r');
+                    if let (Some(c), false) = (fv.conversion, implied_repr) {
                         out.push('!');
                         out.push(c);
                     }
@@ -338,14 +345,21 @@ impl Printer {
             ExprKind::Imaginary(f) => {
                 let _ = write!(self.out, "{f:?}j");
             }
+            ExprKind::Str(s) if self.in_fstring => {
+                self.out.push('\'');
+                self.out.push_str(&s.replace('\'', "\\'"));
+                self.out.push('\'');
+            }
             ExprKind::Str(s) => quote_str(s, &mut self.out),
             ExprKind::Bytes(b) => quote_bytes(b, &mut self.out),
             ExprKind::FString(parts) => {
                 let mut body = String::new();
                 self.fstring_parts(parts, &mut body);
-                self.out.push_str("f\"");
+                let q = if self.in_fstring { '\'' } else { '"' };
+                self.out.push('f');
+                self.out.push(q);
                 self.out.push_str(&body);
-                self.out.push('"');
+                self.out.push(q);
             }
             ExprKind::Bool(b) => self.out.push_str(if *b { "True" } else { "False" }),
             ExprKind::None => self.out.push_str("None"),
@@ -602,7 +616,14 @@ impl Printer {
                 self.line_start();
                 self.out
                     .push_str(if f.is_async { "async def " } else { "def " });
-                self.out.push_str(f.name.name.as_str());
+                let name = f.name.name.as_str();
+                if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    self.out.push_str(name);
+                } else {
+                    self.out.push('`');
+                    self.out.push_str(name);
+                    self.out.push('`');
+                }
                 self.type_params(&f.type_params);
                 self.out.push('(');
                 self.params(&f.params, true);
@@ -746,7 +767,7 @@ impl Printer {
                     self.expr_at(&it.context, prec::TEST);
                     if let Some(v) = &it.vars {
                         self.out.push_str(" as ");
-                        self.target(v);
+                        self.expr_at(v, prec::BOR);
                     }
                 }
                 self.out.push_str(":\n");
@@ -917,6 +938,7 @@ pub fn print_module(m: &Module) -> String {
     let mut p = Printer {
         out: String::new(),
         indent: 0,
+        in_fstring: false,
     };
     for s in &m.body {
         p.stmt(s);
@@ -929,6 +951,7 @@ pub fn print_expr(e: &Expr) -> String {
     let mut p = Printer {
         out: String::new(),
         indent: 0,
+        in_fstring: false,
     };
     p.expr(e);
     p.out

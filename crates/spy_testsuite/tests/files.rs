@@ -174,6 +174,172 @@ fn parse_test(path: &Path) -> Result<(), Failed> {
     expect(&path.with_extension("ast"), &out, "AST dump")
 }
 
+/// Spans of children lie inside their parents.
+fn check_spans(m: &spy_ast::Module) -> Result<(), String> {
+    fn expr(e: &spy_ast::Expr, errs: &mut Vec<String>) {
+        spy_ast::walk_expr_children(e, &mut |n| node(e.span, n, errs));
+    }
+    fn node(parent: spy_ast::Span, n: spy_ast::Node<'_>, errs: &mut Vec<String>) {
+        let span = match n {
+            spy_ast::Node::Expr(e) => e.span,
+            spy_ast::Node::Stmt(s) => s.span,
+        };
+        if !parent.contains(span) && errs.len() < 5 {
+            errs.push(format!(
+                "child {}..{} outside parent {}..{}",
+                span.start, span.end, parent.start, parent.end
+            ));
+        }
+        match n {
+            spy_ast::Node::Expr(e) => expr(e, errs),
+            spy_ast::Node::Stmt(s) => {
+                spy_ast::walk_stmt_children(s, &mut |c| node(s.span, c, errs))
+            }
+        }
+    }
+    let mut errs = Vec::new();
+    for s in &m.body {
+        node(m.span, spy_ast::Node::Stmt(s), &mut errs);
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("\n"))
+    }
+}
+
+/// Printing the AST as source and parsing it again gives the same AST; spans nest
+/// and tokens are ordered.
+fn roundtrip_test(path: &Path) -> Result<(), Failed> {
+    let text = read(path);
+    let mut sm = spy_diagnostics::SourceMap::new();
+    let id = sm.add(display_path(path), text.as_str());
+    let (toks, _) = spy_parser::tokens(&text, id);
+    for w in toks.windows(2) {
+        if w[1].0.start < w[0].0.start {
+            return Err(format!("tokens out of order at {}..{}", w[1].0.start, w[1].0.end).into());
+        }
+    }
+    let (m, errs) = spy_parser::parse_module(&text, id);
+    check_spans(&m).map_err(Failed::from)?;
+    if !errs.is_empty() {
+        return Ok(()); // Malformed fixtures: only the span invariants apply.
+    }
+    let printed = spy_ast::print_module(&m);
+    let id2 = sm.add("<printed>", printed.as_str());
+    let (m2, errs2) = spy_parser::parse_module(&printed, id2);
+    if !errs2.is_empty() {
+        return Err(format!("the printed AST does not parse:\n{printed}").into());
+    }
+    let (d1, d2) = (
+        spy_ast::dump_module(&m, false),
+        spy_ast::dump_module(&m2, false),
+    );
+    if d1 != d2 {
+        return Err(format!(
+            "round trip changed the AST\n--- printed\n{printed}\n--- before\n{d1}\n--- after\n{d2}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Does the file use syntax that only spyc has (declarations, back-quoted FQNs,
+/// PEP 695 type parameters)? Those are left out of the CPython comparison.
+fn spyc_only(text: &str) -> bool {
+    use spy_parser::Tok;
+    let (toks, _) = spy_parser::tokens(text, spy_diagnostics::FileId(0));
+    toks.windows(3).any(|w| {
+        matches!(w[0].1, Tok::Var | Tok::Const | Tok::TypeKw | Tok::Fqn(_))
+            || (matches!(w[0].1, Tok::Def | Tok::Class) && matches!(w[2].1, Tok::LSqb))
+    }) || toks
+        .iter()
+        .any(|t| matches!(t.1, Tok::Var | Tok::Const | Tok::TypeKw | Tok::Fqn(_)))
+}
+
+/// CPython 3.11 (`python3`) accepts a fixture exactly when spyc's parser does.
+fn differential_python(root: &Path) -> Result<(), Failed> {
+    let version = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.version_info[:2] == (3, 11))"])
+        .output()
+        .map_err(|e| Failed::from(format!("python3 is needed for this test: {e}")))?;
+    if String::from_utf8_lossy(&version.stdout).trim() != "True" {
+        return Err(
+            "this test needs CPython 3.11 as `python3` (later versions accept more syntax)".into(),
+        );
+    }
+    let files: Vec<PathBuf> = spy_files(&root.join("tests/parse"))
+        .into_iter()
+        .filter(|p| !spyc_only(&read(p)))
+        .collect();
+    // Errors CPython reports in its compiler rather than its parser; spyc's parser
+    // reports them, so they count as rejections here.
+    let script = r#"
+import ast, sys
+LATE = ("duplicate argument", "default 'except:' must be last", "multiple starred expressions",
+        "starred assignment target must be in a list or tuple")
+for path in sys.stdin.read().split("\n"):
+    if not path:
+        continue
+    src = open(path, encoding="utf-8", newline="").read()
+    try:
+        tree = ast.parse(src)
+        try:
+            compile(tree, path, "exec")
+            ok = True
+        except SyntaxError as e:
+            ok = not any(m in str(e.msg) for m in LATE)
+    except (SyntaxError, ValueError):
+        ok = False
+    print(("ACCEPT " if ok else "REJECT ") + path)
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    {
+        use std::io::Write;
+        let list: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        stdin
+            .write_all(list.join("\n").as_bytes())
+            .map_err(|e| Failed::from(e.to_string()))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    let verdicts = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut bad = Vec::new();
+    for line in verdicts.lines() {
+        let (verdict, path) = line.split_once(' ').ok_or("bad python output")?;
+        let p = Path::new(path);
+        let (_, errs) = spy_parser::parse_module(&read(p), spy_diagnostics::FileId(0));
+        let spyc_accepts = errs.is_empty();
+        if spyc_accepts != (verdict == "ACCEPT") {
+            bad.push(format!(
+                "{}: CPython {verdict}, spyc {}",
+                display_path(p),
+                if spyc_accepts { "ACCEPT" } else { "REJECT" }
+            ));
+        }
+    }
+    if verdicts.lines().count() != files.len() {
+        return Err(format!(
+            "python3 judged {} of {} files",
+            verdicts.lines().count(),
+            files.len()
+        )
+        .into());
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("\n").into())
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let root = repo_root();
@@ -208,6 +374,21 @@ fn main() {
         let name = display_path(&p);
         trials.push(Trial::test(format!("parse::{name}"), move || {
             parse_test(&p)
+        }));
+    }
+    let r = root.clone();
+    trials.push(Trial::test(
+        "differential::cpython311_acceptance",
+        move || differential_python(&r),
+    ));
+    let mut all = spy_files(&root.join("tests"));
+    all.extend(spy_files(&root.join("examples")));
+    all.extend(spy_files(&root.join("stdlib")));
+    all.extend(spy_files(&root.join("bench")));
+    for p in all {
+        let name = display_path(&p);
+        trials.push(Trial::test(format!("roundtrip::{name}"), move || {
+            roundtrip_test(&p)
         }));
     }
     libtest_mimic::run(&args, trials).exit();

@@ -59,6 +59,9 @@ const RUNTIME: &[(&str, &[A], Option<A>)] = &[
     ("spy_format_float", &[A::F64, A::I64, A::I64], Some(A::P)),
     ("spy_format_str", &[A::P, A::I64, A::I64], Some(A::P)),
     ("spy_gc_alloc", &[A::I64], Some(A::P)),
+    // libm, called directly like a C compiler would.
+    ("fmod", &[A::F64, A::F64], Some(A::F64)),
+    ("pow", &[A::F64, A::F64], Some(A::F64)),
 ];
 
 /// Every runtime symbol generated code may reference (checked by a test against

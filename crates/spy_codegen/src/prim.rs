@@ -2,7 +2,7 @@
 //! blocks), text through the runtime.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
 use spy_rir::{self as rir, CmpKind, NumTy, Prim};
 use spy_runtime::num as rtnum;
 
@@ -318,6 +318,146 @@ impl FnCx<'_, '_, '_> {
         })
     }
 
+    /// Python `x % y` on floats: `fmod` then CPython's sign fix-ups.
+    fn float_mod(&mut self, x: Value, y: Value, span: rir::Span) -> Result<Value, CodegenError> {
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO.msg, span)?;
+        let m = self.call_rt1("fmod", &[x, y])?;
+        Ok(self.fix_mod(m, y))
+    }
+
+    fn fix_mod(&mut self, m: Value, y: Value) -> Value {
+        let ins = &mut self.b;
+        let zero = ins.ins().f64const(0.0);
+        let nz = ins.ins().fcmp(FloatCC::NotEqual, m, zero);
+        let yneg = ins.ins().fcmp(FloatCC::LessThan, y, zero);
+        let mneg = ins.ins().fcmp(FloatCC::LessThan, m, zero);
+        let diff = ins.ins().bxor(yneg, mneg);
+        let adj = ins.ins().band(nz, diff);
+        let my = ins.ins().fadd(m, y);
+        let m1 = ins.ins().select(adj, my, m);
+        let signed_zero = ins.ins().fcopysign(zero, y);
+        ins.ins().select(nz, m1, signed_zero)
+    }
+
+    /// Python `x // y` on floats (CPython's `float_divmod`).
+    fn float_floordiv(
+        &mut self,
+        x: Value,
+        y: Value,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_FLOORDIV_ZERO.msg, span)?;
+        let m = self.call_rt1("fmod", &[x, y])?;
+        let ins = &mut self.b;
+        let zero = ins.ins().f64const(0.0);
+        let one = ins.ins().f64const(1.0);
+        let half = ins.ins().f64const(0.5);
+        let xm = ins.ins().fsub(x, m);
+        let div0 = ins.ins().fdiv(xm, y);
+        let nz = ins.ins().fcmp(FloatCC::NotEqual, m, zero);
+        let yneg = ins.ins().fcmp(FloatCC::LessThan, y, zero);
+        let mneg = ins.ins().fcmp(FloatCC::LessThan, m, zero);
+        let diff = ins.ins().bxor(yneg, mneg);
+        let adj = ins.ins().band(nz, diff);
+        let div_m1 = ins.ins().fsub(div0, one);
+        let div = ins.ins().select(adj, div_m1, div0);
+        let fl = ins.ins().floor(div);
+        let frac = ins.ins().fsub(div, fl);
+        let round_up = ins.ins().fcmp(FloatCC::GreaterThan, frac, half);
+        let fl1 = ins.ins().fadd(fl, one);
+        let fl = ins.ins().select(round_up, fl1, fl);
+        let q = ins.ins().fdiv(x, y);
+        let signed_zero = ins.ins().fcopysign(zero, q);
+        let div_nz = ins.ins().fcmp(FloatCC::NotEqual, div, zero);
+        Ok(ins.ins().select(div_nz, fl, signed_zero))
+    }
+
+    /// Python `x ** y` on floats: libm `pow` with SPy's error cases checked first.
+    fn float_pow(&mut self, x: Value, y: Value, span: rir::Span) -> Result<Value, CodegenError> {
+        let ins = &mut self.b;
+        let zero = ins.ins().f64const(0.0);
+        let inf = ins.ins().f64const(f64::INFINITY);
+        let x_zero = ins.ins().fcmp(FloatCC::Equal, x, zero);
+        let y_neg = ins.ins().fcmp(FloatCC::LessThan, y, zero);
+        let ay = ins.ins().fabs(y);
+        let y_fin = ins.ins().fcmp(FloatCC::LessThan, ay, inf);
+        let bad0 = ins.ins().band(x_zero, y_neg);
+        let bad0 = ins.ins().band(bad0, y_fin);
+        let ok0 = ins.ins().bxor_imm_u(bad0, 1);
+        let e = rtnum::FLOAT_ZERO_NEG_POW;
+        self.check(ok0, e.etype, e.msg, span)?;
+        let ins = &mut self.b;
+        let x_neg = ins.ins().fcmp(FloatCC::LessThan, x, zero);
+        let ax = ins.ins().fabs(x);
+        let x_fin = ins.ins().fcmp(FloatCC::LessThan, ax, inf);
+        let fy = ins.ins().floor(y);
+        let frac = ins.ins().fcmp(FloatCC::NotEqual, fy, y);
+        let bad = ins.ins().band(x_neg, x_fin);
+        let bad = ins.ins().band(bad, y_fin);
+        let bad = ins.ins().band(bad, frac);
+        let ok = ins.ins().bxor_imm_u(bad, 1);
+        let e = rtnum::MATH_DOMAIN;
+        self.check(ok, e.etype, e.msg, span)?;
+        self.call_rt1("pow", &[x, y])
+    }
+
+    /// Integer `**` by squaring, wrapping at the width; negative exponents panic.
+    fn int_pow(
+        &mut self,
+        x: Value,
+        y: Value,
+        t: NumTy,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        let ty = ty_of(t);
+        if t.is_signed() {
+            let ok = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, y, 0);
+            // The runtime chooses the message (zero base or not) and panics.
+            let (xw, yw) = (self.widen_i64(x, t), self.widen_i64(y, t));
+            let bits = self.b.ins().iconst(types::I32, t.bits() as i64);
+            let signed = self.b.ins().iconst(types::I8, 1);
+            let loc = self.loc(span)?;
+            self.check_with_call(ok, "spy_int_pow", &[xw, yw, bits, signed, loc])?;
+        }
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let r = self.b.append_block_param(header, ty);
+        let base = self.b.append_block_param(header, ty);
+        let e = self.b.append_block_param(header, ty);
+        let result = self.b.append_block_param(exit, ty);
+        let one = self.b.ins().iconst(ty, 1);
+        self.b.ins().jump(
+            header,
+            &[BlockArg::Value(one), BlockArg::Value(x), BlockArg::Value(y)],
+        );
+        self.b.switch_to_block(header);
+        let done = self.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
+        self.b
+            .ins()
+            .brif(done, exit, &[BlockArg::Value(r)], body, &[]);
+        self.b.switch_to_block(body);
+        let bit = self.b.ins().band_imm_u(e, 1);
+        let odd = self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0);
+        let rb = self.b.ins().imul(r, base);
+        let r2 = self.b.ins().select(odd, rb, r);
+        let b2 = self.b.ins().imul(base, base);
+        let e2 = self.b.ins().ushr_imm_u(e, 1);
+        self.b.ins().jump(
+            header,
+            &[
+                BlockArg::Value(r2),
+                BlockArg::Value(b2),
+                BlockArg::Value(e2),
+            ],
+        );
+        self.b.switch_to_block(exit);
+        Ok(result)
+    }
+
     fn str_cmp(&mut self, k: CmpKind, a: Value, b: Value) -> Result<Value, CodegenError> {
         let r = self.call_rt1("spy_str_cmp", &[a, b])?;
         Ok(self.b.ins().icmp_imm_s(int_cc(k, true), r, 0))
@@ -382,28 +522,15 @@ pub(crate) fn lower(
             }
         }
         Prim::FloorDiv(t) | Prim::Mod(t) | Prim::Pow(t) if t.is_float() => {
-            let name = match p {
-                Prim::FloorDiv(_) => "spy_f64_floordiv",
-                Prim::Mod(_) => "spy_f64_mod",
-                _ => "spy_f64_pow",
-            };
             let (x, y) = (fx.widen_f64(a[0], t), fx.widen_f64(a[1], t));
-            let loc = fx.loc(span)?;
-            let r = fx.call_rt1(name, &[x, y, loc])?;
+            let r = match p {
+                Prim::FloorDiv(_) => fx.float_floordiv(x, y, span)?,
+                Prim::Mod(_) => fx.float_mod(x, y, span)?,
+                _ => fx.float_pow(x, y, span)?,
+            };
             fx.narrow_f64(r, t)
         }
-        Prim::Pow(t) => {
-            let (x, y) = (fx.widen_i64(a[0], t), fx.widen_i64(a[1], t));
-            let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
-            let signed = fx.b.ins().iconst(types::I8, t.is_signed() as i64);
-            let loc = fx.loc(span)?;
-            let r = fx.call_rt1("spy_int_pow", &[x, y, bits, signed, loc])?;
-            if ty_of(t) == types::I64 {
-                r
-            } else {
-                fx.b.ins().ireduce(ty_of(t), r)
-            }
-        }
+        Prim::Pow(t) => fx.int_pow(a[0], a[1], t, span)?,
         Prim::FloorDiv(_) | Prim::Mod(_) => return Err(CodegenError("bad floordiv".into())),
         Prim::IeeeDiv(_) => fx.b.ins().fdiv(a[0], a[1]),
         Prim::Shl(t) | Prim::Shr(t) => fx.shift(p, a[0], a[1], t, span)?,

@@ -577,9 +577,29 @@ impl Vm {
             }
             *target = self.convert(f, v, TypeId::STR, ConvCtx::Other)?;
         }
+        // Python evaluates every argument before printing anything: in residual
+        // code, arguments that compute something are stored first.
         let mut writes = Vec::new();
         let n = args.pos.len();
-        for (i, a) in args.pos.into_iter().enumerate() {
+        let mut pos = args.pos;
+        if n > 1 {
+            for a in pos.iter_mut() {
+                let Repr::Code(e) = &a.repr else { continue };
+                if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+                    continue;
+                }
+                let Some(shift) = f.shift.as_mut() else {
+                    continue;
+                };
+                let tmp = shift.new_temp("arg", e.ty);
+                let tee =
+                    rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(e.clone())), e.ty, e.span);
+                let reread = rir::Expr::new(rir::ExprKind::Local(tmp), e.ty, e.span);
+                writes.push(AVal::code(tee, a.ty));
+                a.repr = Repr::Code(reread);
+            }
+        }
+        for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {
                 writes.push(self.apply_prim(f, Prim::WriteStr, vec![sep.clone()], span)?);

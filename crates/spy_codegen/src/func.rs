@@ -1,19 +1,24 @@
 //! Translation of one RIR function to Cranelift IR.
 
-use cranelift_codegen::ir::{types, Block, BlockArg, Function, InstBuilder, TrapCode, Value};
+use cranelift_codegen::ir::{
+    types, Block, BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value,
+};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
 use spy_diagnostics::Span;
 use spy_rir as rir;
 
-use crate::{abi, clif_ty, data, CodegenError, ModCtx};
+use crate::{abi, data, CodegenError, ModCtx};
 
 pub(crate) struct FnCx<'a, 'm, 'f> {
     pub cx: &'a mut ModCtx<'m>,
     pub b: FunctionBuilder<'f>,
-    vars: Vec<Option<Variable>>,
+    /// The Cranelift variables of each local (several for a struct, none for `None`).
+    vars: Vec<Vec<Variable>>,
     loops: Vec<(Block, Block)>,
     terminated: bool,
+    /// Where results go when the function returns through memory.
+    sret: Option<Value>,
 }
 
 pub(crate) fn translate(
@@ -26,35 +31,31 @@ pub(crate) fn translate(
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
-    let ptr = cx.ptr;
+    let uses_sret = crate::returns_in_memory(&cx.m.types, f.ret, cx.ptr);
+    let mut params: Vec<Value> = b.block_params(entry).to_vec();
+    let sret = if uses_sret { Some(params.remove(0)) } else { None };
     let mut vars = Vec::with_capacity(f.locals.len());
-    let params: Vec<Value> = b.block_params(entry).to_vec();
     let mut next_param = 0;
     for (i, l) in f.locals.iter().enumerate() {
-        let Some(t) = clif_ty(l.ty, ptr) else {
-            vars.push(None);
-            continue;
-        };
-        let v = b.declare_var(t);
-        if (i as u32) < f.params {
-            b.def_var(v, params[next_param]);
-            next_param += 1;
-        } else {
-            let z = zero(&mut b, t);
-            b.def_var(v, z);
+        let tys = flat(cx, l.ty);
+        let mut vs = Vec::with_capacity(tys.len());
+        for t in tys {
+            let v = b.declare_var(t);
+            if (i as u32) < f.params {
+                b.def_var(v, params[next_param]);
+                next_param += 1;
+            } else {
+                let z = zero(&mut b, t);
+                b.def_var(v, z);
+            }
+            vs.push(v);
         }
-        vars.push(Some(v));
+        vars.push(vs);
     }
-    let mut fx = FnCx {
-        cx,
-        b,
-        vars,
-        loops: Vec::new(),
-        terminated: false,
-    };
+    let mut fx = FnCx { cx, b, vars, loops: Vec::new(), terminated: false, sret };
     fx.block(&f.body)?;
     if !fx.terminated {
-        if clif_ty(f.ret, ptr).is_none() {
+        if flat(fx.cx, f.ret).is_empty() && fx.sret.is_none() {
             fx.b.ins().return_(&[]);
         } else {
             fx.b.ins().trap(TrapCode::unwrap_user(1));
@@ -64,6 +65,11 @@ pub(crate) fn translate(
     let cfg = fx.cx.obj.isa().frontend_config();
     fx.b.finalize(cfg);
     Ok(())
+}
+
+/// The Cranelift values that represent a value of type `t`.
+pub(crate) fn flat(cx: &ModCtx<'_>, t: rir::Ty) -> Vec<types::Type> {
+    crate::flat_tys(&cx.m.types, t, cx.ptr)
 }
 
 pub(crate) fn zero(b: &mut FunctionBuilder<'_>, t: types::Type) -> Value {
@@ -101,18 +107,16 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.live();
         match &s.kind {
             rir::StmtKind::Assign(l, e) => {
-                let v = self.expr(e)?;
-                if let (Some(var), Some(v)) = (self.vars[l.0 as usize], v) {
-                    self.b.def_var(var, v);
-                }
+                let vals = self.expr(e)?;
+                self.set_local(*l, &vals);
             }
             rir::StmtKind::SetGlobal(g, e) => {
                 let v = self.expr(e)?;
-                if let Some(v) = v {
+                if let Some(&v) = v.first() {
                     let addr = self.global_addr(g.0 as usize);
                     self.b
                         .ins()
-                        .store(cranelift_codegen::ir::MemFlagsData::trusted(), v, addr, 0);
+                        .store(MemFlagsData::trusted(), v, addr, 0);
                 }
             }
             rir::StmtKind::Expr(e) => {
@@ -179,14 +183,21 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.terminated = true;
             }
             rir::StmtKind::Return(e) => {
-                let v = match e {
+                let vals = match e {
                     Some(e) => self.expr(e)?,
-                    None => None,
+                    None => Vec::new(),
                 };
-                match v {
-                    Some(v) => self.b.ins().return_(&[v]),
-                    None => self.b.ins().return_(&[]),
-                };
+                match self.sret {
+                    Some(out) => {
+                        for (i, v) in vals.iter().enumerate() {
+                            self.b.ins().store(MemFlagsData::trusted(), *v, out, (i * 8) as i32);
+                        }
+                        self.b.ins().return_(&[]);
+                    }
+                    None => {
+                        self.b.ins().return_(&vals);
+                    }
+                }
                 self.terminated = true;
             }
             rir::StmtKind::Raise { etype, msg } => {
@@ -269,52 +280,82 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.b.ins().symbol_value(ptr, gv)
     }
 
-    /// An expression that has a value (not `None`-typed).
-    pub fn value(&mut self, e: &rir::Expr) -> Result<Value, CodegenError> {
-        match self.expr(e)? {
-            Some(v) => Ok(v),
-            None => Err(CodegenError(format!(
-                "expression of type None used as a value at {:?}",
-                e.span
-            ))),
+    fn set_local(&mut self, l: rir::LocalId, vals: &[Value]) {
+        let vars = self.vars[l.0 as usize].clone();
+        for (var, v) in vars.into_iter().zip(vals) {
+            self.b.def_var(var, *v);
         }
     }
 
-    pub fn expr(&mut self, e: &rir::Expr) -> Result<Option<Value>, CodegenError> {
-        let ptr = self.ptr();
+    /// An expression with exactly one Cranelift value (scalars).
+    pub fn value(&mut self, e: &rir::Expr) -> Result<Value, CodegenError> {
+        let vals = self.expr(e)?;
+        match vals.as_slice() {
+            [v] => Ok(*v),
+            _ => Err(CodegenError(format!("expected a scalar value at {:?}", e.span))),
+        }
+    }
+
+    /// Index of the first flattened value of field `n` of struct type `t`.
+    fn field_offset(&self, t: rir::Ty, n: u32) -> (usize, usize) {
+        let fields = self.cx.m.types.fields(t).unwrap_or(&[]);
+        let mut off = 0;
+        for (i, (_, ft)) in fields.iter().enumerate() {
+            let len = flat(self.cx, *ft).len();
+            if i as u32 == n {
+                return (off, len);
+            }
+            off += len;
+        }
+        (off, 0)
+    }
+
+    /// The values of an expression: one per scalar, several for a struct (its
+    /// fields flattened in order), none for `None`.
+    pub fn expr(&mut self, e: &rir::Expr) -> Result<Vec<Value>, CodegenError> {
         Ok(match &e.kind {
-            rir::ExprKind::Const(c) => self.constant(c)?,
-            rir::ExprKind::Local(l) => self.vars[l.0 as usize].map(|v| self.b.use_var(v)),
-            rir::ExprKind::Global(g) => match clif_ty(e.ty, ptr) {
-                Some(t) => {
+            rir::ExprKind::Const(c) => self.constant(c)?.into_iter().collect(),
+            rir::ExprKind::Local(l) => {
+                let vars = self.vars[l.0 as usize].clone();
+                vars.into_iter().map(|v| self.b.use_var(v)).collect()
+            }
+            rir::ExprKind::Global(g) => match flat(self.cx, e.ty).first() {
+                Some(&t) => {
                     let addr = self.global_addr(g.0 as usize);
-                    Some(self.b.ins().load(
-                        t,
-                        cranelift_codegen::ir::MemFlagsData::trusted(),
-                        addr,
-                        0,
-                    ))
+                    vec![self.b.ins().load(t, MemFlagsData::trusted(), addr, 0)]
                 }
-                None => None,
+                None => Vec::new(),
             },
             rir::ExprKind::Call(rir::Callee::Prim(p), args) => {
-                crate::prim::lower(self, *p, args, e)?
+                crate::prim::lower(self, *p, args, e)?.into_iter().collect()
             }
             rir::ExprKind::Call(rir::Callee::Func(fqn), args) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
-                    if let Some(v) = self.expr(a)? {
-                        vals.push(v);
-                    }
+                    vals.extend(self.expr(a)?);
                 }
-                let id = *self
-                    .cx
-                    .funcs
-                    .get(fqn)
-                    .ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
+                let id = *self.cx.funcs.get(fqn).ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
                 let fr = self.cx.obj.declare_func_in_func(id, self.b.func);
-                let call = self.b.ins().call(fr, &vals);
-                self.b.inst_results(call).first().copied()
+                let ret_tys = flat(self.cx, e.ty);
+                if crate::returns_in_memory(&self.cx.m.types, e.ty, self.cx.ptr) {
+                    let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                        StackSlotKind::ExplicitSlot,
+                        (ret_tys.len() * 8) as u32,
+                        3,
+                    ));
+                    let ptr = self.ptr();
+                    let addr = self.b.ins().stack_addr(ptr, slot, 0);
+                    vals.insert(0, addr);
+                    self.b.ins().call(fr, &vals);
+                    ret_tys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| self.b.ins().load(*t, MemFlagsData::trusted(), addr, (i * 8) as i32))
+                        .collect()
+                } else {
+                    let call = self.b.ins().call(fr, &vals);
+                    self.b.inst_results(call).to_vec()
+                }
             }
             rir::ExprKind::And(a, b) | rir::ExprKind::Or(a, b) => {
                 let is_and = matches!(e.kind, rir::ExprKind::And(..));
@@ -323,31 +364,22 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let done = self.b.create_block();
                 let res = self.b.append_block_param(done, types::I8);
                 if is_and {
-                    self.b
-                        .ins()
-                        .brif(av, rhs, &[], done, &[BlockArg::Value(av)]);
+                    self.b.ins().brif(av, rhs, &[], done, &[BlockArg::Value(av)]);
                 } else {
-                    self.b
-                        .ins()
-                        .brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
+                    self.b.ins().brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
                 }
                 self.b.switch_to_block(rhs);
                 let bv = self.value(b)?;
                 self.b.ins().jump(done, &[BlockArg::Value(bv)]);
                 self.b.switch_to_block(done);
-                Some(res)
+                vec![res]
             }
-            rir::ExprKind::IfExp {
-                cond,
-                then,
-                otherwise,
-            } => {
+            rir::ExprKind::IfExp { cond, then, otherwise } => {
                 let c = self.value(cond)?;
                 let tb = self.b.create_block();
                 let ob = self.b.create_block();
                 let done = self.b.create_block();
-                let t = clif_ty(e.ty, ptr);
-                let res = t.map(|t| self.b.append_block_param(done, t));
+                let res: Vec<Value> = flat(self.cx, e.ty).into_iter().map(|t| self.b.append_block_param(done, t)).collect();
                 self.b.ins().brif(c, tb, &[], ob, &[]);
                 self.b.switch_to_block(tb);
                 let tv = self.expr(then)?;
@@ -361,18 +393,28 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 res
             }
             rir::ExprKind::Tee(l, v) => {
-                let v = self.expr(v)?;
-                if let (Some(var), Some(v)) = (self.vars[l.0 as usize], v) {
-                    self.b.def_var(var, v);
-                }
-                v
+                let vals = self.expr(v)?;
+                self.set_local(*l, &vals);
+                vals
             }
             rir::ExprKind::Seq(items) => {
-                let mut last = None;
+                let mut last = Vec::new();
                 for i in items {
                     last = self.expr(i)?;
                 }
                 last
+            }
+            rir::ExprKind::MakeStruct(fields) => {
+                let mut vals = Vec::new();
+                for f in fields {
+                    vals.extend(self.expr(f)?);
+                }
+                vals
+            }
+            rir::ExprKind::GetField(v, n) => {
+                let vals = self.expr(v)?;
+                let (off, len) = self.field_offset(v.ty, *n);
+                vals[off..off + len].to_vec()
             }
         })
     }

@@ -18,7 +18,7 @@ mod prim;
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{types, AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
@@ -83,31 +83,47 @@ pub(crate) struct ModCtx<'a> {
     pub ptr: types::Type,
 }
 
-/// The Cranelift type of a residual value (`None` has no value).
-pub(crate) fn clif_ty(t: rir::Ty, ptr: types::Type) -> Option<types::Type> {
+/// The Cranelift types that represent a value of type `t`: one per scalar,
+/// the fields' flattened in order for a struct, none for `None`.
+pub(crate) fn flat_tys(types_: &rir::TypeTable, t: rir::Ty, ptr: types::Type) -> Vec<types::Type> {
     use rir::NumTy::*;
-    Some(match t {
-        rir::Ty::None => return None,
-        rir::Ty::Bool => types::I8,
-        rir::Ty::Num(I8 | U8) => types::I8,
-        rir::Ty::Num(I32 | U32) => types::I32,
-        rir::Ty::Num(I64 | U64) => types::I64,
-        rir::Ty::Num(F32) => types::F32,
-        rir::Ty::Num(F64) => types::F64,
-        rir::Ty::Str => ptr,
-        rir::Ty::Def(_) => ptr,
-    })
+    match t {
+        rir::Ty::None => Vec::new(),
+        rir::Ty::Bool => vec![types::I8],
+        rir::Ty::Num(I8 | U8) => vec![types::I8],
+        rir::Ty::Num(I32 | U32) => vec![types::I32],
+        rir::Ty::Num(I64 | U64) => vec![types::I64],
+        rir::Ty::Num(F32) => vec![types::F32],
+        rir::Ty::Num(F64) => vec![types::F64],
+        rir::Ty::Str => vec![ptr],
+        rir::Ty::Def(_) => match types_.fields(t) {
+            Some(fields) => fields.iter().flat_map(|(_, ft)| flat_tys(types_, *ft, ptr)).collect(),
+            None => vec![ptr],
+        },
+    }
 }
 
-fn signature(f: &rir::Function, ptr: types::Type) -> Signature {
+/// `CallConv::Tail` returns up to 8 integer and 8 float values in registers;
+/// beyond that, results go through memory the caller provides.
+pub(crate) fn returns_in_memory(types_: &rir::TypeTable, t: rir::Ty, ptr: types::Type) -> bool {
+    let tys = flat_tys(types_, t, ptr);
+    let floats = tys.iter().filter(|t| t.is_float()).count();
+    floats > 8 || tys.len() - floats > 8
+}
+
+fn signature(types_: &rir::TypeTable, f: &rir::Function, ptr: types::Type) -> Signature {
     let mut sig = Signature::new(CallConv::Tail);
-    for t in f.param_tys() {
-        if let Some(ct) = clif_ty(t, ptr) {
-            sig.params.push(AbiParam::new(ct));
+    if returns_in_memory(types_, f.ret, ptr) {
+        sig.params.push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
+    } else {
+        for t in flat_tys(types_, f.ret, ptr) {
+            sig.returns.push(AbiParam::new(t));
         }
     }
-    if let Some(ct) = clif_ty(f.ret, ptr) {
-        sig.returns.push(AbiParam::new(ct));
+    for t in f.param_tys() {
+        for ct in flat_tys(types_, t, ptr) {
+            sig.params.push(AbiParam::new(ct));
+        }
     }
     sig
 }
@@ -151,7 +167,7 @@ fn compile(
         cx.globals.push(id);
     }
     for f in &m.functions {
-        let sig = signature(f, ptr);
+        let sig = signature(&m.types, f, ptr);
         let id = cx
             .obj
             .declare_function(&f.fqn.symbol(), Linkage::Local, &sig)
@@ -165,7 +181,7 @@ fn compile(
     for f in &m.functions {
         let id = cx.funcs[&f.fqn];
         let mut func =
-            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature(f, ptr));
+            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature(&m.types, f, ptr));
         func::translate(&mut cx, f, &mut func, &mut fctx)?;
         bodies.insert(id.as_u32(), func);
     }

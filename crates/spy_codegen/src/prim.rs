@@ -7,7 +7,7 @@ use spy_rir::{self as rir, CmpKind, NumTy, Prim};
 use spy_runtime::num as rtnum;
 
 use crate::func::FnCx;
-use crate::{abi, clif_ty, CodegenError};
+use crate::{abi, CodegenError};
 
 fn int_cc(k: CmpKind, signed: bool) -> IntCC {
     match (k, signed) {
@@ -658,6 +658,5 @@ pub(crate) fn lower(
             return Ok(None);
         }
     };
-    debug_assert!(clif_ty(e.ty, fx.ptr()).is_some());
     Ok(Some(v))
 }

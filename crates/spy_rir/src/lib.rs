@@ -66,6 +66,27 @@ impl TypeTable {
         &self.defs[idx.0 as usize]
     }
 
+    /// The fields of a struct type (`None` for other types).
+    pub fn fields(&self, ty: Ty) -> Option<&[(String, Ty)]> {
+        match ty {
+            Ty::Def(i) => match self.get(i) {
+                TypeDef::Struct { fields, .. } => Some(fields),
+            },
+            _ => None,
+        }
+    }
+
+    /// Define (or redefine) the type at `idx`, used to build recursive types.
+    pub fn set(&mut self, idx: TypeIdx, def: TypeDef) {
+        self.defs[idx.0 as usize] = def;
+    }
+
+    /// A new, not yet defined struct slot (for recursive types).
+    pub fn reserve(&mut self, fqn: Fqn) -> TypeIdx {
+        self.defs.push(TypeDef::Struct { fqn, fields: Vec::new() });
+        TypeIdx(self.defs.len() as u32 - 1)
+    }
+
     pub fn add(&mut self, def: TypeDef) -> TypeIdx {
         if let Some(i) = self.defs.iter().position(|d| *d == def) {
             return TypeIdx(i as u32);
@@ -246,6 +267,12 @@ pub enum ExprKind {
     /// Evaluate in order; the value is the last one's (printed as a call to
     /// `__spy__::seq`). Never empty.
     Seq(Vec<Expr>),
+    /// A struct value from its fields, in declaration order; the expression's
+    /// type is the struct, each field expression has the field's type.
+    MakeStruct(Vec<Expr>),
+    /// Field `n` of a struct value; the operand's type is a struct with at least
+    /// `n + 1` fields and the expression has the field's type.
+    GetField(Box<Expr>, u32),
 }
 
 impl Expr {

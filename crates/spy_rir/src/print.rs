@@ -217,6 +217,20 @@ impl<'m> Printer<'m> {
                 let items: Vec<String> = items.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (format!("`__spy__::seq`({})", items.join(", ")), prec::ATOM)
             }
+            ExprKind::MakeStruct(fields) => {
+                let args: Vec<String> = fields.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                (format!("{}({})", self.m.types.ty_name(e.ty), args.join(", ")), prec::ATOM)
+            }
+            ExprKind::GetField(v, n) => {
+                let name = self
+                    .m
+                    .types
+                    .fields(v.ty)
+                    .and_then(|f| f.get(*n as usize))
+                    .map(|f| f.0.clone())
+                    .unwrap_or_else(|| format!("_{n}"));
+                (format!("{}.{name}", self.sub(v, prec::ATOM)), prec::ATOM)
+            }
             ExprKind::Call(Callee::Func(fqn), args) => {
                 let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (format!("`{fqn}`({})", args.join(", ")), prec::ATOM)

@@ -100,6 +100,26 @@ impl<'m> Verifier<'m> {
                 }
                 None => self.err("empty sequence".into()),
             },
+            ExprKind::MakeStruct(fields) => {
+                let Some(want) = self.m.types.fields(e.ty).map(|f| f.to_vec()) else {
+                    self.err("struct constructor of a non-struct type".into());
+                    return;
+                };
+                if want.len() != fields.len() {
+                    self.err(format!("struct with {} fields built from {}", want.len(), fields.len()));
+                }
+                for (f, (_, t)) in fields.iter().zip(want) {
+                    self.expr(f);
+                    self.expect_ty("struct field", f.ty, t);
+                }
+            }
+            ExprKind::GetField(v, n) => {
+                self.expr(v);
+                match self.m.types.fields(v.ty).and_then(|f| f.get(*n as usize)).map(|f| f.1) {
+                    Some(t) => self.expect_ty("field read", e.ty, t),
+                    None => self.err(format!("field {n} of a value without it")),
+                }
+            }
             ExprKind::IfExp {
                 cond,
                 then,

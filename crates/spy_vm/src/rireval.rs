@@ -192,6 +192,20 @@ impl<'m> Eval<'m> {
                 locals[l.0 as usize] = v.clone();
                 v
             }
+            ExprKind::MakeStruct(fields) => {
+                let mut vals = Vec::with_capacity(fields.len());
+                for f in fields {
+                    vals.push(self.eval(locals, f)?);
+                }
+                Value::Struct(std::rc::Rc::new(crate::value::StructValue {
+                    ty: crate::types::TypeId::OBJECT,
+                    fields: vals,
+                }))
+            }
+            ExprKind::GetField(v, n) => match self.eval(locals, v)? {
+                Value::Struct(s) => s.fields.get(*n as usize).cloned().unwrap_or(Value::None),
+                _ => Value::None,
+            },
             ExprKind::Seq(items) => {
                 let mut last = Value::None;
                 for i in items {

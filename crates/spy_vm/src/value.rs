@@ -50,6 +50,14 @@ pub enum Value {
     /// An immutable tuple of blue values.
     Tuple(Rc<Vec<Value>>),
     Exc(Rc<ExcValue>),
+    /// A struct value (immutable; fields in declaration order).
+    Struct(Rc<StructValue>),
+}
+
+#[derive(Clone, Debug)]
+pub struct StructValue {
+    pub ty: TypeId,
+    pub fields: Vec<Value>,
 }
 
 impl Value {
@@ -142,7 +150,8 @@ impl Value {
             | Value::Func(_)
             | Value::Module(_)
             | Value::Tuple(_)
-            | Value::Exc(_) => return None,
+            | Value::Exc(_)
+            | Value::Struct(_) => return None,
         })
     }
 
@@ -176,6 +185,7 @@ impl Value {
             Value::Module(m) => ValueKey::Module(*m),
             Value::Tuple(items) => ValueKey::Tuple(items.iter().map(|v| v.key()).collect()),
             Value::Exc(e) => ValueKey::Exc(e.ty, e.msg.clone()),
+            Value::Struct(s) => ValueKey::Struct(s.ty, s.fields.iter().map(|v| v.key()).collect()),
             v => ValueKey::Int(
                 v.as_int().unwrap_or(0),
                 v.num_ty().map(|n| n as u8).unwrap_or(0),
@@ -196,6 +206,7 @@ pub enum ValueKey {
     Module(ModId),
     Tuple(Vec<ValueKey>),
     Exc(TypeId, Rc<str>),
+    Struct(TypeId, Vec<ValueKey>),
 }
 
 /// Python `repr(float)`.

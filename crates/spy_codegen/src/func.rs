@@ -1,7 +1,8 @@
 //! Translation of one RIR function to Cranelift IR.
 
 use cranelift_codegen::ir::{
-    types, Block, BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value,
+    types, Block, BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
+    TrapCode, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::Module;
@@ -33,7 +34,11 @@ pub(crate) fn translate(
     b.switch_to_block(entry);
     let uses_sret = crate::returns_in_memory(&cx.m.types, f.ret, cx.ptr);
     let mut params: Vec<Value> = b.block_params(entry).to_vec();
-    let sret = if uses_sret { Some(params.remove(0)) } else { None };
+    let sret = if uses_sret {
+        Some(params.remove(0))
+    } else {
+        None
+    };
     let mut vars = Vec::with_capacity(f.locals.len());
     let mut next_param = 0;
     for (i, l) in f.locals.iter().enumerate() {
@@ -52,7 +57,14 @@ pub(crate) fn translate(
         }
         vars.push(vs);
     }
-    let mut fx = FnCx { cx, b, vars, loops: Vec::new(), terminated: false, sret };
+    let mut fx = FnCx {
+        cx,
+        b,
+        vars,
+        loops: Vec::new(),
+        terminated: false,
+        sret,
+    };
     fx.block(&f.body)?;
     if !fx.terminated {
         if flat(fx.cx, f.ret).is_empty() && fx.sret.is_none() {
@@ -114,9 +126,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let v = self.expr(e)?;
                 if let Some(&v) = v.first() {
                     let addr = self.global_addr(g.0 as usize);
-                    self.b
-                        .ins()
-                        .store(MemFlagsData::trusted(), v, addr, 0);
+                    self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
                 }
             }
             rir::StmtKind::Expr(e) => {
@@ -190,7 +200,9 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 match self.sret {
                     Some(out) => {
                         for (i, v) in vals.iter().enumerate() {
-                            self.b.ins().store(MemFlagsData::trusted(), *v, out, (i * 8) as i32);
+                            self.b
+                                .ins()
+                                .store(MemFlagsData::trusted(), *v, out, (i * 8) as i32);
                         }
                         self.b.ins().return_(&[]);
                     }
@@ -292,7 +304,10 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let vals = self.expr(e)?;
         match vals.as_slice() {
             [v] => Ok(*v),
-            _ => Err(CodegenError(format!("expected a scalar value at {:?}", e.span))),
+            _ => Err(CodegenError(format!(
+                "expected a scalar value at {:?}",
+                e.span
+            ))),
         }
     }
 
@@ -334,7 +349,11 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 for a in args {
                     vals.extend(self.expr(a)?);
                 }
-                let id = *self.cx.funcs.get(fqn).ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
+                let id = *self
+                    .cx
+                    .funcs
+                    .get(fqn)
+                    .ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
                 let fr = self.cx.obj.declare_func_in_func(id, self.b.func);
                 let ret_tys = flat(self.cx, e.ty);
                 if crate::returns_in_memory(&self.cx.m.types, e.ty, self.cx.ptr) {
@@ -350,7 +369,11 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     ret_tys
                         .iter()
                         .enumerate()
-                        .map(|(i, t)| self.b.ins().load(*t, MemFlagsData::trusted(), addr, (i * 8) as i32))
+                        .map(|(i, t)| {
+                            self.b
+                                .ins()
+                                .load(*t, MemFlagsData::trusted(), addr, (i * 8) as i32)
+                        })
                         .collect()
                 } else {
                     let call = self.b.ins().call(fr, &vals);
@@ -364,9 +387,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let done = self.b.create_block();
                 let res = self.b.append_block_param(done, types::I8);
                 if is_and {
-                    self.b.ins().brif(av, rhs, &[], done, &[BlockArg::Value(av)]);
+                    self.b
+                        .ins()
+                        .brif(av, rhs, &[], done, &[BlockArg::Value(av)]);
                 } else {
-                    self.b.ins().brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
+                    self.b
+                        .ins()
+                        .brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
                 }
                 self.b.switch_to_block(rhs);
                 let bv = self.value(b)?;
@@ -374,12 +401,19 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.b.switch_to_block(done);
                 vec![res]
             }
-            rir::ExprKind::IfExp { cond, then, otherwise } => {
+            rir::ExprKind::IfExp {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = self.value(cond)?;
                 let tb = self.b.create_block();
                 let ob = self.b.create_block();
                 let done = self.b.create_block();
-                let res: Vec<Value> = flat(self.cx, e.ty).into_iter().map(|t| self.b.append_block_param(done, t)).collect();
+                let res: Vec<Value> = flat(self.cx, e.ty)
+                    .into_iter()
+                    .map(|t| self.b.append_block_param(done, t))
+                    .collect();
                 self.b.ins().brif(c, tb, &[], ob, &[]);
                 self.b.switch_to_block(tb);
                 let tv = self.expr(then)?;

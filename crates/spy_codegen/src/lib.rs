@@ -18,7 +18,9 @@ mod prim;
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{types, AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    types, AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName,
+};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
@@ -97,7 +99,10 @@ pub(crate) fn flat_tys(types_: &rir::TypeTable, t: rir::Ty, ptr: types::Type) ->
         rir::Ty::Num(F64) => vec![types::F64],
         rir::Ty::Str => vec![ptr],
         rir::Ty::Def(_) => match types_.fields(t) {
-            Some(fields) => fields.iter().flat_map(|(_, ft)| flat_tys(types_, *ft, ptr)).collect(),
+            Some(fields) => fields
+                .iter()
+                .flat_map(|(_, ft)| flat_tys(types_, *ft, ptr))
+                .collect(),
             None => vec![ptr],
         },
     }
@@ -114,7 +119,8 @@ pub(crate) fn returns_in_memory(types_: &rir::TypeTable, t: rir::Ty, ptr: types:
 fn signature(types_: &rir::TypeTable, f: &rir::Function, ptr: types::Type) -> Signature {
     let mut sig = Signature::new(CallConv::Tail);
     if returns_in_memory(types_, f.ret, ptr) {
-        sig.params.push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
+        sig.params
+            .push(AbiParam::special(ptr, ArgumentPurpose::StructReturn));
     } else {
         for t in flat_tys(types_, f.ret, ptr) {
             sig.returns.push(AbiParam::new(t));
@@ -180,8 +186,10 @@ fn compile(
     let mut bodies: HashMap<u32, Function> = HashMap::new();
     for f in &m.functions {
         let id = cx.funcs[&f.fqn];
-        let mut func =
-            Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature(&m.types, f, ptr));
+        let mut func = Function::with_name_signature(
+            UserFuncName::user(0, id.as_u32()),
+            signature(&m.types, f, ptr),
+        );
         func::translate(&mut cx, f, &mut func, &mut fctx)?;
         bodies.insert(id.as_u32(), func);
     }

@@ -21,6 +21,8 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     vm.redshift_queue.clear();
     vm.redshift_seen.clear();
     vm.var_globals.clear();
+    *vm.rir_types.borrow_mut() = rir::TypeTable::default();
+    vm.rir_type_map.borrow_mut().clear();
     let mut functions = Vec::new();
     let mut errors = Vec::new();
     let main = match check_main(vm, main_mod) {
@@ -91,7 +93,7 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     }
     let m = rir::Module {
         name: vm.module(main_mod).name.clone(),
-        types: rir::TypeTable::default(),
+        types: std::mem::take(&mut *vm.rir_types.borrow_mut()),
         globals,
         functions,
         entry: Some(entry),
@@ -122,9 +124,13 @@ fn unreached_functions(vm: &Vm) -> Vec<FuncId> {
         let mut ids: Vec<FuncId> = m
             .globals
             .values()
-            .filter_map(|g| match g.value {
-                Value::Func(fid) => Some(fid),
-                _ => None,
+            .flat_map(|g| match g.value {
+                Value::Func(fid) => vec![fid],
+                // Methods of the module's structs.
+                Value::Type(t) if vm.is_struct(t) => {
+                    vm.ty(t).methods.values().map(|m| m.func).collect()
+                }
+                _ => Vec::new(),
             })
             .filter(|fid| {
                 let f = vm.func(*fid);

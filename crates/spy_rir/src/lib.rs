@@ -83,7 +83,10 @@ impl TypeTable {
 
     /// A new, not yet defined struct slot (for recursive types).
     pub fn reserve(&mut self, fqn: Fqn) -> TypeIdx {
-        self.defs.push(TypeDef::Struct { fqn, fields: Vec::new() });
+        self.defs.push(TypeDef::Struct {
+            fqn,
+            fields: Vec::new(),
+        });
         TypeIdx(self.defs.len() as u32 - 1)
     }
 

@@ -219,7 +219,10 @@ impl<'m> Printer<'m> {
             }
             ExprKind::MakeStruct(fields) => {
                 let args: Vec<String> = fields.iter().map(|a| self.sub(a, prec::TEST)).collect();
-                (format!("{}({})", self.m.types.ty_name(e.ty), args.join(", ")), prec::ATOM)
+                (
+                    format!("{}({})", self.m.types.ty_name(e.ty), args.join(", ")),
+                    prec::ATOM,
+                )
             }
             ExprKind::GetField(v, n) => {
                 let name = self

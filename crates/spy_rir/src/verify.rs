@@ -106,7 +106,11 @@ impl<'m> Verifier<'m> {
                     return;
                 };
                 if want.len() != fields.len() {
-                    self.err(format!("struct with {} fields built from {}", want.len(), fields.len()));
+                    self.err(format!(
+                        "struct with {} fields built from {}",
+                        want.len(),
+                        fields.len()
+                    ));
                 }
                 for (f, (_, t)) in fields.iter().zip(want) {
                     self.expr(f);
@@ -115,7 +119,13 @@ impl<'m> Verifier<'m> {
             }
             ExprKind::GetField(v, n) => {
                 self.expr(v);
-                match self.m.types.fields(v.ty).and_then(|f| f.get(*n as usize)).map(|f| f.1) {
+                match self
+                    .m
+                    .types
+                    .fields(v.ty)
+                    .and_then(|f| f.get(*n as usize))
+                    .map(|f| f.1)
+                {
                     Some(t) => self.expect_ty("field read", e.ty, t),
                     None => self.err(format!("field {n} of a value without it")),
                 }

@@ -38,7 +38,77 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<AVal> {
+        // `obj.m(...)`: a method of the object's struct type.
+        if let ExprKind::Attribute { value, attr } = &func.kind {
+            let obj = self.eval_expr(f, value)?;
+            if let Some(r) =
+                self.try_method_call(f, obj.clone(), attr.name, attr.span, args, span)?
+            {
+                return Ok(r);
+            }
+            let callee = self.getattr(f, obj, attr.name, attr.span, func.span)?;
+            return self.call_value(f, callee, func, args, span);
+        }
         let callee = self.eval_expr(f, func)?;
+        self.call_value(f, callee, func, args, span)
+    }
+
+    /// `obj.m(args)` when `obj`'s type (or `obj` itself, a type) has method `m`.
+    fn try_method_call(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        name_span: Span,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let owner = match obj.blue_value() {
+            Some(Value::Type(t)) if self.is_struct(*t) => *t,
+            _ if self.is_struct(obj.ty) => obj.ty,
+            _ => return Ok(None),
+        };
+        let on_type = owner != obj.ty;
+        let Some(m) = self.ty(owner).methods.get(&name).copied() else {
+            if on_type && name.as_str() == "__make__" {
+                let args = self.eval_args(f, args)?;
+                return self.make_from_args(f, owner, args, span).map(Some);
+            }
+            return Ok(None);
+        };
+        let args = self.eval_args(f, args)?;
+        if on_type {
+            return match m.kind {
+                crate::types::MethodKind::Static => {
+                    self.call_func(f, m.func, name_span, args, span).map(Some)
+                }
+                crate::types::MethodKind::Class => {
+                    let cls = AVal::blue(Value::Type(owner), TypeId::TYPE, span);
+                    let mut args = args;
+                    args.pos.insert(0, cls);
+                    self.call_func(f, m.func, name_span, args, span).map(Some)
+                }
+                _ => self.call_func(f, m.func, name_span, args, span).map(Some),
+            };
+        }
+        if m.kind == crate::types::MethodKind::Property {
+            return Err(err(
+                format!("`{name}` is a property: it is read, not called"),
+                name_span,
+                "",
+            ));
+        }
+        self.call_method(f, obj, m, args, name_span, span).map(Some)
+    }
+
+    fn call_value(
+        &mut self,
+        f: &mut Frame,
+        callee: AVal,
+        func: &Expr,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<AVal> {
         let Some(cv) = callee.blue_value().cloned() else {
             let tn = self.type_name(callee.ty);
             return Err(err(
@@ -75,7 +145,7 @@ impl Vm {
         }
     }
 
-    fn eval_args(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
+    pub(crate) fn eval_args(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
         let mut out = CallArgs {
             pos: Vec::new(),
             kw: Vec::new(),
@@ -469,6 +539,9 @@ impl Vm {
                     .into_iter()
                     .next()
                     .ok_or_else(|| err("len() takes one argument", span, ""))?;
+                if let Some(m) = self.find_method(a.ty, "__len__") {
+                    return self.call_dunder(f, m, vec![a], span);
+                }
                 match (a.ty, a.blue_value()) {
                     (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, vec![a], span),
                     (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
@@ -647,6 +720,19 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let tn = self.type_name(t);
+        if self.is_struct(t) {
+            if !self.ty(t).defined {
+                return Err(err(
+                    format!("`{tn}` is used before its definition"),
+                    span,
+                    "",
+                ));
+            }
+            return match self.find_method(t, "__new__") {
+                Some(m) => self.call_func(f, m.func, span, args, span),
+                None => self.make_from_args(f, t, args, span),
+            };
+        }
         if !args.kw.is_empty() {
             return Err(err(
                 format!("`{tn}` takes no keyword arguments"),

@@ -68,6 +68,19 @@ impl Vm {
     pub fn to_rir(&self, a: &AVal) -> VmResult<rir::Expr> {
         match &a.repr {
             Repr::Code(e) => Ok(e.clone()),
+            Repr::Val(Value::Struct(s)) => {
+                let rty = self.rir_ty(s.ty, a.span)?;
+                let mut fields = Vec::with_capacity(s.fields.len());
+                for (i, v) in s.fields.iter().enumerate() {
+                    let ft = self.ty(s.ty).fields[i].1;
+                    fields.push(self.to_rir(&AVal::blue(v.clone(), ft, a.span))?);
+                }
+                Ok(rir::Expr::new(
+                    rir::ExprKind::MakeStruct(fields),
+                    rty,
+                    a.span,
+                ))
+            }
             Repr::Val(v) => match v.to_const() {
                 Some(c) => Ok(rir::Expr::constant(c, a.span)),
                 None => Err(err(
@@ -88,6 +101,7 @@ impl Vm {
             TypeId::NONE => rir::Ty::None,
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
+            t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
             t => match t.as_num() {
                 Some(n) => rir::Ty::Num(n),
                 None => {
@@ -102,6 +116,27 @@ impl Vm {
                 }
             },
         })
+    }
+
+    /// The residual struct type of a struct, interned per redshift.
+    fn rir_struct(&self, t: TypeId, span: Span) -> VmResult<rir::Ty> {
+        if let Some(idx) = self.rir_type_map.borrow().get(&t) {
+            return Ok(rir::Ty::Def(*idx));
+        }
+        let fqn = self.ty(t).fqn.clone();
+        let idx = self.rir_types.borrow_mut().reserve(fqn.clone());
+        self.rir_type_map.borrow_mut().insert(t, idx);
+        let mut fields = Vec::new();
+        for (name, ft, fspan) in self.ty(t).fields.clone() {
+            let rt = self
+                .rir_ty(ft, fspan)
+                .map_err(|e| e.called_from(span, ""))?;
+            fields.push((name.to_string(), rt));
+        }
+        self.rir_types
+            .borrow_mut()
+            .set(idx, rir::TypeDef::Struct { fqn, fields });
+        Ok(rir::Ty::Def(idx))
     }
 
     pub fn ty_from_rir(t: rir::Ty) -> TypeId {
@@ -497,7 +532,20 @@ impl Vm {
         let (l, r) = self.adapt_pair(l, r);
         match dispatch::binop_impl(op, l.ty, r.ty) {
             Some(imp) => self.apply_impl(f, &imp, &[l, r], span),
-            None => Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name())),
+            None => {
+                // User types: the left operand's dunder.
+                if self.is_struct(l.ty) {
+                    let names: &[&str] = if op == BinOp::Div {
+                        &["__truediv__", "__div__"]
+                    } else {
+                        &[op.dunder()]
+                    };
+                    if let Some(m) = names.iter().find_map(|n| self.find_method(l.ty, n)) {
+                        return self.call_dunder(f, m, vec![l, r], span);
+                    }
+                }
+                Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name()))
+            }
         }
     }
 
@@ -508,6 +556,24 @@ impl Vm {
                 self.apply_prim(f, Prim::Not, vec![b], span)
             }
             UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
+            _ if self.is_struct(v.ty) => {
+                let name = match op {
+                    UnaryOp::Neg => "__neg__",
+                    UnaryOp::Pos => "__pos__",
+                    _ => "__invert__",
+                };
+                match self.find_method(v.ty, name) {
+                    Some(m) => self.call_dunder(f, m, vec![v], span),
+                    None => {
+                        let t = self.type_name(v.ty);
+                        Err(err(
+                            format!("cannot do {}`{t}`", op.symbol().trim()),
+                            span,
+                            format!("`{t}` has no `{name}`"),
+                        ))
+                    }
+                }
+            }
             _ => {
                 // `-5` on a literal: fold to the constant of the operand's type.
                 match dispatch::unary_impl(op, v.ty) {
@@ -802,6 +868,9 @@ impl Vm {
         }
         let (l, r) = self.adapt_pair(l, r);
         let Some(imp) = dispatch::compare_impl(op, l.ty, r.ty) else {
+            if let Some(res) = self.compare_user(f, op, l.clone(), r.clone(), span)? {
+                return Ok(res);
+            }
             let pair = l.span.to(r.span);
             return Err(self.type_error_binop(op.symbol(), &l, &r, pair, op.operator_name()));
         };
@@ -810,6 +879,54 @@ impl Vm {
             return self.apply_prim(f, Prim::Not, vec![res], span);
         }
         Ok(res)
+    }
+
+    /// Comparisons on struct types: dunders, then the default field-wise `==`.
+    fn compare_user(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        if matches!(op, CmpOp::In | CmpOp::NotIn) {
+            if !self.is_struct(r.ty) {
+                return Ok(None);
+            }
+            let Some(m) = self.find_method(r.ty, "__contains__") else {
+                return Ok(None);
+            };
+            let res = self.call_dunder(f, m, vec![r, l], span)?;
+            let res = self.to_bool(f, res)?;
+            return if op == CmpOp::NotIn {
+                self.apply_prim(f, Prim::Not, vec![res], span).map(Some)
+            } else {
+                Ok(Some(res))
+            };
+        }
+        if !self.is_struct(l.ty) {
+            return Ok(None);
+        }
+        if let Some(m) = self.find_method(l.ty, op.dunder()) {
+            return self.call_dunder(f, m, vec![l, r], span).map(Some);
+        }
+        match op {
+            // `!=` is the negation of a user `__eq__` (Python semantics).
+            CmpOp::NotEq => {
+                let eq = match self.find_method(l.ty, "__eq__") {
+                    Some(m) => {
+                        let v = self.call_dunder(f, m, vec![l, r], span)?;
+                        self.to_bool(f, v)?
+                    }
+                    None if l.ty == r.ty => self.struct_eq(f, l, r, span)?,
+                    None => return Ok(None),
+                };
+                self.apply_prim(f, Prim::Not, vec![eq], span).map(Some)
+            }
+            CmpOp::Eq if l.ty == r.ty => self.struct_eq(f, l, r, span).map(Some),
+            _ => Ok(None),
+        }
     }
 
     fn compare_is(&mut self, op: CmpOp, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
@@ -995,7 +1112,12 @@ impl Vm {
                     }
                 }
             };
-            acc = self.apply_prim(f, Prim::StrConcat, vec![acc, piece], span)?;
+            let empty = matches!(acc.blue_value(), Some(Value::Str(s)) if s.is_empty());
+            acc = if empty {
+                piece
+            } else {
+                self.apply_prim(f, Prim::StrConcat, vec![acc, piece], span)?
+            };
         }
         Ok(acc.with_span(span))
     }
@@ -1067,6 +1189,9 @@ impl Vm {
     /// `str(v)`
     pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if self.is_struct(v.ty) {
+            return self.struct_repr(f, v, true);
+        }
         match v.ty {
             TypeId::STR => Ok(v),
             TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, vec![v], span),
@@ -1093,6 +1218,9 @@ impl Vm {
         let span = v.span;
         if v.ty == TypeId::STR {
             return self.apply_prim(f, Prim::StrRepr, vec![v], span);
+        }
+        if self.is_struct(v.ty) {
+            return self.struct_repr(f, v, false);
         }
         self.str_of(f, v)
     }
@@ -1125,7 +1253,7 @@ impl Vm {
 
     pub fn getattr(
         &mut self,
-        _f: &mut Frame,
+        f: &mut Frame,
         obj: AVal,
         name: Symbol,
         name_span: Span,
@@ -1155,7 +1283,48 @@ impl Vm {
             };
         }
         if let Some(Value::Type(t)) = obj.blue_value() {
-            if let Some(v) = self.ty(*t).attrs.get(&name).cloned() {
+            let t = *t;
+            if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
+                let vt = self.type_of(&v);
+                return Ok(AVal::blue(v, vt, span));
+            }
+            if let Some(m) = self.ty(t).methods.get(&name).copied() {
+                return Ok(AVal::blue(Value::Func(m.func), TypeId::FUNCTION, span));
+            }
+            match name.as_str() {
+                "__name__" => {
+                    return Ok(AVal::blue(
+                        Value::Str(self.ty(t).name.as_str().into()),
+                        TypeId::STR,
+                        span,
+                    ))
+                }
+                "__fqn__" | "__qualname__" => {
+                    return Ok(AVal::blue(
+                        Value::Str(self.ty(t).fqn.as_str().into()),
+                        TypeId::STR,
+                        span,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if self.is_struct(obj.ty) {
+            let t = obj.ty;
+            if let Some(i) = self.ty(t).fields.iter().position(|(n, _, _)| *n == name) {
+                return self.get_field(f, &obj, i, span);
+            }
+            if let Some(m) = self.ty(t).methods.get(&name).copied() {
+                if m.kind == crate::types::MethodKind::Property {
+                    return self.call_dunder(f, m, vec![obj], span);
+                }
+                return Err(err(
+                    format!("method `{name}` of `{}` must be called", self.type_name(t)),
+                    name_span,
+                    "add `(...)`",
+                ));
+            }
+            if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
                 let vt = self.type_of(&v);
                 return Ok(AVal::blue(v, vt, span));
             }
@@ -1169,6 +1338,14 @@ impl Vm {
         ))
     }
 
+    /// `a[i, j]` passes several indices to `__getitem__`/`__setitem__`.
+    pub fn eval_indices(&mut self, f: &mut Frame, index: &Expr) -> VmResult<Vec<AVal>> {
+        match &index.kind {
+            ExprKind::Tuple(items) => items.iter().map(|i| self.eval_expr(f, i)).collect(),
+            _ => Ok(vec![self.eval_expr(f, index)?]),
+        }
+    }
+
     fn eval_subscript(
         &mut self,
         f: &mut Frame,
@@ -1176,6 +1353,11 @@ impl Vm {
         index: &Expr,
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(m) = self.find_method(v.ty, "__getitem__") {
+            let mut operands = vec![v];
+            operands.extend(self.eval_indices(f, index)?);
+            return self.call_dunder(f, m, operands, span);
+        }
         if let Some(Value::Tuple(items)) = v.blue_value() {
             let items = items.clone();
             let i = self.eval_expr(f, index)?;

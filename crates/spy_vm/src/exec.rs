@@ -302,14 +302,47 @@ impl Vm {
                 }
                 Ok(())
             }
-            ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => {
-                let tn = match &target.kind {
-                    ExprKind::Attribute { .. } => "attributes",
-                    _ => "subscripts",
+            ExprKind::Subscript { value, index } => {
+                let obj = self.eval_expr(f, value)?;
+                let Some(m) = self.find_method(obj.ty, "__setitem__") else {
+                    let tn = self.type_name(obj.ty);
+                    return Err(err(
+                        format!("type `{tn}` does not support item assignment"),
+                        target.span,
+                        format!("`{tn}` has no `__setitem__`"),
+                    ));
                 };
-                Err(not_supported(&format!("assignments to {tn}"), target.span))
+                let mut operands = vec![obj];
+                operands.extend(self.eval_indices(f, index)?);
+                operands.push(v);
+                let r = self.call_dunder(f, m, operands, stmt_span)?;
+                self.emit_effect(f, r, stmt_span);
+                Ok(())
+            }
+            ExprKind::Attribute { value, attr } => {
+                let obj = self.eval_expr(f, value)?;
+                let tn = self.type_name(obj.ty);
+                let mut d = Diagnostic::error(format!(
+                    "type `{tn}` does not support assignment to attribute '{}'",
+                    attr.name
+                ))
+                .with_primary(target.span, "cannot assign here");
+                if self.is_struct(obj.ty) {
+                    d = d.with_note("struct values are immutable: build a new value, or use a pointer (`gc_ptr`)");
+                }
+                Err(VmError::diag(d))
             }
             _ => Err(err("invalid assignment target", target.span, "")),
+        }
+    }
+
+    /// A value computed only for its effects: in residual code, keep its code.
+    pub fn emit_effect(&mut self, f: &mut Frame, v: AVal, span: Span) {
+        if let (Repr::Code(e), Some(shift)) = (v.repr, f.shift.as_mut()) {
+            shift.emit(rir::Stmt {
+                kind: rir::StmtKind::Expr(e),
+                span,
+            });
         }
     }
 

@@ -19,6 +19,7 @@ mod module;
 pub mod prims;
 pub mod rireval;
 pub mod scope;
+mod structs;
 pub mod types;
 pub mod value;
 mod vm;

@@ -12,7 +12,7 @@ use crate::errors::{err, VmError, VmResult};
 use crate::exec::stmt_not_supported;
 use crate::frame::{AVal, Frame};
 use crate::scope::{analyze_function, FuncScope, VarKind};
-use crate::types::TypeId;
+use crate::types::{MethodKind, TypeId};
 use crate::value::{Color, Value};
 use crate::vm::{AstFunc, Closure, FuncId, FuncKind, FuncObj, ModId, ModuleObj, ParamSig, Vm};
 
@@ -63,6 +63,22 @@ impl Vm {
         self.module_names.insert(name.to_string(), id);
         let mut frame = Frame::new(id, None, Rc::new(FuncScope::default()), None);
         frame.is_blue = true;
+        // Classes exist before the body runs, so types can be used before their
+        // definition (forward references in annotations and pointers).
+        for s in &ast.body {
+            if let StmtKind::ClassDef(c) = &s.kind {
+                let t = self.declare_struct(id, c.name.name);
+                let v = AVal::blue(Value::Type(t), TypeId::TYPE, c.name.span);
+                self.assign_module_global(
+                    &mut frame,
+                    c.name.name,
+                    c.name.span,
+                    v,
+                    None,
+                    Some(VarKind::Const),
+                )?;
+            }
+        }
         // Keep going after an error, to report every one; names whose definition
         // failed are remembered so that their uses do not add cascading errors.
         let mut errors = Vec::new();
@@ -112,7 +128,25 @@ impl Vm {
             // `if __name__ == "__main__": main()` is how Python programs start;
             // here `main` is the entry point already, so the block is skipped.
             StmtKind::If { test, .. } if is_main_guard(test) => {}
-            StmtKind::ClassDef(c) => return Err(stmt_not_supported("class", c.header_span)),
+            StmtKind::ClassDef(c) => {
+                let name = c.name.name;
+                let t = match self
+                    .module(f.module)
+                    .globals
+                    .get(&name)
+                    .map(|g| g.value.clone())
+                {
+                    Some(Value::Type(t)) if !self.ty(t).defined => t,
+                    _ => {
+                        return Err(err(
+                            format!("`{name}` is defined more than once"),
+                            c.header_span,
+                            "redefined here",
+                        ))
+                    }
+                };
+                self.exec_class(f, c, t)?;
+            }
             other => {
                 let what = spy_ast::stmt_kind_name(other);
                 return Err(VmError::diag(
@@ -199,6 +233,26 @@ impl Vm {
 
     /// Create a function object from its definition, in the defining frame.
     pub fn make_function(&mut self, f: &mut Frame, def: &Rc<FuncDef>) -> VmResult<FuncId> {
+        Ok(self.make_function_in(f, def, None)?.0)
+    }
+
+    /// A method of struct `t`: `self` may be unannotated, and the decorators
+    /// `@staticmethod`, `@classmethod` and `@property` are allowed.
+    pub fn make_method(
+        &mut self,
+        f: &mut Frame,
+        def: &Rc<FuncDef>,
+        t: TypeId,
+    ) -> VmResult<(FuncId, MethodKind)> {
+        self.make_function_in(f, def, Some(t))
+    }
+
+    fn make_function_in(
+        &mut self,
+        f: &mut Frame,
+        def: &Rc<FuncDef>,
+        method_of: Option<TypeId>,
+    ) -> VmResult<(FuncId, MethodKind)> {
         if def.is_async {
             return Err(stmt_not_supported("async def", def.header_span));
         }
@@ -210,9 +264,19 @@ impl Vm {
             ));
         }
         let mut color = Color::Red;
+        let mut kind = MethodKind::Instance;
         for d in &def.decorators {
-            match &d.kind {
-                ExprKind::Name(n) if n.as_str() == "blue" => color = Color::Blue,
+            match (&d.kind, method_of) {
+                (ExprKind::Name(n), _) if n.as_str() == "blue" => color = Color::Blue,
+                (ExprKind::Name(n), Some(_)) if n.as_str() == "staticmethod" => {
+                    kind = MethodKind::Static
+                }
+                (ExprKind::Name(n), Some(_)) if n.as_str() == "classmethod" => {
+                    kind = MethodKind::Class
+                }
+                (ExprKind::Name(n), Some(_)) if n.as_str() == "property" => {
+                    kind = MethodKind::Property
+                }
                 _ => return Err(err("this decorator is not supported yet", d.span, "")),
             }
         }
@@ -225,17 +289,29 @@ impl Vm {
             ));
         }
         let mut params = Vec::new();
-        for prm in p.posonly.iter().chain(&p.args).chain(&p.kwonly) {
-            let ty = match &prm.ann {
-                Some(a) => self.eval_type(f, a)?,
-                None if color == Color::Blue => TypeId::DYNAMIC,
-                None => {
-                    return Err(VmError::diag(
-                        Diagnostic::error(format!("missing type for argument '{}'", prm.name.name))
+        for (i, prm) in p.posonly.iter().chain(&p.args).chain(&p.kwonly).enumerate() {
+            let implicit = match (method_of, kind, i) {
+                (Some(t), MethodKind::Instance | MethodKind::Property, 0) => Some(t),
+                (Some(_), MethodKind::Class, 0) => Some(TypeId::TYPE),
+                _ => None,
+            };
+            let ty = match (&prm.ann, implicit) {
+                (Some(a), _) => self.eval_type(f, a)?,
+                (None, Some(t)) => t,
+                (None, None) => match &prm.ann {
+                    Some(a) => self.eval_type(f, a)?,
+                    None if color == Color::Blue => TypeId::DYNAMIC,
+                    None => {
+                        return Err(VmError::diag(
+                            Diagnostic::error(format!(
+                                "missing type for argument `{}`",
+                                prm.name.name
+                            ))
                             .with_primary(prm.name.span, "type is missing here")
                             .with_note("parameters of red functions need a type annotation"),
-                    ))
-                }
+                        ))
+                    }
+                },
             };
             let default = match &prm.default {
                 Some(d) => {
@@ -268,7 +344,8 @@ impl Vm {
             var_names.contains(&n)
         });
         let closure = if f.is_module_level() {
-            None
+            // A class body: methods see `Self`.
+            f.closure.clone()
         } else {
             let mut vars = HashMap::new();
             for s in &f.slots {
@@ -281,9 +358,10 @@ impl Vm {
                 parent: f.closure.clone(),
             }))
         };
-        let parent_fqn = match f.func {
-            Some(pf) => self.func(pf).fqn.clone(),
-            None => Fqn::parse(&self.module(module).name),
+        let parent_fqn = match (method_of, f.func) {
+            (Some(t), _) => self.ty(t).fqn.clone(),
+            (None, Some(pf)) => self.func(pf).fqn.clone(),
+            (None, None) => Fqn::parse(&self.module(module).name),
         };
         let fqn = self.fresh_fqn(parent_fqn.join(def.name.name.as_str()));
         let af = AstFunc {
@@ -294,12 +372,13 @@ impl Vm {
             params,
             ret,
         };
-        Ok(self.add_func(FuncObj {
+        let fid = self.add_func(FuncObj {
             fqn,
             name: def.name.name.to_string(),
             color,
             kind: FuncKind::Ast(Rc::new(af)),
-        }))
+        });
+        Ok((fid, kind))
     }
 
     /// The `main` function of a module, if defined.

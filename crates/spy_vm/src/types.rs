@@ -74,6 +74,27 @@ pub enum TypeKind {
     Range,
     /// Exception classes; `base` is the parent class.
     Exception,
+    /// A `@struct` class: a value type with fields (see `TypeObj::fields`).
+    Struct,
+}
+
+/// How a function stored in a class is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodKind {
+    /// `obj.m(...)` passes `obj` as the first argument.
+    Instance,
+    /// `@staticmethod`: no implicit argument.
+    Static,
+    /// `@classmethod`: the class is the first argument.
+    Class,
+    /// `@property`: `obj.m` calls it.
+    Property,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Method {
+    pub func: crate::vm::FuncId,
+    pub kind: MethodKind,
 }
 
 #[derive(Clone, Debug)]
@@ -83,8 +104,14 @@ pub struct TypeObj {
     pub fqn: Fqn,
     pub kind: TypeKind,
     pub base: Option<TypeId>,
-    /// Class attributes: methods, constants.
+    /// Class attributes (constants).
     pub attrs: HashMap<Symbol, Value>,
+    /// Struct fields in declaration order: name, type, declaration span.
+    pub fields: Vec<(Symbol, TypeId, spy_ast::Span)>,
+    /// Methods of a struct, by name.
+    pub methods: HashMap<Symbol, Method>,
+    /// False while a struct is declared but its body has not run yet.
+    pub defined: bool,
 }
 
 impl TypeObj {
@@ -109,6 +136,9 @@ pub fn builtin_types() -> Vec<TypeObj> {
         kind,
         base: None,
         attrs: HashMap::new(),
+        fields: Vec::new(),
+        methods: HashMap::new(),
+        defined: true,
     };
     let mut v = vec![
         mk("NoneType", TypeKind::NoneType),

@@ -131,6 +131,9 @@ pub struct Vm {
     /// True while an interpreter runs `main` (not blue code at import time).
     pub running: bool,
     pub(crate) call_depth: u32,
+    /// Residual types of the current redshift, interned.
+    pub rir_types: std::cell::RefCell<spy_rir::TypeTable>,
+    pub rir_type_map: std::cell::RefCell<HashMap<TypeId, spy_rir::TypeIdx>>,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -154,6 +157,8 @@ impl Vm {
             var_globals: Vec::new(),
             running: false,
             call_depth: 0,
+            rir_types: Default::default(),
+            rir_type_map: Default::default(),
         };
         vm.init_builtins();
         vm
@@ -179,6 +184,9 @@ impl Vm {
                 kind: TypeKind::Exception,
                 base: Some(base),
                 attrs: HashMap::new(),
+                fields: Vec::new(),
+                methods: HashMap::new(),
+                defined: true,
             });
         }
         for (i, t) in self.types.iter().enumerate() {
@@ -256,6 +264,7 @@ impl Vm {
             Value::Module(_) => TypeId::MODULE,
             Value::Tuple(_) => TypeId::TUPLE,
             Value::Exc(e) => e.ty,
+            Value::Struct(s) => s.ty,
             v => v.num_ty().map(TypeId::num).unwrap_or(TypeId::OBJECT),
         }
     }

@@ -1,0 +1,469 @@
+//! `@struct` classes: value types with fields and methods. Struct values are
+//! immutable; construction and field reads are pure (they fold when blue).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use spy_ast::{ClassDef, ExprKind, Span, Stmt, StmtKind, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use crate::call::CallArgs;
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::frame::{AVal, Frame, Repr};
+use crate::types::{Method, MethodKind, TypeId, TypeKind, TypeObj};
+use crate::value::{Color, StructValue, Value};
+use crate::vm::{Closure, FuncId, ModId, Vm};
+
+impl Vm {
+    /// Create the type object of a class before its body runs, so that it can be
+    /// named before its definition (forward references).
+    pub fn declare_struct(&mut self, module: ModId, name: Symbol) -> TypeId {
+        let fqn = rir::Fqn::new(&self.module(module).name, name.as_str());
+        self.types.push(TypeObj {
+            name: name.to_string(),
+            fqn,
+            kind: TypeKind::Struct,
+            base: None,
+            attrs: HashMap::new(),
+            fields: Vec::new(),
+            methods: HashMap::new(),
+            defined: false,
+        });
+        TypeId(self.types.len() as u32 - 1)
+    }
+
+    /// Run a `class` statement: fields, methods and class attributes.
+    pub fn exec_class(&mut self, f: &mut Frame, cdef: &Rc<ClassDef>, t: TypeId) -> VmResult<()> {
+        let mut is_struct = false;
+        for d in &cdef.decorators {
+            match &d.kind {
+                ExprKind::Name(n) if n.as_str() == "struct" => is_struct = true,
+                _ => {
+                    return Err(err(
+                        "this class decorator is not supported",
+                        d.span,
+                        "only `@struct` is",
+                    ))
+                }
+            }
+        }
+        if !is_struct {
+            return Err(VmError::diag(
+                Diagnostic::error("only `@struct` classes are supported for now")
+                    .with_primary(cdef.header_span, "add `@struct` before `class`")
+                    .with_note("structs are value types: fields are fixed and values immutable"),
+            ));
+        }
+        if let Some(tp) = cdef.type_params.first() {
+            return Err(err("generic structs are not supported yet", tp.span, ""));
+        }
+        if let Some(a) = cdef.args.first() {
+            return Err(err(
+                "base classes are not supported",
+                a.expr().span,
+                "structs cannot inherit",
+            ));
+        }
+        // The body sees `Self` (and the class's own name, which is global).
+        let mut vars = HashMap::new();
+        vars.insert(Symbol::intern("Self"), (Value::Type(t), TypeId::TYPE));
+        let mut body_frame = Frame::new(f.module, f.func, f.scope.clone(), None);
+        body_frame.slots = f.slots.clone();
+        body_frame.is_blue = true;
+        body_frame.closure = Some(Rc::new(Closure {
+            vars,
+            parent: f.closure.clone(),
+        }));
+        self.exec_class_body(&mut body_frame, &cdef.body, t)?;
+        self.types[t.0 as usize].defined = true;
+        Ok(())
+    }
+
+    fn exec_class_body(&mut self, f: &mut Frame, body: &[Stmt], t: TypeId) -> VmResult<()> {
+        for s in body {
+            match &s.kind {
+                StmtKind::AnnAssign {
+                    target,
+                    ann,
+                    value: None,
+                } => {
+                    let Some(name) = target.as_name() else {
+                        return Err(err("invalid field declaration", target.span, ""));
+                    };
+                    let ft = self.eval_type(f, ann)?;
+                    if ft == t {
+                        return Err(VmError::diag(
+                            Diagnostic::error(format!(
+                                "struct `{}` cannot contain itself",
+                                self.ty(t).name
+                            ))
+                            .with_primary(
+                                ann.span,
+                                "a value of this type would be infinitely large",
+                            )
+                            .with_note("use a pointer: `gc_ptr[...]`"),
+                        ));
+                    }
+                    if self.ty(t).fields.iter().any(|(n, _, _)| *n == name) {
+                        return Err(err(
+                            format!("field `{name}` is declared twice"),
+                            target.span,
+                            "",
+                        ));
+                    }
+                    self.types[t.0 as usize].fields.push((name, ft, s.span));
+                }
+                StmtKind::AnnAssign { value: Some(v), .. } => {
+                    return Err(err(
+                        "default values in fields are not supported yet",
+                        v.span,
+                        "",
+                    ));
+                }
+                StmtKind::FuncDef(def) => {
+                    let (fid, kind) = self.make_method(f, def, t)?;
+                    let name = def.name.name;
+                    if name.as_str() == "__make__" {
+                        return Err(err(
+                            "`__make__` is generated and cannot be defined",
+                            def.header_span,
+                            "",
+                        ));
+                    }
+                    self.types[t.0 as usize]
+                        .methods
+                        .insert(name, Method { func: fid, kind });
+                }
+                StmtKind::Assign { targets, value } => {
+                    let v = self.eval_expr(f, value)?;
+                    let Some(val) = v.blue_value().cloned() else {
+                        return Err(err(
+                            "class attributes must be blue",
+                            value.span,
+                            "this is red",
+                        ));
+                    };
+                    for tgt in targets {
+                        let Some(name) = tgt.as_name() else {
+                            return Err(err("invalid class attribute", tgt.span, ""));
+                        };
+                        self.types[t.0 as usize].attrs.insert(name, val.clone());
+                    }
+                }
+                StmtKind::If { test, body, orelse } => {
+                    let c = self.eval_expr(f, test)?;
+                    let c = self.to_bool(f, c)?;
+                    match c.blue_value() {
+                        Some(Value::Bool(b)) => {
+                            let branch = if *b { body } else { orelse };
+                            self.exec_class_body(f, branch, t)?;
+                        }
+                        _ => {
+                            return Err(err(
+                                "conditions in a class body must be blue",
+                                test.span,
+                                "this is red",
+                            ))
+                        }
+                    }
+                }
+                StmtKind::Pass => {}
+                StmtKind::Expr(e) if matches!(e.kind, ExprKind::Str(_)) => {}
+                other => {
+                    let what = spy_ast::stmt_kind_name(other);
+                    return Err(err(
+                        format!("`{what}` is not allowed in a class body"),
+                        self.header_span(s.span),
+                        "expected fields, methods or class attributes",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Build a struct value from field values (already converted).
+    pub fn make_struct(
+        &mut self,
+        f: &Frame,
+        t: TypeId,
+        fields: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let all_known: Option<Vec<Value>> = fields.iter().map(|a| a.value().cloned()).collect();
+        let all_blue = fields.iter().all(|a| a.is_blue());
+        if let (Some(vals), true) = (all_known, !f.redshifting() || all_blue) {
+            let v = Value::Struct(Rc::new(StructValue {
+                ty: t,
+                fields: vals,
+            }));
+            let color = if all_blue { Color::Blue } else { Color::Red };
+            return Ok(AVal {
+                ty: t,
+                color,
+                repr: Repr::Val(v),
+                span,
+            });
+        }
+        let rty = self.rir_ty(t, span)?;
+        let exprs = fields
+            .iter()
+            .map(|a| self.to_rir(a))
+            .collect::<VmResult<Vec<_>>>()?;
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::MakeStruct(exprs), rty, span),
+            t,
+        ))
+    }
+
+    /// The automatic constructor: arguments match the fields in order.
+    pub fn make_from_args(
+        &mut self,
+        f: &mut Frame,
+        t: TypeId,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let fields = self.ty(t).fields.clone();
+        let name = self.ty(t).name.clone();
+        let n = fields.len();
+        if args.pos.len() > n {
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "`{name}` takes {n} field value{} but {} were given",
+                    if n == 1 { "" } else { "s" },
+                    args.pos.len() + args.kw.len()
+                ))
+                .with_primary(args.pos[n].span, "extra argument"),
+            ));
+        }
+        let mut slots: Vec<Option<AVal>> = args.pos.into_iter().map(Some).collect();
+        slots.resize(n, None);
+        for (kname, kspan, v) in args.kw {
+            match fields.iter().position(|(fname, _, _)| *fname == kname) {
+                Some(i) if slots[i].is_none() => slots[i] = Some(v),
+                Some(_) => {
+                    return Err(err(
+                        format!("multiple values for field `{kname}`"),
+                        kspan,
+                        "",
+                    ))
+                }
+                None => return Err(err(format!("`{name}` has no field `{kname}`"), kspan, "")),
+            }
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, s) in slots.into_iter().enumerate() {
+            let (fname, ft, fspan) = fields[i];
+            let Some(v) = s else {
+                return Err(VmError::diag(
+                    Diagnostic::error(format!("missing value for field `{fname}` of `{name}`"))
+                        .with_primary(span, "in this construction")
+                        .with_secondary(fspan, "field declared here"),
+                ));
+            };
+            out.push(self.convert(f, v, ft, ConvCtx::Decl(Some(fspan)))?);
+        }
+        self.make_struct(f, t, out, span)
+    }
+
+    /// Field `i` of a struct value.
+    pub fn get_field(&mut self, f: &Frame, obj: &AVal, i: usize, span: Span) -> VmResult<AVal> {
+        let ft = self.ty(obj.ty).fields[i].1;
+        match &obj.repr {
+            Repr::Val(Value::Struct(s)) => {
+                let v = s.fields[i].clone();
+                Ok(AVal {
+                    ty: ft,
+                    color: obj.color,
+                    repr: Repr::Val(v),
+                    span,
+                })
+            }
+            _ if !f.redshifting() => Err(err("internal: struct without a value", span, "")),
+            _ => {
+                let e = self.to_rir(obj)?;
+                let rty = self.rir_ty(ft, span)?;
+                Ok(AVal::code(
+                    rir::Expr::new(rir::ExprKind::GetField(Box::new(e), i as u32), rty, span),
+                    ft,
+                ))
+            }
+        }
+    }
+
+    pub fn is_struct(&self, t: TypeId) -> bool {
+        self.ty(t).kind == TypeKind::Struct
+    }
+
+    pub fn find_method(&self, t: TypeId, name: &str) -> Option<Method> {
+        self.ty(t).methods.get(&Symbol::intern(name)).copied()
+    }
+
+    /// In residual code, a value used several times is computed once: the
+    /// first use stores it (`Tee`), later uses read the temporary.
+    pub fn share(&mut self, f: &mut Frame, a: AVal) -> VmResult<(AVal, AVal)> {
+        let Repr::Code(e) = &a.repr else {
+            return Ok((a.clone(), a));
+        };
+        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+            return Ok((a.clone(), a));
+        }
+        let Some(shift) = f.shift.as_mut() else {
+            return Ok((a.clone(), a));
+        };
+        let tmp = shift.new_temp("v", e.ty);
+        let first = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(e.clone())), e.ty, e.span);
+        let again = rir::Expr::new(rir::ExprKind::Local(tmp), e.ty, e.span);
+        Ok((
+            AVal {
+                repr: Repr::Code(first),
+                ..a.clone()
+            },
+            AVal {
+                repr: Repr::Code(again),
+                ..a
+            },
+        ))
+    }
+
+    /// Call method `m` of the type of `obj` (or a static/class method).
+    pub fn call_method(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        m: Method,
+        mut args: CallArgs,
+        callee_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        match m.kind {
+            MethodKind::Instance | MethodKind::Property => args.pos.insert(0, obj),
+            MethodKind::Class => {
+                let t = obj.ty;
+                args.pos
+                    .insert(0, AVal::blue(Value::Type(t), TypeId::TYPE, span));
+            }
+            MethodKind::Static => {}
+        }
+        self.call_func(f, m.func, callee_span, args, span)
+    }
+
+    /// Call a dunder of `obj`'s type with extra operands.
+    pub fn call_dunder(
+        &mut self,
+        f: &mut Frame,
+        m: Method,
+        operands: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let args = CallArgs {
+            pos: operands,
+            kw: Vec::new(),
+        };
+        self.call_func(f, m.func, span, args, span)
+    }
+
+    /// Field-wise `==` of two values of one struct type (`__eq__` by default).
+    pub fn struct_eq(&mut self, f: &mut Frame, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
+        let n = self.ty(l.ty).fields.len();
+        if n == 0 {
+            return Ok(AVal::blue(Value::Bool(true), TypeId::BOOL, span));
+        }
+        let (mut l1, l2) = self.share(f, l)?;
+        let (mut r1, r2) = self.share(f, r)?;
+        let mut acc: Option<AVal> = None;
+        for i in 0..n {
+            let a = self.get_field(f, &l1, i, span)?;
+            let b = self.get_field(f, &r1, i, span)?;
+            let eq = self.compare(f, spy_ast::CmpOp::Eq, a, b, span)?;
+            acc = Some(match acc {
+                None => eq,
+                Some(prev) => self.and_bools(prev, eq, span)?,
+            });
+            l1 = l2.clone();
+            r1 = r2.clone();
+        }
+        Ok(acc.unwrap_or_else(|| AVal::blue(Value::Bool(true), TypeId::BOOL, span)))
+    }
+
+    /// `a and b` on two `bool` values, short-circuit.
+    pub fn and_bools(&mut self, a: AVal, b: AVal, span: Span) -> VmResult<AVal> {
+        match (a.value(), b.value()) {
+            (Some(Value::Bool(x)), Some(Value::Bool(y))) => {
+                let color = if a.is_blue() && b.is_blue() {
+                    Color::Blue
+                } else {
+                    Color::Red
+                };
+                Ok(AVal {
+                    ty: TypeId::BOOL,
+                    color,
+                    repr: Repr::Val(Value::Bool(*x && *y)),
+                    span,
+                })
+            }
+            (Some(Value::Bool(false)), _) if a.is_blue() => Ok(a),
+            (Some(Value::Bool(true)), _) if a.is_blue() => Ok(b),
+            _ => {
+                let (ea, eb) = (self.to_rir(&a)?, self.to_rir(&b)?);
+                let kind = rir::ExprKind::And(Box::new(ea), Box::new(eb));
+                Ok(AVal::code(
+                    rir::Expr::new(kind, rir::Ty::Bool, span),
+                    TypeId::BOOL,
+                ))
+            }
+        }
+    }
+
+    /// `repr` of a struct: its `__repr__`, else the dataclass-style default
+    /// `Point(x=1.0, y=2.0)`.
+    pub fn struct_repr(&mut self, f: &mut Frame, v: AVal, use_str: bool) -> VmResult<AVal> {
+        let t = v.ty;
+        let span = v.span;
+        let custom = if use_str {
+            self.find_method(t, "__str__")
+        } else {
+            None
+        }
+        .or(self.find_method(t, "__repr__"));
+        if let Some(m) = custom {
+            let r = self.call_dunder(f, m, vec![v], span)?;
+            if r.ty != TypeId::STR {
+                let tn = self.type_name(r.ty);
+                return Err(err(
+                    format!("`__repr__` must return `str`, not `{tn}`"),
+                    span,
+                    "",
+                ));
+            }
+            return Ok(r);
+        }
+        let name = self.ty(t).name.clone();
+        let fields = self.ty(t).fields.clone();
+        let (mut first, again) = self.share(f, v)?;
+        let mut acc = AVal::blue(Value::Str(format!("{name}(").into()), TypeId::STR, span);
+        for (i, (fname, _, _)) in fields.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let label = AVal::blue(
+                Value::Str(format!("{sep}{fname}=").into()),
+                TypeId::STR,
+                span,
+            );
+            acc = self.apply_prim(f, rir::Prim::StrConcat, vec![acc, label], span)?;
+            let fv = self.get_field(f, &first, i, span)?;
+            let text = self.repr_of(f, fv)?;
+            acc = self.apply_prim(f, rir::Prim::StrConcat, vec![acc, text], span)?;
+            first = again.clone();
+        }
+        let close = AVal::blue(Value::Str(")".into()), TypeId::STR, span);
+        self.apply_prim(f, rir::Prim::StrConcat, vec![acc, close], span)
+    }
+
+    /// The function behind a method, for diagnostics.
+    pub fn method_name(&self, fid: FuncId) -> String {
+        self.func(fid).fqn.human()
+    }
+}

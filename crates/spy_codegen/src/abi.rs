@@ -59,6 +59,14 @@ const RUNTIME: &[(&str, &[A], Option<A>)] = &[
     ("spy_format_float", &[A::F64, A::I64, A::I64], Some(A::P)),
     ("spy_format_str", &[A::P, A::I64, A::I64], Some(A::P)),
     ("spy_gc_alloc", &[A::I64], Some(A::P)),
+    ("spy_raw_alloc", &[A::I64], Some(A::P)),
+    ("spy_gc_alloc_checked", &[A::I64], Some(A::P)),
+    ("spy_raw_alloc_checked", &[A::I64], Some(A::P)),
+    ("spy_ptr_check", &[A::P, A::I64, A::I64, A::P], Some(A::P)),
+    ("spy_ptr_copy", &[A::P, A::P, A::I64, A::P], None),
+    ("spy_ptr_cmp", &[A::P, A::P, A::I64], Some(A::I32)),
+    ("memmove", &[A::P, A::P, A::I64], Some(A::P)),
+    ("memset", &[A::P, A::I32, A::I64], Some(A::P)),
     // libm, called directly like a C compiler would.
     ("fmod", &[A::F64, A::F64], Some(A::F64)),
     ("pow", &[A::F64, A::F64], Some(A::F64)),
@@ -96,6 +104,12 @@ pub const RUNTIME_SYMBOLS: &[&str] = &[
     "spy_format_float",
     "spy_format_str",
     "spy_gc_alloc",
+    "spy_raw_alloc",
+    "spy_gc_alloc_checked",
+    "spy_raw_alloc_checked",
+    "spy_ptr_check",
+    "spy_ptr_copy",
+    "spy_ptr_cmp",
 ];
 
 pub(crate) fn declare_runtime(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {

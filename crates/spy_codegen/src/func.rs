@@ -450,6 +450,150 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let (off, len) = self.field_offset(v.ty, *n);
                 vals[off..off + len].to_vec()
             }
+            rir::ExprKind::Alloc { count, gc } => {
+                let n = self.value(count)?;
+                let n = self.b.ins().sextend(types::I64, n);
+                let item = self.cx.m.types.pointee(e.ty).unwrap_or(rir::Ty::None);
+                let (size, _) = self.cx.m.types.layout(item);
+                let bytes = self.b.ins().imul_imm_s(n, size as i64);
+                let name = match (*gc, self.cx.checks) {
+                    (true, false) => "spy_gc_alloc",
+                    (false, false) => "spy_raw_alloc",
+                    (true, true) => "spy_gc_alloc_checked",
+                    (false, true) => "spy_raw_alloc_checked",
+                };
+                vec![self.call_rt1(name, &[bytes])?]
+            }
+            rir::ExprKind::Null => vec![self.b.ins().iconst(self.cx.ptr, 0)],
+            rir::ExprKind::ElemAddr(p, i) => {
+                let pv = self.value(p)?;
+                let iv = self.value(i)?;
+                let iv = self.b.ins().sextend(types::I64, iv);
+                let item = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
+                let (size, _) = self.cx.m.types.layout(item);
+                if self.cx.checks {
+                    let sz = self.b.ins().iconst(types::I64, size as i64);
+                    let loc = self.loc(e.span)?;
+                    vec![self.call_rt1("spy_ptr_check", &[pv, iv, sz, loc])?]
+                } else {
+                    let off = self.b.ins().imul_imm_s(iv, size as i64);
+                    vec![self.b.ins().iadd(pv, off)]
+                }
+            }
+            rir::ExprKind::FieldAddr(p, n) => {
+                let pv = self.checked_ptr(p, e.span)?;
+                let st = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
+                let off = self.cx.m.types.field_offset(st, *n);
+                vec![self.b.ins().iadd_imm_s(pv, off as i64)]
+            }
+            rir::ExprKind::Load(p) => {
+                let pv = self.checked_ptr(p, e.span)?;
+                let mut slots = Vec::new();
+                crate::flat_offsets(&self.cx.m.types, e.ty, self.cx.ptr, 0, &mut slots);
+                slots
+                    .into_iter()
+                    .map(|(off, t)| {
+                        self.b
+                            .ins()
+                            .load(t, MemFlagsData::trusted(), pv, off as i32)
+                    })
+                    .collect()
+            }
+            rir::ExprKind::Store(p, v) => {
+                let pv = self.checked_ptr(p, e.span)?;
+                let vals = self.expr(v)?;
+                let mut slots = Vec::new();
+                crate::flat_offsets(&self.cx.m.types, v.ty, self.cx.ptr, 0, &mut slots);
+                for ((off, _), val) in slots.into_iter().zip(vals) {
+                    self.b
+                        .ins()
+                        .store(MemFlagsData::trusted(), val, pv, off as i32);
+                }
+                Vec::new()
+            }
+            rir::ExprKind::PtrEq(a, b) => {
+                let (x, y) = (self.value(a)?, self.value(b)?);
+                vec![self
+                    .b
+                    .ins()
+                    .icmp(cranelift_codegen::ir::condcodes::IntCC::Equal, x, y)]
+            }
+            rir::ExprKind::PtrNonNull(p) => {
+                let x = self.value(p)?;
+                vec![self.b.ins().icmp_imm_s(
+                    cranelift_codegen::ir::condcodes::IntCC::NotEqual,
+                    x,
+                    0,
+                )]
+            }
+            rir::ExprKind::Mem(op, args) => self.mem_op(*op, args, e.span)?,
+        })
+    }
+
+    /// A pointer operand, NULL-checked in debug builds.
+    fn checked_ptr(&mut self, p: &rir::Expr, span: Span) -> Result<Value, CodegenError> {
+        let pv = self.value(p)?;
+        if !self.cx.checks {
+            return Ok(pv);
+        }
+        let item = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
+        let (size, _) = self.cx.m.types.layout(item);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let sz = self.b.ins().iconst(types::I64, size as i64);
+        let loc = self.loc(span)?;
+        self.call_rt1("spy_ptr_check", &[pv, zero, sz, loc])
+    }
+
+    fn mem_op(
+        &mut self,
+        op: rir::MemOp,
+        args: &[rir::Expr],
+        span: Span,
+    ) -> Result<Vec<Value>, CodegenError> {
+        let a = self.value(&args[0])?;
+        let b = self.value(&args[1])?;
+        let n = self.value(&args[2])?;
+        let n = self.b.ins().sextend(types::I64, n);
+        let item = self.cx.m.types.pointee(args[0].ty).unwrap_or(rir::Ty::None);
+        let (size, _) = self.cx.m.types.layout(item);
+        let bytes = self.b.ins().imul_imm_s(n, size as i64);
+        if self.cx.checks {
+            // The last item of each range must be inside its allocation.
+            let last = self.b.ins().iadd_imm_s(n, -1);
+            let sz = self.b.ins().iconst(types::I64, size as i64);
+            let loc = self.loc(span)?;
+            let nonempty = self.b.ins().icmp_imm_s(
+                cranelift_codegen::ir::condcodes::IntCC::SignedGreaterThan,
+                n,
+                0,
+            );
+            let check = self.b.create_block();
+            let cont = self.b.create_block();
+            self.b.ins().brif(nonempty, check, &[], cont, &[]);
+            self.b.switch_to_block(check);
+            self.call_rt1("spy_ptr_check", &[a, last, sz, loc])?;
+            if op != rir::MemOp::SetBytes {
+                self.call_rt1("spy_ptr_check", &[b, last, sz, loc])?;
+            }
+            self.b.ins().jump(cont, &[]);
+            self.b.switch_to_block(cont);
+        }
+        Ok(match op {
+            rir::MemOp::Copy => {
+                let loc = self.loc(span)?;
+                self.call_rt("spy_ptr_copy", &[a, b, bytes, loc]);
+                Vec::new()
+            }
+            rir::MemOp::Move => {
+                self.call_rt("memmove", &[a, b, bytes]);
+                Vec::new()
+            }
+            rir::MemOp::SetBytes => {
+                let byte = self.b.ins().uextend(types::I32, b);
+                self.call_rt("memset", &[a, byte, bytes]);
+                Vec::new()
+            }
+            rir::MemOp::Cmp => vec![self.call_rt1("spy_ptr_cmp", &[a, b, bytes])?],
         })
     }
 

@@ -83,6 +83,8 @@ pub(crate) struct ModCtx<'a> {
     pub runtime: HashMap<&'static str, FuncId>,
     pub globals: Vec<cranelift_module::DataId>,
     pub ptr: types::Type,
+    /// Pointer NULL and bounds checks (debug builds).
+    pub checks: bool,
 }
 
 /// The Cranelift types that represent a value of type `t`: one per scalar,
@@ -105,6 +107,35 @@ pub(crate) fn flat_tys(types_: &rir::TypeTable, t: rir::Ty, ptr: types::Type) ->
                 .collect(),
             None => vec![ptr],
         },
+    }
+}
+
+/// The scalars of a value of type `t` in memory: (byte offset, Cranelift type),
+/// in the same order as `flat_tys`.
+pub(crate) fn flat_offsets(
+    types_: &rir::TypeTable,
+    t: rir::Ty,
+    ptr: types::Type,
+    base: u32,
+    out: &mut Vec<(u32, types::Type)>,
+) {
+    match types_.fields(t) {
+        Some(fields) => {
+            for (i, (_, ft)) in fields.iter().enumerate() {
+                flat_offsets(
+                    types_,
+                    *ft,
+                    ptr,
+                    base + types_.field_offset(t, i as u32),
+                    out,
+                );
+            }
+        }
+        None => {
+            for ct in flat_tys(types_, t, ptr) {
+                out.push((base, ct));
+            }
+        }
     }
 }
 
@@ -166,6 +197,7 @@ fn compile(
         runtime: HashMap::new(),
         globals: Vec::new(),
         ptr,
+        checks: !opts.optimize,
     };
     abi::declare_runtime(&mut cx)?;
     for g in &m.globals {

@@ -46,13 +46,13 @@ fn ty_of(t: NumTy) -> types::Type {
 }
 
 impl FnCx<'_, '_, '_> {
-    fn call_rt(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+    pub(crate) fn call_rt(&mut self, name: &str, args: &[Value]) -> Option<Value> {
         let f = abi::func_ref(self.cx, &mut self.b, name);
         let call = self.b.ins().call(f, args);
         self.b.inst_results(call).first().copied()
     }
 
-    fn call_rt1(&mut self, name: &str, args: &[Value]) -> Result<Value, CodegenError> {
+    pub(crate) fn call_rt1(&mut self, name: &str, args: &[Value]) -> Result<Value, CodegenError> {
         self.call_rt(name, args)
             .ok_or_else(|| CodegenError(format!("{name} returns nothing")))
     }

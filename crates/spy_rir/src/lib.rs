@@ -53,6 +53,9 @@ pub struct TypeIdx(pub u32);
 pub enum TypeDef {
     /// A value struct: fields in declaration order (C layout when in memory).
     Struct { fqn: Fqn, fields: Vec<(String, Ty)> },
+    /// An address of items of `pointee` in memory (`gc_ptr[T]`, `raw_ptr[T]`,
+    /// and the references `gc_ref[T]`/`raw_ref[T]`): 8 bytes, may be NULL.
+    Ptr { pointee: Ty, name: String },
 }
 
 /// All composite types of a module, interned.
@@ -71,6 +74,7 @@ impl TypeTable {
         match ty {
             Ty::Def(i) => match self.get(i) {
                 TypeDef::Struct { fields, .. } => Some(fields),
+                TypeDef::Ptr { .. } => None,
             },
             _ => None,
         }
@@ -107,9 +111,66 @@ impl TypeTable {
             Ty::Str => "str".into(),
             Ty::Def(i) => match self.get(i) {
                 TypeDef::Struct { fqn, .. } => format!("`{fqn}`"),
+                TypeDef::Ptr { name, .. } => name.clone(),
             },
         }
     }
+
+    /// The pointee of a pointer type.
+    pub fn pointee(&self, ty: Ty) -> Option<Ty> {
+        match ty {
+            Ty::Def(i) => match self.get(i) {
+                TypeDef::Ptr { pointee, .. } => Some(*pointee),
+                TypeDef::Struct { .. } => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Size and alignment in memory (C rules: natural alignment, fields in
+    /// order, size rounded to the alignment). `str` and pointers are 8 bytes.
+    pub fn layout(&self, ty: Ty) -> (u32, u32) {
+        match ty {
+            Ty::None => (0, 1),
+            Ty::Bool => (1, 1),
+            Ty::Num(n) => (n.bits() / 8, n.bits() / 8),
+            Ty::Str => (8, 8),
+            Ty::Def(i) => match self.get(i) {
+                TypeDef::Ptr { .. } => (8, 8),
+                TypeDef::Struct { fields, .. } => {
+                    let l: Vec<(u32, u32)> = fields.iter().map(|(_, t)| self.layout(*t)).collect();
+                    let (_, size, align) = c_layout(&l);
+                    (size, align)
+                }
+            },
+        }
+    }
+
+    /// Byte offset of field `n` of a struct type.
+    pub fn field_offset(&self, ty: Ty, n: u32) -> u32 {
+        let l: Vec<(u32, u32)> = self
+            .fields(ty)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(_, t)| self.layout(*t))
+            .collect();
+        c_layout(&l).0.get(n as usize).copied().unwrap_or(0)
+    }
+}
+
+/// C struct layout of fields given as (size, align): the fields' offsets, the
+/// total size and the alignment. Shared by codegen and the interpreters' heap.
+pub fn c_layout(fields: &[(u32, u32)]) -> (Vec<u32>, u32, u32) {
+    let mut offsets = Vec::with_capacity(fields.len());
+    let (mut off, mut align) = (0u32, 1u32);
+    for &(size, a) in fields {
+        let a = a.max(1);
+        off = off.div_ceil(a) * a;
+        offsets.push(off);
+        off += size;
+        align = align.max(a);
+    }
+    (offsets, off.div_ceil(align) * align, align)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -276,6 +337,55 @@ pub enum ExprKind {
     /// Field `n` of a struct value; the operand's type is a struct with at least
     /// `n + 1` fields and the expression has the field's type.
     GetField(Box<Expr>, u32),
+    /// `count` (an `i32`) zeroed items of the pointee of the expression's
+    /// pointer type; `gc` memory is collected, raw memory is not.
+    Alloc {
+        count: Box<Expr>,
+        gc: bool,
+    },
+    /// The NULL pointer of the expression's pointer type.
+    Null,
+    /// The address of item `index` (`i32`) counted from the pointer; the result
+    /// is a pointer (or reference) to the same pointee. Checked in debug builds
+    /// and interpreters.
+    ElemAddr(Box<Expr>, Box<Expr>),
+    /// The address of field `n` of the struct the pointer points to; the result
+    /// is a pointer to the field's type.
+    FieldAddr(Box<Expr>, u32),
+    /// The value the pointer points to (its pointee type).
+    Load(Box<Expr>),
+    /// Store the value (of the pointee type) where the pointer points; `None`.
+    Store(Box<Expr>, Box<Expr>),
+    /// Two pointers of one type are equal (`bool`).
+    PtrEq(Box<Expr>, Box<Expr>),
+    /// The pointer is not NULL (`bool`).
+    PtrNonNull(Box<Expr>),
+    /// Bulk memory operations counted in items of the first operand's pointee.
+    Mem(MemOp, Vec<Expr>),
+}
+
+/// Bulk operations on memory, counts in items (`i32`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemOp {
+    /// `(dst, src, n)`: the ranges must not overlap; `None`.
+    Copy,
+    /// `(dst, src, n)`: overlapping ranges allowed; `None`.
+    Move,
+    /// `(dst, byte: u8, n)`: fill `n` items' bytes; `None`.
+    SetBytes,
+    /// `(a, b, n)`: like `memcmp`, negative/zero/positive `i32`.
+    Cmp,
+}
+
+impl MemOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            MemOp::Copy => "ptr_copy",
+            MemOp::Move => "ptr_move",
+            MemOp::SetBytes => "ptr_setbytes",
+            MemOp::Cmp => "ptr_cmp",
+        }
+    }
 }
 
 impl Expr {

@@ -234,6 +234,64 @@ impl<'m> Printer<'m> {
                     .unwrap_or_else(|| format!("_{n}"));
                 (format!("{}.{name}", self.sub(v, prec::ATOM)), prec::ATOM)
             }
+            ExprKind::Alloc { count, gc } => {
+                let item = self
+                    .m
+                    .types
+                    .pointee(e.ty)
+                    .map(|t| self.m.types.ty_name(t))
+                    .unwrap_or_default();
+                let which = if *gc { "gc_alloc" } else { "raw_alloc" };
+                (
+                    format!("`unsafe::{which}`[{item}]({})", self.sub(count, prec::TEST)),
+                    prec::ATOM,
+                )
+            }
+            ExprKind::Null => (format!("{}.NULL", self.m.types.ty_name(e.ty)), prec::ATOM),
+            ExprKind::ElemAddr(p, i) => {
+                let (p, i) = (self.sub(p, prec::TEST), self.sub(i, prec::TEST));
+                (format!("`unsafe::elem_addr`({p}, {i})"), prec::ATOM)
+            }
+            ExprKind::FieldAddr(p, n) => {
+                let st = self.m.types.pointee(p.ty).unwrap_or(Ty::None);
+                let name = self
+                    .m
+                    .types
+                    .fields(st)
+                    .and_then(|f| f.get(*n as usize))
+                    .map(|f| f.0.clone())
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "`unsafe::field_addr`({}, '{name}')",
+                        self.sub(p, prec::TEST)
+                    ),
+                    prec::ATOM,
+                )
+            }
+            ExprKind::Load(p) => (
+                format!("`unsafe::load`({})", self.sub(p, prec::TEST)),
+                prec::ATOM,
+            ),
+            ExprKind::Store(p, v) => {
+                let (p, v) = (self.sub(p, prec::TEST), self.sub(v, prec::TEST));
+                (format!("`unsafe::store`({p}, {v})"), prec::ATOM)
+            }
+            ExprKind::PtrEq(a, b) => {
+                let (a, b) = (self.sub(a, prec::BOR), self.sub(b, prec::BOR));
+                (format!("{a} == {b}"), prec::CMP)
+            }
+            ExprKind::PtrNonNull(p) => (
+                format!("`unsafe::nonnull`({})", self.sub(p, prec::TEST)),
+                prec::ATOM,
+            ),
+            ExprKind::Mem(op, args) => {
+                let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
+                (
+                    format!("`unsafe::{}`({})", op.name(), args.join(", ")),
+                    prec::ATOM,
+                )
+            }
             ExprKind::Call(Callee::Func(fqn), args) => {
                 let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (format!("`{fqn}`({})", args.join(", ")), prec::ATOM)

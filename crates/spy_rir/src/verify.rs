@@ -100,6 +100,76 @@ impl<'m> Verifier<'m> {
                 }
                 None => self.err("empty sequence".into()),
             },
+            ExprKind::Alloc { count, .. } => {
+                self.expr(count);
+                self.expect_ty("allocation count", count.ty, Ty::I32);
+                if self.m.types.pointee(e.ty).is_none() {
+                    self.err("allocation of a non-pointer type".into());
+                }
+            }
+            ExprKind::Null => {
+                if self.m.types.pointee(e.ty).is_none() {
+                    self.err("NULL of a non-pointer type".into());
+                }
+            }
+            ExprKind::ElemAddr(p, i) => {
+                self.expr(p);
+                self.expr(i);
+                self.expect_ty("index", i.ty, Ty::I32);
+                // The result may be the reference type of the same pointee.
+                match (self.m.types.pointee(p.ty), self.m.types.pointee(e.ty)) {
+                    (Some(a), Some(b)) => self.expect_ty("element address", b, a),
+                    _ => self.err("element address of a non-pointer".into()),
+                }
+            }
+            ExprKind::FieldAddr(p, n) => {
+                self.expr(p);
+                let st = self.m.types.pointee(p.ty).unwrap_or(Ty::None);
+                let ft = self
+                    .m
+                    .types
+                    .fields(st)
+                    .and_then(|f| f.get(*n as usize))
+                    .map(|f| f.1);
+                match (ft, self.m.types.pointee(e.ty)) {
+                    (Some(ft), Some(pt)) => self.expect_ty("field address", pt, ft),
+                    _ => self.err("field address of something that is not a struct pointer".into()),
+                }
+            }
+            ExprKind::Load(p) => {
+                self.expr(p);
+                match self.m.types.pointee(p.ty) {
+                    Some(t) => self.expect_ty("load", e.ty, t),
+                    None => self.err("load through a non-pointer".into()),
+                }
+            }
+            ExprKind::Store(p, v) => {
+                self.expr(p);
+                self.expr(v);
+                match self.m.types.pointee(p.ty) {
+                    Some(t) => self.expect_ty("store", v.ty, t),
+                    None => self.err("store through a non-pointer".into()),
+                }
+                self.expect_ty("store result", e.ty, Ty::None);
+            }
+            ExprKind::PtrEq(a, b) => {
+                self.expr(a);
+                self.expr(b);
+                self.expect_ty("pointer comparison", b.ty, a.ty);
+                self.expect_ty("pointer comparison result", e.ty, Ty::Bool);
+            }
+            ExprKind::PtrNonNull(p) => {
+                self.expr(p);
+                self.expect_ty("non-null test", e.ty, Ty::Bool);
+            }
+            ExprKind::Mem(op, args) => {
+                for a in args {
+                    self.expr(a);
+                }
+                if args.len() != 3 {
+                    self.err(format!("{} takes 3 operands", op.name()));
+                }
+            }
             ExprKind::MakeStruct(fields) => {
                 let Some(want) = self.m.types.fields(e.ty).map(|f| f.to_vec()) else {
                     self.err("struct constructor of a non-struct type".into());

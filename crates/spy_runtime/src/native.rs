@@ -32,6 +32,11 @@ extern "C" {
     fn GC_init();
     fn GC_malloc(n: usize) -> *mut u8;
     fn GC_malloc_atomic(n: usize) -> *mut u8;
+    fn GC_malloc_uncollectable(n: usize) -> *mut u8;
+    fn GC_base(p: *const u8) -> *mut u8;
+    fn calloc(n: usize, size: usize) -> *mut u8;
+    fn memcpy(d: *mut u8, s: *const u8, n: usize) -> *mut u8;
+    fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32;
 }
 
 #[panic_handler]
@@ -422,3 +427,92 @@ pub extern "C" fn spy_format_str(s: *const SpyStr, a: u64, b: u64) -> *const Spy
 /// `panic=abort`; programs never unwind, so it is never called.
 #[no_mangle]
 pub extern "C" fn rust_eh_personality() {}
+
+// ---- memory (`unsafe`)
+
+/// `raw_alloc`: zeroed, never freed (there is no `raw_free`).
+#[no_mangle]
+pub extern "C" fn spy_raw_alloc(n: usize) -> *mut u8 {
+    // SAFETY: calloc returns zeroed memory or null.
+    let p = unsafe { calloc(1, n.max(1)) };
+    if p.is_null() {
+        oom();
+    }
+    p
+}
+
+/// Debug builds: a 16-byte header before the items records their byte length,
+/// so that `spy_ptr_check` can check bounds.
+const HEADER: usize = 16;
+
+unsafe fn with_header(p: *mut u8, n: usize) -> *mut u8 {
+    if p.is_null() {
+        oom();
+    }
+    *(p as *mut u64) = n as u64;
+    p.add(HEADER)
+}
+
+#[no_mangle]
+pub extern "C" fn spy_gc_alloc_checked(n: usize) -> *mut u8 {
+    // SAFETY: the block is HEADER + n zeroed bytes.
+    unsafe { with_header(GC_malloc(n + HEADER), n) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_raw_alloc_checked(n: usize) -> *mut u8 {
+    // SAFETY: as above; uncollectable so that GC_base finds it.
+    unsafe { with_header(GC_malloc_uncollectable(n + HEADER), n) }
+}
+
+/// Debug builds: `p + index * size`, checked against NULL and the allocation.
+#[no_mangle]
+pub extern "C" fn spy_ptr_check(p: *const u8, index: i64, size: i64, loc: *const Loc) -> *const u8 {
+    if p.is_null() {
+        panic_at("PanicError", "cannot dereference NULL pointer", loc);
+    }
+    // SAFETY: `p` points into a block allocated with a header by this runtime.
+    unsafe {
+        let base = GC_base(p);
+        if base.is_null() {
+            return p.wrapping_offset((index * size) as isize);
+        }
+        let len = *(base as *const u64) as i64;
+        let data = base.add(HEADER) as i64;
+        let off = p as i64 - data + index * size;
+        if index < 0 || off < 0 || off + size > len {
+            let mut b = StackBuf::<128>::default();
+            let items = if size == 0 { 0 } else { len / size };
+            let _ = write!(
+                b,
+                "ptr_getitem out of bounds: index {index}, length {items}"
+            );
+            panic_at("PanicError", b.as_str(), loc);
+        }
+        p.wrapping_offset((index * size) as isize)
+    }
+}
+
+/// `ptr_copy`: like memcpy, but overlapping ranges are an error (as in SPy).
+#[no_mangle]
+pub extern "C" fn spy_ptr_copy(dst: *mut u8, src: *const u8, n: usize, loc: *const Loc) {
+    let (d, s) = (dst as usize, src as usize);
+    if n > 0 && d < s + n && s < d + n {
+        panic_at("PanicError", "ptr_copy: overlapping ranges", loc);
+    }
+    if n > 0 {
+        // SAFETY: non-overlapping ranges of `n` bytes in live memory.
+        unsafe { memcpy(dst, src, n) };
+    }
+}
+
+/// `ptr_cmp`: -1, 0 or 1.
+#[no_mangle]
+pub extern "C" fn spy_ptr_cmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    if n == 0 {
+        return 0;
+    }
+    // SAFETY: both ranges are `n` bytes of live memory.
+    let r = unsafe { memcmp(a, b, n) };
+    r.signum()
+}

@@ -11,23 +11,26 @@
 //!
 //! Generation is deterministic: the seed is fixed, `SPY_DIFF_SEED=N` (decimal or
 //! `0x` hex) overrides it. Python computes every expected line; `python3` is
-//! required and its absence is a failure.
+//! required and its absence is a failure. `SPY_DIFF_KEEP=1` keeps the generated
+//! programs of a failing trial; `SPY_DIFF_VERBOSE=1` reports how many generated
+//! expressions Python rejected (zero divisors, negative exponents, ...).
+//! Each program prints less than 64 KiB (see `Prepared::parts`).
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::ops::Range;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use spy_driver::Mode;
-use spy_testsuite::runner::{self, Outcome};
+use spy_testsuite::runner;
 
 const DEFAULT_SEED: u64 = 0x5350_5943_0001;
 const FLOAT_COUNT: usize = 10_000;
 /// Prints per generated function (keeps native compile time reasonable).
 const FLOAT_CHUNK: usize = 250;
 /// Expressions the program evaluates (at least 2,000 are required).
-const EXPR_COUNT: usize = 2_400;
+const EXPR_COUNT: usize = 4_000;
 const EXPR_CHUNK: usize = 200;
 /// Mismatches shown in a failure message.
 const SHOWN: usize = 12;
@@ -112,15 +115,15 @@ fn python(script: &str, input: String) -> Result<String, String> {
         let _ = e.read_to_string(&mut stderr);
     }
     let status = child.wait().map_err(|e| format!("python3: {e}"))?;
-    match writer.join() {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(format!("writing to python3: {e}\n{stderr}")),
-        Err(_) => return Err("the thread feeding python3 panicked".into()),
-    }
+    let written = writer.join();
     if !status.success() {
         return Err(format!("python3 failed ({status}):\n{stderr}"));
     }
-    Ok(stdout)
+    match written {
+        Ok(Ok(())) => Ok(stdout),
+        Ok(Err(e)) => Err(format!("writing to python3: {e}\n{stderr}")),
+        Err(_) => Err("the thread feeding python3 panicked".into()),
+    }
 }
 
 const PY_VERSION_CHECK: &str = r#"
@@ -133,13 +136,62 @@ if sys.version_info < (3, 8):
 // Shared: a generated program and its expected output
 
 struct Prepared {
-    /// The spyc program.
-    source: String,
+    /// The spyc programs, each with the range of expected lines it prints. The
+    /// output is split so that each program prints well under 64 KiB: the runner
+    /// only reads a native program's stdout after it exits, so a larger output
+    /// would fill the pipe and hang.
+    parts: Vec<(String, Range<usize>)>,
     /// One expected line per output line.
     expected: Vec<String>,
     /// What produced each line (shown on mismatch).
     what: Vec<String>,
     seed: u64,
+}
+
+/// Output bytes per program (the pipe holds 64 KiB).
+const PART_BYTES: usize = 40 * 1024;
+
+/// Programs printing `expected` line by line: statement `i` prints line `i`;
+/// `defs(i)` are the definitions statement `i` needs; `header` is shared.
+fn split_programs(
+    header: &str,
+    defs: &dyn Fn(usize) -> String,
+    stmts: &[String],
+    expected: &[String],
+    chunk: usize,
+) -> Vec<(String, Range<usize>)> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, e) in expected.iter().enumerate() {
+        if bytes + e.len() + 1 > PART_BYTES && i > start {
+            ranges.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += e.len() + 1;
+    }
+    ranges.push(start..expected.len());
+    ranges
+        .into_iter()
+        .map(|r| {
+            let mut src = header.to_string();
+            for i in r.clone() {
+                src.push_str(&defs(i));
+            }
+            let n = r.len().div_ceil(chunk);
+            for k in 0..n {
+                src.push_str(&format!("\n\ndef chunk{k}() -> None:\n"));
+                for s in &stmts[r.start + k * chunk..(r.start + (k + 1) * chunk).min(r.end)] {
+                    src.push_str(&format!("    {s}\n"));
+                }
+            }
+            src.push_str("\n\ndef main() -> None:\n");
+            for k in 0..n {
+                src.push_str(&format!("    chunk{k}()\n"));
+            }
+            (src, r)
+        })
+        .collect()
 }
 
 fn mode_name(m: Mode) -> &'static str {
@@ -155,15 +207,42 @@ fn run_and_compare(test: &str, prep: &Prepared, mode: Mode) -> Result<(), Failed
         .prefix("spy-numeric-diff")
         .tempdir()
         .map_err(|e| Failed::from(format!("cannot create a temporary directory: {e}")))?;
-    let path = dir.path().join(format!("{test}.spy"));
-    std::fs::write(&path, &prep.source)
-        .map_err(|e| Failed::from(format!("cannot write {}: {e}", path.display())))?;
-    let out = runner::run(&path, mode, &[]);
-    let r = compare(test, prep, mode, &out, &path);
+    let mut stdout = String::new();
+    let mut problems = String::new();
+    for (k, (source, range)) in prep.parts.iter().enumerate() {
+        let path = dir.path().join(format!("{test}_{k}.spy"));
+        std::fs::write(&path, source)
+            .map_err(|e| Failed::from(format!("cannot write {}: {e}", path.display())))?;
+        let out = runner::run(&path, mode, &[]);
+        let lines = out.stdout.lines().count();
+        if out.code != 0 || !out.stderr.is_empty() || lines != range.len() {
+            let stderr: String = out.stderr.chars().take(4000).collect();
+            problems.push_str(&format!(
+                "  {} (lines {}..={}) printed {lines} lines (expected {}), exit status {}\n  \
+                 stderr:\n{stderr}\n",
+                path.display(),
+                range.start + 1,
+                range.end,
+                range.len(),
+                out.code,
+            ));
+        }
+        // Keep the line numbering of `expected` even when a part fails early.
+        for l in out
+            .stdout
+            .lines()
+            .chain(std::iter::repeat("<missing>"))
+            .take(range.len())
+        {
+            stdout.push_str(l);
+            stdout.push('\n');
+        }
+    }
+    let r = compare(test, prep, mode, &stdout, &problems);
     if r.is_err() && std::env::var_os("SPY_DIFF_KEEP").is_some() {
         let kept = dir.keep();
         eprintln!(
-            "{test}::{}: program kept in {}",
+            "{test}::{}: programs kept in {}",
             mode_name(mode),
             kept.display()
         );
@@ -175,34 +254,32 @@ fn compare(
     test: &str,
     prep: &Prepared,
     mode: Mode,
-    out: &Outcome,
-    path: &Path,
+    stdout: &str,
+    problems: &str,
 ) -> Result<(), Failed> {
-    let got: Vec<&str> = out.stdout.lines().collect();
+    let got: Vec<&str> = stdout.lines().collect();
     let mut bad = Vec::new();
     let mut count = 0usize;
     for (i, exp) in prep.expected.iter().enumerate() {
-        let g = got.get(i).copied();
-        if g != Some(exp.as_str()) {
+        let g = got.get(i).copied().unwrap_or("<missing>");
+        if g != exp {
             count += 1;
             if bad.len() < SHOWN {
                 bad.push(format!(
-                    "  line {}: {}\n    expected (python3): {exp}\n    got (spyc {}): {}",
+                    "  line {}: {}\n    expected (python3): {exp}\n    got (spyc {}): {g}",
                     i + 1,
                     prep.what.get(i).map(String::as_str).unwrap_or("?"),
                     mode_name(mode),
-                    g.unwrap_or("<missing>"),
                 ));
             }
         }
     }
-    let extra = got.len().saturating_sub(prep.expected.len());
-    if count == 0 && extra == 0 && out.code == 0 && out.stderr.is_empty() {
+    if count == 0 && problems.is_empty() {
         return Ok(());
     }
     let mut msg = format!(
         "{test} in mode {}: {count} of {} lines differ from CPython (seed {:#x}; rerun with \
-         SPY_DIFF_SEED={:#x}, SPY_DIFF_KEEP=1 keeps the program)\n",
+         SPY_DIFF_SEED={:#x}; SPY_DIFF_KEEP=1 keeps the programs)\n",
         mode_name(mode),
         prep.expected.len(),
         prep.seed,
@@ -215,17 +292,7 @@ fn compare(
     if count > bad.len() {
         msg.push_str(&format!("  ... and {} more\n", count - bad.len()));
     }
-    if extra > 0 {
-        msg.push_str(&format!("  {extra} extra output lines\n"));
-    }
-    if out.code != 0 || !out.stderr.is_empty() {
-        let stderr: String = out.stderr.chars().take(4000).collect();
-        msg.push_str(&format!(
-            "  exit status {} for {}\n  stderr:\n{stderr}\n",
-            out.code,
-            path.display()
-        ));
-    }
+    msg.push_str(problems);
     Err(msg.into())
 }
 
@@ -505,10 +572,12 @@ for line in sys.stdin:
 sys.stdout.write("\n".join(out) + "\n")
 "#;
 
-/// How a value reaches `print`: run-time parsing, a literal, a parameter, `str`,
-/// an f-string.
-const FLOAT_FORMS: [&str; 6] = [
+/// How a value reaches `print`: parsing (folded, or at run time through a `str`
+/// parameter), a literal, an `f64` parameter, `str` (folded or at run time), an
+/// f-string.
+const FLOAT_FORMS: [&str; 7] = [
     "print(float(\"{t}\"))",
+    "q(\"{t}\")",
     "print({l})",
     "p({l})",
     "s(float(\"{t}\"))",
@@ -532,40 +601,32 @@ fn make_float_repr(seed: u64) -> Result<Prepared, String> {
             cases.len()
         ));
     }
-    let mut src = String::from(
-        "\"\"\"Generated by numeric_diff.rs: float repr against CPython.\"\"\"\n\n\n\
+    let header = "\"\"\"Generated by numeric_diff.rs: float repr against CPython.\"\"\"\n\n\n\
          def p(x: f64) -> None:\n    print(x)\n\n\n\
          def s(x: f64) -> None:\n    print(str(x))\n\n\n\
-         def fs(x: f64) -> None:\n    print(f\"{x}\")\n",
-    );
+         def fs(x: f64) -> None:\n    print(f\"{x}\")\n\n\n\
+         def q(t: str) -> None:\n    print(float(t))\n";
     let mut what = Vec::new();
-    let nchunks = cases.len().div_ceil(FLOAT_CHUNK);
-    for (k, chunk) in cases.chunks(FLOAT_CHUNK).enumerate() {
-        src.push_str(&format!("\n\ndef chunk{k}() -> None:\n"));
-        for (j, c) in chunk.iter().enumerate() {
-            let i = k * FLOAT_CHUNK + j;
-            let lit = if c.x.is_finite() {
-                c.text.clone()
-            } else {
-                format!("float(\"{}\")", c.text)
-            };
-            let form = FLOAT_FORMS[(i + rng.index(FLOAT_FORMS.len())) % FLOAT_FORMS.len()];
-            let stmt = form.replace("{t}", &c.text).replace("{l}", &lit);
-            src.push_str(&format!("    {stmt}\n"));
-            what.push(format!(
-                "{} 0x{:016x} ({}) via `{stmt}`",
-                c.kind,
-                c.x.to_bits(),
-                sci17(c.x)
-            ));
-        }
+    let mut stmts = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let lit = if c.x.is_finite() {
+            c.text.clone()
+        } else {
+            format!("float(\"{}\")", c.text)
+        };
+        let form = FLOAT_FORMS[(i + rng.index(FLOAT_FORMS.len())) % FLOAT_FORMS.len()];
+        let stmt = form.replace("{t}", &c.text).replace("{l}", &lit);
+        what.push(format!(
+            "{} 0x{:016x} ({}) via `{stmt}`",
+            c.kind,
+            c.x.to_bits(),
+            sci17(c.x)
+        ));
+        stmts.push(stmt);
     }
-    src.push_str("\n\ndef main() -> None:\n");
-    for k in 0..nchunks {
-        src.push_str(&format!("    chunk{k}()\n"));
-    }
+    let parts = split_programs(header, &|_| String::new(), &stmts, &expected, FLOAT_CHUNK);
     Ok(Prepared {
-        source: src,
+        parts,
         expected,
         what,
         seed,
@@ -766,7 +827,7 @@ impl Node {
 impl Gen<'_> {
     fn int_value(&mut self, ty: Ty) -> i128 {
         let (lo, hi) = (ty.min(), ty.max());
-        match self.rng.below(12) {
+        match self.rng.below(14) {
             0 => 0,
             1 => 1,
             2 => {
@@ -786,6 +847,7 @@ impl Gen<'_> {
                 }
             }
             6..=8 => self.rng.range(lo.max(-20), 40.min(hi)),
+            9..=10 => self.rng.range(lo, hi),
             _ => {
                 // A random magnitude, then a random sign.
                 let k = 1 + self.rng.below(ty.bits() as u64) as u32;
@@ -978,7 +1040,12 @@ impl Gen<'_> {
                 .collect();
             return Node::Cmp(ops, xs);
         }
-        self.expr(ty, depth)
+        // The root is an operation, not a bare operand.
+        if ty == Ty::F64 {
+            self.float_expr(depth)
+        } else {
+            self.int_expr(ty, depth)
+        }
     }
 }
 
@@ -1101,6 +1168,7 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
     let mut rng = Rng::new(seed, 2);
     let mut kept: Vec<(ExprCase, String)> = Vec::new();
     let mut skipped = 0usize;
+    let mut reasons = std::collections::BTreeMap::new();
     // Generate in batches; Python drops the ones that raise (division by zero,
     // negative exponents or shift counts, float `**` overflow or complex results).
     for _round in 0..20 {
@@ -1139,8 +1207,15 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
                 }
             } else {
                 skipped += 1;
+                *reasons.entry(line.to_string()).or_insert(0usize) += 1;
             }
         }
+    }
+    if std::env::var_os("SPY_DIFF_VERBOSE").is_some() {
+        eprintln!(
+            "expressions: {} kept, {skipped} skipped: {reasons:?}",
+            kept.len()
+        );
     }
     if kept.len() < EXPR_COUNT {
         return Err(format!(
@@ -1148,9 +1223,9 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
             kept.len()
         ));
     }
-    let mut src =
-        String::from("\"\"\"Generated by numeric_diff.rs: expressions against CPython.\"\"\"\n");
-    let mut calls = Vec::new();
+    let header = "\"\"\"Generated by numeric_diff.rs: expressions against CPython.\"\"\"\n";
+    let mut defs = Vec::new();
+    let mut stmts = Vec::new();
     let mut what = Vec::new();
     let mut expected = Vec::new();
     for (i, (case, value)) in kept.iter().enumerate() {
@@ -1164,39 +1239,34 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
                     .map(|(j, (t, _))| format!("p{j}: {}", t.name()))
                     .collect();
                 let args: Vec<String> = ps.iter().map(|(t, v)| val_spy(*t, *v)).collect();
-                src.push_str(&format!(
+                defs.push(format!(
                     "\n\ndef e{i}({}) -> None:\n    print({e})\n",
                     decl.join(", ")
                 ));
-                let call = format!("e{i}({})", args.join(", "));
                 let bind: Vec<String> = ps
                     .iter()
                     .enumerate()
                     .map(|(j, (t, v))| format!("p{j} = {}", val_spy(*t, *v)))
                     .collect();
-                what.push(format!("`{e}` with {} (run time)", bind.join(", ")));
-                calls.push(call);
+                let bind = if bind.is_empty() {
+                    "no parameters".to_string()
+                } else {
+                    bind.join(", ")
+                };
+                what.push(format!("`{e}` in e{i}() with {bind} (run time)"));
+                stmts.push(format!("e{i}({})", args.join(", ")));
             }
             None => {
+                defs.push(String::new());
                 what.push(format!("`{e}` (constant)"));
-                calls.push(format!("print({e})"));
+                stmts.push(format!("print({e})"));
             }
         }
         expected.push(value.clone());
     }
-    let nchunks = calls.len().div_ceil(EXPR_CHUNK);
-    for (k, chunk) in calls.chunks(EXPR_CHUNK).enumerate() {
-        src.push_str(&format!("\n\ndef chunk{k}() -> None:\n"));
-        for c in chunk {
-            src.push_str(&format!("    {c}\n"));
-        }
-    }
-    src.push_str("\n\ndef main() -> None:\n");
-    for k in 0..nchunks {
-        src.push_str(&format!("    chunk{k}()\n"));
-    }
+    let parts = split_programs(header, &|i| defs[i].clone(), &stmts, &expected, EXPR_CHUNK);
     Ok(Prepared {
-        source: src,
+        parts,
         expected,
         what,
         seed,

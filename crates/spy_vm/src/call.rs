@@ -63,6 +63,14 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<Option<AVal>> {
+        // Through a pointer or reference, methods get the pointed-to value.
+        let obj = match self.ptr_info(obj.ty) {
+            Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {
+                let s = obj.span;
+                self.load(f, obj, s)?
+            }
+            _ => obj,
+        };
         let owner = match obj.blue_value() {
             Some(Value::Type(t)) if self.is_struct(*t) => *t,
             _ if self.is_struct(obj.ty) => obj.ty,
@@ -623,6 +631,18 @@ impl Vm {
                 span,
                 "used here",
             )),
+            Builtin::Alloc { gc } => Err(err(
+                format!(
+                    "`{}` needs the item type: `{}[T](n)`",
+                    if gc { "gc_alloc" } else { "raw_alloc" },
+                    if gc { "gc_alloc" } else { "raw_alloc" }
+                ),
+                span,
+                "",
+            )),
+            Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
+            Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
+            Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
             Builtin::StaticType | Builtin::Color | Builtin::IsCompiled | Builtin::AsRed => {
                 Err(err("this builtin is not supported here", span, ""))
             }

@@ -81,6 +81,10 @@ impl Vm {
                     a.span,
                 ))
             }
+            Repr::Val(Value::Ptr(0)) => {
+                let rty = self.rir_ty(a.ty, a.span)?;
+                Ok(rir::Expr::new(rir::ExprKind::Null, rty, a.span))
+            }
             Repr::Val(v) => match v.to_const() {
                 Some(c) => Ok(rir::Expr::constant(c, a.span)),
                 None => Err(err(
@@ -102,6 +106,16 @@ impl Vm {
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
             t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
+            t if self.ptr_info(t).is_some() => {
+                let (pointee, _, _) = self.ptr_info(t).unwrap_or((TypeId::NONE, true, false));
+                let pt = self.rir_ty(pointee, span)?;
+                let name = self.type_name(t);
+                let idx = self
+                    .rir_types
+                    .borrow_mut()
+                    .add(rir::TypeDef::Ptr { pointee: pt, name });
+                rir::Ty::Def(idx)
+            }
             t => match t.as_num() {
                 Some(n) => rir::Ty::Num(n),
                 None => {
@@ -614,6 +628,13 @@ impl Vm {
                 )
             }
             TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            t if self.ptr_info(t).is_some() => self.ptr_to_bool(f, v, span),
+            t if self.is_struct(t) && self.find_method(t, "__bool__").is_some() => {
+                let m = self
+                    .find_method(t, "__bool__")
+                    .ok_or_else(|| err("no __bool__", span, ""))?;
+                self.call_dunder(f, m, vec![v], span)
+            }
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToBool(n), vec![v], span),
                 None => {
@@ -890,6 +911,14 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<Option<AVal>> {
+        if self.ptr_info(l.ty).is_some() && l.ty == r.ty && matches!(op, CmpOp::Eq | CmpOp::NotEq) {
+            let eq = self.ptr_eq(l, r, span)?;
+            return if op == CmpOp::NotEq {
+                self.apply_prim(f, Prim::Not, vec![eq], span).map(Some)
+            } else {
+                Ok(Some(eq))
+            };
+        }
         if matches!(op, CmpOp::In | CmpOp::NotIn) {
             if !self.is_struct(r.ty) {
                 return Ok(None);
@@ -1031,6 +1060,13 @@ impl Vm {
     pub fn convert(&mut self, f: &mut Frame, v: AVal, to: TypeId, ctx: ConvCtx) -> VmResult<AVal> {
         if v.ty == to || to == TypeId::DYNAMIC || to == TypeId::OBJECT {
             return Ok(v);
+        }
+        // A reference converts to the value it refers to.
+        if let Some((pointee, _, true)) = self.ptr_info(v.ty) {
+            if pointee == to {
+                let s = v.span;
+                return self.load(f, v, s);
+            }
         }
         if let Some(conv) = dispatch::implicit_conv(v.ty, to) {
             return match conv {
@@ -1189,6 +1225,11 @@ impl Vm {
     /// `str(v)`
     pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if let Some((pointee, _, true)) = self.ptr_info(v.ty) {
+            let loaded = self.load(f, v, span)?;
+            let _ = pointee;
+            return self.str_of(f, loaded);
+        }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, true);
         }
@@ -1216,6 +1257,10 @@ impl Vm {
     /// `repr(v)`
     pub fn repr_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if let Some((_, _, true)) = self.ptr_info(v.ty) {
+            let loaded = self.load(f, v, span)?;
+            return self.repr_of(f, loaded);
+        }
         if v.ty == TypeId::STR {
             return self.apply_prim(f, Prim::StrRepr, vec![v], span);
         }
@@ -1284,6 +1329,9 @@ impl Vm {
         }
         if let Some(Value::Type(t)) = obj.blue_value() {
             let t = *t;
+            if self.ptr_info(t).is_some() && name.as_str() == "NULL" {
+                return Ok(AVal::blue(Value::Ptr(0), t, span));
+            }
             if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
                 let vt = self.type_of(&v);
                 return Ok(AVal::blue(v, vt, span));
@@ -1309,6 +1357,16 @@ impl Vm {
                 _ => {}
             }
         }
+        if let Some(r) = self.ptr_getattr(f, obj.clone(), name, span)? {
+            return Ok(r);
+        }
+        // Methods and properties of a struct through a pointer: on the value.
+        let obj = match self.ptr_info(obj.ty) {
+            Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {
+                self.load(f, obj, span)?
+            }
+            _ => obj,
+        };
         if self.is_struct(obj.ty) {
             let t = obj.ty;
             if let Some(i) = self.ty(t).fields.iter().position(|(n, _, _)| *n == name) {
@@ -1353,6 +1411,18 @@ impl Vm {
         index: &Expr,
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(val) = v.blue_value().cloned() {
+            if matches!(val, Value::Type(_) | Value::Func(_)) {
+                let args = self.eval_indices(f, index)?;
+                if let Some(r) = self.specialize(&val, &args, span)? {
+                    return Ok(r);
+                }
+            }
+        }
+        if self.ptr_info(v.ty).is_some() {
+            let i = self.eval_expr(f, index)?;
+            return self.ptr_getitem(f, v, i, span);
+        }
         if let Some(m) = self.find_method(v.ty, "__getitem__") {
             let mut operands = vec![v];
             operands.extend(self.eval_indices(f, index)?);

@@ -304,6 +304,12 @@ impl Vm {
             }
             ExprKind::Subscript { value, index } => {
                 let obj = self.eval_expr(f, value)?;
+                if self.ptr_info(obj.ty).is_some() {
+                    let i = self.eval_expr(f, index)?;
+                    let r = self.ptr_setitem(f, obj, i, v, stmt_span)?;
+                    self.emit_effect(f, r, stmt_span);
+                    return Ok(());
+                }
                 let Some(m) = self.find_method(obj.ty, "__setitem__") else {
                     let tn = self.type_name(obj.ty);
                     return Err(err(
@@ -321,6 +327,10 @@ impl Vm {
             }
             ExprKind::Attribute { value, attr } => {
                 let obj = self.eval_expr(f, value)?;
+                if let Some(r) = self.ptr_setattr(f, obj.clone(), attr.name, v, stmt_span)? {
+                    self.emit_effect(f, r, stmt_span);
+                    return Ok(());
+                }
                 let tn = self.type_name(obj.ty);
                 let mut d = Diagnostic::error(format!(
                     "type `{tn}` does not support assignment to attribute '{}'",

@@ -19,6 +19,7 @@ enum Ctl {
 
 struct Eval<'m> {
     m: &'m Module,
+    heap: crate::heap::Heap,
     index: HashMap<&'m Fqn, usize>,
     globals: Vec<Value>,
     out: &'m mut dyn Write,
@@ -26,6 +27,36 @@ struct Eval<'m> {
 }
 
 type R<T> = Result<T, Box<Panic>>;
+
+fn panic_at(etype: &str, msg: String, e: &Expr) -> Box<Panic> {
+    Box::new(Panic {
+        etype: etype.to_string(),
+        msg,
+        span: Some(e.span),
+    })
+}
+
+/// The memory shape of a residual type.
+pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Shape {
+    use crate::heap::Shape;
+    match t {
+        spy_rir::Ty::None => Shape::None,
+        spy_rir::Ty::Bool => Shape::Bool,
+        spy_rir::Ty::Num(n) => Shape::Num(n),
+        spy_rir::Ty::Str => Shape::Str,
+        spy_rir::Ty::Def(_) => match types.fields(t) {
+            Some(fields) => Shape::Struct(
+                crate::types::TypeId::OBJECT,
+                fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ft))| (types.field_offset(t, i as u32), rir_shape(types, *ft)))
+                    .collect(),
+            ),
+            None => Shape::Ptr,
+        },
+    }
+}
 
 /// Run the module's entry point; returns `main`'s result.
 pub fn run_main(m: &Module, out: &mut dyn Write) -> Result<Value, Box<Panic>> {
@@ -41,6 +72,7 @@ pub fn run_main(m: &Module, out: &mut dyn Write) -> Result<Value, Box<Panic>> {
         .map(|g| Value::from_const(&g.init))
         .collect();
     let mut ev = Eval {
+        heap: Default::default(),
         m,
         index,
         globals,
@@ -206,6 +238,90 @@ impl<'m> Eval<'m> {
                 Value::Struct(s) => s.fields.get(*n as usize).cloned().unwrap_or(Value::None),
                 _ => Value::None,
             },
+            ExprKind::Alloc { count, .. } => {
+                let n = self.eval(locals, count)?.as_int().unwrap_or(0);
+                if n < 0 {
+                    return Err(panic_at("ValueError", "negative allocation size".into(), e));
+                }
+                let item = self.m.types.pointee(e.ty).unwrap_or(spy_rir::Ty::None);
+                let (size, _) = self.m.types.layout(item);
+                let a = self
+                    .heap
+                    .alloc(n as usize * size as usize)
+                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                Value::Ptr(a)
+            }
+            ExprKind::Null => Value::Ptr(0),
+            ExprKind::ElemAddr(p, i) => {
+                let p_val = self.eval(locals, p)?;
+                let i_val = self.eval(locals, i)?.as_int().unwrap_or(0);
+                let item = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
+                let (size, _) = self.m.types.layout(item);
+                let Value::Ptr(a) = p_val else {
+                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                };
+                Value::Ptr(
+                    self.heap
+                        .elem_addr(a, i_val as i64, size)
+                        .map_err(|x| panic_at(x.etype, x.msg, e))?,
+                )
+            }
+            ExprKind::FieldAddr(p, n) => {
+                let Value::Ptr(a) = self.eval(locals, p)? else {
+                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                };
+                let st = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
+                let (size, _) = self.m.types.layout(st);
+                let base = self
+                    .heap
+                    .elem_addr(a, 0, size)
+                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                Value::Ptr(base + self.m.types.field_offset(st, *n) as u64)
+            }
+            ExprKind::Load(p) => {
+                let Value::Ptr(a) = self.eval(locals, p)? else {
+                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                };
+                let shape = rir_shape(&self.m.types, e.ty);
+                self.heap
+                    .load(a, &shape)
+                    .map_err(|x| panic_at(x.etype, x.msg, e))?
+            }
+            ExprKind::Store(p, v) => {
+                let Value::Ptr(a) = self.eval(locals, p)? else {
+                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                };
+                let val = self.eval(locals, v)?;
+                let shape = rir_shape(&self.m.types, v.ty);
+                self.heap
+                    .store(a, &shape, &val)
+                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                Value::None
+            }
+            ExprKind::PtrEq(a, b) => {
+                let (x, y) = (self.eval(locals, a)?, self.eval(locals, b)?);
+                Value::Bool(matches!((x, y), (Value::Ptr(p), Value::Ptr(q)) if p == q))
+            }
+            ExprKind::PtrNonNull(p) => Value::Bool(!matches!(self.eval(locals, p)?, Value::Ptr(0))),
+            ExprKind::Mem(op, args) => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.eval(locals, a)?);
+                }
+                let Value::Ptr(a) = vals[0] else {
+                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                };
+                let item = self
+                    .m
+                    .types
+                    .pointee(args[0].ty)
+                    .unwrap_or(spy_rir::Ty::None);
+                let (size, _) = self.m.types.layout(item);
+                let n = vals[2].as_int().unwrap_or(0) as i64;
+                self.heap
+                    .mem(*op, a, &vals[1], n, size)
+                    .map_err(|x| panic_at(x.etype, x.msg, e))?
+            }
             ExprKind::Seq(items) => {
                 let mut last = Value::None;
                 for i in items {

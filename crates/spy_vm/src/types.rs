@@ -76,6 +76,17 @@ pub enum TypeKind {
     Exception,
     /// A `@struct` class: a value type with fields (see `TypeObj::fields`).
     Struct,
+    /// `gc_ptr[T]`, `raw_ptr[T]` (indexable) and `gc_ref[T]`, `raw_ref[T]`.
+    Ptr {
+        pointee: TypeId,
+        gc: bool,
+        is_ref: bool,
+    },
+    /// The generic `gc_ptr` etc. themselves, before `[T]`.
+    PtrFamily {
+        gc: bool,
+        is_ref: bool,
+    },
 }
 
 /// How a function stored in a class is called.

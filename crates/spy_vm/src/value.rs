@@ -52,6 +52,8 @@ pub enum Value {
     Exc(Rc<ExcValue>),
     /// A struct value (immutable; fields in declaration order).
     Struct(Rc<StructValue>),
+    /// An address in the interpreters' heap (0 is NULL).
+    Ptr(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -151,7 +153,8 @@ impl Value {
             | Value::Module(_)
             | Value::Tuple(_)
             | Value::Exc(_)
-            | Value::Struct(_) => return None,
+            | Value::Struct(_)
+            | Value::Ptr(_) => return None,
         })
     }
 
@@ -186,6 +189,7 @@ impl Value {
             Value::Tuple(items) => ValueKey::Tuple(items.iter().map(|v| v.key()).collect()),
             Value::Exc(e) => ValueKey::Exc(e.ty, e.msg.clone()),
             Value::Struct(s) => ValueKey::Struct(s.ty, s.fields.iter().map(|v| v.key()).collect()),
+            Value::Ptr(p) => ValueKey::Int(*p as i128, 255),
             v => ValueKey::Int(
                 v.as_int().unwrap_or(0),
                 v.num_ty().map(|n| n as u8).unwrap_or(0),

@@ -33,6 +33,17 @@ pub enum Builtin {
     IsCompiled,
     AsRed,
     Range,
+    /// `gc_alloc`/`raw_alloc` before `[T]`.
+    Alloc {
+        gc: bool,
+    },
+    /// `gc_alloc[T]`/`raw_alloc[T]`.
+    AllocOf {
+        gc: bool,
+        ty: TypeId,
+    },
+    PtrMem(spy_rir::MemOp),
+    IeeeDiv,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +145,10 @@ pub struct Vm {
     /// Residual types of the current redshift, interned.
     pub rir_types: std::cell::RefCell<spy_rir::TypeTable>,
     pub rir_type_map: std::cell::RefCell<HashMap<TypeId, spy_rir::TypeIdx>>,
+    /// The interpreters' memory.
+    pub heap: crate::heap::Heap,
+    pub(crate) ptr_types: HashMap<(TypeId, bool, bool), TypeId>,
+    pub(crate) alloc_funcs: HashMap<(bool, TypeId), FuncId>,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -159,8 +174,12 @@ impl Vm {
             call_depth: 0,
             rir_types: Default::default(),
             rir_type_map: Default::default(),
+            heap: Default::default(),
+            ptr_types: HashMap::new(),
+            alloc_funcs: HashMap::new(),
         };
         vm.init_builtins();
+        vm.init_unsafe_module();
         vm
     }
 
@@ -242,6 +261,9 @@ impl Vm {
             return "None".into();
         }
         let t = self.ty(id);
+        if matches!(t.kind, TypeKind::Ptr { .. } | TypeKind::PtrFamily { .. }) {
+            return t.name.clone();
+        }
         t.fqn.human()
     }
 

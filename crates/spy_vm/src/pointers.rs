@@ -1,0 +1,626 @@
+//! The `unsafe` module: raw and GC pointers, references, allocation and bulk
+//! memory operations. Interpretation uses the byte heap (`heap.rs`); redshift
+//! emits the RIR memory expressions.
+
+use std::collections::HashMap;
+
+use spy_ast::{Span, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir::{self as rir, MemOp, NumTy};
+
+use crate::call::CallArgs;
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::frame::{AVal, Frame, Repr};
+use crate::heap::Shape;
+use crate::scope::VarKind;
+use crate::types::{TypeId, TypeKind, TypeObj};
+use crate::value::{Color, Value};
+use crate::vm::{Builtin, FuncKind, FuncObj, GlobalSlot, ModId, ModuleObj, Vm};
+
+impl Vm {
+    pub(crate) fn init_unsafe_module(&mut self) {
+        let mut globals = HashMap::new();
+        let mut add = |vm: &mut Vm, name: &str, value: Value| {
+            let ty = vm.type_of(&value);
+            globals.insert(
+                Symbol::intern(name),
+                GlobalSlot {
+                    value,
+                    ty,
+                    kind: VarKind::Const,
+                    span: Span::default(),
+                },
+            );
+        };
+        for (name, gc, is_ref) in [
+            ("gc_ptr", true, false),
+            ("raw_ptr", false, false),
+            ("gc_ref", true, true),
+            ("raw_ref", false, true),
+        ] {
+            let t = self.new_type(name, TypeKind::PtrFamily { gc, is_ref });
+            add(self, name, Value::Type(t));
+        }
+        let builtins = [
+            ("gc_alloc", Builtin::Alloc { gc: true }),
+            ("raw_alloc", Builtin::Alloc { gc: false }),
+            ("ptr_copy", Builtin::PtrMem(MemOp::Copy)),
+            ("ptr_move", Builtin::PtrMem(MemOp::Move)),
+            ("ptr_setbytes", Builtin::PtrMem(MemOp::SetBytes)),
+            ("ptr_cmp", Builtin::PtrMem(MemOp::Cmp)),
+            ("ieee754_div", Builtin::IeeeDiv),
+        ];
+        for (name, b) in builtins {
+            let fid = self.add_func(FuncObj {
+                fqn: rir::Fqn::new("unsafe", name),
+                name: name.to_string(),
+                color: Color::Red,
+                kind: FuncKind::Builtin(b),
+            });
+            add(self, name, Value::Func(fid));
+        }
+        let file = self.sources.add("<builtin>/unsafe.spy", "");
+        let id = ModId(self.modules.len() as u32);
+        self.modules.push(ModuleObj {
+            name: "unsafe".into(),
+            file,
+            globals,
+            var_names: Default::default(),
+            done: true,
+        });
+        self.module_names.insert("unsafe".into(), id);
+    }
+
+    fn new_type(&mut self, name: &str, kind: TypeKind) -> TypeId {
+        self.types.push(TypeObj {
+            name: name.to_string(),
+            fqn: rir::Fqn::new("unsafe", name),
+            kind,
+            base: None,
+            attrs: HashMap::new(),
+            fields: Vec::new(),
+            methods: HashMap::new(),
+            defined: true,
+        });
+        TypeId(self.types.len() as u32 - 1)
+    }
+
+    /// `gc_ptr[T]` and friends, interned.
+    pub fn ptr_type(&mut self, pointee: TypeId, gc: bool, is_ref: bool) -> TypeId {
+        if let Some(t) = self.ptr_types.get(&(pointee, gc, is_ref)) {
+            return *t;
+        }
+        let family = match (gc, is_ref) {
+            (true, false) => "gc_ptr",
+            (false, false) => "raw_ptr",
+            (true, true) => "gc_ref",
+            (false, true) => "raw_ref",
+        };
+        let name = format!("{family}[{}]", self.type_name(pointee));
+        let t = self.new_type(
+            &name,
+            TypeKind::Ptr {
+                pointee,
+                gc,
+                is_ref,
+            },
+        );
+        self.types[t.0 as usize].fqn = rir::Fqn::parse(&format!("unsafe::{name}"));
+        self.ptr_types.insert((pointee, gc, is_ref), t);
+        t
+    }
+
+    /// (pointee, gc, is_ref) of a pointer type.
+    pub fn ptr_info(&self, t: TypeId) -> Option<(TypeId, bool, bool)> {
+        match self.ty(t).kind {
+            TypeKind::Ptr {
+                pointee,
+                gc,
+                is_ref,
+            } => Some((pointee, gc, is_ref)),
+            _ => None,
+        }
+    }
+
+    /// Size and alignment in memory (C layout), the same rules as `rir::TypeTable::layout`.
+    pub fn layout_of(&self, t: TypeId) -> (u32, u32) {
+        match t {
+            TypeId::NONE => (0, 1),
+            TypeId::BOOL => (1, 1),
+            TypeId::STR => (8, 8),
+            t => match (t.as_num(), &self.ty(t).kind) {
+                (Some(n), _) => (n.bits() / 8, n.bits() / 8),
+                (None, TypeKind::Ptr { .. }) => (8, 8),
+                (None, TypeKind::Struct) => {
+                    let l: Vec<(u32, u32)> = self
+                        .ty(t)
+                        .fields
+                        .iter()
+                        .map(|(_, ft, _)| self.layout_of(*ft))
+                        .collect();
+                    let (_, size, align) = rir::c_layout(&l);
+                    (size, align)
+                }
+                _ => (8, 8),
+            },
+        }
+    }
+
+    pub fn shape_of(&self, t: TypeId) -> Shape {
+        match t {
+            TypeId::NONE => Shape::None,
+            TypeId::BOOL => Shape::Bool,
+            TypeId::STR => Shape::Str,
+            t => match (t.as_num(), &self.ty(t).kind) {
+                (Some(n), _) => Shape::Num(n),
+                (None, TypeKind::Struct) => {
+                    let fields = &self.ty(t).fields;
+                    let l: Vec<(u32, u32)> = fields
+                        .iter()
+                        .map(|(_, ft, _)| self.layout_of(*ft))
+                        .collect();
+                    let (offs, _, _) = rir::c_layout(&l);
+                    Shape::Struct(
+                        t,
+                        fields
+                            .iter()
+                            .zip(offs)
+                            .map(|((_, ft, _), o)| (o, self.shape_of(*ft)))
+                            .collect(),
+                    )
+                }
+                _ => Shape::Ptr,
+            },
+        }
+    }
+
+    fn heap_err(&self, e: crate::prims::PrimErr, span: Span) -> VmError {
+        VmError::panic(e.etype, e.msg, span)
+    }
+
+    /// `gc_alloc[T]` / `raw_alloc[T]`: the specialised builtin.
+    pub fn alloc_func(&mut self, gc: bool, ty: TypeId) -> crate::vm::FuncId {
+        if let Some(f) = self.alloc_funcs.get(&(gc, ty)) {
+            return *f;
+        }
+        let name = format!(
+            "{}[{}]",
+            if gc { "gc_alloc" } else { "raw_alloc" },
+            self.type_name(ty)
+        );
+        let fid = self.add_func(FuncObj {
+            fqn: rir::Fqn::parse(&format!("unsafe::{name}")),
+            name,
+            color: Color::Red,
+            kind: FuncKind::Builtin(Builtin::AllocOf { gc, ty }),
+        });
+        self.alloc_funcs.insert((gc, ty), fid);
+        fid
+    }
+
+    /// `X[T]` on a pointer family or an allocation builtin.
+    pub fn specialize(&mut self, v: &Value, args: &[AVal], span: Span) -> VmResult<Option<AVal>> {
+        let type_arg = |vm: &Vm| -> VmResult<TypeId> {
+            match args {
+                [a] => match a.blue_value() {
+                    Some(Value::Type(t)) => Ok(*t),
+                    _ => Err(err(
+                        "expected a type",
+                        a.span,
+                        format!("this is `{}`", vm.type_name(a.ty)),
+                    )),
+                },
+                _ => Err(err("expected one type argument", span, "")),
+            }
+        };
+        match v {
+            Value::Type(t) => {
+                if let TypeKind::PtrFamily { gc, is_ref } = self.ty(*t).kind {
+                    let pointee = type_arg(self)?;
+                    let pt = self.ptr_type(pointee, gc, is_ref);
+                    return Ok(Some(AVal::blue(Value::Type(pt), TypeId::TYPE, span)));
+                }
+                Ok(None)
+            }
+            Value::Func(fid) => {
+                if let FuncKind::Builtin(Builtin::Alloc { gc }) = self.func(*fid).kind {
+                    let ty = type_arg(self)?;
+                    let f = self.alloc_func(gc, ty);
+                    return Ok(Some(AVal::blue(Value::Func(f), TypeId::FUNCTION, span)));
+                }
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub fn call_alloc(
+        &mut self,
+        f: &mut Frame,
+        gc: bool,
+        ty: TypeId,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let [n] = args.pos.as_slice() else {
+            return Err(err("allocation takes the number of items", span, ""));
+        };
+        let n = self.convert(f, n.clone(), TypeId::I32, ConvCtx::Other)?;
+        let pt = self.ptr_type(ty, gc, false);
+        if f.redshifting() {
+            let rty = self.rir_ty(pt, span)?;
+            let count = self.to_rir(&n)?;
+            return Ok(AVal::code(
+                rir::Expr::new(
+                    rir::ExprKind::Alloc {
+                        count: Box::new(count),
+                        gc,
+                    },
+                    rty,
+                    span,
+                ),
+                pt,
+            ));
+        }
+        let count = n.value().and_then(|v| v.as_int()).unwrap_or(0);
+        if count < 0 {
+            return Err(VmError::panic(
+                "ValueError",
+                "negative allocation size",
+                span,
+            ));
+        }
+        let (size, _) = self.layout_of(ty);
+        let addr = self
+            .heap
+            .alloc(count as usize * size as usize)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(Value::Ptr(addr), pt, span))
+    }
+
+    /// The address of item `i` of pointer `p` (same pointer type).
+    fn elem_addr(&mut self, f: &mut Frame, p: AVal, i: AVal, span: Span) -> VmResult<AVal> {
+        let (pointee, _, _) = self
+            .ptr_info(p.ty)
+            .ok_or_else(|| err("not a pointer", p.span, ""))?;
+        let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
+        if f.redshifting() {
+            let rty = self.rir_ty(p.ty, span)?;
+            let (ep, ei) = (self.to_rir(&p)?, self.to_rir(&i)?);
+            return Ok(AVal::code(
+                rir::Expr::new(
+                    rir::ExprKind::ElemAddr(Box::new(ep), Box::new(ei)),
+                    rty,
+                    span,
+                ),
+                p.ty,
+            ));
+        }
+        let (Some(Value::Ptr(addr)), Some(idx)) =
+            (p.value().cloned(), i.value().and_then(|v| v.as_int()))
+        else {
+            return Err(err("internal: pointer without a value", span, ""));
+        };
+        let (size, _) = self.layout_of(pointee);
+        let a = self
+            .heap
+            .elem_addr(addr, idx as i64, size)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(Value::Ptr(a), p.ty, span))
+    }
+
+    /// The value a pointer points to.
+    pub fn load(&mut self, f: &mut Frame, p: AVal, span: Span) -> VmResult<AVal> {
+        let (pointee, _, _) = self
+            .ptr_info(p.ty)
+            .ok_or_else(|| err("not a pointer", p.span, ""))?;
+        if f.redshifting() {
+            let rty = self.rir_ty(pointee, span)?;
+            let e = self.to_rir(&p)?;
+            return Ok(AVal::code(
+                rir::Expr::new(rir::ExprKind::Load(Box::new(e)), rty, span),
+                pointee,
+            ));
+        }
+        let Some(Value::Ptr(addr)) = p.value().cloned() else {
+            return Err(err("internal: pointer without a value", span, ""));
+        };
+        let shape = self.shape_of(pointee);
+        let v = self
+            .heap
+            .load(addr, &shape)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(v, pointee, span))
+    }
+
+    fn store(&mut self, f: &mut Frame, p: AVal, v: AVal, span: Span) -> VmResult<AVal> {
+        let (pointee, _, _) = self
+            .ptr_info(p.ty)
+            .ok_or_else(|| err("not a pointer", p.span, ""))?;
+        let v = self.convert(f, v, pointee, ConvCtx::Other)?;
+        if f.redshifting() {
+            let (ep, ev) = (self.to_rir(&p)?, self.to_rir(&v)?);
+            return Ok(AVal::code(
+                rir::Expr::new(
+                    rir::ExprKind::Store(Box::new(ep), Box::new(ev)),
+                    rir::Ty::None,
+                    span,
+                ),
+                TypeId::NONE,
+            ));
+        }
+        let (Some(Value::Ptr(addr)), Some(val)) = (p.value().cloned(), v.value().cloned()) else {
+            return Err(err("internal: pointer without a value", span, ""));
+        };
+        let shape = self.shape_of(pointee);
+        self.heap
+            .store(addr, &shape, &val)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(Value::None, TypeId::NONE, span))
+    }
+
+    /// A pointer to field `n` of the struct `p` points to.
+    fn field_addr(&mut self, f: &mut Frame, p: AVal, n: usize, span: Span) -> VmResult<AVal> {
+        let (st, gc, _) = self
+            .ptr_info(p.ty)
+            .ok_or_else(|| err("not a pointer", p.span, ""))?;
+        let ft = self.ty(st).fields[n].1;
+        let fpt = self.ptr_type(ft, gc, true);
+        if f.redshifting() {
+            let rty = self.rir_ty(fpt, span)?;
+            let e = self.to_rir(&p)?;
+            return Ok(AVal::code(
+                rir::Expr::new(rir::ExprKind::FieldAddr(Box::new(e), n as u32), rty, span),
+                fpt,
+            ));
+        }
+        let Some(Value::Ptr(addr)) = p.value().cloned() else {
+            return Err(err("internal: pointer without a value", span, ""));
+        };
+        if addr == 0 {
+            return Err(VmError::panic(
+                "PanicError",
+                "cannot dereference NULL pointer",
+                span,
+            ));
+        }
+        let l: Vec<(u32, u32)> = self
+            .ty(st)
+            .fields
+            .iter()
+            .map(|(_, t, _)| self.layout_of(*t))
+            .collect();
+        let off = rir::c_layout(&l).0[n];
+        let (size, _) = self.layout_of(st);
+        // The whole struct must be inside the allocation.
+        let base = self
+            .heap
+            .elem_addr(addr, 0, size)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(Value::Ptr(base + off as u64), fpt, span))
+    }
+
+    /// `p[i]`: the item by value, or a reference to it when it is a struct.
+    pub fn ptr_getitem(&mut self, f: &mut Frame, p: AVal, i: AVal, span: Span) -> VmResult<AVal> {
+        let (pointee, gc, is_ref) = self
+            .ptr_info(p.ty)
+            .ok_or_else(|| err("not a pointer", p.span, ""))?;
+        if is_ref {
+            let tn = self.type_name(p.ty);
+            return Err(err(
+                format!("`{tn}` is a reference and cannot be indexed"),
+                span,
+                "",
+            ));
+        }
+        let a = self.elem_addr(f, p, i, span)?;
+        if self.is_struct(pointee) {
+            let rt = self.ptr_type(pointee, gc, true);
+            return Ok(self.retype(a, rt));
+        }
+        self.load(f, a, span)
+    }
+
+    fn retype(&mut self, a: AVal, t: TypeId) -> AVal {
+        let repr = match a.repr {
+            Repr::Code(mut e) => {
+                if let Ok(rt) = self.rir_ty(t, e.span) {
+                    e.ty = rt;
+                }
+                Repr::Code(e)
+            }
+            r => r,
+        };
+        AVal { ty: t, repr, ..a }
+    }
+
+    pub fn ptr_setitem(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        i: AVal,
+        v: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let a = self.elem_addr(f, p, i, span)?;
+        self.store(f, a, v, span)
+    }
+
+    /// `p.x` through a pointer or reference to a struct.
+    pub fn ptr_getattr(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        name: Symbol,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some((st, gc, _)) = self.ptr_info(p.ty) else {
+            return Ok(None);
+        };
+        if !self.is_struct(st) {
+            return Ok(None);
+        }
+        let Some(n) = self
+            .ty(st)
+            .fields
+            .iter()
+            .position(|(fname, _, _)| *fname == name)
+        else {
+            return Ok(None);
+        };
+        let ft = self.ty(st).fields[n].1;
+        let fa = self.field_addr(f, p, n, span)?;
+        if self.is_struct(ft) {
+            let rt = self.ptr_type(ft, gc, true);
+            return Ok(Some(self.retype(fa, rt)));
+        }
+        self.load(f, fa, span).map(Some)
+    }
+
+    pub fn ptr_setattr(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        name: Symbol,
+        v: AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some((st, _, _)) = self.ptr_info(p.ty) else {
+            return Ok(None);
+        };
+        if !self.is_struct(st) {
+            return Ok(None);
+        }
+        let Some(n) = self
+            .ty(st)
+            .fields
+            .iter()
+            .position(|(fname, _, _)| *fname == name)
+        else {
+            return Err(err(
+                format!("type `{}` has no field '{name}'", self.type_name(st)),
+                span,
+                "",
+            ));
+        };
+        let fa = self.field_addr(f, p, n, span)?;
+        self.store(f, fa, v, span).map(Some)
+    }
+
+    /// `if p:` — the pointer is not NULL.
+    pub fn ptr_to_bool(&mut self, f: &mut Frame, p: AVal, span: Span) -> VmResult<AVal> {
+        if let Some(Value::Ptr(a)) = p.value() {
+            let color = p.color;
+            return Ok(AVal {
+                ty: TypeId::BOOL,
+                color,
+                repr: Repr::Val(Value::Bool(*a != 0)),
+                span,
+            });
+        }
+        let _ = f;
+        let e = self.to_rir(&p)?;
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::PtrNonNull(Box::new(e)), rir::Ty::Bool, span),
+            TypeId::BOOL,
+        ))
+    }
+
+    pub fn ptr_eq(&mut self, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
+        if let (Some(Value::Ptr(a)), Some(Value::Ptr(b))) = (l.value(), r.value()) {
+            let color = if l.is_blue() && r.is_blue() {
+                Color::Blue
+            } else {
+                Color::Red
+            };
+            return Ok(AVal {
+                ty: TypeId::BOOL,
+                color,
+                repr: Repr::Val(Value::Bool(a == b)),
+                span,
+            });
+        }
+        let (a, b) = (self.to_rir(&l)?, self.to_rir(&r)?);
+        Ok(AVal::code(
+            rir::Expr::new(
+                rir::ExprKind::PtrEq(Box::new(a), Box::new(b)),
+                rir::Ty::Bool,
+                span,
+            ),
+            TypeId::BOOL,
+        ))
+    }
+
+    /// `ptr_copy`, `ptr_move`, `ptr_setbytes`, `ptr_cmp`.
+    pub fn call_mem(
+        &mut self,
+        f: &mut Frame,
+        op: MemOp,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let [a, b, n] = <[AVal; 3]>::try_from(args.pos).map_err(|_| {
+            VmError::diag(
+                Diagnostic::error(format!("`{}` takes 3 arguments", op.name()))
+                    .with_primary(span, ""),
+            )
+        })?;
+        let Some((pointee, _, false)) = self.ptr_info(a.ty) else {
+            return Err(err(
+                format!("`{}` expects a pointer", op.name()),
+                a.span,
+                format!("this is `{}`", self.type_name(a.ty)),
+            ));
+        };
+        let b = match op {
+            MemOp::SetBytes => self.convert(f, b, TypeId::U8, ConvCtx::Other)?,
+            _ => self.convert(f, b, a.ty, ConvCtx::Other)?,
+        };
+        let n = self.convert(f, n, TypeId::I32, ConvCtx::Other)?;
+        let ret = if op == MemOp::Cmp {
+            TypeId::I32
+        } else {
+            TypeId::NONE
+        };
+        if f.redshifting() {
+            let args = vec![self.to_rir(&a)?, self.to_rir(&b)?, self.to_rir(&n)?];
+            let rty = self.rir_ty(ret, span)?;
+            return Ok(AVal::code(
+                rir::Expr::new(rir::ExprKind::Mem(op, args), rty, span),
+                ret,
+            ));
+        }
+        let (Some(Value::Ptr(pa)), Some(bv), Some(nv)) = (
+            a.value().cloned(),
+            b.value().cloned(),
+            n.value().and_then(|v| v.as_int()),
+        ) else {
+            return Err(err("internal: operands without values", span, ""));
+        };
+        let (size, _) = self.layout_of(pointee);
+        let v = self
+            .heap
+            .mem(op, pa, &bv, nv as i64, size)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(v, ret, span))
+    }
+
+    /// `unsafe.ieee754_div(a, b)`: IEEE division without the zero check.
+    pub fn call_ieee_div(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
+        let [a, b] = <[AVal; 2]>::try_from(args.pos).map_err(|_| {
+            VmError::diag(
+                Diagnostic::error("`ieee754_div` takes 2 arguments").with_primary(span, ""),
+            )
+        })?;
+        let t = match (a.ty.as_num(), b.ty.as_num()) {
+            (Some(NumTy::F32), Some(NumTy::F32)) => NumTy::F32,
+            (Some(_), Some(_)) => NumTy::F64,
+            _ => return Err(err("`ieee754_div` takes two numbers", span, "")),
+        };
+        let tid = TypeId::num(t);
+        let a = self.convert(f, a, tid, ConvCtx::Other)?;
+        let b = self.convert(f, b, tid, ConvCtx::Other)?;
+        self.apply_prim(f, rir::Prim::IeeeDiv(t), vec![a, b], span)
+    }
+}

@@ -318,6 +318,58 @@ impl FnCx<'_, '_, '_> {
         })
     }
 
+    /// `/` on 64-bit integers: one float division when both operands are at most
+    /// 2**53 in magnitude (exact conversions), else the runtime's exact division.
+    fn div64(
+        &mut self,
+        x: Value,
+        y: Value,
+        t: NumTy,
+        span: rir::Span,
+    ) -> Result<Value, CodegenError> {
+        let limit = 1i64 << 53;
+        let small = |fx: &mut Self, v: Value| {
+            if t.is_signed() {
+                // |v| <= 2**53  <=>  v + 2**53 <= 2**54 (unsigned)
+                let shifted = fx.b.ins().iadd_imm_s(v, limit);
+                fx.b.ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, shifted, 2 * limit)
+            } else {
+                fx.b.ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, v, limit)
+            }
+        };
+        let (sx, sy) = (small(self, x), small(self, y));
+        let both = self.b.ins().band(sx, sy);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        let r = self.b.append_block_param(done, types::F64);
+        self.b.ins().brif(both, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let (fxv, fyv) = if t.is_signed() {
+            (
+                self.b.ins().fcvt_from_sint(types::F64, x),
+                self.b.ins().fcvt_from_sint(types::F64, y),
+            )
+        } else {
+            (
+                self.b.ins().fcvt_from_uint(types::F64, x),
+                self.b.ins().fcvt_from_uint(types::F64, y),
+            )
+        };
+        let q = self.b.ins().fdiv(fxv, fyv);
+        self.b.ins().jump(done, &[BlockArg::Value(q)]);
+        self.b.switch_to_block(slow);
+        self.b.set_cold_block(slow);
+        let signed = self.b.ins().iconst(types::I8, t.is_signed() as i64);
+        let loc = self.loc(span)?;
+        let q = self.call_rt1("spy_int_truediv", &[x, y, signed, loc])?;
+        self.b.ins().jump(done, &[BlockArg::Value(q)]);
+        self.b.switch_to_block(done);
+        Ok(r)
+    }
+
     /// Python `x % y` on floats: `fmod` then CPython's sign fix-ups.
     fn float_mod(&mut self, x: Value, y: Value, span: rir::Span) -> Result<Value, CodegenError> {
         self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO.msg, span)?;
@@ -504,8 +556,12 @@ pub(crate) fn lower(
                     fx.b.ins().fcvt_from_uint(types::F64, v)
                 }
             };
-            let (x, y) = (f(fx, a[0]), f(fx, a[1]));
-            fx.b.ins().fdiv(x, y)
+            if t.bits() < 64 {
+                let (x, y) = (f(fx, a[0]), f(fx, a[1]));
+                fx.b.ins().fdiv(x, y)
+            } else {
+                fx.div64(a[0], a[1], t, span)?
+            }
         }
         Prim::FloorDiv(t) | Prim::Mod(t) if t.is_int() => {
             let msg = if matches!(p, Prim::FloorDiv(_)) {

@@ -357,6 +357,17 @@ pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: *const Loc) -> f64 {
 
 // ---- numbers that need libm or Python's edge cases
 
+/// `a / b` on 64-bit integers beyond 2**53 (the exact quotient rounded once).
+#[no_mangle]
+pub extern "C" fn spy_int_truediv(a: i64, b: i64, signed: i8, loc: *const Loc) -> f64 {
+    let (x, y) = if signed != 0 {
+        (a as i128, b as i128)
+    } else {
+        (a as u64 as i128, b as u64 as i128)
+    };
+    num::int_truediv(x, y).unwrap_or_else(|e| raise(e, loc))
+}
+
 #[no_mangle]
 pub extern "C" fn spy_f64_floordiv(x: f64, y: f64, loc: *const Loc) -> f64 {
     num::float_floordiv(x, y).unwrap_or_else(|e| raise(e, loc))

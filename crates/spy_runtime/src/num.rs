@@ -82,12 +82,30 @@ pub fn range_len(start: i128, stop: i128, step: i128) -> Result<u64, PyErr> {
     Ok(n as u64)
 }
 
-/// Python `a / b` on integers: a float, zero divisor is an error.
+/// Python `a / b` on integers: the exact quotient rounded once to a float;
+/// a zero divisor is an error.
 pub fn int_truediv(a: i128, b: i128) -> Result<f64, PyErr> {
     if b == 0 {
         return Err(DIV_ZERO);
     }
-    Ok(a as f64 / b as f64)
+    const EXACT: u128 = 1 << 53;
+    let (ua, ub) = (a.unsigned_abs(), b.unsigned_abs());
+    if ua <= EXACT && ub <= EXACT {
+        // Both convert exactly: one rounding, in the division.
+        return Ok(a as f64 / b as f64);
+    }
+    let neg = (a < 0) != (b < 0);
+    if ua == 0 {
+        return Ok(if neg { -0.0 } else { 0.0 });
+    }
+    // Scale the numerator to 127 bits: the quotient then has at least 63 bits,
+    // and a sticky bit for the remainder makes the conversion round correctly.
+    let s = ua.leading_zeros() - 1;
+    let n = ua << s;
+    let q = (n / ub) | u128::from(n % ub != 0);
+    let scale = f64::from_bits(((1023 - s as u64) & 0x7ff) << 52);
+    let v = q as f64 * scale;
+    Ok(if neg { -v } else { v })
 }
 
 /// Python `a // b` (floor), wrapped to the width.
@@ -295,9 +313,24 @@ pub fn write_float_repr<W: Write>(w: &mut W, x: f64) -> fmt::Result {
     if x == 0.0 {
         return w.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
     }
-    // `{:e}` gives the shortest round-trip digits: `-1.2345e-5`.
-    let mut buf = crate::StackBuf::<64>::default();
-    write!(buf, "{x:e}")?;
+    // `{:e}` gives the shortest round-trip digit count n: `-1.2345e-5`. Among the
+    // n-digit strings Python prints the closest to `x`, which is `x` correctly
+    // rounded to n digits (ties to even); `{:e}` may pick another one on ties.
+    let mut shortest = crate::StackBuf::<64>::default();
+    write!(shortest, "{x:e}")?;
+    let n = shortest
+        .as_str()
+        .bytes()
+        .take_while(|c| *c != b'e')
+        .filter(u8::is_ascii_digit)
+        .count();
+    let mut rounded = crate::StackBuf::<64>::default();
+    write!(rounded, "{x:.prec$e}", prec = n.saturating_sub(1))?;
+    let buf = if rounded.as_str().parse::<f64>() == Ok(x) {
+        rounded
+    } else {
+        shortest
+    };
     let s = buf.as_str();
     let (neg, s) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -446,6 +479,8 @@ mod tests {
         assert_eq!(repr(1e-100), "1e-100");
         assert_eq!(repr(1.0 / 3.0), "0.3333333333333333");
         assert_eq!(repr(f64::INFINITY), "inf");
+        // A tie between two shortest strings: Python keeps the even digit.
+        assert_eq!(repr(1801514316094494.0 + 0.25), "1801514316094494.2");
     }
 
     #[test]
@@ -460,6 +495,17 @@ mod tests {
         assert_eq!(int_pow(2, 31, 32, true), Ok(i32::MIN as i128));
         assert_eq!(int_shl(1, 40, 32, true), Ok(0));
         assert_eq!(int_shr(-1, 40, 32, true), Ok(-1));
+    }
+
+    #[test]
+    fn int_division_rounds_once() {
+        assert_eq!(
+            int_truediv(4, 5291137006526166621),
+            Ok(7.55981180428014e-19)
+        );
+        assert_eq!(int_truediv(1 << 60, 3), Ok(3.843071682022823e17));
+        assert_eq!(int_truediv(0, -5), Ok(-0.0));
+        assert_eq!(int_truediv(7, 2), Ok(3.5));
     }
 
     #[test]

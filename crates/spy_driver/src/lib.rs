@@ -240,7 +240,7 @@ pub fn run_file(
         Ok(code) => code,
         Err(f) => {
             s.vm.flush_out();
-            eprint!("{}", s.render_failure(&f));
+            let _ = write!(std::io::stderr(), "{}", s.render_failure(&f));
             1
         }
     }
@@ -258,5 +258,11 @@ fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
         .args(args)
         .status()
         .map_err(|e| Failure::Other(format!("error: cannot run the program: {e}")))?;
-    Ok(status.code().unwrap_or(1))
+    // A program killed by a signal exits like it would from a shell: 128 + N
+    // (141 when it writes to a closed pipe).
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status
+        .code()
+        .or_else(|| status.signal().map(|n| 128 + n))
+        .unwrap_or(1))
 }

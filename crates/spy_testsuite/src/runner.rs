@@ -1,6 +1,7 @@
 //! Running one test program in one mode, in process where possible.
 
 use std::cell::RefCell;
+use std::io::Read;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -160,38 +161,54 @@ fn run_inner(path: &Path, mode: Mode, args: &[String]) -> Outcome {
             }
         }
     };
+    // Drain both pipes while the program runs: a child that fills a pipe
+    // buffer would otherwise block forever.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out_reader = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_reader = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(st)) => break Ok(st),
             Ok(None) if Instant::now() > deadline => {
                 let _ = child.kill();
-                return Outcome {
-                    stdout: compile_out,
-                    stderr: "timed out".into(),
-                    code: 124,
-                };
+                let _ = child.wait();
+                break Err(("timed out".to_string(), 124));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => {
-                return Outcome {
-                    stdout: compile_out,
-                    stderr: e.to_string(),
-                    code: 101,
-                }
-            }
+            Err(e) => break Err((e.to_string(), 101)),
         }
-    }
-    match child.wait_with_output() {
-        Ok(o) => Outcome {
-            stdout: compile_out + &String::from_utf8_lossy(&o.stdout),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            code: o.status.code().unwrap_or(128),
+    };
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    match status {
+        Ok(st) => Outcome {
+            stdout: compile_out + &String::from_utf8_lossy(&out),
+            stderr: String::from_utf8_lossy(&err).into_owned(),
+            code: st.code().unwrap_or(128),
         },
-        Err(e) => Outcome {
+        Err((msg, code)) => Outcome {
             stdout: compile_out,
-            stderr: e.to_string(),
-            code: 101,
+            stderr: msg,
+            code,
         },
     }
 }

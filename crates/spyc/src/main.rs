@@ -98,13 +98,31 @@ fn config(common: &Common) -> Config {
     }
 }
 
+/// `print!`/`eprint!` without the panic when the other end of the pipe is
+/// gone (`spyc redshift f.spy | head`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! err {
+    ($($t:tt)*) => {{
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 fn stdout() -> Box<dyn Write> {
     Box::new(std::io::BufWriter::new(std::io::stdout()))
 }
 
 fn read(file: &Path) -> Result<String, i32> {
     std::fs::read_to_string(file).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {e}", file.display());
+        errln!("error: cannot read `{}`: {e}", file.display());
         1
     })
 }
@@ -126,7 +144,7 @@ fn main_impl(cli: Cli) -> i32 {
             }
             let _ = out.flush();
             let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
-            eprint!("{}", render_all(&ds, &sm, color()));
+            err!("{}", render_all(&ds, &sm, color()));
             i32::from(!errs.is_empty())
         }
         Cmd::Parse { file, source } => {
@@ -145,7 +163,7 @@ fn main_impl(cli: Cli) -> i32 {
             };
             let _ = out.flush();
             let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();
-            eprint!("{}", render_all(&ds, &sm, color()));
+            err!("{}", render_all(&ds, &sm, color()));
             i32::from(!errs.is_empty())
         }
         Cmd::Redshift { common, file } => {
@@ -153,12 +171,12 @@ fn main_impl(cli: Cli) -> i32 {
             match s.load(&file).and_then(|_| s.redshift()) {
                 Ok(m) => {
                     s.vm.flush_out();
-                    print!("{}", spy_rir::print_module(&m));
+                    out!("{}", spy_rir::print_module(&m));
                     0
                 }
                 Err(f) => {
                     s.vm.flush_out();
-                    eprint!("{}", s.render_failure(&f));
+                    err!("{}", s.render_failure(&f));
                     1
                 }
             }
@@ -187,7 +205,7 @@ fn main_impl(cli: Cli) -> i32 {
                     if emit == Emit::Clif {
                         let text = spy_codegen::emit_clif(&m, &s.vm.sources, opts).map_err(err)?;
                         s.vm.flush_out();
-                        print!("{text}");
+                        out!("{text}");
                         Ok(())
                     } else {
                         let obj =
@@ -206,7 +224,7 @@ fn main_impl(cli: Cli) -> i32 {
             match result {
                 Ok(()) => 0,
                 Err(f) => {
-                    eprint!("{}", s.render_failure(&f));
+                    err!("{}", s.render_failure(&f));
                     1
                 }
             }

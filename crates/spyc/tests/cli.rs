@@ -101,3 +101,28 @@ fn missing_file_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// `spyc redshift big.spy | head -1`: the reader goes away; spyc must not panic.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("many.spy");
+    let mut src = String::from("def main() -> None:\n");
+    for i in 0..20_000 {
+        src.push_str(&format!("    print({i})\n"));
+    }
+    std::fs::write(&f, src).expect("write");
+    let mut child = spyc()
+        .arg("redshift")
+        .arg(&f)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run spyc");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

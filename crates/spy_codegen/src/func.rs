@@ -438,6 +438,11 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 }
                 last
             }
+            rir::ExprKind::Block(stmts, v) => {
+                self.block(stmts)?;
+                self.live();
+                self.expr(v)?
+            }
             rir::ExprKind::MakeStruct(fields) => {
                 let mut vals = Vec::new();
                 for f in fields {

@@ -18,6 +18,7 @@ use spy_vm::{
 
 /// Redshift the program whose entry point is `main` of module `main_mod`.
 pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
+    vm.block_shifter = Some(shift_inlined_block);
     vm.redshift_queue.clear();
     vm.redshift_seen.clear();
     vm.var_globals.clear();
@@ -111,6 +112,16 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         }
     }
     Ok(m)
+}
+
+/// Statement-level redshift of the body of an inlined call (its loops are
+/// its own: `break` cannot leave it).
+fn shift_inlined_block(vm: &mut Vm, f: &mut Frame, body: &[Stmt]) -> VmResult<bool> {
+    let mut sh = Shifter {
+        vm,
+        loops: Vec::new(),
+    };
+    sh.block(f, body)
 }
 
 /// Red functions defined at module level in non-stdlib modules that the

@@ -331,6 +331,11 @@ pub enum ExprKind {
     /// Evaluate in order; the value is the last one's (printed as a call to
     /// `__spy__::seq`). Never empty.
     Seq(Vec<Expr>),
+    /// Run the statements, then evaluate the expression: the body of an inlined
+    /// call (`@force_inline`). The statements never `return`, and `break` and
+    /// `continue` only leave loops of their own. Printed as a call to
+    /// `__spy__::block` with the statements in a string.
+    Block(Vec<Stmt>, Box<Expr>),
     /// A struct value from its fields, in declaration order; the expression's
     /// type is the struct, each field expression has the field's type.
     MakeStruct(Vec<Expr>),

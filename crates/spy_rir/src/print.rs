@@ -217,6 +217,27 @@ impl<'m> Printer<'m> {
                 let items: Vec<String> = items.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (format!("`__spy__::seq`({})", items.join(", ")), prec::ATOM)
             }
+            ExprKind::Block(stmts, v) => {
+                // The statements, indented one level past the current line,
+                // in a raw string: the dump stays valid source.
+                let saved_out = std::mem::take(&mut self.out);
+                let saved_indent = self.indent;
+                self.indent += 1;
+                self.block(stmts);
+                self.indent = saved_indent;
+                let body = std::mem::replace(&mut self.out, saved_out);
+                let q = if body.contains("'''") {
+                    "\"\"\""
+                } else {
+                    "'''"
+                };
+                let pad = "    ".repeat(self.indent + 1);
+                let v = self.sub(v, prec::TEST);
+                (
+                    format!("`__spy__::block`(r{q}\n{body}{pad}{q}, {v})"),
+                    prec::ATOM,
+                )
+            }
             ExprKind::MakeStruct(fields) => {
                 let args: Vec<String> = fields.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (

@@ -16,6 +16,8 @@ struct Verifier<'m> {
     sigs: HashMap<&'m Fqn, (Vec<Ty>, Ty)>,
     f: &'m Function,
     errors: Vec<VerifyError>,
+    /// Nesting depth of `Block` expressions (no `return` inside).
+    in_block: u32,
 }
 
 impl<'m> Verifier<'m> {
@@ -100,6 +102,13 @@ impl<'m> Verifier<'m> {
                 }
                 None => self.err("empty sequence".into()),
             },
+            ExprKind::Block(stmts, v) => {
+                self.in_block += 1;
+                self.block(stmts, false);
+                self.in_block -= 1;
+                self.expr(v);
+                self.expect_ty("block", e.ty, v.ty);
+            }
             ExprKind::Alloc { count, .. } => {
                 self.expr(count);
                 self.expect_ty("allocation count", count.ty, Ty::I32);
@@ -257,6 +266,9 @@ impl<'m> Verifier<'m> {
                     self.err("break/continue outside a loop".into());
                 }
             }
+            StmtKind::Return(_) if self.in_block > 0 => {
+                self.err("`return` inside a block expression".into())
+            }
             StmtKind::Return(v) => match v {
                 Some(e) => {
                     self.expr(e);
@@ -286,6 +298,7 @@ pub fn verify(m: &Module) -> Result<(), Vec<VerifyError>> {
             sigs: sigs.clone(),
             f,
             errors: Vec::new(),
+            in_block: 0,
         };
         if f.params as usize > f.locals.len() {
             v.err("more parameters than locals".into());

@@ -1,6 +1,7 @@
 //! One test per file: `tests/run` and `examples` programs in every mode,
 //! `tests/errors` diagnostics, `tests/parse` AST dumps, and the round-trip and
-//! re-parse invariants. `SPY_BLESS=1` rewrites expectation files.
+//! re-parse invariants (with a snapshot of `spyc redshift` where a `.redshift`
+//! file exists). `SPY_BLESS=1` rewrites expectation files.
 
 use std::path::{Path, PathBuf};
 
@@ -105,6 +106,11 @@ fn reparse_test(path: &Path) -> Result<(), Failed> {
     let id = sm.add("<redshifted>", src.as_str());
     let (_, errs) = spy_parser::parse_module(&src, id);
     if errs.is_empty() {
+        // A `.redshift` file beside the program is a snapshot of the output.
+        let snap = path.with_extension("redshift");
+        if snap.exists() {
+            return expect(&snap, &src, "redshift output");
+        }
         return Ok(());
     }
     let ds: Vec<_> = errs.iter().map(|e| e.to_diagnostic()).collect();

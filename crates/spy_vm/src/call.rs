@@ -14,7 +14,7 @@ use crate::exec::Flow;
 use crate::frame::{AVal, Frame, Repr};
 use crate::types::{TypeId, TypeKind};
 use crate::value::{Color, ExcValue, Value, ValueKey};
-use crate::vm::{AstFunc, Builtin, FuncId, FuncKind, Vm};
+use crate::vm::{AstFunc, Builtin, Flavor, FuncId, FuncKind, Vm};
 
 /// Evaluated call arguments.
 pub struct CallArgs {
@@ -131,13 +131,31 @@ impl Vm {
             }
         }
         if let Value::Func(fid) = cv {
-            if let FuncKind::Builtin(Builtin::StaticType) = self.func(fid).kind {
-                let [Arg::Positional(e)] = args else {
-                    return Err(err("STATIC_TYPE takes exactly one argument", span, ""));
-                };
-                let t = self.static_type_of(f, e)?;
-                return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
+            match self.func(fid).kind {
+                FuncKind::Builtin(Builtin::StaticType) => {
+                    let [Arg::Positional(e)] = args else {
+                        return Err(err("STATIC_TYPE takes exactly one argument", span, ""));
+                    };
+                    let t = self.static_type_of(f, e)?;
+                    return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
+                }
+                FuncKind::Builtin(Builtin::Color) => {
+                    let [Arg::Positional(e)] = args else {
+                        return Err(err("COLOR takes exactly one argument", span, ""));
+                    };
+                    let c = self.static_color_of(f, e)?;
+                    return Ok(AVal::blue(Value::Str(c.name().into()), TypeId::STR, span));
+                }
+                _ => {}
             }
+        }
+        match cv {
+            Value::Type(TypeId::OP_SPEC) => return self.make_opspec(f, args, span),
+            Value::Type(TypeId::META_ARG) => {
+                let args = self.eval_args(f, args)?;
+                return self.make_meta_arg(args, span);
+            }
+            _ => {}
         }
         let args = self.eval_args(f, args)?;
         match cv {
@@ -298,13 +316,20 @@ impl Vm {
         args: CallArgs,
         span: Span,
     ) -> VmResult<AVal> {
-        let (af, color) = match &self.func(fid).kind {
+        let fo = self.func(fid);
+        let (af, color) = match &fo.kind {
             FuncKind::Builtin(b) => {
                 let b = *b;
                 return self.call_builtin(f, b, args, span);
             }
-            FuncKind::Ast(af) => (af.clone(), self.func(fid).color),
+            FuncKind::Generic(_) => return Err(self.generic_called_with_parens(fid, callee_span)),
+            FuncKind::Ast(af) => (af.clone(), fo.color),
         };
+        match fo.flavor {
+            Flavor::Generic => return Err(self.generic_called_with_parens(fid, callee_span)),
+            Flavor::Metafunc => return self.call_metafunc(f, fid, &af, callee_span, args, span),
+            Flavor::Plain => {}
+        }
         let bound = self.bind_args(f, &af, args, span)?;
         if color == Color::Blue {
             for a in &bound {
@@ -334,6 +359,9 @@ impl Vm {
                 .iter()
                 .map(|a| self.to_rir(a))
                 .collect::<VmResult<Vec<_>>>()?;
+            if self.func(fid).inline {
+                return self.inline_call(f, fid, &af, bound, span);
+            }
             let ty = self.rir_ty(af.ret, span)?;
             if self.redshift_seen.insert(fid) {
                 self.redshift_queue.push(fid);
@@ -351,14 +379,36 @@ impl Vm {
 
     /// Match arguments to parameters (positional, keywords, defaults) and convert
     /// each to its parameter's type.
-    fn bind_args(
+    pub(crate) fn bind_args(
         &mut self,
         f: &mut Frame,
         af: &AstFunc,
-        args: CallArgs,
+        mut args: CallArgs,
         span: Span,
     ) -> VmResult<Vec<AVal>> {
         let n = af.params.len();
+        // `*args`: the extra positional arguments, as one blue tuple.
+        let mut rest = None;
+        if af.vararg.is_some() {
+            let extra = if args.pos.len() > n {
+                args.pos.split_off(n)
+            } else {
+                Vec::new()
+            };
+            rest = Some(match extra.iter().find(|a| !a.is_blue()) {
+                // Reported as a red argument of a blue function.
+                Some(red) => red.clone(),
+                None => {
+                    let items: Vec<Value> =
+                        extra.iter().filter_map(|a| a.value().cloned()).collect();
+                    let sp = match (extra.first(), extra.last()) {
+                        (Some(a), Some(b)) => a.span.to(b.span),
+                        _ => span,
+                    };
+                    AVal::blue(Value::Tuple(items.into()), TypeId::TUPLE, sp)
+                }
+            });
+        }
         let min = af.params.iter().take_while(|p| p.default.is_none()).count();
         let takes = if min == n {
             format!("`{}` takes {}", af.def.name.name, plural(n, "argument"))
@@ -442,6 +492,7 @@ impl Vm {
             let p = &af.params[i];
             out.push(self.convert(f, a, p.ty, ConvCtx::Arg(p.span))?);
         }
+        out.extend(rest);
         Ok(out)
     }
 
@@ -475,10 +526,14 @@ impl Vm {
     }
 
     fn run_function(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
-        let FuncKind::Ast(af) = &self.func(fid).kind else {
-            return Err(err("internal: not an AST function", span, ""));
+        let af: Rc<AstFunc> = match &self.func(fid).kind {
+            FuncKind::Ast(af) => af.clone(),
+            FuncKind::Generic(gd) => {
+                let gd = gd.clone();
+                return self.instantiate_generic(fid, &gd, vals, span);
+            }
+            FuncKind::Builtin(_) => return Err(err("internal: not an AST function", span, "")),
         };
-        let af: Rc<AstFunc> = af.clone();
         let is_blue = self.func(fid).color == Color::Blue;
         if self.call_depth > 20_000 {
             return Err(VmError::panic(
@@ -491,7 +546,10 @@ impl Vm {
         frame.ret = af.ret;
         frame.ret_span = af.def.returns.as_ref().map(|r| r.span);
         frame.is_blue = is_blue;
-        for (i, (p, v)) in af.params.iter().zip(vals).enumerate() {
+        if is_blue {
+            frame.ns = Some(self.call_namespace(fid, &vals));
+        }
+        for (i, (p, v)) in af.params.iter().chain(&af.vararg).zip(vals).enumerate() {
             let slot = &mut frame.slots[i];
             slot.ty = Some(if p.ty == TypeId::DYNAMIC {
                 self.type_of(&v)
@@ -643,9 +701,46 @@ impl Vm {
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
-            Builtin::StaticType | Builtin::Color | Builtin::IsCompiled | Builtin::AsRed => {
-                Err(err("this builtin is not supported here", span, ""))
+            Builtin::IsCompiled => {
+                arity(0, &args, "is_compiled")?;
+                Ok(AVal::blue(Value::Bool(f.redshifting()), TypeId::BOOL, span))
             }
+            Builtin::AsRed => {
+                arity(1, &args, "as_red")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("as_red() takes one argument", span, ""))?;
+                self.as_red(f, a, span)
+            }
+            Builtin::OpSpecConst => {
+                arity(1, &args, "OpSpec.const")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("OpSpec.const() takes one argument", span, ""))?;
+                let Some(v) = a.blue_value().cloned() else {
+                    return Err(err(
+                        "`OpSpec.const` needs a blue value",
+                        a.span,
+                        "this is red",
+                    ));
+                };
+                let op = Value::OpSpec(Rc::new(crate::value::OpSpecValue::Const(v)));
+                Ok(AVal::blue(op, TypeId::OP_SPEC, span))
+            }
+            Builtin::StaticType | Builtin::Color => Err(err(
+                "this builtin takes expressions, not values, here",
+                span,
+                "",
+            )),
+            Builtin::ForceInline => Err(err(
+                "`force_inline` is a decorator",
+                span,
+                "write `@force_inline` before a `def`",
+            )),
         }
     }
 

@@ -44,7 +44,7 @@ impl VmError {
     /// Add a "called from here" label for the blue call chain.
     pub fn called_from(mut self, span: Span, what: &str) -> VmError {
         if let VmError::Static(d) = &mut self {
-            if d.labels.len() < 12 {
+            if d.labels.len() < 12 && !d.labels.iter().any(|l| l.span == span) {
                 d.labels.push(spy_diagnostics::Label {
                     span,
                     message: if what.is_empty() {

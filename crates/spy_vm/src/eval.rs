@@ -175,7 +175,8 @@ impl Vm {
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
         if !f.redshifting() || fold {
-            let vals: Option<Vec<Value>> = args.iter().map(|a| a.value().cloned()).collect();
+            let vals: Option<smallvec::SmallVec<[Value; 4]>> =
+                args.iter().map(|a| a.value().cloned()).collect();
             if let Some(vals) = vals {
                 match eval_prim(p, &vals, &mut *self.out) {
                     Ok(v) => {
@@ -241,6 +242,9 @@ impl Vm {
             ExprKind::FString(parts) => self.eval_fstring(f, parts, span),
             ExprKind::Name(n) => self.eval_name(f, *n, span),
             ExprKind::BinOp { op, left, right } => {
+                if f.is_blue {
+                    self.tick();
+                }
                 let l = self.eval_expr(f, left)?;
                 let r = self.eval_expr(f, right)?;
                 self.binop(f, *op, l, r, span)
@@ -256,7 +260,12 @@ impl Vm {
                 self.unary(f, *op, v, span)
             }
             ExprKind::BoolOp { op, values } => self.eval_boolop(f, *op, values, span),
-            ExprKind::Compare { left, ops } => self.eval_compare(f, left, ops, span),
+            ExprKind::Compare { left, ops } => {
+                if f.is_blue {
+                    self.tick();
+                }
+                self.eval_compare(f, left, ops, span)
+            }
             ExprKind::IfExp { test, body, orelse } => self.eval_ifexp(f, test, body, orelse, span),
             ExprKind::Call { func, args } => self.eval_call(f, func, args, span),
             ExprKind::Attribute { value, attr } => {
@@ -349,10 +358,23 @@ impl Vm {
             Some(Resolved::Local(i)) => self.read_slot(f, i, span),
             Some(Resolved::Blue(v, t)) => Ok(AVal::blue(v, t, span)),
             Some(Resolved::VarGlobal(m, n)) => self.read_var_global(f, m, n, span),
-            None => Err(VmError::diag(
-                Diagnostic::error(format!("name `{name}` is not defined"))
-                    .with_primary(span, "not found in this scope"),
-            )),
+            None => {
+                let mut d = Diagnostic::error(format!("name `{name}` is not defined"))
+                    .with_primary(span, "not found in this scope");
+                // Names of the VM's own modules: suggest the import.
+                for m in ["__spy__", "operator", "unsafe"] {
+                    let found = self
+                        .module_names
+                        .get(m)
+                        .is_some_and(|id| self.module(*id).globals.contains_key(&name));
+                    if found {
+                        d = d
+                            .with_note(format!("it is defined in `{m}`: `from {m} import {name}`"));
+                        break;
+                    }
+                }
+                Err(VmError::diag(d))
+            }
         }
     }
 
@@ -521,14 +543,16 @@ impl Vm {
             let t = l.ty;
             (l, self.adapt_literal(r, t))
         } else if l.is_blue() && r.is_blue() {
-            // Two constants: the one that fits the other's type adapts.
-            let t = r.ty;
-            let l2 = self.adapt_literal(l.clone(), t);
-            if l2.ty == t {
-                (l2, r)
-            } else {
+            // Two constants: an `i32` (the type of a bare literal) adapts to
+            // the other operand's type if it fits; `i64(1) << 40` is an `i64`.
+            if r.ty == TypeId::I32 {
                 let t = l.ty;
                 (l, self.adapt_literal(r, t))
+            } else if l.ty == TypeId::I32 {
+                let t = r.ty;
+                (self.adapt_literal(l, t), r)
+            } else {
+                (l, r)
             }
         } else {
             (l, r)
@@ -766,6 +790,12 @@ impl Vm {
             ExprKind::None => return Ok(TypeId::NONE),
             _ => {}
         }
+        Ok(self.static_info_of(f, e)?.0)
+    }
+
+    /// The static type and colour of `e`, evaluated in a scratch frame so
+    /// that its side effects do not happen.
+    pub fn static_info_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<(TypeId, Color)> {
         let mut shadow = self.shadow_frame(f);
         let saved_queue = self.redshift_queue.len();
         let r = self.eval_expr(&mut shadow, e);
@@ -773,7 +803,8 @@ impl Vm {
         for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
             self.redshift_seen.remove(&fid);
         }
-        Ok(r?.ty)
+        let r = r?;
+        Ok((r.ty, r.color))
     }
 
     /// A copy of `f` in redshift mode where every red local is abstract.
@@ -803,6 +834,8 @@ impl Vm {
             ret_span: f.ret_span,
             is_blue: f.is_blue,
             shift: Some(shift),
+            ns: f.ns.clone(),
+            local_suffix: f.local_suffix.clone(),
         }
     }
 
@@ -885,6 +918,18 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
+            return self.compare_is(op, l, r, span);
+        }
+        // Types, functions and modules are equal when they are the same object.
+        if matches!(op, CmpOp::Eq | CmpOp::NotEq)
+            && l.ty == r.ty
+            && matches!(l.ty, TypeId::TYPE | TypeId::FUNCTION | TypeId::MODULE)
+        {
+            let op = if op == CmpOp::Eq {
+                CmpOp::Is
+            } else {
+                CmpOp::IsNot
+            };
             return self.compare_is(op, l, r, span);
         }
         let (l, r) = self.adapt_pair(l, r);
@@ -1327,6 +1372,30 @@ impl Vm {
                 )),
             };
         }
+        if let Some(Value::MetaArg(m)) = obj.blue_value() {
+            let m = m.clone();
+            return self.meta_arg_attr(&m, name, span);
+        }
+        if let Some(Value::Func(fid)) = obj.blue_value() {
+            let fo = self.func(*fid);
+            match name.as_str() {
+                "__name__" => {
+                    return Ok(AVal::blue(
+                        Value::Str(fo.name.as_str().into()),
+                        TypeId::STR,
+                        span,
+                    ))
+                }
+                "__fqn__" | "__qualname__" => {
+                    return Ok(AVal::blue(
+                        Value::Str(fo.fqn.as_str().into()),
+                        TypeId::STR,
+                        span,
+                    ))
+                }
+                _ => {}
+            }
+        }
         if let Some(Value::Type(t)) = obj.blue_value() {
             let t = *t;
             if self.ptr_info(t).is_some() && name.as_str() == "NULL" {
@@ -1411,6 +1480,16 @@ impl Vm {
         index: &Expr,
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(Value::Func(fid)) = v.blue_value() {
+            let fid = *fid;
+            let fo = self.func(fid);
+            if matches!(fo.kind, crate::vm::FuncKind::Generic(_))
+                || fo.flavor == crate::vm::Flavor::Generic
+            {
+                let args = self.eval_indices(f, index)?;
+                return self.specialize_generic(fid, &args, span);
+            }
+        }
         if let Some(val) = v.blue_value().cloned() {
             if matches!(val, Value::Type(_) | Value::Func(_)) {
                 let args = self.eval_indices(f, index)?;

@@ -230,7 +230,10 @@ impl Vm {
         let local = match slot.rir {
             Some(l) => l,
             None => {
-                let l = shift.new_local(name.to_string(), rty);
+                let l = match &f.local_suffix {
+                    Some(sfx) => shift.new_local(format!("{name}{sfx}"), rty),
+                    None => shift.new_local(name.to_string(), rty),
+                };
                 slot.rir = Some(l);
                 l
             }
@@ -434,6 +437,9 @@ impl Vm {
 
     pub fn exec_stmt(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<Flow> {
         let span = s.span;
+        if f.is_blue {
+            self.tick();
+        }
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.eval_expr(f, e)?;
@@ -540,7 +546,7 @@ impl Vm {
                     if !matches!(c.value(), Some(Value::Bool(true))) {
                         break;
                     }
-                    self.spend(self.header_span(s.span))?;
+                    self.spend_loop(s.span)?;
                     match self.exec_block(f, body)? {
                         Flow::Break => break,
                         Flow::Return(v) => return Ok(Flow::Return(v)),
@@ -574,7 +580,7 @@ impl Vm {
                 }
                 let mut i = start;
                 while (step > 0 && i < stop) || (step < 0 && i > stop) {
-                    self.spend(self.header_span(s.span))?;
+                    self.spend_loop(s.span)?;
                     let color = if f.is_blue { Color::Blue } else { Color::Red };
                     let v = AVal {
                         ty: tid,
@@ -648,8 +654,9 @@ impl Vm {
                         ));
                     }
                 }
-                let fid = self.make_function(f, def)?;
-                let v = AVal::blue(Value::Func(fid), TypeId::FUNCTION, def.name.span);
+                let value = self.make_function(f, def)?;
+                let t = self.type_of(&value);
+                let v = AVal::blue(value, t, def.name.span);
                 if f.is_module_level() {
                     self.assign_module_global(
                         f,
@@ -661,6 +668,21 @@ impl Vm {
                     )?;
                 } else {
                     self.assign_name(f, def.name.name, def.name.span, v, None, span)?;
+                }
+            }
+            StmtKind::ClassDef(cdef) => {
+                if !f.is_blue || f.is_module_level() {
+                    return Err(err(
+                        "classes can only be defined at module level or inside blue functions",
+                        cdef.header_span,
+                        "in a red function",
+                    ));
+                }
+                // A plain class binds its name before its body runs.
+                let value = self.define_local_class(f, cdef)?;
+                if !cdef.type_params.is_empty() {
+                    let v = AVal::blue(value, TypeId::FUNCTION, cdef.name.span);
+                    self.assign_name(f, cdef.name.name, cdef.name.span, v, None, span)?;
                 }
             }
             StmtKind::Global(names) => {

@@ -142,6 +142,11 @@ pub struct Frame {
     /// Blue frames run blue functions and module bodies.
     pub is_blue: bool,
     pub shift: Option<ShiftCtx>,
+    /// The namespace of definitions made here, when it is not the function's
+    /// own FQN: a blue call qualified by its type arguments (`mod::f[i32]`).
+    pub ns: Option<rir::Fqn>,
+    /// Appended to the names of residual locals: the body of an inlined call.
+    pub local_suffix: Option<String>,
 }
 
 impl Frame {
@@ -176,6 +181,8 @@ impl Frame {
             ret_span: None,
             is_blue: false,
             shift: None,
+            ns: None,
+            local_suffix: None,
         }
     }
 

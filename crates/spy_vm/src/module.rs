@@ -14,7 +14,10 @@ use crate::frame::{AVal, Frame};
 use crate::scope::{analyze_function, FuncScope, VarKind};
 use crate::types::{MethodKind, TypeId};
 use crate::value::{Color, Value};
-use crate::vm::{AstFunc, Closure, FuncId, FuncKind, FuncObj, ModId, ModuleObj, ParamSig, Vm};
+use crate::vm::{
+    AstFunc, Builtin, Closure, Flavor, FuncId, FuncKind, FuncObj, GenericDef, GenericItem, ModId,
+    ModuleObj, ParamSig, Vm,
+};
 
 impl Vm {
     /// Load and run the main module from its text. Returns the module id.
@@ -67,6 +70,9 @@ impl Vm {
         // definition (forward references in annotations and pointers).
         for s in &ast.body {
             if let StmtKind::ClassDef(c) = &s.kind {
+                if !c.type_params.is_empty() {
+                    continue;
+                }
                 let t = self.declare_struct(id, c.name.name);
                 let v = AVal::blue(Value::Type(t), TypeId::TYPE, c.name.span);
                 self.assign_module_global(
@@ -128,6 +134,18 @@ impl Vm {
             // `if __name__ == "__main__": main()` is how Python programs start;
             // here `main` is the entry point already, so the block is skipped.
             StmtKind::If { test, .. } if is_main_guard(test) => {}
+            StmtKind::ClassDef(c) if !c.type_params.is_empty() => {
+                let value = self.define_local_class(f, c)?;
+                let v = AVal::blue(value, TypeId::FUNCTION, c.name.span);
+                self.assign_module_global(
+                    f,
+                    c.name.name,
+                    c.name.span,
+                    v,
+                    None,
+                    Some(VarKind::Const),
+                )?;
+            }
             StmtKind::ClassDef(c) => {
                 let name = c.name.name;
                 let t = match self
@@ -231,8 +249,64 @@ impl Vm {
             .unwrap_or(base)
     }
 
-    /// Create a function object from its definition, in the defining frame.
-    pub fn make_function(&mut self, f: &mut Frame, def: &Rc<FuncDef>) -> VmResult<FuncId> {
+    /// A unique FQN for a type: `#N` suffixes disambiguate redefinitions.
+    pub(crate) fn fresh_type_fqn(&self, base: Fqn) -> Fqn {
+        let used: HashSet<&str> = self.types.iter().map(|t| t.fqn.as_str()).collect();
+        if !used.contains(base.as_str()) {
+            return base;
+        }
+        (1..)
+            .map(|i| base.with_suffix(&i.to_string()))
+            .find(|c| !used.contains(c.as_str()))
+            .unwrap_or(base)
+    }
+
+    /// The namespace of definitions made in frame `f`: the enclosing blue call
+    /// (with its type arguments), function, or module.
+    pub(crate) fn namespace_of(&self, f: &Frame) -> Fqn {
+        match (&f.ns, f.func) {
+            (Some(ns), _) => ns.clone(),
+            (None, Some(pf)) => self.func(pf).fqn.clone(),
+            (None, None) => Fqn::parse(&self.module(f.module).name),
+        }
+    }
+
+    /// The FQN of `name` defined in frame `f`. An item named like the generic
+    /// that defines it takes the instantiation's own name: `def add[T]` gives
+    /// `mod::add[i32]`, not `mod::add[i32]::add`.
+    pub(crate) fn item_fqn(&self, f: &Frame, name: &str) -> Fqn {
+        let ns = self.namespace_of(f);
+        if f.ns.is_some() {
+            let last = ns.last();
+            let base = last.split(['[', '#']).next().unwrap_or(last);
+            if base == name && last != name {
+                return ns;
+            }
+        }
+        ns.join(name)
+    }
+
+    /// The blue values a function defined in frame `f` captures.
+    fn capture_closure(&self, f: &Frame) -> Option<Rc<Closure>> {
+        if f.is_module_level() {
+            // Module level, a class body or a generic instantiation.
+            return f.closure.clone();
+        }
+        let mut vars = HashMap::new();
+        for s in &f.slots {
+            if let (Color::Blue, Some(v)) = (s.color, &s.value) {
+                vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
+            }
+        }
+        Some(Rc::new(Closure {
+            vars,
+            parent: f.closure.clone(),
+        }))
+    }
+
+    /// Create a function object from its definition, in the defining frame, and
+    /// apply its decorators: the value the name is bound to.
+    pub fn make_function(&mut self, f: &mut Frame, def: &Rc<FuncDef>) -> VmResult<Value> {
         Ok(self.make_function_in(f, def, None)?.0)
     }
 
@@ -244,7 +318,18 @@ impl Vm {
         def: &Rc<FuncDef>,
         t: TypeId,
     ) -> VmResult<(FuncId, MethodKind)> {
-        self.make_function_in(f, def, Some(t))
+        let (v, kind) = self.make_function_in(f, def, Some(t))?;
+        match v {
+            Value::Func(fid) => Ok((fid, kind)),
+            other => {
+                let tn = self.type_name(self.type_of(&other));
+                Err(err(
+                    "a decorated method must still be a function",
+                    def.header_span,
+                    format!("the decorators made it a `{tn}`"),
+                ))
+            }
+        }
     }
 
     fn make_function_in(
@@ -252,42 +337,76 @@ impl Vm {
         f: &mut Frame,
         def: &Rc<FuncDef>,
         method_of: Option<TypeId>,
-    ) -> VmResult<(FuncId, MethodKind)> {
+    ) -> VmResult<(Value, MethodKind)> {
         if def.is_async {
             return Err(stmt_not_supported("async def", def.header_span));
         }
         if !def.type_params.is_empty() {
-            return Err(err(
-                "generic functions are not supported yet",
-                def.type_params[0].span,
-                "",
-            ));
+            if let Some(d) = def.decorators.first() {
+                return Err(err(
+                    "cannot use type parameters with decorators",
+                    d.span,
+                    "this decorator",
+                )
+                .with_note_str("write `@blue.generic` and take the types as parameters instead"));
+            }
+            if method_of.is_some() {
+                return Err(err(
+                    "generic methods are not supported",
+                    def.type_params[0].span,
+                    "",
+                ));
+            }
+            let inner = Rc::new(FuncDef {
+                type_params: Vec::new(),
+                ..(**def).clone()
+            });
+            let fid = self.make_generic(f, GenericItem::Func(inner), &def.type_params, def.name)?;
+            return Ok((Value::Func(fid), MethodKind::Instance));
         }
         let mut color = Color::Red;
+        let mut flavor = Flavor::Plain;
         let mut kind = MethodKind::Instance;
+        let mut user_decorators = Vec::new();
         for d in &def.decorators {
-            match (&d.kind, method_of) {
-                (ExprKind::Name(n), _) if n.as_str() == "blue" => color = Color::Blue,
-                (ExprKind::Name(n), Some(_)) if n.as_str() == "staticmethod" => {
-                    kind = MethodKind::Static
-                }
-                (ExprKind::Name(n), Some(_)) if n.as_str() == "classmethod" => {
-                    kind = MethodKind::Class
-                }
-                (ExprKind::Name(n), Some(_)) if n.as_str() == "property" => {
-                    kind = MethodKind::Property
-                }
-                _ => return Err(err("this decorator is not supported yet", d.span, "")),
+            match (decorator_name(d).as_deref(), method_of) {
+                (Some("blue"), _) => color = Color::Blue,
+                (Some("blue.generic"), _) => (color, flavor) = (Color::Blue, Flavor::Generic),
+                (Some("blue.metafunc"), _) => (color, flavor) = (Color::Blue, Flavor::Metafunc),
+                (Some("staticmethod"), Some(_)) => kind = MethodKind::Static,
+                (Some("classmethod"), Some(_)) => kind = MethodKind::Class,
+                (Some("property"), Some(_)) => kind = MethodKind::Property,
+                _ => user_decorators.push(d),
             }
         }
         let p = &def.params;
-        if let Some(v) = p.vararg.as_ref().or(p.kwarg.as_ref()) {
-            return Err(err(
-                "`*args` and `**kwargs` parameters are not supported yet",
-                v.span,
-                "",
-            ));
+        if let Some(v) = &p.kwarg {
+            return Err(err("`**kwargs` parameters are not supported", v.span, ""));
         }
+        let vararg = match &p.vararg {
+            None => None,
+            Some(v) if color == Color::Red => {
+                return Err(err(
+                    "`*args` parameters are only supported in blue functions",
+                    v.span,
+                    "",
+                )
+                .with_note_str("a red function has a fixed number of parameters"))
+            }
+            Some(v) if !p.kwonly.is_empty() => {
+                return Err(err(
+                    "keyword-only parameters after `*args` are not supported",
+                    p.kwonly[0].span,
+                    "",
+                ))
+            }
+            Some(v) => Some(ParamSig {
+                name: v.name.name,
+                ty: TypeId::TUPLE,
+                default: None,
+                span: v.span,
+            }),
+        };
         let mut params = Vec::new();
         for (i, prm) in p.posonly.iter().chain(&p.args).chain(&p.kwonly).enumerate() {
             let implicit = match (method_of, kind, i) {
@@ -298,20 +417,14 @@ impl Vm {
             let ty = match (&prm.ann, implicit) {
                 (Some(a), _) => self.eval_type(f, a)?,
                 (None, Some(t)) => t,
-                (None, None) => match &prm.ann {
-                    Some(a) => self.eval_type(f, a)?,
-                    None if color == Color::Blue => TypeId::DYNAMIC,
-                    None => {
-                        return Err(VmError::diag(
-                            Diagnostic::error(format!(
-                                "missing type for argument `{}`",
-                                prm.name.name
-                            ))
+                (None, None) if color == Color::Blue => TypeId::DYNAMIC,
+                (None, None) => {
+                    return Err(VmError::diag(
+                        Diagnostic::error(format!("missing type for argument `{}`", prm.name.name))
                             .with_primary(prm.name.span, "type is missing here")
                             .with_note("parameters of red functions need a type annotation"),
-                        ))
-                    }
-                },
+                    ))
+                }
             };
             let default = match &prm.default {
                 Some(d) => {
@@ -343,42 +456,251 @@ impl Vm {
         let scope = analyze_function(def, color == Color::Blue, &|n: Symbol| {
             var_names.contains(&n)
         });
-        let closure = if f.is_module_level() {
-            // A class body: methods see `Self`.
-            f.closure.clone()
-        } else {
-            let mut vars = HashMap::new();
-            for s in &f.slots {
-                if let (Color::Blue, Some(v)) = (s.color, &s.value) {
-                    vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
-                }
-            }
-            Some(Rc::new(Closure {
-                vars,
-                parent: f.closure.clone(),
-            }))
+        let closure = self.capture_closure(f);
+        let mut fqn = match method_of {
+            Some(t) => self.ty(t).fqn.join(def.name.name.as_str()),
+            None => self.item_fqn(f, def.name.name.as_str()),
         };
-        let parent_fqn = match (method_of, f.func) {
-            (Some(t), _) => self.ty(t).fqn.clone(),
-            (None, Some(pf)) => self.func(pf).fqn.clone(),
-            (None, None) => Fqn::parse(&self.module(module).name),
-        };
-        let fqn = self.fresh_fqn(parent_fqn.join(def.name.name.as_str()));
+        let wraps = user_decorators
+            .iter()
+            .any(|d| decorator_name(d).as_deref() != Some("force_inline"));
+        if wraps {
+            // The undecorated function keeps a name of its own.
+            fqn = fqn.with_suffix("__bare__");
+        }
+        let fqn = self.fresh_fqn(fqn);
         let af = AstFunc {
             def: def.clone(),
             module,
             closure,
             scope: Rc::new(scope),
             params,
+            vararg,
             ret,
         };
         let fid = self.add_func(FuncObj {
             fqn,
             name: def.name.name.to_string(),
             color,
+            flavor,
+            inline: false,
             kind: FuncKind::Ast(Rc::new(af)),
         });
-        Ok((fid, kind))
+        // Decorators apply bottom-up, at definition time, in the blue world.
+        let mut value = Value::Func(fid);
+        for d in user_decorators.into_iter().rev() {
+            let dv = self.eval_expr(f, d)?;
+            let dfid = match dv.blue_value() {
+                Some(Value::Func(dfid)) => *dfid,
+                _ => {
+                    let tn = self.type_name(dv.ty);
+                    let label = if dv.is_blue() {
+                        format!("this is `{tn}`, not a function")
+                    } else {
+                        "this is red".to_string()
+                    };
+                    return Err(err("decorators must be blue functions", d.span, label));
+                }
+            };
+            if let FuncKind::Builtin(Builtin::ForceInline) = self.func(dfid).kind {
+                self.check_force_inline(fid, &value, def, d.span)?;
+                self.funcs[fid.0 as usize].inline = true;
+                continue;
+            }
+            if self.func(dfid).color != Color::Blue || self.func(dfid).flavor != Flavor::Plain {
+                return Err(VmError::diag(
+                    Diagnostic::error("decorators must be `@blue` functions")
+                        .with_primary(d.span, "this is not a plain `@blue` function")
+                        .with_note("a decorator runs at definition time, in the blue world"),
+                ));
+            }
+            let af = match &self.func(dfid).kind {
+                FuncKind::Ast(af) => af.clone(),
+                _ => {
+                    return Err(err(
+                        "this builtin cannot be used as a decorator",
+                        d.span,
+                        "",
+                    ))
+                }
+            };
+            let arg = AVal::blue(value.clone(), self.type_of(&value), d.span);
+            let args = crate::call::CallArgs {
+                pos: vec![arg],
+                kw: Vec::new(),
+            };
+            let bound = self.bind_args(f, &af, args, d.span)?;
+            let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
+            value = self.call_blue(dfid, vals, d.span)?;
+        }
+        Ok((value, kind))
+    }
+
+    /// `@force_inline`: red functions whose only `return` ends the body.
+    fn check_force_inline(
+        &self,
+        fid: FuncId,
+        value: &Value,
+        def: &FuncDef,
+        span: Span,
+    ) -> VmResult<()> {
+        if !matches!(value, Value::Func(v) if *v == fid) {
+            return Err(err(
+                "`@force_inline` must be the innermost decorator",
+                span,
+                "applied to the result of another decorator",
+            ));
+        }
+        if self.func(fid).color == Color::Blue {
+            return Err(err(
+                "`@force_inline` cannot be applied to `@blue` functions",
+                span,
+                "",
+            )
+            .with_note_str("blue functions run at compile time: there is no call to inline"));
+        }
+        let body = &def.body;
+        let (last, rest) = match body.split_last() {
+            Some((l, r)) => (Some(l), r),
+            None => (None, &body[..]),
+        };
+        let mut stray = None;
+        for s in rest {
+            find_return(s, &mut stray);
+        }
+        if let Some(l) = last {
+            if !matches!(l.kind, StmtKind::Return(_)) {
+                find_return(l, &mut stray);
+            }
+        }
+        if let Some(r) = stray {
+            return Err(VmError::diag(
+                Diagnostic::error("a `@force_inline` function can only `return` at its end")
+                    .with_primary(r, "this `return` is not the last statement")
+                    .with_secondary(span, "inlined because of this"),
+            ));
+        }
+        let ends_with_return = matches!(last.map(|l| &l.kind), Some(StmtKind::Return(_)));
+        let returns_none = def.returns.is_none()
+            || matches!(&def.returns, Some(e) if matches!(e.kind, ExprKind::None));
+        if !ends_with_return && !returns_none {
+            return Err(VmError::diag(
+                Diagnostic::error("a `@force_inline` function must end with `return`")
+                    .with_primary(def.header_span, "this function returns a value")
+                    .with_secondary(span, "inlined because of this"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A PEP 695 generic: a blue function of its type parameters.
+    pub(crate) fn make_generic(
+        &mut self,
+        f: &mut Frame,
+        item: GenericItem,
+        tps: &[spy_ast::TypeParam],
+        name: spy_ast::Ident,
+    ) -> VmResult<FuncId> {
+        for tp in tps {
+            if tp.kind != spy_ast::TypeParamKind::Plain || tp.bound.is_some() {
+                return Err(err(
+                    "only plain type parameters are supported",
+                    tp.span,
+                    "no bounds, `*Ts` or `**P`",
+                ));
+            }
+        }
+        let params_span = match (tps.first(), tps.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => name.span,
+        };
+        let gd = GenericDef {
+            params: tps.iter().map(|t| t.name.name).collect(),
+            item,
+            module: f.module,
+            closure: self.capture_closure(f),
+            params_span,
+        };
+        let fqn = self.item_fqn(f, name.name.as_str());
+        let fqn = self.fresh_fqn(fqn);
+        Ok(self.add_func(FuncObj {
+            fqn,
+            name: name.name.to_string(),
+            color: Color::Blue,
+            flavor: Flavor::Generic,
+            inline: false,
+            kind: FuncKind::Generic(Rc::new(gd)),
+        }))
+    }
+
+    /// The namespace of a blue call: the function's FQN qualified by the type
+    /// arguments (`mod::make_adder[i32]`; other arguments do not appear).
+    pub(crate) fn call_namespace(&self, fid: FuncId, vals: &[Value]) -> Fqn {
+        let quals: Vec<Fqn> = vals
+            .iter()
+            .filter_map(|v| match v {
+                Value::Type(t) => Some(Fqn::parse(&self.type_name(*t))),
+                _ => None,
+            })
+            .collect();
+        self.func(fid).fqn.with_qualifiers(&quals)
+    }
+
+    /// Instantiate a PEP 695 generic on its (blue) arguments.
+    pub(crate) fn instantiate_generic(
+        &mut self,
+        fid: FuncId,
+        gd: &GenericDef,
+        vals: Vec<Value>,
+        span: Span,
+    ) -> VmResult<Value> {
+        let name = self.func(fid).name.clone();
+        if vals.len() != gd.params.len() {
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "`{name}` takes {} but {} {} given",
+                    plural_args(gd.params.len()),
+                    vals.len(),
+                    if vals.len() == 1 { "was" } else { "were" }
+                ))
+                .with_primary(span, "")
+                .with_secondary(gd.params_span, "parameters declared here"),
+            ));
+        }
+        let key: Vec<_> = vals.iter().map(|v| v.key()).collect();
+        let ns = self.call_namespace(fid, &vals);
+        let mut vars = HashMap::new();
+        for (p, v) in gd.params.iter().zip(vals) {
+            let t = self.type_of(&v);
+            vars.insert(*p, (v, t));
+        }
+        let closure = Rc::new(Closure {
+            vars,
+            parent: gd.closure.clone(),
+        });
+        let mut frame = Frame::new(
+            gd.module,
+            None,
+            Rc::new(FuncScope::default()),
+            Some(closure),
+        );
+        frame.is_blue = true;
+        frame.ns = Some(ns.clone());
+        match &gd.item {
+            GenericItem::Func(def) => self.make_function(&mut frame, def),
+            GenericItem::Struct(cdef) => {
+                let fqn = self.fresh_type_fqn(ns.clone());
+                let t = self.declare_struct_at(ns.last().to_string(), fqn);
+                // The type exists before its body runs: `C[T]` inside the class
+                // is this type, not a new instantiation.
+                self.blue_cache.insert((fid, key.clone()), Value::Type(t));
+                if let Err(e) = self.exec_class(&mut frame, cdef, t) {
+                    self.blue_cache.remove(&(fid, key));
+                    return Err(e);
+                }
+                Ok(Value::Type(t))
+            }
+        }
     }
 
     /// The `main` function of a module, if defined.
@@ -392,6 +714,43 @@ impl Vm {
             Some(Value::Func(fid)) => Some(*fid),
             _ => None,
         }
+    }
+}
+
+fn plural_args(n: usize) -> String {
+    if n == 1 {
+        "1 type argument".into()
+    } else {
+        format!("{n} type arguments")
+    }
+}
+
+/// `blue`, `blue.generic`, `staticmethod`...: the dotted name of a decorator.
+pub(crate) fn decorator_name(d: &spy_ast::Expr) -> Option<String> {
+    match &d.kind {
+        ExprKind::Name(n) => Some(n.to_string()),
+        ExprKind::Attribute { value, attr } => {
+            decorator_name(value).map(|v| format!("{v}.{}", attr.name))
+        }
+        _ => None,
+    }
+}
+
+/// The first `return` inside statement `s` (not in nested definitions).
+fn find_return(s: &Stmt, out: &mut Option<Span>) {
+    if out.is_some() {
+        return;
+    }
+    match &s.kind {
+        StmtKind::Return(_) => *out = Some(s.span),
+        StmtKind::If { body, orelse, .. }
+        | StmtKind::While { body, orelse, .. }
+        | StmtKind::For { body, orelse, .. } => {
+            for b in body.iter().chain(orelse) {
+                find_return(b, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -13,26 +13,13 @@ use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
 use crate::frame::{AVal, Frame, Repr};
 use crate::heap::Shape;
-use crate::scope::VarKind;
 use crate::types::{TypeId, TypeKind, TypeObj};
 use crate::value::{Color, Value};
-use crate::vm::{Builtin, FuncKind, FuncObj, GlobalSlot, ModId, ModuleObj, Vm};
+use crate::vm::{Builtin, FuncKind, FuncObj, Vm};
 
 impl Vm {
     pub(crate) fn init_unsafe_module(&mut self) {
-        let mut globals = HashMap::new();
-        let mut add = |vm: &mut Vm, name: &str, value: Value| {
-            let ty = vm.type_of(&value);
-            globals.insert(
-                Symbol::intern(name),
-                GlobalSlot {
-                    value,
-                    ty,
-                    kind: VarKind::Const,
-                    span: Span::default(),
-                },
-            );
-        };
+        let mut entries = Vec::new();
         for (name, gc, is_ref) in [
             ("gc_ptr", true, false),
             ("raw_ptr", false, false),
@@ -40,7 +27,7 @@ impl Vm {
             ("raw_ref", false, true),
         ] {
             let t = self.new_type(name, TypeKind::PtrFamily { gc, is_ref });
-            add(self, name, Value::Type(t));
+            entries.push((name, Value::Type(t)));
         }
         let builtins = [
             ("gc_alloc", Builtin::Alloc { gc: true }),
@@ -52,24 +39,11 @@ impl Vm {
             ("ieee754_div", Builtin::IeeeDiv),
         ];
         for (name, b) in builtins {
-            let fid = self.add_func(FuncObj {
-                fqn: rir::Fqn::new("unsafe", name),
-                name: name.to_string(),
-                color: Color::Red,
-                kind: FuncKind::Builtin(b),
-            });
-            add(self, name, Value::Func(fid));
+            let fqn = rir::Fqn::new("unsafe", name);
+            let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Red, b));
+            entries.push((name, Value::Func(fid)));
         }
-        let file = self.sources.add("<builtin>/unsafe.spy", "");
-        let id = ModId(self.modules.len() as u32);
-        self.modules.push(ModuleObj {
-            name: "unsafe".into(),
-            file,
-            globals,
-            var_names: Default::default(),
-            done: true,
-        });
-        self.module_names.insert("unsafe".into(), id);
+        self.add_builtin_module("unsafe", entries);
     }
 
     fn new_type(&mut self, name: &str, kind: TypeKind) -> TypeId {
@@ -189,12 +163,12 @@ impl Vm {
             if gc { "gc_alloc" } else { "raw_alloc" },
             self.type_name(ty)
         );
-        let fid = self.add_func(FuncObj {
-            fqn: rir::Fqn::parse(&format!("unsafe::{name}")),
-            name,
-            color: Color::Red,
-            kind: FuncKind::Builtin(Builtin::AllocOf { gc, ty }),
-        });
+        let fid = self.add_func(FuncObj::builtin(
+            rir::Fqn::parse(&format!("unsafe::{name}")),
+            &name,
+            Color::Red,
+            Builtin::AllocOf { gc, ty },
+        ));
         self.alloc_funcs.insert((gc, ty), fid);
         fid
     }
@@ -229,7 +203,14 @@ impl Vm {
                     let f = self.alloc_func(gc, ty);
                     return Ok(Some(AVal::blue(Value::Func(f), TypeId::FUNCTION, span)));
                 }
-                Ok(None)
+                let name = &self.func(*fid).name;
+                Err(VmError::diag(
+                    Diagnostic::error(format!("`{name}` is not a generic function"))
+                        .with_primary(span, "cannot be called with `[...]`")
+                        .with_note(
+                            "only `@blue.generic` functions and `def f[T](...)` take `[...]`",
+                        ),
+                ))
             }
             _ => Ok(None),
         }

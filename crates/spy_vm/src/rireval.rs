@@ -329,6 +329,11 @@ impl<'m> Eval<'m> {
                 }
                 last
             }
+            ExprKind::Block(stmts, v) => {
+                // The verifier guarantees the statements do not return.
+                self.block(locals, stmts)?;
+                self.eval(locals, v)?
+            }
         })
     }
 }

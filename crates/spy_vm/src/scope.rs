@@ -16,6 +16,8 @@ pub struct LocalInfo {
     pub name: Symbol,
     pub kind: VarKind,
     pub param: bool,
+    /// A parameter that the body assigns to.
+    pub reassigned: bool,
     /// First declaration or assignment.
     pub span: Span,
 }
@@ -57,6 +59,7 @@ impl Counter<'_> {
                     name,
                     kind: VarKind::Const,
                     param: false,
+                    reassigned: false,
                     span,
                 });
                 self.scope.map.insert(name, i);
@@ -64,6 +67,9 @@ impl Counter<'_> {
                 i
             }
         };
+        if self.scope.locals[idx].param {
+            self.scope.locals[idx].reassigned = true;
+        }
         let c = &mut self.counts[idx];
         c.0 += 1;
         c.1 |= force_var;
@@ -223,6 +229,7 @@ pub fn analyze_function(
             name: p.name.name,
             kind,
             param: true,
+            reassigned: false,
             span: p.name.span,
         });
         c.scope.map.insert(p.name.name, i);

@@ -21,8 +21,13 @@ impl Vm {
     /// named before its definition (forward references).
     pub fn declare_struct(&mut self, module: ModId, name: Symbol) -> TypeId {
         let fqn = rir::Fqn::new(&self.module(module).name, name.as_str());
+        self.declare_struct_at(name.to_string(), fqn)
+    }
+
+    /// A struct type named `name` with FQN `fqn`, before its body runs.
+    pub(crate) fn declare_struct_at(&mut self, name: String, fqn: rir::Fqn) -> TypeId {
         self.types.push(TypeObj {
-            name: name.to_string(),
+            name,
             fqn,
             kind: TypeKind::Struct,
             base: None,
@@ -32,6 +37,36 @@ impl Vm {
             defined: false,
         });
         TypeId(self.types.len() as u32 - 1)
+    }
+
+    /// A `class` statement inside a blue function: a new type each time the
+    /// function runs (generic classes: a new generic).
+    pub(crate) fn define_local_class(
+        &mut self,
+        f: &mut Frame,
+        cdef: &Rc<ClassDef>,
+    ) -> VmResult<Value> {
+        if !cdef.type_params.is_empty() {
+            let inner = Rc::new(ClassDef {
+                type_params: Vec::new(),
+                ..(**cdef).clone()
+            });
+            let fid = self.make_generic(
+                f,
+                crate::vm::GenericItem::Struct(inner),
+                &cdef.type_params,
+                cdef.name,
+            )?;
+            return Ok(Value::Func(fid));
+        }
+        let fqn = self.item_fqn(f, cdef.name.name.as_str());
+        let fqn = self.fresh_type_fqn(fqn);
+        let t = self.declare_struct_at(cdef.name.name.to_string(), fqn);
+        // The class's own name refers to it inside its body.
+        let v = AVal::blue(Value::Type(t), TypeId::TYPE, cdef.name.span);
+        self.assign_name(f, cdef.name.name, cdef.name.span, v, None, cdef.span)?;
+        self.exec_class(f, cdef, t)?;
+        Ok(Value::Type(t))
     }
 
     /// Run a `class` statement: fields, methods and class attributes.
@@ -441,7 +476,9 @@ impl Vm {
             }
             return Ok(r);
         }
-        let name = self.ty(t).name.clone();
+        // Like a dataclass: `Pair(a=1, b=2)`, also for `Pair[i32]`.
+        let full = &self.ty(t).name;
+        let name = full.split(['[', '#']).next().unwrap_or(full).to_string();
         let fields = self.ty(t).fields.clone();
         let (mut first, again) = self.share(f, v)?;
         let mut acc = AVal::blue(Value::Str(format!("{name}(").into()), TypeId::STR, span);

@@ -30,6 +30,8 @@ impl TypeId {
     pub const TUPLE: TypeId = TypeId(16);
     pub const RANGE: TypeId = TypeId(17);
     pub const EXCEPTION: TypeId = TypeId(18);
+    pub const META_ARG: TypeId = TypeId(19);
+    pub const OP_SPEC: TypeId = TypeId(20);
 
     pub fn num(n: NumTy) -> TypeId {
         match n {
@@ -74,6 +76,10 @@ pub enum TypeKind {
     Range,
     /// Exception classes; `base` is the parent class.
     Exception,
+    /// `operator.MetaArg`: what a metafunc knows about an argument.
+    MetaArg,
+    /// `operator.OpSpec`: what a metafunc returns.
+    OpSpec,
     /// A `@struct` class: a value type with fields (see `TypeObj::fields`).
     Struct,
     /// `gc_ptr[T]`, `raw_ptr[T]` (indexable) and `gc_ref[T]`, `raw_ref[T]`.
@@ -171,8 +177,12 @@ pub fn builtin_types() -> Vec<TypeObj> {
         mk("tuple", TypeKind::Tuple),
         mk("range", TypeKind::Range),
         mk("Exception", TypeKind::Exception),
+        mk("MetaArg", TypeKind::MetaArg),
+        mk("OpSpec", TypeKind::OpSpec),
     ];
     v[0].fqn = Fqn::new("types", "NoneType");
+    v[TypeId::META_ARG.0 as usize].fqn = Fqn::new("operator", "MetaArg");
+    v[TypeId::OP_SPEC.0 as usize].fqn = Fqn::new("operator", "OpSpec");
     v
 }
 

@@ -54,6 +54,35 @@ pub enum Value {
     Struct(Rc<StructValue>),
     /// An address in the interpreters' heap (0 is NULL).
     Ptr(u64),
+    /// An argument as a metafunc sees it.
+    MetaArg(Rc<MetaArgValue>),
+    /// The result of a metafunc.
+    OpSpec(Rc<OpSpecValue>),
+}
+
+/// `operator.MetaArg`: colour, static type and (if blue) value of an argument.
+#[derive(Clone, Debug)]
+pub struct MetaArgValue {
+    pub color: Color,
+    pub ty: TypeId,
+    pub value: Option<Value>,
+    /// The position of the call-site argument it describes, if any: an
+    /// `OpSpec(f, [m_x])` passes that argument's code on to `f`.
+    pub origin: Option<u32>,
+}
+
+/// `operator.OpSpec`: how a metafunc call is carried out.
+#[derive(Clone, Debug)]
+pub enum OpSpecValue {
+    /// `OpSpec.NULL`: no implementation.
+    Null,
+    /// `OpSpec.const(v)`: the call is the blue constant `v`.
+    Const(Value),
+    /// `OpSpec(f)` (the call's own arguments) or `OpSpec(f, [args])`.
+    Call {
+        func: FuncId,
+        args: Option<Vec<Value>>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -154,7 +183,9 @@ impl Value {
             | Value::Tuple(_)
             | Value::Exc(_)
             | Value::Struct(_)
-            | Value::Ptr(_) => return None,
+            | Value::Ptr(_)
+            | Value::MetaArg(_)
+            | Value::OpSpec(_) => return None,
         })
     }
 
@@ -190,6 +221,21 @@ impl Value {
             Value::Exc(e) => ValueKey::Exc(e.ty, e.msg.clone()),
             Value::Struct(s) => ValueKey::Struct(s.ty, s.fields.iter().map(|v| v.key()).collect()),
             Value::Ptr(p) => ValueKey::Int(*p as i128, 255),
+            // The origin is not part of the key: a metafunc runs once per
+            // colour, type (and blue value) of its arguments.
+            Value::MetaArg(m) => ValueKey::MetaArg(
+                m.color == Color::Blue,
+                m.ty,
+                m.value.as_ref().map(|v| Box::new(v.key())),
+            ),
+            Value::OpSpec(o) => match &**o {
+                OpSpecValue::Null => ValueKey::OpSpec(None, Vec::new()),
+                OpSpecValue::Const(v) => ValueKey::OpSpec(None, vec![v.key()]),
+                OpSpecValue::Call { func, args } => ValueKey::OpSpec(
+                    Some(*func),
+                    args.iter().flatten().map(|v| v.key()).collect(),
+                ),
+            },
             v => ValueKey::Int(
                 v.as_int().unwrap_or(0),
                 v.num_ty().map(|n| n as u8).unwrap_or(0),
@@ -211,6 +257,8 @@ pub enum ValueKey {
     Tuple(Vec<ValueKey>),
     Exc(TypeId, Rc<str>),
     Struct(TypeId, Vec<ValueKey>),
+    MetaArg(bool, TypeId, Option<Box<ValueKey>>),
+    OpSpec(Option<FuncId>, Vec<ValueKey>),
 }
 
 /// Python `repr(float)`.

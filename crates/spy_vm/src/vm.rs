@@ -44,6 +44,21 @@ pub enum Builtin {
     },
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
+    /// `__spy__.force_inline`, a decorator.
+    ForceInline,
+    /// `OpSpec.const(v)`.
+    OpSpecConst,
+}
+
+/// What kind of blue function a function is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Red functions and plain `@blue` functions.
+    Plain,
+    /// `@blue.generic` (and the PEP 695 sugar): called with `f[...]`.
+    Generic,
+    /// `@blue.metafunc`: receives `MetaArg`s, returns an `OpSpec`.
+    Metafunc,
 }
 
 #[derive(Clone, Debug)]
@@ -77,13 +92,34 @@ pub struct AstFunc {
     pub closure: Option<Rc<Closure>>,
     pub scope: Rc<FuncScope>,
     pub params: Vec<ParamSig>,
+    /// `*args` (blue functions only): the extra arguments as a tuple.
+    pub vararg: Option<ParamSig>,
     pub ret: TypeId,
+}
+
+/// The body of a PEP 695 generic (`def f[T](...)`, `class C[T]`): called with
+/// type arguments, it defines the item with the parameters bound.
+#[derive(Debug)]
+pub struct GenericDef {
+    pub params: Vec<Symbol>,
+    pub item: GenericItem,
+    pub module: ModId,
+    pub closure: Option<Rc<Closure>>,
+    /// The `[T, ...]` list, for arity errors.
+    pub params_span: Span,
+}
+
+#[derive(Debug)]
+pub enum GenericItem {
+    Func(Rc<FuncDef>),
+    Struct(Rc<spy_ast::ClassDef>),
 }
 
 #[derive(Debug)]
 pub enum FuncKind {
     Ast(Rc<AstFunc>),
     Builtin(Builtin),
+    Generic(Rc<GenericDef>),
 }
 
 #[derive(Debug)]
@@ -91,7 +127,23 @@ pub struct FuncObj {
     pub fqn: Fqn,
     pub name: String,
     pub color: Color,
+    pub flavor: Flavor,
+    /// `@force_inline`: redshift replaces each call with the body.
+    pub inline: bool,
     pub kind: FuncKind,
+}
+
+impl FuncObj {
+    pub fn builtin(fqn: Fqn, name: &str, color: Color, b: Builtin) -> FuncObj {
+        FuncObj {
+            fqn,
+            name: name.to_string(),
+            color,
+            flavor: Flavor::Plain,
+            inline: false,
+            kind: FuncKind::Builtin(b),
+        }
+    }
 }
 
 /// A module-level name.
@@ -149,6 +201,11 @@ pub struct Vm {
     pub heap: crate::heap::Heap,
     pub(crate) ptr_types: HashMap<(TypeId, bool, bool), TypeId>,
     pub(crate) alloc_funcs: HashMap<(bool, TypeId), FuncId>,
+    /// `@force_inline` functions being inlined (recursion check).
+    pub(crate) inlining: Vec<FuncId>,
+    pub(crate) inline_counter: u32,
+    /// Statement-level redshift, for inlining (set by `spy_redshift`).
+    pub block_shifter: Option<crate::blue::BlockShifter>,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -177,9 +234,13 @@ impl Vm {
             heap: Default::default(),
             ptr_types: HashMap::new(),
             alloc_funcs: HashMap::new(),
+            inlining: Vec::new(),
+            inline_counter: 0,
+            block_shifter: None,
         };
         vm.init_builtins();
         vm.init_unsafe_module();
+        vm.init_blue_modules();
         vm
     }
 
@@ -209,7 +270,10 @@ impl Vm {
             });
         }
         for (i, t) in self.types.iter().enumerate() {
-            if t.kind != TypeKind::Function && t.kind != TypeKind::Module {
+            if !matches!(
+                t.kind,
+                TypeKind::Function | TypeKind::Module | TypeKind::MetaArg | TypeKind::OpSpec
+            ) {
                 self.builtins
                     .insert(Symbol::intern(&t.name), Value::Type(TypeId(i as u32)));
             }
@@ -228,14 +292,36 @@ impl Vm {
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {
-            let id = self.add_func(FuncObj {
-                fqn: Fqn::new("builtins", name),
-                name: name.to_string(),
-                color,
-                kind: FuncKind::Builtin(b),
-            });
+            let id = self.add_func(FuncObj::builtin(Fqn::new("builtins", name), name, color, b));
             self.builtins.insert(Symbol::intern(name), Value::Func(id));
         }
+    }
+
+    /// Register a module implemented by the VM (`unsafe`, `__spy__`, `operator`).
+    pub(crate) fn add_builtin_module(&mut self, name: &str, entries: Vec<(&str, Value)>) {
+        let mut globals = HashMap::new();
+        for (n, value) in entries {
+            let ty = self.type_of(&value);
+            globals.insert(
+                Symbol::intern(n),
+                GlobalSlot {
+                    value,
+                    ty,
+                    kind: VarKind::Const,
+                    span: Span::default(),
+                },
+            );
+        }
+        let file = self.sources.add(format!("<builtin>/{name}.spy"), "");
+        let id = ModId(self.modules.len() as u32);
+        self.modules.push(ModuleObj {
+            name: name.into(),
+            file,
+            globals,
+            var_names: Default::default(),
+            done: true,
+        });
+        self.module_names.insert(name.into(), id);
     }
 
     pub fn add_func(&mut self, f: FuncObj) -> FuncId {
@@ -287,6 +373,8 @@ impl Vm {
             Value::Tuple(_) => TypeId::TUPLE,
             Value::Exc(e) => e.ty,
             Value::Struct(s) => s.ty,
+            Value::MetaArg(_) => TypeId::META_ARG,
+            Value::OpSpec(_) => TypeId::OP_SPEC,
             v => v.num_ty().map(TypeId::num).unwrap_or(TypeId::OBJECT),
         }
     }
@@ -296,7 +384,21 @@ impl Vm {
     pub fn header_span(&self, span: Span) -> Span {
         let text = self.sources.snippet(span);
         let first = text.split('\n').next().unwrap_or(text);
-        let trimmed = first.trim_end().trim_end_matches(':').trim_end();
+        // Drop a trailing comment: the first `#` outside a string literal.
+        let mut quote = None;
+        let mut cut = first.len();
+        for (i, c) in first.char_indices() {
+            match (quote, c) {
+                (None, '#') => {
+                    cut = i;
+                    break;
+                }
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                _ => {}
+            }
+        }
+        let trimmed = first[..cut].trim_end().trim_end_matches(':').trim_end();
         Span {
             end: span.start + trimmed.len() as u32,
             ..span
@@ -312,13 +414,35 @@ impl Vm {
             let d = Diagnostic::error("blue evaluation budget exhausted")
                 .with_primary(span, "the budget ran out here")
                 .with_note(format!(
-                    "compile-time evaluation is limited to {} loop iterations and calls; raise it with `--blue-quota N`",
+                    "compile-time evaluation is limited to {} steps (statements, operations, calls and loop iterations); raise it with `--blue-quota N`",
                     self.blue_quota
                 ));
             return Err(VmError::diag(d));
         }
         self.blue_budget -= 1;
         Ok(())
+    }
+
+    /// One step of blue evaluation (a statement or an operation). Running out
+    /// is reported by the next loop iteration or call, which knows where it is.
+    #[inline]
+    pub fn tick(&mut self) {
+        if !self.running {
+            self.blue_budget = self.blue_budget.saturating_sub(1);
+        }
+    }
+
+    /// One iteration of a loop: the error points at the loop's header.
+    #[inline]
+    pub fn spend_loop(&mut self, stmt_span: Span) -> VmResult<()> {
+        if self.running || self.blue_budget > 0 {
+            if !self.running {
+                self.blue_budget -= 1;
+            }
+            return Ok(());
+        }
+        let h = self.header_span(stmt_span);
+        self.spend(h)
     }
 
     pub fn flush_out(&mut self) {

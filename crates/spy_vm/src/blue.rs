@@ -1,0 +1,498 @@
+//! The blue world's own machinery: generic instantiation through `f[...]`,
+//! metafuncs (`MetaArg` in, `OpSpec` out), `@force_inline`, and the `__spy__`
+//! and `operator` modules (`COLOR`, `STATIC_TYPE`, `is_compiled`, `as_red`).
+
+use std::rc::Rc;
+
+use spy_ast::{Arg, Expr, ExprKind, Span, Stmt, StmtKind, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use crate::call::CallArgs;
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::frame::{AVal, Frame, Repr};
+use crate::types::TypeId;
+use crate::value::{Color, MetaArgValue, OpSpecValue, Value};
+use crate::vm::{AstFunc, Builtin, FuncId, FuncObj, Vm};
+
+/// Redshifts a block of statements into the frame's current buffer; returns
+/// whether control can fall off its end. Installed by `spy_redshift`, which
+/// owns statement-level redshift, so that inlining can use it.
+pub type BlockShifter = fn(&mut Vm, &mut Frame, &[Stmt]) -> VmResult<bool>;
+
+impl Vm {
+    pub(crate) fn init_blue_modules(&mut self) {
+        let mut spy = Vec::new();
+        for (name, b) in [
+            ("STATIC_TYPE", Builtin::StaticType),
+            ("COLOR", Builtin::Color),
+            ("is_compiled", Builtin::IsCompiled),
+            ("as_red", Builtin::AsRed),
+            ("force_inline", Builtin::ForceInline),
+        ] {
+            let fqn = rir::Fqn::new("__spy__", name);
+            let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));
+            spy.push((name, Value::Func(fid)));
+        }
+        self.add_builtin_module("__spy__", spy);
+        let fqn = rir::Fqn::new("operator", "OpSpec.const");
+        let konst = self.add_func(FuncObj::builtin(
+            fqn,
+            "OpSpec.const",
+            Color::Blue,
+            Builtin::OpSpecConst,
+        ));
+        let attrs = &mut self.types[TypeId::OP_SPEC.0 as usize].attrs;
+        attrs.insert(Symbol::intern("const"), Value::Func(konst));
+        attrs.insert(
+            Symbol::intern("NULL"),
+            Value::OpSpec(Rc::new(OpSpecValue::Null)),
+        );
+        self.add_builtin_module(
+            "operator",
+            vec![
+                ("OpSpec", Value::Type(TypeId::OP_SPEC)),
+                ("MetaArg", Value::Type(TypeId::META_ARG)),
+            ],
+        );
+    }
+
+    /// `f[args]` on a generic function: instantiate it (memoized).
+    pub(crate) fn specialize_generic(
+        &mut self,
+        fid: FuncId,
+        args: &[AVal],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            match a.blue_value() {
+                Some(v) => vals.push(v.clone()),
+                None => {
+                    return Err(VmError::diag(
+                        Diagnostic::error("the arguments of a generic must be blue")
+                            .with_primary(a.span, "this is red: only known at run time")
+                            .with_note("generics are instantiated at compile time"),
+                    ))
+                }
+            }
+        }
+        let v = self.call_blue(fid, vals, span)?;
+        let t = self.type_of(&v);
+        Ok(AVal::blue(v, t, span))
+    }
+
+    pub(crate) fn generic_called_with_parens(&self, fid: FuncId, span: Span) -> VmError {
+        let name = &self.func(fid).name;
+        VmError::diag(
+            Diagnostic::error("generic functions must be called via `[...]`")
+                .with_primary(span, format!("`{name}` is generic"))
+                .with_note(format!(
+                    "instantiate it first, then call the result: `{name}[T](...)`"
+                )),
+        )
+    }
+
+    /// The colour of an expression, without running its side effects.
+    pub fn static_color_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<Color> {
+        let (_, color) = self.static_info_of(f, e)?;
+        Ok(color)
+    }
+
+    /// `as_red(x)`: the same value, but red.
+    pub(crate) fn as_red(&mut self, f: &mut Frame, a: AVal, span: Span) -> VmResult<AVal> {
+        if !a.is_blue() {
+            return Ok(a);
+        }
+        if f.redshifting() {
+            let e = self.to_rir(&a)?;
+            return Ok(AVal::code(e, a.ty).with_span(span));
+        }
+        match a.repr {
+            Repr::Val(v) => Ok(AVal::red_val(v, a.ty, span)),
+            Repr::Code(_) => Ok(a),
+        }
+    }
+
+    /// `OpSpec(f)` or `OpSpec(f, [m_a, m_b])`.
+    pub(crate) fn make_opspec(
+        &mut self,
+        f: &mut Frame,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (func_e, list_e) = match args {
+            [Arg::Positional(a)] => (a, None),
+            [Arg::Positional(a), Arg::Positional(b)] => (a, Some(b)),
+            _ => {
+                return Err(err(
+                    "`OpSpec` takes a function and, optionally, a list of arguments",
+                    span,
+                    "",
+                ))
+            }
+        };
+        let fv = self.eval_expr(f, func_e)?;
+        let func = match fv.blue_value() {
+            Some(Value::Func(fid)) => *fid,
+            _ => {
+                let tn = self.type_name(fv.ty);
+                return Err(err(
+                    "the first argument of `OpSpec` must be a function",
+                    func_e.span,
+                    format!("this is `{tn}`"),
+                ));
+            }
+        };
+        let args =
+            match list_e {
+                None => None,
+                Some(l) => {
+                    let items = match &l.kind {
+                        ExprKind::List(items) | ExprKind::Tuple(items) => items,
+                        _ => {
+                            return Err(err(
+                                "the arguments of an `OpSpec` are a list: `[m_a, m_b]`",
+                                l.span,
+                                "",
+                            ))
+                        }
+                    };
+                    let mut vals = Vec::new();
+                    for it in items {
+                        let (e, starred) = match &it.kind {
+                            ExprKind::Starred(inner) => (&**inner, true),
+                            _ => (it, false),
+                        };
+                        let a = self.eval_expr(f, e)?;
+                        match (a.blue_value(), starred) {
+                            (Some(Value::Tuple(t)), true) => vals.extend(t.iter().cloned()),
+                            (Some(v), false) => vals.push(v.clone()),
+                            _ => return Err(err(
+                                "the arguments of an `OpSpec` must be `MetaArg`s or blue values",
+                                e.span,
+                                "this is red",
+                            )),
+                        }
+                    }
+                    Some(vals)
+                }
+            };
+        let op = Value::OpSpec(Rc::new(OpSpecValue::Call { func, args }));
+        Ok(AVal::blue(op, TypeId::OP_SPEC, span))
+    }
+
+    /// `MetaArg(color, static_type, value)`.
+    pub(crate) fn make_meta_arg(&mut self, args: CallArgs, span: Span) -> VmResult<AVal> {
+        let [c, t, v] = args.pos.as_slice() else {
+            return Err(err(
+                "`MetaArg` takes 3 arguments: color, static_type, value",
+                span,
+                "",
+            ));
+        };
+        let color = match c.blue_value() {
+            Some(Value::Str(s)) if &**s == "red" => Color::Red,
+            Some(Value::Str(s)) if &**s == "blue" => Color::Blue,
+            _ => {
+                return Err(err(
+                    "the color of a `MetaArg` is \"red\" or \"blue\"",
+                    c.span,
+                    "",
+                ))
+            }
+        };
+        let Some(Value::Type(ty)) = t.blue_value() else {
+            return Err(err("expected a type", t.span, ""));
+        };
+        let value = match color {
+            Color::Blue => match v.blue_value() {
+                Some(v) => Some(v.clone()),
+                None => {
+                    return Err(err(
+                        "a blue `MetaArg` needs a blue value",
+                        v.span,
+                        "this is red",
+                    ))
+                }
+            },
+            Color::Red => None,
+        };
+        let m = MetaArgValue {
+            color,
+            ty: *ty,
+            value,
+            origin: None,
+        };
+        Ok(AVal::blue(
+            Value::MetaArg(Rc::new(m)),
+            TypeId::META_ARG,
+            span,
+        ))
+    }
+
+    /// `m.static_type`, `m.color`, `m.blueval`.
+    pub(crate) fn meta_arg_attr(
+        &self,
+        m: &MetaArgValue,
+        name: Symbol,
+        span: Span,
+    ) -> VmResult<AVal> {
+        match name.as_str() {
+            "static_type" => Ok(AVal::blue(Value::Type(m.ty), TypeId::TYPE, span)),
+            "color" => Ok(AVal::blue(
+                Value::Str(m.color.name().into()),
+                TypeId::STR,
+                span,
+            )),
+            "blueval" => match &m.value {
+                Some(v) => Ok(AVal::blue(v.clone(), self.type_of(v), span)),
+                None => Err(VmError::panic("ValueError", "oparg is not blue", span)),
+            },
+            other => Err(err(
+                format!("`MetaArg` has no attribute `{other}`"),
+                span,
+                "it has `static_type`, `color` and `blueval`",
+            )),
+        }
+    }
+
+    /// Call a metafunc: run it (memoized) on the arguments' `MetaArg`s, then
+    /// carry out the `OpSpec` it returns.
+    pub(crate) fn call_metafunc(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        af: &AstFunc,
+        callee_span: Span,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if let Some((_, kspan, _)) = args.kw.first() {
+            return Err(err(
+                "metafuncs take positional arguments only",
+                *kspan,
+                "keyword argument",
+            ));
+        }
+        let metas: Vec<AVal> = args
+            .pos
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let m = MetaArgValue {
+                    color: a.color,
+                    ty: a.ty,
+                    value: a.blue_value().cloned(),
+                    origin: Some(i as u32),
+                };
+                AVal::blue(Value::MetaArg(Rc::new(m)), TypeId::META_ARG, a.span)
+            })
+            .collect();
+        let bound = self.bind_args(
+            f,
+            af,
+            CallArgs {
+                pos: metas,
+                kw: Vec::new(),
+            },
+            span,
+        )?;
+        let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
+        let r = self.call_blue(fid, vals, span)?;
+        let Value::OpSpec(op) = r else {
+            let tn = self.type_name(self.type_of(&r));
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "wrong metafunc return type: expected `operator::OpSpec`, got `{tn}`"
+                ))
+                .with_primary(callee_span, "this is a metafunc")
+                .with_secondary(af.def.header_span, "metafunc defined here"),
+            ));
+        };
+        match &*op {
+            OpSpecValue::Null => {
+                let tys: Vec<String> = args
+                    .pos
+                    .iter()
+                    .map(|a| format!("`{}`", self.type_name(a.ty)))
+                    .collect();
+                Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "`{}` has no implementation for these arguments",
+                        af.def.name.name
+                    ))
+                    .with_primary(span, format!("called with {}", tys.join(", ")))
+                    .with_secondary(af.def.header_span, "metafunc defined here")
+                    .with_note("the metafunc returned `OpSpec.NULL`"),
+                ))
+            }
+            OpSpecValue::Const(v) => {
+                let t = self.type_of(v);
+                Ok(AVal::blue(v.clone(), t, span))
+            }
+            OpSpecValue::Call { func, args: None } => {
+                self.call_func(f, *func, callee_span, args, span)
+            }
+            OpSpecValue::Call {
+                func,
+                args: Some(list),
+            } => {
+                let mut pos = Vec::with_capacity(list.len());
+                for v in list {
+                    pos.push(match v {
+                        Value::MetaArg(m) => match m.origin.and_then(|i| args.pos.get(i as usize)) {
+                            Some(a) => a.clone(),
+                            None => match &m.value {
+                                Some(v) => AVal::blue(v.clone(), m.ty, span),
+                                None => return Err(err(
+                                    "a red `MetaArg` can only stand for an argument of the call",
+                                    span,
+                                    "in the `OpSpec` this call returned",
+                                )),
+                            },
+                        },
+                        other => AVal::blue(other.clone(), self.type_of(other), span),
+                    });
+                }
+                let call = CallArgs {
+                    pos,
+                    kw: Vec::new(),
+                };
+                self.call_func(f, *func, callee_span, call, span)
+            }
+        }
+    }
+
+    /// Redshift a call to a `@force_inline` function: the body, with the
+    /// parameters bound to fresh locals, becomes a block expression.
+    pub(crate) fn inline_call(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        af: &AstFunc,
+        bound: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if self.inlining.contains(&fid) {
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "cannot inline a recursive call to `@force_inline` function `{}`",
+                    af.def.name.name
+                ))
+                .with_primary(span, "recursive call")
+                .with_secondary(af.def.header_span, "function defined here"),
+            ));
+        }
+        let Some(shifter) = self.block_shifter else {
+            return Err(err("internal: no statement redshifter installed", span, ""));
+        };
+        let Some(mut shift) = f.shift.take() else {
+            return Err(err("internal: inlining outside redshift", span, ""));
+        };
+        let k = self.inline_counter;
+        self.inline_counter += 1;
+        let suffix = format!("__{k}");
+        shift.blocks.push(Vec::new());
+        let mut callee = Frame::new(af.module, Some(fid), af.scope.clone(), af.closure.clone());
+        callee.ret = af.ret;
+        callee.ret_span = af.def.returns.as_ref().map(|r| r.span);
+        callee.local_suffix = Some(suffix.clone());
+        // Arguments are evaluated once, in order, into the parameters; a local
+        // passed to a parameter the body never assigns is used directly.
+        let mut failed = None;
+        for (i, (p, a)) in af.params.iter().zip(bound).enumerate() {
+            if let Repr::Code(rir::Expr {
+                kind: rir::ExprKind::Local(l),
+                ..
+            }) = &a.repr
+            {
+                if !af.scope.locals[i].reassigned && a.ty == p.ty {
+                    let slot = &mut callee.slots[i];
+                    slot.ty = Some(p.ty);
+                    slot.decl = Some(p.span);
+                    slot.annotated = true;
+                    slot.rir = Some(*l);
+                    slot.assigned = true;
+                    slot.color = Color::Red;
+                    continue;
+                }
+            }
+            let r = self.rir_ty(p.ty, p.span).and_then(|rt| {
+                let e = self.to_rir(&a)?;
+                Ok((rt, e))
+            });
+            let (rt, e) = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            let l = shift.new_local(format!("{}{suffix}", p.name), rt);
+            shift.emit(rir::Stmt {
+                kind: rir::StmtKind::Assign(l, e),
+                span: a.span,
+            });
+            let slot = &mut callee.slots[i];
+            slot.ty = Some(p.ty);
+            slot.decl = Some(p.span);
+            slot.annotated = true;
+            slot.rir = Some(l);
+            slot.assigned = true;
+            slot.color = Color::Red;
+        }
+        callee.shift = Some(shift);
+        let result = match failed {
+            Some(e) => Err(e),
+            None => {
+                self.inlining.push(fid);
+                let r = self.inline_body(&mut callee, af, shifter, span);
+                self.inlining.pop();
+                r
+            }
+        };
+        let mut shift = callee.shift.take().unwrap_or_default();
+        let stmts = shift.blocks.pop().unwrap_or_default();
+        f.shift = Some(shift);
+        let value = result?;
+        let ty = value.ty;
+        if stmts.is_empty() {
+            return Ok(AVal::code(value, af.ret).with_span(span));
+        }
+        let e = rir::Expr::new(rir::ExprKind::Block(stmts, Box::new(value)), ty, span);
+        Ok(AVal::code(e, af.ret))
+    }
+
+    fn inline_body(
+        &mut self,
+        callee: &mut Frame,
+        af: &AstFunc,
+        shifter: BlockShifter,
+        span: Span,
+    ) -> VmResult<rir::Expr> {
+        let body = &af.def.body;
+        let (ret, rest) = match body.split_last() {
+            Some((last, rest)) => match &last.kind {
+                StmtKind::Return(v) => (Some(v.as_ref()), rest),
+                _ => (None, &body[..]),
+            },
+            None => (None, &body[..]),
+        };
+        let falls = shifter(self, callee, rest)?;
+        let value = match ret {
+            Some(Some(e)) if falls => {
+                let v = self.eval_expr(callee, e)?;
+                let ret_span = callee.ret_span;
+                let v = self.convert(callee, v, af.ret, ConvCtx::Return(ret_span))?;
+                self.to_rir(&v)?
+            }
+            _ => {
+                let none = AVal::blue(Value::None, TypeId::NONE, span);
+                self.to_rir(&none)?
+            }
+        };
+        Ok(value)
+    }
+}

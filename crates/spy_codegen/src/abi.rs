@@ -67,7 +67,11 @@ const RUNTIME: &[(&str, &[A], Option<A>)] = &[
     ),
     ("spy_gc_alloc_checked", &[A::I64], Some(A::P)),
     ("spy_raw_alloc_checked", &[A::I64], Some(A::P)),
-    ("spy_ptr_check", &[A::P, A::I64, A::I64, A::P], Some(A::P)),
+    (
+        "spy_ptr_check",
+        &[A::P, A::I64, A::I64, A::I32, A::P],
+        Some(A::P),
+    ),
     ("spy_ptr_copy", &[A::P, A::P, A::I64, A::P], None),
     ("spy_ptr_cmp", &[A::P, A::P, A::I64], Some(A::I32)),
     ("memmove", &[A::P, A::P, A::I64], Some(A::P)),

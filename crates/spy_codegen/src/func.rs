@@ -470,21 +470,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 vec![self.call_rt1(name, &[bytes])?]
             }
             rir::ExprKind::Null => vec![self.b.ins().iconst(self.cx.ptr, 0)],
-            rir::ExprKind::ElemAddr(p, i) => {
-                let pv = self.value(p)?;
-                let iv = self.value(i)?;
-                let iv = self.b.ins().sextend(types::I64, iv);
-                let item = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
-                let (size, _) = self.cx.m.types.layout(item);
-                if self.cx.checks {
-                    let sz = self.b.ins().iconst(types::I64, size as i64);
-                    let loc = self.loc(e.span)?;
-                    vec![self.call_rt1("spy_ptr_check", &[pv, iv, sz, loc])?]
-                } else {
-                    let off = self.b.ins().imul_imm_s(iv, size as i64);
-                    vec![self.b.ins().iadd(pv, off)]
-                }
-            }
+            rir::ExprKind::ElemAddr(p, i) => vec![self.elem_addr(p, i, 0, e.span)?],
             rir::ExprKind::FieldAddr(p, n) => {
                 let pv = self.checked_ptr(p, e.span)?;
                 let st = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
@@ -505,7 +491,11 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     .collect()
             }
             rir::ExprKind::Store(p, v) => {
-                let pv = self.checked_ptr(p, e.span)?;
+                // A store to `p[i]` reports `ptr_store` when out of bounds.
+                let pv = match &p.kind {
+                    rir::ExprKind::ElemAddr(q, i) => self.elem_addr(q, i, 1, p.span)?,
+                    _ => self.checked_ptr(p, e.span)?,
+                };
                 let vals = self.expr(v)?;
                 let mut slots = Vec::new();
                 crate::flat_offsets(&self.cx.m.types, v.ty, self.cx.ptr, 0, &mut slots);
@@ -536,6 +526,31 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
     }
 
     /// A pointer operand, NULL-checked in debug builds.
+    /// `&p[i]`, checked in debug builds; `op` names the operation in the
+    /// panic message (see `PTR_OPS` in the runtime).
+    fn elem_addr(
+        &mut self,
+        p: &rir::Expr,
+        i: &rir::Expr,
+        op: i64,
+        span: Span,
+    ) -> Result<Value, CodegenError> {
+        let pv = self.value(p)?;
+        let iv = self.value(i)?;
+        let iv = self.b.ins().sextend(types::I64, iv);
+        let item = self.cx.m.types.pointee(p.ty).unwrap_or(rir::Ty::None);
+        let (size, _) = self.cx.m.types.layout(item);
+        if self.cx.checks {
+            let sz = self.b.ins().iconst(types::I64, size as i64);
+            let opv = self.b.ins().iconst(types::I32, op);
+            let loc = self.loc(span)?;
+            self.call_rt1("spy_ptr_check", &[pv, iv, sz, opv, loc])
+        } else {
+            let off = self.b.ins().imul_imm_s(iv, size as i64);
+            Ok(self.b.ins().iadd(pv, off))
+        }
+    }
+
     fn checked_ptr(&mut self, p: &rir::Expr, span: Span) -> Result<Value, CodegenError> {
         let pv = self.value(p)?;
         if !self.cx.checks {
@@ -545,8 +560,9 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let (size, _) = self.cx.m.types.layout(item);
         let zero = self.b.ins().iconst(types::I64, 0);
         let sz = self.b.ins().iconst(types::I64, size as i64);
+        let opv = self.b.ins().iconst(types::I32, 0);
         let loc = self.loc(span)?;
-        self.call_rt1("spy_ptr_check", &[pv, zero, sz, loc])
+        self.call_rt1("spy_ptr_check", &[pv, zero, sz, opv, loc])
     }
 
     fn mem_op(
@@ -576,9 +592,16 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             let cont = self.b.create_block();
             self.b.ins().brif(nonempty, check, &[], cont, &[]);
             self.b.switch_to_block(check);
-            self.call_rt1("spy_ptr_check", &[a, last, sz, loc])?;
+            let code = match op {
+                rir::MemOp::Copy => 2,
+                rir::MemOp::Move => 3,
+                rir::MemOp::SetBytes => 4,
+                rir::MemOp::Cmp => 5,
+            };
+            let opv = self.b.ins().iconst(types::I32, code);
+            self.call_rt1("spy_ptr_check", &[a, last, sz, opv, loc])?;
             if op != rir::MemOp::SetBytes {
-                self.call_rt1("spy_ptr_check", &[b, last, sz, loc])?;
+                self.call_rt1("spy_ptr_check", &[b, last, sz, opv, loc])?;
             }
             self.b.ins().jump(cont, &[]);
             self.b.switch_to_block(cont);

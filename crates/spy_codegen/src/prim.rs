@@ -235,7 +235,9 @@ impl FnCx<'_, '_, '_> {
     ) -> Result<Value, CodegenError> {
         let x = self.widen_f64(x, from);
         let (lo, hi) = to.int_range();
-        let lo_ok = if to.bits() == 64 {
+        // Truncation toward zero: anything above `lo - 1` is in range, but
+        // `i64::MIN - 1` is not a double, so `i64` checks `x >= lo` instead.
+        let lo_ok = if to == NumTy::I64 {
             let c = self.b.ins().f64const(lo as f64);
             self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, c)
         } else {
@@ -250,7 +252,8 @@ impl FnCx<'_, '_, '_> {
         let loc = self.loc(span)?;
         self.check_with_call(ok, "spy_f64_to_int", &[x, bits, signed, loc])?;
         Ok(match to {
-            NumTy::U64 => self.b.ins().fcvt_to_uint(types::I64, x),
+            // Saturating: `-0.5` is in range and truncates to 0.
+            NumTy::U64 => self.b.ins().fcvt_to_uint_sat(types::I64, x),
             NumTy::I64 => self.b.ins().fcvt_to_sint(types::I64, x),
             NumTy::U32 => {
                 let v = self.b.ins().fcvt_to_sint(types::I64, x);
@@ -450,7 +453,22 @@ impl FnCx<'_, '_, '_> {
         let ok = ins.ins().bxor_imm_u(bad, 1);
         let e = rtnum::MATH_DOMAIN;
         self.check(ok, e.etype, e.msg, span)?;
-        self.call_rt1("pow", &[x, y])
+        let r = self.call_rt1("pow", &[x, y])?;
+        // A finite base and exponent with an infinite result overflowed.
+        let ins = &mut self.b;
+        let inf = ins.ins().f64const(f64::INFINITY);
+        let ar = ins.ins().fabs(r);
+        let r_inf = ins.ins().fcmp(FloatCC::Equal, ar, inf);
+        let ay = ins.ins().fabs(y);
+        let y_fin = ins.ins().fcmp(FloatCC::LessThan, ay, inf);
+        let ax = ins.ins().fabs(x);
+        let x_fin = ins.ins().fcmp(FloatCC::LessThan, ax, inf);
+        let bad = ins.ins().band(r_inf, y_fin);
+        let bad = ins.ins().band(bad, x_fin);
+        let ok = ins.ins().bxor_imm_u(bad, 1);
+        let e = rtnum::FLOAT_POW_OVERFLOW;
+        self.check(ok, e.etype, e.msg, span)?;
+        Ok(r)
     }
 
     /// Integer `**` by squaring, wrapping at the width; negative exponents panic.
@@ -632,9 +650,19 @@ pub(crate) fn lower(
         Prim::StrRepeat => fx.call_rt1("spy_str_repeat", &a)?,
         Prim::StrCmp(k) => fx.str_cmp(k, a[0], a[1])?,
         Prim::StrLen => {
-            let n =
+            // A NULL string (zeroed memory) is the empty string.
+            let load = fx.b.create_block();
+            let done = fx.b.create_block();
+            let n = fx.b.append_block_param(done, types::I64);
+            let zero = fx.b.ins().iconst(types::I64, 0);
+            fx.b.ins()
+                .brif(a[0], load, &[], done, &[BlockArg::Value(zero)]);
+            fx.b.switch_to_block(load);
+            let len =
                 fx.b.ins()
                     .load(types::I64, MemFlagsData::trusted(), a[0], 8);
+            fx.b.ins().jump(done, &[BlockArg::Value(len)]);
+            fx.b.switch_to_block(done);
             fx.b.ins().ireduce(types::I32, n)
         }
         Prim::StrGetItem => {

@@ -18,12 +18,7 @@ use spy_vm::{
 
 /// Redshift the program whose entry point is `main` of module `main_mod`.
 pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
-    vm.block_shifter = Some(shift_inlined_block);
-    vm.redshift_queue.clear();
-    vm.redshift_seen.clear();
-    vm.var_globals.clear();
-    *vm.rir_types.borrow_mut() = rir::TypeTable::default();
-    vm.rir_type_map.borrow_mut().clear();
+    start(vm);
     let mut functions = Vec::new();
     let mut errors = Vec::new();
     let main = match check_main(vm, main_mod) {
@@ -67,8 +62,74 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     };
     // Deterministic order: entry first, then by FQN.
     let entry = vm.func(main).fqn.clone();
+    finish_module(vm, main_mod, functions, &entry, true)
+}
+
+/// Redshift one red function and every function it reaches, without a
+/// program entry point (`main` is not required): the REPL's `:redshift` and
+/// `:clif`. The function comes first in the module; `entry` is `None`.
+pub fn redshift_function_only(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Module> {
+    let f = vm.func(fid);
+    let module = match &f.kind {
+        FuncKind::Ast(af) if f.color == Color::Red => af.module,
+        _ => {
+            return Err(VmError::diag(Diagnostic::error(format!(
+                "`{}` is not a red function",
+                f.fqn.human()
+            ))))
+        }
+    };
+    let first = f.fqn.clone();
+    start(vm);
+    vm.redshift_seen.insert(fid);
+    vm.redshift_queue.push(fid);
+    let mut functions = Vec::new();
+    let mut errors = Vec::new();
+    let mut next = 0;
+    while next < vm.redshift_queue.len() {
+        let fid = vm.redshift_queue[next];
+        next += 1;
+        match redshift_function(vm, fid) {
+            Ok(f) => functions.push(f),
+            Err(e) => errors.extend(error_diagnostics(&e)),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
+        errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
+        return Err(VmError::Many(errors));
+    }
+    finish_module(vm, module, functions, &first, false)
+}
+
+/// Make the VM ready to redshift expressions outside [`redshift`] (the
+/// REPL's `:type`, which may inline `@force_inline` calls).
+pub fn install(vm: &mut Vm) {
+    vm.block_shifter = Some(shift_inlined_block);
+}
+
+/// Reset the redshift state of the VM before a new redshift.
+fn start(vm: &mut Vm) {
+    vm.block_shifter = Some(shift_inlined_block);
+    vm.redshift_queue.clear();
+    vm.redshift_seen.clear();
+    vm.var_globals.clear();
+    *vm.rir_types.borrow_mut() = rir::TypeTable::default();
+    vm.rir_type_map.borrow_mut().clear();
+}
+
+/// Assemble the residual module: `first` leads, then the other functions by
+/// FQN; the module `var`s the code uses; verified in debug builds. `first` is
+/// the module's entry point when `is_entry`.
+fn finish_module(
+    vm: &mut Vm,
+    mod_id: ModId,
+    mut functions: Vec<rir::Function>,
+    first: &rir::Fqn,
+    is_entry: bool,
+) -> VmResult<rir::Module> {
     functions
-        .sort_by(|a, b| (a.fqn != entry, a.fqn.as_str()).cmp(&(b.fqn != entry, b.fqn.as_str())));
+        .sort_by(|a, b| (&a.fqn != first, a.fqn.as_str()).cmp(&(&b.fqn != first, b.fqn.as_str())));
     let mut globals = Vec::new();
     for &(m, name) in &vm.var_globals {
         let module = vm.module(m);
@@ -93,11 +154,11 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         });
     }
     let m = rir::Module {
-        name: vm.module(main_mod).name.clone(),
+        name: vm.module(mod_id).name.clone(),
         types: std::mem::take(&mut *vm.rir_types.borrow_mut()),
         globals,
         functions,
-        entry: Some(entry),
+        entry: is_entry.then(|| first.clone()),
     };
     if cfg!(debug_assertions) {
         if let Err(errs) = rir::verify(&m) {

@@ -107,10 +107,12 @@ pub fn parse(s: &str) -> Result<Spec, &'static str> {
     };
     let is_align = |c: char| matches!(c, '<' | '>' | '^' | '=');
     let mut rest = s;
+    let mut explicit_fill = false;
     match chars {
         [Some(f), Some(a)] if is_align(a) => {
             spec.fill = f;
             spec.align = a as u8;
+            explicit_fill = true;
             rest = &s[f.len_utf8() + 1..];
         }
         [Some(a), _] if is_align(a) => {
@@ -169,9 +171,15 @@ pub fn parse(s: &str) -> Result<Spec, &'static str> {
     if i != b.len() {
         return Err("Invalid format specifier");
     }
-    if spec.zero && spec.align == 0 {
-        spec.fill = '0';
-        spec.align = b'=';
+    // `0` pads with zeros unless a fill is given, and is sign-aware unless an
+    // alignment is given (`{:<05}` is `42000`, as in CPython).
+    if spec.zero {
+        if !explicit_fill {
+            spec.fill = '0';
+        }
+        if spec.align == 0 {
+            spec.align = b'=';
+        }
     }
     Ok(spec)
 }
@@ -205,6 +213,19 @@ pub fn check(spec: &Spec, value_kind: char) -> Result<(), &'static str> {
             'f' => "Unknown format code for object of type 'float'",
             _ => "Unknown format code for object of type 'str'",
         });
+    }
+    if spec.grouping == b',' && value_kind != 's' {
+        let bad = match k {
+            b'b' => Some("Cannot specify ',' with 'b'."),
+            b'o' => Some("Cannot specify ',' with 'o'."),
+            b'x' => Some("Cannot specify ',' with 'x'."),
+            b'X' => Some("Cannot specify ',' with 'X'."),
+            b'c' => Some("Cannot specify ',' with 'c'."),
+            _ => None,
+        };
+        if let Some(m) = bad {
+            return Err(m);
+        }
     }
     if value_kind == 's' && (spec.sign != 0 || spec.align == b'=' || spec.grouping != 0) {
         return Err("Sign, '=' alignment and grouping are not allowed in string format specifier");
@@ -270,6 +291,34 @@ fn group<W: Write>(w: &mut W, digits: &str, sep: u8, every: usize) -> fmt::Resul
     Ok(())
 }
 
+/// The integer digits, grouped; with sign-aware zero padding and grouping the
+/// padding zeros are grouped too (`{:010,}` is `00,001,234`): `other` is the
+/// width taken by everything else.
+fn group_padded<W: Write>(
+    w: &mut W,
+    digits: &str,
+    spec: &Spec,
+    every: usize,
+    other: usize,
+) -> fmt::Result {
+    let zero_pad = spec.grouping != 0 && spec.fill == '0' && spec.align == b'=';
+    if !zero_pad {
+        return group(w, digits, spec.grouping, every);
+    }
+    let target = (spec.width as usize).saturating_sub(other);
+    let grouped_len = |n: usize| n + n.saturating_sub(1) / every;
+    let mut n = digits.len();
+    while grouped_len(n) < target {
+        n += 1;
+    }
+    let mut padded = StackBuf::<512>::default();
+    for _ in digits.len()..n {
+        padded.write_char('0')?;
+    }
+    padded.write_str(digits)?;
+    group(w, padded.as_str(), spec.grouping, every)
+}
+
 fn sign_str(neg: bool, spec: &Spec) -> &'static str {
     match (neg, spec.sign) {
         (true, _) => "-",
@@ -308,12 +357,17 @@ pub fn format_int<W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt::Result {
             ("", 3)
         }
     };
-    let mut body = StackBuf::<256>::default();
+    // The `#` prefix goes with the sign: zero padding comes after both
+    // (`0x00000012`).
+    let mut lead = StackBuf::<8>::default();
+    lead.write_str(sign_str(neg, spec))?;
     if spec.alt {
-        body.write_str(prefix)?;
+        lead.write_str(prefix)?;
     }
-    group(&mut body, digits.as_str(), spec.grouping, every)?;
-    pad(w, sign_str(neg, spec), body.as_str(), spec, b'>')
+    let mut body = StackBuf::<256>::default();
+    let lead_len = lead.as_str().len();
+    group_padded(&mut body, digits.as_str(), spec, every, lead_len)?;
+    pad(w, lead.as_str(), body.as_str(), spec, b'>')
 }
 
 /// Round-trip digits and decimal exponent of `x` rounded to `sig` significant
@@ -368,11 +422,7 @@ pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
         if spec.kind == b'%' {
             body.write_char('%')?;
         }
-        let mut nofill = *spec;
-        if nofill.align == b'=' && nofill.fill == '0' {
-            nofill.fill = ' ';
-        }
-        return pad(w, sign_str(neg, spec), body.as_str(), &nofill, b'>');
+        return pad(w, sign_str(neg, spec), body.as_str(), spec, b'>');
     }
     let prec = if spec.precision < 0 {
         None
@@ -425,12 +475,14 @@ pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, ""),
     };
-    group(&mut body, int_part, spec.grouping, 3)?;
+    let sign = sign_str(neg, spec);
+    let tail = frac.len() + usize::from(spec.kind == b'%');
+    group_padded(&mut body, int_part, spec, 3, sign.len() + tail)?;
     body.write_str(frac)?;
     if spec.kind == b'%' {
         body.write_char('%')?;
     }
-    pad(w, sign_str(neg, spec), body.as_str(), spec, b'>')
+    pad(w, sign, body.as_str(), spec, b'>')
 }
 
 pub fn format_str<W: Write>(w: &mut W, s: &str, spec: &Spec) -> fmt::Result {
@@ -482,6 +534,26 @@ mod tests {
         assert_eq!(f(1.0, ""), "1.0");
         assert_eq!(f(1e16, "10"), "     1e+16");
         assert_eq!(f(f64::INFINITY, "f"), "inf");
+        // Zero padding: inf too, explicit alignment, grouping of the zeros.
+        assert_eq!(f(f64::INFINITY, "08.2f"), "00000inf");
+        assert_eq!(f(-f64::INFINITY, "=+09"), "-00000inf");
+        assert_eq!(f(-1.5, "^09"), "00-1.5000");
+        assert_eq!(f(1234.5, "012,.1f"), "00,001,234.5");
+    }
+
+    #[test]
+    fn zero_flag_like_python() {
+        assert_eq!(i(42, "<05"), "42000");
+        assert_eq!(i(42, "x<05"), "42xxx");
+        assert_eq!(i(1234, "010,"), "00,001,234");
+        assert_eq!(i(1234, "08,"), "0,001,234");
+        assert_eq!(i(1234, "010_"), "00_001_234");
+        assert_eq!(i(255, "#012_x"), "0x0_0000_00ff");
+        assert_eq!(i(18, "#010x"), "0x00000012");
+        assert_eq!(i(-18, "#08x"), "-0x00012");
+        let spec = |s: &str| parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(check(&spec(",x"), 'i'), Err("Cannot specify ',' with 'x'."));
+        assert_eq!(check(&spec("_x"), 'i'), Ok(()));
     }
 
     #[test]

@@ -102,6 +102,15 @@ pub extern "C" fn spy_rt_exit(code: i32) -> i32 {
     code
 }
 
+/// The number of code points; NULL (zeroed memory) is the empty string.
+unsafe fn char_len(s: *const SpyStr) -> i64 {
+    if s.is_null() {
+        0
+    } else {
+        (*s).char_len
+    }
+}
+
 unsafe fn as_str<'a>(s: *const SpyStr) -> &'a str {
     if s.is_null() {
         return "";
@@ -240,7 +249,7 @@ pub extern "C" fn spy_str_repeat(a: *const SpyStr, n: i32) -> *const SpyStr {
             oom();
         }
         (*p).byte_len = total as i64;
-        (*p).char_len = (*a).char_len * n as i64;
+        (*p).char_len = char_len(a) * n as i64;
         let mut at = (*p).data.as_mut_ptr();
         for _ in 0..n {
             core::ptr::copy_nonoverlapping(s.as_ptr(), at, s.len());
@@ -265,13 +274,13 @@ pub extern "C" fn spy_str_cmp(a: *const SpyStr, b: *const SpyStr) -> i32 {
 #[no_mangle]
 pub extern "C" fn spy_str_len(a: *const SpyStr) -> i32 {
     // SAFETY: valid string object.
-    unsafe { (*a).char_len as i32 }
+    unsafe { char_len(a) as i32 }
 }
 
 #[no_mangle]
 pub extern "C" fn spy_str_getitem(a: *const SpyStr, i: i32, loc: *const Loc) -> *const SpyStr {
     // SAFETY: valid string object.
-    let (s, n) = unsafe { (as_str(a), (*a).char_len as usize) };
+    let (s, n) = unsafe { (as_str(a), char_len(a) as usize) };
     match text::char_at(s, i as i64, n) {
         Some((lo, hi)) => new_str(&s[lo..hi]),
         None => raise(text::STR_INDEX_ERR, loc),
@@ -327,8 +336,8 @@ pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: *c
         Some(v) => {
             let (lo, hi) = num::int_range(bits, signed != 0);
             if v < lo || v > hi {
-                let mut b = StackBuf::<256>::default();
-                let _ = num::write_int_range_error(&mut b, v, bits, signed != 0);
+                let mut b = StackBuf::<4096>::default();
+                let _ = num::write_int_text_range_error(&mut b, t, bits, signed != 0);
                 panic_at("OverflowError", b.as_str(), loc)
             }
             v as i64
@@ -476,9 +485,25 @@ pub extern "C" fn spy_raw_alloc_checked(n: usize) -> *mut u8 {
     unsafe { with_header(GC_malloc_uncollectable(n + HEADER), n) }
 }
 
+/// The operations a bounds check can fail in, by the `op` code codegen passes.
+const PTR_OPS: [&str; 6] = [
+    "ptr_getitem",
+    "ptr_store",
+    "ptr_copy",
+    "ptr_move",
+    "ptr_setbytes",
+    "ptr_cmp",
+];
+
 /// Debug builds: `p + index * size`, checked against NULL and the allocation.
 #[no_mangle]
-pub extern "C" fn spy_ptr_check(p: *const u8, index: i64, size: i64, loc: *const Loc) -> *const u8 {
+pub extern "C" fn spy_ptr_check(
+    p: *const u8,
+    index: i64,
+    size: i64,
+    op: i32,
+    loc: *const Loc,
+) -> *const u8 {
     if p.is_null() {
         panic_at("PanicError", "cannot dereference NULL pointer", loc);
     }
@@ -494,10 +519,8 @@ pub extern "C" fn spy_ptr_check(p: *const u8, index: i64, size: i64, loc: *const
         if index < 0 || off < 0 || off + size > len {
             let mut b = StackBuf::<128>::default();
             let items = if size == 0 { 0 } else { len / size };
-            let _ = write!(
-                b,
-                "ptr_getitem out of bounds: index {index}, length {items}"
-            );
+            let what = PTR_OPS.get(op as usize).copied().unwrap_or("ptr_getitem");
+            let _ = write!(b, "{what} out of bounds: index {index}, length {items}");
             panic_at("PanicError", b.as_str(), loc);
         }
         p.wrapping_offset((index * size) as isize)

@@ -61,6 +61,9 @@ pub const FLOAT_ZERO_NEG_POW: PyErr = PyErr::new(
     "0.0 cannot be raised to a negative power",
 );
 pub const MATH_DOMAIN: PyErr = PyErr::new("ValueError", "math domain error");
+/// A finite `**` whose result does not fit (CPython's errno message).
+pub const FLOAT_POW_OVERFLOW: PyErr =
+    PyErr::new("OverflowError", "(34, 'Numerical result out of range')");
 pub const NAN_TO_INT: PyErr = PyErr::new("ValueError", "cannot convert float NaN to integer");
 pub const INF_TO_INT: PyErr =
     PyErr::new("OverflowError", "cannot convert float infinity to integer");
@@ -237,7 +240,11 @@ pub fn float_pow(x: f64, y: f64) -> Result<f64, PyErr> {
     if x < 0.0 && x.is_finite() && y.is_finite() && libm_floor(y) != y {
         return Err(MATH_DOMAIN);
     }
-    Ok(libm_pow(x, y))
+    let r = libm_pow(x, y);
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(FLOAT_POW_OVERFLOW);
+    }
+    Ok(r)
 }
 
 /// Explicit float-to-integer conversion: truncate toward zero, then range check.
@@ -379,38 +386,112 @@ pub fn write_float_repr<W: Write>(w: &mut W, x: f64) -> fmt::Result {
     Ok(())
 }
 
-/// Python `int(s)` in base 10: surrounding whitespace, a sign, digits with single
-/// underscores between them. `None` when the text is not an integer; values too
-/// large for `i128` saturate (callers range-check against the target type).
-pub fn parse_int(s: &str) -> Option<i128> {
-    let t = s.trim_matches(|c: char| c.is_whitespace());
+/// The zero of each run of ten Unicode decimal digits (category Nd, Unicode 14
+/// as in CPython 3.11): `int()` and `float()` accept digits of every script.
+const DIGIT_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
+    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
+    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
+    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
+/// The value of a decimal digit of any script.
+pub fn decimal_digit(c: char) -> Option<u32> {
+    if c.is_ascii() {
+        return c.to_digit(10);
+    }
+    let cp = c as u32;
+    let i = DIGIT_ZEROS.partition_point(|&z| z <= cp);
+    let d = cp - DIGIT_ZEROS[i.checked_sub(1)?];
+    (d < 10).then_some(d)
+}
+
+/// Python's `str.strip()` whitespace.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Sign and digits of Python `int(s)` (base 10): whitespace around, one sign,
+/// digits of any script with single underscores between them.
+fn int_parts(s: &str) -> Option<(bool, &str)> {
+    let t = s.trim_matches(py_space);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
-    }
-    let mut v: i128 = 0;
+    let mut prev_digit = false;
     for c in digits.chars() {
         if c == '_' {
-            continue;
+            if !prev_digit {
+                return None;
+            }
+            prev_digit = false;
+        } else if decimal_digit(c).is_some() {
+            prev_digit = true;
+        } else {
+            return None;
         }
-        let d = c.to_digit(10)? as i128;
-        v = v.saturating_mul(10).saturating_add(d);
+    }
+    prev_digit.then_some((neg, digits))
+}
+
+/// Python `int(s)` (base 10); values beyond `i128` saturate (they are out of
+/// range of every type anyway: see `write_int_text`).
+pub fn parse_int(s: &str) -> Option<i128> {
+    let (neg, digits) = int_parts(s)?;
+    let mut v: i128 = 0;
+    for d in digits.chars().filter_map(decimal_digit) {
+        v = v.saturating_mul(10).saturating_add(d as i128);
     }
     Some(if neg { -v } else { v })
 }
 
-/// Python `float(s)`: whitespace, sign, `inf`/`infinity`/`nan` in any case,
-/// underscores between digits.
+/// The exact value of an integer text accepted by `parse_int`, in ASCII
+/// decimal (for messages about values that do not fit).
+pub fn write_int_text<W: Write>(w: &mut W, s: &str) -> fmt::Result {
+    let Some((neg, digits)) = int_parts(s) else {
+        return Ok(());
+    };
+    let mut ds = digits
+        .chars()
+        .filter_map(decimal_digit)
+        .skip_while(|&d| d == 0);
+    match ds.next() {
+        None => w.write_char('0'),
+        Some(first) => {
+            if neg {
+                w.write_char('-')?;
+            }
+            for d in core::iter::once(first).chain(ds) {
+                w.write_char(char::from(b'0' + d as u8))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `X is out of range for u8` where X is the exact value of the text.
+pub fn write_int_text_range_error<W: Write>(
+    w: &mut W,
+    s: &str,
+    bits: u32,
+    signed: bool,
+) -> fmt::Result {
+    write_int_text(w, s)?;
+    write!(
+        w,
+        " is out of range for {}{bits}",
+        if signed { "i" } else { "u" }
+    )
+}
+
+/// Python `float(s)`: whitespace, one sign, `inf`/`infinity`/`nan` in any
+/// case, digits of any script, single underscores between digits.
 pub fn parse_float(s: &str) -> Option<f64> {
-    let t = s.trim_matches(|c: char| c.is_whitespace());
+    let t = s.trim_matches(py_space);
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
@@ -422,37 +503,90 @@ pub fn parse_float(s: &str) -> Option<f64> {
     } else if lower_eq(body, "nan") {
         f64::NAN
     } else {
-        if body.is_empty() {
-            return None;
-        }
-        let b = body.as_bytes();
-        let mut clean = crate::StackBuf::<128>::default();
-        for (i, &c) in b.iter().enumerate() {
-            match c {
-                b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-' => {
-                    clean.write_char(c as char).ok()?
-                }
-                b'_' => {
-                    let ok = i > 0
-                        && i + 1 < b.len()
-                        && b[i - 1].is_ascii_digit()
-                        && b[i + 1].is_ascii_digit();
-                    if !ok {
-                        return None;
-                    }
-                }
-                _ => return None,
-            }
-        }
-        // Rust accepts "inf"/"nan" spellings and a few forms Python rejects; the
-        // filter above already removed letters other than exponents.
-        let c = clean.as_str();
-        if c.starts_with(['e', 'E']) || c == "." {
-            return None;
-        }
-        c.parse::<f64>().ok()?
+        float_body(body)?
     };
     Some(if neg { -v } else { v })
+}
+
+/// `digits [. digits] [e [sign] digits]` (or `. digits`), where digits may be
+/// of any script and contain single underscores between them.
+fn float_body(body: &str) -> Option<f64> {
+    #[derive(PartialEq)]
+    enum Part {
+        Int,
+        Frac,
+        ExpSign,
+        Exp,
+    }
+    let mut part = Part::Int;
+    let (mut mantissa_digits, mut exp_digits) = (0usize, 0usize);
+    let mut prev_digit = false;
+    let mut plain = true;
+    for c in body.chars() {
+        match c {
+            '_' => {
+                if !prev_digit {
+                    return None;
+                }
+                prev_digit = false;
+                plain = false;
+                continue;
+            }
+            '.' if part == Part::Int && (prev_digit || mantissa_digits == 0) => {
+                if mantissa_digits > 0 && !prev_digit {
+                    return None;
+                }
+                part = Part::Frac;
+                prev_digit = false;
+                continue;
+            }
+            'e' | 'E' if matches!(part, Part::Int | Part::Frac) => {
+                if mantissa_digits == 0 || (part == Part::Int && !prev_digit) {
+                    return None;
+                }
+                part = Part::ExpSign;
+                prev_digit = false;
+                continue;
+            }
+            '+' | '-' if part == Part::ExpSign => {
+                part = Part::Exp;
+                continue;
+            }
+            _ => {}
+        }
+        decimal_digit(c)?;
+        if !c.is_ascii() {
+            plain = false;
+        }
+        prev_digit = true;
+        match part {
+            Part::Int | Part::Frac => mantissa_digits += 1,
+            Part::ExpSign | Part::Exp => {
+                part = Part::Exp;
+                exp_digits += 1;
+            }
+        }
+    }
+    let underscore_ends = body.ends_with('_');
+    if mantissa_digits == 0 || underscore_ends || (part == Part::Exp && exp_digits == 0) {
+        return None;
+    }
+    if part == Part::ExpSign {
+        return None;
+    }
+    if plain {
+        return body.parse::<f64>().ok();
+    }
+    // Normalise to ASCII without underscores.
+    let mut clean = crate::StackBuf::<65536>::default();
+    for c in body.chars() {
+        match (c, decimal_digit(c)) {
+            ('_', _) => {}
+            (_, Some(d)) => clean.write_char(char::from(b'0' + d as u8)).ok()?,
+            _ => clean.write_char(c).ok()?,
+        }
+    }
+    clean.as_str().parse::<f64>().ok()
 }
 
 #[cfg(test)]
@@ -512,6 +646,38 @@ mod tests {
     fn parsing() {
         assert_eq!(parse_int(" -1_000 "), Some(-1000));
         assert_eq!(parse_int("1__0"), None);
+        assert_eq!(parse_int("\u{663}\u{660}"), Some(30));
+        assert_eq!(parse_int("--1"), None);
+        let mut m = std::string::String::new();
+        let _ = write_int_text_range_error(
+            &mut m,
+            " -000_123456789012345678901234567890123456789012 ",
+            64,
+            true,
+        );
+        assert_eq!(
+            m,
+            "-123456789012345678901234567890123456789012 is out of range for i64"
+        );
+        assert_eq!(parse_float("--1"), None);
+        assert_eq!(parse_float("+-1"), None);
+        assert_eq!(parse_float("1."), Some(1.0));
+        assert_eq!(parse_float(".5"), Some(0.5));
+        assert_eq!(parse_float("1.e5"), Some(1e5));
+        assert_eq!(parse_float("1_000.000_1"), Some(1000.0001));
+        assert_eq!(parse_float("1_.5"), None);
+        assert_eq!(parse_float("1._5"), None);
+        assert_eq!(parse_float("1e_5"), None);
+        assert_eq!(parse_float("1e5_"), None);
+        assert_eq!(parse_float("."), None);
+        assert_eq!(parse_float("1e"), None);
+        assert_eq!(parse_float("1e+"), None);
+        assert_eq!(parse_float("\u{661}.\u{665}"), Some(1.5));
+        let long = "1".repeat(400);
+        assert_eq!(parse_float(&long), Some(f64::INFINITY));
+        let tiny = std::format!("0.{}1", "0".repeat(400));
+        assert_eq!(parse_float(&tiny), Some(0.0));
+        assert_eq!(parse_float(" \u{1c}2.5\n"), Some(2.5));
         assert_eq!(parse_float("1_000.5"), Some(1000.5));
         assert!(parse_float("abc").is_none());
         assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));

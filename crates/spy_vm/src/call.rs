@@ -86,18 +86,9 @@ impl Vm {
         };
         let args = self.eval_args(f, args)?;
         if on_type {
-            return match m.kind {
-                crate::types::MethodKind::Static => {
-                    self.call_func(f, m.func, name_span, args, span).map(Some)
-                }
-                crate::types::MethodKind::Class => {
-                    let cls = AVal::blue(Value::Type(owner), TypeId::TYPE, span);
-                    let mut args = args;
-                    args.pos.insert(0, cls);
-                    self.call_func(f, m.func, name_span, args, span).map(Some)
-                }
-                _ => self.call_func(f, m.func, name_span, args, span).map(Some),
-            };
+            // Static and class methods: no implicit argument (a class
+            // method's `cls` is bound in its body).
+            return self.call_func(f, m.func, name_span, args, span).map(Some);
         }
         if m.kind == crate::types::MethodKind::Property {
             return Err(err(

@@ -206,6 +206,8 @@ pub fn implicit_num(from: NumTy, to: NumTy) -> bool {
     match (from, to) {
         (_, F64) => true,
         (F32, _) => false,
+        // Narrowing: only a blue constant may become an `f32` implicitly.
+        (F64, F32) => false,
         (_, F32) => true,
         (I8, I32 | I64) => true,
         (U8, I32 | U32 | I64 | U64) => true,

@@ -71,7 +71,8 @@ impl Heap {
 
     /// The address of item `index` of size `size` from `addr`, checked against
     /// the allocation.
-    pub fn elem_addr(&self, addr: u64, index: i64, size: u32) -> Result<u64, PrimErr> {
+    /// `what` names the operation in the error (`ptr_getitem`, `ptr_store`...).
+    pub fn elem_addr(&self, addr: u64, index: i64, size: u32, what: &str) -> Result<u64, PrimErr> {
         let (block, off) = self.block(addr)?;
         let new = off as i64 + index * size as i64;
         if index < 0 || new < 0 || new as usize + size as usize > block.len() {
@@ -82,7 +83,7 @@ impl Heap {
             };
             return Err(PrimErr {
                 etype: "PanicError",
-                msg: format!("ptr_getitem out of bounds: index {index}, length {len}"),
+                msg: format!("{what} out of bounds: index {index}, length {len}"),
             });
         }
         Ok((addr & !0xffff_ffff) | new as u64)
@@ -208,8 +209,14 @@ impl Heap {
             });
         }
         let len = n as usize * size as usize;
+        let what = match op {
+            spy_rir::MemOp::Copy => "ptr_copy",
+            spy_rir::MemOp::Move => "ptr_move",
+            spy_rir::MemOp::SetBytes => "ptr_setbytes",
+            spy_rir::MemOp::Cmp => "ptr_cmp",
+        };
         if n > 0 {
-            self.elem_addr(a, n - 1, size)?;
+            self.elem_addr(a, n - 1, size, what)?;
         }
         match op {
             spy_rir::MemOp::SetBytes => {
@@ -222,7 +229,7 @@ impl Heap {
                     return Err(null_err());
                 };
                 if n > 0 {
-                    self.elem_addr(src, n - 1, size)?;
+                    self.elem_addr(src, n - 1, size, what)?;
                 }
                 let data = self.bytes(src, len)?.to_vec();
                 if op == spy_rir::MemOp::Copy && split(src).0 == split(a).0 {
@@ -242,7 +249,7 @@ impl Heap {
                     return Err(null_err());
                 };
                 if n > 0 {
-                    self.elem_addr(other, n - 1, size)?;
+                    self.elem_addr(other, n - 1, size, what)?;
                 }
                 let x = self.bytes(a, len)?;
                 let y = self.bytes(other, len)?;

@@ -379,6 +379,30 @@ impl Vm {
                 _ => user_decorators.push(d),
             }
         }
+        // `@classmethod`: the first parameter is the class itself, a blue
+        // constant of the body rather than a run-time argument.
+        let mut cls_binding = None;
+        let def_owned;
+        let def = match (kind, method_of) {
+            (MethodKind::Class, Some(t)) => {
+                let mut d = (**def).clone();
+                let first = if !d.params.posonly.is_empty() {
+                    d.params.posonly.remove(0)
+                } else if !d.params.args.is_empty() {
+                    d.params.args.remove(0)
+                } else {
+                    return Err(err(
+                        "a `@classmethod` needs a first parameter for the class",
+                        def.header_span,
+                        "add `cls`",
+                    ));
+                };
+                cls_binding = Some((first.name.name, t));
+                def_owned = Rc::new(d);
+                &def_owned
+            }
+            _ => def,
+        };
         let p = &def.params;
         if let Some(v) = &p.kwarg {
             return Err(err("`**kwargs` parameters are not supported", v.span, ""));
@@ -411,7 +435,6 @@ impl Vm {
         for (i, prm) in p.posonly.iter().chain(&p.args).chain(&p.kwonly).enumerate() {
             let implicit = match (method_of, kind, i) {
                 (Some(t), MethodKind::Instance | MethodKind::Property, 0) => Some(t),
-                (Some(_), MethodKind::Class, 0) => Some(TypeId::TYPE),
                 _ => None,
             };
             let ty = match (&prm.ann, implicit) {
@@ -456,7 +479,15 @@ impl Vm {
         let scope = analyze_function(def, color == Color::Blue, &|n: Symbol| {
             var_names.contains(&n)
         });
-        let closure = self.capture_closure(f);
+        let mut closure = self.capture_closure(f);
+        if let Some((name, t)) = cls_binding {
+            let mut vars = HashMap::new();
+            vars.insert(name, (Value::Type(t), TypeId::TYPE));
+            closure = Some(Rc::new(Closure {
+                vars,
+                parent: closure,
+            }));
+        }
         let mut fqn = match method_of {
             Some(t) => self.ty(t).fqn.join(def.name.name.as_str()),
             None => self.item_fqn(f, def.name.name.as_str()),

@@ -261,7 +261,14 @@ impl Vm {
     }
 
     /// The address of item `i` of pointer `p` (same pointer type).
-    fn elem_addr(&mut self, f: &mut Frame, p: AVal, i: AVal, span: Span) -> VmResult<AVal> {
+    fn elem_addr(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        i: AVal,
+        what: &str,
+        span: Span,
+    ) -> VmResult<AVal> {
         let (pointee, _, _) = self
             .ptr_info(p.ty)
             .ok_or_else(|| err("not a pointer", p.span, ""))?;
@@ -286,7 +293,7 @@ impl Vm {
         let (size, _) = self.layout_of(pointee);
         let a = self
             .heap
-            .elem_addr(addr, idx as i64, size)
+            .elem_addr(addr, idx as i64, size, what)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(Value::Ptr(a), p.ty, span))
     }
@@ -377,7 +384,7 @@ impl Vm {
         // The whole struct must be inside the allocation.
         let base = self
             .heap
-            .elem_addr(addr, 0, size)
+            .elem_addr(addr, 0, size, "ptr_getitem")
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(Value::Ptr(base + off as u64), fpt, span))
     }
@@ -395,7 +402,7 @@ impl Vm {
                 "",
             ));
         }
-        let a = self.elem_addr(f, p, i, span)?;
+        let a = self.elem_addr(f, p, i, "ptr_getitem", span)?;
         if self.is_struct(pointee) {
             let rt = self.ptr_type(pointee, gc, true);
             return Ok(self.retype(a, rt));
@@ -424,7 +431,7 @@ impl Vm {
         v: AVal,
         span: Span,
     ) -> VmResult<AVal> {
-        let a = self.elem_addr(f, p, i, span)?;
+        let a = self.elem_addr(f, p, i, "ptr_store", span)?;
         self.store(f, a, v, span)
     }
 

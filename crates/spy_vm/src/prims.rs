@@ -223,11 +223,9 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
 fn convert(from: NumTy, to: NumTy, checked: bool, a: &Value) -> Result<Value, PrimErr> {
     if from.is_int() {
         let v = int(a);
-        return Ok(if to.is_int() {
-            Value::from_int(to, v)
-        } else {
-            Value::from_float(to, v as f64)
-        });
+        // `from_int` converts to a float type with one rounding (`i128 as f32`),
+        // not two through `f64`.
+        return Ok(Value::from_int(to, v));
     }
     let x = flt(a);
     if to.is_float() {
@@ -271,7 +269,7 @@ fn parse_num(t: NumTy, s: &str) -> Result<Value, PrimErr> {
             let (lo, hi) = num::int_range(t.bits(), t.is_signed());
             if v < lo || v > hi {
                 let mut m = String::new();
-                let _ = num::write_int_range_error(&mut m, v, t.bits(), t.is_signed());
+                let _ = num::write_int_text_range_error(&mut m, s, t.bits(), t.is_signed());
                 return Err(PrimErr {
                     etype: "OverflowError",
                     msg: m,

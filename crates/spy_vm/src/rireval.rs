@@ -116,6 +116,29 @@ impl<'m> Eval<'m> {
         Ok(Ctl::Normal)
     }
 
+    /// `&p[i]`, checked against the allocation; `what` names the operation.
+    fn elem_addr(
+        &mut self,
+        locals: &mut [Value],
+        p: &'m Expr,
+        i: &'m Expr,
+        e: &'m Expr,
+        what: &str,
+    ) -> R<Value> {
+        let p_val = self.eval(locals, p)?;
+        let i_val = self.eval(locals, i)?.as_int().unwrap_or(0);
+        let item = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
+        let (size, _) = self.m.types.layout(item);
+        let Value::Ptr(a) = p_val else {
+            return Err(panic_at("PanicError", "not a pointer".into(), e));
+        };
+        Ok(Value::Ptr(
+            self.heap
+                .elem_addr(a, i_val as i64, size, what)
+                .map_err(|x| panic_at(x.etype, x.msg, e))?,
+        ))
+    }
+
     fn truth(&mut self, locals: &mut [Value], e: &'m Expr) -> R<bool> {
         Ok(matches!(self.eval(locals, e)?, Value::Bool(true)))
     }
@@ -252,20 +275,7 @@ impl<'m> Eval<'m> {
                 Value::Ptr(a)
             }
             ExprKind::Null => Value::Ptr(0),
-            ExprKind::ElemAddr(p, i) => {
-                let p_val = self.eval(locals, p)?;
-                let i_val = self.eval(locals, i)?.as_int().unwrap_or(0);
-                let item = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
-                let (size, _) = self.m.types.layout(item);
-                let Value::Ptr(a) = p_val else {
-                    return Err(panic_at("PanicError", "not a pointer".into(), e));
-                };
-                Value::Ptr(
-                    self.heap
-                        .elem_addr(a, i_val as i64, size)
-                        .map_err(|x| panic_at(x.etype, x.msg, e))?,
-                )
-            }
+            ExprKind::ElemAddr(p, i) => self.elem_addr(locals, p, i, e, "ptr_getitem")?,
             ExprKind::FieldAddr(p, n) => {
                 let Value::Ptr(a) = self.eval(locals, p)? else {
                     return Err(panic_at("PanicError", "not a pointer".into(), e));
@@ -274,7 +284,7 @@ impl<'m> Eval<'m> {
                 let (size, _) = self.m.types.layout(st);
                 let base = self
                     .heap
-                    .elem_addr(a, 0, size)
+                    .elem_addr(a, 0, size, "ptr_getitem")
                     .map_err(|x| panic_at(x.etype, x.msg, e))?;
                 Value::Ptr(base + self.m.types.field_offset(st, *n) as u64)
             }
@@ -288,7 +298,12 @@ impl<'m> Eval<'m> {
                     .map_err(|x| panic_at(x.etype, x.msg, e))?
             }
             ExprKind::Store(p, v) => {
-                let Value::Ptr(a) = self.eval(locals, p)? else {
+                // A store to `p[i]` reports `ptr_store` when out of bounds.
+                let addr = match &p.kind {
+                    ExprKind::ElemAddr(q, i) => self.elem_addr(locals, q, i, p, "ptr_store")?,
+                    _ => self.eval(locals, p)?,
+                };
+                let Value::Ptr(a) = addr else {
                     return Err(panic_at("PanicError", "not a pointer".into(), e));
                 };
                 let val = self.eval(locals, v)?;

@@ -376,12 +376,8 @@ impl Vm {
     ) -> VmResult<AVal> {
         match m.kind {
             MethodKind::Instance | MethodKind::Property => args.pos.insert(0, obj),
-            MethodKind::Class => {
-                let t = obj.ty;
-                args.pos
-                    .insert(0, AVal::blue(Value::Type(t), TypeId::TYPE, span));
-            }
-            MethodKind::Static => {}
+            // The class is bound in the method's body already.
+            MethodKind::Class | MethodKind::Static => {}
         }
         self.call_func(f, m.func, callee_span, args, span)
     }

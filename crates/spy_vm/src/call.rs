@@ -79,12 +79,28 @@ impl Vm {
         let on_type = owner != obj.ty;
         let Some(m) = self.ty(owner).methods.get(&name).copied() else {
             if on_type && name.as_str() == "__make__" {
-                let args = self.eval_args(f, args)?;
+                let fields: Vec<(Symbol, TypeId)> = self
+                    .ty(owner)
+                    .fields
+                    .iter()
+                    .map(|(n, t, _)| (*n, *t))
+                    .collect();
+                let args = self.eval_args_typed(f, args, &fields)?;
                 return self.make_from_args(f, owner, args, span).map(Some);
             }
             return Ok(None);
         };
-        let args = self.eval_args(f, args)?;
+        // The receiver is the first parameter of an instance method.
+        let mut params = self.param_types(&Value::Func(m.func));
+        let implicit = !on_type
+            && matches!(
+                m.kind,
+                crate::types::MethodKind::Instance | crate::types::MethodKind::Property
+            );
+        if implicit && !params.is_empty() {
+            params.remove(0);
+        }
+        let args = self.eval_args_typed(f, args, &params)?;
         if on_type {
             // Static and class methods: no implicit argument (a class
             // method's `cls` is bound in its body).
@@ -148,7 +164,8 @@ impl Vm {
             }
             _ => {}
         }
-        let args = self.eval_args(f, args)?;
+        let params = self.param_types(&cv);
+        let args = self.eval_args_typed(f, args, &params)?;
         match cv {
             Value::Func(fid) => self.call_func(f, fid, callee.span, args, span),
             Value::Type(t) => self.call_type(f, t, args, span),
@@ -163,15 +180,58 @@ impl Vm {
     }
 
     pub(crate) fn eval_args(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
+        self.eval_args_typed(f, args, &[])
+    }
+
+    /// The parameters (name, type) of what a call calls, when known: literal
+    /// arguments then take the parameter's type (`f(3000000000)` for a `u64`).
+    pub(crate) fn param_types(&self, callee: &Value) -> Vec<(Symbol, TypeId)> {
+        match callee {
+            Value::Func(fid) => match (&self.func(*fid).kind, self.func(*fid).flavor) {
+                (FuncKind::Ast(af), Flavor::Plain) => {
+                    af.params.iter().map(|p| (p.name, p.ty)).collect()
+                }
+                _ => Vec::new(),
+            },
+            Value::Type(t)
+                if self.is_struct(*t)
+                    && !self.ty(*t).methods.contains_key(&Symbol::intern("__new__")) =>
+            {
+                self.ty(*t)
+                    .fields
+                    .iter()
+                    .map(|(n, ft, _)| (*n, *ft))
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Evaluate call arguments; a literal for a known parameter takes its type.
+    pub(crate) fn eval_args_typed(
+        &mut self,
+        f: &mut Frame,
+        args: &[Arg],
+        params: &[(Symbol, TypeId)],
+    ) -> VmResult<CallArgs> {
         let mut out = CallArgs {
             pos: Vec::new(),
             kw: Vec::new(),
         };
         for a in args {
             match a {
-                Arg::Positional(e) => out.pos.push(self.eval_expr(f, e)?),
+                Arg::Positional(e) => {
+                    let v = match params.get(out.pos.len()) {
+                        Some((_, t)) => self.eval_expecting(f, e, *t)?,
+                        None => self.eval_expr(f, e)?,
+                    };
+                    out.pos.push(v)
+                }
                 Arg::Keyword(k, e) => {
-                    let v = self.eval_expr(f, e)?;
+                    let v = match params.iter().find(|(n, _)| *n == k.name) {
+                        Some((_, t)) => self.eval_expecting(f, e, *t)?,
+                        None => self.eval_expr(f, e)?,
+                    };
                     if out.kw.iter().any(|(n, _, _)| *n == k.name) {
                         return Err(err(
                             format!("keyword argument repeated: {}", k.name),
@@ -272,12 +332,25 @@ impl Vm {
                 }
             }
             ExprKind::Int(lit) if n.is_float() => {
-                let v = lit.value.unwrap_or(0) as f64;
-                Ok(Some(AVal::blue(
-                    Value::from_float(n, if neg { -v } else { v }),
-                    t,
-                    e.span,
-                )))
+                // One rounding, from the exact value (`i128 as f32`); beyond
+                // `u64` the digits are read as a float.
+                let v = match lit.value {
+                    Some(v) => {
+                        let v = v as i128;
+                        Value::from_int(n, if neg { -v } else { v })
+                    }
+                    None => {
+                        let text: String = self
+                            .sources
+                            .snippet(inner.span)
+                            .chars()
+                            .filter(|c| *c != '_')
+                            .collect();
+                        let x = text.parse::<f64>().unwrap_or(f64::INFINITY);
+                        Value::from_float(n, if neg { -x } else { x })
+                    }
+                };
+                Ok(Some(AVal::blue(v, t, e.span)))
             }
             ExprKind::Float(x) if n.is_float() => Ok(Some(AVal::blue(
                 Value::from_float(n, if neg { -*x } else { *x }),
@@ -639,6 +712,8 @@ impl Vm {
                 let (Some(x), Some(y)) = (it.next(), it.next()) else {
                     return Err(err("bad arguments", span, ""));
                 };
+                // A constant adapts to the other argument's type, as in `x + 1`.
+                let (x, y) = self.adapt_pair(x, y);
                 let t =
                     x.ty.as_num()
                         .zip(y.ty.as_num())

@@ -245,8 +245,21 @@ impl Vm {
                 if f.is_blue {
                     self.tick();
                 }
-                let l = self.eval_expr(f, left)?;
-                let r = self.eval_expr(f, right)?;
+                // A bare integer literal takes the other operand's integer type
+                // when it fits (`x + 3000000000` for an `i64` x). Literals have no
+                // side effects, so evaluating the other operand first is safe.
+                let (l, r) = match (is_int_literal(left), is_int_literal(right)) {
+                    (true, false) => {
+                        let r = self.eval_expr(f, right)?;
+                        (self.literal_like(left, r.ty)?, r)
+                    }
+                    (false, true) => {
+                        let l = self.eval_expr(f, left)?;
+                        let r = self.literal_like(right, l.ty)?;
+                        (l, r)
+                    }
+                    _ => (self.eval_expr(f, left)?, self.eval_expr(f, right)?),
+                };
                 self.binop(f, *op, l, r, span)
             }
             ExprKind::UnaryOp {
@@ -350,6 +363,51 @@ impl Vm {
                 "such names cannot be used in programs",
             )),
             ExprKind::Error => Err(err("invalid expression", span, "")),
+        }
+    }
+
+    /// An integer literal next to an operand of type `other`: of that type if
+    /// it is an integer type the value fits, else a plain `i32` literal.
+    fn literal_like(&mut self, e: &Expr, other: TypeId) -> VmResult<AVal> {
+        // Next to a float, a literal too big for `i32` is read as that float.
+        if let Some(n) = other.as_num().filter(|n| n.is_float()) {
+            if !self.int_literal_fits(e, NumTy::I32) {
+                if let Some(v) = self.literal_as(e, n, false)? {
+                    return Ok(v);
+                }
+            }
+        }
+        if let Some(n) = other.as_num().filter(|n| n.is_int()) {
+            if self.int_literal_fits(e, n) {
+                if let Some(v) = self.literal_as(e, n, false)? {
+                    return Ok(v);
+                }
+            }
+        }
+        Ok(self
+            .literal_as(e, NumTy::I32, true)?
+            .unwrap_or_else(|| AVal::blue(Value::I32(0), TypeId::I32, e.span)))
+    }
+
+    /// Whether integer literal `e` (maybe negated) fits in `n`.
+    pub(crate) fn int_literal_fits(&self, e: &Expr, n: NumTy) -> bool {
+        let (neg, inner) = match &e.kind {
+            ExprKind::UnaryOp {
+                op: spy_ast::UnaryOp::Neg,
+                operand,
+            } => (true, &**operand),
+            _ => (false, e),
+        };
+        let ExprKind::Int(lit) = &inner.kind else {
+            return false;
+        };
+        let (lo, hi) = n.int_range();
+        match lit.value.map(|v| v as i128) {
+            Some(v) => {
+                let v = if neg { -v } else { v };
+                v >= lo && v <= hi
+            }
+            None => false,
         }
     }
 
@@ -530,7 +588,7 @@ impl Vm {
         a
     }
 
-    fn adapt_pair(&self, l: AVal, r: AVal) -> (AVal, AVal) {
+    pub(crate) fn adapt_pair(&self, l: AVal, r: AVal) -> (AVal, AVal) {
         let both_int =
             l.ty.as_num().is_some_and(|n| n.is_int()) && r.ty.as_num().is_some_and(|n| n.is_int());
         if l.ty == r.ty || !both_int {
@@ -796,6 +854,13 @@ impl Vm {
     /// The static type and colour of `e`, evaluated in a scratch frame so
     /// that its side effects do not happen.
     pub fn static_info_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<(TypeId, Color)> {
+        let r = self.static_aval_of(f, e)?;
+        Ok((r.ty, r.color))
+    }
+
+    /// `e` evaluated in a scratch frame (blue values are known, red ones are
+    /// abstract) without side effects.
+    pub(crate) fn static_aval_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
         let mut shadow = self.shadow_frame(f);
         let saved_queue = self.redshift_queue.len();
         let r = self.eval_expr(&mut shadow, e);
@@ -803,8 +868,7 @@ impl Vm {
         for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
             self.redshift_seen.remove(&fid);
         }
-        let r = r?;
-        Ok((r.ty, r.color))
+        r
     }
 
     /// A copy of `f` in redshift mode where every red local is abstract.
@@ -1047,8 +1111,21 @@ impl Vm {
             } else {
                 self.eval_expr(f, orelse)?
             };
-            // The branch not taken must still agree on the type.
-            let other_ty = self.static_type_of(f, if truth { orelse } else { body })?;
+            // The branch not taken must still agree on the type, with the
+            // same adaptation of constants as when both are compiled.
+            let other = self.static_aval_of(f, if truth { orelse } else { body })?;
+            let (v, other_ty) = if other.ty != v.ty && other.ty != TypeId::DYNAMIC {
+                let (a, b) = if truth { (v, other) } else { (other, v) };
+                let (a, b) = self.adapt_pair(a, b);
+                if truth {
+                    (a, b.ty)
+                } else {
+                    (b, a.ty)
+                }
+            } else {
+                let t = other.ty;
+                (v, t)
+            };
             if other_ty != v.ty && other_ty != TypeId::DYNAMIC {
                 let Some(t) = dispatch::promote_types(v.ty, other_ty) else {
                     let (taken, other) = if truth {
@@ -1078,6 +1155,7 @@ impl Vm {
         }
         let a = self.eval_expr(f, body)?;
         let b = self.eval_expr(f, orelse)?;
+        let (a, b) = self.adapt_pair(a, b);
         let ty = if a.ty == b.ty {
             a.ty
         } else {
@@ -1473,6 +1551,38 @@ impl Vm {
         }
     }
 
+    /// `v[idx...]` with the parts evaluated: pointers, `__getitem__`, `str`.
+    pub(crate) fn getitem_values(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        idx: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if self.ptr_info(v.ty).is_some() {
+            let [i] =
+                <[AVal; 1]>::try_from(idx).map_err(|_| err("pointers take one index", span, ""))?;
+            return self.ptr_getitem(f, v, i, span);
+        }
+        if let Some(m) = self.find_method(v.ty, "__getitem__") {
+            let mut operands = vec![v];
+            operands.extend(idx);
+            return self.call_dunder(f, m, operands, span);
+        }
+        if v.ty == TypeId::STR {
+            let [i] =
+                <[AVal; 1]>::try_from(idx).map_err(|_| err("strings take one index", span, ""))?;
+            let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
+            return self.apply_prim(f, Prim::StrGetItem, vec![v, i], span);
+        }
+        let tn = self.type_name(v.ty);
+        Err(err(
+            format!("type `{tn}` does not support indexing"),
+            v.span,
+            format!("this is `{tn}`"),
+        ))
+    }
+
     fn eval_subscript(
         &mut self,
         f: &mut Frame,
@@ -1500,12 +1610,11 @@ impl Vm {
         }
         if self.ptr_info(v.ty).is_some() {
             let i = self.eval_expr(f, index)?;
-            return self.ptr_getitem(f, v, i, span);
+            return self.getitem_values(f, v, vec![i], span);
         }
-        if let Some(m) = self.find_method(v.ty, "__getitem__") {
-            let mut operands = vec![v];
-            operands.extend(self.eval_indices(f, index)?);
-            return self.call_dunder(f, m, operands, span);
+        if self.find_method(v.ty, "__getitem__").is_some() {
+            let idx = self.eval_indices(f, index)?;
+            return self.getitem_values(f, v, idx, span);
         }
         if let Some(Value::Tuple(items)) = v.blue_value() {
             let items = items.clone();
@@ -1537,6 +1646,18 @@ impl Vm {
             v.span,
             format!("this is `{tn}`"),
         ))
+    }
+}
+
+/// `123` or `-123`.
+pub(crate) fn is_int_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) => true,
+        ExprKind::UnaryOp {
+            op: spy_ast::UnaryOp::Neg,
+            operand,
+        } => matches!(operand.kind, ExprKind::Int(_)),
+        _ => false,
     }
 }
 

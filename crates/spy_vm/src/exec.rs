@@ -307,24 +307,12 @@ impl Vm {
             }
             ExprKind::Subscript { value, index } => {
                 let obj = self.eval_expr(f, value)?;
-                if self.ptr_info(obj.ty).is_some() {
-                    let i = self.eval_expr(f, index)?;
-                    let r = self.ptr_setitem(f, obj, i, v, stmt_span)?;
-                    self.emit_effect(f, r, stmt_span);
-                    return Ok(());
-                }
-                let Some(m) = self.find_method(obj.ty, "__setitem__") else {
-                    let tn = self.type_name(obj.ty);
-                    return Err(err(
-                        format!("type `{tn}` does not support item assignment"),
-                        target.span,
-                        format!("`{tn}` has no `__setitem__`"),
-                    ));
+                let idx = if self.ptr_info(obj.ty).is_some() {
+                    vec![self.eval_expr(f, index)?]
+                } else {
+                    self.eval_indices(f, index)?
                 };
-                let mut operands = vec![obj];
-                operands.extend(self.eval_indices(f, index)?);
-                operands.push(v);
-                let r = self.call_dunder(f, m, operands, stmt_span)?;
+                let r = self.setitem_values(f, obj, idx, v, target.span, stmt_span)?;
                 self.emit_effect(f, r, stmt_span);
                 Ok(())
             }
@@ -346,6 +334,139 @@ impl Vm {
                 Err(VmError::diag(d))
             }
             _ => Err(err("invalid assignment target", target.span, "")),
+        }
+    }
+
+    /// `obj[idx...] = v` with the parts evaluated.
+    fn setitem_values(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        idx: Vec<AVal>,
+        v: AVal,
+        target_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if self.ptr_info(obj.ty).is_some() {
+            let [i] = <[AVal; 1]>::try_from(idx)
+                .map_err(|_| err("pointers take one index", target_span, ""))?;
+            return self.ptr_setitem(f, obj, i, v, span);
+        }
+        let Some(m) = self.find_method(obj.ty, "__setitem__") else {
+            let tn = self.type_name(obj.ty);
+            return Err(err(
+                format!("type `{tn}` does not support item assignment"),
+                target_span,
+                format!("`{tn}` has no `__setitem__`"),
+            ));
+        };
+        let mut operands = vec![obj];
+        operands.extend(idx);
+        operands.push(v);
+        self.call_dunder(f, m, operands, span)
+    }
+
+    /// `target op= value`: the target's parts are evaluated once.
+    fn exec_augassign(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        op: spy_ast::BinOp,
+        value: &Expr,
+        span: Span,
+    ) -> VmResult<()> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                let cur = self.eval_name(f, *n, target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                self.assign_name(f, *n, target.span, v, None, span)
+            }
+            ExprKind::Subscript {
+                value: obj_e,
+                index,
+            } => {
+                let obj = self.eval_expr(f, obj_e)?;
+                let obj = self.spill(f, obj);
+                let mut idx = Vec::new();
+                for i in self.eval_indices(f, index)? {
+                    idx.push(self.spill(f, i));
+                }
+                let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                let r = self.setitem_values(f, obj, idx, v, target.span, span)?;
+                self.emit_effect(f, r, span);
+                Ok(())
+            }
+            ExprKind::Attribute { value: obj_e, attr } => {
+                let obj = self.eval_expr(f, obj_e)?;
+                let obj = self.spill(f, obj);
+                let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                match self.ptr_setattr(f, obj.clone(), attr.name, v, span)? {
+                    Some(r) => {
+                        self.emit_effect(f, r, span);
+                        Ok(())
+                    }
+                    None => {
+                        let tn = self.type_name(obj.ty);
+                        let mut d = Diagnostic::error(format!(
+                            "type `{tn}` does not support assignment to attribute `{}`",
+                            attr.name
+                        ))
+                        .with_primary(target.span, "cannot assign here");
+                        if self.is_struct(obj.ty) {
+                            d = d.with_note("struct values are immutable: build a new value, or use a pointer (`gc_ptr`)");
+                        }
+                        Err(VmError::diag(d))
+                    }
+                }
+            }
+            _ => Err(err(
+                "invalid target for augmented assignment",
+                target.span,
+                "",
+            )),
+        }
+    }
+
+    /// The right operand of `x op= e`: a bare integer literal takes `x`'s type.
+    fn eval_operand_like(&mut self, f: &mut Frame, e: &Expr, other: TypeId) -> VmResult<AVal> {
+        if crate::eval::is_int_literal(e) {
+            if let Some(n) = other.as_num().filter(|n| n.is_int()) {
+                if self.int_literal_fits(e, n) {
+                    if let Some(v) = self.literal_as(e, n, false)? {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        self.eval_expr(f, e)
+    }
+
+    /// In residual code, a non-trivial value used twice is computed once into a
+    /// temporary (emitted as a statement); otherwise the value itself.
+    pub(crate) fn spill(&mut self, f: &mut Frame, a: AVal) -> AVal {
+        let Repr::Code(e) = &a.repr else {
+            return a;
+        };
+        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+            return a;
+        }
+        let Some(shift) = f.shift.as_mut() else {
+            return a;
+        };
+        let tmp = shift.new_temp("t", e.ty);
+        shift.emit(rir::Stmt {
+            kind: rir::StmtKind::Assign(tmp, e.clone()),
+            span: e.span,
+        });
+        let read = rir::Expr::new(rir::ExprKind::Local(tmp), e.ty, e.span);
+        AVal {
+            repr: Repr::Code(read),
+            ..a
         }
     }
 
@@ -446,7 +567,21 @@ impl Vm {
             }
             StmtKind::Pass => {}
             StmtKind::Assign { targets, value } => {
-                let v = self.eval_expr(f, value)?;
+                // A literal assigned to a typed local takes its type.
+                let expected = match targets.as_slice() {
+                    [t] => match t.kind {
+                        ExprKind::Name(n) => match self.resolve(f, n) {
+                            Some(Resolved::Local(i)) => f.slots[i].ty,
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let v = match expected {
+                    Some(t) => self.eval_expecting(f, value, t)?,
+                    None => self.eval_expr(f, value)?,
+                };
                 for t in targets {
                     self.assign_target(f, t, v.clone(), span)?;
                 }
@@ -515,16 +650,7 @@ impl Vm {
                 }
             }
             StmtKind::AugAssign { target, op, value } => {
-                let ExprKind::Name(n) = target.kind else {
-                    return Err(not_supported(
-                        "augmented assignments to attributes and subscripts",
-                        target.span,
-                    ));
-                };
-                let cur = self.eval_name(f, n, target.span)?;
-                let rhs = self.eval_expr(f, value)?;
-                let v = self.binop(f, *op, cur, rhs, span)?;
-                self.assign_name(f, n, target.span, v, None, span)?;
+                self.exec_augassign(f, target, *op, value, span)?;
             }
             StmtKind::If { test, body, orelse } => {
                 let c = self.eval_expr(f, test)?;

@@ -339,9 +339,13 @@ impl Printer {
                 }
                 None => self.out.push_str("340282366920938463463374607431768211456"),
             },
+            // A literal too big for a double (`1e309`) is infinite: print one
+            // that still is.
+            ExprKind::Float(f) if f.is_infinite() => self.out.push_str("1e999"),
             ExprKind::Float(f) => {
                 let _ = write!(self.out, "{f:?}");
             }
+            ExprKind::Imaginary(f) if f.is_infinite() => self.out.push_str("1e999j"),
             ExprKind::Imaginary(f) => {
                 let _ = write!(self.out, "{f:?}j");
             }

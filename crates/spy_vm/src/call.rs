@@ -701,7 +701,7 @@ impl Vm {
                     None => Err(err(
                         format!("bad operand type for abs(): `{}`", self.type_name(a.ty)),
                         a.span,
-                        "",
+                        format!("this is `{}`, not a number", self.type_name(a.ty)),
                     )),
                 }
             }

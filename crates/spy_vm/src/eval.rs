@@ -557,15 +557,30 @@ impl Vm {
     fn type_error_binop(&self, op: &str, l: &AVal, r: &AVal, span: Span, _opname: &str) -> VmError {
         let (lt, rt) = (self.type_name(l.ty), self.type_name(r.ty));
         let ospan = self.operator_span(l.span, r.span, op).unwrap_or(span);
-        VmError::diag(
-            Diagnostic::error(format!("cannot do `{lt}` {op} `{rt}`"))
-                .with_primary(
-                    ospan,
-                    format!("`{op}` is not defined for `{lt}` and `{rt}`"),
-                )
-                .with_secondary(l.span, format!("this is `{lt}`"))
-                .with_secondary(r.span, format!("this is `{rt}`")),
-        )
+        let mut d = Diagnostic::error(format!("cannot do `{lt}` {op} `{rt}`"))
+            .with_primary(
+                ospan,
+                format!("`{op}` is not defined for `{lt}` and `{rt}`"),
+            )
+            .with_secondary(l.span, format!("this is `{lt}`"))
+            .with_secondary(r.span, format!("this is `{rt}`"));
+        // A constant that would have adapted to the other operand's type, had
+        // it fit: say so.
+        let is_int = |t: TypeId| t.as_num().is_some_and(|n| n.is_int());
+        if is_int(l.ty) && is_int(r.ty) {
+            for (c, other) in [(l, r), (r, l)] {
+                if let Some(v) = c.blue_value().and_then(|v| v.as_int()) {
+                    if !other.is_blue() {
+                        let on = self.type_name(other.ty);
+                        d = d.with_note(format!(
+                            "the constant {v} does not fit in `{on}`; convert explicitly, e.g. `{lt}(...)` or `{rt}(...)`"
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        VmError::diag(d)
     }
 
     /// A blue integer constant used with an integer of another type takes that
@@ -617,6 +632,18 @@ impl Vm {
         }
     }
 
+    /// A reference (`gc_ref[T]`, `p[i]` of a struct pointer) stands for the value
+    /// it refers to in operators: `p[0] == p[1]` compares values.
+    pub(crate) fn deref(&mut self, f: &mut Frame, a: AVal) -> VmResult<AVal> {
+        match self.ptr_info(a.ty) {
+            Some((_, _, true)) => {
+                let s = a.span;
+                self.load(f, a, s)
+            }
+            _ => Ok(a),
+        }
+    }
+
     pub fn binop(
         &mut self,
         f: &mut Frame,
@@ -625,6 +652,8 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<AVal> {
+        let l = self.deref(f, l)?;
+        let r = self.deref(f, r)?;
         let (l, r) = self.adapt_pair(l, r);
         match dispatch::binop_impl(op, l.ty, r.ty) {
             Some(imp) => self.apply_impl(f, &imp, &[l, r], span),
@@ -984,6 +1013,8 @@ impl Vm {
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
             return self.compare_is(op, l, r, span);
         }
+        let l = self.deref(f, l)?;
+        let r = self.deref(f, r)?;
         // Types, functions and modules are equal when they are the same object.
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && l.ty == r.ty
@@ -1323,20 +1354,20 @@ impl Vm {
             Some(_) => ('f', v),
             None => ('s', self.str_of(f, v)?),
         };
-        format::check(&spec, kind).map_err(|_| {
+        format::check(&spec, kind).map_err(|reason| {
             let tn = self.type_name(v.ty);
             let letter = spec.kind.is_ascii_alphabetic() || spec.kind == b'%';
-            let msg = if letter
-                && format::check(&spy_runtime::format::Spec { kind: 0, ..spec }, kind).is_ok()
+            if letter && format::check(&spy_runtime::format::Spec { kind: 0, ..spec }, kind).is_ok()
             {
-                format!(
+                let msg = format!(
                     "unknown format code `{}` for a value of type `{tn}`",
                     spec.kind as char
-                )
+                );
+                err(msg, span, format!("this is `{tn}`"))
             } else {
-                format!("invalid format spec `{spec_text}` for a value of type `{tn}`")
-            };
-            err(msg, span, format!("this is `{tn}`"))
+                let msg = format!("invalid format spec `{spec_text}` for a value of type `{tn}`");
+                err(msg, span, format!("this is `{tn}`")).with_note_str(reason)
+            }
         })?;
         let p = match v.ty.as_num() {
             Some(n) => Prim::FormatNum(n, spec),
@@ -1537,7 +1568,7 @@ impl Vm {
         let tn = self.type_name(obj.ty);
         let _ = TypeKind::Object;
         Err(err(
-            format!("type `{tn}` has no attribute '{name}'"),
+            format!("type `{tn}` has no attribute `{name}`"),
             name_span,
             "unknown attribute",
         ))

@@ -146,12 +146,15 @@ impl Vm {
             .unwrap_or(VarKind::Const);
         if kind == VarKind::Var && value.to_const().is_none() {
             let tn = self.type_name(ty);
+            let note = if self.is_struct(ty) || self.ptr_info(ty).is_some() {
+                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool` and `str`; keep the value in a local of `main`, or use a constant: `{name} = ...`")
+            } else {
+                format!("a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`")
+            };
             return Err(VmError::diag(
                 Diagnostic::error(format!("module variable `{name}` cannot hold a `{tn}`"))
                     .with_primary(span, "declared here")
-                    .with_note(format!(
-                        "a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`"
-                    )),
+                    .with_note(note),
             ));
         }
         let m = &mut self.modules[f.module.0 as usize];
@@ -324,7 +327,7 @@ impl Vm {
                 }
                 let tn = self.type_name(obj.ty);
                 let mut d = Diagnostic::error(format!(
-                    "type `{tn}` does not support assignment to attribute '{}'",
+                    "type `{tn}` does not support assignment to attribute `{}`",
                     attr.name
                 ))
                 .with_primary(target.span, "cannot assign here");

@@ -487,9 +487,9 @@ impl Vm {
             .position(|(fname, _, _)| *fname == name)
         else {
             return Err(err(
-                format!("type `{}` has no field '{name}'", self.type_name(st)),
+                format!("type `{}` has no field `{name}`", self.type_name(st)),
                 span,
-                "",
+                "unknown field",
             ));
         };
         let fa = self.field_addr(f, p, n, span)?;

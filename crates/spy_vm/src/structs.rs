@@ -24,6 +24,33 @@ impl Vm {
         self.declare_struct_at(name.to_string(), fqn)
     }
 
+    /// A field, a method and a class attribute cannot share a name (`p.x` would
+    /// be ambiguous). A method may be redefined, as in Python.
+    fn check_member_name(&self, t: TypeId, name: Symbol, what: &str, span: Span) -> VmResult<()> {
+        let ty = self.ty(t);
+        let existing = if let Some((_, _, fspan)) = ty.fields.iter().find(|(n, _, _)| *n == name) {
+            Some(("field", Some(*fspan)))
+        } else if ty.methods.contains_key(&name) {
+            Some(("method", None))
+        } else if ty.attrs.contains_key(&name) {
+            Some(("class attribute", None))
+        } else {
+            None
+        };
+        match existing {
+            Some((kind, prev)) if kind != what => {
+                let mut d =
+                    Diagnostic::error(format!("`{name}` is already a {kind} of `{}`", ty.name))
+                        .with_primary(span, format!("this {what} has the same name"));
+                if let Some(p) = prev {
+                    d = d.with_secondary(p, format!("the {kind} is declared here"));
+                }
+                Err(VmError::diag(d))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A struct type named `name` with FQN `fqn`, before its body runs.
     pub(crate) fn declare_struct_at(&mut self, name: String, fqn: rir::Fqn) -> TypeId {
         self.types.push(TypeObj {
@@ -148,6 +175,7 @@ impl Vm {
                             "",
                         ));
                     }
+                    self.check_member_name(t, name, "field", target.span)?;
                     self.types[t.0 as usize].fields.push((name, ft, s.span));
                 }
                 StmtKind::AnnAssign { value: Some(v), .. } => {
@@ -167,6 +195,7 @@ impl Vm {
                             "",
                         ));
                     }
+                    self.check_member_name(t, name, "method", def.name.span)?;
                     self.types[t.0 as usize]
                         .methods
                         .insert(name, Method { func: fid, kind });
@@ -184,6 +213,7 @@ impl Vm {
                         let Some(name) = tgt.as_name() else {
                             return Err(err("invalid class attribute", tgt.span, ""));
                         };
+                        self.check_member_name(t, name, "class attribute", tgt.span)?;
                         self.types[t.0 as usize].attrs.insert(name, val.clone());
                     }
                 }

@@ -343,6 +343,25 @@ impl BinOp {
         }
     }
 
+    /// The reflected dunder (`__radd__`), tried on the right operand.
+    pub fn rdunder(self) -> &'static str {
+        match self {
+            BinOp::Add => "__radd__",
+            BinOp::Sub => "__rsub__",
+            BinOp::Mul => "__rmul__",
+            BinOp::MatMul => "__rmatmul__",
+            BinOp::Div => "__rtruediv__",
+            BinOp::FloorDiv => "__rfloordiv__",
+            BinOp::Mod => "__rmod__",
+            BinOp::Pow => "__rpow__",
+            BinOp::LShift => "__rlshift__",
+            BinOp::RShift => "__rrshift__",
+            BinOp::BitOr => "__ror__",
+            BinOp::BitXor => "__rxor__",
+            BinOp::BitAnd => "__rand__",
+        }
+    }
+
     /// SPy's OPERATOR name (`operator::ADD`).
     pub fn operator_name(self) -> &'static str {
         match self {

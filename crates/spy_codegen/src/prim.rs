@@ -685,6 +685,7 @@ pub(crate) fn lower(
         }
         Prim::BoolToStr => fx.call_rt1("spy_bool_to_str", &a)?,
         Prim::StrRepr => fx.call_rt1("spy_str_repr", &a)?,
+        Prim::ComplexRepr => fx.call_rt1("spy_complex_repr", &a)?,
         Prim::FormatNum(t, spec) => {
             let (sa, sb) = fx.spec_args(&spec);
             if t.is_float() {

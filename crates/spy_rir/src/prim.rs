@@ -180,6 +180,8 @@ pub enum Prim {
     BoolToStr,
     /// `repr(s)`.
     StrRepr,
+    /// `repr(complex(re, im))` from the two parts.
+    ComplexRepr,
     /// `format(x, spec)` of a number (f-string replacement fields).
     FormatNum(NumTy, FmtSpec),
     /// `format(s, spec)` of text.
@@ -220,6 +222,7 @@ impl Prim {
             NumToStr(t) => (vec![n(t)], Ty::Str),
             BoolToStr => (vec![Ty::Bool], Ty::Str),
             StrRepr => (vec![Ty::Str], Ty::Str),
+            ComplexRepr => (vec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)], Ty::Str),
             FormatNum(t, _) => (vec![n(t)], Ty::Str),
             FormatStr(_) => (vec![Ty::Str], Ty::Str),
             ParseNum(t) => (vec![Ty::Str], n(t)),
@@ -277,6 +280,7 @@ impl Prim {
             NumToStr(t) => format!("operator::{}_str", t.name()),
             BoolToStr => "operator::bool_str".into(),
             StrRepr => "operator::str_repr".into(),
+            ComplexRepr => "operator::complex_repr".into(),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),
             FormatStr(_) => "builtins::format[str]".into(),
             ParseNum(t) => format!("operator::str_to_{}", t.name()),

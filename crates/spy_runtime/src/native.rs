@@ -302,6 +302,13 @@ pub extern "C" fn spy_str_repr(a: *const SpyStr) -> *const SpyStr {
 }
 
 #[no_mangle]
+pub extern "C" fn spy_complex_repr(re: f64, im: f64) -> *const SpyStr {
+    let mut b = StackBuf::<80>::default();
+    let _ = num::write_complex_repr(&mut b, re, im);
+    new_str(b.as_str())
+}
+
+#[no_mangle]
 pub extern "C" fn spy_i64_to_str(x: i64) -> *const SpyStr {
     let mut b = StackBuf::<32>::default();
     let _ = write!(b, "{x}");

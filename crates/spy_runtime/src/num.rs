@@ -310,6 +310,29 @@ pub fn int_range(bits: u32, signed: bool) -> (i128, i128) {
 
 /// Python `repr(float)`: the shortest digits that round-trip, positional for
 /// exponents in [-4, 16), scientific (`1e+16`, `1.5e-05`) otherwise.
+/// Python `repr(complex(re, im))`: `(1+2j)`, `1j` when the real part is `+0`,
+/// components without a trailing `.0`.
+pub fn write_complex_repr<W: Write>(w: &mut W, re: f64, im: f64) -> fmt::Result {
+    let part = |w: &mut W, x: f64, sign: bool| -> fmt::Result {
+        let mut b = crate::StackBuf::<64>::default();
+        write_float_repr(&mut b, x)?;
+        let s = b.as_str();
+        let s = s.strip_suffix(".0").unwrap_or(s);
+        if sign && !s.starts_with('-') {
+            w.write_char('+')?;
+        }
+        w.write_str(s)
+    };
+    if re == 0.0 && re.is_sign_positive() {
+        part(w, im, false)?;
+        return w.write_char('j');
+    }
+    w.write_char('(')?;
+    part(w, re, false)?;
+    part(w, im, true)?;
+    w.write_str("j)")
+}
+
 pub fn write_float_repr<W: Write>(w: &mut W, x: f64) -> fmt::Result {
     if x.is_nan() {
         return w.write_str("nan");
@@ -646,6 +669,22 @@ mod tests {
     fn parsing() {
         assert_eq!(parse_int(" -1_000 "), Some(-1000));
         assert_eq!(parse_int("1__0"), None);
+        let c = |re: f64, im: f64| {
+            let mut s = std::string::String::new();
+            let _ = write_complex_repr(&mut s, re, im);
+            s
+        };
+        assert_eq!(c(1.0, 2.0), "(1+2j)");
+        assert_eq!(c(0.0, 1.0), "1j");
+        assert_eq!(c(-0.0, 1.0), "(-0+1j)");
+        assert_eq!(c(0.0, -1.0), "-1j");
+        assert_eq!(c(1.5, 0.0), "(1.5+0j)");
+        assert_eq!(c(1.0, f64::NAN), "(1+nanj)");
+        assert_eq!(c(1.0, -f64::NAN), "(1+nanj)");
+        assert_eq!(c(-1.0, -f64::INFINITY), "(-1-infj)");
+        assert_eq!(c(1e16, 1e-5), "(1e+16+1e-05j)");
+        assert_eq!(c(-0.0, -0.0), "(-0-0j)");
+        assert_eq!(c(0.0, -0.0), "-0j");
         assert_eq!(parse_int("\u{663}\u{660}"), Some(30));
         assert_eq!(parse_int("--1"), None);
         let mut m = std::string::String::new();

@@ -14,7 +14,7 @@ use crate::eval::ConvCtx;
 use crate::frame::{AVal, Frame, Repr};
 use crate::types::TypeId;
 use crate::value::{Color, MetaArgValue, OpSpecValue, Value};
-use crate::vm::{AstFunc, Builtin, FuncId, FuncObj, Vm};
+use crate::vm::{AstFunc, Builtin, Flavor, FuncId, FuncKind, FuncObj, Vm};
 
 /// Redshifts a block of statements into the frame's current buffer; returns
 /// whether control can fall off its end. Installed by `spy_redshift`, which
@@ -35,6 +35,15 @@ impl Vm {
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));
             spy.push((name, Value::Func(fid)));
         }
+        // Helpers of the standard library's own modules.
+        let fqn = rir::Fqn::new("__spy__", "complex_repr");
+        let fid = self.add_func(FuncObj::builtin(
+            fqn,
+            "complex_repr",
+            Color::Red,
+            Builtin::Prim(rir::Prim::ComplexRepr),
+        ));
+        spy.push(("complex_repr", Value::Func(fid)));
         self.add_builtin_module("__spy__", spy);
         let fqn = rir::Fqn::new("operator", "OpSpec.const");
         let konst = self.add_func(FuncObj::builtin(
@@ -56,6 +65,31 @@ impl Vm {
                 ("MetaArg", Value::Type(TypeId::META_ARG)),
             ],
         );
+    }
+
+    /// `complex128`, defined in the standard library (`stdlib/_complex.spy`),
+    /// imported the first time it is named.
+    pub(crate) fn complex_type(&mut self, span: Span) -> VmResult<TypeId> {
+        if let Some(t) = self.complex_ty {
+            return Ok(t);
+        }
+        let m = self.import_module("_complex", span)?;
+        let found = self
+            .module(m)
+            .globals
+            .get(&Symbol::intern("complex128"))
+            .map(|g| g.value.clone());
+        match found {
+            Some(Value::Type(t)) => {
+                self.complex_ty = Some(t);
+                Ok(t)
+            }
+            _ => Err(err(
+                "internal: the standard library does not define `complex128`",
+                span,
+                "",
+            )),
+        }
     }
 
     /// `f[args]` on a generic function: instantiate it (memoized).
@@ -269,6 +303,65 @@ impl Vm {
         args: CallArgs,
         span: Span,
     ) -> VmResult<AVal> {
+        let tys: Vec<String> = args
+            .pos
+            .iter()
+            .map(|a| format!("`{}`", self.type_name(a.ty)))
+            .collect();
+        match self.try_metafunc(f, fid, af, callee_span, args, span)? {
+            Some(v) => Ok(v),
+            None => Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "`{}` has no implementation for these arguments",
+                    af.def.name.name
+                ))
+                .with_primary(span, format!("called with {}", tys.join(", ")))
+                .with_secondary(af.def.header_span, "metafunc defined here")
+                .with_note("the metafunc returned `OpSpec.NULL`"),
+            )),
+        }
+    }
+
+    /// `__convert_from__(m_expected, m_got, m_x)` of the expected struct type:
+    /// how a value of another type converts to it (`None`: it does not).
+    pub(crate) fn convert_from_hook(
+        &mut self,
+        f: &mut Frame,
+        v: &AVal,
+        to: TypeId,
+    ) -> VmResult<Option<AVal>> {
+        let Some(m) = self.find_method(to, "__convert_from__") else {
+            return Ok(None);
+        };
+        let FuncKind::Ast(af) = &self.func(m.func).kind else {
+            return Ok(None);
+        };
+        if self.func(m.func).flavor != Flavor::Metafunc {
+            return Ok(None);
+        }
+        let af = af.clone();
+        let span = v.span;
+        let args = CallArgs {
+            pos: vec![
+                AVal::blue(Value::Type(to), TypeId::TYPE, span),
+                AVal::blue(Value::Type(v.ty), TypeId::TYPE, span),
+                v.clone(),
+            ],
+            kw: Vec::new(),
+        };
+        self.try_metafunc(f, m.func, &af, span, args, span)
+    }
+
+    /// A metafunc call; `None` when it returns `OpSpec.NULL`.
+    fn try_metafunc(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        af: &AstFunc,
+        callee_span: Span,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
         if let Some((_, kspan, _)) = args.kw.first() {
             return Err(err(
                 "metafuncs take positional arguments only",
@@ -312,28 +405,13 @@ impl Vm {
             ));
         };
         match &*op {
-            OpSpecValue::Null => {
-                let tys: Vec<String> = args
-                    .pos
-                    .iter()
-                    .map(|a| format!("`{}`", self.type_name(a.ty)))
-                    .collect();
-                Err(VmError::diag(
-                    Diagnostic::error(format!(
-                        "`{}` has no implementation for these arguments",
-                        af.def.name.name
-                    ))
-                    .with_primary(span, format!("called with {}", tys.join(", ")))
-                    .with_secondary(af.def.header_span, "metafunc defined here")
-                    .with_note("the metafunc returned `OpSpec.NULL`"),
-                ))
-            }
+            OpSpecValue::Null => Ok(None),
             OpSpecValue::Const(v) => {
                 let t = self.type_of(v);
-                Ok(AVal::blue(v.clone(), t, span))
+                Ok(Some(AVal::blue(v.clone(), t, span)))
             }
             OpSpecValue::Call { func, args: None } => {
-                self.call_func(f, *func, callee_span, args, span)
+                self.call_func(f, *func, callee_span, args, span).map(Some)
             }
             OpSpecValue::Call {
                 func,
@@ -360,7 +438,7 @@ impl Vm {
                     pos,
                     kw: Vec::new(),
                 };
-                self.call_func(f, *func, callee_span, call, span)
+                self.call_func(f, *func, callee_span, call, span).map(Some)
             }
         }
     }

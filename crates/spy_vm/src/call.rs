@@ -797,6 +797,16 @@ impl Vm {
                 let op = Value::OpSpec(Rc::new(crate::value::OpSpecValue::Const(v)));
                 Ok(AVal::blue(op, TypeId::OP_SPEC, span))
             }
+            Builtin::Prim(p) => {
+                let (params, _) = p.signature();
+                let name = p.name();
+                arity(params.len(), &args, &name)?;
+                let mut vals = Vec::with_capacity(params.len());
+                for (a, t) in args.pos.into_iter().zip(params) {
+                    vals.push(self.convert(f, a, Vm::ty_from_rir(t), ConvCtx::Other)?);
+                }
+                self.apply_prim(f, p, vals, span)
+            }
             Builtin::StaticType | Builtin::Color => Err(err(
                 "this builtin takes expressions, not values, here",
                 span,

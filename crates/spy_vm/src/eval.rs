@@ -341,7 +341,14 @@ impl Vm {
                     )),
                 }
             }
-            ExprKind::Imaginary(_) => Err(not_supported("complex numbers", span)),
+            ExprKind::Imaginary(x) => {
+                let t = self.complex_type(span)?;
+                let v = Value::Struct(std::rc::Rc::new(crate::value::StructValue {
+                    ty: t,
+                    fields: vec![Value::F64(0.0), Value::F64(*x)],
+                }));
+                Ok(AVal::blue(v, t, span))
+            }
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
             ExprKind::List(_) => Err(not_supported("list displays", span)),
             ExprKind::Dict(_) => Err(not_supported("dict displays", span)),
@@ -416,6 +423,10 @@ impl Vm {
             Some(Resolved::Local(i)) => self.read_slot(f, i, span),
             Some(Resolved::Blue(v, t)) => Ok(AVal::blue(v, t, span)),
             Some(Resolved::VarGlobal(m, n)) => self.read_var_global(f, m, n, span),
+            None if matches!(name.as_str(), "complex128" | "complex") => {
+                let t = self.complex_type(span)?;
+                Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span))
+            }
             None => {
                 let mut d = Diagnostic::error(format!("name `{name}` is not defined"))
                     .with_primary(span, "not found in this scope");
@@ -667,6 +678,13 @@ impl Vm {
                     };
                     if let Some(m) = names.iter().find_map(|n| self.find_method(l.ty, n)) {
                         return self.call_dunder(f, m, vec![l, r], span);
+                    }
+                }
+                // Then the right operand's reflected dunder (`1 + z` is
+                // `z.__radd__(1)`), as in Python.
+                if self.is_struct(r.ty) && l.ty != r.ty {
+                    if let Some(m) = self.find_method(r.ty, op.rdunder()) {
+                        return self.call_dunder(f, m, vec![r, l], span);
                     }
                 }
                 Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name()))
@@ -1075,6 +1093,18 @@ impl Vm {
             };
         }
         if !self.is_struct(l.ty) {
+            // `1 == z` is `z == 1`, `1 < z` is `z > 1` (Python's reflection).
+            if self.is_struct(r.ty) {
+                let swapped = match op {
+                    CmpOp::Eq | CmpOp::NotEq => op,
+                    CmpOp::Lt => CmpOp::Gt,
+                    CmpOp::LtE => CmpOp::GtE,
+                    CmpOp::Gt => CmpOp::Lt,
+                    CmpOp::GtE => CmpOp::LtE,
+                    _ => return Ok(None),
+                };
+                return self.compare_user(f, swapped, r, l, span);
+            }
             return Ok(None);
         }
         if let Some(m) = self.find_method(l.ty, op.dunder()) {
@@ -1241,6 +1271,14 @@ impl Vm {
             }
             if let (Some(x), true) = (val.as_float(), tn == NumTy::F32) {
                 return Ok(AVal::blue(Value::F32(x as f32), to, v.span));
+            }
+        }
+        // A struct type may say how other types convert to it.
+        if self.is_struct(to) && v.ty != to {
+            if let Some(r) = self.convert_from_hook(f, &v, to)? {
+                if r.ty == to {
+                    return Ok(r);
+                }
             }
         }
         Err(self.mismatch(&v, to, ctx))

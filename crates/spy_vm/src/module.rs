@@ -433,8 +433,13 @@ impl Vm {
         };
         let mut params = Vec::new();
         for (i, prm) in p.posonly.iter().chain(&p.args).chain(&p.kwonly).enumerate() {
+            // A metafunc's parameters are `MetaArg`s, `self`'s included.
             let implicit = match (method_of, kind, i) {
-                (Some(t), MethodKind::Instance | MethodKind::Property, 0) => Some(t),
+                (Some(t), MethodKind::Instance | MethodKind::Property, 0)
+                    if flavor != Flavor::Metafunc =>
+                {
+                    Some(t)
+                }
                 _ => None,
             };
             let ty = match (&prm.ann, implicit) {

@@ -48,6 +48,8 @@ pub enum Builtin {
     ForceInline,
     /// `OpSpec.const(v)`.
     OpSpecConst,
+    /// A primitive operation called as a function (helpers of the stdlib).
+    Prim(spy_rir::Prim),
 }
 
 /// What kind of blue function a function is.
@@ -206,6 +208,8 @@ pub struct Vm {
     pub(crate) inline_counter: u32,
     /// Statement-level redshift, for inlining (set by `spy_redshift`).
     pub block_shifter: Option<crate::blue::BlockShifter>,
+    /// `complex128` once its stdlib module is imported.
+    pub(crate) complex_ty: Option<TypeId>,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -237,6 +241,7 @@ impl Vm {
             inlining: Vec::new(),
             inline_counter: 0,
             block_shifter: None,
+            complex_ty: None,
         };
         vm.init_builtins();
         vm.init_unsafe_module();
@@ -348,6 +353,11 @@ impl Vm {
         }
         let t = self.ty(id);
         if matches!(t.kind, TypeKind::Ptr { .. } | TypeKind::PtrFamily { .. }) {
+            return t.name.clone();
+        }
+        // Types of the stdlib's private modules (`_complex::complex128`) are
+        // builtins to the user.
+        if t.fqn.module().starts_with('_') {
             return t.name.clone();
         }
         t.fqn.human()

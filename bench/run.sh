@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks, measured side by side in one run (figures go into docs/performance.md).
-#   bench/run.sh            fib(40) spyc vs C, and the build time of examples/fib.spy
+#   bench/run.sh            fib(40) and the Vec3 loop, spyc vs C; build and parse times
 # The C references live in ../shared/bench beside the checkout; they are skipped
 # when absent. Wall times are the best of 5 runs.
 set -euo pipefail
@@ -31,6 +31,13 @@ if [ -f "$REF/fib.c" ]; then
   echo "fib(40) C (cc -O2):      ${c} s"
   echo "ratio spyc / C:          $(echo "scale=2; $spy / $c" | bc)"
 fi
+$SPYC build bench/vec3/vec3.spy -o "$TMP/vec3_spy"
+cc -O2 -o "$TMP/vec3_c" bench/vec3/vec3.c
+vs=$(best "$TMP/vec3_spy")
+vc=$(best "$TMP/vec3_c")
+echo "vec3 loop spyc native:   ${vs} s"
+echo "vec3 loop C (cc -O2):    ${vc} s"
+echo "ratio spyc / C:          $(echo "scale=2; $vs / $vc" | bc)"
 build=$(best $SPYC build examples/fib.spy -o "$TMP/fib_build")
 echo "spyc build examples/fib.spy: ${build} s"
 cargo bench -q -p spy_parser --bench parse 2>/dev/null | tail -1

@@ -322,15 +322,35 @@ impl Vm {
         }
     }
 
-    /// `__convert_from__(m_expected, m_got, m_x)` of the expected struct type:
-    /// how a value of another type converts to it (`None`: it does not).
-    pub(crate) fn convert_from_hook(
+    /// `__convert_to__(m_expected, m_got, m_x)` of the value's struct type,
+    /// then `__convert_from__` of the expected struct type: how a value
+    /// converts to another type (`None`: it does not).
+    pub(crate) fn convert_hooks(
         &mut self,
         f: &mut Frame,
         v: &AVal,
         to: TypeId,
     ) -> VmResult<Option<AVal>> {
-        let Some(m) = self.find_method(to, "__convert_from__") else {
+        if self.is_struct(v.ty) {
+            if let Some(r) = self.convert_hook(f, v, to, v.ty, "__convert_to__")? {
+                return Ok(Some(r));
+            }
+        }
+        if self.is_struct(to) {
+            return self.convert_hook(f, v, to, to, "__convert_from__");
+        }
+        Ok(None)
+    }
+
+    fn convert_hook(
+        &mut self,
+        f: &mut Frame,
+        v: &AVal,
+        to: TypeId,
+        owner: TypeId,
+        name: &str,
+    ) -> VmResult<Option<AVal>> {
+        let Some(m) = self.find_method(owner, name) else {
             return Ok(None);
         };
         let FuncKind::Ast(af) = &self.func(m.func).kind else {

@@ -1273,9 +1273,9 @@ impl Vm {
                 return Ok(AVal::blue(Value::F32(x as f32), to, v.span));
             }
         }
-        // A struct type may say how other types convert to it.
-        if self.is_struct(to) && v.ty != to {
-            if let Some(r) = self.convert_from_hook(f, &v, to)? {
+        // Struct types may say how they convert to, and from, other types.
+        if v.ty != to {
+            if let Some(r) = self.convert_hooks(f, &v, to)? {
                 if r.ty == to {
                     return Ok(r);
                 }

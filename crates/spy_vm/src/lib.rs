@@ -20,6 +20,7 @@ pub mod heap;
 mod module;
 mod pointers;
 pub mod prims;
+mod repl;
 pub mod rireval;
 pub mod scope;
 mod structs;

@@ -1,5 +1,7 @@
 //! The `spyc` command line. Only this crate knows about the terminal and `clap`.
 
+mod repl;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -79,6 +81,14 @@ enum Cmd {
         /// Arguments for the program.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Interactive session: import FILE (or start an empty module) and
+    /// evaluate statements and expressions at compile time.
+    Repl {
+        #[command(flatten)]
+        common: Common,
+        /// The module to start in.
+        file: Option<PathBuf>,
     },
 }
 
@@ -242,6 +252,7 @@ fn main_impl(cli: Cli) -> i32 {
             };
             spy_driver::run_file(config(&common), &file, mode, &args, stdout())
         }
+        Cmd::Repl { common, file } => repl::run(config(&common), file.as_deref(), stdout()),
     }
 }
 

@@ -38,6 +38,20 @@ vc=$(best "$TMP/vec3_c")
 echo "vec3 loop spyc native:   ${vs} s"
 echo "vec3 loop C (cc -O2):    ${vc} s"
 echo "ratio spyc / C:          $(echo "scale=2; $vs / $vc" | bc)"
+# The raytracer: examples/raytracer.spy with 1000 timed frames, against the
+# reference C port (same checksum line).
+if [ -f "$REF/raytracer.c" ]; then
+  sed 's/^FRAMES = 3$/FRAMES = 1000/; s/^WARMUP = 1$/WARMUP = 5/' examples/raytracer.spy > "$TMP/raytracer.spy"
+  $SPYC build "$TMP/raytracer.spy" -o "$TMP/rt_spy"
+  cc -O2 -o "$TMP/rt_c" "$REF/raytracer.c" -lm
+  "$TMP/rt_spy" | tail -1
+  "$TMP/rt_c" 1000 5 | tail -1
+  rs=$(best "$TMP/rt_spy")
+  rc=$(best "$TMP/rt_c" 1000 5)
+  echo "raytracer 1000 frames spyc: ${rs} s"
+  echo "raytracer 1000 frames C:    ${rc} s"
+  echo "ratio spyc / C:          $(echo "scale=2; $rs / $rc" | bc)"
+fi
 build=$(best $SPYC build examples/fib.spy -o "$TMP/fib_build")
 echo "spyc build examples/fib.spy: ${build} s"
 cargo bench -q -p spy_parser --bench parse 2>/dev/null | tail -1

@@ -80,6 +80,18 @@ const RUNTIME: &[(&str, &[A], Option<A>)] = &[
     // libm, called directly like a C compiler would.
     ("fmod", &[A::F64, A::F64], Some(A::F64)),
     ("pow", &[A::F64, A::F64], Some(A::F64)),
+    ("sin", &[A::F64], Some(A::F64)),
+    ("cos", &[A::F64], Some(A::F64)),
+    ("tan", &[A::F64], Some(A::F64)),
+    ("asin", &[A::F64], Some(A::F64)),
+    ("acos", &[A::F64], Some(A::F64)),
+    ("atan", &[A::F64], Some(A::F64)),
+    ("exp", &[A::F64], Some(A::F64)),
+    ("log", &[A::F64], Some(A::F64)),
+    ("log2", &[A::F64], Some(A::F64)),
+    ("log10", &[A::F64], Some(A::F64)),
+    ("atan2", &[A::F64, A::F64], Some(A::F64)),
+    ("hypot", &[A::F64, A::F64], Some(A::F64)),
 ];
 
 /// Every runtime symbol generated code may reference (checked by a test against

@@ -686,6 +686,15 @@ pub(crate) fn lower(
         Prim::BoolToStr => fx.call_rt1("spy_bool_to_str", &a)?,
         Prim::StrRepr => fx.call_rt1("spy_str_repr", &a)?,
         Prim::ComplexRepr => fx.call_rt1("spy_complex_repr", &a)?,
+        Prim::Math(m) => match m {
+            rir::MathFn::Sqrt => fx.b.ins().sqrt(a[0]),
+            rir::MathFn::Floor => fx.b.ins().floor(a[0]),
+            rir::MathFn::Ceil => fx.b.ins().ceil(a[0]),
+            rir::MathFn::Trunc => fx.b.ins().trunc(a[0]),
+            rir::MathFn::Fabs => fx.b.ins().fabs(a[0]),
+            rir::MathFn::Copysign => fx.b.ins().fcopysign(a[0], a[1]),
+            _ => fx.call_rt1(m.name(), &a)?,
+        },
         Prim::FormatNum(t, spec) => {
             let (sa, sb) = fx.spec_args(&spec);
             if t.is_float() {

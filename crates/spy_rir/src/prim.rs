@@ -4,6 +4,7 @@
 use crate::Ty;
 
 pub use spy_runtime::format::Spec as FmtSpec;
+pub use spy_runtime::num::MathFn;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NumTy {
@@ -182,6 +183,8 @@ pub enum Prim {
     StrRepr,
     /// `repr(complex(re, im))` from the two parts.
     ComplexRepr,
+    /// A C math library function on `f64` (the `math` module; no error checks).
+    Math(MathFn),
     /// `format(x, spec)` of a number (f-string replacement fields).
     FormatNum(NumTy, FmtSpec),
     /// `format(s, spec)` of text.
@@ -223,6 +226,7 @@ impl Prim {
             BoolToStr => (vec![Ty::Bool], Ty::Str),
             StrRepr => (vec![Ty::Str], Ty::Str),
             ComplexRepr => (vec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)], Ty::Str),
+            Math(m) => (vec![Ty::Num(NumTy::F64); m.arity()], Ty::Num(NumTy::F64)),
             FormatNum(t, _) => (vec![n(t)], Ty::Str),
             FormatStr(_) => (vec![Ty::Str], Ty::Str),
             ParseNum(t) => (vec![Ty::Str], n(t)),
@@ -281,6 +285,7 @@ impl Prim {
             BoolToStr => "operator::bool_str".into(),
             StrRepr => "operator::str_repr".into(),
             ComplexRepr => "operator::complex_repr".into(),
+            Math(m) => format!("math::{}", m.name()),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),
             FormatStr(_) => "builtins::format[str]".into(),
             ParseNum(t) => format!("operator::str_to_{}", t.name()),

@@ -10,6 +10,132 @@ extern "C" {
     fn fmod(x: f64, y: f64) -> f64;
     fn pow(x: f64, y: f64) -> f64;
     fn floor(x: f64) -> f64;
+    fn sqrt(x: f64) -> f64;
+    fn ceil(x: f64) -> f64;
+    fn trunc(x: f64) -> f64;
+    fn fabs(x: f64) -> f64;
+    fn sin(x: f64) -> f64;
+    fn cos(x: f64) -> f64;
+    fn tan(x: f64) -> f64;
+    fn asin(x: f64) -> f64;
+    fn acos(x: f64) -> f64;
+    fn atan(x: f64) -> f64;
+    fn exp(x: f64) -> f64;
+    fn log(x: f64) -> f64;
+    fn log2(x: f64) -> f64;
+    fn log10(x: f64) -> f64;
+    fn atan2(y: f64, x: f64) -> f64;
+    fn hypot(x: f64, y: f64) -> f64;
+    fn copysign(x: f64, y: f64) -> f64;
+}
+
+/// The C math library functions behind the `math` module; every engine calls
+/// the same libm, so results agree bit for bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MathFn {
+    Sqrt,
+    Floor,
+    Ceil,
+    Trunc,
+    Fabs,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Exp,
+    Log,
+    Log2,
+    Log10,
+    Atan2,
+    Hypot,
+    Copysign,
+    Pow,
+}
+
+impl MathFn {
+    pub const ALL: [MathFn; 19] = [
+        MathFn::Sqrt,
+        MathFn::Floor,
+        MathFn::Ceil,
+        MathFn::Trunc,
+        MathFn::Fabs,
+        MathFn::Sin,
+        MathFn::Cos,
+        MathFn::Tan,
+        MathFn::Asin,
+        MathFn::Acos,
+        MathFn::Atan,
+        MathFn::Exp,
+        MathFn::Log,
+        MathFn::Log2,
+        MathFn::Log10,
+        MathFn::Atan2,
+        MathFn::Hypot,
+        MathFn::Copysign,
+        MathFn::Pow,
+    ];
+
+    /// The libm symbol.
+    pub fn name(self) -> &'static str {
+        match self {
+            MathFn::Sqrt => "sqrt",
+            MathFn::Floor => "floor",
+            MathFn::Ceil => "ceil",
+            MathFn::Trunc => "trunc",
+            MathFn::Fabs => "fabs",
+            MathFn::Sin => "sin",
+            MathFn::Cos => "cos",
+            MathFn::Tan => "tan",
+            MathFn::Asin => "asin",
+            MathFn::Acos => "acos",
+            MathFn::Atan => "atan",
+            MathFn::Exp => "exp",
+            MathFn::Log => "log",
+            MathFn::Log2 => "log2",
+            MathFn::Log10 => "log10",
+            MathFn::Atan2 => "atan2",
+            MathFn::Hypot => "hypot",
+            MathFn::Copysign => "copysign",
+            MathFn::Pow => "pow",
+        }
+    }
+
+    pub fn arity(self) -> usize {
+        match self {
+            MathFn::Atan2 | MathFn::Hypot | MathFn::Copysign | MathFn::Pow => 2,
+            _ => 1,
+        }
+    }
+
+    /// Apply it (`b` is ignored by one-argument functions).
+    pub fn eval(self, a: f64, b: f64) -> f64 {
+        // SAFETY: pure libm functions on plain floats.
+        unsafe {
+            match self {
+                MathFn::Sqrt => sqrt(a),
+                MathFn::Floor => floor(a),
+                MathFn::Ceil => ceil(a),
+                MathFn::Trunc => trunc(a),
+                MathFn::Fabs => fabs(a),
+                MathFn::Sin => sin(a),
+                MathFn::Cos => cos(a),
+                MathFn::Tan => tan(a),
+                MathFn::Asin => asin(a),
+                MathFn::Acos => acos(a),
+                MathFn::Atan => atan(a),
+                MathFn::Exp => exp(a),
+                MathFn::Log => log(a),
+                MathFn::Log2 => log2(a),
+                MathFn::Log10 => log10(a),
+                MathFn::Atan2 => atan2(a, b),
+                MathFn::Hypot => hypot(a, b),
+                MathFn::Copysign => copysign(a, b),
+                MathFn::Pow => pow(a, b),
+            }
+        }
+    }
 }
 
 pub fn libm_fmod(x: f64, y: f64) -> f64 {

@@ -45,6 +45,19 @@ impl Vm {
         ));
         spy.push(("complex_repr", Value::Func(fid)));
         self.add_builtin_module("__spy__", spy);
+        // The C math library, unchecked: `stdlib/math.spy` adds Python's errors.
+        let mut libm = Vec::new();
+        for m in rir::MathFn::ALL {
+            let fqn = rir::Fqn::new("_libm", m.name());
+            let fid = self.add_func(FuncObj::builtin(
+                fqn,
+                m.name(),
+                Color::Red,
+                Builtin::Prim(rir::Prim::Math(m)),
+            ));
+            libm.push((m.name(), Value::Func(fid)));
+        }
+        self.add_builtin_module("_libm", libm);
         let fqn = rir::Fqn::new("operator", "OpSpec.const");
         let konst = self.add_func(FuncObj::builtin(
             fqn,

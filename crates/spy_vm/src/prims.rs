@@ -186,6 +186,12 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
         NumToStr(_) => Value::Str(float_repr(flt(&a)).into()),
         BoolToStr => Value::Str(if boolean(&a) { "True" } else { "False" }.into()),
         StrRepr => Value::Str(str_repr(&string(&a)).into()),
+        Math(m) => Value::F64(m.eval(flt(&a), if m.arity() == 2 { flt(&b) } else { 0.0 })),
+        ComplexRepr => {
+            let mut s = String::new();
+            let _ = num::write_complex_repr(&mut s, flt(&a), flt(&b));
+            Value::Str(s.into())
+        }
         FormatNum(t, spec) => {
             let mut s = String::new();
             if t.is_int() {

@@ -12,7 +12,8 @@ use crate::{cg, CodegenError, ModCtx};
 #[derive(Default)]
 pub(crate) struct DataCache {
     strings: HashMap<String, DataId>,
-    locs: HashMap<Span, DataId>,
+    sites: Vec<Site>,
+    site_index: HashMap<Site, usize>,
     counter: u32,
 }
 
@@ -43,52 +44,85 @@ pub(crate) fn string(cx: &mut ModCtx<'_>, s: &str) -> Result<DataId, CodegenErro
     Ok(id)
 }
 
-/// A panic location: `{SpyStr* file, SpyStr* source_line, u32 line, u32 col, u32 width}`.
-pub(crate) fn location(cx: &mut ModCtx<'_>, span: Span) -> Result<DataId, CodegenError> {
-    if let Some(id) = cx.data.locs.get(&span) {
-        return Ok(*id);
-    }
-    let (file, line, col, text, width) = match cx.sources.try_get(span.file) {
-        Some(f) => {
-            let (line, col) = f.line_col(span.start);
-            let text = f.line_text(line - 1).to_string();
-            let (eline, ecol) = f.line_col(span.end);
-            let width = if eline == line {
-                ecol.saturating_sub(col)
-            } else {
-                text.chars().count() + 1 - col
-            };
-            (
-                f.name.clone(),
-                line as u32,
-                col as u32,
-                text,
-                width.max(1) as u32,
-            )
-        }
-        None => (String::from("<unknown>"), 0, 0, String::new(), 1),
+/// An entry of the panic-site table `spy_locs` (the runtime's `Loc`):
+/// `{SpyStr* file, SpyStr* source_line, u32 line, u32 col, u32 width, u32 pad,
+/// SpyStr* etype, SpyStr* msg}`. Code refers to an entry by its index, an
+/// immediate: functions that can panic stay free of data references, which
+/// Cranelift's inliner needs.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Site {
+    span: Span,
+    /// The exception type and message of a check that fails with fixed text.
+    text: Option<(String, String)>,
+}
+
+pub(crate) const SITE_SIZE: usize = 48;
+
+/// The index of the panic site at `span` (with the fixed text of a check).
+pub(crate) fn site(cx: &mut ModCtx<'_>, span: Span, text: Option<(&str, &str)>) -> i64 {
+    let key = Site {
+        span,
+        text: text.map(|(a, b)| (a.to_string(), b.to_string())),
     };
-    let file_id = string(cx, &file)?;
-    let text_id = string(cx, &text)?;
-    let name = fresh(cx, "spy.loc");
+    if let Some(i) = cx.data.site_index.get(&key) {
+        return *i as i64;
+    }
+    let i = cx.data.sites.len();
+    cx.data.sites.push(key.clone());
+    cx.data.site_index.insert(key, i);
+    i as i64
+}
+
+/// Define `spy_locs`, the table of every panic site, at the end of the module.
+pub(crate) fn define_sites(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let sites = std::mem::take(&mut cx.data.sites);
     let id = cx
         .obj
-        .declare_data(&name, Linkage::Local, false, false)
+        .declare_data("spy_locs", Linkage::Export, false, false)
         .map_err(cg)?;
-    let mut bytes = vec![0u8; 32];
-    bytes[16..20].copy_from_slice(&line.to_le_bytes());
-    bytes[20..24].copy_from_slice(&col.to_le_bytes());
-    bytes[24..28].copy_from_slice(&width.to_le_bytes());
+    let mut bytes = vec![0u8; SITE_SIZE * sites.len().max(1)];
+    let mut relocs = Vec::new();
+    for (k, site) in sites.iter().enumerate() {
+        let base = k * SITE_SIZE;
+        let (file, line, col, text, width) = match cx.sources.try_get(site.span.file) {
+            Some(f) => {
+                let (line, col) = f.line_col(site.span.start);
+                let text = f.line_text(line - 1).to_string();
+                let (eline, ecol) = f.line_col(site.span.end);
+                let width = if eline == line {
+                    ecol.saturating_sub(col)
+                } else {
+                    text.chars().count() + 1 - col
+                };
+                (
+                    f.name.clone(),
+                    line as u32,
+                    col as u32,
+                    text,
+                    width.max(1) as u32,
+                )
+            }
+            None => (String::from("<unknown>"), 0, 0, String::new(), 1),
+        };
+        bytes[base + 16..base + 20].copy_from_slice(&line.to_le_bytes());
+        bytes[base + 20..base + 24].copy_from_slice(&col.to_le_bytes());
+        bytes[base + 24..base + 28].copy_from_slice(&width.to_le_bytes());
+        relocs.push((base, string(cx, &file)?));
+        relocs.push((base + 8, string(cx, &text)?));
+        if let Some((etype, msg)) = &site.text {
+            relocs.push((base + 32, string(cx, etype)?));
+            relocs.push((base + 40, string(cx, msg)?));
+        }
+    }
     let mut d = DataDescription::new();
     d.define(bytes.into_boxed_slice());
     d.set_align(8);
-    let fref = cx.obj.declare_data_in_data(file_id, &mut d);
-    d.write_data_addr(0, fref, 0);
-    let tref = cx.obj.declare_data_in_data(text_id, &mut d);
-    d.write_data_addr(8, tref, 0);
+    for (off, sid) in relocs {
+        let r = cx.obj.declare_data_in_data(sid, &mut d);
+        d.write_data_addr(off as u32, r, 0);
+    }
     cx.obj.define_data(id, &d).map_err(cg)?;
-    cx.data.locs.insert(span, id);
-    Ok(id)
+    Ok(())
 }
 
 /// Storage for a module `var`, initialised with its import-time value.

@@ -214,20 +214,14 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             }
             rir::StmtKind::Raise { etype, msg } => {
                 let m = self.value(msg)?;
-                let et = self.str_const(etype)?;
-                self.panic_call(et, m, s.span)?;
+                let site = data::site(self.cx, s.span, Some((etype, "")));
+                let site = self.b.ins().iconst(types::I64, site);
+                let f = abi::func_ref(self.cx, &mut self.b, "spy_raise");
+                self.b.ins().call(f, &[m, site]);
+                self.b.ins().trap(TrapCode::unwrap_user(2));
                 self.terminated = true;
             }
         }
-        Ok(())
-    }
-
-    /// Call `spy_panic(etype, msg, loc)` and end the block.
-    pub fn panic_call(&mut self, etype: Value, msg: Value, span: Span) -> Result<(), CodegenError> {
-        let loc = self.loc(span)?;
-        let f = abi::func_ref(self.cx, &mut self.b, "spy_panic");
-        self.b.ins().call(f, &[etype, msg, loc]);
-        self.b.ins().trap(TrapCode::unwrap_user(2));
         Ok(())
     }
 
@@ -244,9 +238,11 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.b.set_cold_block(cold);
         self.b.ins().brif(ok, cont, &[], cold, &[]);
         self.b.switch_to_block(cold);
-        let et = self.str_const(etype)?;
-        let m = self.str_const(msg)?;
-        self.panic_call(et, m, span)?;
+        let site = data::site(self.cx, span, Some((etype, msg)));
+        let site = self.b.ins().iconst(types::I64, site);
+        let f = abi::func_ref(self.cx, &mut self.b, "spy_panic_site");
+        self.b.ins().call(f, &[site]);
+        self.b.ins().trap(TrapCode::unwrap_user(2));
         self.b.switch_to_block(cont);
         Ok(())
     }
@@ -278,11 +274,10 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         Ok(self.b.ins().symbol_value(ptr, gv))
     }
 
+    /// The panic site at `span`, as the index runtime functions take.
     pub fn loc(&mut self, span: Span) -> Result<Value, CodegenError> {
-        let id = data::location(self.cx, span)?;
-        let gv = self.cx.obj.declare_data_in_func(id, self.b.func);
-        let ptr = self.ptr();
-        Ok(self.b.ins().symbol_value(ptr, gv))
+        let site = data::site(self.cx, span, None);
+        Ok(self.b.ins().iconst(types::I64, site))
     }
 
     fn global_addr(&mut self, g: usize) -> Value {

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use cranelift_codegen::inline::{Inline, InlineCommand};
 use cranelift_codegen::ir::{self, ExternalName};
 
-/// Callees of at most this many instructions are inlined.
-const SMALL: usize = 40;
+/// Callees of at most this many instructions are inlined (measured on the
+/// raytracer: 40 gave 2.3x the time of C, 150 with a budget of 64 gives 1.2x;
+/// bigger callees make it slower again).
+const SMALL: usize = 150;
 /// A function inlines at most this many call sites.
-const BUDGET: usize = 16;
+const BUDGET: usize = 64;
 
 pub(crate) struct Inliner<'a> {
     bodies: &'a HashMap<u32, ir::Function>,
@@ -59,8 +61,10 @@ impl Inline for Inliner<'_> {
             return InlineCommand::KeepCall;
         };
         // Cranelift 0.135's inliner copies the callee's data-symbol references
-        // without remapping them into the caller (string literals, globals and
-        // panic locations would point at the wrong objects): keep those calls.
+        // without remapping them into the caller (string literals and module
+        // `var`s would point at the wrong objects): keep those calls. Panic
+        // sites are immediates (indices into `spy_locs`), so checks do not
+        // prevent inlining.
         if size(body) > SMALL || !body.global_values.is_empty() {
             return InlineCommand::KeepCall;
         }

@@ -244,6 +244,7 @@ fn compile(
     if let Some(entry) = &m.entry {
         entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif)?;
     }
+    data::define_sites(&mut cx)?;
     Ok(cx.obj)
 }
 

@@ -23,6 +23,27 @@ pub struct Loc {
     line: u32,
     col: u32,
     width: u32,
+    _pad: u32,
+    /// For checks with a fixed message and `raise`: the exception type.
+    etype: *const SpyStr,
+    /// For checks with a fixed message.
+    msg: *const SpyStr,
+}
+
+/// A panic site: an index into the program's table `spy_locs` (defined by
+/// the generated object), or -1 for none.
+type Site = i64;
+
+extern "C" {
+    static spy_locs: [Loc; 0];
+}
+
+fn site_loc(site: Site) -> *const Loc {
+    if site < 0 {
+        return core::ptr::null();
+    }
+    // SAFETY: codegen passes indices of entries it defined in `spy_locs`.
+    unsafe { (&raw const spy_locs).cast::<Loc>().offset(site as isize) }
 }
 
 extern "C" {
@@ -151,7 +172,8 @@ fn oom() -> ! {
     unsafe { exit(1) }
 }
 
-fn panic_at(etype: &str, msg: &str, loc: *const Loc) -> ! {
+fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
+    let loc = site_loc(site);
     spy_flush();
     let mut buf = StackBuf::<4096>::default();
     // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
@@ -174,15 +196,38 @@ fn panic_at(etype: &str, msg: &str, loc: *const Loc) -> ! {
     }
 }
 
-fn raise(e: PyErr, loc: *const Loc) -> ! {
+fn raise(e: PyErr, loc: Site) -> ! {
     panic_at(e.etype, e.msg, loc)
 }
 
 /// `raise T(msg)` and every runtime check that fails.
 #[no_mangle]
-pub extern "C" fn spy_panic(etype: *const SpyStr, msg: *const SpyStr, loc: *const Loc) -> ! {
-    // SAFETY: both strings are valid `SpyStr` objects (or null).
-    unsafe { panic_at(as_str(etype), as_str(msg), loc) }
+pub extern "C" fn spy_panic_site(site: Site) -> ! {
+    let l = site_loc(site);
+    // SAFETY: the site's strings are static `SpyStr` literals (or null).
+    unsafe {
+        let (etype, msg) = if l.is_null() {
+            ("PanicError", "")
+        } else {
+            (as_str((*l).etype), as_str((*l).msg))
+        };
+        panic_at(etype, msg, site)
+    }
+}
+
+/// `raise E(msg)`: the exception type comes from the site.
+#[no_mangle]
+pub extern "C" fn spy_raise(msg: *const SpyStr, site: Site) -> ! {
+    let l = site_loc(site);
+    // SAFETY: valid string objects (or null).
+    unsafe {
+        let etype = if l.is_null() {
+            "Exception"
+        } else {
+            as_str((*l).etype)
+        };
+        panic_at(etype, as_str(msg), site)
+    }
 }
 
 #[no_mangle]
@@ -278,7 +323,7 @@ pub extern "C" fn spy_str_len(a: *const SpyStr) -> i32 {
 }
 
 #[no_mangle]
-pub extern "C" fn spy_str_getitem(a: *const SpyStr, i: i32, loc: *const Loc) -> *const SpyStr {
+pub extern "C" fn spy_str_getitem(a: *const SpyStr, i: i32, loc: Site) -> *const SpyStr {
     // SAFETY: valid string object.
     let (s, n) = unsafe { (as_str(a), char_len(a) as usize) };
     match text::char_at(s, i as i64, n) {
@@ -336,7 +381,7 @@ pub extern "C" fn spy_bool_to_str(x: i8) -> *const SpyStr {
 
 /// `int(s)` into a `bits`-wide type; panics like Python's `int()` plus a range check.
 #[no_mangle]
-pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: Site) -> i64 {
     // SAFETY: valid string object.
     let t = unsafe { as_str(s) };
     match num::parse_int(t) {
@@ -358,7 +403,7 @@ pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: *c
 }
 
 #[no_mangle]
-pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: *const Loc) -> f64 {
+pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: Site) -> f64 {
     // SAFETY: valid string object.
     let t = unsafe { as_str(s) };
     match num::parse_float(t) {
@@ -375,7 +420,7 @@ pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: *const Loc) -> f64 {
 
 /// `a / b` on 64-bit integers beyond 2**53 (the exact quotient rounded once).
 #[no_mangle]
-pub extern "C" fn spy_int_truediv(a: i64, b: i64, signed: i8, loc: *const Loc) -> f64 {
+pub extern "C" fn spy_int_truediv(a: i64, b: i64, signed: i8, loc: Site) -> f64 {
     let (x, y) = if signed != 0 {
         (a as i128, b as i128)
     } else {
@@ -385,22 +430,22 @@ pub extern "C" fn spy_int_truediv(a: i64, b: i64, signed: i8, loc: *const Loc) -
 }
 
 #[no_mangle]
-pub extern "C" fn spy_f64_floordiv(x: f64, y: f64, loc: *const Loc) -> f64 {
+pub extern "C" fn spy_f64_floordiv(x: f64, y: f64, loc: Site) -> f64 {
     num::float_floordiv(x, y).unwrap_or_else(|e| raise(e, loc))
 }
 
 #[no_mangle]
-pub extern "C" fn spy_f64_mod(x: f64, y: f64, loc: *const Loc) -> f64 {
+pub extern "C" fn spy_f64_mod(x: f64, y: f64, loc: Site) -> f64 {
     num::float_mod(x, y).unwrap_or_else(|e| raise(e, loc))
 }
 
 #[no_mangle]
-pub extern "C" fn spy_f64_pow(x: f64, y: f64, loc: *const Loc) -> f64 {
+pub extern "C" fn spy_f64_pow(x: f64, y: f64, loc: Site) -> f64 {
     num::float_pow(x, y).unwrap_or_else(|e| raise(e, loc))
 }
 
 #[no_mangle]
-pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: Site) -> i64 {
     let s = signed != 0;
     let (a, b) = if s {
         (a as i128, b as i128)
@@ -412,7 +457,7 @@ pub extern "C" fn spy_int_pow(a: i64, b: i64, bits: u32, signed: i8, loc: *const
 
 /// Explicit float-to-int conversion with Python's checks.
 #[no_mangle]
-pub extern "C" fn spy_f64_to_int(x: f64, bits: u32, signed: i8, loc: *const Loc) -> i64 {
+pub extern "C" fn spy_f64_to_int(x: f64, bits: u32, signed: i8, loc: Site) -> i64 {
     let s = signed != 0;
     num::float_to_int(x, bits, s, num::float_range_error(bits, s)).unwrap_or_else(|e| raise(e, loc))
         as i64
@@ -509,7 +554,7 @@ pub extern "C" fn spy_ptr_check(
     index: i64,
     size: i64,
     op: i32,
-    loc: *const Loc,
+    loc: Site,
 ) -> *const u8 {
     if p.is_null() {
         panic_at("PanicError", "cannot dereference NULL pointer", loc);
@@ -536,7 +581,7 @@ pub extern "C" fn spy_ptr_check(
 
 /// `ptr_copy`: like memcpy, but overlapping ranges are an error (as in SPy).
 #[no_mangle]
-pub extern "C" fn spy_ptr_copy(dst: *mut u8, src: *const u8, n: usize, loc: *const Loc) {
+pub extern "C" fn spy_ptr_copy(dst: *mut u8, src: *const u8, n: usize, loc: Site) {
     let (d, s) = (dst as usize, src as usize);
     if n > 0 && d < s + n && s < d + n {
         panic_at("PanicError", "ptr_copy: overlapping ranges", loc);

@@ -456,13 +456,8 @@ impl FnCx<'_, '_, '_> {
         let r = self.call_rt1("pow", &[x, y])?;
         // A finite base and exponent with an infinite result overflowed.
         let ins = &mut self.b;
-        let inf = ins.ins().f64const(f64::INFINITY);
         let ar = ins.ins().fabs(r);
         let r_inf = ins.ins().fcmp(FloatCC::Equal, ar, inf);
-        let ay = ins.ins().fabs(y);
-        let y_fin = ins.ins().fcmp(FloatCC::LessThan, ay, inf);
-        let ax = ins.ins().fabs(x);
-        let x_fin = ins.ins().fcmp(FloatCC::LessThan, ax, inf);
         let bad = ins.ins().band(r_inf, y_fin);
         let bad = ins.ins().band(bad, x_fin);
         let ok = ins.ins().bxor_imm_u(bad, 1);

@@ -32,16 +32,7 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
             None
         }
     };
-    // First in, first out: functions are checked in the order they are reached.
-    let mut next = 0;
-    while next < vm.redshift_queue.len() {
-        let fid = vm.redshift_queue[next];
-        next += 1;
-        match redshift_function(vm, fid) {
-            Ok(f) => functions.push(f),
-            Err(e) => errors.extend(error_diagnostics(&e)),
-        }
-    }
+    drain_queue(vm, &mut functions, &mut errors);
     // Unreachable red functions of the program's own modules are checked too, so
     // that every static error is reported (their code is not kept).
     for fid in unreached_functions(vm) {
@@ -53,9 +44,7 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         vm.var_globals.truncate(saved.1);
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
-        errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
-        return Err(VmError::Many(errors));
+        return Err(sorted_errors(errors));
     }
     let Some(main) = main else {
         return Err(VmError::Many(errors));
@@ -85,6 +74,16 @@ pub fn redshift_function_only(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Module>
     vm.redshift_queue.push(fid);
     let mut functions = Vec::new();
     let mut errors = Vec::new();
+    drain_queue(vm, &mut functions, &mut errors);
+    if !errors.is_empty() {
+        return Err(sorted_errors(errors));
+    }
+    finish_module(vm, module, functions, &first, false)
+}
+
+/// Redshift the worklist, first in first out: functions are checked in the
+/// order they are reached.
+fn drain_queue(vm: &mut Vm, functions: &mut Vec<rir::Function>, errors: &mut Vec<Diagnostic>) {
     let mut next = 0;
     while next < vm.redshift_queue.len() {
         let fid = vm.redshift_queue[next];
@@ -94,12 +93,13 @@ pub fn redshift_function_only(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Module>
             Err(e) => errors.extend(error_diagnostics(&e)),
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
-        errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
-        return Err(VmError::Many(errors));
-    }
-    finish_module(vm, module, functions, &first, false)
+}
+
+/// Errors in source order, without repeats.
+fn sorted_errors(mut errors: Vec<Diagnostic>) -> VmError {
+    errors.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start)));
+    errors.dedup_by(|a, b| a.message == b.message && a.primary_span() == b.primary_span());
+    VmError::Many(errors)
 }
 
 /// Make the VM ready to redshift expressions outside [`redshift`] (the
@@ -319,13 +319,7 @@ fn redshift_function(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Function> {
     for (i, p) in af.params.iter().enumerate() {
         let rty = vm.rir_ty(p.ty, p.span)?;
         let l = shift.new_local(p.name.to_string(), rty);
-        let slot = &mut f.slots[i];
-        slot.ty = Some(p.ty);
-        slot.decl = Some(p.span);
-        slot.annotated = true;
-        slot.rir = Some(l);
-        slot.assigned = true;
-        slot.color = Color::Red;
+        f.slots[i].bind_red_param(p.ty, p.span, l);
     }
     f.shift = Some(shift);
     let mut sh = Shifter {

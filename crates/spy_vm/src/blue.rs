@@ -520,13 +520,7 @@ impl Vm {
             }) = &a.repr
             {
                 if !af.scope.locals[i].reassigned && a.ty == p.ty {
-                    let slot = &mut callee.slots[i];
-                    slot.ty = Some(p.ty);
-                    slot.decl = Some(p.span);
-                    slot.annotated = true;
-                    slot.rir = Some(*l);
-                    slot.assigned = true;
-                    slot.color = Color::Red;
+                    callee.slots[i].bind_red_param(p.ty, p.span, *l);
                     continue;
                 }
             }
@@ -546,13 +540,7 @@ impl Vm {
                 kind: rir::StmtKind::Assign(l, e),
                 span: a.span,
             });
-            let slot = &mut callee.slots[i];
-            slot.ty = Some(p.ty);
-            slot.decl = Some(p.span);
-            slot.annotated = true;
-            slot.rir = Some(l);
-            slot.assigned = true;
-            slot.color = Color::Red;
+            callee.slots[i].bind_red_param(p.ty, p.span, l);
         }
         callee.shift = Some(shift);
         let result = match failed {

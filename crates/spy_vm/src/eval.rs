@@ -1704,17 +1704,8 @@ impl Vm {
             let t = self.type_of(&item);
             return Ok(AVal::blue(item, t, span));
         }
-        if v.ty == TypeId::STR {
-            let i = self.eval_expr(f, index)?;
-            let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
-            return self.apply_prim(f, Prim::StrGetItem, vec![v, i], span);
-        }
-        let tn = self.type_name(v.ty);
-        Err(err(
-            format!("type `{tn}` does not support indexing"),
-            v.span,
-            format!("this is `{tn}`"),
-        ))
+        let i = self.eval_expr(f, index)?;
+        self.getitem_values(f, v, vec![i], span)
     }
 }
 

@@ -321,23 +321,38 @@ impl Vm {
             }
             ExprKind::Attribute { value, attr } => {
                 let obj = self.eval_expr(f, value)?;
-                if let Some(r) = self.ptr_setattr(f, obj.clone(), attr.name, v, stmt_span)? {
-                    self.emit_effect(f, r, stmt_span);
-                    return Ok(());
-                }
-                let tn = self.type_name(obj.ty);
-                let mut d = Diagnostic::error(format!(
-                    "type `{tn}` does not support assignment to attribute `{}`",
-                    attr.name
-                ))
-                .with_primary(target.span, "cannot assign here");
-                if self.is_struct(obj.ty) {
-                    d = d.with_note("struct values are immutable: build a new value, or use a pointer (`gc_ptr`)");
-                }
-                Err(VmError::diag(d))
+                self.setattr_value(f, obj, attr.name, v, target.span, stmt_span)
             }
             _ => Err(err("invalid assignment target", target.span, "")),
         }
+    }
+
+    /// `obj.name = v`: only through pointers and references (struct values
+    /// are immutable).
+    fn setattr_value(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        v: AVal,
+        target_span: Span,
+        span: Span,
+    ) -> VmResult<()> {
+        if let Some(r) = self.ptr_setattr(f, obj.clone(), name, v, span)? {
+            self.emit_effect(f, r, span);
+            return Ok(());
+        }
+        let tn = self.type_name(obj.ty);
+        let mut d = Diagnostic::error(format!(
+            "type `{tn}` does not support assignment to attribute `{name}`"
+        ))
+        .with_primary(target_span, "cannot assign here");
+        if self.is_struct(obj.ty) {
+            d = d.with_note(
+                "struct values are immutable: build a new value, or use a pointer (`gc_ptr`)",
+            );
+        }
+        Err(VmError::diag(d))
     }
 
     /// `obj[idx...] = v` with the parts evaluated.
@@ -408,24 +423,7 @@ impl Vm {
                 let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
                 let v = self.binop(f, op, cur, rhs, span)?;
-                match self.ptr_setattr(f, obj.clone(), attr.name, v, span)? {
-                    Some(r) => {
-                        self.emit_effect(f, r, span);
-                        Ok(())
-                    }
-                    None => {
-                        let tn = self.type_name(obj.ty);
-                        let mut d = Diagnostic::error(format!(
-                            "type `{tn}` does not support assignment to attribute `{}`",
-                            attr.name
-                        ))
-                        .with_primary(target.span, "cannot assign here");
-                        if self.is_struct(obj.ty) {
-                            d = d.with_note("struct values are immutable: build a new value, or use a pointer (`gc_ptr`)");
-                        }
-                        Err(VmError::diag(d))
-                    }
-                }
+                self.setattr_value(f, obj, attr.name, v, target.span, span)
             }
             _ => Err(err(
                 "invalid target for augmented assignment",

@@ -101,6 +101,18 @@ pub struct Slot {
     pub assigned: bool,
 }
 
+impl Slot {
+    /// A red parameter held in residual local `l`.
+    pub fn bind_red_param(&mut self, ty: TypeId, decl: Span, l: rir::LocalId) {
+        self.ty = Some(ty);
+        self.decl = Some(decl);
+        self.annotated = true;
+        self.rir = Some(l);
+        self.assigned = true;
+        self.color = Color::Red;
+    }
+}
+
 /// Redshift state of a frame: residual locals and the statement buffers.
 #[derive(Debug, Default)]
 pub struct ShiftCtx {

@@ -237,28 +237,14 @@ impl Vm {
         Ok(())
     }
 
-    /// A unique FQN: `#N` suffixes disambiguate redefinitions.
+    /// A unique function FQN: `#N` suffixes disambiguate redefinitions.
     fn fresh_fqn(&self, base: Fqn) -> Fqn {
-        let used: HashSet<&str> = self.funcs.iter().map(|f| f.fqn.as_str()).collect();
-        if !used.contains(base.as_str()) {
-            return base;
-        }
-        (1..)
-            .map(|i| base.with_suffix(&i.to_string()))
-            .find(|c| !used.contains(c.as_str()))
-            .unwrap_or(base)
+        unique_fqn(base, self.funcs.iter().map(|f| f.fqn.as_str()))
     }
 
-    /// A unique FQN for a type: `#N` suffixes disambiguate redefinitions.
+    /// A unique FQN for a type, likewise.
     pub(crate) fn fresh_type_fqn(&self, base: Fqn) -> Fqn {
-        let used: HashSet<&str> = self.types.iter().map(|t| t.fqn.as_str()).collect();
-        if !used.contains(base.as_str()) {
-            return base;
-        }
-        (1..)
-            .map(|i| base.with_suffix(&i.to_string()))
-            .find(|c| !used.contains(c.as_str()))
-            .unwrap_or(base)
+        unique_fqn(base, self.types.iter().map(|t| t.fqn.as_str()))
     }
 
     /// The namespace of definitions made in frame `f`: the enclosing blue call
@@ -751,6 +737,18 @@ impl Vm {
             _ => None,
         }
     }
+}
+
+/// `base`, or `base#N` with the first `N` not among `used`.
+fn unique_fqn<'a>(base: Fqn, used: impl Iterator<Item = &'a str>) -> Fqn {
+    let used: HashSet<&str> = used.collect();
+    if !used.contains(base.as_str()) {
+        return base;
+    }
+    (1..)
+        .map(|i| base.with_suffix(&i.to_string()))
+        .find(|c| !used.contains(c.as_str()))
+        .unwrap_or(base)
 }
 
 fn plural_args(n: usize) -> String {

@@ -165,6 +165,86 @@ fn new_str_parts(parts: &[&str]) -> *const SpyStr {
     }
 }
 
+/// A string being built in GC memory, of any length: the text of `repr`,
+/// `format` and panic messages.
+struct GcText {
+    /// A `SpyStr` allocation with room for `cap` bytes of data.
+    obj: *mut SpyStr,
+    len: usize,
+    cap: usize,
+}
+
+impl GcText {
+    fn new() -> GcText {
+        GcText {
+            obj: core::ptr::null_mut(),
+            len: 0,
+            cap: 0,
+        }
+    }
+
+    /// The text so far.
+    fn as_str(&self) -> &str {
+        if self.obj.is_null() {
+            return "";
+        }
+        // SAFETY: `len` bytes of valid UTF-8 were copied into the allocation.
+        unsafe {
+            let bytes = core::slice::from_raw_parts((*self.obj).data.as_ptr(), self.len);
+            core::str::from_utf8_unchecked(bytes)
+        }
+    }
+
+    /// The finished string object.
+    fn finish(self) -> *const SpyStr {
+        if self.obj.is_null() {
+            return new_str("");
+        }
+        let chars = text::char_len(self.as_str());
+        // SAFETY: `obj` is a live allocation with a `SpyStr` header.
+        unsafe {
+            (*self.obj).byte_len = self.len as i64;
+            (*self.obj).char_len = chars as i64;
+        }
+        self.obj
+    }
+}
+
+impl core::fmt::Write for GcText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        if self.len + s.len() > self.cap {
+            let cap = (self.cap * 2).max(self.len + s.len()).max(64);
+            // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
+            // copied over and the old block is left to the collector.
+            unsafe {
+                let p = GC_malloc_atomic(16 + cap) as *mut SpyStr;
+                if p.is_null() {
+                    oom();
+                }
+                if !self.obj.is_null() {
+                    core::ptr::copy_nonoverlapping(
+                        (*self.obj).data.as_ptr(),
+                        (*p).data.as_mut_ptr(),
+                        self.len,
+                    );
+                }
+                self.obj = p;
+            }
+            self.cap = cap;
+        }
+        // SAFETY: the allocation has room for `len + s.len()` bytes.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                s.as_ptr(),
+                (*self.obj).data.as_mut_ptr().add(self.len),
+                s.len(),
+            );
+        }
+        self.len += s.len();
+        Ok(())
+    }
+}
+
 fn oom() -> ! {
     spy_flush();
     write_all(2, b"MemoryError: out of memory\n");
@@ -175,7 +255,7 @@ fn oom() -> ! {
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
     let loc = site_loc(site);
     spy_flush();
-    let mut buf = StackBuf::<4096>::default();
+    let mut buf = GcText::new();
     // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
     // strings are static `SpyStr` literals.
     unsafe {
@@ -191,7 +271,7 @@ fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
             })
         };
         let _ = write_panic(&mut buf, etype, msg, l.as_ref());
-        write_all(2, buf.as_bytes());
+        write_all(2, buf.as_str().as_bytes());
         exit(1)
     }
 }
@@ -340,10 +420,10 @@ pub extern "C" fn spy_str_contains(hay: *const SpyStr, needle: *const SpyStr) ->
 
 #[no_mangle]
 pub extern "C" fn spy_str_repr(a: *const SpyStr) -> *const SpyStr {
-    let mut b = StackBuf::<8192>::default();
+    let mut b = GcText::new();
     // SAFETY: valid string object.
     let _ = text::write_str_repr(&mut b, unsafe { as_str(a) });
-    new_str(b.as_str())
+    b.finish()
 }
 
 #[no_mangle]
@@ -388,14 +468,14 @@ pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: Si
         Some(v) => {
             let (lo, hi) = num::int_range(bits, signed != 0);
             if v < lo || v > hi {
-                let mut b = StackBuf::<4096>::default();
+                let mut b = GcText::new();
                 let _ = num::write_int_text_range_error(&mut b, t, bits, signed != 0);
                 panic_at("OverflowError", b.as_str(), loc)
             }
             v as i64
         }
         None => {
-            let mut b = StackBuf::<4096>::default();
+            let mut b = GcText::new();
             let _ = text::write_parse_int_error(&mut b, t);
             panic_at("ValueError", b.as_str(), loc)
         }
@@ -409,7 +489,7 @@ pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: Site) -> f64 {
     match num::parse_float(t) {
         Some(v) => v,
         None => {
-            let mut b = StackBuf::<4096>::default();
+            let mut b = GcText::new();
             let _ = text::write_parse_float_error(&mut b, t);
             panic_at("ValueError", b.as_str(), loc)
         }
@@ -473,26 +553,26 @@ pub extern "C" fn spy_format_int(v: i64, unsigned: i8, a: u64, b: u64) -> *const
     } else {
         v as i128
     };
-    let mut buf = StackBuf::<4096>::default();
+    let mut buf = GcText::new();
     let _ = crate::format::format_int(&mut buf, x, &spec);
-    new_str(buf.as_str())
+    buf.finish()
 }
 
 #[no_mangle]
 pub extern "C" fn spy_format_float(x: f64, a: u64, b: u64) -> *const SpyStr {
     let spec = crate::format::Spec::unpack(a, b);
-    let mut buf = StackBuf::<4096>::default();
+    let mut buf = GcText::new();
     let _ = crate::format::format_float(&mut buf, x, &spec);
-    new_str(buf.as_str())
+    buf.finish()
 }
 
 #[no_mangle]
 pub extern "C" fn spy_format_str(s: *const SpyStr, a: u64, b: u64) -> *const SpyStr {
     let spec = crate::format::Spec::unpack(a, b);
-    let mut buf = StackBuf::<8192>::default();
+    let mut buf = GcText::new();
     // SAFETY: valid string object.
     let _ = crate::format::format_str(&mut buf, unsafe { as_str(s) }, &spec);
-    new_str(buf.as_str())
+    buf.finish()
 }
 
 /// The precompiled `core` references the unwinding personality routine even with

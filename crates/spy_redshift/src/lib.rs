@@ -691,6 +691,9 @@ impl Shifter<'_> {
         body: &[Stmt],
         span: Span,
     ) -> VmResult<Falls> {
+        if !self.vm.is_range_call(f, iter)? {
+            return self.shift_for_iter(f, target, iter, body, span);
+        }
         let r = self.vm.eval_range(f, iter)?;
         let t = r.ty;
         let rt = rir::Ty::Num(t);
@@ -734,6 +737,68 @@ impl Shifter<'_> {
         );
         emit(f, stmt(rir::StmtKind::Assign(n, len), sp));
         self.finish_for(f, target, body, span, t, i, n, step, tid)
+    }
+
+    /// `for x in X` over any iterable, through the iteration protocol:
+    ///
+    /// ```text
+    /// __iter = X.__fastiter__()
+    /// while __iter.__continue_iteration__():
+    ///     x = __iter.__item__()
+    ///     __iter = __iter.__next__()
+    ///     body
+    /// ```
+    fn shift_for_iter(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Falls> {
+        let sp = iter.span;
+        let x = self.vm.eval_expr(f, iter)?;
+        let it0 = self.vm.iter_protocol(f, x, "__fastiter__", sp)?;
+        let ity = it0.ty;
+        let rty = self.vm.rir_ty(ity, sp)?;
+        let itl = f
+            .shift
+            .as_mut()
+            .map(|sh| sh.new_temp("iter", rty))
+            .unwrap_or(rir::LocalId(0));
+        let init = self.vm.to_rir(&it0)?;
+        emit(f, stmt(rir::StmtKind::Assign(itl, init), sp));
+        let it = || AVal::code(rir::Expr::new(rir::ExprKind::Local(itl), rty, sp), ity);
+        let c = self
+            .vm
+            .iter_protocol(f, it(), "__continue_iteration__", sp)?;
+        let c = self.vm.to_bool(f, c)?;
+        let cond = self.vm.to_rir(&c)?;
+        let before = snapshot(f);
+        push_block(f);
+        let item = self.vm.iter_protocol(f, it(), "__item__", sp)?;
+        let next = self.vm.iter_protocol(f, it(), "__next__", sp)?;
+        if next.ty != ity {
+            let (a, b) = (self.vm.type_name(ity), self.vm.type_name(next.ty));
+            return Err(VmError::diag(
+                Diagnostic::error("`__next__` must return an iterator of the same type")
+                    .with_primary(
+                        sp,
+                        format!("the iterator is `{a}`, `__next__` returns `{b}`"),
+                    ),
+            ));
+        }
+        // The item is assigned before the iterator advances, and both before
+        // the body (so `continue` is right).
+        let next = self.vm.to_rir(&next)?;
+        self.vm
+            .assign_target(f, target, item.with_span(target.span), span)?;
+        emit(f, stmt(rir::StmtKind::Assign(itl, next), sp));
+        let prefix = pop_block(f);
+        let (body, _ctx) = self.loop_body(f, body, prefix)?;
+        emit(f, stmt(rir::StmtKind::While { cond, body }, span));
+        restore(f, &before);
+        Ok(true)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -557,6 +557,43 @@ impl Vm {
         )
     }
 
+    /// Is `iter` a call of the builtin `range`? (Looking at the callee has no
+    /// side effects.)
+    pub fn is_range_call(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<bool> {
+        let ExprKind::Call { func, .. } = &iter.kind else {
+            return Ok(false);
+        };
+        let callee = self.eval_expr(f, func)?;
+        Ok(matches!(callee.blue_value(), Some(Value::Func(fid))
+            if matches!(self.func(*fid).kind, crate::vm::FuncKind::Builtin(crate::vm::Builtin::Range))))
+    }
+
+    /// One step of the iteration protocol (`__fastiter__`,
+    /// `__continue_iteration__`, `__item__`, `__next__`): iterators are values,
+    /// `__next__` returns the next one.
+    pub fn iter_protocol(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: &str,
+        span: Span,
+    ) -> VmResult<AVal> {
+        match self.find_method(obj.ty, name) {
+            Some(m) => self.call_dunder(f, m, vec![obj], span),
+            None => {
+                let tn = self.type_name(obj.ty);
+                let what = if name == "__fastiter__" {
+                    format!("`{tn}` is not iterable")
+                } else {
+                    format!("`{tn}` is not an iterator: it has no `{name}`")
+                };
+                Err(err(what, obj.span, format!("this is `{tn}`")).with_note_str(
+                    "a `for` loop calls `__fastiter__()` on the iterable, then `__continue_iteration__()`, `__item__()` and `__next__()` on the iterator",
+                ))
+            }
+        }
+    }
+
     pub fn exec_stmt(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<Flow> {
         let span = s.span;
         if f.is_blue {
@@ -693,6 +730,28 @@ impl Vm {
                 }
                 if !orelse.is_empty() {
                     return Err(stmt_not_supported("for ... else", self.header_span(span)));
+                }
+                if !self.is_range_call(f, iter)? {
+                    let x = self.eval_expr(f, iter)?;
+                    let mut it = self.iter_protocol(f, x, "__fastiter__", iter.span)?;
+                    loop {
+                        let c =
+                            self.iter_protocol(f, it.clone(), "__continue_iteration__", iter.span)?;
+                        let c = self.to_bool(f, c)?;
+                        if !matches!(c.value(), Some(Value::Bool(true))) {
+                            break;
+                        }
+                        self.spend_loop(s.span)?;
+                        let item = self.iter_protocol(f, it.clone(), "__item__", iter.span)?;
+                        it = self.iter_protocol(f, it, "__next__", iter.span)?;
+                        self.assign_target(f, target, item.with_span(target.span), span)?;
+                        match self.exec_block(f, body)? {
+                            Flow::Break => break,
+                            Flow::Return(v) => return Ok(Flow::Return(v)),
+                            Flow::Normal | Flow::Continue => {}
+                        }
+                    }
+                    return Ok(Flow::Normal);
                 }
                 let r = self.eval_range(f, iter)?;
                 let tid = TypeId::num(r.ty);

@@ -1,7 +1,7 @@
 //! The import phase: load modules, run their bodies in the blue world, create
 //! functions (resolving their signatures) and bind imported names.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use spy_ast::{DeclKind, ExprKind, FuncDef, Span, Stmt, StmtKind, Symbol};
@@ -59,7 +59,7 @@ impl Vm {
         self.modules.push(ModuleObj {
             name: name.to_string(),
             file,
-            globals: HashMap::new(),
+            globals: Default::default(),
             var_names,
             done: false,
         });
@@ -278,7 +278,7 @@ impl Vm {
             // Module level, a class body or a generic instantiation.
             return f.closure.clone();
         }
-        let mut vars = HashMap::new();
+        let mut vars = rustc_hash::FxHashMap::default();
         for s in &f.slots {
             if let (Color::Blue, Some(v)) = (s.color, &s.value) {
                 vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
@@ -472,7 +472,7 @@ impl Vm {
         });
         let mut closure = self.capture_closure(f);
         if let Some((name, t)) = cls_binding {
-            let mut vars = HashMap::new();
+            let mut vars = rustc_hash::FxHashMap::default();
             vars.insert(name, (Value::Type(t), TypeId::TYPE));
             closure = Some(Rc::new(Closure {
                 vars,
@@ -691,7 +691,7 @@ impl Vm {
         }
         let key: Vec<_> = vals.iter().map(|v| v.key()).collect();
         let ns = self.call_namespace(fid, &vals);
-        let mut vars = HashMap::new();
+        let mut vars = rustc_hash::FxHashMap::default();
         for (p, v) in gd.params.iter().zip(vals) {
             let t = self.type_of(&v);
             vars.insert(*p, (v, t));

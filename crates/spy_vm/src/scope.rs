@@ -1,7 +1,7 @@
 //! Scope analysis of a function body: which names are locals, and whether each is
 //! `const` (assigned once, outside loops: blue when its value is blue) or `var`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use spy_ast::{DeclKind, Expr, ExprKind, FuncDef, Span, Stmt, StmtKind, Symbol};
 
@@ -25,7 +25,8 @@ pub struct LocalInfo {
 #[derive(Clone, Debug, Default)]
 pub struct FuncScope {
     pub locals: Vec<LocalInfo>,
-    pub map: HashMap<Symbol, usize>,
+    /// Name to slot (a fast hash: names are interned integers).
+    pub map: FxHashMap<Symbol, usize>,
 }
 
 impl FuncScope {

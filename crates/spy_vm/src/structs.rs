@@ -129,7 +129,7 @@ impl Vm {
             ));
         }
         // The body sees `Self` (and the class's own name, which is global).
-        let mut vars = HashMap::new();
+        let mut vars = rustc_hash::FxHashMap::default();
         vars.insert(Symbol::intern("Self"), (Value::Type(t), TypeId::TYPE));
         let mut body_frame = Frame::new(f.module, f.func, f.scope.clone(), None);
         body_frame.slots = f.slots.clone();

@@ -74,7 +74,7 @@ pub struct ParamSig {
 /// Blue values captured by a nested function, by name.
 #[derive(Clone, Debug, Default)]
 pub struct Closure {
-    pub vars: HashMap<Symbol, (Value, TypeId)>,
+    pub vars: rustc_hash::FxHashMap<Symbol, (Value, TypeId)>,
     pub parent: Option<Rc<Closure>>,
 }
 
@@ -161,7 +161,7 @@ pub struct GlobalSlot {
 pub struct ModuleObj {
     pub name: String,
     pub file: FileId,
-    pub globals: HashMap<Symbol, GlobalSlot>,
+    pub globals: rustc_hash::FxHashMap<Symbol, GlobalSlot>,
     /// Names declared `var` at module level (known before the body runs).
     pub var_names: HashSet<Symbol>,
     pub done: bool,
@@ -180,7 +180,7 @@ pub struct Vm {
     pub funcs: Vec<FuncObj>,
     pub modules: Vec<ModuleObj>,
     pub module_names: HashMap<String, ModId>,
-    pub builtins: HashMap<Symbol, Value>,
+    pub builtins: rustc_hash::FxHashMap<Symbol, Value>,
     pub loader: Box<dyn Loader>,
     pub blue_cache: HashMap<(FuncId, Vec<ValueKey>), Value>,
     /// Program output (blue `print`s at compile time and the interpreters).
@@ -222,7 +222,7 @@ impl Vm {
             funcs: Vec::new(),
             modules: Vec::new(),
             module_names: HashMap::new(),
-            builtins: HashMap::new(),
+            builtins: Default::default(),
             loader,
             blue_cache: HashMap::new(),
             out,
@@ -304,7 +304,7 @@ impl Vm {
 
     /// Register a module implemented by the VM (`unsafe`, `__spy__`, `operator`).
     pub(crate) fn add_builtin_module(&mut self, name: &str, entries: Vec<(&str, Value)>) {
-        let mut globals = HashMap::new();
+        let mut globals = rustc_hash::FxHashMap::default();
         for (n, value) in entries {
             let ty = self.type_of(&value);
             globals.insert(

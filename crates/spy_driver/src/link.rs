@@ -17,20 +17,24 @@ impl std::fmt::Display for LinkError {
 
 /// The runtime library on disk, written once per runtime version.
 fn runtime_path() -> Result<PathBuf, LinkError> {
-    let dir = std::env::temp_dir().join("spyc-runtime");
+    runtime_in(&std::env::temp_dir().join("spyc-runtime"))
+}
+
+/// The runtime library installed in `dir` (once; later calls reuse it).
+fn runtime_in(dir: &Path) -> Result<PathBuf, LinkError> {
     let path = dir.join(format!("libspyrt-{RUNTIME_HASH}.a"));
     if path.exists() {
         return Ok(path);
     }
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .map_err(|e| LinkError(format!("error: cannot create {}: {e}", dir.display())))?;
-    let tmp = dir.join(format!(
-        "libspyrt-{RUNTIME_HASH}.{}.tmp",
-        std::process::id()
-    ));
-    std::fs::write(&tmp, RUNTIME)
+    // A uniquely named file renamed into place: concurrent builds (threads of
+    // one process included) never see a partial library.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| LinkError(format!("error: cannot write the runtime: {e}")))?;
-    std::fs::rename(&tmp, &path)
+    std::io::Write::write_all(&mut tmp, RUNTIME)
+        .map_err(|e| LinkError(format!("error: cannot write the runtime: {e}")))?;
+    tmp.persist(&path)
         .map_err(|e| LinkError(format!("error: cannot install the runtime: {e}")))?;
     Ok(path)
 }
@@ -63,4 +67,38 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         return Err(LinkError(format!("error: linking failed:\n{stderr}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Threads of one process installing the runtime at the same time each get
+    /// the whole library (a shared temporary name once let one thread link a
+    /// half-written file).
+    #[test]
+    fn concurrent_installs_see_the_whole_runtime() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let paths: Vec<PathBuf> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let p = runtime_in(dir.path()).expect("the runtime installs");
+                            assert_eq!(std::fs::read(&p).expect("the runtime reads back"), RUNTIME);
+                            p
+                        })
+                    })
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().expect("no thread panics"))
+                    .collect()
+            });
+            assert!(paths.windows(2).all(|w| w[0] == w[1]));
+            let names: Vec<_> = std::fs::read_dir(dir.path())
+                .expect("the directory lists")
+                .collect();
+            assert_eq!(names.len(), 1, "temporary files left behind");
+        }
+    }
 }

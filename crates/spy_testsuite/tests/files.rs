@@ -76,8 +76,23 @@ fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
             .find(|m| !h.skip.contains_key(mode_name(*m)));
         let write = bless() && blessed == Some(mode);
         if write || !bless() {
-            expect(&path.with_extension("out"), &o.stdout, "stdout")?;
-            expect(&path.with_extension("stderr"), &o.stderr, "stderr")?;
+            let outputs = expect(&path.with_extension("out"), &o.stdout, "stdout")
+                .and_then(|()| expect(&path.with_extension("stderr"), &o.stderr, "stderr"));
+            if let Err(e) = outputs {
+                // An unexpected exit status usually explains a wrong output.
+                return Err(if o.code == h.exit_code || write {
+                    e
+                } else {
+                    format!(
+                        "{}\nexit status {} (expected {})\nstderr:\n{}",
+                        e.message().unwrap_or_default(),
+                        o.code,
+                        h.exit_code,
+                        o.stderr
+                    )
+                    .into()
+                });
+            }
         }
         if o.code != h.exit_code && !write {
             return Err(format!(

@@ -5,7 +5,7 @@
 use core::fmt::{self, Write};
 
 use crate::num::write_float_repr;
-use crate::StackBuf;
+use crate::{Scratch, StackBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Spec {
@@ -294,7 +294,7 @@ fn group<W: Write>(w: &mut W, digits: &str, sep: u8, every: usize) -> fmt::Resul
 /// The integer digits, grouped; with sign-aware zero padding and grouping the
 /// padding zeros are grouped too (`{:010,}` is `00,001,234`): `other` is the
 /// width taken by everything else.
-fn group_padded<W: Write>(
+fn group_padded<S: Scratch, W: Write>(
     w: &mut W,
     digits: &str,
     spec: &Spec,
@@ -311,12 +311,12 @@ fn group_padded<W: Write>(
     while grouped_len(n) < target {
         n += 1;
     }
-    let mut padded = StackBuf::<512>::default();
+    let mut padded = S::empty();
     for _ in digits.len()..n {
         padded.write_char('0')?;
     }
     padded.write_str(digits)?;
-    group(w, padded.as_str(), spec.grouping, every)
+    group(w, padded.text(), spec.grouping, every)
 }
 
 fn sign_str(neg: bool, spec: &Spec) -> &'static str {
@@ -328,9 +328,9 @@ fn sign_str(neg: bool, spec: &Spec) -> &'static str {
     }
 }
 
-pub fn format_int<W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt::Result {
+pub fn format_int<S: Scratch, W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt::Result {
     if matches!(spec.kind, b'e' | b'E' | b'f' | b'F' | b'g' | b'G' | b'%') {
-        return format_float(w, v as f64, spec);
+        return format_float::<S, W>(w, v as f64, spec);
     }
     let neg = v < 0;
     let mag = v.unsigned_abs();
@@ -364,30 +364,30 @@ pub fn format_int<W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt::Result {
     if spec.alt {
         lead.write_str(prefix)?;
     }
-    let mut body = StackBuf::<256>::default();
+    let mut body = S::empty();
     let lead_len = lead.as_str().len();
-    group_padded(&mut body, digits.as_str(), spec, every, lead_len)?;
-    pad(w, lead.as_str(), body.as_str(), spec, b'>')
+    group_padded::<S, S>(&mut body, digits.as_str(), spec, every, lead_len)?;
+    pad(w, lead.as_str(), body.text(), spec, b'>')
 }
 
 /// Round-trip digits and decimal exponent of `x` rounded to `sig` significant
 /// digits (via `{:e}` formatting).
-fn exp_of(x: f64, sig: usize) -> i32 {
+fn exp_of<S: Scratch>(x: f64, sig: usize) -> i32 {
     if x == 0.0 {
         return 0;
     }
-    let mut b = StackBuf::<64>::default();
+    let mut b = S::empty();
     let _ = write!(b, "{:.*e}", sig.saturating_sub(1), x.abs());
-    b.as_str()
+    b.text()
         .split_once('e')
         .and_then(|(_, e)| e.parse().ok())
         .unwrap_or(0)
 }
 
-fn write_exp<W: Write>(w: &mut W, x: f64, prec: usize, upper: bool) -> fmt::Result {
-    let mut b = StackBuf::<512>::default();
+fn write_exp<S: Scratch, W: Write>(w: &mut W, x: f64, prec: usize, upper: bool) -> fmt::Result {
+    let mut b = S::empty();
     write!(b, "{:.*e}", prec, x)?;
-    let s = b.as_str();
+    let s = b.text();
     let (m, e) = s.split_once('e').unwrap_or((s, "0"));
     let e: i32 = e.parse().unwrap_or(0);
     w.write_str(m)?;
@@ -405,11 +405,11 @@ fn strip_zeros(s: &str) -> &str {
     t.strip_suffix('.').unwrap_or(t)
 }
 
-pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
+pub fn format_float<S: Scratch, W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
     let neg = x.is_sign_negative() && !x.is_nan();
     let a = x.abs();
     let upper = matches!(spec.kind, b'E' | b'F' | b'G');
-    let mut body = StackBuf::<1024>::default();
+    let mut body = S::empty();
     if !a.is_finite() {
         let t = if a.is_nan() { "nan" } else { "inf" };
         if upper {
@@ -422,32 +422,32 @@ pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
         if spec.kind == b'%' {
             body.write_char('%')?;
         }
-        return pad(w, sign_str(neg, spec), body.as_str(), spec, b'>');
+        return pad(w, sign_str(neg, spec), body.text(), spec, b'>');
     }
     let prec = if spec.precision < 0 {
         None
     } else {
         Some(spec.precision as usize)
     };
-    let mut raw = StackBuf::<1024>::default();
+    let mut raw = S::empty();
     match spec.kind {
         b'f' | b'F' | b'%' => {
             let v = if spec.kind == b'%' { a * 100.0 } else { a };
             write!(raw, "{:.*}", prec.unwrap_or(6), v)?;
-            if spec.alt && !raw.as_str().contains('.') {
+            if spec.alt && !raw.text().contains('.') {
                 raw.write_char('.')?;
             }
         }
-        b'e' | b'E' => write_exp(&mut raw, a, prec.unwrap_or(6), upper)?,
+        b'e' | b'E' => write_exp::<S, S>(&mut raw, a, prec.unwrap_or(6), upper)?,
         b'g' | b'G' | 0 if !(spec.kind == 0 && prec.is_none()) => {
             let p = prec.unwrap_or(6).max(1);
             let add_dot_0 = spec.kind == 0;
-            let e = exp_of(a, p);
+            let e = exp_of::<S>(a, p);
             let limit = if add_dot_0 { p as i32 - 1 } else { p as i32 };
-            let mut tmp = StackBuf::<1024>::default();
+            let mut tmp = S::empty();
             if e < -4 || e >= limit {
-                write_exp(&mut tmp, a, p - 1, upper)?;
-                let s = tmp.as_str();
+                write_exp::<S, S>(&mut tmp, a, p - 1, upper)?;
+                let s = tmp.text();
                 let (m, ex) = match s.find(['e', 'E']) {
                     Some(i) => (&s[..i], &s[i..]),
                     None => (s, ""),
@@ -458,31 +458,31 @@ pub fn format_float<W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt::Result {
                 let decimals = (p as i32 - 1 - e).max(0) as usize;
                 write!(tmp, "{:.*}", decimals, a)?;
                 let s = if spec.alt {
-                    tmp.as_str()
+                    tmp.text()
                 } else {
-                    strip_zeros(tmp.as_str())
+                    strip_zeros(tmp.text())
                 };
                 raw.write_str(s)?;
-                if add_dot_0 && !raw.as_str().contains('.') {
+                if add_dot_0 && !raw.text().contains('.') {
                     raw.write_str(".0")?;
                 }
             }
         }
         _ => write_float_repr(&mut raw, a)?,
     }
-    let s = raw.as_str();
+    let s = raw.text();
     let (int_part, frac) = match s.find(['.', 'e', 'E']) {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, ""),
     };
     let sign = sign_str(neg, spec);
     let tail = frac.len() + usize::from(spec.kind == b'%');
-    group_padded(&mut body, int_part, spec, 3, sign.len() + tail)?;
+    group_padded::<S, S>(&mut body, int_part, spec, 3, sign.len() + tail)?;
     body.write_str(frac)?;
     if spec.kind == b'%' {
         body.write_char('%')?;
     }
-    pad(w, sign, body.as_str(), spec, b'>')
+    pad(w, sign, body.text(), spec, b'>')
 }
 
 pub fn format_str<W: Write>(w: &mut W, s: &str, spec: &Spec) -> fmt::Result {
@@ -505,13 +505,13 @@ mod tests {
 
     fn f(x: f64, s: &str) -> String {
         let mut out = String::new();
-        format_float(&mut out, x, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
+        format_float::<String, _>(&mut out, x, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
         out
     }
 
     fn i(v: i128, s: &str) -> String {
         let mut out = String::new();
-        format_int(&mut out, v, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
+        format_int::<String, _>(&mut out, v, &parse(s).unwrap_or_else(|e| panic!("{e}"))).ok();
         out
     }
 

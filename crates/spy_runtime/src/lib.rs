@@ -32,6 +32,27 @@ impl PyErr {
     }
 }
 
+/// Growable text for intermediate results whose length has no bound (a format
+/// spec's precision or width, a long numeric string). Each engine supplies
+/// its own: `String` in the interpreters, GC memory in executables.
+pub trait Scratch: core::fmt::Write {
+    fn empty() -> Self;
+    fn text(&self) -> &str;
+}
+
+#[cfg(not(spy_staticlib))]
+extern crate alloc;
+
+#[cfg(not(spy_staticlib))]
+impl Scratch for alloc::string::String {
+    fn empty() -> Self {
+        alloc::string::String::new()
+    }
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// Fixed-capacity text buffer usable without an allocator.
 pub struct StackBuf<const N: usize> {
     buf: [u8; N],

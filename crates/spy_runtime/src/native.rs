@@ -210,6 +210,15 @@ impl GcText {
     }
 }
 
+impl crate::Scratch for GcText {
+    fn empty() -> Self {
+        GcText::new()
+    }
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+}
+
 impl core::fmt::Write for GcText {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         if self.len + s.len() > self.cap {
@@ -486,7 +495,7 @@ pub extern "C" fn spy_parse_int(s: *const SpyStr, bits: u32, signed: i8, loc: Si
 pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: Site) -> f64 {
     // SAFETY: valid string object.
     let t = unsafe { as_str(s) };
-    match num::parse_float(t) {
+    match num::parse_float::<GcText>(t) {
         Some(v) => v,
         None => {
             let mut b = GcText::new();
@@ -554,7 +563,7 @@ pub extern "C" fn spy_format_int(v: i64, unsigned: i8, a: u64, b: u64) -> *const
         v as i128
     };
     let mut buf = GcText::new();
-    let _ = crate::format::format_int(&mut buf, x, &spec);
+    let _ = crate::format::format_int::<GcText, _>(&mut buf, x, &spec);
     buf.finish()
 }
 
@@ -562,7 +571,7 @@ pub extern "C" fn spy_format_int(v: i64, unsigned: i8, a: u64, b: u64) -> *const
 pub extern "C" fn spy_format_float(x: f64, a: u64, b: u64) -> *const SpyStr {
     let spec = crate::format::Spec::unpack(a, b);
     let mut buf = GcText::new();
-    let _ = crate::format::format_float(&mut buf, x, &spec);
+    let _ = crate::format::format_float::<GcText, _>(&mut buf, x, &spec);
     buf.finish()
 }
 

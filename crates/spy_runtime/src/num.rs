@@ -639,7 +639,7 @@ pub fn write_int_text_range_error<W: Write>(
 
 /// Python `float(s)`: whitespace, one sign, `inf`/`infinity`/`nan` in any
 /// case, digits of any script, single underscores between digits.
-pub fn parse_float(s: &str) -> Option<f64> {
+pub fn parse_float<S: crate::Scratch>(s: &str) -> Option<f64> {
     let t = s.trim_matches(py_space);
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -652,14 +652,14 @@ pub fn parse_float(s: &str) -> Option<f64> {
     } else if lower_eq(body, "nan") {
         f64::NAN
     } else {
-        float_body(body)?
+        float_body::<S>(body)?
     };
     Some(if neg { -v } else { v })
 }
 
 /// `digits [. digits] [e [sign] digits]` (or `. digits`), where digits may be
 /// of any script and contain single underscores between them.
-fn float_body(body: &str) -> Option<f64> {
+fn float_body<S: crate::Scratch>(body: &str) -> Option<f64> {
     #[derive(PartialEq)]
     enum Part {
         Int,
@@ -727,7 +727,7 @@ fn float_body(body: &str) -> Option<f64> {
         return body.parse::<f64>().ok();
     }
     // Normalise to ASCII without underscores.
-    let mut clean = crate::StackBuf::<65536>::default();
+    let mut clean = S::empty();
     for c in body.chars() {
         match (c, decimal_digit(c)) {
             ('_', _) => {}
@@ -735,7 +735,7 @@ fn float_body(body: &str) -> Option<f64> {
             _ => clean.write_char(c).ok()?,
         }
     }
-    clean.as_str().parse::<f64>().ok()
+    clean.text().parse::<f64>().ok()
 }
 
 #[cfg(test)]
@@ -824,27 +824,27 @@ mod tests {
             m,
             "-123456789012345678901234567890123456789012 is out of range for i64"
         );
-        assert_eq!(parse_float("--1"), None);
-        assert_eq!(parse_float("+-1"), None);
-        assert_eq!(parse_float("1."), Some(1.0));
-        assert_eq!(parse_float(".5"), Some(0.5));
-        assert_eq!(parse_float("1.e5"), Some(1e5));
-        assert_eq!(parse_float("1_000.000_1"), Some(1000.0001));
-        assert_eq!(parse_float("1_.5"), None);
-        assert_eq!(parse_float("1._5"), None);
-        assert_eq!(parse_float("1e_5"), None);
-        assert_eq!(parse_float("1e5_"), None);
-        assert_eq!(parse_float("."), None);
-        assert_eq!(parse_float("1e"), None);
-        assert_eq!(parse_float("1e+"), None);
-        assert_eq!(parse_float("\u{661}.\u{665}"), Some(1.5));
+        assert_eq!(parse_float::<String>("--1"), None);
+        assert_eq!(parse_float::<String>("+-1"), None);
+        assert_eq!(parse_float::<String>("1."), Some(1.0));
+        assert_eq!(parse_float::<String>(".5"), Some(0.5));
+        assert_eq!(parse_float::<String>("1.e5"), Some(1e5));
+        assert_eq!(parse_float::<String>("1_000.000_1"), Some(1000.0001));
+        assert_eq!(parse_float::<String>("1_.5"), None);
+        assert_eq!(parse_float::<String>("1._5"), None);
+        assert_eq!(parse_float::<String>("1e_5"), None);
+        assert_eq!(parse_float::<String>("1e5_"), None);
+        assert_eq!(parse_float::<String>("."), None);
+        assert_eq!(parse_float::<String>("1e"), None);
+        assert_eq!(parse_float::<String>("1e+"), None);
+        assert_eq!(parse_float::<String>("\u{661}.\u{665}"), Some(1.5));
         let long = "1".repeat(400);
-        assert_eq!(parse_float(&long), Some(f64::INFINITY));
+        assert_eq!(parse_float::<String>(&long), Some(f64::INFINITY));
         let tiny = std::format!("0.{}1", "0".repeat(400));
-        assert_eq!(parse_float(&tiny), Some(0.0));
-        assert_eq!(parse_float(" \u{1c}2.5\n"), Some(2.5));
-        assert_eq!(parse_float("1_000.5"), Some(1000.5));
-        assert!(parse_float("abc").is_none());
-        assert_eq!(parse_float("-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float::<String>(&tiny), Some(0.0));
+        assert_eq!(parse_float::<String>(" \u{1c}2.5\n"), Some(2.5));
+        assert_eq!(parse_float::<String>("1_000.5"), Some(1000.5));
+        assert!(parse_float::<String>("abc").is_none());
+        assert_eq!(parse_float::<String>("-Infinity"), Some(f64::NEG_INFINITY));
     }
 }

@@ -829,11 +829,7 @@ impl Vm {
                 }
                 let b = self.eval_expr(f, b_expr)?;
                 let b = if same { b } else { self.to_bool(f, b)? };
-                let color = if ab.is_blue() && b.is_blue() {
-                    Color::Blue
-                } else {
-                    Color::Red
-                };
+                let color = Color::join(ab.color, b.color);
                 return Ok(AVal {
                     color,
                     ..b.with_span(span)
@@ -1204,11 +1200,7 @@ impl Vm {
                 let v = self.convert(f, v, t, ConvCtx::Other)?;
                 return Ok(v.with_span(span));
             }
-            let color = if c.is_blue() && v.is_blue() {
-                Color::Blue
-            } else {
-                Color::Red
-            };
+            let color = Color::join(c.color, v.color);
             return Ok(AVal {
                 color,
                 ..v.with_span(span)

@@ -517,11 +517,7 @@ impl Vm {
 
     pub fn ptr_eq(&mut self, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
         if let (Some(Value::Ptr(a)), Some(Value::Ptr(b))) = (l.value(), r.value()) {
-            let color = if l.is_blue() && r.is_blue() {
-                Color::Blue
-            } else {
-                Color::Red
-            };
+            let color = Color::join(l.color, r.color);
             return Ok(AVal {
                 ty: TypeId::BOOL,
                 color,

@@ -195,9 +195,9 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
         FormatNum(t, spec) => {
             let mut s = String::new();
             if t.is_int() {
-                let _ = spy_runtime::format::format_int(&mut s, int(&a), &spec);
+                let _ = spy_runtime::format::format_int::<String, _>(&mut s, int(&a), &spec);
             } else {
-                let _ = spy_runtime::format::format_float(&mut s, flt(&a), &spec);
+                let _ = spy_runtime::format::format_float::<String, _>(&mut s, flt(&a), &spec);
             }
             Value::Str(s.into())
         }
@@ -258,7 +258,7 @@ fn convert(from: NumTy, to: NumTy, checked: bool, a: &Value) -> Result<Value, Pr
 
 fn parse_num(t: NumTy, s: &str) -> Result<Value, PrimErr> {
     if t.is_float() {
-        return match num::parse_float(s) {
+        return match num::parse_float::<String>(s) {
             Some(v) => Ok(Value::from_float(t, v)),
             None => {
                 let mut m = String::new();

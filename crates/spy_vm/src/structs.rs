@@ -454,11 +454,7 @@ impl Vm {
     pub fn and_bools(&mut self, a: AVal, b: AVal, span: Span) -> VmResult<AVal> {
         match (a.value(), b.value()) {
             (Some(Value::Bool(x)), Some(Value::Bool(y))) => {
-                let color = if a.is_blue() && b.is_blue() {
-                    Color::Blue
-                } else {
-                    Color::Red
-                };
+                let color = Color::join(a.color, b.color);
                 Ok(AVal {
                     ty: TypeId::BOOL,
                     color,

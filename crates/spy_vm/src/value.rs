@@ -22,6 +22,15 @@ impl Color {
             Color::Blue => "blue",
         }
     }
+
+    /// The color of a result computed from two operands: blue only when both are.
+    pub fn join(a: Color, b: Color) -> Color {
+        if a == Color::Blue && b == Color::Blue {
+            Color::Blue
+        } else {
+            Color::Red
+        }
+    }
 }
 
 /// A raised exception value (`ValueError("bad")`): only ever blue.

@@ -210,6 +210,9 @@ pub struct Vm {
     pub block_shifter: Option<crate::blue::BlockShifter>,
     /// `complex128` once its stdlib module is imported.
     pub(crate) complex_ty: Option<TypeId>,
+    /// Set (by a signal handler) to stop the running evaluation with a
+    /// `KeyboardInterrupt`: checked at every call and loop iteration.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -232,6 +235,7 @@ impl Vm {
             redshift_seen: HashSet::new(),
             var_globals: Vec::new(),
             running: false,
+            interrupt: None,
             call_depth: 0,
             rir_types: Default::default(),
             rir_type_map: Default::default(),
@@ -417,6 +421,7 @@ impl Vm {
 
     /// Spend one unit of the blue evaluation budget.
     pub fn spend(&mut self, span: Span) -> VmResult<()> {
+        self.check_interrupt(span)?;
         if self.running {
             return Ok(());
         }
@@ -433,6 +438,17 @@ impl Vm {
         Ok(())
     }
 
+    /// A pending interrupt becomes a `KeyboardInterrupt` panic at `span`.
+    #[inline]
+    fn check_interrupt(&self, span: Span) -> VmResult<()> {
+        match &self.interrupt {
+            Some(flag) if flag.swap(false, std::sync::atomic::Ordering::Relaxed) => {
+                Err(VmError::panic("KeyboardInterrupt", "", span))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// One step of blue evaluation (a statement or an operation). Running out
     /// is reported by the next loop iteration or call, which knows where it is.
     #[inline]
@@ -445,6 +461,9 @@ impl Vm {
     /// One iteration of a loop: the error points at the loop's header.
     #[inline]
     pub fn spend_loop(&mut self, stmt_span: Span) -> VmResult<()> {
+        if self.interrupt.is_some() {
+            self.check_interrupt(self.header_span(stmt_span))?;
+        }
         if self.running || self.blue_budget > 0 {
             if !self.running {
                 self.blue_budget -= 1;

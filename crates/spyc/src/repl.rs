@@ -8,6 +8,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use rustyline::error::ReadlineError;
 use spy_driver::{Config, Failure, Session};
@@ -26,6 +28,8 @@ Commands:
   :clif FUNC       the optimised Cranelift IR of the same functions
   :help            this text
   :quit            leave the session (so does end of input, Ctrl-D)
+
+Ctrl-C stops a running input with a KeyboardInterrupt; the session goes on.
 ";
 
 /// What reading a line gave.
@@ -374,6 +378,12 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
         None => s.vm.repl_module("__repl__"),
     };
     spy_redshift::install(&mut s.vm);
+    // Ctrl-C while an input runs stops it with a `KeyboardInterrupt` and the
+    // session goes on (at the prompt, the line editor reads Ctrl-C itself).
+    let interrupt = Arc::new(AtomicBool::new(false));
+    if signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupt)).is_ok() {
+        s.vm.interrupt = Some(Arc::clone(&interrupt));
+    }
     let mut repl = Repl { s, module, n: 0 };
     let mut input = Input::new();
     if input.interactive() {
@@ -397,6 +407,8 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
+        // An interrupt that came while reading input is not for this input.
+        interrupt.store(false, Ordering::Relaxed);
         if trimmed.starts_with(':') {
             let line = trimmed.to_string();
             if !repl.guarded(|r| r.command(&line)) {
@@ -423,6 +435,7 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
             let _ = writeln!(std::io::stderr(), "KeyboardInterrupt");
             continue;
         }
+        interrupt.store(false, Ordering::Relaxed);
         // Trailing blank lines would shift nothing but the end of the file.
         let text = format!("{}\n", buf.trim_end());
         repl.guarded(|r| {

@@ -50,6 +50,8 @@ extern "C" {
     fn write(fd: i32, buf: *const u8, n: usize) -> isize;
     fn abort() -> !;
     fn exit(code: i32) -> !;
+    fn _exit(code: i32) -> !;
+    fn __errno_location() -> *mut i32;
     fn GC_init();
     fn GC_malloc(n: usize) -> *mut u8;
     fn GC_malloc_atomic(n: usize) -> *mut u8;
@@ -70,11 +72,25 @@ const OUT_CAP: usize = 1 << 14;
 static mut OUT_BUF: [u8; OUT_CAP] = [0; OUT_CAP];
 static mut OUT_LEN: usize = 0;
 
+const EINTR: i32 = 4;
+const EPIPE: i32 = 32;
+
 fn write_all(fd: i32, mut b: &[u8]) {
     while !b.is_empty() {
         // SAFETY: `b` is a valid slice for the duration of the call.
         let n = unsafe { write(fd, b.as_ptr(), b.len()) };
-        if n <= 0 {
+        if n < 0 {
+            // SAFETY: errno is thread-local and valid after a failed call.
+            match unsafe { *__errno_location() } {
+                EINTR => continue,
+                // The reader has gone and SIGPIPE is ignored: end as the
+                // signal would have (the interpreters do the same).
+                // SAFETY: terminating the process.
+                EPIPE => unsafe { _exit(141) },
+                _ => return,
+            }
+        }
+        if n == 0 {
             return;
         }
         b = &b[n as usize..];

@@ -126,8 +126,32 @@ macro_rules! errln {
     }};
 }
 
+/// Program output. When the reader of a pipe has gone (`spyc run f.spy |
+/// head`), the process ends with status 141, as a compiled program killed by
+/// SIGPIPE does: the interpreters stop where the executable would.
 fn stdout() -> Box<dyn Write> {
-    Box::new(std::io::BufWriter::new(std::io::stdout()))
+    Box::new(std::io::BufWriter::new(ProgramStdout))
+}
+
+struct ProgramStdout;
+
+fn exit_on_closed_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(e) = &r {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+    }
+    r
+}
+
+impl Write for ProgramStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        exit_on_closed_pipe(std::io::stdout().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        exit_on_closed_pipe(std::io::stdout().flush())
+    }
 }
 
 fn read(file: &Path) -> Result<String, i32> {

@@ -126,3 +126,38 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// `spyc run f.spy | head -1`: when the reader goes away, every mode ends at
+/// once with status 141, as a compiled program killed by SIGPIPE does.
+#[test]
+fn closed_stdout_ends_the_program_in_every_mode() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("endless.spy");
+    std::fs::write(
+        &f,
+        "def main() -> None:\n    i = 0\n    while i < 2000000:\n        print(i)\n        i += 1\n",
+    )
+    .expect("write");
+    for mode in ["interp", "redshift", "native"] {
+        let mut child = spyc()
+            .args(["run", "--mode", mode])
+            .arg(&f)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run spyc");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read a line");
+        assert_eq!(first, "0\n", "mode {mode}");
+        // The reader is dropped here: the pipe is closed.
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "mode {mode}: {stderr}");
+        assert_eq!(stderr, "", "mode {mode}");
+    }
+}

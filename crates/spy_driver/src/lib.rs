@@ -38,6 +38,8 @@ pub struct Config {
     pub blue_quota: u64,
     pub color: ColorMode,
     pub optimize: bool,
+    /// Bytes the interpreters allocate between collections (at least).
+    pub gc_interval: usize,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             blue_quota: spy_vm::DEFAULT_BLUE_QUOTA,
             color: ColorMode::Plain,
             optimize: true,
+            gc_interval: spy_vm::heap::GC_INTERVAL,
         }
     }
 }
@@ -106,6 +109,7 @@ impl Session {
         };
         let mut vm = Vm::new(Box::new(loader), out);
         vm.set_blue_quota(config.blue_quota);
+        vm.heap = spy_vm::heap::Heap::new(config.gc_interval);
         Session {
             vm,
             config,
@@ -191,7 +195,11 @@ impl Session {
     /// Run the residual program with the RIR evaluator.
     pub fn run_rir(&mut self) -> Result<i32, Failure> {
         let m = self.redshift()?;
-        let r = spy_vm::rireval::run_main(&m, &mut *self.vm.out);
+        let r = spy_vm::rireval::run_main(
+            &m,
+            &mut *self.vm.out,
+            spy_vm::heap::Heap::new(self.config.gc_interval),
+        );
         self.vm.flush_out();
         match r {
             Ok(Value::I32(code)) => Ok(code & 0xff),

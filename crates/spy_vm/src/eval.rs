@@ -14,7 +14,7 @@ use crate::frame::{AVal, Frame, Repr};
 use crate::prims::eval_prim;
 use crate::scope::VarKind;
 use crate::types::{TypeId, TypeKind};
-use crate::value::{Color, Value};
+use crate::value::{Color, Ptr, Value};
 use crate::vm::{ModId, Vm};
 
 /// What a name refers to.
@@ -81,7 +81,7 @@ impl Vm {
                     a.span,
                 ))
             }
-            Repr::Val(Value::Ptr(0)) => {
+            Repr::Val(Value::Ptr(p)) if p.is_null() => {
                 let rty = self.rir_ty(a.ty, a.span)?;
                 Ok(rir::Expr::new(rir::ExprKind::Null, rty, a.span))
             }
@@ -1538,7 +1538,7 @@ impl Vm {
         if let Some(Value::Type(t)) = obj.blue_value() {
             let t = *t;
             if self.ptr_info(t).is_some() && name.as_str() == "NULL" {
-                return Ok(AVal::blue(Value::Ptr(0), t, span));
+                return Ok(AVal::blue(Value::Ptr(Ptr::NULL), t, span));
             }
             if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
                 let vt = self.type_of(&v);

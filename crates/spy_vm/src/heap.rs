@@ -1,10 +1,18 @@
 //! The interpreters' memory: a byte-addressed heap with C layout, so that
 //! programs using `gc_ptr`/`raw_ptr` observe the same bytes in every mode
-//! (field offsets, `ptr_setbytes`, `ptr_cmp`). Allocations are zeroed and never
-//! freed (collection is not observable).
+//! (field offsets, `ptr_setbytes`, `ptr_cmp`). Allocations are zeroed.
 //!
 //! Addresses: `(block + 1) << 32 | offset`; 0 is NULL. Every access is checked
 //! (NULL, bounds), as SPy's interpreter does.
+//!
+//! Collection, like Boehm's in executables: when enough has been allocated
+//! since the last collection, `gc_alloc` blocks that nothing reaches are
+//! freed (and their slots reused). The roots are the blocks pinned by a
+//! `Ptr` value the interpreter holds anywhere (locals, temporaries, globals:
+//! `Rc::strong_count` of the block's pin tells, without a root registry) and
+//! every `raw_alloc` block (never freed, as in C). Block contents are scanned
+//! conservatively: every aligned 8 bytes that decode to an address of a live
+//! block keep it, as do those equal to a string handle.
 
 use std::rc::Rc;
 
@@ -12,7 +20,7 @@ use spy_rir::NumTy;
 
 use crate::prims::PrimErr;
 use crate::types::TypeId;
-use crate::value::{StructValue, Value};
+use crate::value::{Ptr, StructValue, Value};
 
 /// How a value is laid out in memory.
 #[derive(Clone, Debug)]
@@ -26,11 +34,39 @@ pub enum Shape {
     Struct(TypeId, Vec<(u32, Shape)>),
 }
 
-#[derive(Default, Debug)]
+#[derive(Debug)]
+struct Block {
+    bytes: Vec<u8>,
+    /// Cloned into every `Ptr` to this block: a count above one is a root.
+    pin: Rc<()>,
+    /// `raw_alloc` memory: never collected, and a root.
+    raw: bool,
+}
+
+/// Bytes counted for a block besides its contents.
+const BLOCK_OVERHEAD: usize = 64;
+/// Allocation between collections, at least (the default).
+pub const GC_INTERVAL: usize = 32 << 20;
+
+#[derive(Debug)]
 pub struct Heap {
-    blocks: Vec<Vec<u8>>,
+    /// `None`: a freed slot, listed in `free_blocks`.
+    blocks: Vec<Option<Block>>,
+    free_blocks: Vec<usize>,
     /// Strings stored in memory are handles into this table (0 is "").
-    strings: Vec<Rc<str>>,
+    strings: Vec<Option<Rc<str>>>,
+    free_strings: Vec<usize>,
+    /// Bytes allocated since the last collection, and live after it.
+    since_gc: usize,
+    live_after_gc: usize,
+    /// Bytes allocated between collections, at least.
+    interval: usize,
+}
+
+impl Default for Heap {
+    fn default() -> Heap {
+        Heap::new(GC_INTERVAL)
+    }
 }
 
 fn null_err() -> PrimErr {
@@ -48,16 +84,121 @@ fn split(addr: u64) -> (usize, usize) {
 }
 
 impl Heap {
-    /// `bytes` zeroed bytes.
-    pub fn alloc(&mut self, bytes: usize) -> Result<u64, PrimErr> {
+    /// A heap that collects after `interval` bytes of allocation (or as much
+    /// as was live after the last collection, if more).
+    pub fn new(interval: usize) -> Heap {
+        Heap {
+            blocks: Vec::new(),
+            free_blocks: Vec::new(),
+            strings: Vec::new(),
+            free_strings: Vec::new(),
+            since_gc: 0,
+            live_after_gc: 0,
+            interval,
+        }
+    }
+
+    /// `bytes` zeroed bytes: collected when unreachable (`gc_alloc`), or not
+    /// (`raw`). `collect` allows a collection first (while a program runs, not
+    /// while compiling, where blue-cache keys may hold addresses).
+    pub fn alloc(&mut self, bytes: usize, raw: bool, collect: bool) -> Result<Ptr, PrimErr> {
         if bytes > (1 << 31) {
             return Err(PrimErr {
                 etype: "MemoryError",
                 msg: "allocation too large".into(),
             });
         }
-        self.blocks.push(vec![0; bytes]);
-        Ok((self.blocks.len() as u64) << 32)
+        if collect && self.since_gc > self.interval.max(self.live_after_gc) {
+            self.collect();
+        }
+        self.since_gc += bytes + BLOCK_OVERHEAD;
+        let pin = Rc::new(());
+        let block = Block {
+            bytes: vec![0; bytes],
+            pin: pin.clone(),
+            raw,
+        };
+        let i = match self.free_blocks.pop() {
+            Some(i) => {
+                self.blocks[i] = Some(block);
+                i
+            }
+            None => {
+                self.blocks.push(Some(block));
+                self.blocks.len() - 1
+            }
+        };
+        Ok(Ptr {
+            addr: (i as u64 + 1) << 32,
+            pin: Some(pin),
+        })
+    }
+
+    /// Mark from the roots, free the rest.
+    pub fn collect(&mut self) {
+        let n = self.blocks.len();
+        let mut marked = vec![false; n];
+        let mut strings = vec![false; self.strings.len()];
+        let mut work = Vec::new();
+        for (i, b) in self.blocks.iter().enumerate() {
+            if let Some(b) = b {
+                if b.raw || Rc::strong_count(&b.pin) > 1 {
+                    marked[i] = true;
+                    work.push(i);
+                }
+            }
+        }
+        while let Some(i) = work.pop() {
+            let Some(b) = &self.blocks[i] else { continue };
+            for word in b.bytes.chunks_exact(8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(word);
+                let v = u64::from_le_bytes(w);
+                let (j, off) = split(v);
+                if let Some(Some(target)) = self.blocks.get(j) {
+                    if !marked[j] && off <= target.bytes.len() {
+                        marked[j] = true;
+                        work.push(j);
+                    }
+                }
+                if let Some(s) = (v as usize).checked_sub(1).and_then(|k| strings.get_mut(k)) {
+                    *s = true;
+                }
+            }
+        }
+        let mut live = 0;
+        for (i, slot) in self.blocks.iter_mut().enumerate() {
+            if let Some(b) = slot {
+                if marked[i] {
+                    live += b.bytes.len() + BLOCK_OVERHEAD;
+                } else {
+                    *slot = None;
+                    self.free_blocks.push(i);
+                }
+            }
+        }
+        for (k, slot) in self.strings.iter_mut().enumerate() {
+            if slot.is_some() && !strings[k] {
+                *slot = None;
+                self.free_strings.push(k);
+            }
+        }
+        self.since_gc = 0;
+        self.live_after_gc = live;
+    }
+
+    /// The blocks in use (for tests).
+    pub fn live_blocks(&self) -> usize {
+        self.blocks.iter().filter(|b| b.is_some()).count()
+    }
+
+    /// A pointer value for an address read from memory.
+    fn pinned(&self, addr: u64) -> Ptr {
+        let pin = match self.blocks.get(split(addr).0) {
+            Some(Some(b)) if addr != 0 => Some(b.pin.clone()),
+            _ => None,
+        };
+        Ptr { addr, pin }
     }
 
     fn block(&self, addr: u64) -> Result<(&Vec<u8>, usize), PrimErr> {
@@ -65,8 +206,12 @@ impl Heap {
             return Err(null_err());
         }
         let (b, off) = split(addr);
-        let block = self.blocks.get(b).ok_or_else(null_err)?;
-        Ok((block, off))
+        let block = self
+            .blocks
+            .get(b)
+            .and_then(Option::as_ref)
+            .ok_or_else(null_err)?;
+        Ok((&block.bytes, off))
     }
 
     /// The address of item `index` of size `size` from `addr`, checked against
@@ -102,8 +247,12 @@ impl Heap {
             return Err(null_err());
         }
         let (b, off) = split(addr);
-        let block = self.blocks.get_mut(b).ok_or_else(null_err)?;
-        block.get_mut(off..off + n).ok_or_else(|| PrimErr {
+        let block = self
+            .blocks
+            .get_mut(b)
+            .and_then(Option::as_mut)
+            .ok_or_else(null_err)?;
+        block.bytes.get_mut(off..off + n).ok_or_else(|| PrimErr {
             etype: "PanicError",
             msg: "memory access out of bounds".into(),
         })
@@ -135,11 +284,11 @@ impl Heap {
                 let h = le8(self.bytes(addr, 8)?) as usize;
                 Value::Str(
                     h.checked_sub(1)
-                        .and_then(|i| self.strings.get(i).cloned())
+                        .and_then(|i| self.strings.get(i).cloned().flatten())
                         .unwrap_or_else(|| "".into()),
                 )
             }
-            Shape::Ptr => Value::Ptr(le8(self.bytes(addr, 8)?)),
+            Shape::Ptr => Value::Ptr(self.pinned(le8(self.bytes(addr, 8)?))),
             Shape::Struct(t, fields) => {
                 let mut vals = Vec::with_capacity(fields.len());
                 for (off, s) in fields {
@@ -173,13 +322,16 @@ impl Heap {
             (Shape::Str, Value::Str(s)) => {
                 let h = if s.is_empty() {
                     0
+                } else if let Some(k) = self.free_strings.pop() {
+                    self.strings[k] = Some(s.clone());
+                    k as u64 + 1
                 } else {
-                    self.strings.push(s.clone());
+                    self.strings.push(Some(s.clone()));
                     self.strings.len() as u64
                 };
                 put(self, 8, h)
             }
-            (Shape::Ptr, Value::Ptr(p)) => put(self, 8, *p),
+            (Shape::Ptr, Value::Ptr(p)) => put(self, 8, p.addr),
             (Shape::Struct(_, fields), Value::Struct(sv)) => {
                 for ((off, s), fv) in fields.iter().zip(&sv.fields) {
                     self.store(addr + *off as u64, s, fv)?;
@@ -225,7 +377,7 @@ impl Heap {
                 Ok(Value::None)
             }
             spy_rir::MemOp::Copy | spy_rir::MemOp::Move => {
-                let Value::Ptr(src) = *b else {
+                let Value::Ptr(Ptr { addr: src, .. }) = *b else {
                     return Err(null_err());
                 };
                 if n > 0 {
@@ -245,7 +397,7 @@ impl Heap {
                 Ok(Value::None)
             }
             spy_rir::MemOp::Cmp => {
-                let Value::Ptr(other) = *b else {
+                let Value::Ptr(Ptr { addr: other, .. }) = *b else {
                     return Err(null_err());
                 };
                 if n > 0 {
@@ -260,5 +412,58 @@ impl Heap {
                 }))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PTR: Shape = Shape::Ptr;
+
+    /// Garbage is freed and its slots reused; what a held pointer reaches
+    /// through memory stays.
+    #[test]
+    fn garbage_is_reclaimed_and_reachable_blocks_stay() {
+        let mut h = Heap::new(1024);
+        let keep = h.alloc(8, false, true).expect("alloc");
+        let mut last = keep.clone();
+        for i in 0..10_000 {
+            let b = h.alloc(8, false, true).expect("alloc");
+            if i % 1000 == 0 {
+                // Link it from the kept chain: it must survive.
+                h.store(last.addr, &PTR, &Value::Ptr(b.clone()))
+                    .expect("store");
+                last = b;
+            }
+        }
+        drop(last);
+        h.collect();
+        // `keep` and the ten linked blocks.
+        assert_eq!(h.live_blocks(), 11);
+        assert!(h.blocks.len() < 200, "slots not reused: {}", h.blocks.len());
+        let mut n = 0;
+        let mut p = keep;
+        while !p.is_null() {
+            n += 1;
+            match h.load(p.addr, &PTR).expect("load") {
+                Value::Ptr(next) => p = next,
+                v => panic!("not a pointer: {v:?}"),
+            }
+        }
+        assert_eq!(n, 11);
+    }
+
+    /// Strings stored in dead blocks give their handles back.
+    #[test]
+    fn string_handles_are_reused() {
+        let mut h = Heap::new(0);
+        for i in 0..1000 {
+            let b = h.alloc(8, false, true).expect("alloc");
+            h.store(b.addr, &Shape::Str, &Value::Str(format!("s{i}").into()))
+                .expect("store");
+        }
+        h.collect();
+        assert!(h.strings.len() < 10, "{} string slots", h.strings.len());
     }
 }

@@ -253,11 +253,11 @@ impl Vm {
             ));
         }
         let (size, _) = self.layout_of(ty);
-        let addr = self
+        let p = self
             .heap
-            .alloc(count as usize * size as usize)
+            .alloc(count as usize * size as usize, !gc, self.running)
             .map_err(|e| self.heap_err(e, span))?;
-        Ok(AVal::red_val(Value::Ptr(addr), pt, span))
+        Ok(AVal::red_val(Value::Ptr(p), pt, span))
     }
 
     /// The address of item `i` of pointer `p` (same pointer type).
@@ -293,9 +293,9 @@ impl Vm {
         let (size, _) = self.layout_of(pointee);
         let a = self
             .heap
-            .elem_addr(addr, idx as i64, size, what)
+            .elem_addr(addr.addr, idx as i64, size, what)
             .map_err(|e| self.heap_err(e, span))?;
-        Ok(AVal::red_val(Value::Ptr(a), p.ty, span))
+        Ok(AVal::red_val(Value::Ptr(addr.at(a)), p.ty, span))
     }
 
     /// The value a pointer points to.
@@ -317,7 +317,7 @@ impl Vm {
         let shape = self.shape_of(pointee);
         let v = self
             .heap
-            .load(addr, &shape)
+            .load(addr.addr, &shape)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(v, pointee, span))
     }
@@ -343,7 +343,7 @@ impl Vm {
         };
         let shape = self.shape_of(pointee);
         self.heap
-            .store(addr, &shape, &val)
+            .store(addr.addr, &shape, &val)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(Value::None, TypeId::NONE, span))
     }
@@ -366,7 +366,7 @@ impl Vm {
         let Some(Value::Ptr(addr)) = p.value().cloned() else {
             return Err(err("internal: pointer without a value", span, ""));
         };
-        if addr == 0 {
+        if addr.is_null() {
             return Err(VmError::panic(
                 "PanicError",
                 "cannot dereference NULL pointer",
@@ -384,9 +384,13 @@ impl Vm {
         // The whole struct must be inside the allocation.
         let base = self
             .heap
-            .elem_addr(addr, 0, size, "ptr_getitem")
+            .elem_addr(addr.addr, 0, size, "ptr_getitem")
             .map_err(|e| self.heap_err(e, span))?;
-        Ok(AVal::red_val(Value::Ptr(base + off as u64), fpt, span))
+        Ok(AVal::red_val(
+            Value::Ptr(addr.at(base + off as u64)),
+            fpt,
+            span,
+        ))
     }
 
     /// `p[i]`: the item by value, or a reference to it when it is a struct.
@@ -503,7 +507,7 @@ impl Vm {
             return Ok(AVal {
                 ty: TypeId::BOOL,
                 color,
-                repr: Repr::Val(Value::Bool(*a != 0)),
+                repr: Repr::Val(Value::Bool(!a.is_null())),
                 span,
             });
         }
@@ -585,7 +589,7 @@ impl Vm {
         let (size, _) = self.layout_of(pointee);
         let v = self
             .heap
-            .mem(op, pa, &bv, nv as i64, size)
+            .mem(op, pa.addr, &bv, nv as i64, size)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(v, ret, span))
     }

@@ -7,8 +7,9 @@ use std::io::Write;
 use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Stmt, StmtKind};
 
 use crate::errors::Panic;
+use crate::heap::Heap;
 use crate::prims::eval_prim;
-use crate::value::Value;
+use crate::value::{Ptr, Value};
 
 enum Ctl {
     Normal,
@@ -59,7 +60,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
 }
 
 /// Run the module's entry point; returns `main`'s result.
-pub fn run_main(m: &Module, out: &mut dyn Write) -> Result<Value, Box<Panic>> {
+pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, Box<Panic>> {
     let index = m
         .functions
         .iter()
@@ -72,7 +73,7 @@ pub fn run_main(m: &Module, out: &mut dyn Write) -> Result<Value, Box<Panic>> {
         .map(|g| Value::from_const(&g.init))
         .collect();
     let mut ev = Eval {
-        heap: Default::default(),
+        heap,
         m,
         index,
         globals,
@@ -132,11 +133,11 @@ impl<'m> Eval<'m> {
         let Value::Ptr(a) = p_val else {
             return Err(panic_at("PanicError", "not a pointer".into(), e));
         };
-        Ok(Value::Ptr(
-            self.heap
-                .elem_addr(a, i_val as i64, size, what)
-                .map_err(|x| panic_at(x.etype, x.msg, e))?,
-        ))
+        let addr = self
+            .heap
+            .elem_addr(a.addr, i_val as i64, size, what)
+            .map_err(|x| panic_at(x.etype, x.msg, e))?;
+        Ok(Value::Ptr(a.at(addr)))
     }
 
     fn truth(&mut self, locals: &mut [Value], e: &'m Expr) -> R<bool> {
@@ -261,7 +262,7 @@ impl<'m> Eval<'m> {
                 Value::Struct(s) => s.fields.get(*n as usize).cloned().unwrap_or(Value::None),
                 _ => Value::None,
             },
-            ExprKind::Alloc { count, .. } => {
+            ExprKind::Alloc { count, gc } => {
                 let n = self.eval(locals, count)?.as_int().unwrap_or(0);
                 if n < 0 {
                     return Err(panic_at("ValueError", "negative allocation size".into(), e));
@@ -270,11 +271,11 @@ impl<'m> Eval<'m> {
                 let (size, _) = self.m.types.layout(item);
                 let a = self
                     .heap
-                    .alloc(n as usize * size as usize)
+                    .alloc(n as usize * size as usize, !*gc, true)
                     .map_err(|x| panic_at(x.etype, x.msg, e))?;
                 Value::Ptr(a)
             }
-            ExprKind::Null => Value::Ptr(0),
+            ExprKind::Null => Value::Ptr(Ptr::NULL),
             ExprKind::ElemAddr(p, i) => self.elem_addr(locals, p, i, e, "ptr_getitem")?,
             ExprKind::FieldAddr(p, n) => {
                 let Value::Ptr(a) = self.eval(locals, p)? else {
@@ -284,9 +285,9 @@ impl<'m> Eval<'m> {
                 let (size, _) = self.m.types.layout(st);
                 let base = self
                     .heap
-                    .elem_addr(a, 0, size, "ptr_getitem")
+                    .elem_addr(a.addr, 0, size, "ptr_getitem")
                     .map_err(|x| panic_at(x.etype, x.msg, e))?;
-                Value::Ptr(base + self.m.types.field_offset(st, *n) as u64)
+                Value::Ptr(a.at(base + self.m.types.field_offset(st, *n) as u64))
             }
             ExprKind::Load(p) => {
                 let Value::Ptr(a) = self.eval(locals, p)? else {
@@ -294,7 +295,7 @@ impl<'m> Eval<'m> {
                 };
                 let shape = rir_shape(&self.m.types, e.ty);
                 self.heap
-                    .load(a, &shape)
+                    .load(a.addr, &shape)
                     .map_err(|x| panic_at(x.etype, x.msg, e))?
             }
             ExprKind::Store(p, v) => {
@@ -309,7 +310,7 @@ impl<'m> Eval<'m> {
                 let val = self.eval(locals, v)?;
                 let shape = rir_shape(&self.m.types, v.ty);
                 self.heap
-                    .store(a, &shape, &val)
+                    .store(a.addr, &shape, &val)
                     .map_err(|x| panic_at(x.etype, x.msg, e))?;
                 Value::None
             }
@@ -317,13 +318,15 @@ impl<'m> Eval<'m> {
                 let (x, y) = (self.eval(locals, a)?, self.eval(locals, b)?);
                 Value::Bool(matches!((x, y), (Value::Ptr(p), Value::Ptr(q)) if p == q))
             }
-            ExprKind::PtrNonNull(p) => Value::Bool(!matches!(self.eval(locals, p)?, Value::Ptr(0))),
+            ExprKind::PtrNonNull(p) => {
+                Value::Bool(!matches!(self.eval(locals, p)?, Value::Ptr(q) if q.is_null()))
+            }
             ExprKind::Mem(op, args) => {
                 let mut vals = Vec::new();
                 for a in args {
                     vals.push(self.eval(locals, a)?);
                 }
-                let Value::Ptr(a) = vals[0] else {
+                let Value::Ptr(Ptr { addr: a, .. }) = vals[0] else {
                     return Err(panic_at("PanicError", "not a pointer".into(), e));
                 };
                 let item = self

@@ -61,12 +61,44 @@ pub enum Value {
     Exc(Rc<ExcValue>),
     /// A struct value (immutable; fields in declaration order).
     Struct(Rc<StructValue>),
-    /// An address in the interpreters' heap (0 is NULL).
-    Ptr(u64),
+    /// An address in the interpreters' heap.
+    Ptr(Ptr),
     /// An argument as a metafunc sees it.
     MetaArg(Rc<MetaArgValue>),
     /// The result of a metafunc.
     OpSpec(Rc<OpSpecValue>),
+}
+
+/// An address in the interpreters' heap (0 is NULL) and, unless NULL, a pin
+/// on its block: the collector keeps every block that a value held by the
+/// interpreters pins, and what such blocks point to (`heap.rs`).
+#[derive(Clone, Debug, Default)]
+pub struct Ptr {
+    pub addr: u64,
+    pub(crate) pin: Option<Rc<()>>,
+}
+
+impl Ptr {
+    pub const NULL: Ptr = Ptr { addr: 0, pin: None };
+
+    pub fn is_null(&self) -> bool {
+        self.addr == 0
+    }
+
+    /// Another address in the same block (an item or a field).
+    pub fn at(&self, addr: u64) -> Ptr {
+        Ptr {
+            addr,
+            pin: self.pin.clone(),
+        }
+    }
+}
+
+/// Pointers are equal when their addresses are.
+impl PartialEq for Ptr {
+    fn eq(&self, other: &Ptr) -> bool {
+        self.addr == other.addr
+    }
 }
 
 /// `operator.MetaArg`: colour, static type and (if blue) value of an argument.
@@ -229,7 +261,7 @@ impl Value {
             Value::Tuple(items) => ValueKey::Tuple(items.iter().map(|v| v.key()).collect()),
             Value::Exc(e) => ValueKey::Exc(e.ty, e.msg.clone()),
             Value::Struct(s) => ValueKey::Struct(s.ty, s.fields.iter().map(|v| v.key()).collect()),
-            Value::Ptr(p) => ValueKey::Int(*p as i128, 255),
+            Value::Ptr(p) => ValueKey::Int(p.addr as i128, 255),
             // The origin is not part of the key: a metafunc runs once per
             // colour, type (and blue value) of its arguments.
             Value::MetaArg(m) => ValueKey::MetaArg(

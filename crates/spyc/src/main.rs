@@ -105,6 +105,7 @@ fn config(common: &Common) -> Config {
         blue_quota: common.blue_quota,
         color: color(),
         optimize: true,
+        ..Config::default()
     }
 }
 

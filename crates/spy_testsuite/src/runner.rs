@@ -85,21 +85,33 @@ fn text(buf: &SharedBuf) -> String {
     String::from_utf8_lossy(&buf.0.borrow()).into_owned()
 }
 
-/// Run the program in `mode`.
+/// Run the program in `mode`. A run that takes longer than two minutes
+/// fails as timed out (its thread is left behind: threads cannot be killed).
 pub fn run(path: &Path, mode: Mode, args: &[String]) -> Outcome {
     // The interpreters recurse deeply: run them on a thread with a large stack.
     let path = path.to_path_buf();
     let args = args.to_vec();
-    let h = std::thread::Builder::new()
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
         .stack_size(1 << 29)
-        .spawn(move || run_inner(&path, mode, &args));
-    match h.map(|h| h.join()) {
-        Ok(Ok(o)) => o,
-        _ => Outcome {
-            stdout: String::new(),
-            stderr: "the compiler panicked".into(),
-            code: 101,
-        },
+        .spawn(move || {
+            let _ = tx.send(run_inner(&path, mode, &args));
+        });
+    let failed = |stderr: &str, code| Outcome {
+        stdout: String::new(),
+        stderr: stderr.into(),
+        code,
+    };
+    if spawned.is_err() {
+        return failed("cannot start a thread", 101);
+    }
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(o) => o,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => failed("timed out", 124),
+        // The sender was dropped without a result: the thread panicked.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            failed("the compiler panicked", 101)
+        }
     }
 }
 

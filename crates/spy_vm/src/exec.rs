@@ -858,10 +858,15 @@ impl Vm {
             }
             StmtKind::ClassDef(cdef) => {
                 if !f.is_blue || f.is_module_level() {
+                    let label = if f.is_module_level() {
+                        "nested in a statement"
+                    } else {
+                        "in a red function"
+                    };
                     return Err(err(
                         "classes can only be defined at module level or inside blue functions",
                         cdef.header_span,
-                        "in a red function",
+                        label,
                     ));
                 }
                 // A plain class binds its name before its body runs.

@@ -8,6 +8,9 @@ pub struct Headers {
     /// Modes excluded, with the reason.
     pub skip: HashMap<String, String>,
     pub args: Vec<String>,
+    /// `#@ native-build: debug`: the native mode builds as `spyc build
+    /// --debug` does (pointer checks), so that checked panics agree.
+    pub debug: bool,
 }
 
 /// Parse the leading `#@` lines. Unknown keys are an error, so a typo cannot
@@ -41,6 +44,10 @@ pub fn parse(text: &str) -> Result<Headers, String> {
                 }
             }
             "args" => h.args = value.split_whitespace().map(String::from).collect(),
+            "native-build" => match value {
+                "debug" => h.debug = true,
+                _ => return Err(format!("`native-build` takes `debug`: {line}")),
+            },
             other => return Err(format!("unknown header `{other}`")),
         }
     }

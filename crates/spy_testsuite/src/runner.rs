@@ -87,7 +87,8 @@ fn text(buf: &SharedBuf) -> String {
 
 /// Run the program in `mode`. A run that takes longer than two minutes
 /// fails as timed out (its thread is left behind: threads cannot be killed).
-pub fn run(path: &Path, mode: Mode, args: &[String]) -> Outcome {
+/// `debug`: the native mode builds without optimisation, with pointer checks.
+pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     // The interpreters recurse deeply: run them on a thread with a large stack.
     let path = path.to_path_buf();
     let args = args.to_vec();
@@ -95,7 +96,7 @@ pub fn run(path: &Path, mode: Mode, args: &[String]) -> Outcome {
     let spawned = std::thread::Builder::new()
         .stack_size(1 << 29)
         .spawn(move || {
-            let _ = tx.send(run_inner(&path, mode, &args));
+            let _ = tx.send(run_inner(&path, mode, &args, debug));
         });
     let failed = |stderr: &str, code| Outcome {
         stdout: String::new(),
@@ -115,8 +116,9 @@ pub fn run(path: &Path, mode: Mode, args: &[String]) -> Outcome {
     }
 }
 
-fn run_inner(path: &Path, mode: Mode, args: &[String]) -> Outcome {
+fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let (mut s, buf, loaded) = session(path);
+    s.config.optimize = !debug;
     let result = loaded.and_then(|_| match mode {
         Mode::Interp => s.run_interp(),
         Mode::Redshift => s.run_rir(),

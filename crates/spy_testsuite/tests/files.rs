@@ -67,7 +67,7 @@ fn mode_name(m: Mode) -> &'static str {
 fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
     let text = read(path);
     let h = headers::parse(&text).map_err(Failed::from)?;
-    let o = runner::run(path, mode, &h.args);
+    let o = runner::run(path, mode, &h.args, h.debug);
     let check = || -> Result<(), Failed> {
         // The first mode that is not skipped (normally the interpreter) is the
         // one blessed; the other modes must match it.

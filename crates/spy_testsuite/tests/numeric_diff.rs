@@ -213,7 +213,7 @@ fn run_and_compare(test: &str, prep: &Prepared, mode: Mode) -> Result<(), Failed
         let path = dir.path().join(format!("{test}_{k}.spy"));
         std::fs::write(&path, source)
             .map_err(|e| Failed::from(format!("cannot write {}: {e}", path.display())))?;
-        let out = runner::run(&path, mode, &[]);
+        let out = runner::run(&path, mode, &[], false);
         let lines = out.stdout.lines().count();
         if out.code != 0 || !out.stderr.is_empty() || lines != range.len() {
             let stderr: String = out.stderr.chars().take(4000).collect();

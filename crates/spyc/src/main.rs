@@ -67,7 +67,7 @@ enum Cmd {
         output: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "exe")]
         emit: Emit,
-        /// No optimisation.
+        /// No optimisation; every pointer access checked (NULL, bounds).
         #[arg(long)]
         debug: bool,
     },
@@ -77,6 +77,10 @@ enum Cmd {
         common: Common,
         #[arg(long, value_enum, default_value = "native")]
         mode: RunMode,
+        /// Native mode: build without optimisation, checking every pointer
+        /// access as the interpreters do.
+        #[arg(long)]
+        debug: bool,
         file: PathBuf,
         /// Arguments for the program.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -267,6 +271,7 @@ fn main_impl(cli: Cli) -> i32 {
         Cmd::Run {
             common,
             mode,
+            debug,
             file,
             args,
         } => {
@@ -275,7 +280,9 @@ fn main_impl(cli: Cli) -> i32 {
                 RunMode::Redshift => Mode::Redshift,
                 RunMode::Native => Mode::Native,
             };
-            spy_driver::run_file(config(&common), &file, mode, &args, stdout())
+            let mut cfg = config(&common);
+            cfg.optimize = !debug;
+            spy_driver::run_file(cfg, &file, mode, &args, stdout())
         }
         Cmd::Repl { common, file } => repl::run(config(&common), file.as_deref(), stdout()),
     }

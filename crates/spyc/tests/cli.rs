@@ -161,3 +161,25 @@ fn closed_stdout_ends_the_program_in_every_mode() {
         assert_eq!(stderr, "", "mode {mode}");
     }
 }
+
+/// `spyc run --debug`: the native build checks pointer accesses and panics
+/// exactly as the interpreters do.
+#[test]
+fn run_debug_checks_pointers_like_the_interpreters() {
+    let file = "tests/run/pointers/out_of_bounds_read_panic.spy";
+    let expected = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/run/pointers/out_of_bounds_read_panic.stderr"
+    ))
+    .expect("expected stderr");
+    for args in [&["--mode", "interp"][..], &["--mode", "native", "--debug"]] {
+        let out = spyc()
+            .arg("run")
+            .args(args)
+            .arg(file)
+            .output()
+            .expect("run spyc");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{args:?}");
+    }
+}

@@ -130,6 +130,105 @@ pub extern "C" fn spy_flush() {
 pub extern "C" fn spy_rt_init() {
     // SAFETY: called once at program start, before any allocation.
     unsafe { GC_init() }
+    install_segv_handler();
+}
+
+// Stack overflow (unbounded recursion) and invalid memory accesses arrive as
+// SIGSEGV. A handler on its own stack turns the first into the
+// interpreters' `RecursionError` (without a location: none is known here)
+// and explains the second before the default action ends the program.
+
+/// glibc's `struct sigaction` on Linux.
+#[repr(C)]
+struct SigAction {
+    handler: usize,
+    mask: [u64; 16],
+    flags: i32,
+    restorer: usize,
+}
+
+/// `stack_t`.
+#[repr(C)]
+struct StackT {
+    sp: *mut u8,
+    flags: i32,
+    size: usize,
+}
+
+extern "C" {
+    fn sigaction(sig: i32, act: *const SigAction, old: *mut SigAction) -> i32;
+    fn sigaltstack(ss: *const StackT, old: *mut StackT) -> i32;
+    fn getrlimit(resource: i32, rlim: *mut [u64; 2]) -> i32;
+}
+
+const SIGSEGV: i32 = 11;
+const SA_SIGINFO: i32 = 4;
+const SA_ONSTACK: i32 = 0x0800_0000;
+const RLIMIT_STACK: i32 = 3;
+const ALT_STACK_SIZE: usize = 1 << 16;
+static mut ALT_STACK: [u8; ALT_STACK_SIZE] = [0; ALT_STACK_SIZE];
+/// The stack's top (an address in `spy_rt_init`'s frame) and its size limit.
+static mut STACK_TOP: usize = 0;
+static mut STACK_LIMIT: usize = 0;
+
+fn install_segv_handler() {
+    let here = 0u8;
+    let mut rl = [0u64; 2];
+    // SAFETY: plain libc calls with valid pointers, at start-up, before
+    // anything else runs; the alternate stack is a static used only here.
+    unsafe {
+        STACK_TOP = core::ptr::addr_of!(here) as usize;
+        STACK_LIMIT = if getrlimit(RLIMIT_STACK, &mut rl) == 0 && rl[0] < (1 << 40) {
+            rl[0] as usize
+        } else {
+            8 << 20
+        };
+        let ss = StackT {
+            sp: core::ptr::addr_of_mut!(ALT_STACK).cast(),
+            flags: 0,
+            size: ALT_STACK_SIZE,
+        };
+        if sigaltstack(&ss, core::ptr::null_mut()) != 0 {
+            return;
+        }
+        let act = SigAction {
+            handler: on_segv as usize,
+            mask: [0; 16],
+            flags: SA_SIGINFO | SA_ONSTACK,
+            restorer: 0,
+        };
+        sigaction(SIGSEGV, &act, core::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
+    // SAFETY: the kernel passes a valid `siginfo_t`, whose `si_addr` is at
+    // offset 16 for SIGSEGV; the statics were set before the handler was.
+    let (addr, top, limit) = unsafe { (*(info.add(16) as *const usize), STACK_TOP, STACK_LIMIT) };
+    // The faulting address lies just beyond the stack's lowest allowed
+    // address (a guard gap below it included).
+    let low = top.saturating_sub(limit).saturating_sub(1 << 20);
+    spy_flush();
+    if addr < top && addr >= low {
+        write_all(2, b"RecursionError: maximum recursion depth exceeded\n");
+        // SAFETY: terminating the process.
+        unsafe { _exit(1) }
+    }
+    write_all(
+        2,
+        b"Segmentation fault: invalid memory access (`spyc build --debug` checks every pointer access)\n",
+    );
+    let dfl = SigAction {
+        handler: 0,
+        mask: [0; 16],
+        flags: 0,
+        restorer: 0,
+    };
+    // SAFETY: restoring the default action; returning re-runs the faulting
+    // instruction, which now ends the program with SIGSEGV.
+    unsafe {
+        sigaction(SIGSEGV, &dfl, core::ptr::null_mut());
+    }
 }
 
 /// Called when `main` returns: flush stdout and give back the exit status.

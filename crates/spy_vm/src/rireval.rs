@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Stmt, StmtKind};
+use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Span, Stmt, StmtKind};
 
 use crate::errors::Panic;
 use crate::heap::Heap;
@@ -83,18 +83,20 @@ pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, Bo
     let Some(entry) = m.entry.as_ref().and_then(|e| ev.index.get(e).copied()) else {
         return Ok(Value::None);
     };
-    ev.call(entry, Vec::new())
+    let span = m.functions[entry].span;
+    ev.call(entry, Vec::new(), span)
 }
 
 impl<'m> Eval<'m> {
-    fn call(&mut self, idx: usize, args: Vec<Value>) -> R<Value> {
+    /// Call function `idx`; `site` is the call (where a RecursionError points).
+    fn call(&mut self, idx: usize, args: Vec<Value>, site: Span) -> R<Value> {
         let f: &'m Function = &self.m.functions[idx];
         self.depth += 1;
         if self.depth > 20_000 {
             return Err(Box::new(Panic {
                 etype: "RecursionError".into(),
                 msg: "maximum recursion depth exceeded".into(),
-                span: Some(f.span),
+                span: Some(site),
             }));
         }
         let mut locals = args;
@@ -226,7 +228,7 @@ impl<'m> Eval<'m> {
                                 span: Some(e.span),
                             })
                         })?;
-                        self.call(idx, vals)?
+                        self.call(idx, vals, e.span)?
                     }
                 }
             }

@@ -183,3 +183,49 @@ fn run_debug_checks_pointers_like_the_interpreters() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), expected, "{args:?}");
     }
 }
+
+/// Unbounded recursion: every mode ends with a `RecursionError` and status 1
+/// (natively the stack overflows: the runtime's SIGSEGV handler reports it,
+/// without a location); an invalid access in an optimised build is explained.
+#[test]
+fn stack_overflow_and_invalid_access_are_reported_natively() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("rec.spy");
+    std::fs::write(
+        &f,
+        "def down(n: i32) -> i32:\n    return down(n + 1) + 1\n\n\ndef main() -> None:\n    print(\"start\")\n    print(down(0))\n",
+    )
+    .expect("write");
+    for mode in ["interp", "redshift", "native"] {
+        let out = spyc()
+            .args(["run", "--mode", mode])
+            .arg(&f)
+            .output()
+            .expect("run spyc");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "mode {mode}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "start\n",
+            "mode {mode}"
+        );
+        assert!(
+            stderr.starts_with("RecursionError: maximum recursion depth exceeded\n"),
+            "mode {mode}: {stderr}"
+        );
+    }
+    let g = dir.path().join("null.spy");
+    std::fs::write(
+        &g,
+        "from unsafe import gc_ptr\n\n\ndef main() -> None:\n    p = gc_ptr[i32].NULL\n    print(\"start\")\n    print(p[0])\n",
+    )
+    .expect("write");
+    let out = spyc().arg("run").arg(&g).output().expect("run spyc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(139), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "start\n");
+    assert!(
+        stderr.contains("`spyc build --debug` checks every pointer access"),
+        "{stderr}"
+    );
+}

@@ -20,6 +20,10 @@ pub(crate) struct FnCx<'a, 'm, 'f> {
     terminated: bool,
     /// Where results go when the function returns through memory.
     sret: Option<Value>,
+    /// Divisors already checked nonzero on the way to the current block: the
+    /// current block is a chain of check continuations from their check, so
+    /// each of these checks dominates it. Emptied on entering any other block.
+    pub nonzero: Vec<Value>,
 }
 
 pub(crate) fn translate(
@@ -64,6 +68,7 @@ pub(crate) fn translate(
         loops: Vec::new(),
         terminated: false,
         sret,
+        nonzero: Vec::new(),
     };
     fx.block(&f.body)?;
     if !fx.terminated {
@@ -103,7 +108,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
     fn live(&mut self) {
         if self.terminated {
             let blk = self.b.create_block();
-            self.b.switch_to_block(blk);
+            self.enter(blk);
             self.terminated = false;
         }
     }
@@ -142,20 +147,20 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let else_blk = self.b.create_block();
                 let merge = self.b.create_block();
                 self.b.ins().brif(c, then_blk, &[], else_blk, &[]);
-                self.b.switch_to_block(then_blk);
+                self.enter(then_blk);
                 self.block(then_body)?;
                 let then_done = self.terminated;
                 if !then_done {
                     self.b.ins().jump(merge, &[]);
                 }
                 self.terminated = false;
-                self.b.switch_to_block(else_blk);
+                self.enter(else_blk);
                 self.block(else_body)?;
                 let else_done = self.terminated;
                 if !else_done {
                     self.b.ins().jump(merge, &[]);
                 }
-                self.b.switch_to_block(merge);
+                self.enter(merge);
                 self.terminated = false;
                 if then_done && else_done {
                     self.b.ins().trap(TrapCode::unwrap_user(1));
@@ -167,17 +172,17 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let body_blk = self.b.create_block();
                 let exit = self.b.create_block();
                 self.b.ins().jump(header, &[]);
-                self.b.switch_to_block(header);
+                self.enter(header);
                 let c = self.value(cond)?;
                 self.b.ins().brif(c, body_blk, &[], exit, &[]);
-                self.b.switch_to_block(body_blk);
+                self.enter(body_blk);
                 self.loops.push((header, exit));
                 self.block(body)?;
                 self.loops.pop();
                 if !self.terminated {
                     self.b.ins().jump(header, &[]);
                 }
-                self.b.switch_to_block(exit);
+                self.enter(exit);
                 self.terminated = false;
             }
             rir::StmtKind::Break | rir::StmtKind::Continue => {
@@ -226,6 +231,12 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
     }
 
     /// Branch to a cold block that panics with `etype: msg` unless `ok` is true.
+    /// Switch to `block`, which other checks may not dominate.
+    pub fn enter(&mut self, block: Block) {
+        self.nonzero.clear();
+        self.b.switch_to_block(block);
+    }
+
     pub fn check(
         &mut self,
         ok: Value,
@@ -237,6 +248,10 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let cont = self.b.create_block();
         self.b.set_cold_block(cold);
         self.b.ins().brif(ok, cont, &[], cold, &[]);
+        // Both have their one predecessor: sealed now, values used in `cont`
+        // are the ones defined before the check (no block parameters).
+        self.b.seal_block(cold);
+        self.b.seal_block(cont);
         self.b.switch_to_block(cold);
         let site = data::site(self.cx, span, Some((etype, msg)));
         let site = self.b.ins().iconst(types::I64, site);
@@ -259,6 +274,8 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let cont = self.b.create_block();
         self.b.set_cold_block(cold);
         self.b.ins().brif(ok, cont, &[], cold, &[]);
+        self.b.seal_block(cold);
+        self.b.seal_block(cont);
         self.b.switch_to_block(cold);
         let f = abi::func_ref(self.cx, &mut self.b, name);
         self.b.ins().call(f, args);
@@ -390,10 +407,10 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                         .ins()
                         .brif(av, done, &[BlockArg::Value(av)], rhs, &[]);
                 }
-                self.b.switch_to_block(rhs);
+                self.enter(rhs);
                 let bv = self.value(b)?;
                 self.b.ins().jump(done, &[BlockArg::Value(bv)]);
-                self.b.switch_to_block(done);
+                self.enter(done);
                 vec![res]
             }
             rir::ExprKind::IfExp {
@@ -410,15 +427,15 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     .map(|t| self.b.append_block_param(done, t))
                     .collect();
                 self.b.ins().brif(c, tb, &[], ob, &[]);
-                self.b.switch_to_block(tb);
+                self.enter(tb);
                 let tv = self.expr(then)?;
                 let args: Vec<BlockArg> = tv.into_iter().map(BlockArg::Value).collect();
                 self.b.ins().jump(done, &args);
-                self.b.switch_to_block(ob);
+                self.enter(ob);
                 let ov = self.expr(otherwise)?;
                 let args: Vec<BlockArg> = ov.into_iter().map(BlockArg::Value).collect();
                 self.b.ins().jump(done, &args);
-                self.b.switch_to_block(done);
+                self.enter(done);
                 res
             }
             rir::ExprKind::Tee(l, v) => {
@@ -586,7 +603,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             let check = self.b.create_block();
             let cont = self.b.create_block();
             self.b.ins().brif(nonempty, check, &[], cont, &[]);
-            self.b.switch_to_block(check);
+            self.enter(check);
             let code = match op {
                 rir::MemOp::Copy => 2,
                 rir::MemOp::Move => 3,
@@ -599,7 +616,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.call_rt1("spy_ptr_check", &[b, last, sz, opv, loc])?;
             }
             self.b.ins().jump(cont, &[]);
-            self.b.switch_to_block(cont);
+            self.enter(cont);
         }
         Ok(match op {
             rir::MemOp::Copy => {

@@ -91,6 +91,10 @@ impl FnCx<'_, '_, '_> {
         msg: &str,
         span: rir::Span,
     ) -> Result<(), CodegenError> {
+        // A dominating check of the same divisor already did it.
+        if self.nonzero.contains(&y) {
+            return Ok(());
+        }
         let ok = if t.is_float() {
             let z = if t == NumTy::F32 {
                 self.b.ins().f32const(0.0)
@@ -101,7 +105,9 @@ impl FnCx<'_, '_, '_> {
         } else {
             self.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0)
         };
-        self.check(ok, "ZeroDivisionError", msg, span)
+        self.check(ok, "ZeroDivisionError", msg, span)?;
+        self.nonzero.push(y);
+        Ok(())
     }
 
     /// Python floor division and modulo on integers (`(q, r)`), divisor nonzero.
@@ -349,7 +355,7 @@ impl FnCx<'_, '_, '_> {
         let done = self.b.create_block();
         let r = self.b.append_block_param(done, types::F64);
         self.b.ins().brif(both, fast, &[], slow, &[]);
-        self.b.switch_to_block(fast);
+        self.enter(fast);
         let (fxv, fyv) = if t.is_signed() {
             (
                 self.b.ins().fcvt_from_sint(types::F64, x),
@@ -363,13 +369,13 @@ impl FnCx<'_, '_, '_> {
         };
         let q = self.b.ins().fdiv(fxv, fyv);
         self.b.ins().jump(done, &[BlockArg::Value(q)]);
-        self.b.switch_to_block(slow);
+        self.enter(slow);
         self.b.set_cold_block(slow);
         let signed = self.b.ins().iconst(types::I8, t.is_signed() as i64);
         let loc = self.loc(span)?;
         let q = self.call_rt1("spy_int_truediv", &[x, y, signed, loc])?;
         self.b.ins().jump(done, &[BlockArg::Value(q)]);
-        self.b.switch_to_block(done);
+        self.enter(done);
         Ok(r)
     }
 
@@ -499,12 +505,12 @@ impl FnCx<'_, '_, '_> {
             header,
             &[BlockArg::Value(one), BlockArg::Value(x), BlockArg::Value(y)],
         );
-        self.b.switch_to_block(header);
+        self.enter(header);
         let done = self.b.ins().icmp_imm_s(IntCC::Equal, e, 0);
         self.b
             .ins()
             .brif(done, exit, &[BlockArg::Value(r)], body, &[]);
-        self.b.switch_to_block(body);
+        self.enter(body);
         let bit = self.b.ins().band_imm_u(e, 1);
         let odd = self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0);
         let rb = self.b.ins().imul(r, base);
@@ -519,7 +525,7 @@ impl FnCx<'_, '_, '_> {
                 BlockArg::Value(e2),
             ],
         );
-        self.b.switch_to_block(exit);
+        self.enter(exit);
         Ok(result)
     }
 
@@ -652,12 +658,12 @@ pub(crate) fn lower(
             let zero = fx.b.ins().iconst(types::I64, 0);
             fx.b.ins()
                 .brif(a[0], load, &[], done, &[BlockArg::Value(zero)]);
-            fx.b.switch_to_block(load);
+            fx.enter(load);
             let len =
                 fx.b.ins()
                     .load(types::I64, MemFlagsData::trusted(), a[0], 8);
             fx.b.ins().jump(done, &[BlockArg::Value(len)]);
-            fx.b.switch_to_block(done);
+            fx.enter(done);
             fx.b.ins().ireduce(types::I32, n)
         }
         Prim::StrGetItem => {

@@ -439,6 +439,20 @@ impl Vm {
         self.store(f, a, v, span)
     }
 
+    /// For a struct type `st`, the index of its field `name` (if any); `None`
+    /// when `st` is not a struct.
+    fn struct_field(&self, st: TypeId, name: Symbol) -> Option<Option<usize>> {
+        if !self.is_struct(st) {
+            return None;
+        }
+        Some(
+            self.ty(st)
+                .fields
+                .iter()
+                .position(|(fname, _, _)| *fname == name),
+        )
+    }
+
     /// `p.x` through a pointer or reference to a struct.
     pub fn ptr_getattr(
         &mut self,
@@ -450,15 +464,7 @@ impl Vm {
         let Some((st, gc, _)) = self.ptr_info(p.ty) else {
             return Ok(None);
         };
-        if !self.is_struct(st) {
-            return Ok(None);
-        }
-        let Some(n) = self
-            .ty(st)
-            .fields
-            .iter()
-            .position(|(fname, _, _)| *fname == name)
-        else {
+        let Some(Some(n)) = self.struct_field(st, name) else {
             return Ok(None);
         };
         let ft = self.ty(st).fields[n].1;
@@ -481,15 +487,10 @@ impl Vm {
         let Some((st, _, _)) = self.ptr_info(p.ty) else {
             return Ok(None);
         };
-        if !self.is_struct(st) {
+        let Some(field) = self.struct_field(st, name) else {
             return Ok(None);
-        }
-        let Some(n) = self
-            .ty(st)
-            .fields
-            .iter()
-            .position(|(fname, _, _)| *fname == name)
-        else {
+        };
+        let Some(n) = field else {
             return Err(err(
                 format!("type `{}` has no field `{name}`", self.type_name(st)),
                 span,

@@ -474,14 +474,17 @@ impl Vm {
             });
         }
         let min = af.params.iter().take_while(|p| p.default.is_none()).count();
-        let takes = if min == n {
-            format!("`{}` takes {}", af.def.name.name, plural(n, "argument"))
-        } else {
-            format!(
-                "`{}` takes from {min} to {}",
-                af.def.name.name,
-                plural(n, "argument")
-            )
+        // Only an error message needs it: not formatted on the hot path.
+        let takes = || {
+            if min == n {
+                format!("`{}` takes {}", af.def.name.name, plural(n, "argument"))
+            } else {
+                format!(
+                    "`{}` takes from {min} to {}",
+                    af.def.name.name,
+                    plural(n, "argument")
+                )
+            }
         };
         let supplied = args.pos.len() + args.kw.len();
         let was = if supplied == 1 { "was" } else { "were" };
@@ -492,7 +495,8 @@ impl Vm {
             let last = args.pos.last().map(|a| a.span).unwrap_or(first);
             return Err(VmError::diag(
                 Diagnostic::error(format!(
-                    "{takes} but {} {was} supplied",
+                    "{} but {} {was} supplied",
+                    takes(),
                     plural(supplied, "argument")
                 ))
                 .with_primary(
@@ -539,7 +543,8 @@ impl Vm {
             let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             return Err(VmError::diag(
                 Diagnostic::error(format!(
-                    "{takes} but {} {was} supplied",
+                    "{} but {} {was} supplied",
+                    takes(),
                     plural(supplied, "argument")
                 ))
                 .with_primary(
@@ -567,17 +572,19 @@ impl Vm {
             return Ok(v.clone());
         }
         self.spend(span)?;
-        let name = format!("`{}`", self.func(fid).name);
-        let v = self.run_function(fid, vals, span).map_err(|e| match e {
-            // An exception in blue code is a compile-time error.
-            VmError::Panic(p) => {
-                let mut d = Diagnostic::error(format!("{}: {}", p.etype, p.msg));
-                if let Some(s) = p.span {
-                    d = d.with_primary(s, "raised here at compile time");
+        let v = self.run_function(fid, vals, span).map_err(|e| {
+            let name = format!("`{}`", self.func(fid).name);
+            match e {
+                // An exception in blue code is a compile-time error.
+                VmError::Panic(p) => {
+                    let mut d = Diagnostic::error(format!("{}: {}", p.etype, p.msg));
+                    if let Some(s) = p.span {
+                        d = d.with_primary(s, "raised here at compile time");
+                    }
+                    VmError::diag(d).called_from(span, &name)
                 }
-                VmError::diag(d).called_from(span, &name)
+                e => e.called_from(span, &name),
             }
-            e => e.called_from(span, &name),
         })?;
         self.blue_cache.insert((fid, key), v.clone());
         Ok(v)

@@ -50,6 +50,11 @@ def main():
         ran += 1
         for mode in ("redshift", "native"):
             other = run(path, mode)
+            # How deep unbounded recursion gets (so the output before the
+            # error) depends on the mode; compiled code knows no location.
+            recursion = b"RecursionError: maximum recursion depth exceeded\n"
+            if other and first[1].startswith(recursion) and other[1].startswith(recursion):
+                continue
             if other != first:
                 bad += 1
                 why = "timed out" if other is None else "differs"

@@ -526,7 +526,7 @@ impl Shifter<'_> {
                     }
                     return Ok(false);
                 }
-                let cond = self.vm.apply_prim(f, Prim::Not, vec![c], span)?;
+                let cond = self.vm.apply_prim(f, Prim::Not, &[c], span)?;
                 let cond = self.vm.to_rir(&cond)?;
                 emit(
                     f,

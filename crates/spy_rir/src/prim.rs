@@ -199,40 +199,53 @@ pub enum Prim {
 
 impl Prim {
     /// Parameter types and result type.
-    pub fn signature(self) -> (Vec<Ty>, Ty) {
+    pub fn signature(self) -> (smallvec::SmallVec<[Ty; 3]>, Ty) {
         use Prim::*;
         let n = |t: NumTy| Ty::Num(t);
         match self {
             Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t) => {
-                (vec![n(t), n(t)], n(t))
+                (smallvec::smallvec![n(t), n(t)], n(t))
             }
-            Div(t) => (vec![n(t), n(t)], if t.is_float() { n(t) } else { Ty::F64 }),
-            Shl(t) | Shr(t) | BitAnd(t) | BitOr(t) | BitXor(t) => (vec![n(t), n(t)], n(t)),
-            Invert(t) | Neg(t) | Abs(t) => (vec![n(t)], n(t)),
-            Min(t) | Max(t) => (vec![n(t), n(t)], n(t)),
-            Cmp(_, t) => (vec![n(t), n(t)], Ty::Bool),
-            Not => (vec![Ty::Bool], Ty::Bool),
-            BoolCmp(_) | BoolAnd | BoolOr | BoolXor => (vec![Ty::Bool, Ty::Bool], Ty::Bool),
-            Convert { from, to, .. } => (vec![n(from)], n(to)),
-            NumToBool(t) => (vec![n(t)], Ty::Bool),
-            RangeLen(t) => (vec![n(t), n(t), n(t)], Ty::Num(NumTy::U64)),
-            StrConcat => (vec![Ty::Str, Ty::Str], Ty::Str),
-            StrRepeat => (vec![Ty::Str, Ty::I32], Ty::Str),
-            StrCmp(_) => (vec![Ty::Str, Ty::Str], Ty::Bool),
-            StrLen => (vec![Ty::Str], Ty::I32),
-            StrGetItem => (vec![Ty::Str, Ty::I32], Ty::Str),
-            StrContains => (vec![Ty::Str, Ty::Str], Ty::Bool),
-            NumToStr(t) => (vec![n(t)], Ty::Str),
-            BoolToStr => (vec![Ty::Bool], Ty::Str),
-            StrRepr => (vec![Ty::Str], Ty::Str),
-            ComplexRepr => (vec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)], Ty::Str),
-            Math(m) => (vec![Ty::Num(NumTy::F64); m.arity()], Ty::Num(NumTy::F64)),
-            FormatNum(t, _) => (vec![n(t)], Ty::Str),
-            FormatStr(_) => (vec![Ty::Str], Ty::Str),
-            ParseNum(t) => (vec![Ty::Str], n(t)),
-            WriteStr => (vec![Ty::Str], Ty::None),
-            WriteNum(t) => (vec![n(t)], Ty::None),
-            WriteBool => (vec![Ty::Bool], Ty::None),
+            Div(t) => (
+                smallvec::smallvec![n(t), n(t)],
+                if t.is_float() { n(t) } else { Ty::F64 },
+            ),
+            Shl(t) | Shr(t) | BitAnd(t) | BitOr(t) | BitXor(t) => {
+                (smallvec::smallvec![n(t), n(t)], n(t))
+            }
+            Invert(t) | Neg(t) | Abs(t) => (smallvec::smallvec![n(t)], n(t)),
+            Min(t) | Max(t) => (smallvec::smallvec![n(t), n(t)], n(t)),
+            Cmp(_, t) => (smallvec::smallvec![n(t), n(t)], Ty::Bool),
+            Not => (smallvec::smallvec![Ty::Bool], Ty::Bool),
+            BoolCmp(_) | BoolAnd | BoolOr | BoolXor => {
+                (smallvec::smallvec![Ty::Bool, Ty::Bool], Ty::Bool)
+            }
+            Convert { from, to, .. } => (smallvec::smallvec![n(from)], n(to)),
+            NumToBool(t) => (smallvec::smallvec![n(t)], Ty::Bool),
+            RangeLen(t) => (smallvec::smallvec![n(t), n(t), n(t)], Ty::Num(NumTy::U64)),
+            StrConcat => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Str),
+            StrRepeat => (smallvec::smallvec![Ty::Str, Ty::I32], Ty::Str),
+            StrCmp(_) => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Bool),
+            StrLen => (smallvec::smallvec![Ty::Str], Ty::I32),
+            StrGetItem => (smallvec::smallvec![Ty::Str, Ty::I32], Ty::Str),
+            StrContains => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Bool),
+            NumToStr(t) => (smallvec::smallvec![n(t)], Ty::Str),
+            BoolToStr => (smallvec::smallvec![Ty::Bool], Ty::Str),
+            StrRepr => (smallvec::smallvec![Ty::Str], Ty::Str),
+            ComplexRepr => (
+                smallvec::smallvec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)],
+                Ty::Str,
+            ),
+            Math(m) => (
+                smallvec::smallvec![Ty::Num(NumTy::F64); m.arity()],
+                Ty::Num(NumTy::F64),
+            ),
+            FormatNum(t, _) => (smallvec::smallvec![n(t)], Ty::Str),
+            FormatStr(_) => (smallvec::smallvec![Ty::Str], Ty::Str),
+            ParseNum(t) => (smallvec::smallvec![Ty::Str], n(t)),
+            WriteStr => (smallvec::smallvec![Ty::Str], Ty::None),
+            WriteNum(t) => (smallvec::smallvec![n(t)], Ty::None),
+            WriteBool => (smallvec::smallvec![Ty::Bool], Ty::None),
         }
     }
 

@@ -57,7 +57,10 @@ impl<'m> Verifier<'m> {
             },
             ExprKind::Call(callee, args) => {
                 let (params, ret) = match callee {
-                    Callee::Prim(p) => p.signature(),
+                    Callee::Prim(p) => {
+                        let (params, ret) = p.signature();
+                        (params.to_vec(), ret)
+                    }
                     Callee::Func(fqn) => match self.sigs.get(fqn) {
                         Some(s) => s.clone(),
                         None => {

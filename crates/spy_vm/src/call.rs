@@ -680,7 +680,7 @@ impl Vm {
                     return self.call_dunder(f, m, vec![a], span);
                 }
                 match (a.ty, a.blue_value()) {
-                    (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, vec![a], span),
+                    (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, &[a], span),
                     (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
                         Value::I32(items.len() as i32),
                         TypeId::I32,
@@ -704,7 +704,7 @@ impl Vm {
                     .next()
                     .ok_or_else(|| err("abs() takes one argument", span, ""))?;
                 match a.ty.as_num() {
-                    Some(n) => self.apply_prim(f, Prim::Abs(n), vec![a], span),
+                    Some(n) => self.apply_prim(f, Prim::Abs(n), &[a], span),
                     None => Err(err(
                         format!("bad operand type for abs(): `{}`", self.type_name(a.ty)),
                         a.span,
@@ -735,7 +735,7 @@ impl Vm {
                         } else {
                             Prim::Max(t)
                         };
-                        self.apply_prim(f, p, vec![x, y], span)
+                        self.apply_prim(f, p, &[x, y], span)
                     }
                     None => Err(VmError::diag(
                         Diagnostic::error(format!(
@@ -812,7 +812,7 @@ impl Vm {
                 for (a, t) in args.pos.into_iter().zip(params) {
                     vals.push(self.convert(f, a, Vm::ty_from_rir(t), ConvCtx::Other)?);
                 }
-                self.apply_prim(f, p, vals, span)
+                self.apply_prim(f, p, &vals, span)
             }
             Builtin::StaticType | Builtin::Color => Err(err(
                 "this builtin takes expressions, not values, here",
@@ -873,10 +873,10 @@ impl Vm {
         for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {
-                writes.push(self.apply_prim(f, Prim::WriteStr, vec![sep.clone()], span)?);
+                writes.push(self.apply_prim(f, Prim::WriteStr, &[sep.clone()], span)?);
             }
         }
-        writes.push(self.apply_prim(f, Prim::WriteStr, vec![end], span)?);
+        writes.push(self.apply_prim(f, Prim::WriteStr, &[end], span)?);
         let code: Vec<rir::Expr> = writes
             .iter()
             .filter(|w| matches!(w.repr, Repr::Code(_)))
@@ -898,13 +898,13 @@ impl Vm {
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
         match v.ty {
-            TypeId::STR => self.apply_prim(f, Prim::WriteStr, vec![v], span),
-            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, vec![v], span),
+            TypeId::STR => self.apply_prim(f, Prim::WriteStr, &[v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, &[v], span),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::WriteNum(n), vec![v], span),
+                Some(n) => self.apply_prim(f, Prim::WriteNum(n), &[v], span),
                 None => {
                     let s = self.str_of(f, v)?;
-                    self.apply_prim(f, Prim::WriteStr, vec![s], span)
+                    self.apply_prim(f, Prim::WriteStr, &[s], span)
                 }
             },
         }
@@ -1008,7 +1008,7 @@ impl Vm {
                 ty: t,
                 ..a.with_span(span)
             }),
-            Some(Some(p)) => self.apply_prim(f, p, vec![a], span),
+            Some(Some(p)) => self.apply_prim(f, p, &[a], span),
             None => {
                 let from = self.type_name(a.ty);
                 Err(VmError::diag(

@@ -18,7 +18,7 @@ pub struct ArgMap {
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpImpl {
     pub prim: Prim,
-    pub args: Vec<ArgMap>,
+    pub args: smallvec::SmallVec<[ArgMap; 2]>,
     pub ret: TypeId,
 }
 
@@ -110,14 +110,14 @@ pub fn binop_impl(op: BinOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
         };
         return Some(OpImpl {
             prim,
-            args: vec![conv_to(0, a, t), conv_to(1, b, t)],
+            args: smallvec::smallvec![conv_to(0, a, t), conv_to(1, b, t)],
             ret,
         });
     }
     let simple = |prim, ret| {
         Some(OpImpl {
             prim,
-            args: vec![arg(0), arg(1)],
+            args: smallvec::smallvec![arg(0), arg(1)],
             ret,
         })
     };
@@ -126,7 +126,7 @@ pub fn binop_impl(op: BinOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
         (BinOp::Mul, TypeId::STR, TypeId::I32) => simple(Prim::StrRepeat, TypeId::STR),
         (BinOp::Mul, TypeId::I32, TypeId::STR) => Some(OpImpl {
             prim: Prim::StrRepeat,
-            args: vec![arg(1), arg(0)],
+            args: smallvec::smallvec![arg(1), arg(0)],
             ret: TypeId::STR,
         }),
         (BinOp::BitAnd, TypeId::BOOL, TypeId::BOOL) => simple(Prim::BoolAnd, TypeId::BOOL),
@@ -146,24 +146,24 @@ pub fn compare_impl(op: CmpOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
         };
         return Some(OpImpl {
             prim: Prim::Cmp(k, t),
-            args: vec![conv_to(0, a, t), conv_to(1, b, t)],
+            args: smallvec::smallvec![conv_to(0, a, t), conv_to(1, b, t)],
             ret: TypeId::BOOL,
         });
     }
     match (op, lt, rt) {
         (CmpOp::In | CmpOp::NotIn, TypeId::STR, TypeId::STR) => Some(OpImpl {
             prim: Prim::StrContains,
-            args: vec![arg(1), arg(0)],
+            args: smallvec::smallvec![arg(1), arg(0)],
             ret: TypeId::BOOL,
         }),
         (_, TypeId::STR, TypeId::STR) => Some(OpImpl {
             prim: Prim::StrCmp(cmp_kind(op)?),
-            args: vec![arg(0), arg(1)],
+            args: smallvec::smallvec![arg(0), arg(1)],
             ret: TypeId::BOOL,
         }),
         (_, TypeId::BOOL, TypeId::BOOL) => Some(OpImpl {
             prim: Prim::BoolCmp(cmp_kind(op)?),
-            args: vec![arg(0), arg(1)],
+            args: smallvec::smallvec![arg(0), arg(1)],
             ret: TypeId::BOOL,
         }),
         _ => None,
@@ -190,7 +190,7 @@ pub fn unary_impl(op: UnaryOp, t: TypeId) -> Option<OpImpl> {
     };
     Some(OpImpl {
         prim,
-        args: vec![arg(0)],
+        args: smallvec::smallvec![arg(0)],
         ret: t,
     })
 }

@@ -164,13 +164,7 @@ impl Vm {
     }
 
     /// Run or emit a primitive operation on already converted arguments.
-    pub fn apply_prim(
-        &mut self,
-        f: &Frame,
-        p: Prim,
-        args: Vec<AVal>,
-        span: Span,
-    ) -> VmResult<AVal> {
+    pub fn apply_prim(&mut self, f: &Frame, p: Prim, args: &[AVal], span: Span) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
@@ -214,19 +208,19 @@ impl Vm {
         operands: &[AVal],
         span: Span,
     ) -> VmResult<AVal> {
-        let mut args = Vec::with_capacity(imp.args.len());
+        let mut args = smallvec::SmallVec::<[AVal; 3]>::new();
         for am in &imp.args {
             let a = operands[am.operand].clone();
             let a = match am.conv {
                 Some(c) => {
                     let s = a.span;
-                    self.apply_prim(f, c, vec![a], s)?
+                    self.apply_prim(f, c, &[a], s)?
                 }
                 None => a,
             };
             args.push(a);
         }
-        self.apply_prim(f, imp.prim, args, span)
+        self.apply_prim(f, imp.prim, &args, span)
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
@@ -696,7 +690,7 @@ impl Vm {
         match op {
             UnaryOp::Not => {
                 let b = self.to_bool(f, v)?;
-                self.apply_prim(f, Prim::Not, vec![b], span)
+                self.apply_prim(f, Prim::Not, &[b], span)
             }
             UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
             _ if self.is_struct(v.ty) => {
@@ -747,12 +741,12 @@ impl Vm {
         match v.ty {
             TypeId::BOOL => Ok(v),
             TypeId::STR => {
-                let len = self.apply_prim(f, Prim::StrLen, vec![v], span)?;
+                let len = self.apply_prim(f, Prim::StrLen, &[v], span)?;
                 let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
                 self.apply_prim(
                     f,
                     Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
-                    vec![len, zero],
+                    &[len, zero],
                     span,
                 )
             }
@@ -765,7 +759,7 @@ impl Vm {
                 self.call_dunder(f, m, vec![v], span)
             }
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToBool(n), vec![v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToBool(n), &[v], span),
                 None => {
                     let tn = self.type_name(t);
                     Err(VmError::diag(
@@ -1051,7 +1045,7 @@ impl Vm {
         };
         let res = self.apply_impl(f, &imp, &[l, r], span)?;
         if op == CmpOp::NotIn {
-            return self.apply_prim(f, Prim::Not, vec![res], span);
+            return self.apply_prim(f, Prim::Not, &[res], span);
         }
         Ok(res)
     }
@@ -1068,7 +1062,7 @@ impl Vm {
         if self.ptr_info(l.ty).is_some() && l.ty == r.ty && matches!(op, CmpOp::Eq | CmpOp::NotEq) {
             let eq = self.ptr_eq(l, r, span)?;
             return if op == CmpOp::NotEq {
-                self.apply_prim(f, Prim::Not, vec![eq], span).map(Some)
+                self.apply_prim(f, Prim::Not, &[eq], span).map(Some)
             } else {
                 Ok(Some(eq))
             };
@@ -1083,7 +1077,7 @@ impl Vm {
             let res = self.call_dunder(f, m, vec![r, l], span)?;
             let res = self.to_bool(f, res)?;
             return if op == CmpOp::NotIn {
-                self.apply_prim(f, Prim::Not, vec![res], span).map(Some)
+                self.apply_prim(f, Prim::Not, &[res], span).map(Some)
             } else {
                 Ok(Some(res))
             };
@@ -1117,7 +1111,7 @@ impl Vm {
                     None if l.ty == r.ty => self.struct_eq(f, l, r, span)?,
                     None => return Ok(None),
                 };
-                self.apply_prim(f, Prim::Not, vec![eq], span).map(Some)
+                self.apply_prim(f, Prim::Not, &[eq], span).map(Some)
             }
             CmpOp::Eq if l.ty == r.ty => self.struct_eq(f, l, r, span).map(Some),
             _ => Ok(None),
@@ -1249,7 +1243,7 @@ impl Vm {
                 None => Ok(AVal { ty: to, ..v }),
                 Some(p) => {
                     let s = v.span;
-                    self.apply_prim(f, p, vec![v], s)
+                    self.apply_prim(f, p, &[v], s)
                 }
             };
         }
@@ -1327,7 +1321,7 @@ impl Vm {
                         _ => self.str_of(f, v)?,
                     };
                     match prefix {
-                        Some(p) => self.apply_prim(f, Prim::StrConcat, vec![p, s], span)?,
+                        Some(p) => self.apply_prim(f, Prim::StrConcat, &[p, s], span)?,
                         None => s,
                     }
                 }
@@ -1336,7 +1330,7 @@ impl Vm {
             acc = if empty {
                 piece
             } else {
-                self.apply_prim(f, Prim::StrConcat, vec![acc, piece], span)?
+                self.apply_prim(f, Prim::StrConcat, &[acc, piece], span)?
             };
         }
         Ok(acc.with_span(span))
@@ -1403,7 +1397,7 @@ impl Vm {
             Some(n) => Prim::FormatNum(n, spec),
             None => Prim::FormatStr(spec),
         };
-        self.apply_prim(f, p, vec![v], span)
+        self.apply_prim(f, p, &[v], span)
     }
 
     /// `str(v)`
@@ -1419,10 +1413,10 @@ impl Vm {
         }
         match v.ty {
             TypeId::STR => Ok(v),
-            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, vec![v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &[v], span),
             TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToStr(n), vec![v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToStr(n), &[v], span),
                 None => match v.blue_value() {
                     Some(val) => {
                         let s = self.display_blue(val);
@@ -1446,7 +1440,7 @@ impl Vm {
             return self.repr_of(f, loaded);
         }
         if v.ty == TypeId::STR {
-            return self.apply_prim(f, Prim::StrRepr, vec![v], span);
+            return self.apply_prim(f, Prim::StrRepr, &[v], span);
         }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, false);
@@ -1634,7 +1628,7 @@ impl Vm {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("strings take one index", span, ""))?;
             let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
-            return self.apply_prim(f, Prim::StrGetItem, vec![v, i], span);
+            return self.apply_prim(f, Prim::StrGetItem, &[v, i], span);
         }
         let tn = self.type_name(v.ty);
         Err(err(

@@ -41,6 +41,15 @@ fn runtime_in(dir: &Path) -> Result<PathBuf, LinkError> {
 
 /// Link `obj` into an executable at `exe` with the system C compiler.
 pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
+    if let Some(dir) = exe.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(LinkError(format!(
+                "error: cannot write `{}`: no directory `{}`",
+                exe.display(),
+                dir.display()
+            )));
+        }
+    }
     let rt = runtime_path()?;
     let dir = tempfile::Builder::new()
         .prefix("spyc-link")

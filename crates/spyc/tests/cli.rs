@@ -229,3 +229,19 @@ fn stack_overflow_and_invalid_access_are_reported_natively() {
         "{stderr}"
     );
 }
+
+/// An output path in a missing directory is a one-line error, not linker output.
+#[test]
+fn build_into_a_missing_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = dir.path().join("missing").join("hello");
+    let out = spyc()
+        .args(["build", "examples/hello.spy", "-o"])
+        .arg(&exe)
+        .output()
+        .expect("run spyc");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("error: cannot write `"), "{stderr}");
+    assert!(!stderr.contains("ld"), "{stderr}");
+}

@@ -434,9 +434,6 @@ pub fn format_float<S: Scratch, W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt
         b'f' | b'F' | b'%' => {
             let v = if spec.kind == b'%' { a * 100.0 } else { a };
             write!(raw, "{:.*}", prec.unwrap_or(6), v)?;
-            if spec.alt && !raw.text().contains('.') {
-                raw.write_char('.')?;
-            }
         }
         b'e' | b'E' => write_exp::<S, S>(&mut raw, a, prec.unwrap_or(6), upper)?,
         b'g' | b'G' | 0 if !(spec.kind == 0 && prec.is_none()) => {
@@ -469,6 +466,16 @@ pub fn format_float<S: Scratch, W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt
             }
         }
         _ => write_float_repr(&mut raw, a)?,
+    }
+    if spec.alt && !raw.text().contains('.') {
+        // `#`: the decimal point is always there, before any exponent.
+        let t = raw.text();
+        let cut = t.find(['e', 'E']).unwrap_or(t.len());
+        let mut dotted = S::empty();
+        dotted.write_str(&t[..cut])?;
+        dotted.write_char('.')?;
+        dotted.write_str(&t[cut..])?;
+        raw = dotted;
     }
     let s = raw.text();
     let (int_part, frac) = match s.find(['.', 'e', 'E']) {
@@ -539,6 +546,13 @@ mod tests {
         assert_eq!(f(-f64::INFINITY, "=+09"), "-00000inf");
         assert_eq!(f(-1.5, "^09"), "00-1.5000");
         assert_eq!(f(1234.5, "012,.1f"), "00,001,234.5");
+        // `#` keeps the decimal point, before any exponent.
+        assert_eq!(f(5.0, "#.0"), "5.e+00");
+        assert_eq!(f(1e16, "#"), "1.e+16");
+        assert_eq!(f(107221.0, "#g"), "107221.");
+        assert_eq!(f(1.5, "#.0f"), "2.");
+        assert_eq!(f(0.5, "#.0%"), "50.%");
+        assert_eq!(f(5.0, "#"), "5.0");
     }
 
     #[test]

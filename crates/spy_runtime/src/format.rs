@@ -56,8 +56,7 @@ impl Spec {
 impl Spec {
     /// The spec as written in source (normalised).
     pub fn write_text<W: Write>(&self, w: &mut W) -> fmt::Result {
-        let implicit_zero = self.zero && self.fill == '0' && self.align == b'=';
-        if self.align != 0 && !implicit_zero {
+        if self.align != 0 {
             if self.fill != ' ' {
                 w.write_char(self.fill)?;
             }
@@ -171,15 +170,11 @@ pub fn parse(s: &str) -> Result<Spec, &'static str> {
     if i != b.len() {
         return Err("Invalid format specifier");
     }
-    // `0` pads with zeros unless a fill is given, and is sign-aware unless an
-    // alignment is given (`{:<05}` is `42000`, as in CPython).
-    if spec.zero {
-        if !explicit_fill {
-            spec.fill = '0';
-        }
-        if spec.align == 0 {
-            spec.align = b'=';
-        }
+    // `0` pads with zeros unless a fill is given; numbers without an explicit
+    // alignment pad after the sign (`num_align`), strings on the right
+    // (`{:<05}` is `42000`, `{:05}` of "ab" is `ab000`, as in CPython).
+    if spec.zero && !explicit_fill {
+        spec.fill = '0';
     }
     Ok(spec)
 }
@@ -235,6 +230,16 @@ pub fn check(spec: &Spec, value_kind: char) -> Result<(), &'static str> {
         return Err("Precision not allowed in integer format specifier");
     }
     Ok(())
+}
+
+/// The alignment of a number: the explicit one, else sign-aware with `0`,
+/// else right.
+fn num_align(spec: &Spec) -> u8 {
+    match spec.align {
+        0 if spec.zero => b'=',
+        0 => b'>',
+        a => a,
+    }
 }
 
 fn pad<W: Write>(w: &mut W, sign: &str, body: &str, spec: &Spec, default_align: u8) -> fmt::Result {
@@ -301,7 +306,7 @@ fn group_padded<S: Scratch, W: Write>(
     every: usize,
     other: usize,
 ) -> fmt::Result {
-    let zero_pad = spec.grouping != 0 && spec.fill == '0' && spec.align == b'=';
+    let zero_pad = spec.grouping != 0 && spec.fill == '0' && num_align(spec) == b'=';
     if !zero_pad {
         return group(w, digits, spec.grouping, every);
     }
@@ -367,7 +372,7 @@ pub fn format_int<S: Scratch, W: Write>(w: &mut W, v: i128, spec: &Spec) -> fmt:
     let mut body = S::empty();
     let lead_len = lead.as_str().len();
     group_padded::<S, S>(&mut body, digits.as_str(), spec, every, lead_len)?;
-    pad(w, lead.as_str(), body.text(), spec, b'>')
+    pad(w, lead.as_str(), body.text(), spec, num_align(spec))
 }
 
 /// Round-trip digits and decimal exponent of `x` rounded to `sig` significant
@@ -422,7 +427,7 @@ pub fn format_float<S: Scratch, W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt
         if spec.kind == b'%' {
             body.write_char('%')?;
         }
-        return pad(w, sign_str(neg, spec), body.text(), spec, b'>');
+        return pad(w, sign_str(neg, spec), body.text(), spec, num_align(spec));
     }
     let prec = if spec.precision < 0 {
         None
@@ -489,7 +494,7 @@ pub fn format_float<S: Scratch, W: Write>(w: &mut W, x: f64, spec: &Spec) -> fmt
     if spec.kind == b'%' {
         body.write_char('%')?;
     }
-    pad(w, sign, body.text(), spec, b'>')
+    pad(w, sign, body.text(), spec, num_align(spec))
 }
 
 pub fn format_str<W: Write>(w: &mut W, s: &str, spec: &Spec) -> fmt::Result {
@@ -568,6 +573,16 @@ mod tests {
         let spec = |s: &str| parse(s).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(check(&spec(",x"), 'i'), Err("Cannot specify ',' with 'x'."));
         assert_eq!(check(&spec("_x"), 'i'), Ok(()));
+        // Strings: `0` is a fill, the alignment stays left; `=` is an error.
+        let st = |v: &str, sp: &str| {
+            let mut out = String::new();
+            format_str(&mut out, v, &spec(sp)).ok();
+            out
+        };
+        assert_eq!(st("ab", "05"), "ab000");
+        assert_eq!(st("ab", ">05"), "000ab");
+        assert_eq!(check(&spec("05"), 's'), Ok(()));
+        assert!(check(&spec("=05"), 's').is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!   `i8 u8 i32 u32 i64 u64 f64` (half with constant operands, folded at redshift,
 //!   half with operands passed as function arguments) are printed by spyc and
 //!   evaluated by Python with every integer operation wrapped to the width.
-//! - `format_specs::{interp,redshift,native}`: random values of `i32 i64 u64 f64`
+//! - `format_specs::{interp,redshift,native}`: random values of `i32 i64 u64 f64 str`
 //!   formatted at run time in f-strings with random format specs (fill, align, sign,
 //!   `#`, `0`, width, grouping, precision, type) and compared with Python's
 //!   `format(value, spec)`; the specs Python rejects are dropped.
@@ -1287,7 +1287,7 @@ const FORMAT_PY: &str = r#"
 import sys
 for line in sys.stdin:
     kind, value, spec = line.rstrip("\n").split(" ", 2)
-    v = float(value) if kind == "f64" else int(value)
+    v = float(value) if kind == "f64" else value if kind == "str" else int(value)
     try:
         print("[" + format(v, spec) + "]")
     except (ValueError, OverflowError):
@@ -1296,7 +1296,8 @@ for line in sys.stdin:
 
 /// A random format spec (never a brace; it may contain spaces: Python's side
 /// splits its input lines on the first two spaces only).
-fn random_spec(rng: &mut Rng, is_float: bool) -> String {
+fn random_spec(rng: &mut Rng, kind: &str) -> String {
+    let is_float = kind == "f64";
     let mut spec = String::new();
     if rng.chance(40) {
         if rng.chance(50) {
@@ -1319,14 +1320,16 @@ fn random_spec(rng: &mut Rng, is_float: bool) -> String {
     if rng.chance(20) {
         spec.push(rng.pick(&[',', '_']));
     }
-    let kinds: &[&str] = if is_float {
+    let kinds: &[&str] = if kind == "str" {
+        &["", "s"]
+    } else if is_float {
         &["", "e", "E", "f", "F", "g", "G", "%"]
     } else {
         &["", "d", "b", "o", "x", "X", "e", "f", "g", "%"]
     };
     let kind = rng.pick(kinds);
-    let float_kind = is_float || matches!(kind, "e" | "f" | "g" | "%");
-    if float_kind && rng.chance(50) {
+    let with_precision = is_float || matches!(kind, "e" | "f" | "g" | "%" | "s" | "");
+    if with_precision && rng.chance(50) {
         spec.push('.');
         spec.push_str(&rng.range(0, 20).to_string());
     }
@@ -1338,11 +1341,14 @@ fn make_format_specs(seed: u64) -> Result<Prepared, String> {
     let mut rng = Rng::new(seed, 3);
     let mut cases = Vec::new();
     for _ in 0..FORMAT_COUNT {
-        let kind = rng.pick(&["i32", "i64", "u64", "f64"]);
+        let kind = rng.pick(&["i32", "i64", "u64", "f64", "str"]);
         let value = match kind {
             "i32" => rng.range(i32::MIN as i128, i32::MAX as i128).to_string(),
             "i64" => rng.range(i64::MIN as i128, i64::MAX as i128).to_string(),
             "u64" => rng.range(0, u64::MAX as i128).to_string(),
+            "str" => (0..rng.below(12))
+                .map(|_| rng.pick(&['a', 'b', 'Z', '7', '.', '\u{e9}', '\u{4e2d}']))
+                .collect(),
             _ => {
                 let x = if rng.chance(50) {
                     f64::from_bits(rng.next())
@@ -1355,7 +1361,7 @@ fn make_format_specs(seed: u64) -> Result<Prepared, String> {
                 format!("{x:e}")
             }
         };
-        let spec = random_spec(&mut rng, kind == "f64");
+        let spec = random_spec(&mut rng, kind);
         cases.push((kind, value, spec));
     }
     let mut input = String::new();
@@ -1375,7 +1381,8 @@ fn make_format_specs(seed: u64) -> Result<Prepared, String> {
          def ri32(x: i32) -> i32:\n    return x\n\n\n\
          def ri64(x: i64) -> i64:\n    return x\n\n\n\
          def ru64(x: u64) -> u64:\n    return x\n\n\n\
-         def rf64(x: f64) -> f64:\n    return x\n";
+         def rf64(x: f64) -> f64:\n    return x\n\n\n\
+         def rstr(x: str) -> str:\n    return x\n";
     let (mut stmts, mut expected, mut what) = (Vec::new(), Vec::new(), Vec::new());
     for ((kind, value, spec), line) in cases.iter().zip(lines) {
         if line == "!rejected" {
@@ -1383,8 +1390,8 @@ fn make_format_specs(seed: u64) -> Result<Prepared, String> {
         }
         // Through a red function: formatted at run time in every mode.
         let arg = match *kind {
-            "i32" => value.clone(),
-            "f64" => value.clone(),
+            "i32" | "f64" => value.clone(),
+            "str" => format!("'{value}'"),
             k => format!("{k}({value})"),
         };
         stmts.push(format!("print(f\"[{{r{kind}({arg}):{spec}}}]\")"));

@@ -737,7 +737,13 @@ pub fn decode_escapes(
                     ));
                 };
                 let name = &body[i + 1..i + close];
-                match unicode_names2::character(name) {
+                // Unicode names are letters, digits, spaces and hyphens; the
+                // lookup is only given such text (it overflows on some other).
+                let plausible = !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-');
+                match plausible.then(|| unicode_names2::character(name)).flatten() {
                     Some(ch) => push_char(&mut out, ch),
                     None => {
                         return Err((

@@ -118,6 +118,14 @@ proptest! {
         parse_all_ways(&src);
     }
 
+    /// `\N{...}` escapes with any name (the lookup once overflowed on
+    /// `\N{->co .14     # Decora}`, found by the `compile` fuzz target).
+    #[test]
+    fn unicode_name_escapes_never_panic(name in "[ -~]{0,40}") {
+        let name = name.replace(['}', '"', '\\'], "");
+        parse_all_ways(&format!("s = \"\\N{{{name}}}\"\n"));
+    }
+
     #[test]
     fn mutated_fixtures_never_panic(
         which in any::<prop::sample::Index>(),

@@ -737,9 +737,10 @@ pub fn decode_escapes(
                     ));
                 };
                 let name = &body[i + 1..i + close];
-                // Unicode names are letters, digits, spaces and hyphens; the
-                // lookup is only given such text (it overflows on some other).
-                let plausible = !name.is_empty()
+                // Unicode names start with a letter and go on with letters,
+                // digits, spaces and hyphens; the lookup is only given such
+                // text (it overflows on other text, `-` for one).
+                let plausible = name.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
                     && name
                         .bytes()
                         .all(|c| c.is_ascii_alphanumeric() || c == b' ' || c == b'-');

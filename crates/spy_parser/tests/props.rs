@@ -118,10 +118,11 @@ proptest! {
         parse_all_ways(&src);
     }
 
-    /// `\N{...}` escapes with any name (the lookup once overflowed on
-    /// `\N{->co .14     # Decora}`, found by the `compile` fuzz target).
+    /// `\N{...}` escapes with any name (the lookup overflows on
+    /// `\N{->co .14     # Decora}`, found by the `compile` fuzz target, and on
+    /// `\N{-}`, found by this test).
     #[test]
-    fn unicode_name_escapes_never_panic(name in "[ -~]{0,40}") {
+    fn unicode_name_escapes_never_panic(name in "[ -~]{0,40}|[-][A-Za-z0-9 -]{0,6}") {
         let name = name.replace(['}', '"', '\\'], "");
         parse_all_ways(&format!("s = \"\\N{{{name}}}\"\n"));
     }

@@ -53,8 +53,9 @@ impl Write for SharedBuf {
 fn config() -> Config {
     Config {
         color: ColorMode::Plain,
-        // The interpreters collect before every allocation: every test that
-        // allocates exercises the collector.
+        // The interpreters collect as soon as they have allocated as much as
+        // was live after the last collection: every test that allocates
+        // exercises the collector.
         gc_interval: 0,
         ..Config::default()
     }

@@ -2,5 +2,6 @@
 //! test. See `tests/files.rs` for the runner and `docs/ARCHITECTURE.md` for the
 //! formats. This library holds the pieces the runner and unit tests share.
 
+pub mod expect;
 pub mod headers;
 pub mod runner;

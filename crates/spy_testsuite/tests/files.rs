@@ -7,12 +7,9 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use spy_driver::Mode;
+use spy_testsuite::expect::{bless, expect};
 use spy_testsuite::headers;
 use spy_testsuite::runner::{self, display_path, repo_root};
-
-fn bless() -> bool {
-    std::env::var("SPY_BLESS").is_ok_and(|v| v == "1")
-}
 
 fn spy_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -33,27 +30,6 @@ fn spy_files(dir: &Path) -> Vec<PathBuf> {
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
-}
-
-/// Compare, or rewrite when blessing.
-fn expect(file: &Path, actual: &str, what: &str) -> Result<(), Failed> {
-    let expected = read(file);
-    if expected == actual {
-        return Ok(());
-    }
-    if bless() {
-        if actual.is_empty() {
-            let _ = std::fs::remove_file(file);
-        } else {
-            std::fs::write(file, actual).map_err(|e| Failed::from(e.to_string()))?;
-        }
-        return Ok(());
-    }
-    Err(format!(
-        "{what} differs from {}\n--- expected\n{expected}\n--- actual\n{actual}\n---",
-        display_path(file)
-    )
-    .into())
 }
 
 fn mode_name(m: Mode) -> &'static str {

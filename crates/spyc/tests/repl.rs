@@ -13,33 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use spy_testsuite::expect::expect;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn bless() -> bool {
-    std::env::var("SPY_BLESS").is_ok_and(|v| v == "1")
-}
-
-fn expect(file: &Path, actual: &str, what: &str) -> Result<(), Failed> {
-    let expected = std::fs::read_to_string(file).unwrap_or_default();
-    if expected == actual {
-        return Ok(());
-    }
-    if bless() {
-        if actual.is_empty() {
-            let _ = std::fs::remove_file(file);
-        } else {
-            std::fs::write(file, actual).map_err(|e| Failed::from(e.to_string()))?;
-        }
-        return Ok(());
-    }
-    Err(format!(
-        "{what} differs from {}\n--- expected\n{expected}\n--- actual\n{actual}\n---",
-        file.display()
-    )
-    .into())
 }
 
 /// `u0:41` becomes `u0:N` (see the module comment).

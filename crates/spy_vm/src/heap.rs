@@ -19,7 +19,7 @@ use std::rc::Rc;
 use spy_rir::NumTy;
 
 use crate::prims::PrimErr;
-use crate::types::TypeId;
+use crate::ids::TypeId;
 use crate::value::{Ptr, StructValue, Value};
 
 /// How a value is laid out in memory.

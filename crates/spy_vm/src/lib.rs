@@ -17,6 +17,7 @@ mod eval;
 mod exec;
 pub mod frame;
 pub mod heap;
+pub mod ids;
 mod module;
 mod pointers;
 pub mod prims;

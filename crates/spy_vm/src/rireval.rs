@@ -47,7 +47,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
         spy_rir::Ty::Str => Shape::Str,
         spy_rir::Ty::Def(_) => match types.fields(t) {
             Some(fields) => Shape::Struct(
-                crate::types::TypeId::OBJECT,
+                crate::ids::TypeId::OBJECT,
                 fields
                     .iter()
                     .enumerate()
@@ -256,7 +256,7 @@ impl<'m> Eval<'m> {
                     vals.push(self.eval(locals, f)?);
                 }
                 Value::Struct(std::rc::Rc::new(crate::value::StructValue {
-                    ty: crate::types::TypeId::OBJECT,
+                    ty: crate::ids::TypeId::OBJECT,
                     fields: vals,
                 }))
             }

@@ -5,61 +5,9 @@ use std::collections::HashMap;
 use spy_ast::Symbol;
 use spy_rir::{Fqn, NumTy};
 
+pub use crate::ids::TypeId;
+
 use crate::value::Value;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TypeId(pub u32);
-
-impl TypeId {
-    pub const NONE: TypeId = TypeId(0);
-    pub const BOOL: TypeId = TypeId(1);
-    pub const I8: TypeId = TypeId(2);
-    pub const U8: TypeId = TypeId(3);
-    pub const I32: TypeId = TypeId(4);
-    pub const U32: TypeId = TypeId(5);
-    pub const I64: TypeId = TypeId(6);
-    pub const U64: TypeId = TypeId(7);
-    pub const F32: TypeId = TypeId(8);
-    pub const F64: TypeId = TypeId(9);
-    pub const STR: TypeId = TypeId(10);
-    pub const TYPE: TypeId = TypeId(11);
-    pub const FUNCTION: TypeId = TypeId(12);
-    pub const MODULE: TypeId = TypeId(13);
-    pub const OBJECT: TypeId = TypeId(14);
-    pub const DYNAMIC: TypeId = TypeId(15);
-    pub const TUPLE: TypeId = TypeId(16);
-    pub const RANGE: TypeId = TypeId(17);
-    pub const EXCEPTION: TypeId = TypeId(18);
-    pub const META_ARG: TypeId = TypeId(19);
-    pub const OP_SPEC: TypeId = TypeId(20);
-
-    pub fn num(n: NumTy) -> TypeId {
-        match n {
-            NumTy::I8 => TypeId::I8,
-            NumTy::U8 => TypeId::U8,
-            NumTy::I32 => TypeId::I32,
-            NumTy::U32 => TypeId::U32,
-            NumTy::I64 => TypeId::I64,
-            NumTy::U64 => TypeId::U64,
-            NumTy::F32 => TypeId::F32,
-            NumTy::F64 => TypeId::F64,
-        }
-    }
-
-    pub fn as_num(self) -> Option<NumTy> {
-        Some(match self {
-            TypeId::I8 => NumTy::I8,
-            TypeId::U8 => NumTy::U8,
-            TypeId::I32 => NumTy::I32,
-            TypeId::U32 => NumTy::U32,
-            TypeId::I64 => NumTy::I64,
-            TypeId::U64 => NumTy::U64,
-            TypeId::F32 => NumTy::F32,
-            TypeId::F64 => NumTy::F64,
-            _ => return None,
-        })
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeKind {
@@ -110,7 +58,7 @@ pub enum MethodKind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Method {
-    pub func: crate::vm::FuncId,
+    pub func: crate::ids::FuncId,
     pub kind: MethodKind,
 }
 
@@ -145,45 +93,48 @@ impl TypeObj {
     }
 }
 
-/// The builtin types, in `TypeId` order.
+/// The builtin types, each at the index of its fixed `TypeId`.
 pub fn builtin_types() -> Vec<TypeObj> {
-    let mk = |name: &str, kind: TypeKind| TypeObj {
-        name: name.to_string(),
-        fqn: Fqn::new("builtins", name),
-        kind,
-        base: None,
-        attrs: HashMap::new(),
-        fields: Vec::new(),
-        methods: HashMap::new(),
-        defined: true,
-    };
-    let mut v = vec![
-        mk("NoneType", TypeKind::NoneType),
-        mk("bool", TypeKind::Bool),
-        mk("i8", TypeKind::Num(NumTy::I8)),
-        mk("u8", TypeKind::Num(NumTy::U8)),
-        mk("i32", TypeKind::Num(NumTy::I32)),
-        mk("u32", TypeKind::Num(NumTy::U32)),
-        mk("i64", TypeKind::Num(NumTy::I64)),
-        mk("u64", TypeKind::Num(NumTy::U64)),
-        mk("f32", TypeKind::Num(NumTy::F32)),
-        mk("f64", TypeKind::Num(NumTy::F64)),
-        mk("str", TypeKind::Str),
-        mk("type", TypeKind::Type),
-        mk("function", TypeKind::Function),
-        mk("module", TypeKind::Module),
-        mk("object", TypeKind::Object),
-        mk("dynamic", TypeKind::Dynamic),
-        mk("tuple", TypeKind::Tuple),
-        mk("range", TypeKind::Range),
-        mk("Exception", TypeKind::Exception),
-        mk("MetaArg", TypeKind::MetaArg),
-        mk("OpSpec", TypeKind::OpSpec),
+    use TypeKind as K;
+    let table: [(TypeId, &str, &str, TypeKind); 21] = [
+        (TypeId::NONE, "types", "NoneType", K::NoneType),
+        (TypeId::BOOL, "builtins", "bool", K::Bool),
+        (TypeId::I8, "builtins", "i8", K::Num(NumTy::I8)),
+        (TypeId::U8, "builtins", "u8", K::Num(NumTy::U8)),
+        (TypeId::I32, "builtins", "i32", K::Num(NumTy::I32)),
+        (TypeId::U32, "builtins", "u32", K::Num(NumTy::U32)),
+        (TypeId::I64, "builtins", "i64", K::Num(NumTy::I64)),
+        (TypeId::U64, "builtins", "u64", K::Num(NumTy::U64)),
+        (TypeId::F32, "builtins", "f32", K::Num(NumTy::F32)),
+        (TypeId::F64, "builtins", "f64", K::Num(NumTy::F64)),
+        (TypeId::STR, "builtins", "str", K::Str),
+        (TypeId::TYPE, "builtins", "type", K::Type),
+        (TypeId::FUNCTION, "builtins", "function", K::Function),
+        (TypeId::MODULE, "builtins", "module", K::Module),
+        (TypeId::OBJECT, "builtins", "object", K::Object),
+        (TypeId::DYNAMIC, "builtins", "dynamic", K::Dynamic),
+        (TypeId::TUPLE, "builtins", "tuple", K::Tuple),
+        (TypeId::RANGE, "builtins", "range", K::Range),
+        (TypeId::EXCEPTION, "builtins", "Exception", K::Exception),
+        (TypeId::META_ARG, "operator", "MetaArg", K::MetaArg),
+        (TypeId::OP_SPEC, "operator", "OpSpec", K::OpSpec),
     ];
-    v[0].fqn = Fqn::new("types", "NoneType");
-    v[TypeId::META_ARG.0 as usize].fqn = Fqn::new("operator", "MetaArg");
-    v[TypeId::OP_SPEC.0 as usize].fqn = Fqn::new("operator", "OpSpec");
-    v
+    let mut v: Vec<Option<TypeObj>> = vec![None; table.len()];
+    for (id, module, name, kind) in table {
+        v[id.0 as usize] = Some(TypeObj {
+            name: name.to_string(),
+            fqn: Fqn::new(module, name),
+            kind,
+            base: None,
+            attrs: HashMap::new(),
+            fields: Vec::new(),
+            methods: HashMap::new(),
+            defined: true,
+        });
+    }
+    // Every id below the table's length is taken exactly once (the test
+    // below checks it), so nothing is dropped here.
+    v.into_iter().flatten().collect()
 }
 
 /// Exception classes below `Exception`: (name, parent name).
@@ -202,3 +153,36 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("PanicError", "Exception"),
     ("OSError", "Exception"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each builtin type sits at the index of its `TypeId`, and the ids are
+    /// dense: `TypeId::num` and every constant name the right type.
+    #[test]
+    fn builtin_type_ids_index_the_table() {
+        let t = builtin_types();
+        assert_eq!(t.len(), 21);
+        let named = |id: TypeId| t[id.0 as usize].name.as_str();
+        assert_eq!(named(TypeId::NONE), "NoneType");
+        assert_eq!(named(TypeId::BOOL), "bool");
+        assert_eq!(named(TypeId::STR), "str");
+        assert_eq!(named(TypeId::TYPE), "type");
+        assert_eq!(named(TypeId::FUNCTION), "function");
+        assert_eq!(named(TypeId::MODULE), "module");
+        assert_eq!(named(TypeId::OBJECT), "object");
+        assert_eq!(named(TypeId::DYNAMIC), "dynamic");
+        assert_eq!(named(TypeId::TUPLE), "tuple");
+        assert_eq!(named(TypeId::RANGE), "range");
+        assert_eq!(named(TypeId::EXCEPTION), "Exception");
+        assert_eq!(named(TypeId::META_ARG), "MetaArg");
+        assert_eq!(named(TypeId::OP_SPEC), "OpSpec");
+        for n in NumTy::ALL {
+            let id = TypeId::num(n);
+            assert_eq!(named(id), n.name());
+            assert_eq!(t[id.0 as usize].kind, TypeKind::Num(n));
+            assert_eq!(id.as_num(), Some(n));
+        }
+    }
+}

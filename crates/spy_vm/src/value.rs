@@ -5,8 +5,7 @@ use std::rc::Rc;
 
 use spy_rir::{Const, NumTy};
 
-use crate::types::TypeId;
-use crate::{FuncId, ModId};
+use crate::ids::{FuncId, ModId, TypeId};
 
 /// Red values are known only at run time; blue values at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -13,11 +13,7 @@ use crate::scope::{FuncScope, VarKind};
 use crate::types::{builtin_types, TypeId, TypeKind, TypeObj, EXCEPTIONS};
 use crate::value::{Color, Value, ValueKey};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FuncId(pub u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ModId(pub u32);
+pub use crate::ids::{FuncId, ModId};
 
 /// Builtin functions implemented by the VM itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

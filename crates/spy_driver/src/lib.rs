@@ -84,7 +84,23 @@ pub enum Failure {
     Panic(Box<spy_vm::Panic>),
     /// Anything else (I/O, linking): exit status 1.
     Other(String),
+    /// A bug in spyc (exit status 101): reported as an internal compiler
+    /// error, never as a diagnostic about the program.
+    Internal(spy_vm::Internal),
 }
+
+impl Failure {
+    /// The exit status of a command that stopped with this failure.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Failure::Compile(_) | Failure::Panic(_) | Failure::Other(_) => 1,
+            Failure::Internal(_) => INTERNAL_ERROR_STATUS,
+        }
+    }
+}
+
+/// The exit status of an internal compiler error (as rustc's).
+pub const INTERNAL_ERROR_STATUS: i32 = 101;
 
 /// A compiler session: one VM, the loaded program.
 pub struct Session {
@@ -136,6 +152,7 @@ impl Session {
             VmError::Static(d) => Failure::Compile(vec![*d]),
             VmError::Many(ds) => Failure::Compile(ds),
             VmError::Panic(p) => Failure::Panic(p),
+            VmError::Internal(i) => Failure::Internal(*i),
         }
     }
 
@@ -161,9 +178,10 @@ impl Session {
         let r = spy_redshift::redshift(&mut self.vm, m);
         self.vm.flush_out();
         r.map_err(|e| match e {
-            VmError::Panic(p) => {
-                Failure::Compile(spy_redshift::error_diagnostics(&VmError::Panic(p)))
-            }
+            VmError::Panic(p) => match spy_redshift::error_diagnostics(VmError::Panic(p)) {
+                Ok(ds) => Failure::Compile(ds),
+                Err(e) => self.failure(e),
+            },
             e => self.failure(e),
         })
     }
@@ -180,9 +198,8 @@ impl Session {
     pub fn run_interp(&mut self) -> Result<i32, Failure> {
         self.redshift()?;
         let main = self.main_func()?;
-        self.vm.running = true;
         let span = spy_diagnostics::Span::default();
-        let r = self.vm.call_red(main, Vec::new(), span);
+        let r = self.vm.call_red(main, Vec::new(), span, false);
         self.vm.flush_out();
         match r {
             // The OS keeps the low 8 bits of an exit status: so do the interpreters.
@@ -204,7 +221,7 @@ impl Session {
         match r {
             Ok(Value::I32(code)) => Ok(code & 0xff),
             Ok(_) => Ok(0),
-            Err(p) => Err(Failure::Panic(p)),
+            Err(e) => Err(self.failure(e)),
         }
     }
 
@@ -214,8 +231,13 @@ impl Session {
         let opts = spy_codegen::Options {
             optimize: self.config.optimize,
         };
-        let obj = spy_codegen::compile_object(&m, &self.vm.sources, opts)
-            .map_err(|e| Failure::Other(format!("error: code generation failed: {e}")))?;
+        // Code generation of verified RIR cannot fail but by a bug.
+        let obj = spy_codegen::compile_object(&m, &self.vm.sources, opts).map_err(|e| {
+            Failure::Internal(spy_vm::Internal {
+                msg: format!("code generation failed: {e}"),
+                span: None,
+            })
+        })?;
         link_executable(&obj, exe).map_err(|e| Failure::Other(e.to_string()))
     }
 
@@ -225,6 +247,7 @@ impl Session {
             Failure::Compile(ds) => render_all(ds, &self.vm.sources, self.config.color),
             Failure::Panic(p) => render_panic(p, &self.vm.sources),
             Failure::Other(s) => format!("{s}\n"),
+            Failure::Internal(i) => render_internal(i, &self.vm.sources),
         }
     }
 }
@@ -249,7 +272,7 @@ pub fn run_file(
         Err(f) => {
             s.vm.flush_out();
             let _ = write!(std::io::stderr(), "{}", s.render_failure(&f));
-            1
+            f.exit_status()
         }
     }
 }
@@ -273,4 +296,25 @@ fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
         .code()
         .or_else(|| status.signal().map(|n| 128 + n))
         .unwrap_or(1))
+}
+
+/// An internal compiler error as printed on stderr: a header of its own and
+/// a request for a bug report, never the look of a diagnostic.
+pub fn render_internal(i: &spy_vm::Internal, sources: &spy_diagnostics::SourceMap) -> String {
+    let mut out = format!("error: internal compiler error: {}\n", i.msg);
+    if let Some(f) = i
+        .span
+        .and_then(|sp| sources.try_get(sp.file).map(|f| (f, sp)))
+    {
+        let (file, sp) = f;
+        let (line, col) = file.line_col(sp.start);
+        out.push_str(&format!(
+            "  --> {}:{line}:{col} (while compiling this)\n",
+            file.name
+        ));
+    }
+    out.push_str(
+        "note: this is a bug in spyc, not in your program; please report it with the program that triggered it\n",
+    );
+    out
 }

@@ -4,22 +4,18 @@
 
 use std::rc::Rc;
 
-use spy_ast::{Arg, Expr, ExprKind, Span, Stmt, StmtKind, Symbol};
+use spy_ast::{Arg, Expr, ExprKind, Span, StmtKind, Symbol};
 use spy_diagnostics::Diagnostic;
 use spy_rir as rir;
 
 use crate::call::CallArgs;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
-use crate::frame::{AVal, Frame, Repr};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
+use crate::stmt::Flow;
 use crate::types::TypeId;
 use crate::value::{Color, MetaArgValue, OpSpecValue, Value};
 use crate::vm::{AstFunc, Builtin, Flavor, FuncId, FuncKind, FuncObj, Vm};
-
-/// Redshifts a block of statements into the frame's current buffer; returns
-/// whether control can fall off its end. Installed by `spy_redshift`, which
-/// owns statement-level redshift, so that inlining can use it.
-pub type BlockShifter = fn(&mut Vm, &mut Frame, &[Stmt]) -> VmResult<bool>;
 
 impl Vm {
     pub(crate) fn init_blue_modules(&mut self) {
@@ -97,10 +93,9 @@ impl Vm {
                 self.complex_ty = Some(t);
                 Ok(t)
             }
-            _ => Err(err(
-                "internal: the standard library does not define `complex128`",
+            _ => Err(VmError::internal(
+                "the standard library does not define `complex128`",
                 span,
-                "",
             )),
         }
     }
@@ -496,17 +491,20 @@ impl Vm {
                 .with_secondary(af.def.header_span, "function defined here"),
             ));
         }
-        let Some(shifter) = self.block_shifter else {
-            return Err(err("internal: no statement redshifter installed", span, ""));
-        };
-        let Some(mut shift) = f.shift.take() else {
-            return Err(err("internal: inlining outside redshift", span, ""));
+        let EvalMode::Shift(mut shift) = std::mem::replace(&mut f.mode, EvalMode::Run) else {
+            return Err(VmError::internal("inlining outside redshift", span));
         };
         let k = self.inline_counter;
         self.inline_counter += 1;
         let suffix = format!("__{k}");
         shift.blocks.push(Vec::new());
-        let mut callee = Frame::new(af.module, Some(fid), af.scope.clone(), af.closure.clone());
+        let mut callee = Frame::new(
+            af.module,
+            Some(fid),
+            af.scope.clone(),
+            af.closure.clone(),
+            EvalMode::Run,
+        );
         callee.ret = af.ret;
         callee.ret_span = af.def.returns.as_ref().map(|r| r.span);
         callee.local_suffix = Some(suffix.clone());
@@ -542,19 +540,21 @@ impl Vm {
             });
             callee.slots[i].bind_red_param(p.ty, p.span, l);
         }
-        callee.shift = Some(shift);
+        callee.mode = EvalMode::Shift(shift);
         let result = match failed {
             Some(e) => Err(e),
             None => {
                 self.inlining.push(fid);
-                let r = self.inline_body(&mut callee, af, shifter, span);
+                let r = self.inline_body(&mut callee, af, span);
                 self.inlining.pop();
                 r
             }
         };
-        let mut shift = callee.shift.take().unwrap_or_default();
+        let EvalMode::Shift(mut shift) = std::mem::replace(&mut callee.mode, EvalMode::Run) else {
+            return Err(VmError::internal("an inlined body left redshift", span));
+        };
         let stmts = shift.blocks.pop().unwrap_or_default();
-        f.shift = Some(shift);
+        f.mode = EvalMode::Shift(shift);
         let value = result?;
         let ty = value.ty;
         if stmts.is_empty() {
@@ -564,13 +564,7 @@ impl Vm {
         Ok(AVal::code(e, af.ret))
     }
 
-    fn inline_body(
-        &mut self,
-        callee: &mut Frame,
-        af: &AstFunc,
-        shifter: BlockShifter,
-        span: Span,
-    ) -> VmResult<rir::Expr> {
+    fn inline_body(&mut self, callee: &mut Frame, af: &AstFunc, span: Span) -> VmResult<rir::Expr> {
         let body = &af.def.body;
         let (ret, rest) = match body.split_last() {
             Some((last, rest)) => match &last.kind {
@@ -579,7 +573,13 @@ impl Vm {
             },
             None => (None, &body[..]),
         };
-        let falls = shifter(self, callee, rest)?;
+        // The body's loops are its own: `break` cannot leave it.
+        let loops = callee.shift().map(|sh| std::mem::take(&mut sh.loops));
+        let flow = self.exec_block(callee, rest);
+        if let (Some(sh), Some(l)) = (callee.shift(), loops) {
+            sh.loops = l;
+        }
+        let falls = matches!(flow?, Flow::Normal);
         let value = match ret {
             Some(Some(e)) if falls => {
                 let v = self.eval_expr(callee, e)?;

@@ -10,8 +10,8 @@ use spy_rir::{self as rir, Callee, NumTy, Prim};
 use crate::dispatch;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
-use crate::exec::Flow;
-use crate::frame::{AVal, Frame, Repr};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
+use crate::stmt::Flow;
 use crate::types::{TypeId, TypeKind};
 use crate::value::{Color, ExcValue, Value, ValueKey};
 use crate::vm::{AstFunc, Builtin, Flavor, FuncId, FuncKind, Vm};
@@ -437,7 +437,7 @@ impl Vm {
             ));
         }
         let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
-        let v = self.call_red(fid, vals, span)?;
+        let v = self.call_red(fid, vals, span, f.is_compile_time())?;
         Ok(AVal::red_val(v, af.ret, span))
     }
 
@@ -571,8 +571,8 @@ impl Vm {
         if let Some(v) = self.blue_cache.get(&(fid, key.clone())) {
             return Ok(v.clone());
         }
-        self.spend(span)?;
-        let v = self.run_function(fid, vals, span).map_err(|e| {
+        self.spend(true, span)?;
+        let v = self.run_function(fid, vals, span, true).map_err(|e| {
             let name = format!("`{}`", self.func(fid).name);
             match e {
                 // An exception in blue code is a compile-time error.
@@ -590,20 +590,35 @@ impl Vm {
         Ok(v)
     }
 
-    /// Interpret a red function on known arguments.
-    pub fn call_red(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
-        self.spend(span)?;
-        self.run_function(fid, vals, span)
+    /// Interpret a red function on known arguments, at compile time (called
+    /// by blue code) or at run time (the interpreter).
+    pub fn call_red(
+        &mut self,
+        fid: FuncId,
+        vals: Vec<Value>,
+        span: Span,
+        compile_time: bool,
+    ) -> VmResult<Value> {
+        self.spend(compile_time, span)?;
+        self.run_function(fid, vals, span, compile_time)
     }
 
-    fn run_function(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
+    fn run_function(
+        &mut self,
+        fid: FuncId,
+        vals: Vec<Value>,
+        span: Span,
+        compile_time: bool,
+    ) -> VmResult<Value> {
         let af: Rc<AstFunc> = match &self.func(fid).kind {
             FuncKind::Ast(af) => af.clone(),
             FuncKind::Generic(gd) => {
                 let gd = gd.clone();
                 return self.instantiate_generic(fid, &gd, vals, span);
             }
-            FuncKind::Builtin(_) => return Err(err("internal: not an AST function", span, "")),
+            FuncKind::Builtin(_) => {
+                return Err(VmError::internal("a builtin run as an AST function", span))
+            }
         };
         let is_blue = self.func(fid).color == Color::Blue;
         if self.call_depth > 20_000 {
@@ -613,10 +628,20 @@ impl Vm {
                 span,
             ));
         }
-        let mut frame = Frame::new(af.module, Some(fid), af.scope.clone(), af.closure.clone());
+        let mode = if is_blue || compile_time {
+            EvalMode::Blue
+        } else {
+            EvalMode::Run
+        };
+        let mut frame = Frame::new(
+            af.module,
+            Some(fid),
+            af.scope.clone(),
+            af.closure.clone(),
+            mode,
+        );
         frame.ret = af.ret;
         frame.ret_span = af.def.returns.as_ref().map(|r| r.span);
-        frame.is_blue = is_blue;
         if is_blue {
             frame.ns = Some(self.call_namespace(fid, &vals));
         }
@@ -859,7 +884,7 @@ impl Vm {
                 if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
                     continue;
                 }
-                let Some(shift) = f.shift.as_mut() else {
+                let Some(shift) = f.shift() else {
                     continue;
                 };
                 let tmp = shift.new_temp("arg", e.ty);

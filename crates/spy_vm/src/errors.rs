@@ -11,12 +11,21 @@ pub struct Panic {
     pub span: Option<Span>,
 }
 
+/// A bug in spyc: an invariant the compiler relies on does not hold. It is
+/// reported as an internal compiler error, never as a user diagnostic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Internal {
+    pub msg: String,
+    pub span: Option<Span>,
+}
+
 #[derive(Clone, Debug)]
 pub enum VmError {
     Static(Box<Diagnostic>),
     /// Several errors at once (syntax errors of a module).
     Many(Vec<Diagnostic>),
     Panic(Box<Panic>),
+    Internal(Box<Internal>),
 }
 
 pub type VmResult<T> = Result<T, VmError>;
@@ -29,6 +38,14 @@ impl VmError {
     pub fn panic(etype: impl Into<String>, msg: impl Into<String>, span: Span) -> VmError {
         VmError::Panic(Box::new(Panic {
             etype: etype.into(),
+            msg: msg.into(),
+            span: Some(span),
+        }))
+    }
+
+    /// An internal compiler error at `span` (what the program was doing).
+    pub fn internal(msg: impl Into<String>, span: Span) -> VmError {
+        VmError::Internal(Box::new(Internal {
             msg: msg.into(),
             span: Some(span),
         }))

@@ -10,7 +10,7 @@ use spy_rir::{self as rir, Callee, NumTy, Prim};
 
 use crate::dispatch::{self, OpImpl};
 use crate::errors::{err, VmError, VmResult};
-use crate::frame::{AVal, Frame, Repr};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
 use crate::prims::eval_prim;
 use crate::scope::VarKind;
 use crate::types::{TypeId, TypeKind};
@@ -184,8 +184,8 @@ impl Vm {
                     }
                     // A blue operation that fails is left to run time, where it
                     // panics if it is reached: the same in every mode.
-                    Err(_) if f.redshifting() => {}
-                    Err(e) => return Err(VmError::panic(e.etype, e.msg, span)),
+                    Err(e) if f.redshifting() && !e.is_internal() => {}
+                    Err(e) => return Err(e.into_vm(span)),
                 }
             }
         }
@@ -236,7 +236,7 @@ impl Vm {
             ExprKind::FString(parts) => self.eval_fstring(f, parts, span),
             ExprKind::Name(n) => self.eval_name(f, *n, span),
             ExprKind::BinOp { op, left, right } => {
-                if f.is_blue {
+                if f.is_compile_time() {
                     self.tick();
                 }
                 // A bare integer literal takes the other operand's integer type
@@ -268,7 +268,7 @@ impl Vm {
             }
             ExprKind::BoolOp { op, values } => self.eval_boolop(f, *op, values, span),
             ExprKind::Compare { left, ops } => {
-                if f.is_blue {
+                if f.is_compile_time() {
                     self.tick();
                 }
                 self.eval_compare(f, left, ops, span)
@@ -302,7 +302,7 @@ impl Vm {
             }
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval_expr(f, value)?;
-                let Some(shift) = f.shift.as_mut() else {
+                let Some(shift) = f.shift() else {
                     self.assign_name(f, target.name, target.span, v, None, span)?;
                     return self.eval_name(f, target.name, span);
                 };
@@ -311,11 +311,7 @@ impl Vm {
                 // the assignment emits and turn it into a `Tee`.
                 shift.blocks.push(Vec::new());
                 let r = self.assign_name(f, target.name, target.span, v, None, span);
-                let emitted = f
-                    .shift
-                    .as_mut()
-                    .and_then(|sh| sh.blocks.pop())
-                    .unwrap_or_default();
+                let emitted = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
                 r?;
                 let read = self.eval_name(f, target.name, span)?;
                 match emitted.as_slice() {
@@ -849,11 +845,7 @@ impl Vm {
         let ty = a.ty;
         let rty = self.rir_ty(ty, span)?;
         let ea = self.to_rir(&a)?;
-        let shift = f
-            .shift
-            .as_mut()
-            .ok_or_else(|| err("internal: no redshift context", span, ""))?;
-        let tmp = shift.new_temp("bool", rty);
+        let tmp = self.new_temp(f, "bool", rty, span)?;
         let tee = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(ea)), rty, a.span);
         let tee_val = AVal::code(tee, ty);
         let cond = self.to_bool(f, tee_val)?;
@@ -933,8 +925,7 @@ impl Vm {
             slots,
             ret: f.ret,
             ret_span: f.ret_span,
-            is_blue: f.is_blue,
-            shift: Some(shift),
+            mode: EvalMode::Shift(shift),
             ns: f.ns.clone(),
             local_suffix: f.local_suffix.clone(),
         }
@@ -956,11 +947,7 @@ impl Vm {
             if !last && f.redshifting() && !r.is_blue() && !is_trivial(&r) {
                 let rty = self.rir_ty(r.ty, r.span)?;
                 let er = self.to_rir(&r)?;
-                let shift = f
-                    .shift
-                    .as_mut()
-                    .ok_or_else(|| err("internal: no redshift context", span, ""))?;
-                let tmp = shift.new_temp("cmp", rty);
+                let tmp = self.new_temp(f, "cmp", rty, span)?;
                 let tee = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(er)), rty, r.span);
                 let reread = rir::Expr::new(rir::ExprKind::Local(tmp), rty, r.span);
                 let cmp = self.compare(f, *op, l, AVal::code(tee, r.ty), span)?;

@@ -113,12 +113,36 @@ impl Slot {
     }
 }
 
-/// Redshift state of a frame: residual locals and the statement buffers.
+/// Redshift state of a frame: residual locals, the statement buffers, and what
+/// definite assignment needs to know about the enclosing loops.
 #[derive(Debug, Default)]
 pub struct ShiftCtx {
     pub locals: Vec<rir::Local>,
     pub blocks: Vec<Vec<rir::Stmt>>,
     pub temp_counter: u32,
+    /// For each enclosing loop (innermost last), the assignment state at each
+    /// `break` out of it.
+    pub loops: Vec<Vec<Assigned>>,
+}
+
+/// Which locals are definitely assigned at a point of the redshift: a
+/// snapshot of the frame's `Slot::assigned` flags.
+pub type Assigned = Vec<bool>;
+
+/// How a frame evaluates: the one switch that statements and operations
+/// consult to decide between running and emitting code.
+#[derive(Debug)]
+pub enum EvalMode {
+    /// Compile time: module and class bodies, blue functions, and the red
+    /// functions they call. Every value is known; the blue budget counts
+    /// statements, operations, calls and loop iterations.
+    Blue,
+    /// Run time in the interpreter (`main` in interp mode, the REPL's
+    /// statements): every value is known; no budget.
+    Run,
+    /// Redshift of a red function: red values are residual RIR, and the code
+    /// that computes them is emitted into the context's buffers.
+    Shift(ShiftCtx),
 }
 
 impl ShiftCtx {
@@ -151,9 +175,7 @@ pub struct Frame {
     /// Declared return type and where it was declared.
     pub ret: TypeId,
     pub ret_span: Option<Span>,
-    /// Blue frames run blue functions and module bodies.
-    pub is_blue: bool,
-    pub shift: Option<ShiftCtx>,
+    pub mode: EvalMode,
     /// The namespace of definitions made here, when it is not the function's
     /// own FQN: a blue call qualified by its type arguments (`mod::f[i32]`).
     pub ns: Option<rir::Fqn>,
@@ -167,6 +189,7 @@ impl Frame {
         func: Option<FuncId>,
         scope: Rc<FuncScope>,
         closure: Option<Rc<Closure>>,
+        mode: EvalMode,
     ) -> Frame {
         let slots = scope
             .locals
@@ -191,15 +214,46 @@ impl Frame {
             slots,
             ret: TypeId::NONE,
             ret_span: None,
-            is_blue: false,
-            shift: None,
+            mode,
             ns: None,
             local_suffix: None,
         }
     }
 
     pub fn redshifting(&self) -> bool {
-        self.shift.is_some()
+        matches!(self.mode, EvalMode::Shift(_))
+    }
+
+    /// Compile-time evaluation: the blue budget applies.
+    pub fn is_compile_time(&self) -> bool {
+        matches!(self.mode, EvalMode::Blue)
+    }
+
+    /// The redshift context, in `EvalMode::Shift`.
+    pub fn shift(&mut self) -> Option<&mut ShiftCtx> {
+        match &mut self.mode {
+            EvalMode::Shift(sh) => Some(sh),
+            EvalMode::Blue | EvalMode::Run => None,
+        }
+    }
+
+    /// Emit a residual statement (nothing outside redshift).
+    pub fn emit(&mut self, s: rir::Stmt) {
+        if let Some(sh) = self.shift() {
+            sh.emit(s);
+        }
+    }
+
+    /// Which locals are definitely assigned now.
+    pub fn assigned(&self) -> Assigned {
+        self.slots.iter().map(|s| s.assigned).collect()
+    }
+
+    /// Set which locals are definitely assigned.
+    pub fn set_assigned(&mut self, a: &Assigned) {
+        for (s, &v) in self.slots.iter_mut().zip(a) {
+            s.assigned = v;
+        }
     }
 
     pub fn is_module_level(&self) -> bool {

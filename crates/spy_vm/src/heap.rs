@@ -18,8 +18,8 @@ use std::rc::Rc;
 
 use spy_rir::NumTy;
 
-use crate::prims::PrimErr;
 use crate::ids::TypeId;
+use crate::prims::PrimErr;
 use crate::value::{Ptr, StructValue, Value};
 
 /// How a value is laid out in memory.

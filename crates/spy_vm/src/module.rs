@@ -9,9 +9,9 @@ use spy_diagnostics::Diagnostic;
 use spy_rir::Fqn;
 
 use crate::errors::{err, VmError, VmResult};
-use crate::exec::stmt_not_supported;
-use crate::frame::{AVal, Frame};
+use crate::frame::{AVal, EvalMode, Frame};
 use crate::scope::{analyze_function, FuncScope, VarKind};
+use crate::stmt::stmt_not_supported;
 use crate::types::{MethodKind, TypeId};
 use crate::value::{Color, Value};
 use crate::vm::{
@@ -64,8 +64,13 @@ impl Vm {
             done: false,
         });
         self.module_names.insert(name.to_string(), id);
-        let mut frame = Frame::new(id, None, Rc::new(FuncScope::default()), None);
-        frame.is_blue = true;
+        let mut frame = Frame::new(
+            id,
+            None,
+            Rc::new(FuncScope::default()),
+            None,
+            EvalMode::Blue,
+        );
         // Classes exist before the body runs, so types can be used before their
         // definition (forward references in annotations and pointers).
         for s in &ast.body {
@@ -98,6 +103,10 @@ impl Vm {
                         .any(|n| d.message == format!("name `{n}` is not defined"))
                 };
                 match e {
+                    VmError::Internal(i) => {
+                        self.modules[id.0 as usize].done = true;
+                        return Err(VmError::Internal(i));
+                    }
                     VmError::Static(d) if cascade(&d) => {}
                     VmError::Static(d) => errors.push(*d),
                     VmError::Many(ds) => errors.extend(ds),
@@ -118,9 +127,12 @@ impl Vm {
         Ok(id)
     }
 
+    /// A statement of a module body: the definitions run (through the one
+    /// statement executor); program logic is not allowed at global scope.
     fn exec_module_stmt(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<()> {
         match &s.kind {
             StmtKind::FuncDef(_)
+            | StmtKind::ClassDef(_)
             | StmtKind::Import(_)
             | StmtKind::ImportFrom { .. }
             | StmtKind::Assign { .. }
@@ -134,37 +146,6 @@ impl Vm {
             // `if __name__ == "__main__": main()` is how Python programs start;
             // here `main` is the entry point already, so the block is skipped.
             StmtKind::If { test, .. } if is_main_guard(test) => {}
-            StmtKind::ClassDef(c) if !c.type_params.is_empty() => {
-                let value = self.define_local_class(f, c)?;
-                let v = AVal::blue(value, TypeId::FUNCTION, c.name.span);
-                self.assign_module_global(
-                    f,
-                    c.name.name,
-                    c.name.span,
-                    v,
-                    None,
-                    Some(VarKind::Const),
-                )?;
-            }
-            StmtKind::ClassDef(c) => {
-                let name = c.name.name;
-                let t = match self
-                    .module(f.module)
-                    .globals
-                    .get(&name)
-                    .map(|g| g.value.clone())
-                {
-                    Some(Value::Type(t)) if !self.ty(t).defined => t,
-                    _ => {
-                        return Err(err(
-                            format!("`{name}` is defined more than once"),
-                            c.header_span,
-                            "redefined here",
-                        ))
-                    }
-                };
-                self.exec_class(f, c, t)?;
-            }
             other => {
                 let what = spy_ast::stmt_kind_name(other);
                 return Err(VmError::diag(
@@ -179,7 +160,7 @@ impl Vm {
         Ok(())
     }
 
-    pub fn exec_import(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<()> {
+    pub(crate) fn import_names(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<()> {
         match &s.kind {
             StmtKind::Import(names) => {
                 for n in names {
@@ -705,8 +686,8 @@ impl Vm {
             None,
             Rc::new(FuncScope::default()),
             Some(closure),
+            EvalMode::Blue,
         );
-        frame.is_blue = true;
         frame.ns = Some(ns.clone());
         match &gd.item {
             GenericItem::Func(def) => self.make_function(&mut frame, def),

@@ -11,7 +11,7 @@ use spy_rir::{self as rir, MemOp, NumTy};
 use crate::call::CallArgs;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
-use crate::frame::{AVal, Frame, Repr};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
 use crate::heap::Shape;
 use crate::types::{TypeId, TypeKind, TypeObj};
 use crate::value::{Color, Value};
@@ -150,7 +150,7 @@ impl Vm {
     }
 
     fn heap_err(&self, e: crate::prims::PrimErr, span: Span) -> VmError {
-        VmError::panic(e.etype, e.msg, span)
+        e.into_vm(span)
     }
 
     /// `gc_alloc[T]` / `raw_alloc[T]`: the specialised builtin.
@@ -255,7 +255,11 @@ impl Vm {
         let (size, _) = self.layout_of(ty);
         let p = self
             .heap
-            .alloc(count as usize * size as usize, !gc, self.running)
+            .alloc(
+                count as usize * size as usize,
+                !gc,
+                matches!(f.mode, EvalMode::Run),
+            )
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(Value::Ptr(p), pt, span))
     }
@@ -288,7 +292,7 @@ impl Vm {
         let (Some(Value::Ptr(addr)), Some(idx)) =
             (p.value().cloned(), i.value().and_then(|v| v.as_int()))
         else {
-            return Err(err("internal: pointer without a value", span, ""));
+            return Err(VmError::internal("pointer without a value", span));
         };
         let (size, _) = self.layout_of(pointee);
         let a = self
@@ -312,7 +316,7 @@ impl Vm {
             ));
         }
         let Some(Value::Ptr(addr)) = p.value().cloned() else {
-            return Err(err("internal: pointer without a value", span, ""));
+            return Err(VmError::internal("pointer without a value", span));
         };
         let shape = self.shape_of(pointee);
         let v = self
@@ -339,7 +343,7 @@ impl Vm {
             ));
         }
         let (Some(Value::Ptr(addr)), Some(val)) = (p.value().cloned(), v.value().cloned()) else {
-            return Err(err("internal: pointer without a value", span, ""));
+            return Err(VmError::internal("pointer without a value", span));
         };
         let shape = self.shape_of(pointee);
         self.heap
@@ -364,7 +368,7 @@ impl Vm {
             ));
         }
         let Some(Value::Ptr(addr)) = p.value().cloned() else {
-            return Err(err("internal: pointer without a value", span, ""));
+            return Err(VmError::internal("pointer without a value", span));
         };
         if addr.is_null() {
             return Err(VmError::panic(
@@ -585,7 +589,7 @@ impl Vm {
             b.value().cloned(),
             n.value().and_then(|v| v.as_int()),
         ) else {
-            return Err(err("internal: operands without values", span, ""));
+            return Err(VmError::internal("operands without values", span));
         };
         let (size, _) = self.layout_of(pointee);
         let v = self

@@ -10,11 +10,36 @@ use spy_runtime::{num, text};
 
 use crate::value::{float_repr, str_repr, Value};
 
-/// A failed primitive operation: the exception to raise.
+/// A failed primitive operation: the exception to raise, or (with the
+/// `INTERNAL` type) operands no well-typed program can give it, a bug.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrimErr {
     pub etype: &'static str,
     pub msg: String,
+}
+
+impl PrimErr {
+    const INTERNAL: &'static str = "<internal>";
+
+    pub fn internal(msg: impl Into<String>) -> PrimErr {
+        PrimErr {
+            etype: PrimErr::INTERNAL,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn is_internal(&self) -> bool {
+        self.etype == PrimErr::INTERNAL
+    }
+
+    /// The VM error at `span`: a panic, or an internal compiler error.
+    pub fn into_vm(self, span: spy_diagnostics::Span) -> crate::errors::VmError {
+        if self.is_internal() {
+            crate::errors::VmError::internal(self.msg, span)
+        } else {
+            crate::errors::VmError::panic(self.etype, self.msg, span)
+        }
+    }
 }
 
 impl From<spy_runtime::PyErr> for PrimErr {
@@ -37,34 +62,41 @@ fn cmp<T: PartialOrd>(k: CmpKind, a: T, b: T) -> bool {
     }
 }
 
-fn int(v: &Value) -> i128 {
-    v.as_int().unwrap_or(0)
+fn bad_operand(what: &str, v: &Value) -> PrimErr {
+    PrimErr::internal(format!("a primitive expected {what}, got {v:?}"))
 }
 
-fn flt(v: &Value) -> f64 {
+fn int(v: &Value) -> Result<i128, PrimErr> {
+    v.as_int().ok_or_else(|| bad_operand("an integer", v))
+}
+
+fn flt(v: &Value) -> Result<f64, PrimErr> {
     match *v {
-        Value::F32(f) => f as f64,
-        Value::F64(f) => f,
-        _ => v.as_int().unwrap_or(0) as f64,
+        Value::F32(f) => Ok(f as f64),
+        Value::F64(f) => Ok(f),
+        _ => Err(bad_operand("a float", v)),
     }
 }
 
-fn f32v(v: &Value) -> f32 {
+fn f32v(v: &Value) -> Result<f32, PrimErr> {
     match *v {
-        Value::F32(f) => f,
-        _ => flt(v) as f32,
+        Value::F32(f) => Ok(f),
+        _ => Err(bad_operand("an f32", v)),
     }
 }
 
-fn string(v: &Value) -> Rc<str> {
+fn string(v: &Value) -> Result<Rc<str>, PrimErr> {
     match v {
-        Value::Str(s) => s.clone(),
-        _ => Rc::from(""),
+        Value::Str(s) => Ok(s.clone()),
+        _ => Err(bad_operand("a str", v)),
     }
 }
 
-fn boolean(v: &Value) -> bool {
-    matches!(v, Value::Bool(true))
+fn boolean(v: &Value) -> Result<bool, PrimErr> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        _ => Err(bad_operand("a bool", v)),
+    }
 }
 
 /// Arithmetic on floats of type `t`: f32 operations round each result to f32.
@@ -79,7 +111,7 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
     let b = args.get(1).cloned().unwrap_or(Value::None);
     Ok(match p {
         Add(t) | Sub(t) | Mul(t) if t.is_int() => {
-            let (x, y) = (int(&a), int(&b));
+            let (x, y) = (int(&a)?, int(&b)?);
             let r = match p {
                 Add(_) => x + y,
                 Sub(_) => x - y,
@@ -87,57 +119,65 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
             };
             Value::from_int(t, r)
         }
-        Add(NumTy::F32) => Value::F32(f32v(&a) + f32v(&b)),
-        Sub(NumTy::F32) => Value::F32(f32v(&a) - f32v(&b)),
-        Mul(NumTy::F32) => Value::F32(f32v(&a) * f32v(&b)),
-        Add(_) => Value::F64(flt(&a) + flt(&b)),
-        Sub(_) => Value::F64(flt(&a) - flt(&b)),
-        Mul(_) => Value::F64(flt(&a) * flt(&b)),
-        Div(t) if t.is_int() => Value::F64(num::int_truediv(int(&a), int(&b))?),
+        Add(NumTy::F32) => Value::F32(f32v(&a)? + f32v(&b)?),
+        Sub(NumTy::F32) => Value::F32(f32v(&a)? - f32v(&b)?),
+        Mul(NumTy::F32) => Value::F32(f32v(&a)? * f32v(&b)?),
+        Add(_) => Value::F64(flt(&a)? + flt(&b)?),
+        Sub(_) => Value::F64(flt(&a)? - flt(&b)?),
+        Mul(_) => Value::F64(flt(&a)? * flt(&b)?),
+        Div(t) if t.is_int() => Value::F64(num::int_truediv(int(&a)?, int(&b)?)?),
         Div(NumTy::F32) => {
-            if f32v(&b) == 0.0 {
+            if f32v(&b)? == 0.0 {
                 return Err(num::FLOAT_DIV_ZERO.into());
             }
-            Value::F32(f32v(&a) / f32v(&b))
+            Value::F32(f32v(&a)? / f32v(&b)?)
         }
-        Div(_) => Value::F64(num::float_div(flt(&a), flt(&b))?),
+        Div(_) => Value::F64(num::float_div(flt(&a)?, flt(&b)?)?),
         FloorDiv(t) if t.is_int() => Value::from_int(
             t,
-            num::int_floordiv(int(&a), int(&b), t.bits(), t.is_signed())?,
+            num::int_floordiv(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
         ),
-        FloorDiv(t) => float_result(t, num::float_floordiv(flt(&a), flt(&b))?),
-        Mod(t) if t.is_int() => {
-            Value::from_int(t, num::int_mod(int(&a), int(&b), t.bits(), t.is_signed())?)
-        }
-        Mod(t) => float_result(t, num::float_mod(flt(&a), flt(&b))?),
-        Pow(t) if t.is_int() => {
-            Value::from_int(t, num::int_pow(int(&a), int(&b), t.bits(), t.is_signed())?)
-        }
-        Pow(t) => float_result(t, num::float_pow(flt(&a), flt(&b))?),
-        IeeeDiv(NumTy::F32) => Value::F32(f32v(&a) / f32v(&b)),
-        IeeeDiv(t) => float_result(t, flt(&a) / flt(&b)),
-        Shl(t) => Value::from_int(t, num::int_shl(int(&a), int(&b), t.bits(), t.is_signed())?),
-        Shr(t) => Value::from_int(t, num::int_shr(int(&a), int(&b), t.bits(), t.is_signed())?),
-        BitAnd(t) => Value::from_int(t, int(&a) & int(&b)),
-        BitOr(t) => Value::from_int(t, int(&a) | int(&b)),
-        BitXor(t) => Value::from_int(t, int(&a) ^ int(&b)),
-        Invert(t) => Value::from_int(t, !int(&a)),
-        Neg(NumTy::F32) => Value::F32(-f32v(&a)),
-        Neg(NumTy::F64) => Value::F64(-flt(&a)),
-        Neg(t) => Value::from_int(t, -int(&a)),
-        Abs(t) if t.is_int() => Value::from_int(t, int(&a).abs()),
-        Abs(NumTy::F32) => Value::F32(f32v(&a).abs()),
-        Abs(_) => Value::F64(flt(&a).abs()),
+        FloorDiv(t) => float_result(t, num::float_floordiv(flt(&a)?, flt(&b)?)?),
+        Mod(t) if t.is_int() => Value::from_int(
+            t,
+            num::int_mod(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
+        ),
+        Mod(t) => float_result(t, num::float_mod(flt(&a)?, flt(&b)?)?),
+        Pow(t) if t.is_int() => Value::from_int(
+            t,
+            num::int_pow(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
+        ),
+        Pow(t) => float_result(t, num::float_pow(flt(&a)?, flt(&b)?)?),
+        IeeeDiv(NumTy::F32) => Value::F32(f32v(&a)? / f32v(&b)?),
+        IeeeDiv(t) => float_result(t, flt(&a)? / flt(&b)?),
+        Shl(t) => Value::from_int(
+            t,
+            num::int_shl(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
+        ),
+        Shr(t) => Value::from_int(
+            t,
+            num::int_shr(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
+        ),
+        BitAnd(t) => Value::from_int(t, int(&a)? & int(&b)?),
+        BitOr(t) => Value::from_int(t, int(&a)? | int(&b)?),
+        BitXor(t) => Value::from_int(t, int(&a)? ^ int(&b)?),
+        Invert(t) => Value::from_int(t, !int(&a)?),
+        Neg(NumTy::F32) => Value::F32(-f32v(&a)?),
+        Neg(NumTy::F64) => Value::F64(-flt(&a)?),
+        Neg(t) => Value::from_int(t, -int(&a)?),
+        Abs(t) if t.is_int() => Value::from_int(t, int(&a)?.abs()),
+        Abs(NumTy::F32) => Value::F32(f32v(&a)?.abs()),
+        Abs(_) => Value::F64(flt(&a)?.abs()),
         Min(t) | Max(t) => {
             let b_wins = if t.is_int() {
-                let (x, y) = (int(&a), int(&b));
+                let (x, y) = (int(&a)?, int(&b)?);
                 if matches!(p, Min(_)) {
                     y < x
                 } else {
                     y > x
                 }
             } else {
-                let (x, y) = (flt(&a), flt(&b));
+                let (x, y) = (flt(&a)?, flt(&b)?);
                 if matches!(p, Min(_)) {
                     y < x
                 } else {
@@ -150,77 +190,77 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
                 a.clone()
             }
         }
-        Cmp(k, t) if t.is_int() => Value::Bool(cmp(k, int(&a), int(&b))),
-        Cmp(k, _) => Value::Bool(cmp(k, flt(&a), flt(&b))),
-        Not => Value::Bool(!boolean(&a)),
-        BoolCmp(k) => Value::Bool(cmp(k, boolean(&a), boolean(&b))),
-        BoolAnd => Value::Bool(boolean(&a) & boolean(&b)),
-        BoolOr => Value::Bool(boolean(&a) | boolean(&b)),
-        BoolXor => Value::Bool(boolean(&a) ^ boolean(&b)),
+        Cmp(k, t) if t.is_int() => Value::Bool(cmp(k, int(&a)?, int(&b)?)),
+        Cmp(k, _) => Value::Bool(cmp(k, flt(&a)?, flt(&b)?)),
+        Not => Value::Bool(!boolean(&a)?),
+        BoolCmp(k) => Value::Bool(cmp(k, boolean(&a)?, boolean(&b)?)),
+        BoolAnd => Value::Bool(boolean(&a)? & boolean(&b)?),
+        BoolOr => Value::Bool(boolean(&a)? | boolean(&b)?),
+        BoolXor => Value::Bool(boolean(&a)? ^ boolean(&b)?),
         Convert { from, to, checked } => convert(from, to, checked, &a)?,
         RangeLen(_) => {
             let c = args.get(2).cloned().unwrap_or(Value::None);
-            Value::U64(num::range_len(int(&a), int(&b), int(&c))?)
+            Value::U64(num::range_len(int(&a)?, int(&b)?, int(&c)?)?)
         }
-        NumToBool(t) if t.is_int() => Value::Bool(int(&a) != 0),
-        NumToBool(_) => Value::Bool(flt(&a) != 0.0),
+        NumToBool(t) if t.is_int() => Value::Bool(int(&a)? != 0),
+        NumToBool(_) => Value::Bool(flt(&a)? != 0.0),
         StrConcat => {
-            let (x, y) = (string(&a), string(&b));
+            let (x, y) = (string(&a)?, string(&b)?);
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(&x);
             s.push_str(&y);
             Value::Str(s.into())
         }
-        StrRepeat => Value::Str(string(&a).repeat(int(&b).max(0) as usize).into()),
-        StrCmp(k) => Value::Bool(cmp(k, &*string(&a), &*string(&b))),
-        StrLen => Value::I32(text::char_len(&string(&a)) as i32),
+        StrRepeat => Value::Str(string(&a)?.repeat(int(&b)?.max(0) as usize).into()),
+        StrCmp(k) => Value::Bool(cmp(k, &*string(&a)?, &*string(&b)?)),
+        StrLen => Value::I32(text::char_len(&string(&a)?) as i32),
         StrGetItem => {
-            let s = string(&a);
-            match text::char_at(&s, int(&b) as i64, text::char_len(&s)) {
+            let s = string(&a)?;
+            match text::char_at(&s, int(&b)? as i64, text::char_len(&s)) {
                 Some((lo, hi)) => Value::Str(s[lo..hi].into()),
                 None => return Err(text::STR_INDEX_ERR.into()),
             }
         }
-        StrContains => Value::Bool(string(&a).contains(&*string(&b))),
-        NumToStr(t) if t.is_int() => Value::Str(int(&a).to_string().into()),
-        NumToStr(_) => Value::Str(float_repr(flt(&a)).into()),
-        BoolToStr => Value::Str(if boolean(&a) { "True" } else { "False" }.into()),
-        StrRepr => Value::Str(str_repr(&string(&a)).into()),
-        Math(m) => Value::F64(m.eval(flt(&a), if m.arity() == 2 { flt(&b) } else { 0.0 })),
+        StrContains => Value::Bool(string(&a)?.contains(&*string(&b)?)),
+        NumToStr(t) if t.is_int() => Value::Str(int(&a)?.to_string().into()),
+        NumToStr(_) => Value::Str(float_repr(flt(&a)?).into()),
+        BoolToStr => Value::Str(if boolean(&a)? { "True" } else { "False" }.into()),
+        StrRepr => Value::Str(str_repr(&string(&a)?).into()),
+        Math(m) => Value::F64(m.eval(flt(&a)?, if m.arity() == 2 { flt(&b)? } else { 0.0 })),
         ComplexRepr => {
             let mut s = String::new();
-            let _ = num::write_complex_repr(&mut s, flt(&a), flt(&b));
+            let _ = num::write_complex_repr(&mut s, flt(&a)?, flt(&b)?);
             Value::Str(s.into())
         }
         FormatNum(t, spec) => {
             let mut s = String::new();
             if t.is_int() {
-                let _ = spy_runtime::format::format_int::<String, _>(&mut s, int(&a), &spec);
+                let _ = spy_runtime::format::format_int::<String, _>(&mut s, int(&a)?, &spec);
             } else {
-                let _ = spy_runtime::format::format_float::<String, _>(&mut s, flt(&a), &spec);
+                let _ = spy_runtime::format::format_float::<String, _>(&mut s, flt(&a)?, &spec);
             }
             Value::Str(s.into())
         }
         FormatStr(spec) => {
             let mut s = String::new();
-            let _ = spy_runtime::format::format_str(&mut s, &string(&a), &spec);
+            let _ = spy_runtime::format::format_str(&mut s, &string(&a)?, &spec);
             Value::Str(s.into())
         }
-        ParseNum(t) => parse_num(t, &string(&a))?,
+        ParseNum(t) => parse_num(t, &string(&a)?)?,
         WriteStr => {
-            let _ = out.write_all(string(&a).as_bytes());
+            let _ = out.write_all(string(&a)?.as_bytes());
             Value::None
         }
         WriteNum(t) if t.is_int() => {
-            let _ = write!(out, "{}", int(&a));
+            let _ = write!(out, "{}", int(&a)?);
             Value::None
         }
         WriteNum(_) => {
-            let _ = out.write_all(float_repr(flt(&a)).as_bytes());
+            let _ = out.write_all(float_repr(flt(&a)?).as_bytes());
             Value::None
         }
         WriteBool => {
-            let _ = out.write_all(if boolean(&a) { b"True" } else { b"False" });
+            let _ = out.write_all(if boolean(&a)? { b"True" } else { b"False" });
             Value::None
         }
     })
@@ -228,12 +268,12 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
 
 fn convert(from: NumTy, to: NumTy, checked: bool, a: &Value) -> Result<Value, PrimErr> {
     if from.is_int() {
-        let v = int(a);
+        let v = int(a)?;
         // `from_int` converts to a float type with one rounding (`i128 as f32`),
         // not two through `f64`.
         return Ok(Value::from_int(to, v));
     }
-    let x = flt(a);
+    let x = flt(a)?;
     if to.is_float() {
         return Ok(Value::from_float(to, x));
     }

@@ -14,7 +14,7 @@ use spy_ast::{DeclKind, Expr, Stmt, StmtKind};
 use spy_diagnostics::Diagnostic;
 
 use crate::errors::{err, VmError, VmResult};
-use crate::frame::{AVal, Frame};
+use crate::frame::{AVal, EvalMode, Frame};
 use crate::scope::{FuncScope, VarKind};
 use crate::types::TypeId;
 use crate::value::{Color, Value};
@@ -71,11 +71,9 @@ impl Vm {
         Ok(e)
     }
 
-    /// A frame for module-level code of module `m`.
-    fn repl_frame(&self, m: ModId) -> Frame {
-        let mut f = Frame::new(m, None, Rc::new(FuncScope::default()), None);
-        f.is_blue = true;
-        f
+    /// A frame for module-level code of module `m`, evaluating in `mode`.
+    fn repl_frame(&self, m: ModId, mode: EvalMode) -> Frame {
+        Frame::new(m, None, Rc::new(FuncScope::default()), None, mode)
     }
 
     /// Run the statements of one input in module `m`. The value of each
@@ -102,7 +100,6 @@ impl Vm {
                 }
             }
         }
-        let running = self.running;
         let mut r = Ok(());
         for s in stmts {
             r = self.repl_stmt(m, s);
@@ -110,7 +107,6 @@ impl Vm {
                 break;
             }
         }
-        self.running = running;
         // A declaration that did not run declares nothing.
         for n in new_vars {
             let is_var = self
@@ -127,33 +123,31 @@ impl Vm {
     }
 
     fn repl_stmt(&mut self, m: ModId, s: &Stmt) -> VmResult<()> {
-        let mut f = self.repl_frame(m);
+        // Definitions run at compile time, as in a module body; the rest runs
+        // as the interpreter runs `main`.
+        let definition = matches!(
+            s.kind,
+            StmtKind::FuncDef(_)
+                | StmtKind::ClassDef(_)
+                | StmtKind::Import(_)
+                | StmtKind::ImportFrom { .. }
+                | StmtKind::Pass
+        );
+        let mode = if definition {
+            EvalMode::Blue
+        } else {
+            EvalMode::Run
+        };
+        let mut f = self.repl_frame(m, mode);
         match &s.kind {
             StmtKind::Expr(e) => {
-                self.running = true;
                 let v = self.eval_expr(&mut f, e)?;
                 self.repl_display(&mut f, v)?;
             }
             StmtKind::ClassDef(c) => {
-                self.running = false;
                 let name = c.name.name;
                 let before = self.module(m).globals.get(&name).cloned();
-                let r = self.define_local_class(&mut f, c).and_then(|value| {
-                    if c.type_params.is_empty() {
-                        // A plain class binds its name before its body runs.
-                        return Ok(());
-                    }
-                    let v = AVal::blue(value, TypeId::FUNCTION, c.name.span);
-                    self.assign_module_global(
-                        &mut f,
-                        name,
-                        c.name.span,
-                        v,
-                        None,
-                        Some(VarKind::Const),
-                    )
-                });
-                if let Err(e) = r {
+                if let Err(e) = self.exec_stmt(&mut f, s) {
                     // A failed definition leaves the previous binding.
                     let globals = &mut self.modules[m.0 as usize].globals;
                     match before {
@@ -163,15 +157,7 @@ impl Vm {
                     return Err(e);
                 }
             }
-            StmtKind::FuncDef(_)
-            | StmtKind::Import(_)
-            | StmtKind::ImportFrom { .. }
-            | StmtKind::Pass => {
-                self.running = false;
-                self.exec_stmt(&mut f, s)?;
-            }
             _ => {
-                self.running = true;
                 self.exec_stmt(&mut f, s)?;
             }
         }
@@ -192,7 +178,7 @@ impl Vm {
         };
         let r = self.repr_of(f, v)?;
         let Some(Value::Str(text)) = r.value() else {
-            return Err(err("internal: `repr` did not give a `str`", span, ""));
+            return Err(VmError::internal("`repr` did not give a `str`", span));
         };
         let text = text.to_string();
         let _ = writeln!(self.out, "{text}");
@@ -209,7 +195,7 @@ impl Vm {
     ) -> VmResult<(TypeId, Color)> {
         let e = self.repl_parse_expr(file_name, text)?;
         self.blue_budget = self.blue_quota;
-        let mut f = self.repl_frame(m);
+        let mut f = self.repl_frame(m, EvalMode::Blue);
         self.static_info_of(&mut f, &e)
     }
 
@@ -218,7 +204,7 @@ impl Vm {
     pub fn repl_red_function(&mut self, m: ModId, file_name: &str, text: &str) -> VmResult<FuncId> {
         let e = self.repl_parse_expr(file_name, text)?;
         self.blue_budget = self.blue_quota;
-        let mut f = self.repl_frame(m);
+        let mut f = self.repl_frame(m, EvalMode::Blue);
         let v = self.eval_expr(&mut f, &e)?;
         let Some(Value::Func(fid)) = v.blue_value().cloned() else {
             let tn = self.type_name(v.ty);
@@ -348,6 +334,7 @@ mod tests {
                     Err(ds.first().map(|d| d.message.clone()).unwrap_or_default())
                 }
                 Err(VmError::Panic(p)) => Err(format!("{}: {}", p.etype, p.msg)),
+                Err(VmError::Internal(i)) => Err(format!("internal: {}", i.msg)),
             }
         }
     }

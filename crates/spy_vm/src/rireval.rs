@@ -6,7 +6,7 @@ use std::io::Write;
 
 use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Span, Stmt, StmtKind};
 
-use crate::errors::Panic;
+use crate::errors::{Panic, VmError};
 use crate::heap::Heap;
 use crate::prims::eval_prim;
 use crate::value::{Ptr, Value};
@@ -27,14 +27,29 @@ struct Eval<'m> {
     depth: u32,
 }
 
-type R<T> = Result<T, Box<Panic>>;
+type R<T> = Result<T, VmError>;
 
-fn panic_at(etype: &str, msg: String, e: &Expr) -> Box<Panic> {
-    Box::new(Panic {
-        etype: etype.to_string(),
-        msg,
-        span: Some(e.span),
-    })
+/// Residual code that the verifier should have rejected: a bug.
+fn bad(what: &str, e: &Expr) -> VmError {
+    VmError::internal(format!("the RIR evaluator met {what}"), e.span)
+}
+
+fn ptr(v: Value, e: &Expr) -> R<Ptr> {
+    match v {
+        Value::Ptr(p) => Ok(p),
+        _ => Err(bad("a non-pointer where a pointer is required", e)),
+    }
+}
+
+fn int(v: &Value, e: &Expr) -> R<i128> {
+    v.as_int()
+        .ok_or_else(|| bad("a non-integer where an integer is required", e))
+}
+
+fn pointee(types: &spy_rir::TypeTable, t: spy_rir::Ty, e: &Expr) -> R<spy_rir::Ty> {
+    types
+        .pointee(t)
+        .ok_or_else(|| bad("a non-pointer type where a pointer is required", e))
 }
 
 /// The memory shape of a residual type.
@@ -60,7 +75,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
 }
 
 /// Run the module's entry point; returns `main`'s result.
-pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, Box<Panic>> {
+pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, VmError> {
     let index = m
         .functions
         .iter()
@@ -93,11 +108,11 @@ impl<'m> Eval<'m> {
         let f: &'m Function = &self.m.functions[idx];
         self.depth += 1;
         if self.depth > 20_000 {
-            return Err(Box::new(Panic {
+            return Err(VmError::Panic(Box::new(Panic {
                 etype: "RecursionError".into(),
                 msg: "maximum recursion depth exceeded".into(),
                 span: Some(site),
-            }));
+            })));
         }
         let mut locals = args;
         locals.resize(f.locals.len(), Value::None);
@@ -128,22 +143,22 @@ impl<'m> Eval<'m> {
         e: &'m Expr,
         what: &str,
     ) -> R<Value> {
-        let p_val = self.eval(locals, p)?;
-        let i_val = self.eval(locals, i)?.as_int().unwrap_or(0);
-        let item = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
+        let a = ptr(self.eval(locals, p)?, e)?;
+        let i_val = int(&self.eval(locals, i)?, e)?;
+        let item = pointee(&self.m.types, p.ty, e)?;
         let (size, _) = self.m.types.layout(item);
-        let Value::Ptr(a) = p_val else {
-            return Err(panic_at("PanicError", "not a pointer".into(), e));
-        };
         let addr = self
             .heap
             .elem_addr(a.addr, i_val as i64, size, what)
-            .map_err(|x| panic_at(x.etype, x.msg, e))?;
+            .map_err(|x| x.into_vm(e.span))?;
         Ok(Value::Ptr(a.at(addr)))
     }
 
     fn truth(&mut self, locals: &mut [Value], e: &'m Expr) -> R<bool> {
-        Ok(matches!(self.eval(locals, e)?, Value::Bool(true)))
+        match self.eval(locals, e)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(bad("a non-bool condition", e)),
+        }
     }
 
     fn stmt(&mut self, locals: &mut [Value], s: &'m Stmt) -> R<Ctl> {
@@ -190,13 +205,10 @@ impl<'m> Eval<'m> {
                 return Ok(Ctl::Return(v));
             }
             StmtKind::Raise { etype, msg } => {
-                let m = self.eval(locals, msg)?;
-                let msg = m.as_str().map(|s| s.to_string()).unwrap_or_default();
-                return Err(Box::new(Panic {
-                    etype: etype.to_string(),
-                    msg,
-                    span: Some(s.span),
-                }));
+                let Value::Str(m) = self.eval(locals, msg)? else {
+                    return Err(bad("a non-str exception message", msg));
+                };
+                return Err(VmError::panic(etype.to_string(), m.to_string(), s.span));
             }
         }
         Ok(Ctl::Normal)
@@ -213,21 +225,15 @@ impl<'m> Eval<'m> {
                     vals.push(self.eval(locals, a)?);
                 }
                 match callee {
-                    Callee::Prim(p) => eval_prim(*p, &vals, self.out).map_err(|err| {
-                        Box::new(Panic {
-                            etype: err.etype.to_string(),
-                            msg: err.msg,
-                            span: Some(e.span),
-                        })
-                    })?,
+                    Callee::Prim(p) => {
+                        eval_prim(*p, &vals, self.out).map_err(|err| err.into_vm(e.span))?
+                    }
                     Callee::Func(fqn) => {
-                        let idx = self.index.get(fqn).copied().ok_or_else(|| {
-                            Box::new(Panic {
-                                etype: "InternalError".into(),
-                                msg: format!("unknown function `{fqn}`"),
-                                span: Some(e.span),
-                            })
-                        })?;
+                        let idx = self
+                            .index
+                            .get(fqn)
+                            .copied()
+                            .ok_or_else(|| bad(&format!("a call of unknown `{fqn}`"), e))?;
                         self.call(idx, vals, e.span)?
                     }
                 }
@@ -261,44 +267,48 @@ impl<'m> Eval<'m> {
                 }))
             }
             ExprKind::GetField(v, n) => match self.eval(locals, v)? {
-                Value::Struct(s) => s.fields.get(*n as usize).cloned().unwrap_or(Value::None),
-                _ => Value::None,
+                Value::Struct(s) => s
+                    .fields
+                    .get(*n as usize)
+                    .cloned()
+                    .ok_or_else(|| bad("a missing struct field", e))?,
+                _ => return Err(bad("a field of a non-struct", e)),
             },
             ExprKind::Alloc { count, gc } => {
-                let n = self.eval(locals, count)?.as_int().unwrap_or(0);
+                let n = int(&self.eval(locals, count)?, e)?;
                 if n < 0 {
-                    return Err(panic_at("ValueError", "negative allocation size".into(), e));
+                    return Err(VmError::panic(
+                        "ValueError",
+                        "negative allocation size",
+                        e.span,
+                    ));
                 }
-                let item = self.m.types.pointee(e.ty).unwrap_or(spy_rir::Ty::None);
+                let item = pointee(&self.m.types, e.ty, e)?;
                 let (size, _) = self.m.types.layout(item);
                 let a = self
                     .heap
                     .alloc(n as usize * size as usize, !*gc, true)
-                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                    .map_err(|x| x.into_vm(e.span))?;
                 Value::Ptr(a)
             }
             ExprKind::Null => Value::Ptr(Ptr::NULL),
             ExprKind::ElemAddr(p, i) => self.elem_addr(locals, p, i, e, "ptr_getitem")?,
             ExprKind::FieldAddr(p, n) => {
-                let Value::Ptr(a) = self.eval(locals, p)? else {
-                    return Err(panic_at("PanicError", "not a pointer".into(), e));
-                };
-                let st = self.m.types.pointee(p.ty).unwrap_or(spy_rir::Ty::None);
+                let a = ptr(self.eval(locals, p)?, e)?;
+                let st = pointee(&self.m.types, p.ty, e)?;
                 let (size, _) = self.m.types.layout(st);
                 let base = self
                     .heap
                     .elem_addr(a.addr, 0, size, "ptr_getitem")
-                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                    .map_err(|x| x.into_vm(e.span))?;
                 Value::Ptr(a.at(base + self.m.types.field_offset(st, *n) as u64))
             }
             ExprKind::Load(p) => {
-                let Value::Ptr(a) = self.eval(locals, p)? else {
-                    return Err(panic_at("PanicError", "not a pointer".into(), e));
-                };
+                let a = ptr(self.eval(locals, p)?, e)?;
                 let shape = rir_shape(&self.m.types, e.ty);
                 self.heap
                     .load(a.addr, &shape)
-                    .map_err(|x| panic_at(x.etype, x.msg, e))?
+                    .map_err(|x| x.into_vm(e.span))?
             }
             ExprKind::Store(p, v) => {
                 // A store to `p[i]` reports `ptr_store` when out of bounds.
@@ -306,41 +316,35 @@ impl<'m> Eval<'m> {
                     ExprKind::ElemAddr(q, i) => self.elem_addr(locals, q, i, p, "ptr_store")?,
                     _ => self.eval(locals, p)?,
                 };
-                let Value::Ptr(a) = addr else {
-                    return Err(panic_at("PanicError", "not a pointer".into(), e));
-                };
+                let a = ptr(addr, e)?;
                 let val = self.eval(locals, v)?;
                 let shape = rir_shape(&self.m.types, v.ty);
                 self.heap
                     .store(a.addr, &shape, &val)
-                    .map_err(|x| panic_at(x.etype, x.msg, e))?;
+                    .map_err(|x| x.into_vm(e.span))?;
                 Value::None
             }
             ExprKind::PtrEq(a, b) => {
-                let (x, y) = (self.eval(locals, a)?, self.eval(locals, b)?);
-                Value::Bool(matches!((x, y), (Value::Ptr(p), Value::Ptr(q)) if p == q))
+                let x = ptr(self.eval(locals, a)?, e)?;
+                let y = ptr(self.eval(locals, b)?, e)?;
+                Value::Bool(x == y)
             }
-            ExprKind::PtrNonNull(p) => {
-                Value::Bool(!matches!(self.eval(locals, p)?, Value::Ptr(q) if q.is_null()))
-            }
+            ExprKind::PtrNonNull(p) => Value::Bool(!ptr(self.eval(locals, p)?, e)?.is_null()),
             ExprKind::Mem(op, args) => {
                 let mut vals = Vec::new();
                 for a in args {
                     vals.push(self.eval(locals, a)?);
                 }
-                let Value::Ptr(Ptr { addr: a, .. }) = vals[0] else {
-                    return Err(panic_at("PanicError", "not a pointer".into(), e));
+                let [dst, src, count] = vals.as_slice() else {
+                    return Err(bad("a memory operation without 3 operands", e));
                 };
-                let item = self
-                    .m
-                    .types
-                    .pointee(args[0].ty)
-                    .unwrap_or(spy_rir::Ty::None);
+                let a = ptr(dst.clone(), e)?.addr;
+                let item = pointee(&self.m.types, args[0].ty, e)?;
                 let (size, _) = self.m.types.layout(item);
-                let n = vals[2].as_int().unwrap_or(0) as i64;
+                let n = int(count, e)? as i64;
                 self.heap
-                    .mem(*op, a, &vals[1], n, size)
-                    .map_err(|x| panic_at(x.etype, x.msg, e))?
+                    .mem(*op, a, src, n, size)
+                    .map_err(|x| x.into_vm(e.span))?
             }
             ExprKind::Seq(items) => {
                 let mut last = Value::None;

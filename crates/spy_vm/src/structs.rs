@@ -11,7 +11,7 @@ use spy_rir as rir;
 use crate::call::CallArgs;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
-use crate::frame::{AVal, Frame, Repr};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
 use crate::types::{Method, MethodKind, TypeId, TypeKind, TypeObj};
 use crate::value::{Color, StructValue, Value};
 use crate::vm::{Closure, FuncId, ModId, Vm};
@@ -131,9 +131,8 @@ impl Vm {
         // The body sees `Self` (and the class's own name, which is global).
         let mut vars = rustc_hash::FxHashMap::default();
         vars.insert(Symbol::intern("Self"), (Value::Type(t), TypeId::TYPE));
-        let mut body_frame = Frame::new(f.module, f.func, f.scope.clone(), None);
+        let mut body_frame = Frame::new(f.module, f.func, f.scope.clone(), None, EvalMode::Blue);
         body_frame.slots = f.slots.clone();
-        body_frame.is_blue = true;
         body_frame.closure = Some(Rc::new(Closure {
             vars,
             parent: f.closure.clone(),
@@ -347,7 +346,7 @@ impl Vm {
                     span,
                 })
             }
-            _ if !f.redshifting() => Err(err("internal: struct without a value", span, "")),
+            _ if !f.redshifting() => Err(VmError::internal("struct without a value", span)),
             _ => {
                 let e = self.to_rir(obj)?;
                 let rty = self.rir_ty(ft, span)?;
@@ -376,7 +375,7 @@ impl Vm {
         if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
             return Ok((a.clone(), a));
         }
-        let Some(shift) = f.shift.as_mut() else {
+        let Some(shift) = f.shift() else {
             return Ok((a.clone(), a));
         };
         let tmp = shift.new_temp("v", e.ty);

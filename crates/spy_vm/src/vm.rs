@@ -9,6 +9,7 @@ use spy_diagnostics::{Diagnostic, FileId, SourceMap};
 use spy_rir::Fqn;
 
 use crate::errors::{VmError, VmResult};
+use crate::frame::Frame;
 use crate::scope::{FuncScope, VarKind};
 use crate::types::{builtin_types, TypeId, TypeKind, TypeObj, EXCEPTIONS};
 use crate::value::{Color, Value, ValueKey};
@@ -189,8 +190,6 @@ pub struct Vm {
     pub redshift_seen: HashSet<FuncId>,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
-    /// True while an interpreter runs `main` (not blue code at import time).
-    pub running: bool,
     pub(crate) call_depth: u32,
     /// Residual types of the current redshift, interned.
     pub rir_types: std::cell::RefCell<spy_rir::TypeTable>,
@@ -202,8 +201,6 @@ pub struct Vm {
     /// `@force_inline` functions being inlined (recursion check).
     pub(crate) inlining: Vec<FuncId>,
     pub(crate) inline_counter: u32,
-    /// Statement-level redshift, for inlining (set by `spy_redshift`).
-    pub block_shifter: Option<crate::blue::BlockShifter>,
     /// `complex128` once its stdlib module is imported.
     pub(crate) complex_ty: Option<TypeId>,
     /// Set (by a signal handler) to stop the running evaluation with a
@@ -230,7 +227,6 @@ impl Vm {
             redshift_queue: Vec::new(),
             redshift_seen: HashSet::new(),
             var_globals: Vec::new(),
-            running: false,
             interrupt: None,
             call_depth: 0,
             rir_types: Default::default(),
@@ -240,7 +236,6 @@ impl Vm {
             alloc_funcs: HashMap::new(),
             inlining: Vec::new(),
             inline_counter: 0,
-            block_shifter: None,
             complex_ty: None,
         };
         vm.init_builtins();
@@ -415,23 +410,28 @@ impl Vm {
         }
     }
 
-    /// Spend one unit of the blue evaluation budget.
-    pub fn spend(&mut self, span: Span) -> VmResult<()> {
+    /// Spend one unit of the blue evaluation budget (a call made by a frame
+    /// in `mode`): only compile-time evaluation is bounded.
+    pub fn spend(&mut self, compile_time: bool, span: Span) -> VmResult<()> {
         self.check_interrupt(span)?;
-        if self.running {
+        if !compile_time {
             return Ok(());
         }
         if self.blue_budget == 0 {
-            let d = Diagnostic::error("blue evaluation budget exhausted")
-                .with_primary(span, "the budget ran out here")
-                .with_note(format!(
-                    "compile-time evaluation is limited to {} steps (statements, operations, calls and loop iterations); raise it with `--blue-quota N`",
-                    self.blue_quota
-                ));
-            return Err(VmError::diag(d));
+            return Err(self.budget_exhausted(span));
         }
         self.blue_budget -= 1;
         Ok(())
+    }
+
+    fn budget_exhausted(&self, span: Span) -> VmError {
+        let d = Diagnostic::error("blue evaluation budget exhausted")
+            .with_primary(span, "the budget ran out here")
+            .with_note(format!(
+                "compile-time evaluation is limited to {} steps (statements, operations, calls and loop iterations); raise it with `--blue-quota N`",
+                self.blue_quota
+            ));
+        VmError::diag(d)
     }
 
     /// A pending interrupt becomes a `KeyboardInterrupt` panic at `span`.
@@ -445,29 +445,29 @@ impl Vm {
         }
     }
 
-    /// One step of blue evaluation (a statement or an operation). Running out
-    /// is reported by the next loop iteration or call, which knows where it is.
+    /// One step of compile-time evaluation (a statement or an operation).
+    /// Running out is reported by the next loop iteration or call, which
+    /// knows where it is.
     #[inline]
     pub fn tick(&mut self) {
-        if !self.running {
-            self.blue_budget = self.blue_budget.saturating_sub(1);
-        }
+        self.blue_budget = self.blue_budget.saturating_sub(1);
     }
 
-    /// One iteration of a loop: the error points at the loop's header.
+    /// One iteration of a loop in frame `f`: the error points at the loop's
+    /// header.
     #[inline]
-    pub fn spend_loop(&mut self, stmt_span: Span) -> VmResult<()> {
+    pub fn spend_loop(&mut self, f: &Frame, stmt_span: Span) -> VmResult<()> {
         if self.interrupt.is_some() {
             self.check_interrupt(self.header_span(stmt_span))?;
         }
-        if self.running || self.blue_budget > 0 {
-            if !self.running {
-                self.blue_budget -= 1;
-            }
+        if !f.is_compile_time() {
             return Ok(());
         }
-        let h = self.header_span(stmt_span);
-        self.spend(h)
+        if self.blue_budget > 0 {
+            self.blue_budget -= 1;
+            return Ok(());
+        }
+        Err(self.budget_exhausted(self.header_span(stmt_span)))
     }
 
     pub fn flush_out(&mut self) {

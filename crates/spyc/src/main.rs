@@ -216,7 +216,7 @@ fn main_impl(cli: Cli) -> i32 {
                 Err(f) => {
                     s.vm.flush_out();
                     err!("{}", s.render_failure(&f));
-                    1
+                    f.exit_status()
                 }
             }
         }
@@ -264,7 +264,7 @@ fn main_impl(cli: Cli) -> i32 {
                 Ok(()) => 0,
                 Err(f) => {
                     err!("{}", s.render_failure(&f));
-                    1
+                    f.exit_status()
                 }
             }
         }
@@ -290,13 +290,22 @@ fn main_impl(cli: Cli) -> i32 {
 
 fn main() {
     let cli = Cli::parse();
+    // A panic of the compiler is a bug: say so, as an internal compiler
+    // error (exit status 101), not as a crash report.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = std::io::stdout().flush();
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: internal compiler error: {info}\nnote: this is a bug in spyc, not in your program; please report it with the program that triggered it"
+        );
+    }));
     // The interpreters recurse on the Rust stack: give them room.
     let child = std::thread::Builder::new()
         .stack_size(1 << 30)
         .spawn(move || main_impl(cli));
     let code = match child.map(|h| h.join()) {
         Ok(Ok(code)) => code,
-        _ => 101,
+        _ => spy_driver::INTERNAL_ERROR_STATUS,
     };
     let _ = std::io::stdout().flush();
     std::process::exit(code);

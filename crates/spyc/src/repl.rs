@@ -302,7 +302,7 @@ impl Repl {
                 let m = self.module;
                 let r = self.s.vm.repl_red_function(m, &file, arg).and_then(|fid| {
                     spy_redshift::redshift_function_only(&mut self.s.vm, fid)
-                        .map_err(|e| VmError::Many(spy_redshift::error_diagnostics(&e)))
+                        .or_else(|e| Err(VmError::Many(spy_redshift::error_diagnostics(e)?)))
                 });
                 self.s.vm.flush_out();
                 let module = match r {
@@ -377,7 +377,6 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
         },
         None => s.vm.repl_module("__repl__"),
     };
-    spy_redshift::install(&mut s.vm);
     // Ctrl-C while an input runs stops it with a `KeyboardInterrupt` and the
     // session goes on (at the prompt, the line editor reads Ctrl-C itself).
     let interrupt = Arc::new(AtomicBool::new(false));

@@ -1,0 +1,560 @@
+//! Assignments and declarations: names (locals, module `var`s, module
+//! constants), unpacking, items and attributes, augmented assignment. The
+//! same code runs values and emits residual stores.
+
+use spy_ast::{DeclKind, Expr, ExprKind, Ident, Span, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use super::Flow;
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::{not_supported, ConvCtx, Resolved};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
+use crate::ids::TypeId;
+use crate::scope::VarKind;
+use crate::value::{Color, Value};
+use crate::vm::{GlobalSlot, Vm};
+
+impl Vm {
+    pub(super) fn exec_assign(
+        &mut self,
+        f: &mut Frame,
+        targets: &[Expr],
+        value: &Expr,
+        span: Span,
+    ) -> VmResult<Flow> {
+        // A literal assigned to a typed local takes its type.
+        let expected = match targets {
+            [t] => match t.kind {
+                ExprKind::Name(n) => match self.resolve(f, n) {
+                    Some(Resolved::Local(i)) => f.slots[i].ty,
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let v = match expected {
+            Some(t) => self.eval_expecting(f, value, t)?,
+            None => self.eval_expr(f, value)?,
+        };
+        for t in targets {
+            self.assign_target(f, t, v.clone(), span)?;
+        }
+        Ok(Flow::Normal)
+    }
+
+    pub(super) fn exec_annassign(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        ann: &Expr,
+        value: Option<&Expr>,
+        span: Span,
+    ) -> VmResult<Flow> {
+        let ty = self.eval_type(f, ann)?;
+        let ExprKind::Name(n) = target.kind else {
+            return Err(not_supported(
+                "annotated assignments to attributes",
+                target.span,
+            ));
+        };
+        match value {
+            Some(v) => {
+                let v = self.eval_expecting(f, v, ty)?;
+                self.assign_name(f, n, target.span, v, Some((ty, ann.span)), span)?;
+            }
+            None => self.declare_name(f, n, ty, target.span)?,
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// `var x: T = v`, `const x = v`.
+    pub(super) fn exec_vardecl(
+        &mut self,
+        f: &mut Frame,
+        kind: DeclKind,
+        name: &Ident,
+        ann: Option<&Expr>,
+        value: Option<&Expr>,
+        span: Span,
+    ) -> VmResult<Flow> {
+        let ty = match ann {
+            Some(a) => Some((self.eval_type(f, a)?, a.span)),
+            None => None,
+        };
+        if f.is_module_level() {
+            let Some(value) = value else {
+                return Err(err(
+                    "module-level variables need an initial value",
+                    name.span,
+                    "add `= value`",
+                ));
+            };
+            let v = match ty {
+                Some((t, _)) => self.eval_expecting(f, value, t)?,
+                None => self.eval_expr(f, value)?,
+            };
+            let k = if kind == DeclKind::Var {
+                VarKind::Var
+            } else {
+                VarKind::Const
+            };
+            self.assign_module_global(f, name.name, name.span, v, ty, Some(k))?;
+            return Ok(Flow::Normal);
+        }
+        match (value, ty) {
+            (Some(v), _) => {
+                let v = match ty {
+                    Some((t, _)) => self.eval_expecting(f, v, t)?,
+                    None => self.eval_expr(f, v)?,
+                };
+                self.assign_name(f, name.name, name.span, v, ty, span)?;
+            }
+            (None, Some((t, _))) => self.declare_name(f, name.name, t, name.span)?,
+            (None, None) => {
+                return Err(err("a declaration needs a type or a value", name.span, ""))
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    pub fn eval_type(&mut self, f: &mut Frame, e: &Expr) -> VmResult<TypeId> {
+        if let ExprKind::None = e.kind {
+            return Ok(TypeId::NONE);
+        }
+        let v = self.eval_expr(f, e)?;
+        match v.blue_value() {
+            Some(Value::Type(t)) => Ok(*t),
+            Some(Value::None) => Ok(TypeId::NONE),
+            _ => {
+                let tn = self.type_name(v.ty);
+                Err(VmError::diag(
+                    Diagnostic::error("mismatched types")
+                        .with_primary(e.span, format!("expected `type`, got `{tn}`")),
+                ))
+            }
+        }
+    }
+
+    /// Assign to a name: a local slot, a module `var`, or (at module level) a
+    /// module constant.
+    pub fn assign_name(
+        &mut self,
+        f: &mut Frame,
+        name: Symbol,
+        name_span: Span,
+        v: AVal,
+        ann: Option<(TypeId, Span)>,
+        _stmt_span: Span,
+    ) -> VmResult<()> {
+        if f.is_module_level() {
+            return self.assign_module_global(f, name, name_span, v, ann, None);
+        }
+        match self.resolve(f, name) {
+            Some(Resolved::Local(i)) => self.assign_slot(f, i, name_span, v, ann),
+            Some(Resolved::VarGlobal(m, n)) => {
+                let Some(g) = self.module(m).globals.get(&n).cloned() else {
+                    return Err(err(
+                        format!("`{n}` is assigned before its definition"),
+                        name_span,
+                        "",
+                    ));
+                };
+                let v = self.convert(f, v, g.ty, ConvCtx::Decl(Some(g.span)))?;
+                if f.redshifting() {
+                    let gid = self.var_global_id(m, n);
+                    let e = self.to_rir(&v)?;
+                    f.emit(rir::Stmt {
+                        kind: rir::StmtKind::SetGlobal(gid, e),
+                        span: name_span,
+                    });
+                } else if let (Some(val), Some(slot)) = (
+                    v.value().cloned(),
+                    self.modules[m.0 as usize].globals.get_mut(&n),
+                ) {
+                    slot.value = val;
+                }
+                Ok(())
+            }
+            _ => Err(VmError::diag(
+                Diagnostic::error("invalid assignment target")
+                    .with_primary(name_span, format!("`{name}` is const"))
+                    .with_note(format!("help: declare it as variable: `var {name} ...`")),
+            )),
+        }
+    }
+
+    pub fn assign_module_global(
+        &mut self,
+        f: &mut Frame,
+        name: Symbol,
+        span: Span,
+        v: AVal,
+        ann: Option<(TypeId, Span)>,
+        kind: Option<VarKind>,
+    ) -> VmResult<()> {
+        let existing = self.module(f.module).globals.get(&name).cloned();
+        let ty = match (&existing, ann) {
+            (_, Some((t, _))) => t,
+            (Some(g), None) if g.kind == VarKind::Var => g.ty,
+            _ => v.ty,
+        };
+        let decl = ann.map(|a| a.1).or(existing.as_ref().map(|g| g.span));
+        let v = self.convert(f, v, ty, ConvCtx::Decl(decl))?;
+        let Some(value) = v.value().cloned() else {
+            return Err(VmError::internal("module-level value is not known", span));
+        };
+        let kind = kind
+            .or(existing.as_ref().map(|g| g.kind))
+            .unwrap_or(VarKind::Const);
+        if kind == VarKind::Var && value.to_const().is_none() {
+            let tn = self.type_name(ty);
+            let note = if self.is_struct(ty) || self.ptr_info(ty).is_some() {
+                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool` and `str`; keep the value in a local of `main`, or use a constant: `{name} = ...`")
+            } else {
+                format!("a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`")
+            };
+            return Err(VmError::diag(
+                Diagnostic::error(format!("module variable `{name}` cannot hold a `{tn}`"))
+                    .with_primary(span, "declared here")
+                    .with_note(note),
+            ));
+        }
+        let m = &mut self.modules[f.module.0 as usize];
+        m.globals.insert(
+            name,
+            GlobalSlot {
+                value,
+                ty,
+                kind,
+                span,
+            },
+        );
+        Ok(())
+    }
+
+    /// Assign to local slot `i`, fixing its type on first assignment.
+    pub fn assign_slot(
+        &mut self,
+        f: &mut Frame,
+        i: usize,
+        span: Span,
+        v: AVal,
+        ann: Option<(TypeId, Span)>,
+    ) -> VmResult<()> {
+        let slot = &f.slots[i];
+        let (ty, decl, first) = match (slot.ty, ann) {
+            (Some(t), Some((at, aspan))) if t != at => {
+                let (name, tn, an) = (slot.name, self.type_name(t), self.type_name(at));
+                let mut d = Diagnostic::error(format!(
+                    "variable `{name}` already declared with type `{tn}`"
+                ))
+                .with_primary(aspan, format!("redeclared here as `{an}`"));
+                if let Some(prev) = slot.decl {
+                    d = d.with_secondary(prev, "first declared here");
+                }
+                return Err(VmError::diag(d));
+            }
+            (Some(t), _) => (t, slot.decl, false),
+            (None, Some((at, aspan))) => (at, Some(aspan), true),
+            (None, None) => (v.ty, Some(span), true),
+        };
+        let annotated = ann.is_some() || f.slots[i].annotated;
+        let v = if first && ann.is_none() {
+            v
+        } else {
+            let ctx = match (annotated, decl) {
+                (false, Some(d)) => ConvCtx::Inferred(d),
+                _ => ConvCtx::Decl(decl),
+            };
+            self.convert(f, v, ty, ctx)?
+        };
+        let redshifting = f.redshifting();
+        let slot = &mut f.slots[i];
+        slot.ty = Some(ty);
+        slot.decl = decl;
+        slot.annotated = annotated;
+        let blue = slot.kind == VarKind::Const && v.is_blue();
+        if !redshifting {
+            // A loop variable is red even in blue code (SPy's rule: the
+            // colour of a local is blue iff it is const and its value blue).
+            slot.value = v.value().cloned();
+            slot.color = if blue { Color::Blue } else { Color::Red };
+            slot.assigned = true;
+            return Ok(());
+        }
+        if blue {
+            slot.value = v.value().cloned();
+            slot.color = Color::Blue;
+            slot.assigned = true;
+            return Ok(());
+        }
+        let name = slot.name;
+        let rty = self.rir_ty(ty, span)?;
+        let e = self.to_rir(&v)?;
+        let slot = &mut f.slots[i];
+        let EvalMode::Shift(shift) = &mut f.mode else {
+            return Err(VmError::internal("a residual store outside redshift", span));
+        };
+        let local = match slot.rir {
+            Some(l) => l,
+            None => {
+                let l = match &f.local_suffix {
+                    Some(sfx) => shift.new_local(format!("{name}{sfx}"), rty),
+                    None => shift.new_local(name.to_string(), rty),
+                };
+                slot.rir = Some(l);
+                l
+            }
+        };
+        slot.color = Color::Red;
+        slot.assigned = true;
+        shift.emit(rir::Stmt {
+            kind: rir::StmtKind::Assign(local, e),
+            span,
+        });
+        Ok(())
+    }
+
+    /// Declare a local's type without a value (`x: i32`).
+    pub fn declare_slot(
+        &mut self,
+        f: &mut Frame,
+        i: usize,
+        ty: TypeId,
+        span: Span,
+    ) -> VmResult<()> {
+        let slot = &mut f.slots[i];
+        if let Some(t) = slot.ty {
+            if t != ty {
+                let (name, tn) = (slot.name, self.type_name(t));
+                return Err(err(
+                    format!("variable `{name}` already declared with type `{tn}`"),
+                    span,
+                    "",
+                ));
+            }
+        }
+        slot.ty = Some(ty);
+        slot.decl = Some(span);
+        slot.annotated = true;
+        slot.color = Color::Red;
+        Ok(())
+    }
+
+    /// Assign to any target: names, and tuples of targets from a blue tuple.
+    pub fn assign_target(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        v: AVal,
+        stmt_span: Span,
+    ) -> VmResult<()> {
+        match &target.kind {
+            ExprKind::Name(n) => self.assign_name(f, *n, target.span, v, None, stmt_span),
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let Some(Value::Tuple(vals)) = v.blue_value().cloned() else {
+                    let tn = self.type_name(v.ty);
+                    return Err(err(
+                        format!("cannot unpack a value of type `{tn}`"),
+                        v.span,
+                        "only blue tuples can be unpacked for now",
+                    ));
+                };
+                if vals.len() != items.len() {
+                    return Err(VmError::diag(
+                        Diagnostic::error("Wrong number of values to unpack")
+                            .with_primary(target.span, format!("expected {} values", items.len()))
+                            .with_secondary(v.span, format!("got {} values", vals.len())),
+                    ));
+                }
+                for (t, val) in items.iter().zip(vals.iter()) {
+                    let ty = self.type_of(val);
+                    self.assign_target(f, t, AVal::blue(val.clone(), ty, v.span), stmt_span)?;
+                }
+                Ok(())
+            }
+            ExprKind::Subscript { value, index } => {
+                let obj = self.eval_expr(f, value)?;
+                let idx = if self.ptr_info(obj.ty).is_some() {
+                    vec![self.eval_expr(f, index)?]
+                } else {
+                    self.eval_indices(f, index)?
+                };
+                let r = self.setitem_values(f, obj, idx, v, target.span, stmt_span)?;
+                self.emit_effect(f, r, stmt_span);
+                Ok(())
+            }
+            ExprKind::Attribute { value, attr } => {
+                let obj = self.eval_expr(f, value)?;
+                self.setattr_value(f, obj, attr.name, v, target.span, stmt_span)
+            }
+            _ => Err(err("invalid assignment target", target.span, "")),
+        }
+    }
+
+    /// `obj.name = v`: only through pointers and references (struct values
+    /// are immutable).
+    fn setattr_value(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        v: AVal,
+        target_span: Span,
+        span: Span,
+    ) -> VmResult<()> {
+        if let Some(r) = self.ptr_setattr(f, obj.clone(), name, v, span)? {
+            self.emit_effect(f, r, span);
+            return Ok(());
+        }
+        let tn = self.type_name(obj.ty);
+        let mut d = Diagnostic::error(format!(
+            "type `{tn}` does not support assignment to attribute `{name}`"
+        ))
+        .with_primary(target_span, "cannot assign here");
+        if self.is_struct(obj.ty) {
+            d = d.with_note(
+                "struct values are immutable: build a new value, or use a pointer (`gc_ptr`)",
+            );
+        }
+        Err(VmError::diag(d))
+    }
+
+    /// `obj[idx...] = v` with the parts evaluated.
+    fn setitem_values(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        idx: Vec<AVal>,
+        v: AVal,
+        target_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if self.ptr_info(obj.ty).is_some() {
+            let [i] = <[AVal; 1]>::try_from(idx)
+                .map_err(|_| err("pointers take one index", target_span, ""))?;
+            return self.ptr_setitem(f, obj, i, v, span);
+        }
+        let Some(m) = self.find_method(obj.ty, "__setitem__") else {
+            let tn = self.type_name(obj.ty);
+            return Err(err(
+                format!("type `{tn}` does not support item assignment"),
+                target_span,
+                format!("`{tn}` has no `__setitem__`"),
+            ));
+        };
+        let mut operands = vec![obj];
+        operands.extend(idx);
+        operands.push(v);
+        self.call_dunder(f, m, operands, span)
+    }
+
+    /// `target op= value`: the target's parts are evaluated once.
+    pub(super) fn exec_augassign(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        op: spy_ast::BinOp,
+        value: &Expr,
+        span: Span,
+    ) -> VmResult<()> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                let cur = self.eval_name(f, *n, target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                self.assign_name(f, *n, target.span, v, None, span)
+            }
+            ExprKind::Subscript {
+                value: obj_e,
+                index,
+            } => {
+                let obj = self.eval_expr(f, obj_e)?;
+                let obj = self.spill(f, obj);
+                let mut idx = Vec::new();
+                for i in self.eval_indices(f, index)? {
+                    idx.push(self.spill(f, i));
+                }
+                let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                let r = self.setitem_values(f, obj, idx, v, target.span, span)?;
+                self.emit_effect(f, r, span);
+                Ok(())
+            }
+            ExprKind::Attribute { value: obj_e, attr } => {
+                let obj = self.eval_expr(f, obj_e)?;
+                let obj = self.spill(f, obj);
+                let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let v = self.binop(f, op, cur, rhs, span)?;
+                self.setattr_value(f, obj, attr.name, v, target.span, span)
+            }
+            _ => Err(err(
+                "invalid target for augmented assignment",
+                target.span,
+                "",
+            )),
+        }
+    }
+
+    /// The right operand of `x op= e`: a bare integer literal takes `x`'s type.
+    fn eval_operand_like(&mut self, f: &mut Frame, e: &Expr, other: TypeId) -> VmResult<AVal> {
+        if crate::eval::is_int_literal(e) {
+            if let Some(n) = other.as_num().filter(|n| n.is_int()) {
+                if self.int_literal_fits(e, n) {
+                    if let Some(v) = self.literal_as(e, n, false)? {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        self.eval_expr(f, e)
+    }
+
+    /// In residual code, a non-trivial value used twice is computed once into a
+    /// temporary (emitted as a statement); otherwise the value itself.
+    pub(crate) fn spill(&mut self, f: &mut Frame, a: AVal) -> AVal {
+        let Repr::Code(e) = &a.repr else {
+            return a;
+        };
+        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+            return a;
+        }
+        let Some(shift) = f.shift() else {
+            return a;
+        };
+        let tmp = shift.new_temp("t", e.ty);
+        shift.emit(rir::Stmt {
+            kind: rir::StmtKind::Assign(tmp, e.clone()),
+            span: e.span,
+        });
+        let read = rir::Expr::new(rir::ExprKind::Local(tmp), e.ty, e.span);
+        AVal {
+            repr: Repr::Code(read),
+            ..a
+        }
+    }
+
+    pub fn declare_name(
+        &mut self,
+        f: &mut Frame,
+        n: Symbol,
+        ty: TypeId,
+        span: Span,
+    ) -> VmResult<()> {
+        if f.is_module_level() {
+            return Err(err(
+                "module-level variables need an initial value",
+                span,
+                "add `= value`",
+            ));
+        }
+        match self.resolve(f, n) {
+            Some(Resolved::Local(i)) => self.declare_slot(f, i, ty, span),
+            _ => Err(err("invalid declaration", span, "")),
+        }
+    }
+}

@@ -1,0 +1,632 @@
+//! Control flow: `if`, `while`, `for`, `break`, `continue`, `return`.
+//!
+//! With every value known these run. In redshift, a blue condition prunes the
+//! branch not taken (it is neither emitted nor type-checked, DECISIONS.md);
+//! a red one emits the residual statement with both branches, and definite
+//! assignment merges what the branches assign.
+
+use spy_ast::{Expr, ExprKind, Span, Stmt};
+use spy_rir::{self as rir, CmpKind, Const, NumTy, Prim};
+
+use super::{stmt_not_supported, Flow};
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::frame::{AVal, Assigned, Frame, Repr};
+use crate::ids::TypeId;
+use crate::value::{Color, Value};
+use crate::vm::{Builtin, FuncKind, Vm};
+
+/// The iteration of a `for` loop over `range(start, stop, step)`.
+pub struct RangeLoop {
+    pub ty: NumTy,
+    pub start: AVal,
+    pub stop: AVal,
+    pub step: AVal,
+}
+
+fn stmt(kind: rir::StmtKind, span: Span) -> rir::Stmt {
+    rir::Stmt { kind, span }
+}
+
+fn intersect(a: &Assigned, b: &Assigned) -> Assigned {
+    a.iter().zip(b).map(|(x, y)| *x && *y).collect()
+}
+
+fn falls(flow: &Flow) -> bool {
+    matches!(flow, Flow::Normal)
+}
+
+impl Vm {
+    pub(super) fn exec_if(
+        &mut self,
+        f: &mut Frame,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> VmResult<Flow> {
+        let c = self.eval_expr(f, test)?;
+        let c = self.to_bool(f, c)?;
+        if let Some(b) = self.known_bool(f, &c) {
+            return self.exec_block(f, if b { body } else { orelse });
+        }
+        if !f.redshifting() {
+            return Err(VmError::internal("a condition has no value", test.span));
+        }
+        let before = f.assigned();
+        let (then_body, ft_then) = self.shift_block(f, body)?;
+        let after_then = f.assigned();
+        f.set_assigned(&before);
+        let (else_body, ft_else) = self.shift_block(f, orelse)?;
+        let after_else = f.assigned();
+        let (ft_then, ft_else) = (falls(&ft_then), falls(&ft_else));
+        let merged = match (ft_then, ft_else) {
+            (true, true) => intersect(&after_then, &after_else),
+            (true, false) => after_then,
+            (false, true) => after_else,
+            // Nothing follows: every local counts as assigned there.
+            (false, false) => after_then.iter().map(|_| true).collect(),
+        };
+        f.set_assigned(&merged);
+        let cond = self.to_rir(&c)?;
+        f.emit(stmt(
+            rir::StmtKind::If {
+                cond,
+                then_body,
+                else_body,
+            },
+            test.span,
+        ));
+        Ok(if ft_then || ft_else {
+            Flow::Normal
+        } else {
+            Flow::Diverges
+        })
+    }
+
+    pub(super) fn exec_while(
+        &mut self,
+        f: &mut Frame,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        s: &Stmt,
+    ) -> VmResult<Flow> {
+        if !orelse.is_empty() {
+            return Err(stmt_not_supported(
+                "while ... else",
+                self.header_span(s.span),
+            ));
+        }
+        if f.redshifting() {
+            return self.shift_while(f, test, body, s.span);
+        }
+        loop {
+            let c = self.eval_expr(f, test)?;
+            let c = self.to_bool(f, c)?;
+            if self.known_bool(f, &c) != Some(true) {
+                break;
+            }
+            self.spend_loop(f, s.span)?;
+            match self.exec_block(f, body)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Normal | Flow::Continue => {}
+                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn shift_while(
+        &mut self,
+        f: &mut Frame,
+        test: &Expr,
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let before = f.assigned();
+        let c = self.eval_expr(f, test)?;
+        let c = self.to_bool(f, c)?;
+        let known = self.known_bool(f, &c);
+        if known == Some(false) {
+            return Ok(Flow::Normal);
+        }
+        let cond = self.to_rir(&c)?;
+        let (body, breaks) = self.shift_loop_body(f, Vec::new(), body)?;
+        f.emit(stmt(rir::StmtKind::While { cond, body }, span));
+        if known == Some(true) {
+            // Only a `break` leaves `while True`.
+            let Some(first) = breaks.first().cloned() else {
+                return Ok(Flow::Diverges);
+            };
+            let merged = breaks.iter().fold(first, |acc, b| intersect(&acc, b));
+            f.set_assigned(&merged);
+            return Ok(Flow::Normal);
+        }
+        f.set_assigned(&before);
+        Ok(Flow::Normal)
+    }
+
+    /// Redshift a loop body (after `prefix`): its statements and the
+    /// assignment states at its `break`s.
+    fn shift_loop_body(
+        &mut self,
+        f: &mut Frame,
+        prefix: Vec<rir::Stmt>,
+        body: &[Stmt],
+    ) -> VmResult<(Vec<rir::Stmt>, Vec<Assigned>)> {
+        if let Some(sh) = f.shift() {
+            sh.loops.push(Vec::new());
+        }
+        let r = self.shift_prefixed_block(f, prefix, body);
+        let breaks = f.shift().and_then(|sh| sh.loops.pop()).unwrap_or_default();
+        let (stmts, _) = r?;
+        Ok((stmts, breaks))
+    }
+
+    pub(super) fn exec_break_continue(
+        &mut self,
+        f: &mut Frame,
+        is_break: bool,
+        span: Span,
+    ) -> VmResult<Flow> {
+        let Some(sh) = f.shift() else {
+            return Ok(if is_break {
+                Flow::Break
+            } else {
+                Flow::Continue
+            });
+        };
+        if sh.loops.is_empty() {
+            let kw = if is_break { "break" } else { "continue" };
+            return Err(err(format!("'{kw}' outside loop"), span, "not in a loop"));
+        }
+        if is_break {
+            let snap = f.assigned();
+            if let Some(l) = f.shift().and_then(|sh| sh.loops.last_mut()) {
+                l.push(snap);
+            }
+        }
+        let kind = if is_break {
+            rir::StmtKind::Break
+        } else {
+            rir::StmtKind::Continue
+        };
+        f.emit(stmt(kind, span));
+        Ok(Flow::Diverges)
+    }
+
+    pub(super) fn exec_return(
+        &mut self,
+        f: &mut Frame,
+        e: Option<&Expr>,
+        span: Span,
+    ) -> VmResult<Flow> {
+        let v = match e {
+            Some(e) => {
+                let ret = f.ret;
+                self.eval_expecting(f, e, ret)?
+            }
+            None => AVal::blue(Value::None, TypeId::NONE, span),
+        };
+        let v = self.convert_return(f, v)?;
+        if !f.redshifting() {
+            return Ok(Flow::Return(v.value().cloned().unwrap_or(Value::None)));
+        }
+        if f.ret == TypeId::NONE {
+            self.emit_effect(f, v, span);
+            f.emit(stmt(rir::StmtKind::Return(None), span));
+        } else {
+            let e = self.to_rir(&v)?;
+            f.emit(stmt(rir::StmtKind::Return(Some(e)), span));
+        }
+        Ok(Flow::Diverges)
+    }
+
+    /// Convert a returned value to the frame's return type.
+    pub fn convert_return(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        if f.ret == TypeId::DYNAMIC {
+            return Ok(v);
+        }
+        let ret_span = f.ret_span;
+        match self.convert(f, v.clone(), f.ret, ConvCtx::Return(ret_span)) {
+            Ok(v) => Ok(v),
+            Err(VmError::Static(mut d)) if ret_span.is_none() && f.ret == TypeId::NONE => {
+                let tn = self.type_name(v.ty);
+                d.notes.push(format!(
+                    "this function has no return annotation, so it returns `None`; add `-> {tn}`"
+                ));
+                Err(VmError::Static(d))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn exec_for(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        s: &Stmt,
+    ) -> VmResult<Flow> {
+        if !orelse.is_empty() {
+            return Err(stmt_not_supported("for ... else", self.header_span(s.span)));
+        }
+        let is_range = self.is_range_call(f, iter)?;
+        match (is_range, f.redshifting()) {
+            (true, true) => self.shift_for_range(f, target, iter, body, s.span),
+            (true, false) => self.run_for_range(f, target, iter, body, s),
+            (false, true) => self.shift_for_iter(f, target, iter, body, s.span),
+            (false, false) => self.run_for_iter(f, target, iter, body, s),
+        }
+    }
+
+    fn run_for_range(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        s: &Stmt,
+    ) -> VmResult<Flow> {
+        let r = self.eval_range(f, iter)?;
+        let tid = TypeId::num(r.ty);
+        let get = |a: &AVal| a.value().and_then(|v| v.as_int());
+        let (Some(start), Some(stop), Some(step)) = (get(&r.start), get(&r.stop), get(&r.step))
+        else {
+            return Err(VmError::internal("a range bound has no value", iter.span));
+        };
+        if step == 0 {
+            return Err(VmError::panic(
+                "ValueError",
+                "range() arg 3 must not be zero",
+                iter.span,
+            ));
+        }
+        let color = self.frame_color(f);
+        let mut i = start;
+        while (step > 0 && i < stop) || (step < 0 && i > stop) {
+            self.spend_loop(f, s.span)?;
+            let v = AVal {
+                ty: tid,
+                color,
+                repr: Repr::Val(Value::from_int(r.ty, i)),
+                span: target.span,
+            };
+            self.assign_target(f, target, v, s.span)?;
+            i += step;
+            match self.exec_block(f, body)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Normal | Flow::Continue => {}
+                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn run_for_iter(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        s: &Stmt,
+    ) -> VmResult<Flow> {
+        let x = self.eval_expr(f, iter)?;
+        let mut it = self.iter_protocol(f, x, "__fastiter__", iter.span)?;
+        loop {
+            let c = self.iter_protocol(f, it.clone(), "__continue_iteration__", iter.span)?;
+            let c = self.to_bool(f, c)?;
+            if self.known_bool(f, &c) != Some(true) {
+                break;
+            }
+            self.spend_loop(f, s.span)?;
+            let item = self.iter_protocol(f, it.clone(), "__item__", iter.span)?;
+            it = self.iter_protocol(f, it, "__next__", iter.span)?;
+            self.assign_target(f, target, item.with_span(target.span), s.span)?;
+            match self.exec_block(f, body)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Normal | Flow::Continue => {}
+                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// `for x in range(start, stop, step)` becomes a counted loop, so that the
+    /// counter never overflows near the end of the type's range:
+    ///
+    /// ```text
+    /// __i: T = start
+    /// __n: u64 = range_len(__i, stop, step)
+    /// while __n > 0:
+    ///     x = __i
+    ///     __i = __i + step
+    ///     __n = __n - 1
+    ///     body
+    /// ```
+    fn shift_for_range(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let r = self.eval_range(f, iter)?;
+        let t = r.ty;
+        let rt = rir::Ty::Num(t);
+        let u64t = rir::Ty::Num(NumTy::U64);
+        let sp = iter.span;
+        let local = |l: rir::LocalId, ty: rir::Ty| rir::Expr::new(rir::ExprKind::Local(l), ty, sp);
+        // Evaluate start, stop and step once, in order.
+        let i = self.new_temp(f, "i", rt, sp)?;
+        let start = self.to_rir(&r.start)?;
+        f.emit(stmt(rir::StmtKind::Assign(i, start), sp));
+        let stop = self.to_rir(&r.stop)?;
+        let step_expr = self.to_rir(&r.step)?;
+        let (step_arg, step) = if r.step.is_blue() {
+            (step_expr.clone(), step_expr)
+        } else {
+            let s = self.new_temp(f, "step", rt, sp)?;
+            let tee = rir::Expr::new(rir::ExprKind::Tee(s, Box::new(step_expr)), rt, sp);
+            (tee, local(s, rt))
+        };
+        let n = self.new_temp(f, "n", u64t, sp)?;
+        let len = rir::Expr::call(
+            rir::Callee::Prim(Prim::RangeLen(t)),
+            vec![local(i, rt), stop, step_arg],
+            u64t,
+            sp,
+        );
+        f.emit(stmt(rir::StmtKind::Assign(n, len), sp));
+        let u64c = |v: u64| rir::Expr::constant(Const::U64(v), sp);
+        let cond = rir::Expr::call(
+            rir::Callee::Prim(Prim::Cmp(CmpKind::Gt, NumTy::U64)),
+            vec![local(n, u64t), u64c(0)],
+            rir::Ty::Bool,
+            sp,
+        );
+        let before = f.assigned();
+        // The loop variable is assigned through the normal path (type checks,
+        // slot colours); its residual statement starts the body.
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(Vec::new());
+        }
+        let v = AVal::code(local(i, rt), TypeId::num(t)).with_span(target.span);
+        let assigned = self.assign_target(f, target, v, span);
+        let add = rir::Expr::call(
+            rir::Callee::Prim(Prim::Add(t)),
+            vec![local(i, rt), step],
+            rt,
+            sp,
+        );
+        f.emit(stmt(rir::StmtKind::Assign(i, add), sp));
+        let dec = rir::Expr::call(
+            rir::Callee::Prim(Prim::Sub(NumTy::U64)),
+            vec![local(n, u64t), u64c(1)],
+            u64t,
+            sp,
+        );
+        f.emit(stmt(rir::StmtKind::Assign(n, dec), sp));
+        let prefix = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        assigned?;
+        let (body, _) = self.shift_loop_body(f, prefix, body)?;
+        f.emit(stmt(rir::StmtKind::While { cond, body }, span));
+        f.set_assigned(&before);
+        Ok(Flow::Normal)
+    }
+
+    /// `for x in X` over any iterable, through the iteration protocol:
+    ///
+    /// ```text
+    /// __iter = X.__fastiter__()
+    /// while __iter.__continue_iteration__():
+    ///     x = __iter.__item__()
+    ///     __iter = __iter.__next__()
+    ///     body
+    /// ```
+    fn shift_for_iter(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let sp = iter.span;
+        let x = self.eval_expr(f, iter)?;
+        let it0 = self.iter_protocol(f, x, "__fastiter__", sp)?;
+        let ity = it0.ty;
+        let rty = self.rir_ty(ity, sp)?;
+        let itl = self.new_temp(f, "iter", rty, sp)?;
+        let init = self.to_rir(&it0)?;
+        f.emit(stmt(rir::StmtKind::Assign(itl, init), sp));
+        let it = || AVal::code(rir::Expr::new(rir::ExprKind::Local(itl), rty, sp), ity);
+        let c = self.iter_protocol(f, it(), "__continue_iteration__", sp)?;
+        let c = self.to_bool(f, c)?;
+        let cond = self.to_rir(&c)?;
+        let before = f.assigned();
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(Vec::new());
+        }
+        let r = self.shift_iter_step(f, target, it(), ity, itl, span);
+        let prefix = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        r?;
+        let (body, _) = self.shift_loop_body(f, prefix, body)?;
+        f.emit(stmt(rir::StmtKind::While { cond, body }, span));
+        f.set_assigned(&before);
+        Ok(Flow::Normal)
+    }
+
+    /// The start of each iteration: the item is assigned before the iterator
+    /// advances, and both before the body (so `continue` is right).
+    fn shift_iter_step(
+        &mut self,
+        f: &mut Frame,
+        target: &Expr,
+        it: AVal,
+        ity: TypeId,
+        itl: rir::LocalId,
+        span: Span,
+    ) -> VmResult<()> {
+        let sp = it.span;
+        let item = self.iter_protocol(f, it.clone(), "__item__", sp)?;
+        let next = self.iter_protocol(f, it, "__next__", sp)?;
+        if next.ty != ity {
+            let (a, b) = (self.type_name(ity), self.type_name(next.ty));
+            return Err(err(
+                "`__next__` must return an iterator of the same type",
+                sp,
+                format!("the iterator is `{a}`, `__next__` returns `{b}`"),
+            ));
+        }
+        let next = self.to_rir(&next)?;
+        self.assign_target(f, target, item.with_span(target.span), span)?;
+        f.emit(stmt(rir::StmtKind::Assign(itl, next), sp));
+        Ok(())
+    }
+
+    /// A fresh hidden residual local.
+    pub(crate) fn new_temp(
+        &mut self,
+        f: &mut Frame,
+        what: &str,
+        ty: rir::Ty,
+        span: Span,
+    ) -> VmResult<rir::LocalId> {
+        match f.shift() {
+            Some(sh) => Ok(sh.new_temp(what, ty)),
+            None => Err(VmError::internal("a residual local outside redshift", span)),
+        }
+    }
+
+    /// Evaluate the arguments of `range(...)` for a `for` loop.
+    pub fn eval_range(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<RangeLoop> {
+        let ExprKind::Call { func, args } = &iter.kind else {
+            return Err(self.not_iterable(iter));
+        };
+        let callee = self.eval_expr(f, func)?;
+        if !self.is_builtin(&callee, Builtin::Range) {
+            return Err(self.not_iterable(iter));
+        }
+        let mut vals = Vec::new();
+        for a in args {
+            match a {
+                spy_ast::Arg::Positional(e) => vals.push(self.eval_expr(f, e)?),
+                _ => {
+                    return Err(err(
+                        "range() takes positional arguments only",
+                        iter.span,
+                        "",
+                    ))
+                }
+            }
+        }
+        if vals.is_empty() || vals.len() > 3 {
+            return Err(err(
+                format!("range expected 1 to 3 arguments, got {}", vals.len()),
+                iter.span,
+                "wrong number of arguments",
+            ));
+        }
+        // All arguments share one integer type; blue constants adapt.
+        let mut ty = NumTy::I32;
+        for v in vals.iter().filter(|v| !v.is_blue()) {
+            if let Some(n) = v.ty.as_num().filter(|n| n.is_int()) {
+                ty = n;
+            }
+        }
+        let tid = TypeId::num(ty);
+        let mut conv = Vec::new();
+        for v in vals {
+            if !v.ty.as_num().is_some_and(|n| n.is_int()) {
+                let tn = self.type_name(v.ty);
+                return Err(err(
+                    format!("range() arguments must be integers, not `{tn}`"),
+                    v.span,
+                    format!("this is `{tn}`"),
+                ));
+            }
+            conv.push(self.convert(f, v, tid, ConvCtx::Other)?);
+        }
+        let one = AVal::blue(Value::from_int(ty, 1), tid, iter.span);
+        let zero = AVal::blue(Value::from_int(ty, 0), tid, iter.span);
+        let mut it = conv.into_iter();
+        let (start, stop, step) = match (it.next(), it.next(), it.next()) {
+            (Some(stop), None, _) => (zero, stop, one),
+            (Some(start), Some(stop), None) => (start, stop, one),
+            (Some(start), Some(stop), Some(step)) => (start, stop, step),
+            _ => return Err(VmError::internal("range arguments", iter.span)),
+        };
+        Ok(RangeLoop {
+            ty,
+            start,
+            stop,
+            step,
+        })
+    }
+
+    fn not_iterable(&self, iter: &Expr) -> VmError {
+        err(
+            "only `range(...)` can be iterated over for now",
+            iter.span,
+            "this is not a `range(...)` call",
+        )
+    }
+
+    /// Whether a value is builtin function `b`.
+    pub(crate) fn is_builtin(&self, v: &AVal, b: Builtin) -> bool {
+        matches!(v.blue_value(), Some(Value::Func(fid))
+            if matches!(self.func(*fid).kind, FuncKind::Builtin(x) if x == b))
+    }
+
+    /// Is `iter` a call of the builtin `range`? (Looking at the callee has no
+    /// side effects.)
+    pub fn is_range_call(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<bool> {
+        let ExprKind::Call { func, .. } = &iter.kind else {
+            return Ok(false);
+        };
+        let callee = self.eval_expr(f, func)?;
+        Ok(self.is_builtin(&callee, Builtin::Range))
+    }
+
+    /// One step of the iteration protocol (`__fastiter__`,
+    /// `__continue_iteration__`, `__item__`, `__next__`): iterators are values,
+    /// `__next__` returns the next one.
+    pub fn iter_protocol(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: &str,
+        span: Span,
+    ) -> VmResult<AVal> {
+        match self.find_method(obj.ty, name) {
+            Some(m) => self.call_dunder(f, m, vec![obj], span),
+            None => {
+                let tn = self.type_name(obj.ty);
+                let what = if name == "__fastiter__" {
+                    format!("`{tn}` is not iterable")
+                } else {
+                    format!("`{tn}` is not an iterator: it has no `{name}`")
+                };
+                Err(err(what, obj.span, format!("this is `{tn}`")).with_note_str(
+                    "a `for` loop calls `__fastiter__()` on the iterable, then `__continue_iteration__()`, `__item__()` and `__next__()` on the iterator",
+                ))
+            }
+        }
+    }
+
+    /// The colour of the code a frame runs: blue for module and class bodies
+    /// and blue functions, whose every value is known at compile time.
+    pub(crate) fn frame_color(&self, f: &Frame) -> Color {
+        match f.func {
+            Some(fid) => self.func(fid).color,
+            None => Color::Blue,
+        }
+    }
+}

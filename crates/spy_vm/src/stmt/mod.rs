@@ -1,0 +1,174 @@
+//! Statements: each kind has one handler, used at compile time (module bodies,
+//! blue functions), by the interpreter and by redshift. A handler decides per
+//! the frame's [`EvalMode`]: with every value known it runs the statement; in
+//! redshift it emits the residual statement (and keeps track of definite
+//! assignment and of whether control falls through).
+//!
+//! Families: control flow (`flow.rs`), assignments (`assign.rs`),
+//! definitions and imports (`defs.rs`), `raise` and `assert` (`raise.rs`).
+
+mod assign;
+mod defs;
+mod flow;
+mod raise;
+
+use spy_ast::{Span, Stmt, StmtKind};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use crate::errors::{VmError, VmResult};
+use crate::frame::{AVal, EvalMode, Frame, Repr};
+use crate::value::Value;
+use crate::vm::Vm;
+
+pub use flow::RangeLoop;
+
+/// How control leaves a statement.
+#[derive(Debug)]
+pub enum Flow {
+    /// On to the next statement.
+    Normal,
+    /// (Known values) out of the innermost loop.
+    Break,
+    /// (Known values) to the next iteration of the innermost loop.
+    Continue,
+    /// (Known values) out of the function, with its result.
+    Return(Value),
+    /// (Redshift) the residual code of the statement never reaches the next
+    /// one: it returns, raises, breaks or continues on every path. The rest
+    /// of the block is unreachable and is not compiled.
+    Diverges,
+}
+
+pub fn stmt_not_supported(what: &str, span: Span) -> VmError {
+    VmError::diag(
+        Diagnostic::error(format!("`{what}` is not supported yet"))
+            .with_primary(span, "not supported yet"),
+    )
+}
+
+impl Vm {
+    /// Run (or redshift) a block; stops at the first statement that does
+    /// not fall through.
+    pub fn exec_block(&mut self, f: &mut Frame, body: &[Stmt]) -> VmResult<Flow> {
+        for s in body {
+            match self.exec_stmt(f, s)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// Redshift a block into a buffer of its own: its residual statements
+    /// and how control leaves it.
+    pub(crate) fn shift_block(
+        &mut self,
+        f: &mut Frame,
+        body: &[Stmt],
+    ) -> VmResult<(Vec<rir::Stmt>, Flow)> {
+        self.shift_prefixed_block(f, Vec::new(), body)
+    }
+
+    /// Like [`Vm::shift_block`], with `prefix` emitted first.
+    pub(crate) fn shift_prefixed_block(
+        &mut self,
+        f: &mut Frame,
+        prefix: Vec<rir::Stmt>,
+        body: &[Stmt],
+    ) -> VmResult<(Vec<rir::Stmt>, Flow)> {
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(prefix);
+        }
+        let r = self.exec_block(f, body);
+        let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        Ok((stmts, r?))
+    }
+
+    pub fn exec_stmt(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<Flow> {
+        let span = s.span;
+        if f.is_compile_time() {
+            self.tick();
+        }
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                let v = self.eval_expr(f, e)?;
+                self.emit_effect(f, v, span);
+                Ok(Flow::Normal)
+            }
+            StmtKind::Pass => Ok(Flow::Normal),
+            StmtKind::Assign { targets, value } => self.exec_assign(f, targets, value, span),
+            StmtKind::AnnAssign { target, ann, value } => {
+                self.exec_annassign(f, target, ann, value.as_ref(), span)
+            }
+            StmtKind::VarDecl {
+                kind,
+                name,
+                ann,
+                value,
+            } => self.exec_vardecl(f, *kind, name, ann.as_ref(), value.as_ref(), span),
+            StmtKind::AugAssign { target, op, value } => {
+                self.exec_augassign(f, target, *op, value, span)?;
+                Ok(Flow::Normal)
+            }
+            StmtKind::If { test, body, orelse } => self.exec_if(f, test, body, orelse),
+            StmtKind::While { test, body, orelse } => self.exec_while(f, test, body, orelse, s),
+            StmtKind::For {
+                is_async,
+                target,
+                iter,
+                body,
+                orelse,
+            } => {
+                if *is_async {
+                    return Err(stmt_not_supported("async for", self.header_span(span)));
+                }
+                self.exec_for(f, target, iter, body, orelse, s)
+            }
+            StmtKind::Break => self.exec_break_continue(f, true, span),
+            StmtKind::Continue => self.exec_break_continue(f, false, span),
+            StmtKind::Return(e) => self.exec_return(f, e.as_ref(), span),
+            StmtKind::Assert { test, msg } => self.exec_assert(f, test, msg.as_ref(), span),
+            StmtKind::Raise { exc, cause } => {
+                self.exec_raise(f, exc.as_ref(), cause.as_ref(), span)
+            }
+            StmtKind::FuncDef(def) => self.exec_funcdef(f, def, span),
+            StmtKind::ClassDef(cdef) => self.exec_classdef(f, cdef),
+            StmtKind::Global(names) => self.exec_global(f, names),
+            StmtKind::Import(_) | StmtKind::ImportFrom { .. } => self.exec_import(f, s),
+            StmtKind::Nonlocal(_)
+            | StmtKind::Del(_)
+            | StmtKind::Try(_)
+            | StmtKind::With { .. }
+            | StmtKind::Match { .. }
+            | StmtKind::TypeAlias { .. }
+            | StmtKind::Error => Err(stmt_not_supported(
+                spy_ast::stmt_kind_name(&s.kind),
+                self.header_span(span),
+            )),
+        }
+    }
+
+    /// A value computed only for its effects: in residual code, keep its code.
+    pub fn emit_effect(&mut self, f: &mut Frame, v: AVal, span: Span) {
+        if let Repr::Code(e) = v.repr {
+            f.emit(rir::Stmt {
+                kind: rir::StmtKind::Expr(e),
+                span,
+            });
+        }
+    }
+
+    /// The truth of a condition when it is known: any value when running, a
+    /// blue one in redshift (a red condition is decided at run time).
+    pub(crate) fn known_bool(&self, f: &Frame, c: &AVal) -> Option<bool> {
+        let v = match f.mode {
+            EvalMode::Shift(_) => c.blue_value(),
+            EvalMode::Blue | EvalMode::Run => c.value(),
+        };
+        match v {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! `raise` and `assert`: a panic when running, a residual `raise` in redshift.
+
+use spy_ast::{Expr, ExprKind, Span};
+use spy_rir::{self as rir, Prim};
+
+use super::{stmt_not_supported, Flow};
+use crate::errors::{err, VmError, VmResult};
+use crate::eval::ConvCtx;
+use crate::frame::{AVal, Frame};
+use crate::ids::TypeId;
+use crate::value::Value;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(super) fn exec_raise(
+        &mut self,
+        f: &mut Frame,
+        exc: Option<&Expr>,
+        cause: Option<&Expr>,
+        span: Span,
+    ) -> VmResult<Flow> {
+        if cause.is_some() {
+            return Err(stmt_not_supported("raise ... from", self.header_span(span)));
+        }
+        let Some(exc) = exc else {
+            return Err(err(
+                "bare `raise` is not supported yet",
+                self.header_span(span),
+                "give the exception to raise",
+            ));
+        };
+        let (etype, msg) = self.eval_raise(f, exc)?;
+        if !f.redshifting() {
+            let msg = msg
+                .value()
+                .and_then(|v| v.as_str().map(|s| s.to_string()))
+                .unwrap_or_default();
+            return Err(VmError::panic(etype, msg, span));
+        }
+        let msg = self.to_rir(&msg)?;
+        f.emit(rir::Stmt {
+            kind: rir::StmtKind::Raise {
+                etype: etype.into(),
+                msg,
+            },
+            span,
+        });
+        Ok(Flow::Diverges)
+    }
+
+    /// `assert test, msg`: the message is evaluated only when the test fails.
+    pub(super) fn exec_assert(
+        &mut self,
+        f: &mut Frame,
+        test: &Expr,
+        msg: Option<&Expr>,
+        span: Span,
+    ) -> VmResult<Flow> {
+        let c = self.eval_expr(f, test)?;
+        let c = self.to_bool(f, c)?;
+        let known = self.known_bool(f, &c);
+        if known == Some(true) {
+            return Ok(Flow::Normal);
+        }
+        if !f.redshifting() {
+            let m = match msg {
+                Some(m) => {
+                    let v = self.eval_expr(f, m)?;
+                    let v = self.convert(f, v, TypeId::STR, ConvCtx::Other)?;
+                    v.value()
+                        .and_then(|v| v.as_str().map(|s| s.to_string()))
+                        .unwrap_or_default()
+                }
+                None => String::new(),
+            };
+            return Err(VmError::panic("AssertionError", m, span));
+        }
+        // The failing path: the message, then the raise. What the message
+        // assigns does not count after the statement.
+        let before = f.assigned();
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(Vec::new());
+        }
+        let m = match msg {
+            Some(m) => self
+                .eval_expr(f, m)
+                .and_then(|v| self.convert(f, v, TypeId::STR, ConvCtx::Other)),
+            None => Ok(AVal::blue(Value::Str("".into()), TypeId::STR, span)),
+        };
+        let m = m.and_then(|m| self.to_rir(&m));
+        if let Ok(msg) = &m {
+            f.emit(rir::Stmt {
+                kind: rir::StmtKind::Raise {
+                    etype: "AssertionError".into(),
+                    msg: msg.clone(),
+                },
+                span,
+            });
+        }
+        let raise = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        f.set_assigned(&before);
+        m?;
+        if known == Some(false) {
+            for s in raise {
+                f.emit(s);
+            }
+            return Ok(Flow::Diverges);
+        }
+        let cond = self.apply_prim(f, Prim::Not, &[c], span)?;
+        let cond = self.to_rir(&cond)?;
+        f.emit(rir::Stmt {
+            kind: rir::StmtKind::If {
+                cond,
+                then_body: raise,
+                else_body: vec![],
+            },
+            span,
+        });
+        Ok(Flow::Normal)
+    }
+
+    /// `raise E`, `raise E("msg")`: the exception type and the message (a `str`
+    /// value that may be red).
+    pub fn eval_raise(&mut self, f: &mut Frame, exc: &Expr) -> VmResult<(String, AVal)> {
+        if let ExprKind::Call { func, args } = &exc.kind {
+            let callee = self.eval_expr(f, func)?;
+            if let Some(Value::Type(t)) = callee.blue_value() {
+                if self.ty(*t).kind == crate::types::TypeKind::Exception {
+                    let name = self.ty(*t).name.clone();
+                    let msg = match args.as_slice() {
+                        [] => AVal::blue(Value::Str("".into()), TypeId::STR, exc.span),
+                        [spy_ast::Arg::Positional(m)] => {
+                            let v = self.eval_expr(f, m)?;
+                            self.convert(f, v, TypeId::STR, ConvCtx::Other)?
+                        }
+                        _ => return Err(err("exceptions take one message argument", exc.span, "")),
+                    };
+                    return Ok((name, msg));
+                }
+            }
+        }
+        let v = self.eval_expr(f, exc)?;
+        match v.blue_value() {
+            Some(Value::Exc(e)) => {
+                let name = self.ty(e.ty).name.clone();
+                Ok((
+                    name,
+                    AVal::blue(Value::Str(e.msg.clone()), TypeId::STR, exc.span),
+                ))
+            }
+            Some(Value::Type(t)) if self.ty(*t).kind == crate::types::TypeKind::Exception => {
+                let name = self.ty(*t).name.clone();
+                Ok((
+                    name,
+                    AVal::blue(Value::Str("".into()), TypeId::STR, exc.span),
+                ))
+            }
+            _ => {
+                let tn = self.type_name(v.ty);
+                Err(err(
+                    "exceptions must derive from `Exception`",
+                    exc.span,
+                    format!("this is `{tn}`"),
+                ))
+            }
+        }
+    }
+}

@@ -364,7 +364,11 @@ impl Vm {
     /// Evaluate `e` where a value of type `expected` is wanted: literals take
     /// that type directly.
     pub fn eval_expecting(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
-        if let Some(n) = expected.as_num() {
+        let literal = matches!(
+            e.kind,
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::UnaryOp { .. }
+        );
+        if let Some(n) = expected.as_num().filter(|_| literal) {
             if let Some(v) = self.literal_as(e, n, false)? {
                 return Ok(v);
             }

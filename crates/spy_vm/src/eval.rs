@@ -169,9 +169,14 @@ impl Vm {
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
         if !f.redshifting() || fold {
-            let vals: Option<smallvec::SmallVec<[Value; 4]>> =
-                args.iter().map(|a| a.value().cloned()).collect();
-            if let Some(vals) = vals {
+            let mut vals = smallvec::SmallVec::<[Value; 4]>::new();
+            for a in args {
+                match a.value() {
+                    Some(v) => vals.push(v.clone()),
+                    None => break,
+                }
+            }
+            if vals.len() == args.len() {
                 match eval_prim(p, &vals, &mut *self.out) {
                     Ok(v) => {
                         let color = if fold { Color::Blue } else { Color::Red };

@@ -49,8 +49,23 @@ impl Vm {
         if let Some(b) = self.known_bool(f, &c) {
             return self.exec_block(f, if b { body } else { orelse });
         }
+        self.shift_if(f, c, test.span, body, orelse)
+    }
+
+    /// `if` on a red condition in redshift: both branches, with what they
+    /// assign merged. (Out of line: the interpreter's recursion through
+    /// `exec_if` stays cheap.)
+    #[inline(never)]
+    fn shift_if(
+        &mut self,
+        f: &mut Frame,
+        c: AVal,
+        span: Span,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> VmResult<Flow> {
         if !f.redshifting() {
-            return Err(VmError::internal("a condition has no value", test.span));
+            return Err(VmError::internal("a condition has no value", span));
         }
         let before = f.assigned();
         let (then_body, ft_then) = self.shift_block(f, body)?;
@@ -74,7 +89,7 @@ impl Vm {
                 then_body,
                 else_body,
             },
-            test.span,
+            span,
         ));
         Ok(if ft_then || ft_else {
             Flow::Normal
@@ -213,6 +228,11 @@ impl Vm {
         if !f.redshifting() {
             return Ok(Flow::Return(v.value().cloned().unwrap_or(Value::None)));
         }
+        self.shift_return(f, v, span)
+    }
+
+    #[inline(never)]
+    fn shift_return(&mut self, f: &mut Frame, v: AVal, span: Span) -> VmResult<Flow> {
         if f.ret == TypeId::NONE {
             self.emit_effect(f, v, span);
             f.emit(stmt(rir::StmtKind::Return(None), span));

@@ -131,12 +131,9 @@ impl TypeTable {
     /// order, size rounded to the alignment). `str` and pointers are 8 bytes.
     pub fn layout(&self, ty: Ty) -> (u32, u32) {
         match ty {
-            Ty::None => (0, 1),
-            Ty::Bool => (1, 1),
-            Ty::Num(n) => (n.bits() / 8, n.bits() / 8),
-            Ty::Str => (8, 8),
+            Ty::None | Ty::Bool | Ty::Num(_) | Ty::Str => scalar_layout(ty),
             Ty::Def(i) => match self.get(i) {
-                TypeDef::Ptr { .. } => (8, 8),
+                TypeDef::Ptr { .. } => POINTER_LAYOUT,
                 TypeDef::Struct { fields, .. } => {
                     let l: Vec<(u32, u32)> = fields.iter().map(|(_, t)| self.layout(*t)).collect();
                     let (_, size, align) = c_layout(&l);
@@ -155,6 +152,23 @@ impl TypeTable {
             .map(|(_, t)| self.layout(*t))
             .collect();
         c_layout(&l).0.get(n as usize).copied().unwrap_or(0)
+    }
+}
+
+/// Size and alignment in memory of a pointer (and reference).
+pub const POINTER_LAYOUT: (u32, u32) = (8, 8);
+
+/// Size and alignment in memory of a value of a type that is not a struct:
+/// numbers have their natural size, `bool` is a byte, `str` a pointer to the
+/// runtime's string object. With [`c_layout`] for structs, these are the
+/// memory layout rules of every engine (codegen, the RIR evaluator and the
+/// AST interpreter).
+pub fn scalar_layout(ty: Ty) -> (u32, u32) {
+    match ty {
+        Ty::None => (0, 1),
+        Ty::Bool => (1, 1),
+        Ty::Num(n) => (n.bits() / 8, n.bits() / 8),
+        Ty::Str | Ty::Def(_) => POINTER_LAYOUT,
     }
 }
 

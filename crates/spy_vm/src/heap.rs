@@ -268,7 +268,10 @@ impl Heap {
             Shape::None => Value::None,
             Shape::Bool => Value::Bool(self.bytes(addr, 1)?[0] != 0),
             Shape::Num(n) => {
-                let raw = le8(self.bytes(addr, (n.bits() / 8) as usize)?);
+                let raw = le8(self.bytes(
+                    addr,
+                    spy_rir::scalar_layout(spy_rir::Ty::Num(*n)).0 as usize,
+                )?);
                 match n {
                     NumTy::I8 => Value::I8(raw as i8),
                     NumTy::U8 => Value::U8(raw as u8),
@@ -317,7 +320,11 @@ impl Heap {
                     Value::F64(x) => x.to_bits(),
                     v => v.as_int().unwrap_or(0) as u64,
                 };
-                put(self, (n.bits() / 8) as usize, raw)
+                put(
+                    self,
+                    spy_rir::scalar_layout(spy_rir::Ty::Num(*n)).0 as usize,
+                    raw,
+                )
             }
             (Shape::Str, Value::Str(s)) => {
                 let h = if s.is_empty() {

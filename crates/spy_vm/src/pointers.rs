@@ -97,27 +97,27 @@ impl Vm {
         }
     }
 
-    /// Size and alignment in memory (C layout), the same rules as `rir::TypeTable::layout`.
+    /// Size and alignment in memory: spy_rir's rules (`scalar_layout`,
+    /// `c_layout`), applied to the VM's types.
     pub fn layout_of(&self, t: TypeId) -> (u32, u32) {
-        match t {
-            TypeId::NONE => (0, 1),
-            TypeId::BOOL => (1, 1),
-            TypeId::STR => (8, 8),
-            t => match (t.as_num(), &self.ty(t).kind) {
-                (Some(n), _) => (n.bits() / 8, n.bits() / 8),
-                (None, TypeKind::Ptr { .. }) => (8, 8),
-                (None, TypeKind::Struct) => {
-                    let l: Vec<(u32, u32)> = self
-                        .ty(t)
-                        .fields
-                        .iter()
-                        .map(|(_, ft, _)| self.layout_of(*ft))
-                        .collect();
-                    let (_, size, align) = rir::c_layout(&l);
-                    (size, align)
-                }
-                _ => (8, 8),
-            },
+        match &self.ty(t).kind {
+            TypeKind::Struct => {
+                let l: Vec<(u32, u32)> = self
+                    .ty(t)
+                    .fields
+                    .iter()
+                    .map(|(_, ft, _)| self.layout_of(*ft))
+                    .collect();
+                let (_, size, align) = rir::c_layout(&l);
+                (size, align)
+            }
+            TypeKind::NoneType => rir::scalar_layout(rir::Ty::None),
+            TypeKind::Bool => rir::scalar_layout(rir::Ty::Bool),
+            TypeKind::Num(n) => rir::scalar_layout(rir::Ty::Num(*n)),
+            TypeKind::Str => rir::scalar_layout(rir::Ty::Str),
+            // Pointers; the other types have no run-time values, and redshift
+            // rejects them before any memory holds one.
+            _ => rir::POINTER_LAYOUT,
         }
     }
 

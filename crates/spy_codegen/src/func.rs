@@ -469,6 +469,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             }
             rir::ExprKind::Alloc { count, gc } => {
                 let n = self.value(count)?;
+                // The same rule as the interpreters' (`Heap::alloc`'s callers).
+                let ok = self.b.ins().icmp_imm_s(
+                    cranelift_codegen::ir::condcodes::IntCC::SignedGreaterThanOrEqual,
+                    n,
+                    0,
+                );
+                self.check(ok, "ValueError", "negative allocation size", e.span)?;
                 let n = self.b.ins().sextend(types::I64, n);
                 let item = self.cx.m.types.pointee(e.ty).unwrap_or(rir::Ty::None);
                 let (size, _) = self.cx.m.types.layout(item);

@@ -311,7 +311,7 @@ fn all_ops() -> Vec<Op> {
         ops.push(Op {
             kind: Kind::Alloc { gc },
             tys: vec![i],
-            expr: format!("alloc_items(G0)"),
+            expr: "alloc_items(G0)".to_string(),
         });
     }
     ops

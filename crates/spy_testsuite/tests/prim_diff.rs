@@ -346,7 +346,7 @@ fn cases(op: &Op) -> Vec<Vec<Operand>> {
         for prefix in &out {
             for (j, o) in pool.iter().enumerate() {
                 // Ternary (`range`): the step from a few values only.
-                if i == 2 && j % 3 != 0 && !matches!(o.value.as_int(), Some(-1 | 0 | 1)) {
+                if i == 2 && j % 3 != 0 && !matches!(o.value.as_int(), Some(-1..=1)) {
                     continue;
                 }
                 let mut c = prefix.clone();

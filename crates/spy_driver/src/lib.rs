@@ -318,3 +318,32 @@ pub fn render_internal(i: &spy_vm::Internal, sources: &spy_diagnostics::SourceMa
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An internal error is not dressed as a diagnostic: its own header, the
+    /// place the compiler was at, a request for a report, exit status 101.
+    #[test]
+    fn internal_errors_are_reported_as_bugs() {
+        let mut sources = spy_diagnostics::SourceMap::new();
+        let file = sources.add("prog.spy", "def main() -> None:\n    pass\n");
+        let span = spy_diagnostics::Span {
+            file,
+            start: 24,
+            end: 28,
+        };
+        let i = spy_vm::Internal {
+            msg: "something impossible".into(),
+            span: Some(span),
+        };
+        let text = render_internal(&i, &sources);
+        assert_eq!(
+            text,
+            "error: internal compiler error: something impossible\n  --> prog.spy:2:5 (while compiling this)\nnote: this is a bug in spyc, not in your program; please report it with the program that triggered it\n"
+        );
+        assert_eq!(Failure::Internal(i).exit_status(), 101);
+        assert_eq!(Failure::Other("x".into()).exit_status(), 1);
+    }
+}

@@ -2,6 +2,25 @@
 
 use std::collections::HashMap;
 
+/// `#@ python: ...`: how the `python::` trial treats the program, which runs it
+/// with CPython as an independent oracle (`crate::oracle`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum Python {
+    /// No header: CPython's stdout, exit status and exception line must equal the
+    /// expectation files.
+    #[default]
+    Agrees,
+    /// `#@ python: no -- why`: not in the common subset of spyc and Python (it uses
+    /// spyc-only features, or a rule of spyc's that Python does not share). CPython
+    /// must not agree with the expectation: if it does, the header is wrong.
+    No(String),
+    /// `#@ python: differs -- bug`: in the common subset, and CPython is right: the
+    /// expectation records a known spyc bug. CPython must run the program and
+    /// disagree; once spyc is fixed (and the expectation with it), the trial fails
+    /// until the header is removed.
+    Differs(String),
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Headers {
     pub exit_code: i32,
@@ -11,6 +30,7 @@ pub struct Headers {
     /// `#@ native-build: debug`: the native mode builds as `spyc build
     /// --debug` does (pointer checks), so that checked panics agree.
     pub debug: bool,
+    pub python: Python,
 }
 
 /// Parse the leading `#@` lines. Unknown keys are an error, so a typo cannot
@@ -48,8 +68,52 @@ pub fn parse(text: &str) -> Result<Headers, String> {
                 "debug" => h.debug = true,
                 _ => return Err(format!("`native-build` takes `debug`: {line}")),
             },
+            "python" => {
+                let (verdict, reason) = value.split_once("--").ok_or_else(|| {
+                    format!("`python` needs a reason (`no -- why`, `differs -- bug`): {line}")
+                })?;
+                let reason = reason.trim().to_string();
+                if reason.is_empty() {
+                    return Err(format!("`python` needs a reason: {line}"));
+                }
+                h.python = match verdict.trim() {
+                    "no" => Python::No(reason),
+                    "differs" => Python::Differs(reason),
+                    _ => return Err(format!("`python` takes `no` or `differs`: {line}")),
+                };
+            }
             other => return Err(format!("unknown header `{other}`")),
         }
     }
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_header() {
+        let h = parse("#@ python: no -- uses @struct\ndef main() -> None:\n").expect("parses");
+        assert_eq!(h.python, Python::No("uses @struct".into()));
+        let h = parse("#@ exit-code: 1\n#@ python: differs -- wraps -- really\n").expect("parses");
+        assert_eq!(h.python, Python::Differs("wraps -- really".into()));
+        assert_eq!(h.exit_code, 1);
+        assert_eq!(
+            parse("def main() -> None:\n").expect("parses").python,
+            Python::Agrees
+        );
+    }
+
+    #[test]
+    fn python_header_errors() {
+        for bad in [
+            "#@ python: no",
+            "#@ python: no --   ",
+            "#@ python: yes -- why",
+            "#@ python: -- why",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -4,4 +4,5 @@
 
 pub mod expect;
 pub mod headers;
+pub mod oracle;
 pub mod runner;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use spy_driver::Mode;
 use spy_testsuite::expect::{bless, expect};
-use spy_testsuite::headers;
 use spy_testsuite::runner::{self, display_path, repo_root};
+use spy_testsuite::{headers, oracle};
 
 fn spy_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -91,6 +91,13 @@ fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
         };
     }
     r
+}
+
+/// CPython, an oracle independent of spyc, agrees with the expectation files
+/// (see `spy_testsuite::oracle` and the `#@ python:` header).
+fn python_test(path: &Path) -> Result<(), Failed> {
+    let h = headers::parse(&read(path)).map_err(Failed::from)?;
+    oracle::check(path, &h).map_err(Failed::from)
 }
 
 /// The redshifted program of every run test parses again.
@@ -363,6 +370,10 @@ fn main() {
         let p2 = p.clone();
         trials.push(Trial::test(format!("reparse::{name}"), move || {
             reparse_test(&p2)
+        }));
+        let p3 = p.clone();
+        trials.push(Trial::test(format!("python::{name}"), move || {
+            python_test(&p3)
         }));
     }
     for p in spy_files(&root.join("tests/errors")) {

@@ -244,10 +244,36 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         msg: &str,
         span: Span,
     ) -> Result<(), CodegenError> {
+        self.check_branch(ok, true, etype, msg, span)
+    }
+
+    /// Branch to a cold block that panics with `etype: msg` if `bad` is true.
+    pub fn fail_if(
+        &mut self,
+        bad: Value,
+        etype: &str,
+        msg: &str,
+        span: Span,
+    ) -> Result<(), CodegenError> {
+        self.check_branch(bad, false, etype, msg, span)
+    }
+
+    fn check_branch(
+        &mut self,
+        cond: Value,
+        cond_is_ok: bool,
+        etype: &str,
+        msg: &str,
+        span: Span,
+    ) -> Result<(), CodegenError> {
         let cold = self.b.create_block();
         let cont = self.b.create_block();
         self.b.set_cold_block(cold);
-        self.b.ins().brif(ok, cont, &[], cold, &[]);
+        if cond_is_ok {
+            self.b.ins().brif(cond, cont, &[], cold, &[]);
+        } else {
+            self.b.ins().brif(cond, cold, &[], cont, &[]);
+        }
         // Both have their one predecessor: sealed now, values used in `cont`
         // are the ones defined before the check (no block parameters).
         self.b.seal_block(cold);

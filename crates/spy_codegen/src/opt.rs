@@ -2,9 +2,9 @@
 //!
 //! Tail recursion with an accumulator (what GCC's tail-call pass does): in a
 //! function whose returns are either `return E` or `return X ⊕ f(args)` /
-//! `return f(args)` (a self call in tail position, `⊕` an integer `+` or `*`,
-//! which wrap and are therefore associative and commutative), the self call in
-//! tail position becomes a jump back to the top:
+//! `return f(args)` (a self call in tail position, `⊕` an unsigned integer `+`
+//! or `*`, which wrap and are therefore associative and commutative), the self
+//! call in tail position becomes a jump back to the top:
 //!
 //! ```text
 //! acc = identity
@@ -51,9 +51,11 @@ fn classify<'a>(e: &'a Expr, me: &Fqn, t: NumTy) -> Ret<'a> {
         return Ret::Tail(args);
     }
     if let ExprKind::Call(Callee::Prim(p), args) = &e.kind {
+        // Signed `+` and `*` are checked: regrouping the sum would move, or
+        // lose, an overflow.
         let op = match p {
-            Prim::Add(pt) if *pt == t => Op::Add,
-            Prim::Mul(pt) if *pt == t => Op::Mul,
+            Prim::Add(pt) if *pt == t && !t.is_signed() => Op::Add,
+            Prim::Mul(pt) if *pt == t && !t.is_signed() => Op::Mul,
             _ => return Ret::Base,
         };
         if let [x, y] = args.as_slice() {
@@ -289,23 +291,31 @@ pub(crate) fn tail_recursion(f: &mut rir::Function) {
 mod tests {
     use super::*;
 
-    fn fib() -> rir::Function {
+    /// `fib` on integers of type `t`.
+    fn fib(t: NumTy) -> rir::Function {
         let sp = rir::Span::default();
         let me = Fqn::parse("m::fib");
-        let n = || Expr::new(ExprKind::Local(LocalId(0)), Ty::I32, sp);
-        let c = |v| Expr::constant(Const::I32(v), sp);
-        let call = |a: Expr| Expr::call(Callee::Func(me.clone()), vec![a], Ty::I32, sp);
-        let sub = |a, b| Expr::call(Callee::Prim(Prim::Sub(NumTy::I32)), vec![a, b], Ty::I32, sp);
+        let ty = Ty::Num(t);
+        let n = || Expr::new(ExprKind::Local(LocalId(0)), ty, sp);
+        let c = |v: u8| {
+            let k = match t {
+                NumTy::U32 => Const::U32(v.into()),
+                _ => Const::I32(v.into()),
+            };
+            Expr::constant(k, sp)
+        };
+        let call = |a: Expr| Expr::call(Callee::Func(me.clone()), vec![a], ty, sp);
+        let sub = |a, b| Expr::call(Callee::Prim(Prim::Sub(t)), vec![a, b], ty, sp);
         let lt = Expr::call(
-            Callee::Prim(Prim::Cmp(rir::CmpKind::Lt, NumTy::I32)),
+            Callee::Prim(Prim::Cmp(rir::CmpKind::Lt, t)),
             vec![n(), c(2)],
             Ty::Bool,
             sp,
         );
         let sum = Expr::call(
-            Callee::Prim(Prim::Add(NumTy::I32)),
+            Callee::Prim(Prim::Add(t)),
             vec![call(sub(n(), c(1))), call(sub(n(), c(2)))],
-            Ty::I32,
+            ty,
             sp,
         );
         rir::Function {
@@ -313,9 +323,9 @@ mod tests {
             params: 1,
             locals: vec![rir::Local {
                 name: "n".into(),
-                ty: Ty::I32,
+                ty,
             }],
-            ret: Ty::I32,
+            ret: ty,
             body: vec![
                 Stmt {
                     kind: StmtKind::If {
@@ -338,8 +348,8 @@ mod tests {
     }
 
     #[test]
-    fn fib_becomes_a_loop_with_one_call() {
-        let mut f = fib();
+    fn unsigned_fib_becomes_a_loop_with_one_call() {
+        let mut f = fib(NumTy::U32);
         tail_recursion(&mut f);
         let m = rir::Module {
             functions: vec![f],
@@ -348,8 +358,18 @@ mod tests {
         let text = rir::print_module(&m);
         assert_eq!(
             text,
-            "def `m::fib`(n: i32) -> i32:\n    __acc: i32 = 0\n    while True:\n        if n < 2:\n            return __acc + n\n        __acc = __acc + `m::fib`(n - 1)\n        __arg0: i32 = n - 2\n        n = __arg0\n        continue\n"
+            "def `m::fib`(n: u32) -> u32:\n    __acc: u32 = u32(0)\n    while True:\n        if n < u32(2):\n            return __acc + n\n        __acc = __acc + `m::fib`(n - u32(1))\n        __arg0: u32 = n - u32(2)\n        n = __arg0\n        continue\n"
         );
         assert!(rir::verify(&m).is_ok());
+    }
+
+    /// Checked signed `+` is not regrouped: `fib(n - 1) + fib(n - 2)` must
+    /// overflow exactly where the recursion would.
+    #[test]
+    fn signed_fib_keeps_its_calls() {
+        let mut f = fib(NumTy::I32);
+        let before = format!("{:?}", f.body);
+        tail_recursion(&mut f);
+        assert_eq!(format!("{:?}", f.body), before);
     }
 }

@@ -495,6 +495,7 @@ impl FnCx<'_, '_, '_> {
         }
         let header = self.b.create_block();
         let body = self.b.create_block();
+        let square = self.b.create_block();
         let exit = self.b.create_block();
         let r = self.b.append_block_param(header, ty);
         let base = self.b.append_block_param(header, ty);
@@ -511,12 +512,34 @@ impl FnCx<'_, '_, '_> {
             .ins()
             .brif(done, exit, &[BlockArg::Value(r)], body, &[]);
         self.enter(body);
+        // Signed: each factor multiplied in is checked, and the base is only
+        // squared while a higher bit of the exponent needs it.
         let bit = self.b.ins().band_imm_u(e, 1);
         let odd = self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0);
-        let rb = self.b.ins().imul(r, base);
+        let (rb, of) = if t.is_signed() {
+            let (rb, of) = self.b.ins().smul_overflow(r, base);
+            (rb, Some(of))
+        } else {
+            (self.b.ins().imul(r, base), None)
+        };
+        if let Some(of) = of {
+            let bad = self.b.ins().band(odd, of);
+            self.overflow_if(bad, t, rtnum::IntOp::Pow, span)?;
+        }
         let r2 = self.b.ins().select(odd, rb, r);
-        let b2 = self.b.ins().imul(base, base);
         let e2 = self.b.ins().ushr_imm_u(e, 1);
+        let last = self.b.ins().icmp_imm_s(IntCC::Equal, e2, 0);
+        self.b
+            .ins()
+            .brif(last, exit, &[BlockArg::Value(r2)], square, &[]);
+        self.enter(square);
+        let b2 = if t.is_signed() {
+            let (b2, of) = self.b.ins().smul_overflow(base, base);
+            self.overflow_if(of, t, rtnum::IntOp::Pow, span)?;
+            b2
+        } else {
+            self.b.ins().imul(base, base)
+        };
         self.b.ins().jump(
             header,
             &[
@@ -527,6 +550,31 @@ impl FnCx<'_, '_, '_> {
         );
         self.enter(exit);
         Ok(result)
+    }
+
+    /// The minimum of signed type `t`.
+    fn int_min(&mut self, t: NumTy) -> Value {
+        // Immediates of narrow types are given zero-extended.
+        let (lo, _) = t.int_range();
+        let bits = t.bits();
+        let imm = if bits == 64 {
+            lo as i64
+        } else {
+            (lo as i64) & ((1i64 << bits) - 1)
+        };
+        self.b.ins().iconst(ty_of(t), imm)
+    }
+
+    /// Panic with the type's `OverflowError` for `op` if `bad` is true.
+    fn overflow_if(
+        &mut self,
+        bad: Value,
+        t: NumTy,
+        op: rtnum::IntOp,
+        span: rir::Span,
+    ) -> Result<(), CodegenError> {
+        let e = rtnum::overflow_err(op, t.bits());
+        self.fail_if(bad, e.etype, e.msg, span)
     }
 
     fn str_cmp(&mut self, k: CmpKind, a: Value, b: Value) -> Result<Value, CodegenError> {
@@ -559,7 +607,22 @@ pub(crate) fn lower(
         Prim::Add(t) if t.is_float() => fx.b.ins().fadd(a[0], a[1]),
         Prim::Sub(t) if t.is_float() => fx.b.ins().fsub(a[0], a[1]),
         Prim::Mul(t) if t.is_float() => fx.b.ins().fmul(a[0], a[1]),
-        Prim::Add(_) => fx.b.ins().iadd(a[0], a[1]),
+        Prim::Add(t) if t.is_signed() => {
+            let (r, of) = fx.b.ins().sadd_overflow(a[0], a[1]);
+            fx.overflow_if(of, t, rtnum::IntOp::Add, span)?;
+            r
+        }
+        Prim::Sub(t) if t.is_signed() => {
+            let (r, of) = fx.b.ins().ssub_overflow(a[0], a[1]);
+            fx.overflow_if(of, t, rtnum::IntOp::Sub, span)?;
+            r
+        }
+        Prim::Mul(t) if t.is_signed() => {
+            let (r, of) = fx.b.ins().smul_overflow(a[0], a[1]);
+            fx.overflow_if(of, t, rtnum::IntOp::Mul, span)?;
+            r
+        }
+        Prim::Add(_) | Prim::AddWrapping(_) => fx.b.ins().iadd(a[0], a[1]),
         Prim::Sub(_) => fx.b.ins().isub(a[0], a[1]),
         Prim::Mul(_) => fx.b.ins().imul(a[0], a[1]),
         Prim::Div(t) if t.is_float() => {
@@ -589,6 +652,14 @@ pub(crate) fn lower(
                 rtnum::INT_MOD_ZERO.msg
             };
             fx.check_nonzero(a[1], t, msg, span)?;
+            if t.is_signed() && matches!(p, Prim::FloorDiv(_)) {
+                // The minimum divided by -1 does not fit.
+                let min = fx.int_min(t);
+                let is_min = fx.b.ins().icmp(IntCC::Equal, a[0], min);
+                let by_m1 = fx.b.ins().icmp_imm_s(IntCC::Equal, a[1], -1);
+                let bad = fx.b.ins().band(is_min, by_m1);
+                fx.overflow_if(bad, t, rtnum::IntOp::FloorDiv, span)?;
+            }
             let (q, r) = fx.int_divmod(a[0], a[1], t);
             if matches!(p, Prim::FloorDiv(_)) {
                 q
@@ -614,9 +685,19 @@ pub(crate) fn lower(
         Prim::BitXor(_) | Prim::BoolXor => fx.b.ins().bxor(a[0], a[1]),
         Prim::Invert(_) => fx.b.ins().bnot(a[0]),
         Prim::Neg(t) if t.is_float() => fx.b.ins().fneg(a[0]),
+        Prim::Neg(t) | Prim::Abs(t) if t.is_int() && t.is_signed() => {
+            let min = fx.int_min(t);
+            let bad = fx.b.ins().icmp(IntCC::Equal, a[0], min);
+            let (op, r) = if matches!(p, Prim::Neg(_)) {
+                (rtnum::IntOp::Neg, fx.b.ins().ineg(a[0]))
+            } else {
+                (rtnum::IntOp::Abs, fx.b.ins().iabs(a[0]))
+            };
+            fx.overflow_if(bad, t, op, span)?;
+            r
+        }
         Prim::Neg(_) => fx.b.ins().ineg(a[0]),
         Prim::Abs(t) if t.is_float() => fx.b.ins().fabs(a[0]),
-        Prim::Abs(t) if t.is_signed() => fx.b.ins().iabs(a[0]),
         Prim::Abs(_) => a[0],
         Prim::Min(t) | Prim::Max(t) => {
             // Python: min(a, b) is `b if b < a else a` (NaN keeps `a`).

@@ -121,7 +121,9 @@ impl CmpKind {
 /// A primitive operation. Operand types are given by [`Prim::signature`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Prim {
-    // Arithmetic, two operands of the same numeric type.
+    // Arithmetic, two operands of the same numeric type. Signed integer
+    // `Add Sub Mul Pow Neg Abs FloorDiv` panic with `OverflowError` when the
+    // exact result does not fit; unsigned ones wrap.
     Add(NumTy),
     Sub(NumTy),
     Mul(NumTy),
@@ -135,6 +137,9 @@ pub enum Prim {
     Pow(NumTy),
     /// IEEE division on floats (no zero check): `unsafe.ieee754_div`.
     IeeeDiv(NumTy),
+    /// Integer addition wrapping at the width: the step of a counted `range`
+    /// loop, whose last increment is never observed (only redshift emits it).
+    AddWrapping(NumTy),
     // Integer bit operations.
     Shl(NumTy),
     Shr(NumTy),
@@ -203,9 +208,8 @@ impl Prim {
         use Prim::*;
         let n = |t: NumTy| Ty::Num(t);
         match self {
-            Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t) => {
-                (smallvec::smallvec![n(t), n(t)], n(t))
-            }
+            Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t)
+            | AddWrapping(t) => (smallvec::smallvec![n(t), n(t)], n(t)),
             Div(t) => (
                 smallvec::smallvec![n(t), n(t)],
                 if t.is_float() { n(t) } else { Ty::F64 },
@@ -266,6 +270,7 @@ impl Prim {
             Mod(t) => format!("operator::{}_mod", t.name()),
             Pow(t) => format!("operator::{}_pow", t.name()),
             IeeeDiv(t) => format!("unsafe::{}_ieee754_div", t.name()),
+            AddWrapping(t) => format!("operator::{}_add_wrapping", t.name()),
             Shl(t) => format!("operator::{}_lshift", t.name()),
             Shr(t) => format!("operator::{}_rshift", t.name()),
             BitAnd(t) => format!("operator::{}_and", t.name()),

@@ -168,6 +168,55 @@ pub fn wrap(v: i128, bits: u32, signed: bool) -> i128 {
     }
 }
 
+/// The signed integer operations that can overflow (DECISIONS, Numbers):
+/// their exact result may not fit the type. Unsigned types wrap instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IntOp {
+    Add,
+    Sub,
+    Mul,
+    Pow,
+    Neg,
+    Abs,
+    FloorDiv,
+}
+
+/// `OverflowError: <type> <operation> overflowed` for a signed type of `bits`
+/// bits (`i8`, `i32`, `i64`): the one text of the message in every engine.
+pub fn overflow_err(op: IntOp, bits: u32) -> PyErr {
+    macro_rules! by_width {
+        ($what:literal) => {
+            match bits {
+                8 => PyErr::new("OverflowError", concat!("i8 ", $what, " overflowed")),
+                32 => PyErr::new("OverflowError", concat!("i32 ", $what, " overflowed")),
+                _ => PyErr::new("OverflowError", concat!("i64 ", $what, " overflowed")),
+            }
+        };
+    }
+    match op {
+        IntOp::Add => by_width!("addition"),
+        IntOp::Sub => by_width!("subtraction"),
+        IntOp::Mul => by_width!("multiplication"),
+        IntOp::Pow => by_width!("power"),
+        IntOp::Neg => by_width!("negation"),
+        IntOp::Abs => by_width!("abs()"),
+        IntOp::FloorDiv => by_width!("floor division"),
+    }
+}
+
+/// The exact result `v` of `op` in the type: out of range is an overflow for
+/// signed types; unsigned types wrap modulo 2**bits.
+pub fn int_result(v: i128, bits: u32, signed: bool, op: IntOp) -> Result<i128, PyErr> {
+    if signed {
+        let (lo, hi) = int_range(bits, true);
+        if v < lo || v > hi {
+            return Err(overflow_err(op, bits));
+        }
+        return Ok(v);
+    }
+    Ok(wrap(v, bits, false))
+}
+
 pub const INT_DIV_ZERO: PyErr =
     PyErr::new("ZeroDivisionError", "integer division or modulo by zero");
 pub const INT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer modulo by zero");
@@ -237,7 +286,8 @@ pub fn int_truediv(a: i128, b: i128) -> Result<f64, PyErr> {
     Ok(if neg { -v } else { v })
 }
 
-/// Python `a // b` (floor), wrapped to the width.
+/// Python `a // b` (floor); the minimum of a signed type divided by -1
+/// overflows.
 pub fn int_floordiv(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
     if b == 0 {
         return Err(INT_DIV_ZERO);
@@ -248,7 +298,7 @@ pub fn int_floordiv(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, P
     } else {
         q
     };
-    Ok(wrap(q, bits, signed))
+    int_result(q, bits, signed, IntOp::FloorDiv)
 }
 
 /// Python `a % b` (sign of the divisor).
@@ -265,23 +315,50 @@ pub fn int_mod(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr>
     Ok(wrap(r, bits, signed))
 }
 
-/// Python `a ** b` for integers, wrapped to the width; negative exponents are an
-/// error (the result would be a float).
+/// Python `a ** b` for integers: checked for signed types, wrapped for
+/// unsigned ones; negative exponents are an error (the result would be a
+/// float).
 pub fn int_pow(a: i128, b: i128, bits: u32, signed: bool) -> Result<i128, PyErr> {
     if b < 0 {
         return Err(if a == 0 { ZERO_NEG_POW } else { NEG_POW });
     }
-    let mut result: u128 = 1;
-    let mut base = a as u128;
-    let mut e = b as u128;
-    while e > 0 {
-        if e & 1 == 1 {
-            result = result.wrapping_mul(base);
+    if !signed {
+        let mut result: u128 = 1;
+        let mut base = a as u128;
+        let mut e = b as u128;
+        while e > 0 {
+            if e & 1 == 1 {
+                result = result.wrapping_mul(base);
+            }
+            base = base.wrapping_mul(base);
+            e >>= 1;
         }
-        base = base.wrapping_mul(base);
-        e >>= 1;
+        return Ok(wrap(result as i128, bits, false));
     }
-    Ok(wrap(result as i128, bits, signed))
+    // Exact, by squaring: every factor that is multiplied in stays in the
+    // type's range, and a base squared out of range would be multiplied in
+    // later (a higher bit of the exponent is set).
+    let (lo, hi) = int_range(bits, true);
+    let over = || overflow_err(IntOp::Pow, bits);
+    let mut result: i128 = 1;
+    let mut base = a;
+    let mut e = b;
+    loop {
+        if e & 1 == 1 {
+            result = result.checked_mul(base).ok_or_else(over)?;
+            if result < lo || result > hi {
+                return Err(over());
+            }
+        }
+        e >>= 1;
+        if e == 0 {
+            return Ok(result);
+        }
+        base = base.checked_mul(base).ok_or_else(over)?;
+        if base < lo || base > hi {
+            return Err(over());
+        }
+    }
 }
 
 /// Python `a << b`, wrapped to the width (counts at or above the width give 0).
@@ -767,17 +844,33 @@ mod tests {
     }
 
     #[test]
-    fn int_ops_floor_and_wrap() {
+    fn int_ops_floor_check_and_wrap() {
         assert_eq!(int_floordiv(-7, 2, 32, true), Ok(-4));
         assert_eq!(int_mod(-7, 3, 32, true), Ok(2));
         assert_eq!(int_mod(7, -3, 32, true), Ok(-2));
         assert_eq!(
             int_floordiv(i32::MIN as i128, -1, 32, true),
-            Ok(i32::MIN as i128)
+            Err(overflow_err(IntOp::FloorDiv, 32))
         );
-        assert_eq!(int_pow(2, 31, 32, true), Ok(i32::MIN as i128));
+        assert_eq!(int_mod(i32::MIN as i128, -1, 32, true), Ok(0));
+        assert_eq!(int_pow(2, 31, 32, true), Err(overflow_err(IntOp::Pow, 32)));
+        assert_eq!(int_pow(-2, 31, 32, true), Ok(i32::MIN as i128));
+        assert_eq!(int_pow(2, 30, 32, true), Ok(1 << 30));
+        assert_eq!(int_pow(-1, i64::MAX as i128, 64, true), Ok(-1));
+        assert_eq!(int_pow(0, 1000, 8, true), Ok(0));
+        assert_eq!(int_pow(2, 32, 32, false), Ok(0));
+        assert_eq!(int_pow(3, 5, 8, false), Ok(243));
         assert_eq!(int_shl(1, 40, 32, true), Ok(0));
         assert_eq!(int_shr(-1, 40, 32, true), Ok(-1));
+        assert_eq!(
+            int_result(128, 8, true, IntOp::Add),
+            Err(overflow_err(IntOp::Add, 8))
+        );
+        assert_eq!(int_result(256, 8, false, IntOp::Add), Ok(0));
+        assert_eq!(
+            overflow_err(IntOp::Mul, 64).msg,
+            "i64 multiplication overflowed"
+        );
     }
 
     #[test]

@@ -187,6 +187,18 @@ impl Vm {
                             span,
                         });
                     }
+                    // A constant integer expression that overflows is a
+                    // compile error, in every mode.
+                    Err(e) if fold && e.etype == "OverflowError" => {
+                        if let Some(d) = self.constant_overflow(p, args, span) {
+                            return Err(d);
+                        }
+                        if f.redshifting() {
+                            // Another overflow (a float conversion): at run time.
+                        } else {
+                            return Err(e.into_vm(span));
+                        }
+                    }
                     // A blue operation that fails is left to run time, where it
                     // panics if it is reached: the same in every mode.
                     Err(e) if f.redshifting() && !e.is_internal() => {}

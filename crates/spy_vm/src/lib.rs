@@ -14,6 +14,7 @@ mod call;
 pub mod dispatch;
 pub mod errors;
 mod eval;
+mod fold;
 pub mod frame;
 pub mod heap;
 pub mod ids;

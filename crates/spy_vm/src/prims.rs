@@ -99,6 +99,15 @@ fn boolean(v: &Value) -> Result<bool, PrimErr> {
     }
 }
 
+/// The exact result `v` of integer operation `op` as a value of type `t`:
+/// checked (signed) or wrapped (unsigned).
+fn int_value(t: NumTy, v: i128, op: num::IntOp) -> Result<Value, PrimErr> {
+    Ok(Value::from_int(
+        t,
+        num::int_result(v, t.bits(), t.is_signed(), op)?,
+    ))
+}
+
 /// Arithmetic on floats of type `t`: f32 operations round each result to f32.
 fn float_result(t: NumTy, x: f64) -> Value {
     Value::from_float(t, x)
@@ -112,13 +121,20 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
     Ok(match p {
         Add(t) | Sub(t) | Mul(t) if t.is_int() => {
             let (x, y) = (int(&a)?, int(&b)?);
-            let r = match p {
-                Add(_) => x + y,
-                Sub(_) => x - y,
-                _ => x.wrapping_mul(y),
+            // Exact in i128 (operands have at most 64 bits), then checked or
+            // wrapped to the type.
+            let (r, op) = match p {
+                Add(_) => (x + y, num::IntOp::Add),
+                Sub(_) => (x - y, num::IntOp::Sub),
+                // A `u64` product may exceed i128: it wraps anyway.
+                _ if !t.is_signed() => {
+                    ((x as u128).wrapping_mul(y as u128) as i128, num::IntOp::Mul)
+                }
+                _ => (x * y, num::IntOp::Mul),
             };
-            Value::from_int(t, r)
+            int_value(t, r, op)?
         }
+        AddWrapping(t) => Value::from_int(t, int(&a)? + int(&b)?),
         Add(NumTy::F32) => Value::F32(f32v(&a)? + f32v(&b)?),
         Sub(NumTy::F32) => Value::F32(f32v(&a)? - f32v(&b)?),
         Mul(NumTy::F32) => Value::F32(f32v(&a)? * f32v(&b)?),
@@ -164,8 +180,8 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
         Invert(t) => Value::from_int(t, !int(&a)?),
         Neg(NumTy::F32) => Value::F32(-f32v(&a)?),
         Neg(NumTy::F64) => Value::F64(-flt(&a)?),
-        Neg(t) => Value::from_int(t, -int(&a)?),
-        Abs(t) if t.is_int() => Value::from_int(t, int(&a)?.abs()),
+        Neg(t) => int_value(t, -int(&a)?, num::IntOp::Neg)?,
+        Abs(t) if t.is_int() => int_value(t, int(&a)?.abs(), num::IntOp::Abs)?,
         Abs(NumTy::F32) => Value::F32(f32v(&a)?.abs()),
         Abs(_) => Value::F64(flt(&a)?.abs()),
         Min(t) | Max(t) => {

@@ -298,6 +298,11 @@ fn main() {
             std::io::stderr(),
             "error: internal compiler error: {info}\nnote: this is a bug in spyc, not in your program; please report it with the program that triggered it"
         );
+        // With `RUST_BACKTRACE=1`, where it happened.
+        let bt = std::backtrace::Backtrace::capture();
+        if bt.status() == std::backtrace::BacktraceStatus::Captured {
+            let _ = writeln!(std::io::stderr(), "{bt}");
+        }
     }));
     // The interpreters recurse on the Rust stack: give them room.
     let child = std::thread::Builder::new()

@@ -419,8 +419,10 @@ impl Vm {
         }
         let v = AVal::code(local(i, rt), TypeId::num(t)).with_span(target.span);
         let assigned = self.assign_target(f, target, v, span);
+        // The counter's last step is never observed (the count ends the
+        // loop first), so it wraps instead of being checked.
         let add = rir::Expr::call(
-            rir::Callee::Prim(Prim::Add(t)),
+            rir::Callee::Prim(Prim::AddWrapping(t)),
             vec![local(i, rt), step],
             rt,
             sp,

@@ -119,7 +119,8 @@ impl Vm {
             }
             let inner = text.get(a..b)?;
             let digits = inner.strip_prefix('-').unwrap_or(inner);
-            let literal = !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit() || c == b'_');
+            let literal =
+                !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit() || c == b'_');
             out.push_str(text.get(at..a)?);
             if literal && i > 0 {
                 out.push_str(inner);

@@ -429,6 +429,47 @@ impl Expr {
         }
     }
 
+    /// Every expression directly inside this one, in evaluation order
+    /// (statements of a `Block` are not entered).
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Null => {
+                Vec::new()
+            }
+            ExprKind::Call(_, args) | ExprKind::Seq(args) | ExprKind::MakeStruct(args) => {
+                args.iter().collect()
+            }
+            ExprKind::Mem(_, args) => args.iter().collect(),
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::ElemAddr(a, b)
+            | ExprKind::Store(a, b)
+            | ExprKind::PtrEq(a, b) => vec![a, b],
+            ExprKind::IfExp {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+            ExprKind::Tee(_, e)
+            | ExprKind::GetField(e, _)
+            | ExprKind::FieldAddr(e, _)
+            | ExprKind::Load(e)
+            | ExprKind::PtrNonNull(e)
+            | ExprKind::Alloc { count: e, .. } => vec![e],
+            ExprKind::Block(_, e) => vec![e],
+        }
+    }
+
+    /// Whether evaluating this expression may assign local `l` (a `Tee`, or
+    /// the statements of a `Block`).
+    pub fn may_assign(&self, l: LocalId) -> bool {
+        match &self.kind {
+            ExprKind::Tee(t, _) if *t == l => true,
+            ExprKind::Block(..) => true,
+            _ => self.children().iter().any(|c| c.may_assign(l)),
+        }
+    }
+
     pub fn as_const(&self) -> Option<&Const> {
         match &self.kind {
             ExprKind::Const(c) => Some(c),

@@ -883,11 +883,23 @@ impl Vm {
         let n = args.pos.len();
         let mut pos = args.pos;
         if n > 1 {
-            for a in pos.iter_mut() {
+            for i in 0..n {
+                let a = &pos[i];
                 let Repr::Code(e) = &a.repr else { continue };
-                if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+                // A local is read when it is written, unless a later
+                // argument assigns it (`print(x, (x := 5))`).
+                let stable = match e.kind {
+                    rir::ExprKind::Const(_) => true,
+                    rir::ExprKind::Local(l) => !pos[i + 1..]
+                        .iter()
+                        .any(|b| matches!(&b.repr, Repr::Code(c) if c.may_assign(l))),
+                    _ => false,
+                };
+                if stable {
                     continue;
                 }
+                let a = &mut pos[i];
+                let Repr::Code(e) = &a.repr else { continue };
                 let Some(shift) = f.shift() else {
                     continue;
                 };

@@ -217,17 +217,76 @@ impl Vm {
         ))
     }
 
+    /// Operands `vals`, evaluated in this order, as the arguments of a call
+    /// that takes them in `order` (indices into `vals`): residual code that
+    /// still evaluates them in their own order (Python's: `a() in b()` runs
+    /// `a` first although `str_contains` takes the container first). The
+    /// first argument evaluates every operand into a temporary; the others
+    /// read them.
+    pub(crate) fn in_order(
+        &mut self,
+        f: &mut Frame,
+        vals: Vec<AVal>,
+        order: &[usize],
+    ) -> VmResult<Vec<AVal>> {
+        let identity = order.iter().enumerate().all(|(i, o)| i == *o);
+        let effects = |a: &AVal| matches!(&a.repr, Repr::Code(e) if !matches!(e.kind, rir::ExprKind::Const(_)));
+        if identity || !f.redshifting() || vals.iter().filter(|a| effects(a)).count() < 2 {
+            return Ok(order.iter().map(|&i| vals[i].clone()).collect());
+        }
+        let mut tees = Vec::new();
+        let mut reads = Vec::with_capacity(vals.len());
+        for a in &vals {
+            match &a.repr {
+                Repr::Code(e) if effects(a) => {
+                    let t = self.new_temp(f, "ord", e.ty, e.span)?;
+                    tees.push(rir::Expr::new(
+                        rir::ExprKind::Tee(t, Box::new(e.clone())),
+                        e.ty,
+                        e.span,
+                    ));
+                    let read = rir::Expr::new(rir::ExprKind::Local(t), e.ty, e.span);
+                    reads.push(AVal {
+                        repr: Repr::Code(read),
+                        ..a.clone()
+                    });
+                }
+                _ => reads.push(a.clone()),
+            }
+        }
+        let mut out: Vec<AVal> = order.iter().map(|&i| reads[i].clone()).collect();
+        // The first argument: every operand in order, then its own value.
+        let first = self.to_rir(&out[0])?;
+        let (ty, sp) = (first.ty, first.span);
+        tees.push(first);
+        out[0] = AVal {
+            repr: Repr::Code(rir::Expr::new(rir::ExprKind::Seq(tees), ty, sp)),
+            ..out[0].clone()
+        };
+        Ok(out)
+    }
+
     /// Apply a dispatched implementation to the operation's operands.
     pub fn apply_impl(
         &mut self,
-        f: &Frame,
+        f: &mut Frame,
         imp: &OpImpl,
         operands: &[AVal],
         span: Span,
     ) -> VmResult<AVal> {
+        let reordered = f.redshifting() && imp.args.iter().enumerate().any(|(i, a)| a.operand != i);
+        let ordered;
+        let operands: &[AVal] = if reordered {
+            let order: smallvec::SmallVec<[usize; 3]> =
+                imp.args.iter().map(|a| a.operand).collect();
+            ordered = self.in_order(f, operands.to_vec(), &order)?;
+            &ordered
+        } else {
+            operands
+        };
         let mut args = smallvec::SmallVec::<[AVal; 3]>::new();
-        for am in &imp.args {
-            let a = operands[am.operand].clone();
+        for (i, am) in imp.args.iter().enumerate() {
+            let a = operands[if reordered { i } else { am.operand }].clone();
             let a = match am.conv {
                 Some(c) => {
                     let s = a.span;
@@ -691,7 +750,8 @@ impl Vm {
                 // `z.__radd__(1)`), as in Python.
                 if self.is_struct(r.ty) && l.ty != r.ty {
                     if let Some(m) = self.find_method(r.ty, op.rdunder()) {
-                        return self.call_dunder(f, m, vec![r, l], span);
+                        let args = self.in_order(f, vec![l, r], &[1, 0])?;
+                        return self.call_dunder(f, m, args, span);
                     }
                 }
                 Err(self.type_error_binop(op.symbol(), &l, &r, span, op.operator_name()))
@@ -1078,7 +1138,8 @@ impl Vm {
             let Some(m) = self.find_method(r.ty, "__contains__") else {
                 return Ok(None);
             };
-            let res = self.call_dunder(f, m, vec![r, l], span)?;
+            let args = self.in_order(f, vec![l, r], &[1, 0])?;
+            let res = self.call_dunder(f, m, args, span)?;
             let res = self.to_bool(f, res)?;
             return if op == CmpOp::NotIn {
                 self.apply_prim(f, Prim::Not, &[res], span).map(Some)
@@ -1096,6 +1157,10 @@ impl Vm {
                     CmpOp::Gt => CmpOp::Lt,
                     CmpOp::GtE => CmpOp::LtE,
                     _ => return Ok(None),
+                };
+                let mut args = self.in_order(f, vec![l, r], &[1, 0])?.into_iter();
+                let (Some(r), Some(l)) = (args.next(), args.next()) else {
+                    return Err(VmError::internal("reordered operands", span));
                 };
                 return self.compare_user(f, swapped, r, l, span);
             }

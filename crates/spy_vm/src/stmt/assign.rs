@@ -471,11 +471,13 @@ impl Vm {
                 value: obj_e,
                 index,
             } => {
+                // The target's parts are read before the value is computed.
+                let walrus = contains_walrus(value);
                 let obj = self.eval_expr(f, obj_e)?;
-                let obj = self.spill(f, obj);
+                let obj = self.spill_unless_stable(f, obj, walrus);
                 let mut idx = Vec::new();
                 for i in self.eval_indices(f, index)? {
-                    idx.push(self.spill(f, i));
+                    idx.push(self.spill_unless_stable(f, i, walrus));
                 }
                 let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
@@ -486,7 +488,7 @@ impl Vm {
             }
             ExprKind::Attribute { value: obj_e, attr } => {
                 let obj = self.eval_expr(f, obj_e)?;
-                let obj = self.spill(f, obj);
+                let obj = self.spill_unless_stable(f, obj, contains_walrus(value));
                 let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
                 let v = self.binop(f, op, cur, rhs, span)?;
@@ -515,13 +517,17 @@ impl Vm {
     }
 
     /// In residual code, a non-trivial value used twice is computed once into a
-    /// temporary (emitted as a statement); otherwise the value itself.
-    pub(crate) fn spill(&mut self, f: &mut Frame, a: AVal) -> AVal {
+    /// temporary (emitted as a statement); otherwise the value itself. With
+    /// `locals_change`, a local is copied too (the code that follows may
+    /// assign it with `:=`).
+    fn spill_unless_stable(&mut self, f: &mut Frame, a: AVal, locals_change: bool) -> AVal {
         let Repr::Code(e) = &a.repr else {
             return a;
         };
-        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
-            return a;
+        match e.kind {
+            rir::ExprKind::Const(_) => return a,
+            rir::ExprKind::Local(_) if !locals_change => return a,
+            _ => {}
         }
         let Some(shift) = f.shift() else {
             return a;
@@ -557,4 +563,18 @@ impl Vm {
             _ => Err(err("invalid declaration", span, "")),
         }
     }
+}
+
+/// Whether `e` assigns a name with `:=` somewhere.
+fn contains_walrus(e: &Expr) -> bool {
+    if matches!(e.kind, ExprKind::NamedExpr { .. }) {
+        return true;
+    }
+    let mut found = false;
+    spy_ast::walk_expr_children(e, &mut |n| {
+        if let spy_ast::Node::Expr(c) = n {
+            found = found || contains_walrus(c);
+        }
+    });
+    found
 }

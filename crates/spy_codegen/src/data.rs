@@ -44,6 +44,22 @@ pub(crate) fn string(cx: &mut ModCtx<'_>, s: &str) -> Result<DataId, CodegenErro
     Ok(id)
 }
 
+/// The bytes every object spyc writes contains (so does every executable
+/// linked from one): `spyc build` only overwrites files that hold them.
+pub const OUTPUT_MARKER: &[u8] = b"\0spyc-output:v1\0";
+
+/// Define the marker, as a local read-only data object.
+pub(crate) fn define_marker(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let id = cx
+        .obj
+        .declare_data("spy.marker", Linkage::Local, false, false)
+        .map_err(cg)?;
+    let mut d = DataDescription::new();
+    d.define(OUTPUT_MARKER.to_vec().into_boxed_slice());
+    cx.obj.define_data(id, &d).map_err(cg)?;
+    Ok(())
+}
+
 /// An entry of the panic-site table `spy_locs` (the runtime's `Loc`):
 /// `{SpyStr* file, SpyStr* source_line, u32 line, u32 col, u32 width, u32 pad,
 /// SpyStr* etype, SpyStr* msg}`. Code refers to an entry by its index, an

@@ -31,6 +31,7 @@ use spy_diagnostics::SourceMap;
 use spy_rir as rir;
 
 pub use abi::RUNTIME_SYMBOLS;
+pub use data::OUTPUT_MARKER;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -245,6 +246,7 @@ fn compile(
         entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif)?;
     }
     data::define_sites(&mut cx)?;
+    data::define_marker(&mut cx)?;
     Ok(cx.obj)
 }
 

@@ -15,7 +15,7 @@ use spy_diagnostics::{render_all, ColorMode, Diagnostic};
 use spy_rir as rir;
 use spy_vm::{FuncId, Loader, ModId, Value, Vm, VmError};
 
-pub use link::{link_executable, LinkError};
+pub use link::{check_output, default_output, link_executable, write_output, LinkError};
 pub use panic::render_panic;
 
 mod stdlib {

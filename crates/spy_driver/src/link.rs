@@ -58,9 +58,20 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
     let o = dir.path().join("prog.o");
     std::fs::write(&o, obj)
         .map_err(|e| LinkError(format!("error: cannot write the object file: {e}")))?;
+    // Linked beside the target and renamed into place: a failed link leaves
+    // no partial executable, and an existing one stays whole until then.
+    let target_dir = match exe.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".spyc-")
+        .tempfile_in(&target_dir)
+        .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", exe.display())))?
+        .into_temp_path();
     let out = Command::new("cc")
         .arg("-o")
-        .arg(exe)
+        .arg(&tmp)
         .arg(&o)
         .arg(&rt)
         .args(["-lgc", "-lm"])
@@ -75,7 +86,77 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         }
         return Err(LinkError(format!("error: linking failed:\n{stderr}")));
     }
+    tmp.persist(exe)
+        .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", exe.display())))?;
     Ok(())
+}
+
+/// Write `bytes` to `path` through a temporary file renamed into place.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), LinkError> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| {
+        LinkError(format!("error: cannot write `{}`: {e}", path.display()))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".spyc-")
+        .tempfile_in(&dir)
+        .map_err(|e| fail(&e))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e))?;
+    Ok(())
+}
+
+/// Why `spyc build` must not write its output at `output` (compiling
+/// `input`): it would destroy the source, or a file spyc did not write.
+/// Files spyc wrote contain `spy_codegen::OUTPUT_MARKER`.
+pub fn check_output(input: &Path, output: &Path) -> Result<(), LinkError> {
+    let Ok(meta) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    let same = match (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(LinkError(format!(
+            "error: refusing to write the output over its own source `{}`\n  = help: choose another output file with `-o`",
+            output.display()
+        )));
+    }
+    if meta.is_dir() {
+        return Err(LinkError(format!(
+            "error: cannot write the output to `{}`: it is a directory",
+            output.display()
+        )));
+    }
+    let ours = std::fs::read(output)
+        .map(|b| {
+            b.windows(spy_codegen::OUTPUT_MARKER.len())
+                .any(|w| w == spy_codegen::OUTPUT_MARKER)
+        })
+        .unwrap_or(false);
+    if !ours {
+        return Err(LinkError(format!(
+            "error: refusing to overwrite `{}`: spyc did not write it\n  = help: remove it, or choose another output file with `-o`",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The output file `spyc build` writes for `input` without `-o`: the source
+/// without its `.spy` extension (with `ext` for objects).
+pub fn default_output(input: &Path, ext: &str) -> Result<PathBuf, LinkError> {
+    if input.extension().is_some_and(|e| e == "spy") {
+        return Ok(input.with_extension(ext));
+    }
+    Err(LinkError(format!(
+        "error: cannot name the output of `{}`: its name does not end in `.spy`\n  = help: choose the output file with `-o`",
+        input.display()
+    )))
 }
 
 #[cfg(test)]

@@ -230,9 +230,19 @@ fn main_impl(cli: Cli) -> i32 {
             let mut cfg = config(&common);
             cfg.optimize = !debug;
             let mut s = Session::for_file(cfg, &file, stdout());
+            let target = |ext: &str| -> Result<PathBuf, spy_driver::Failure> {
+                let out = match &output {
+                    Some(o) => o.clone(),
+                    None => spy_driver::default_output(&file, ext)
+                        .map_err(|e| spy_driver::Failure::Other(e.to_string()))?,
+                };
+                spy_driver::check_output(&file, &out)
+                    .map_err(|e| spy_driver::Failure::Other(e.to_string()))?;
+                Ok(out)
+            };
             let result = s.load(&file).and_then(|_| match emit {
                 Emit::Exe => {
-                    let out = output.clone().unwrap_or_else(|| file.with_extension(""));
+                    let out = target("")?;
                     s.build(&out)
                 }
                 Emit::Obj | Emit::Clif => {
@@ -247,15 +257,11 @@ fn main_impl(cli: Cli) -> i32 {
                         out!("{text}");
                         Ok(())
                     } else {
+                        let out = target("o")?;
                         let obj =
                             spy_codegen::compile_object(&m, &s.vm.sources, opts).map_err(err)?;
-                        let out = output.clone().unwrap_or_else(|| file.with_extension("o"));
-                        std::fs::write(&out, obj).map_err(|e| {
-                            spy_driver::Failure::Other(format!(
-                                "error: cannot write `{}`: {e}",
-                                out.display()
-                            ))
-                        })
+                        spy_driver::write_output(&out, &obj)
+                            .map_err(|e| spy_driver::Failure::Other(e.to_string()))
                     }
                 }
             });

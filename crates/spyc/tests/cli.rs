@@ -245,3 +245,90 @@ fn build_into_a_missing_directory_is_a_clear_error() {
     assert!(stderr.starts_with("error: cannot write `"), "{stderr}");
     assert!(!stderr.contains("linking failed"), "{stderr}");
 }
+
+/// `spyc build` never destroys a file it did not write: not its own source,
+/// not a file without spyc's marker; a source without `.spy` needs `-o`; a
+/// failed build leaves nothing behind; its own outputs are rebuilt in place.
+#[test]
+fn build_never_overwrites_what_it_did_not_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hello = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/hello.spy"
+    ))
+    .expect("hello.spy");
+    let src = dir.path().join("prog.spy");
+    std::fs::write(&src, &hello).expect("write");
+    let bare = dir.path().join("myprog");
+    std::fs::write(&bare, &hello).expect("write");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "precious").expect("write");
+    let run = |args: &[&std::ffi::OsStr]| spyc().args(args).output().expect("run spyc");
+    let err = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    let o = run(&["build".as_ref(), bare.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("its name does not end in `.spy`"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&bare).expect("read"), hello);
+
+    for (out, what) in [
+        (&src, "over its own source"),
+        (&bare, "over its own source"),
+    ] {
+        let input = if out == &bare { &bare } else { &src };
+        let o = run(&[
+            "build".as_ref(),
+            input.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(err(&o).contains(what), "{}", err(&o));
+        assert_eq!(std::fs::read_to_string(out).expect("read"), hello);
+    }
+
+    let o = run(&[
+        "build".as_ref(),
+        src.as_os_str(),
+        "-o".as_ref(),
+        notes.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("spyc did not write it"), "{}", err(&o));
+    assert_eq!(std::fs::read_to_string(&notes).expect("read"), "precious");
+
+    // Its own executable and object are rebuilt.
+    let exe = dir.path().join("prog");
+    for _ in 0..2 {
+        let o = run(&["build".as_ref(), src.as_os_str()]);
+        assert!(o.status.success(), "{}", err(&o));
+    }
+    let ran = Command::new(&exe).output().expect("run prog");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "Hello world!\n");
+    for _ in 0..2 {
+        let o = run(&[
+            "build".as_ref(),
+            src.as_os_str(),
+            "--emit".as_ref(),
+            "obj".as_ref(),
+        ]);
+        assert!(o.status.success(), "{}", err(&o));
+    }
+
+    // A failed build writes nothing.
+    let bad = dir.path().join("bad.spy");
+    std::fs::write(&bad, "def main() -> None:\n    x: i32 = \"s\"\n").expect("write");
+    let o = run(&["build".as_ref(), bad.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!dir.path().join("bad").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".spyc-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}

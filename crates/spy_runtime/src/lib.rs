@@ -18,6 +18,8 @@ pub mod text;
 
 #[cfg(spy_staticlib)]
 mod native;
+#[cfg(not(spy_staticlib))]
+pub mod oom;
 
 /// A Python-level error raised by a runtime operation: exception type and message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

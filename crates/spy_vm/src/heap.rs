@@ -102,12 +102,6 @@ impl Heap {
     /// (`raw`). `collect` allows a collection first (while a program runs, not
     /// while compiling, where blue-cache keys may hold addresses).
     pub fn alloc(&mut self, bytes: usize, raw: bool, collect: bool) -> Result<Ptr, PrimErr> {
-        if bytes > (1 << 31) {
-            return Err(PrimErr {
-                etype: "MemoryError",
-                msg: "allocation too large".into(),
-            });
-        }
         if collect && self.since_gc > self.interval.max(self.live_after_gc) {
             self.collect();
         }

@@ -133,12 +133,34 @@ macro_rules! errln {
 
 /// Program output. When the reader of a pipe has gone (`spyc run f.spy |
 /// head`), the process ends with status 141, as a compiled program killed by
-/// SIGPIPE does: the interpreters stop where the executable would.
+/// SIGPIPE does: the interpreters stop where the executable would. The
+/// buffer is a static of fixed capacity, so that running out of memory can
+/// still write it (`spy_runtime::oom`).
 fn stdout() -> Box<dyn Write> {
-    Box::new(std::io::BufWriter::new(ProgramStdout))
+    spy_runtime::oom::set_flush(flush_on_oom);
+    Box::new(ProgramStdout)
+}
+
+const OUT_BUF: usize = 8192;
+
+static OUT: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// Write what the program printed so far, without allocating.
+fn flush_on_oom() {
+    if let Ok(buf) = OUT.try_lock() {
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &buf);
+    }
 }
 
 struct ProgramStdout;
+
+impl ProgramStdout {
+    fn drain(buf: &mut Vec<u8>) -> std::io::Result<()> {
+        let r = exit_on_closed_pipe(std::io::stdout().write_all(buf));
+        buf.clear();
+        r
+    }
+}
 
 fn exit_on_closed_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
     if let Err(e) = &r {
@@ -150,11 +172,25 @@ fn exit_on_closed_pipe<T>(r: std::io::Result<T>) -> std::io::Result<T> {
 }
 
 impl Write for ProgramStdout {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        exit_on_closed_pipe(std::io::stdout().write(buf))
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let mut buf = OUT.lock().unwrap_or_else(|e| e.into_inner());
+        if buf.capacity() < OUT_BUF {
+            buf.reserve_exact(OUT_BUF);
+        }
+        if buf.len() + data.len() > OUT_BUF {
+            ProgramStdout::drain(&mut buf)?;
+        }
+        if data.len() >= OUT_BUF {
+            exit_on_closed_pipe(std::io::stdout().write_all(data))?;
+        } else {
+            buf.extend_from_slice(data);
+        }
+        Ok(data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        let mut buf = OUT.lock().unwrap_or_else(|e| e.into_inner());
+        ProgramStdout::drain(&mut buf)?;
         exit_on_closed_pipe(std::io::stdout().flush())
     }
 }
@@ -293,6 +329,11 @@ fn main_impl(cli: Cli) -> i32 {
         Cmd::Repl { common, file } => repl::run(config(&common), file.as_deref(), stdout()),
     }
 }
+
+/// Out of memory ends the compiler, and the program it interprets, with
+/// `MemoryError: out of memory` and status 1, as a compiled program ends.
+#[global_allocator]
+static ALLOCATOR: spy_runtime::oom::Allocator = spy_runtime::oom::Allocator;
 
 fn main() {
     let cli = Cli::parse();

@@ -332,3 +332,38 @@ fn build_never_overwrites_what_it_did_not_write() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+/// Out of memory is a `MemoryError` in every mode, never a kill or an abort,
+/// and what was printed before it is kept (a string doubled until a 3 GB
+/// address-space limit stops it).
+#[test]
+fn out_of_memory_is_a_memory_error_in_every_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("grow.spy");
+    std::fs::write(
+        &f,
+        "def main() -> None:\n    s = \"abcdefgh\"\n    n = 0\n    while True:\n        s = s + s\n        n = n + 1\n        print(n, len(s))\n",
+    )
+    .expect("write");
+    for mode in ["interp", "redshift", "native"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 3000000 && exec \"$0\" run --mode {mode} \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_spyc"))
+            .arg(&f)
+            .output()
+            .expect("run spyc");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {stderr}");
+        assert!(
+            stderr.ends_with("MemoryError: out of memory\n"),
+            "{mode}: {stderr}"
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(lines.len() >= 20, "{mode}: only {} lines kept", lines.len());
+        assert_eq!(lines[19], "20 8388608", "{mode}");
+    }
+}

@@ -98,33 +98,53 @@ pub(crate) fn define_sites(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
         .map_err(cg)?;
     let mut bytes = vec![0u8; SITE_SIZE * sites.len().max(1)];
     let mut relocs = Vec::new();
+    // Many sites share a line (a long expression has a check per operator):
+    // each line's text is looked up and interned once.
+    let mut lines: HashMap<(spy_diagnostics::FileId, usize), (DataId, usize)> = HashMap::new();
+    let mut files: HashMap<spy_diagnostics::FileId, DataId> = HashMap::new();
     for (k, site) in sites.iter().enumerate() {
         let base = k * SITE_SIZE;
-        let (file, line, col, text, width) = match cx.sources.try_get(site.span.file) {
+        let (file_id, text_id, line, col, width) = match cx.sources.try_get(site.span.file) {
             Some(f) => {
                 let (line, col) = f.line_col(site.span.start);
-                let text = f.line_text(line - 1).to_string();
+                let (text_id, chars) = match lines.get(&(site.span.file, line)) {
+                    Some(v) => *v,
+                    None => {
+                        let text = f.line_text(line - 1);
+                        let v = (string(cx, text)?, text.chars().count());
+                        lines.insert((site.span.file, line), v);
+                        v
+                    }
+                };
+                let file_id = match files.get(&site.span.file) {
+                    Some(id) => *id,
+                    None => {
+                        let id = string(cx, &f.name)?;
+                        files.insert(site.span.file, id);
+                        id
+                    }
+                };
                 let (eline, ecol) = f.line_col(site.span.end);
                 let width = if eline == line {
                     ecol.saturating_sub(col)
                 } else {
-                    text.chars().count() + 1 - col
+                    chars + 1 - col
                 };
                 (
-                    f.name.clone(),
+                    file_id,
+                    text_id,
                     line as u32,
                     col as u32,
-                    text,
                     width.max(1) as u32,
                 )
             }
-            None => (String::from("<unknown>"), 0, 0, String::new(), 1),
+            None => (string(cx, "<unknown>")?, string(cx, "")?, 0, 0, 1),
         };
         bytes[base + 16..base + 20].copy_from_slice(&line.to_le_bytes());
         bytes[base + 20..base + 24].copy_from_slice(&col.to_le_bytes());
         bytes[base + 24..base + 28].copy_from_slice(&width.to_le_bytes());
-        relocs.push((base, string(cx, &file)?));
-        relocs.push((base + 8, string(cx, &text)?));
+        relocs.push((base, file_id));
+        relocs.push((base + 8, text_id));
         if let Some((etype, msg)) = &site.text {
             relocs.push((base + 32, string(cx, etype)?));
             relocs.push((base + 40, string(cx, msg)?));

@@ -460,13 +460,18 @@ impl Expr {
         }
     }
 
-    /// Whether evaluating this expression may assign local `l` (a `Tee`, or
-    /// the statements of a `Block`).
-    pub fn may_assign(&self, l: LocalId) -> bool {
+    /// The locals that evaluating this expression may assign (its `Tee`s),
+    /// added to `out`; `false` when it may assign any (a `Block`'s
+    /// statements).
+    pub fn assigned_locals(&self, out: &mut Vec<LocalId>) -> bool {
         match &self.kind {
-            ExprKind::Tee(t, _) if *t == l => true,
-            ExprKind::Block(..) => true,
-            _ => self.children().iter().any(|c| c.may_assign(l)),
+            ExprKind::Block(..) => false,
+            kind => {
+                if let ExprKind::Tee(t, _) = kind {
+                    out.push(*t);
+                }
+                self.children().iter().all(|c| c.assigned_locals(out))
+            }
         }
     }
 

@@ -709,7 +709,9 @@ impl Vm {
                     return self.call_dunder(f, m, vec![a], span);
                 }
                 match (a.ty, a.blue_value()) {
-                    (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, &[a], span),
+                    (TypeId::STR, _) => {
+                        self.apply_prim(f, Prim::StrLen, smallvec::smallvec![a], span)
+                    }
                     (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
                         Value::I32(items.len() as i32),
                         TypeId::I32,
@@ -733,7 +735,7 @@ impl Vm {
                     .next()
                     .ok_or_else(|| err("abs() takes one argument", span, ""))?;
                 match a.ty.as_num() {
-                    Some(n) => self.apply_prim(f, Prim::Abs(n), &[a], span),
+                    Some(n) => self.apply_prim(f, Prim::Abs(n), smallvec::smallvec![a], span),
                     None => Err(err(
                         format!("bad operand type for abs(): `{}`", self.type_name(a.ty)),
                         a.span,
@@ -764,7 +766,7 @@ impl Vm {
                         } else {
                             Prim::Max(t)
                         };
-                        self.apply_prim(f, p, &[x, y], span)
+                        self.apply_prim(f, p, smallvec::smallvec![x, y], span)
                     }
                     None => Err(VmError::diag(
                         Diagnostic::error(format!(
@@ -841,7 +843,7 @@ impl Vm {
                 for (a, t) in args.pos.into_iter().zip(params) {
                     vals.push(self.convert(f, a, Vm::ty_from_rir(t), ConvCtx::Other)?);
                 }
-                self.apply_prim(f, p, &vals, span)
+                self.apply_prim(f, p, vals.into(), span)
             }
             Builtin::StaticType | Builtin::Color => Err(err(
                 "this builtin takes expressions, not values, here",
@@ -883,16 +885,27 @@ impl Vm {
         let n = args.pos.len();
         let mut pos = args.pos;
         if n > 1 {
+            // A local is read when it is written, unless a later argument
+            // assigns it (`print(x, (x := 5))`): which locals each argument
+            // is followed by an assignment of, from the last one back.
+            let mut stable_local = vec![true; n];
+            let mut later = rustc_hash::FxHashSet::default();
+            let (mut found, mut any_later) = (Vec::new(), false);
+            for i in (0..n).rev() {
+                if let Repr::Code(e) = &pos[i].repr {
+                    if let rir::ExprKind::Local(l) = e.kind {
+                        stable_local[i] = !any_later && !later.contains(&l);
+                    }
+                    any_later |= !e.assigned_locals(&mut found);
+                    later.extend(found.drain(..));
+                }
+            }
             for i in 0..n {
                 let a = &pos[i];
                 let Repr::Code(e) = &a.repr else { continue };
-                // A local is read when it is written, unless a later
-                // argument assigns it (`print(x, (x := 5))`).
                 let stable = match e.kind {
                     rir::ExprKind::Const(_) => true,
-                    rir::ExprKind::Local(l) => !pos[i + 1..]
-                        .iter()
-                        .any(|b| matches!(&b.repr, Repr::Code(c) if c.may_assign(l))),
+                    rir::ExprKind::Local(_) => stable_local[i],
                     _ => false,
                 };
                 if stable {
@@ -914,10 +927,15 @@ impl Vm {
         for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {
-                writes.push(self.apply_prim(f, Prim::WriteStr, &[sep.clone()], span)?);
+                writes.push(self.apply_prim(
+                    f,
+                    Prim::WriteStr,
+                    smallvec::smallvec![sep.clone()],
+                    span,
+                )?);
             }
         }
-        writes.push(self.apply_prim(f, Prim::WriteStr, &[end], span)?);
+        writes.push(self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![end], span)?);
         let code: Vec<rir::Expr> = writes
             .iter()
             .filter(|w| matches!(w.repr, Repr::Code(_)))
@@ -939,13 +957,13 @@ impl Vm {
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
         match v.ty {
-            TypeId::STR => self.apply_prim(f, Prim::WriteStr, &[v], span),
-            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, &[v], span),
+            TypeId::STR => self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, smallvec::smallvec![v], span),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::WriteNum(n), &[v], span),
+                Some(n) => self.apply_prim(f, Prim::WriteNum(n), smallvec::smallvec![v], span),
                 None => {
                     let s = self.str_of(f, v)?;
-                    self.apply_prim(f, Prim::WriteStr, &[s], span)
+                    self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![s], span)
                 }
             },
         }
@@ -1049,7 +1067,7 @@ impl Vm {
                 ty: t,
                 ..a.with_span(span)
             }),
-            Some(Some(p)) => self.apply_prim(f, p, &[a], span),
+            Some(Some(p)) => self.apply_prim(f, p, smallvec::smallvec![a], span),
             None => {
                 let from = self.type_name(a.ty);
                 Err(VmError::diag(

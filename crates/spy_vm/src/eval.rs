@@ -17,6 +17,9 @@ use crate::types::{TypeId, TypeKind};
 use crate::value::{Color, Ptr, Value};
 use crate::vm::{ModId, Vm};
 
+/// The arguments of an operation (owned).
+pub type Args = smallvec::SmallVec<[AVal; 3]>;
+
 /// What a name refers to.
 pub enum Resolved {
     Local(usize),
@@ -163,14 +166,16 @@ impl Vm {
         }
     }
 
-    /// Run or emit a primitive operation on already converted arguments.
-    pub fn apply_prim(&mut self, f: &Frame, p: Prim, args: &[AVal], span: Span) -> VmResult<AVal> {
+    /// Run or emit a primitive operation on already converted arguments
+    /// (owned: their residual code moves into the result, so building an
+    /// expression is linear in its size).
+    pub fn apply_prim(&mut self, f: &Frame, p: Prim, args: Args, span: Span) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
         if !f.redshifting() || fold {
             let mut vals = smallvec::SmallVec::<[Value; 4]>::new();
-            for a in args {
+            for a in &args {
                 match a.value() {
                     Some(v) => vals.push(v.clone()),
                     None => break,
@@ -190,7 +195,7 @@ impl Vm {
                     // A constant integer expression that overflows is a
                     // compile error, in every mode.
                     Err(e) if fold && e.etype == "OverflowError" => {
-                        if let Some(d) = self.constant_overflow(p, args, span) {
+                        if let Some(d) = self.constant_overflow(p, &args, span) {
                             return Err(d);
                         }
                         if f.redshifting() {
@@ -206,15 +211,23 @@ impl Vm {
                 }
             }
         }
-        let rargs = args
-            .iter()
-            .map(|a| self.to_rir(a))
-            .collect::<VmResult<Vec<_>>>()?;
+        let mut rargs = Vec::with_capacity(args.len());
+        for a in args {
+            rargs.push(self.into_rir(a)?);
+        }
         let ty = self.rir_ty(ret, span)?;
         Ok(AVal::code(
             rir::Expr::call(Callee::Prim(p), rargs, ty, span),
             ret,
         ))
+    }
+
+    /// The residual expression of a value, moved out of it.
+    pub fn into_rir(&self, a: AVal) -> VmResult<rir::Expr> {
+        match a.repr {
+            Repr::Code(e) => Ok(e),
+            Repr::Val(_) => self.to_rir(&a),
+        }
     }
 
     /// Operands `vals`, evaluated in this order, as the arguments of a call
@@ -271,32 +284,35 @@ impl Vm {
         &mut self,
         f: &mut Frame,
         imp: &OpImpl,
-        operands: &[AVal],
+        operands: Args,
         span: Span,
     ) -> VmResult<AVal> {
-        let reordered = f.redshifting() && imp.args.iter().enumerate().any(|(i, a)| a.operand != i);
-        let ordered;
-        let operands: &[AVal] = if reordered {
+        let reordered = imp.args.iter().enumerate().any(|(i, a)| a.operand != i);
+        let mut operands: Vec<Option<AVal>> = if reordered {
             let order: smallvec::SmallVec<[usize; 3]> =
                 imp.args.iter().map(|a| a.operand).collect();
-            ordered = self.in_order(f, operands.to_vec(), &order)?;
-            &ordered
+            let vals = self.in_order(f, operands.into_vec(), &order)?;
+            vals.into_iter().map(Some).collect()
         } else {
-            operands
+            operands.into_iter().map(Some).collect()
         };
-        let mut args = smallvec::SmallVec::<[AVal; 3]>::new();
+        let mut args = Args::new();
         for (i, am) in imp.args.iter().enumerate() {
-            let a = operands[if reordered { i } else { am.operand }].clone();
+            let slot = if reordered { i } else { am.operand };
+            let a = operands
+                .get_mut(slot)
+                .and_then(Option::take)
+                .ok_or_else(|| VmError::internal("an operand used twice", span))?;
             let a = match am.conv {
                 Some(c) => {
                     let s = a.span;
-                    self.apply_prim(f, c, &[a], s)?
+                    self.apply_prim(f, c, smallvec::smallvec![a], s)?
                 }
                 None => a,
             };
             args.push(a);
         }
-        self.apply_prim(f, imp.prim, &args, span)
+        self.apply_prim(f, imp.prim, args, span)
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
@@ -733,7 +749,7 @@ impl Vm {
         let r = self.deref(f, r)?;
         let (l, r) = self.adapt_pair(l, r);
         match dispatch::binop_impl(op, l.ty, r.ty) {
-            Some(imp) => self.apply_impl(f, &imp, &[l, r], span),
+            Some(imp) => self.apply_impl(f, &imp, smallvec::smallvec![l, r], span),
             None => {
                 // User types: the left operand's dunder.
                 if self.is_struct(l.ty) {
@@ -763,7 +779,7 @@ impl Vm {
         match op {
             UnaryOp::Not => {
                 let b = self.to_bool(f, v)?;
-                self.apply_prim(f, Prim::Not, &[b], span)
+                self.apply_prim(f, Prim::Not, smallvec::smallvec![b], span)
             }
             UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
             _ if self.is_struct(v.ty) => {
@@ -787,7 +803,7 @@ impl Vm {
             _ => {
                 // `-5` on a literal: fold to the constant of the operand's type.
                 match dispatch::unary_impl(op, v.ty) {
-                    Some(imp) => self.apply_impl(f, &imp, &[v], span),
+                    Some(imp) => self.apply_impl(f, &imp, smallvec::smallvec![v], span),
                     None => {
                         let t = self.type_name(v.ty);
                         let sym = op.symbol().trim();
@@ -814,12 +830,12 @@ impl Vm {
         match v.ty {
             TypeId::BOOL => Ok(v),
             TypeId::STR => {
-                let len = self.apply_prim(f, Prim::StrLen, &[v], span)?;
+                let len = self.apply_prim(f, Prim::StrLen, smallvec::smallvec![v], span)?;
                 let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
                 self.apply_prim(
                     f,
                     Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
-                    &[len, zero],
+                    smallvec::smallvec![len, zero],
                     span,
                 )
             }
@@ -832,7 +848,7 @@ impl Vm {
                 self.call_dunder(f, m, vec![v], span)
             }
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToBool(n), &[v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToBool(n), smallvec::smallvec![v], span),
                 None => {
                     let tn = self.type_name(t);
                     Err(VmError::diag(
@@ -908,7 +924,7 @@ impl Vm {
         let same = a.ty == b.ty && a.ty != TypeId::BOOL;
         if !same {
             let (ab, bb) = (self.to_bool(f, a)?, self.to_bool(f, b)?);
-            let (ea, eb) = (self.to_rir(&ab)?, self.to_rir(&bb)?);
+            let (ea, eb) = (self.into_rir(ab)?, self.into_rir(bb)?);
             let kind = match op {
                 BoolOp::And => rir::ExprKind::And(Box::new(ea), Box::new(eb)),
                 BoolOp::Or => rir::ExprKind::Or(Box::new(ea), Box::new(eb)),
@@ -926,9 +942,9 @@ impl Vm {
         let tee = rir::Expr::new(rir::ExprKind::Tee(tmp, Box::new(ea)), rty, a.span);
         let tee_val = AVal::code(tee, ty);
         let cond = self.to_bool(f, tee_val)?;
-        let cond = self.to_rir(&cond)?;
+        let cond = self.into_rir(cond)?;
         let a_again = rir::Expr::new(rir::ExprKind::Local(tmp), rty, a.span);
-        let eb = self.to_rir(&b)?;
+        let eb = self.into_rir(b)?;
         let (then, otherwise) = match op {
             BoolOp::And => (eb, a_again),
             BoolOp::Or => (a_again, eb),
@@ -1064,7 +1080,7 @@ impl Vm {
                 Ok(AVal::red_val(Value::Bool(*a && *b), TypeId::BOOL, span))
             }
             _ => {
-                let (ea, eb) = (self.to_rir(&acc)?, self.to_rir(&next)?);
+                let (ea, eb) = (self.into_rir(acc)?, self.into_rir(next)?);
                 let kind = rir::ExprKind::And(Box::new(ea), Box::new(eb));
                 Ok(AVal::code(
                     rir::Expr::new(kind, rir::Ty::Bool, span),
@@ -1107,9 +1123,9 @@ impl Vm {
             let pair = l.span.to(r.span);
             return Err(self.type_error_binop(op.symbol(), &l, &r, pair, op.operator_name()));
         };
-        let res = self.apply_impl(f, &imp, &[l, r], span)?;
+        let res = self.apply_impl(f, &imp, smallvec::smallvec![l, r], span)?;
         if op == CmpOp::NotIn {
-            return self.apply_prim(f, Prim::Not, &[res], span);
+            return self.apply_prim(f, Prim::Not, smallvec::smallvec![res], span);
         }
         Ok(res)
     }
@@ -1126,7 +1142,8 @@ impl Vm {
         if self.ptr_info(l.ty).is_some() && l.ty == r.ty && matches!(op, CmpOp::Eq | CmpOp::NotEq) {
             let eq = self.ptr_eq(l, r, span)?;
             return if op == CmpOp::NotEq {
-                self.apply_prim(f, Prim::Not, &[eq], span).map(Some)
+                self.apply_prim(f, Prim::Not, smallvec::smallvec![eq], span)
+                    .map(Some)
             } else {
                 Ok(Some(eq))
             };
@@ -1142,7 +1159,8 @@ impl Vm {
             let res = self.call_dunder(f, m, args, span)?;
             let res = self.to_bool(f, res)?;
             return if op == CmpOp::NotIn {
-                self.apply_prim(f, Prim::Not, &[res], span).map(Some)
+                self.apply_prim(f, Prim::Not, smallvec::smallvec![res], span)
+                    .map(Some)
             } else {
                 Ok(Some(res))
             };
@@ -1180,7 +1198,8 @@ impl Vm {
                     None if l.ty == r.ty => self.struct_eq(f, l, r, span)?,
                     None => return Ok(None),
                 };
-                self.apply_prim(f, Prim::Not, &[eq], span).map(Some)
+                self.apply_prim(f, Prim::Not, smallvec::smallvec![eq], span)
+                    .map(Some)
             }
             CmpOp::Eq if l.ty == r.ty => self.struct_eq(f, l, r, span).map(Some),
             _ => Ok(None),
@@ -1288,9 +1307,9 @@ impl Vm {
         let b = self.convert(f, b, ty, ConvCtx::Other)?;
         let rty = self.rir_ty(ty, span)?;
         let kind = rir::ExprKind::IfExp {
-            cond: Box::new(self.to_rir(&c)?),
-            then: Box::new(self.to_rir(&a)?),
-            otherwise: Box::new(self.to_rir(&b)?),
+            cond: Box::new(self.into_rir(c)?),
+            then: Box::new(self.into_rir(a)?),
+            otherwise: Box::new(self.into_rir(b)?),
         };
         Ok(AVal::code(rir::Expr::new(kind, rty, span), ty))
     }
@@ -1312,7 +1331,7 @@ impl Vm {
                 None => Ok(AVal { ty: to, ..v }),
                 Some(p) => {
                     let s = v.span;
-                    self.apply_prim(f, p, &[v], s)
+                    self.apply_prim(f, p, smallvec::smallvec![v], s)
                 }
             };
         }
@@ -1390,7 +1409,9 @@ impl Vm {
                         _ => self.str_of(f, v)?,
                     };
                     match prefix {
-                        Some(p) => self.apply_prim(f, Prim::StrConcat, &[p, s], span)?,
+                        Some(p) => {
+                            self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![p, s], span)?
+                        }
                         None => s,
                     }
                 }
@@ -1399,7 +1420,7 @@ impl Vm {
             acc = if empty {
                 piece
             } else {
-                self.apply_prim(f, Prim::StrConcat, &[acc, piece], span)?
+                self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![acc, piece], span)?
             };
         }
         Ok(acc.with_span(span))
@@ -1466,7 +1487,7 @@ impl Vm {
             Some(n) => Prim::FormatNum(n, spec),
             None => Prim::FormatStr(spec),
         };
-        self.apply_prim(f, p, &[v], span)
+        self.apply_prim(f, p, smallvec::smallvec![v], span)
     }
 
     /// `str(v)`
@@ -1482,10 +1503,10 @@ impl Vm {
         }
         match v.ty {
             TypeId::STR => Ok(v),
-            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &[v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, smallvec::smallvec![v], span),
             TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToStr(n), &[v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToStr(n), smallvec::smallvec![v], span),
                 None => match v.blue_value() {
                     Some(val) => {
                         let s = self.display_blue(val);
@@ -1509,7 +1530,7 @@ impl Vm {
             return self.repr_of(f, loaded);
         }
         if v.ty == TypeId::STR {
-            return self.apply_prim(f, Prim::StrRepr, &[v], span);
+            return self.apply_prim(f, Prim::StrRepr, smallvec::smallvec![v], span);
         }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, false);
@@ -1697,7 +1718,7 @@ impl Vm {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("strings take one index", span, ""))?;
             let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
-            return self.apply_prim(f, Prim::StrGetItem, &[v, i], span);
+            return self.apply_prim(f, Prim::StrGetItem, smallvec::smallvec![v, i], span);
         }
         let tn = self.type_name(v.ty);
         Err(err(

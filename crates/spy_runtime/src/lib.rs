@@ -11,6 +11,7 @@
 #![no_std]
 #![allow(unsafe_code)]
 
+pub mod abi;
 pub mod format;
 pub mod num;
 pub mod panic;

@@ -209,7 +209,10 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
     let low = top.saturating_sub(limit).saturating_sub(1 << 20);
     flush();
     if addr < top && addr >= low {
-        write_all(2, b"RecursionError: maximum recursion depth exceeded\n");
+        let mut b = StackBuf::<128>::default();
+        let e = crate::panic::RECURSION_ERROR;
+        let _ = write_panic(&mut b, e.etype, e.msg, None);
+        write_all(2, b.as_bytes());
         // SAFETY: terminating the process.
         unsafe { _exit(1) }
     }

@@ -5,6 +5,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, TrapCode, Value};
 use spy_rir::{self as rir, CmpKind, NumTy, Prim};
 use spy_runtime::num as rtnum;
+use spy_runtime::PyErr;
 
 use crate::abi::{self, RtFn};
 use crate::func::FnCx;
@@ -103,7 +104,7 @@ impl FnCx<'_, '_, '_> {
         &mut self,
         y: Value,
         t: NumTy,
-        msg: &str,
+        e: PyErr,
         span: rir::Span,
     ) -> Result<(), CodegenError> {
         // A dominating check of the same divisor already did it.
@@ -120,7 +121,7 @@ impl FnCx<'_, '_, '_> {
         } else {
             self.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0)
         };
-        self.check(ok, "ZeroDivisionError", msg, span)?;
+        self.check(ok, e.etype, e.msg, span)?;
         self.nonzero.push(y);
         Ok(())
     }
@@ -396,7 +397,7 @@ impl FnCx<'_, '_, '_> {
 
     /// Python `x % y` on floats: `fmod` then CPython's sign fix-ups.
     fn float_mod(&mut self, x: Value, y: Value, span: rir::Span) -> Result<Value, CodegenError> {
-        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO.msg, span)?;
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO, span)?;
         let m = self.call_rt1(RtFn::fmod, &[x, y])?;
         Ok(self.fix_mod(m, y))
     }
@@ -422,7 +423,7 @@ impl FnCx<'_, '_, '_> {
         y: Value,
         span: rir::Span,
     ) -> Result<Value, CodegenError> {
-        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_FLOORDIV_ZERO.msg, span)?;
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_FLOORDIV_ZERO, span)?;
         let m = self.call_rt1(RtFn::fmod, &[x, y])?;
         let ins = &mut self.b;
         let zero = ins.ins().f64const(0.0);
@@ -641,11 +642,11 @@ pub(crate) fn lower(
         Prim::Sub(_) => fx.b.ins().isub(a[0], a[1]),
         Prim::Mul(_) => fx.b.ins().imul(a[0], a[1]),
         Prim::Div(t) if t.is_float() => {
-            fx.check_nonzero(a[1], t, rtnum::FLOAT_DIV_ZERO.msg, span)?;
+            fx.check_nonzero(a[1], t, rtnum::FLOAT_DIV_ZERO, span)?;
             fx.b.ins().fdiv(a[0], a[1])
         }
         Prim::Div(t) => {
-            fx.check_nonzero(a[1], t, rtnum::DIV_ZERO.msg, span)?;
+            fx.check_nonzero(a[1], t, rtnum::DIV_ZERO, span)?;
             let f = |fx: &mut FnCx, v: Value| {
                 if t.is_signed() {
                     fx.b.ins().fcvt_from_sint(types::F64, v)
@@ -661,12 +662,12 @@ pub(crate) fn lower(
             }
         }
         Prim::FloorDiv(t) | Prim::Mod(t) if t.is_int() => {
-            let msg = if matches!(p, Prim::FloorDiv(_)) {
-                rtnum::INT_DIV_ZERO.msg
+            let e = if matches!(p, Prim::FloorDiv(_)) {
+                rtnum::INT_DIV_ZERO
             } else {
-                rtnum::INT_MOD_ZERO.msg
+                rtnum::INT_MOD_ZERO
             };
-            fx.check_nonzero(a[1], t, msg, span)?;
+            fx.check_nonzero(a[1], t, e, span)?;
             if t.is_signed() && matches!(p, Prim::FloorDiv(_)) {
                 // The minimum divided by -1 does not fit.
                 let min = fx.int_min(t);

@@ -9,7 +9,7 @@
 //! generated code calls directly (libm, `memmove`, `memset`) are declared here
 //! too, as [`Home::Libc`].
 //!
-//! A new runtime service is one line in [`runtime_abi!`] below, one
+//! A new runtime service is one line in `runtime_abi!` below, one
 //! `#[no_mangle] pub extern "C" fn` of the same name in `native.rs`, and its
 //! uses in codegen through `RtFn::NAME`.
 

@@ -1,4 +1,5 @@
-//! C ABI entry points for compiled programs (static library build only).
+//! C ABI entry points for compiled programs (static library build only), each
+//! declared in `abi.rs`, which checks its signature at compile time.
 //!
 //! Strings are `SpyStr` objects: a 16-byte header (byte length, code-point
 //! length) followed by UTF-8 bytes. Literals are emitted by codegen with the same
@@ -616,7 +617,7 @@ pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: Site) -> f64 {
     }
 }
 
-// ---- numbers that need libm or Python's edge cases
+// ---- numbers: the rare paths of operations codegen otherwise inlines
 
 /// `a / b` on 64-bit integers beyond 2**53 (the exact quotient rounded once).
 #[no_mangle]

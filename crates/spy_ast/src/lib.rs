@@ -6,6 +6,7 @@
 //! ([`print_module`]) and dumped with spans ([`dump_module`]).
 
 mod dump;
+pub mod prec;
 mod print;
 mod symbol;
 mod visit;

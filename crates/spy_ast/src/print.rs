@@ -5,39 +5,6 @@ use std::fmt::Write;
 
 use crate::*;
 
-/// Precedence levels, lowest first (Python's grammar order).
-mod prec {
-    pub const TUPLE: u8 = 0;
-    pub const TEST: u8 = 1; // lambda, named expr
-    pub const IFEXP: u8 = 2;
-    pub const OR: u8 = 3;
-    pub const AND: u8 = 4;
-    pub const NOT: u8 = 5;
-    pub const CMP: u8 = 6;
-    pub const BOR: u8 = 7;
-    pub const BXOR: u8 = 8;
-    pub const BAND: u8 = 9;
-    pub const SHIFT: u8 = 10;
-    pub const ARITH: u8 = 11;
-    pub const TERM: u8 = 12;
-    pub const FACTOR: u8 = 13;
-    pub const POWER: u8 = 14;
-    pub const AWAIT: u8 = 15;
-    pub const ATOM: u8 = 16;
-}
-
-fn binop_prec(op: BinOp) -> u8 {
-    match op {
-        BinOp::BitOr => prec::BOR,
-        BinOp::BitXor => prec::BXOR,
-        BinOp::BitAnd => prec::BAND,
-        BinOp::LShift | BinOp::RShift => prec::SHIFT,
-        BinOp::Add | BinOp::Sub => prec::ARITH,
-        BinOp::Mul | BinOp::MatMul | BinOp::Div | BinOp::FloorDiv | BinOp::Mod => prec::TERM,
-        BinOp::Pow => prec::POWER,
-    }
-}
-
 fn expr_prec(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Tuple(_) => prec::ATOM,
@@ -52,7 +19,7 @@ fn expr_prec(e: &Expr) -> u8 {
             op: UnaryOp::Not, ..
         } => prec::NOT,
         ExprKind::Compare { .. } => prec::CMP,
-        ExprKind::BinOp { op, .. } => binop_prec(*op),
+        ExprKind::BinOp { op, .. } => prec::binop(*op),
         ExprKind::UnaryOp { .. } => prec::FACTOR,
         ExprKind::Await(_) => prec::AWAIT,
         ExprKind::Starred(_) => prec::BOR,
@@ -399,16 +366,10 @@ impl Printer {
                 self.out.push(')');
             }
             ExprKind::BinOp { op, left, right } => {
-                let p = binop_prec(*op);
-                if *op == BinOp::Pow {
-                    self.expr_at(left, prec::AWAIT);
-                    self.out.push_str(" ** ");
-                    self.expr_at(right, prec::FACTOR);
-                } else {
-                    self.expr_at(left, p);
-                    let _ = write!(self.out, " {} ", op.symbol());
-                    self.expr_at(right, p + 1);
-                }
+                let (l, r) = prec::binop_operands(*op);
+                self.expr_at(left, l);
+                let _ = write!(self.out, " {} ", op.symbol());
+                self.expr_at(right, r);
             }
             ExprKind::UnaryOp { op, operand } => {
                 self.out.push_str(op.symbol());

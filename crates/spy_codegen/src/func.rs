@@ -9,7 +9,8 @@ use cranelift_module::Module;
 use spy_diagnostics::Span;
 use spy_rir as rir;
 
-use crate::{abi, data, CodegenError, ModCtx};
+use crate::abi::RtFn;
+use crate::{data, CodegenError, ModCtx};
 
 pub(crate) struct FnCx<'a, 'm, 'f> {
     pub cx: &'a mut ModCtx<'m>,
@@ -221,9 +222,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let m = self.value(msg)?;
                 let site = data::site(self.cx, s.span, Some((etype, "")));
                 let site = self.b.ins().iconst(types::I64, site);
-                let f = abi::func_ref(self.cx, &mut self.b, "spy_raise");
-                self.b.ins().call(f, &[m, site]);
-                self.b.ins().trap(TrapCode::unwrap_user(2));
+                self.call_rt_diverging(RtFn::spy_raise, &[m, site]);
                 self.terminated = true;
             }
         }
@@ -281,19 +280,17 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.b.switch_to_block(cold);
         let site = data::site(self.cx, span, Some((etype, msg)));
         let site = self.b.ins().iconst(types::I64, site);
-        let f = abi::func_ref(self.cx, &mut self.b, "spy_panic_site");
-        self.b.ins().call(f, &[site]);
-        self.b.ins().trap(TrapCode::unwrap_user(2));
+        self.call_rt_diverging(RtFn::spy_panic_site, &[site]);
         self.b.switch_to_block(cont);
         Ok(())
     }
 
-    /// Unless `ok`, call the runtime function `name` (which panics with the right
-    /// message) in a cold block.
+    /// Unless `ok`, call the runtime function `f` (which panics with the right
+    /// message on these arguments) in a cold block.
     pub fn check_with_call(
         &mut self,
         ok: Value,
-        name: &str,
+        f: RtFn,
         args: &[Value],
     ) -> Result<(), CodegenError> {
         let cold = self.b.create_block();
@@ -303,9 +300,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.b.seal_block(cold);
         self.b.seal_block(cont);
         self.b.switch_to_block(cold);
-        let f = abi::func_ref(self.cx, &mut self.b, name);
-        self.b.ins().call(f, args);
-        self.b.ins().trap(TrapCode::unwrap_user(2));
+        self.call_rt_diverging(f, args);
         self.b.switch_to_block(cont);
         Ok(())
     }
@@ -506,13 +501,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let item = self.cx.m.types.pointee(e.ty).unwrap_or(rir::Ty::None);
                 let (size, _) = self.cx.m.types.layout(item);
                 let bytes = self.b.ins().imul_imm_s(n, size as i64);
-                let name = match (*gc, self.cx.checks) {
-                    (true, false) => "spy_gc_alloc",
-                    (false, false) => "spy_raw_alloc",
-                    (true, true) => "spy_gc_alloc_checked",
-                    (false, true) => "spy_raw_alloc_checked",
+                let f = match (*gc, self.cx.checks) {
+                    (true, false) => RtFn::spy_gc_alloc,
+                    (false, false) => RtFn::spy_raw_alloc,
+                    (true, true) => RtFn::spy_gc_alloc_checked,
+                    (false, true) => RtFn::spy_raw_alloc_checked,
                 };
-                vec![self.call_rt1(name, &[bytes])?]
+                vec![self.call_rt1(f, &[bytes])?]
             }
             rir::ExprKind::Null => vec![self.b.ins().iconst(self.cx.ptr, 0)],
             rir::ExprKind::ElemAddr(p, i) => vec![self.elem_addr(p, i, 0, e.span)?],
@@ -589,7 +584,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             let sz = self.b.ins().iconst(types::I64, size as i64);
             let opv = self.b.ins().iconst(types::I32, op);
             let loc = self.loc(span)?;
-            self.call_rt1("spy_ptr_check", &[pv, iv, sz, opv, loc])
+            self.call_rt1(RtFn::spy_ptr_check, &[pv, iv, sz, opv, loc])
         } else {
             let off = self.b.ins().imul_imm_s(iv, size as i64);
             Ok(self.b.ins().iadd(pv, off))
@@ -607,7 +602,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let sz = self.b.ins().iconst(types::I64, size as i64);
         let opv = self.b.ins().iconst(types::I32, 0);
         let loc = self.loc(span)?;
-        self.call_rt1("spy_ptr_check", &[pv, zero, sz, opv, loc])
+        self.call_rt1(RtFn::spy_ptr_check, &[pv, zero, sz, opv, loc])
     }
 
     fn mem_op(
@@ -644,9 +639,9 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 rir::MemOp::Cmp => 5,
             };
             let opv = self.b.ins().iconst(types::I32, code);
-            self.call_rt1("spy_ptr_check", &[a, last, sz, opv, loc])?;
+            self.call_rt1(RtFn::spy_ptr_check, &[a, last, sz, opv, loc])?;
             if op != rir::MemOp::SetBytes {
-                self.call_rt1("spy_ptr_check", &[b, last, sz, opv, loc])?;
+                self.call_rt1(RtFn::spy_ptr_check, &[b, last, sz, opv, loc])?;
             }
             self.b.ins().jump(cont, &[]);
             self.enter(cont);
@@ -654,19 +649,19 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         Ok(match op {
             rir::MemOp::Copy => {
                 let loc = self.loc(span)?;
-                self.call_rt("spy_ptr_copy", &[a, b, bytes, loc]);
+                self.call_rt(RtFn::spy_ptr_copy, &[a, b, bytes, loc]);
                 Vec::new()
             }
             rir::MemOp::Move => {
-                self.call_rt("memmove", &[a, b, bytes]);
+                self.call_rt(RtFn::memmove, &[a, b, bytes]);
                 Vec::new()
             }
             rir::MemOp::SetBytes => {
                 let byte = self.b.ins().uextend(types::I32, b);
-                self.call_rt("memset", &[a, byte, bytes]);
+                self.call_rt(RtFn::memset, &[a, byte, bytes]);
                 Vec::new()
             }
-            rir::MemOp::Cmp => vec![self.call_rt1("spy_ptr_cmp", &[a, b, bytes])?],
+            rir::MemOp::Cmp => vec![self.call_rt1(RtFn::spy_ptr_cmp, &[a, b, bytes])?],
         })
     }
 

@@ -4,8 +4,8 @@
 //!
 //! Input: a verified [`rir::Module`] and the source map (for panic locations).
 //! Output: object bytes, or the textual CLIF. This crate depends on `spy_rir`
-//! and on the runtime's C ABI (symbol names and signatures, `abi.rs`); it never
-//! depends on the VM.
+//! and on the runtime's C ABI (`spy_runtime::abi`, imported in `abi.rs`); it
+//! never depends on the VM.
 
 #![allow(unsafe_code)]
 
@@ -30,7 +30,6 @@ use cranelift_object::{ObjectBuilder, ObjectModule};
 use spy_diagnostics::SourceMap;
 use spy_rir as rir;
 
-pub use abi::RUNTIME_SYMBOLS;
 pub use data::OUTPUT_MARKER;
 
 #[derive(Clone, Copy, Debug)]
@@ -81,7 +80,8 @@ pub(crate) struct ModCtx<'a> {
     pub obj: ObjectModule,
     pub funcs: HashMap<rir::Fqn, FuncId>,
     pub data: data::DataCache,
-    pub runtime: HashMap<&'static str, FuncId>,
+    /// The runtime's functions, indexed by `abi::RtFn`.
+    pub runtime: Vec<FuncId>,
     pub globals: Vec<cranelift_module::DataId>,
     pub ptr: types::Type,
     /// Pointer NULL and bounds checks (debug builds).
@@ -195,12 +195,12 @@ fn compile(
         obj,
         funcs: HashMap::new(),
         data: data::DataCache::default(),
-        runtime: HashMap::new(),
+        runtime: Vec::new(),
         globals: Vec::new(),
         ptr,
         checks: !opts.optimize,
     };
-    abi::declare_runtime(&mut cx)?;
+    cx.runtime = abi::declare_runtime(&mut cx)?;
     for g in &m.globals {
         let id = data::define_global(&mut cx, g)?;
         cx.globals.push(id);
@@ -297,7 +297,7 @@ fn entry_point(
         b.append_block_params_for_function_params(block);
         b.switch_to_block(block);
         b.seal_block(block);
-        let init = abi::func_ref(cx, &mut b, "spy_rt_init");
+        let init = abi::func_ref(cx, &mut b, abi::RtFn::spy_rt_init);
         b.ins().call(init, &[]);
         let user = cx.obj.declare_func_in_func(cx.funcs[entry], b.func);
         let call = b.ins().call(user, &[]);
@@ -305,7 +305,7 @@ fn entry_point(
             rir::Ty::Num(rir::NumTy::I32) => b.inst_results(call)[0],
             _ => b.ins().iconst(types::I32, 0),
         };
-        let exit = abi::func_ref(cx, &mut b, "spy_rt_exit");
+        let exit = abi::func_ref(cx, &mut b, abi::RtFn::spy_rt_exit);
         let call = b.ins().call(exit, &[code]);
         let r = b.inst_results(call)[0];
         b.ins().return_(&[r]);

@@ -2,12 +2,14 @@
 //! blocks), text through the runtime.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{types, BlockArg, InstBuilder, MemFlagsData, TrapCode, Value};
 use spy_rir::{self as rir, CmpKind, NumTy, Prim};
 use spy_runtime::num as rtnum;
+use spy_runtime::PyErr;
 
+use crate::abi::{self, RtFn};
 use crate::func::FnCx;
-use crate::{abi, CodegenError};
+use crate::CodegenError;
 
 fn int_cc(k: CmpKind, signed: bool) -> IntCC {
     match (k, signed) {
@@ -46,15 +48,29 @@ fn ty_of(t: NumTy) -> types::Type {
 }
 
 impl FnCx<'_, '_, '_> {
-    pub(crate) fn call_rt(&mut self, name: &str, args: &[Value]) -> Option<Value> {
-        let f = abi::func_ref(self.cx, &mut self.b, name);
-        let call = self.b.ins().call(f, args);
+    /// Call a runtime function that returns.
+    pub(crate) fn call_rt(&mut self, f: RtFn, args: &[Value]) -> Option<Value> {
+        assert!(
+            !f.never_returns(),
+            "{f:?} never returns: call it with call_rt_diverging"
+        );
+        let r = abi::func_ref(self.cx, &mut self.b, f);
+        let call = self.b.ins().call(r, args);
         self.b.inst_results(call).first().copied()
     }
 
-    pub(crate) fn call_rt1(&mut self, name: &str, args: &[Value]) -> Result<Value, CodegenError> {
-        self.call_rt(name, args)
-            .ok_or_else(|| CodegenError(format!("{name} returns nothing")))
+    pub(crate) fn call_rt1(&mut self, f: RtFn, args: &[Value]) -> Result<Value, CodegenError> {
+        self.call_rt(f, args)
+            .ok_or_else(|| CodegenError(format!("{f:?} returns nothing")))
+    }
+
+    /// Call `f` where it does not return and end the block: `f` is declared
+    /// never to return, or it is a check's runtime function called on
+    /// arguments it rejects.
+    pub(crate) fn call_rt_diverging(&mut self, f: RtFn, args: &[Value]) {
+        let r = abi::func_ref(self.cx, &mut self.b, f);
+        self.b.ins().call(r, args);
+        self.b.ins().trap(TrapCode::unwrap_user(2));
     }
 
     /// Widen an integer to i64 (sign- or zero-extending).
@@ -88,7 +104,7 @@ impl FnCx<'_, '_, '_> {
         &mut self,
         y: Value,
         t: NumTy,
-        msg: &str,
+        e: PyErr,
         span: rir::Span,
     ) -> Result<(), CodegenError> {
         // A dominating check of the same divisor already did it.
@@ -105,7 +121,7 @@ impl FnCx<'_, '_, '_> {
         } else {
             self.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0)
         };
-        self.check(ok, "ZeroDivisionError", msg, span)?;
+        self.check(ok, e.etype, e.msg, span)?;
         self.nonzero.push(y);
         Ok(())
     }
@@ -256,7 +272,7 @@ impl FnCx<'_, '_, '_> {
         let bits = self.b.ins().iconst(types::I32, to.bits() as i64);
         let signed = self.b.ins().iconst(types::I8, to.is_signed() as i64);
         let loc = self.loc(span)?;
-        self.check_with_call(ok, "spy_f64_to_int", &[x, bits, signed, loc])?;
+        self.check_with_call(ok, RtFn::spy_f64_to_int, &[x, bits, signed, loc])?;
         Ok(match to {
             // Saturating: `-0.5` is in range and truncates to 0.
             NumTy::U64 => self.b.ins().fcvt_to_uint_sat(types::I64, x),
@@ -373,7 +389,7 @@ impl FnCx<'_, '_, '_> {
         self.b.set_cold_block(slow);
         let signed = self.b.ins().iconst(types::I8, t.is_signed() as i64);
         let loc = self.loc(span)?;
-        let q = self.call_rt1("spy_int_truediv", &[x, y, signed, loc])?;
+        let q = self.call_rt1(RtFn::spy_int_truediv, &[x, y, signed, loc])?;
         self.b.ins().jump(done, &[BlockArg::Value(q)]);
         self.enter(done);
         Ok(r)
@@ -381,8 +397,8 @@ impl FnCx<'_, '_, '_> {
 
     /// Python `x % y` on floats: `fmod` then CPython's sign fix-ups.
     fn float_mod(&mut self, x: Value, y: Value, span: rir::Span) -> Result<Value, CodegenError> {
-        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO.msg, span)?;
-        let m = self.call_rt1("fmod", &[x, y])?;
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_MOD_ZERO, span)?;
+        let m = self.call_rt1(RtFn::fmod, &[x, y])?;
         Ok(self.fix_mod(m, y))
     }
 
@@ -407,8 +423,8 @@ impl FnCx<'_, '_, '_> {
         y: Value,
         span: rir::Span,
     ) -> Result<Value, CodegenError> {
-        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_FLOORDIV_ZERO.msg, span)?;
-        let m = self.call_rt1("fmod", &[x, y])?;
+        self.check_nonzero(y, NumTy::F64, rtnum::FLOAT_FLOORDIV_ZERO, span)?;
+        let m = self.call_rt1(RtFn::fmod, &[x, y])?;
         let ins = &mut self.b;
         let zero = ins.ins().f64const(0.0);
         let one = ins.ins().f64const(1.0);
@@ -459,7 +475,7 @@ impl FnCx<'_, '_, '_> {
         let ok = ins.ins().bxor_imm_u(bad, 1);
         let e = rtnum::MATH_DOMAIN;
         self.check(ok, e.etype, e.msg, span)?;
-        let r = self.call_rt1("pow", &[x, y])?;
+        let r = self.call_rt1(RtFn::pow, &[x, y])?;
         // A finite base and exponent with an infinite result overflowed.
         let ins = &mut self.b;
         let ar = ins.ins().fabs(r);
@@ -491,7 +507,7 @@ impl FnCx<'_, '_, '_> {
             let bits = self.b.ins().iconst(types::I32, t.bits() as i64);
             let signed = self.b.ins().iconst(types::I8, 1);
             let loc = self.loc(span)?;
-            self.check_with_call(ok, "spy_int_pow", &[xw, yw, bits, signed, loc])?;
+            self.check_with_call(ok, RtFn::spy_int_pow, &[xw, yw, bits, signed, loc])?;
         }
         let header = self.b.create_block();
         let body = self.b.create_block();
@@ -578,7 +594,7 @@ impl FnCx<'_, '_, '_> {
     }
 
     fn str_cmp(&mut self, k: CmpKind, a: Value, b: Value) -> Result<Value, CodegenError> {
-        let r = self.call_rt1("spy_str_cmp", &[a, b])?;
+        let r = self.call_rt1(RtFn::spy_str_cmp, &[a, b])?;
         Ok(self.b.ins().icmp_imm_s(int_cc(k, true), r, 0))
     }
 
@@ -626,11 +642,11 @@ pub(crate) fn lower(
         Prim::Sub(_) => fx.b.ins().isub(a[0], a[1]),
         Prim::Mul(_) => fx.b.ins().imul(a[0], a[1]),
         Prim::Div(t) if t.is_float() => {
-            fx.check_nonzero(a[1], t, rtnum::FLOAT_DIV_ZERO.msg, span)?;
+            fx.check_nonzero(a[1], t, rtnum::FLOAT_DIV_ZERO, span)?;
             fx.b.ins().fdiv(a[0], a[1])
         }
         Prim::Div(t) => {
-            fx.check_nonzero(a[1], t, rtnum::DIV_ZERO.msg, span)?;
+            fx.check_nonzero(a[1], t, rtnum::DIV_ZERO, span)?;
             let f = |fx: &mut FnCx, v: Value| {
                 if t.is_signed() {
                     fx.b.ins().fcvt_from_sint(types::F64, v)
@@ -646,12 +662,12 @@ pub(crate) fn lower(
             }
         }
         Prim::FloorDiv(t) | Prim::Mod(t) if t.is_int() => {
-            let msg = if matches!(p, Prim::FloorDiv(_)) {
-                rtnum::INT_DIV_ZERO.msg
+            let e = if matches!(p, Prim::FloorDiv(_)) {
+                rtnum::INT_DIV_ZERO
             } else {
-                rtnum::INT_MOD_ZERO.msg
+                rtnum::INT_MOD_ZERO
             };
-            fx.check_nonzero(a[1], t, msg, span)?;
+            fx.check_nonzero(a[1], t, e, span)?;
             if t.is_signed() && matches!(p, Prim::FloorDiv(_)) {
                 // The minimum divided by -1 does not fit.
                 let min = fx.int_min(t);
@@ -728,8 +744,8 @@ pub(crate) fn lower(
         }
         Prim::NumToBool(_) => fx.b.ins().icmp_imm_s(IntCC::NotEqual, a[0], 0),
         Prim::RangeLen(t) => fx.range_len(t, &a, span)?,
-        Prim::StrConcat => fx.call_rt1("spy_str_concat", &a)?,
-        Prim::StrRepeat => fx.call_rt1("spy_str_repeat", &a)?,
+        Prim::StrConcat => fx.call_rt1(RtFn::spy_str_concat, &a)?,
+        Prim::StrRepeat => fx.call_rt1(RtFn::spy_str_repeat, &a)?,
         Prim::StrCmp(k) => fx.str_cmp(k, a[0], a[1])?,
         Prim::StrLen => {
             // A NULL string (zeroed memory) is the empty string.
@@ -749,25 +765,25 @@ pub(crate) fn lower(
         }
         Prim::StrGetItem => {
             let loc = fx.loc(span)?;
-            fx.call_rt1("spy_str_getitem", &[a[0], a[1], loc])?
+            fx.call_rt1(RtFn::spy_str_getitem, &[a[0], a[1], loc])?
         }
-        Prim::StrContains => fx.call_rt1("spy_str_contains", &a)?,
+        Prim::StrContains => fx.call_rt1(RtFn::spy_str_contains, &a)?,
         Prim::NumToStr(t) if t.is_float() => {
             let x = fx.widen_f64(a[0], t);
-            fx.call_rt1("spy_f64_to_str", &[x])?
+            fx.call_rt1(RtFn::spy_f64_to_str, &[x])?
         }
         Prim::NumToStr(t) => {
             let x = fx.widen_i64(a[0], t);
-            let name = if t == NumTy::U64 {
-                "spy_u64_to_str"
+            let f = if t == NumTy::U64 {
+                RtFn::spy_u64_to_str
             } else {
-                "spy_i64_to_str"
+                RtFn::spy_i64_to_str
             };
-            fx.call_rt1(name, &[x])?
+            fx.call_rt1(f, &[x])?
         }
-        Prim::BoolToStr => fx.call_rt1("spy_bool_to_str", &a)?,
-        Prim::StrRepr => fx.call_rt1("spy_str_repr", &a)?,
-        Prim::ComplexRepr => fx.call_rt1("spy_complex_repr", &a)?,
+        Prim::BoolToStr => fx.call_rt1(RtFn::spy_bool_to_str, &a)?,
+        Prim::StrRepr => fx.call_rt1(RtFn::spy_str_repr, &a)?,
+        Prim::ComplexRepr => fx.call_rt1(RtFn::spy_complex_repr, &a)?,
         Prim::Math(m) => match m {
             rir::MathFn::Sqrt => fx.b.ins().sqrt(a[0]),
             rir::MathFn::Floor => fx.b.ins().floor(a[0]),
@@ -775,33 +791,46 @@ pub(crate) fn lower(
             rir::MathFn::Trunc => fx.b.ins().trunc(a[0]),
             rir::MathFn::Fabs => fx.b.ins().fabs(a[0]),
             rir::MathFn::Copysign => fx.b.ins().fcopysign(a[0], a[1]),
-            _ => fx.call_rt1(m.name(), &a)?,
+            // libm, called directly.
+            rir::MathFn::Sin => fx.call_rt1(RtFn::sin, &a)?,
+            rir::MathFn::Cos => fx.call_rt1(RtFn::cos, &a)?,
+            rir::MathFn::Tan => fx.call_rt1(RtFn::tan, &a)?,
+            rir::MathFn::Asin => fx.call_rt1(RtFn::asin, &a)?,
+            rir::MathFn::Acos => fx.call_rt1(RtFn::acos, &a)?,
+            rir::MathFn::Atan => fx.call_rt1(RtFn::atan, &a)?,
+            rir::MathFn::Exp => fx.call_rt1(RtFn::exp, &a)?,
+            rir::MathFn::Log => fx.call_rt1(RtFn::log, &a)?,
+            rir::MathFn::Log2 => fx.call_rt1(RtFn::log2, &a)?,
+            rir::MathFn::Log10 => fx.call_rt1(RtFn::log10, &a)?,
+            rir::MathFn::Atan2 => fx.call_rt1(RtFn::atan2, &a)?,
+            rir::MathFn::Hypot => fx.call_rt1(RtFn::hypot, &a)?,
+            rir::MathFn::Pow => fx.call_rt1(RtFn::pow, &a)?,
         },
         Prim::FormatNum(t, spec) => {
             let (sa, sb) = fx.spec_args(&spec);
             if t.is_float() {
                 let x = fx.widen_f64(a[0], t);
-                fx.call_rt1("spy_format_float", &[x, sa, sb])?
+                fx.call_rt1(RtFn::spy_format_float, &[x, sa, sb])?
             } else {
                 let x = fx.widen_i64(a[0], t);
                 let uns = fx.b.ins().iconst(types::I8, (t == NumTy::U64) as i64);
-                fx.call_rt1("spy_format_int", &[x, uns, sa, sb])?
+                fx.call_rt1(RtFn::spy_format_int, &[x, uns, sa, sb])?
             }
         }
         Prim::FormatStr(spec) => {
             let (sa, sb) = fx.spec_args(&spec);
-            fx.call_rt1("spy_format_str", &[a[0], sa, sb])?
+            fx.call_rt1(RtFn::spy_format_str, &[a[0], sa, sb])?
         }
         Prim::ParseNum(t) if t.is_float() => {
             let loc = fx.loc(span)?;
-            let r = fx.call_rt1("spy_parse_float", &[a[0], loc])?;
+            let r = fx.call_rt1(RtFn::spy_parse_float, &[a[0], loc])?;
             fx.narrow_f64(r, t)
         }
         Prim::ParseNum(t) => {
             let bits = fx.b.ins().iconst(types::I32, t.bits() as i64);
             let signed = fx.b.ins().iconst(types::I8, t.is_signed() as i64);
             let loc = fx.loc(span)?;
-            let r = fx.call_rt1("spy_parse_int", &[a[0], bits, signed, loc])?;
+            let r = fx.call_rt1(RtFn::spy_parse_int, &[a[0], bits, signed, loc])?;
             if ty_of(t) == types::I64 {
                 r
             } else {
@@ -809,25 +838,25 @@ pub(crate) fn lower(
             }
         }
         Prim::WriteStr => {
-            fx.call_rt("spy_write_str", &a);
+            fx.call_rt(RtFn::spy_write_str, &a);
             return Ok(None);
         }
         Prim::WriteBool => {
-            fx.call_rt("spy_write_bool", &a);
+            fx.call_rt(RtFn::spy_write_bool, &a);
             return Ok(None);
         }
         Prim::WriteNum(t) if t.is_float() => {
             let x = fx.widen_f64(a[0], t);
-            fx.call_rt("spy_write_f64", &[x]);
+            fx.call_rt(RtFn::spy_write_f64, &[x]);
             return Ok(None);
         }
         Prim::WriteNum(t) => {
             let x = fx.widen_i64(a[0], t);
             fx.call_rt(
                 if t == NumTy::U64 {
-                    "spy_write_u64"
+                    RtFn::spy_write_u64
                 } else {
-                    "spy_write_i64"
+                    RtFn::spy_write_i64
                 },
                 &[x],
             );

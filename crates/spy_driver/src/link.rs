@@ -191,4 +191,48 @@ mod tests {
             assert_eq!(names.len(), 1, "temporary files left behind");
         }
     }
+
+    /// The library the driver embeds defines exactly the `spy_` functions
+    /// `spy_runtime::abi` says the runtime defines, and none of the C library
+    /// functions the table imports.
+    #[test]
+    fn runtime_library_defines_the_declared_functions() {
+        use spy_runtime::abi::{Home, RtFn};
+        use std::collections::BTreeSet;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let lib = runtime_in(dir.path()).expect("the runtime installs");
+        let out = Command::new("nm")
+            .args(["-g", "--defined-only"])
+            .arg(&lib)
+            .output()
+            .expect("nm runs");
+        assert!(out.status.success(), "nm failed");
+        // Lines are `ADDRESS TYPE NAME`; member headers and blanks are not.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let defined: BTreeSet<(&str, &str)> = text
+            .lines()
+            .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+                [_, kind, name] => Some((kind, name)),
+                _ => None,
+            })
+            .collect();
+        let ours: BTreeSet<&str> = defined
+            .iter()
+            .filter(|(kind, name)| *kind == "T" && name.starts_with("spy_"))
+            .map(|(_, name)| *name)
+            .collect();
+        let declared: BTreeSet<&str> = RtFn::ALL
+            .iter()
+            .filter(|f| f.decl().home == Home::Runtime)
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(ours, declared, "libspyrt.a and spy_runtime::abi disagree");
+        for f in RtFn::ALL.iter().filter(|f| f.decl().home == Home::Libc) {
+            assert!(
+                !defined.iter().any(|(_, name)| *name == f.name()),
+                "libspyrt.a defines `{}`, declared as a C library function",
+                f.name()
+            );
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //! concrete type; every call is resolved, either to a primitive operation
 //! ([`Prim`]) or to a function of the module by [`Fqn`]; no blue (compile-time)
 //! value or construct is left. The printer ([`print_module`]) writes the IR as
-//! `.spy` source that the parser accepts again.
+//! `.spy` source that the parser accepts again, parenthesized by the AST's
+//! precedence table (`spy_ast::prec`); nothing else of the AST is used.
 
 mod fqn;
 mod prim;

@@ -5,39 +5,29 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use spy_ast::{prec, BinOp};
+
 use crate::*;
 
-mod prec {
-    pub const TEST: u8 = 1;
-    pub const IFEXP: u8 = 2;
-    pub const OR: u8 = 3;
-    pub const AND: u8 = 4;
-    pub const NOT: u8 = 5;
-    pub const CMP: u8 = 6;
-    pub const BOR: u8 = 7;
-    pub const BXOR: u8 = 8;
-    pub const BAND: u8 = 9;
-    pub const SHIFT: u8 = 10;
-    pub const ARITH: u8 = 11;
-    pub const TERM: u8 = 12;
-    pub const FACTOR: u8 = 13;
-    pub const POWER: u8 = 14;
-    pub const ATOM: u8 = 16;
-}
-
-fn infix_prec(p: Prim) -> u8 {
+/// The Python binary operator a primitive prints as (`None` for comparisons
+/// and the primitives that print as calls).
+fn infix_binop(p: Prim) -> Option<BinOp> {
     use Prim::*;
-    match p {
-        BitOr(_) | BoolOr => prec::BOR,
-        BitXor(_) | BoolXor => prec::BXOR,
-        BitAnd(_) | BoolAnd => prec::BAND,
-        Shl(_) | Shr(_) => prec::SHIFT,
-        Add(_) | Sub(_) | StrConcat => prec::ARITH,
-        Mul(_) | Div(_) | FloorDiv(_) | Mod(_) | StrRepeat => prec::TERM,
-        Pow(_) => prec::POWER,
-        Cmp(..) | BoolCmp(_) | StrCmp(_) => prec::CMP,
-        _ => prec::ATOM,
-    }
+    Some(match p {
+        Add(_) | StrConcat => BinOp::Add,
+        Sub(_) => BinOp::Sub,
+        Mul(_) | StrRepeat => BinOp::Mul,
+        Div(_) => BinOp::Div,
+        FloorDiv(_) => BinOp::FloorDiv,
+        Mod(_) => BinOp::Mod,
+        Pow(_) => BinOp::Pow,
+        Shl(_) => BinOp::LShift,
+        Shr(_) => BinOp::RShift,
+        BitAnd(_) | BoolAnd => BinOp::BitAnd,
+        BitOr(_) | BoolOr => BinOp::BitOr,
+        BitXor(_) | BoolXor => BinOp::BitXor,
+        _ => return None,
+    })
 }
 
 /// Python `repr` of a float, used for constants.
@@ -310,14 +300,12 @@ impl<'m> Printer<'m> {
                 (format!("{sym}{}", self.sub(a, min)), pr)
             }
             (Some(sym), [a, b]) => {
-                let pr = infix_prec(p);
-                let (a, b) = if matches!(p, Prim::Pow(_)) {
-                    (self.sub(a, prec::POWER + 1), self.sub(b, prec::FACTOR))
-                } else if pr == prec::CMP {
-                    (self.sub(a, prec::BOR), self.sub(b, prec::BOR))
-                } else {
-                    (self.sub(a, pr), self.sub(b, pr + 1))
+                let (pr, (l, r)) = match infix_binop(p) {
+                    Some(op) => (prec::binop(op), prec::binop_operands(op)),
+                    // A comparison.
+                    None => (prec::CMP, (prec::BOR, prec::BOR)),
                 };
+                let (a, b) = (self.sub(a, l), self.sub(b, r));
                 (format!("{a} {sym} {b}"), pr)
             }
             _ => {

@@ -4,13 +4,31 @@
 //!
 //! Used two ways, like SPy's libspy: as an rlib by the interpreters (`spy_vm`),
 //! and compiled with `--cfg spy_staticlib` into `libspyrt.a`, which `spy_driver`
-//! embeds and links into every executable. Both engines therefore share one
-//! implementation of every observable formatting and arithmetic rule. This crate
-//! depends on no compiler crate and on nothing but `core` and libc/libm/libgc.
+//! embeds and links into every executable. This crate depends on no compiler
+//! crate and on nothing but `core` and libc/libm/libgc.
+//!
+//! What every engine shares, one implementation each: text (`repr` of
+//! strings, floats and complex numbers, indexing by code point, format specs,
+//! `int()`/`float()` parsing and their errors), the exceptions of the numeric
+//! and string checks (`num`'s and `text`'s `PyErr` constants), panic rendering,
+//! the recursion limit, libm itself, and the C ABI ([`abi`]).
+//!
+//! What is written twice: the interpreters compute every arithmetic rule with
+//! `num`'s functions, while generated code computes most of them inline in
+//! Cranelift IR (`spy_codegen`'s `prim.rs`): `+ - *` (with the overflow
+//! checks of signed types), integer `//` and `%`, shifts, float `//`, `%` and `**` (on libm's `fmod` and `pow`), integer
+//! `**` by squaring, `len(range(...))`, the range checks of float-to-int
+//! conversions and the fast path of 64-bit `/`. Compiled code calls the
+//! runtime only for the rare cases: 64-bit `/` beyond 2**53
+//! (`spy_int_truediv`), and the choice of message when integer `**` or a
+//! float-to-int conversion fails (`spy_int_pow`, `spy_f64_to_int`). The
+//! inlined rules agree with `num` because the tests run every program in the
+//! three modes.
 
 #![no_std]
 #![allow(unsafe_code)]
 
+pub mod abi;
 pub mod format;
 pub mod num;
 pub mod panic;

@@ -1,4 +1,5 @@
-//! C ABI entry points for compiled programs (static library build only).
+//! C ABI entry points for compiled programs (static library build only), each
+//! declared in `abi.rs`, which checks its signature at compile time.
 //!
 //! Strings are `SpyStr` objects: a 16-byte header (byte length, code-point
 //! length) followed by UTF-8 bytes. Literals are emitted by codegen with the same
@@ -103,7 +104,7 @@ fn out(bytes: &[u8]) {
     unsafe {
         let len = OUT_LEN;
         if len + bytes.len() > OUT_CAP {
-            spy_flush();
+            flush();
             if bytes.len() > OUT_CAP {
                 write_all(1, bytes);
                 return;
@@ -116,8 +117,7 @@ fn out(bytes: &[u8]) {
     }
 }
 
-#[no_mangle]
-pub extern "C" fn spy_flush() {
+fn flush() {
     // SAFETY: single-threaded access to the buffer statics.
     unsafe {
         let buf = &*core::ptr::addr_of!(OUT_BUF);
@@ -208,9 +208,12 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
     // The faulting address lies just beyond the stack's lowest allowed
     // address (a guard gap below it included).
     let low = top.saturating_sub(limit).saturating_sub(1 << 20);
-    spy_flush();
+    flush();
     if addr < top && addr >= low {
-        write_all(2, b"RecursionError: maximum recursion depth exceeded\n");
+        let mut b = StackBuf::<128>::default();
+        let e = crate::panic::RECURSION_ERROR;
+        let _ = write_panic(&mut b, e.etype, e.msg, None);
+        write_all(2, b.as_bytes());
         // SAFETY: terminating the process.
         unsafe { _exit(1) }
     }
@@ -234,7 +237,7 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
 /// Called when `main` returns: flush stdout and give back the exit status.
 #[no_mangle]
 pub extern "C" fn spy_rt_exit(code: i32) -> i32 {
-    spy_flush();
+    flush();
     code
 }
 
@@ -370,7 +373,7 @@ impl core::fmt::Write for GcText {
 }
 
 fn oom() -> ! {
-    spy_flush();
+    flush();
     write_all(2, b"MemoryError: out of memory\n");
     // SAFETY: terminating the process.
     unsafe { exit(1) }
@@ -378,7 +381,7 @@ fn oom() -> ! {
 
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
     let loc = site_loc(site);
-    spy_flush();
+    flush();
     let mut buf = GcText::new();
     // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
     // strings are static `SpyStr` literals.
@@ -521,12 +524,6 @@ pub extern "C" fn spy_str_cmp(a: *const SpyStr, b: *const SpyStr) -> i32 {
 }
 
 #[no_mangle]
-pub extern "C" fn spy_str_len(a: *const SpyStr) -> i32 {
-    // SAFETY: valid string object.
-    unsafe { char_len(a) as i32 }
-}
-
-#[no_mangle]
 pub extern "C" fn spy_str_getitem(a: *const SpyStr, i: i32, loc: Site) -> *const SpyStr {
     // SAFETY: valid string object.
     let (s, n) = unsafe { (as_str(a), char_len(a) as usize) };
@@ -620,7 +617,7 @@ pub extern "C" fn spy_parse_float(s: *const SpyStr, loc: Site) -> f64 {
     }
 }
 
-// ---- numbers that need libm or Python's edge cases
+// ---- numbers: the rare paths of operations codegen otherwise inlines
 
 /// `a / b` on 64-bit integers beyond 2**53 (the exact quotient rounded once).
 #[no_mangle]
@@ -631,21 +628,6 @@ pub extern "C" fn spy_int_truediv(a: i64, b: i64, signed: i8, loc: Site) -> f64 
         (a as u64 as i128, b as u64 as i128)
     };
     num::int_truediv(x, y).unwrap_or_else(|e| raise(e, loc))
-}
-
-#[no_mangle]
-pub extern "C" fn spy_f64_floordiv(x: f64, y: f64, loc: Site) -> f64 {
-    num::float_floordiv(x, y).unwrap_or_else(|e| raise(e, loc))
-}
-
-#[no_mangle]
-pub extern "C" fn spy_f64_mod(x: f64, y: f64, loc: Site) -> f64 {
-    num::float_mod(x, y).unwrap_or_else(|e| raise(e, loc))
-}
-
-#[no_mangle]
-pub extern "C" fn spy_f64_pow(x: f64, y: f64, loc: Site) -> f64 {
-    num::float_pow(x, y).unwrap_or_else(|e| raise(e, loc))
 }
 
 #[no_mangle]

@@ -1,4 +1,6 @@
-//! Python semantics for numbers, shared by the interpreters and compiled code.
+//! Python semantics for numbers: every rule the interpreters apply. Compiled
+//! code shares the error texts, parsing and `repr`, but computes most
+//! arithmetic inline (see the crate documentation for which).
 //! Integers of every width are handled as `i128` values plus (bits, signedness):
 //! results are wrapped to the width (two's complement), as DECISIONS.md requires.
 

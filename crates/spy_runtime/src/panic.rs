@@ -10,6 +10,15 @@
 
 use core::fmt::{self, Write};
 
+use crate::PyErr;
+
+/// The deepest chain of calls the interpreters run; one more is a
+/// [`RECURSION_ERROR`] at the call. Compiled programs are bounded by their
+/// stack instead and report its overflow with the same error (`native.rs`).
+pub const RECURSION_LIMIT: u32 = 20_000;
+
+pub const RECURSION_ERROR: PyErr = PyErr::new("RecursionError", "maximum recursion depth exceeded");
+
 /// Where a panic happened: file name as given to the compiler, 1-based line and
 /// column (in characters), the source line, and the width of the marked span.
 #[derive(Clone, Copy, Debug)]

@@ -625,12 +625,9 @@ impl Vm {
             }
         };
         let is_blue = self.func(fid).color == Color::Blue;
-        if self.call_depth > 20_000 {
-            return Err(VmError::panic(
-                "RecursionError",
-                "maximum recursion depth exceeded",
-                span,
-            ));
+        if self.call_depth > spy_runtime::panic::RECURSION_LIMIT {
+            let e = spy_runtime::panic::RECURSION_ERROR;
+            return Err(VmError::panic(e.etype, e.msg, span));
         }
         let mode = if is_blue || compile_time {
             EvalMode::Blue

@@ -107,10 +107,11 @@ impl<'m> Eval<'m> {
     fn call(&mut self, idx: usize, args: Vec<Value>, site: Span) -> R<Value> {
         let f: &'m Function = &self.m.functions[idx];
         self.depth += 1;
-        if self.depth > 20_000 {
+        if self.depth > spy_runtime::panic::RECURSION_LIMIT {
+            let e = spy_runtime::panic::RECURSION_ERROR;
             return Err(VmError::Panic(Box::new(Panic {
-                etype: "RecursionError".into(),
-                msg: "maximum recursion depth exceeded".into(),
+                etype: e.etype.into(),
+                msg: e.msg.into(),
                 span: Some(site),
             })));
         }

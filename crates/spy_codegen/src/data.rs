@@ -44,6 +44,40 @@ pub(crate) fn string(cx: &mut ModCtx<'_>, s: &str) -> Result<DataId, CodegenErro
     Ok(id)
 }
 
+/// An entry of `spy_funcs`, the table of compiled functions that names the
+/// function a stack overflow happened in (the runtime's `FuncEntry`):
+/// `{code address, u64 size, SpyStr* name}`; a zeroed entry ends it.
+const FUNC_ENTRY_SIZE: usize = 24;
+
+/// Define `spy_funcs` at the end of the module.
+pub(crate) fn define_funcs(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let code = std::mem::take(&mut cx.code);
+    let id = cx
+        .obj
+        .declare_data("spy_funcs", Linkage::Export, false, false)
+        .map_err(cg)?;
+    let mut bytes = vec![0u8; FUNC_ENTRY_SIZE * (code.len() + 1)];
+    let mut names = Vec::new();
+    for (k, (_, size, fqn)) in code.iter().enumerate() {
+        let base = k * FUNC_ENTRY_SIZE;
+        bytes[base + 8..base + 16].copy_from_slice(&u64::from(*size).to_le_bytes());
+        names.push((base + 16, string(cx, &fqn.human())?));
+    }
+    let mut d = DataDescription::new();
+    d.define(bytes.into_boxed_slice());
+    d.set_align(8);
+    for (k, (func, _, _)) in code.iter().enumerate() {
+        let r = cx.obj.declare_func_in_data(*func, &mut d);
+        d.write_function_addr((k * FUNC_ENTRY_SIZE) as u32, r);
+    }
+    for (off, sid) in names {
+        let r = cx.obj.declare_data_in_data(sid, &mut d);
+        d.write_data_addr(off as u32, r, 0);
+    }
+    cx.obj.define_data(id, &d).map_err(cg)?;
+    Ok(())
+}
+
 /// The bytes every object spyc writes contains (so does every executable
 /// linked from one): `spyc build` only overwrites files that hold them.
 pub const OUTPUT_MARKER: &[u8] = b"\0spyc-output:v1\0";

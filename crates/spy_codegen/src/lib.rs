@@ -86,6 +86,9 @@ pub(crate) struct ModCtx<'a> {
     pub ptr: types::Type,
     /// Pointer NULL and bounds checks (debug builds).
     pub checks: bool,
+    /// Each compiled function: its id, machine-code size and FQN (the table
+    /// `spy_funcs` that names the function a stack overflow happened in).
+    pub code: Vec<(FuncId, u32, rir::Fqn)>,
 }
 
 /// The Cranelift types that represent a value of type `t`: one per scalar,
@@ -199,6 +202,7 @@ fn compile(
         globals: Vec::new(),
         ptr,
         checks: !opts.optimize,
+        code: Vec::new(),
     };
     cx.runtime = abi::declare_runtime(&mut cx)?;
     for g in &m.globals {
@@ -246,6 +250,7 @@ fn compile(
         entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif)?;
     }
     data::define_sites(&mut cx)?;
+    data::define_funcs(&mut cx)?;
     data::define_marker(&mut cx)?;
     Ok(cx.obj)
 }
@@ -266,6 +271,10 @@ fn define(
     cx.obj
         .define_function(id, ctx)
         .map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
+    if let Some(code) = ctx.compiled_code() {
+        cx.code
+            .push((id, code.code_info().total_size, rir::Fqn::parse(name)));
+    }
     cx.obj.clear_context(ctx);
     Ok(())
 }

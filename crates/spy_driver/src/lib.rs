@@ -287,6 +287,7 @@ fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
     s.vm.flush_out();
     let status = std::process::Command::new(&exe)
         .args(args)
+        .env("SPYC_RUN", "1")
         .status()
         .map_err(|e| Failure::Other(format!("error: cannot run the program: {e}")))?;
     // A program killed by a signal exits like it would from a shell: 128 + N

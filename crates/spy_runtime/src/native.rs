@@ -54,6 +54,7 @@ extern "C" {
     fn _exit(code: i32) -> !;
     fn __errno_location() -> *mut i32;
     fn GC_init();
+    fn GC_set_warn_proc(p: extern "C" fn(*const u8, usize));
     fn GC_malloc(n: usize) -> *mut u8;
     fn GC_malloc_atomic(n: usize) -> *mut u8;
     fn GC_malloc_uncollectable(n: usize) -> *mut u8;
@@ -128,10 +129,22 @@ fn flush() {
 
 #[no_mangle]
 pub extern "C" fn spy_rt_init() {
-    // SAFETY: called once at program start, before any allocation.
-    unsafe { GC_init() }
+    // SAFETY: called once at program start, before any allocation; the
+    // warning procedure is a plain function.
+    unsafe {
+        GC_init();
+        // Running out of memory is a `MemoryError`, not the collector's
+        // warnings about heap expansion.
+        GC_set_warn_proc(ignore_gc_warning);
+    }
     install_segv_handler();
 }
+
+extern "C" fn ignore_gc_warning(_msg: *const u8, _arg: usize) {}
+
+/// `spyc run` sets `SPYC_RUN` for the programs it starts: the hint after an
+/// invalid memory access then names the command that was used.
+static mut STARTED_BY_SPYC_RUN: bool = false;
 
 // Stack overflow (unbounded recursion) and invalid memory accesses arrive as
 // SIGSEGV. A handler on its own stack turns the first into the
@@ -159,6 +172,7 @@ extern "C" {
     fn sigaction(sig: i32, act: *const SigAction, old: *mut SigAction) -> i32;
     fn sigaltstack(ss: *const StackT, old: *mut StackT) -> i32;
     fn getrlimit(resource: i32, rlim: *mut [u64; 2]) -> i32;
+    fn getenv(name: *const u8) -> *const u8;
 }
 
 const SIGSEGV: i32 = 11;
@@ -177,6 +191,7 @@ fn install_segv_handler() {
     // SAFETY: plain libc calls with valid pointers, at start-up, before
     // anything else runs; the alternate stack is a static used only here.
     unsafe {
+        STARTED_BY_SPYC_RUN = !getenv(c"SPYC_RUN".as_ptr().cast()).is_null();
         STACK_TOP = core::ptr::addr_of!(here) as usize;
         STACK_LIMIT = if getrlimit(RLIMIT_STACK, &mut rl) == 0 && rl[0] < (1 << 40) {
             rl[0] as usize
@@ -201,7 +216,82 @@ fn install_segv_handler() {
     }
 }
 
-extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
+/// An entry of the program's table of compiled functions (codegen's
+/// `data::define_funcs`); a zero size ends the table.
+#[repr(C)]
+struct FuncEntry {
+    start: usize,
+    size: u64,
+    name: *const SpyStr,
+}
+
+extern "C" {
+    static spy_funcs: [FuncEntry; 0];
+}
+
+/// The compiled function whose code holds `pc`.
+fn function_at(pc: usize) -> Option<&'static str> {
+    // SAFETY: codegen defines `spy_funcs`, ended by an entry of size 0,
+    // whose names are static string objects.
+    unsafe {
+        let mut e = (&raw const spy_funcs).cast::<FuncEntry>();
+        while (*e).size != 0 {
+            if pc >= (*e).start && pc < (*e).start + (*e).size as usize {
+                return Some(as_str((*e).name));
+            }
+            e = e.add(1);
+        }
+    }
+    None
+}
+
+/// The program counter and stack pointer saved in a signal's `ucontext_t`
+/// (glibc's layout).
+unsafe fn pc_and_sp(ctx: *const u8) -> (usize, usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // uc_mcontext.gregs starts at 40; REG_RSP is 15, REG_RIP 16.
+        (
+            *(ctx.add(40 + 16 * 8) as *const usize),
+            *(ctx.add(40 + 15 * 8) as *const usize),
+        )
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // uc_mcontext at 176: fault_address, regs[31], sp, pc.
+        (
+            *(ctx.add(176 + 8 + 32 * 8) as *const usize),
+            *(ctx.add(176 + 8 + 31 * 8) as *const usize),
+        )
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let _ = ctx;
+        (0, 0)
+    }
+}
+
+/// The compiled function that overflowed the stack: the one executing, or
+/// (when the fault is in the runtime or libc) the innermost one whose return
+/// address is on the stack, from the first mapped page above the fault.
+unsafe fn overflowed_function(ctx: *const u8, fault: usize, top: usize) -> Option<&'static str> {
+    let (pc, sp) = pc_and_sp(ctx);
+    if let Some(f) = function_at(pc) {
+        return Some(f);
+    }
+    let page = 4096;
+    let mut at = (sp.max(fault) / page + 1) * page;
+    let end = (at + 64 * 1024).min(top);
+    while at + 8 <= end {
+        if let Some(f) = function_at(*(at as *const usize)) {
+            return Some(f);
+        }
+        at += 8;
+    }
+    None
+}
+
+extern "C" fn on_segv(_sig: i32, info: *const u8, ctx: *const u8) {
     // SAFETY: the kernel passes a valid `siginfo_t`, whose `si_addr` is at
     // offset 16 for SIGSEGV; the statics were set before the handler was.
     let (addr, top, limit) = unsafe { (*(info.add(16) as *const usize), STACK_TOP, STACK_LIMIT) };
@@ -210,17 +300,28 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, _ctx: *const u8) {
     let low = top.saturating_sub(limit).saturating_sub(1 << 20);
     flush();
     if addr < top && addr >= low {
-        let mut b = StackBuf::<128>::default();
+        let mut b = StackBuf::<512>::default();
         let e = crate::panic::RECURSION_ERROR;
         let _ = write_panic(&mut b, e.etype, e.msg, None);
+        // SAFETY: `ctx` is the signal's `ucontext_t`; the scan reads only
+        // stack memory between the fault's page and the stack's top.
+        if let Some(f) = unsafe { overflowed_function(ctx, addr, top) } {
+            let _ = core::fmt::Write::write_fmt(
+                &mut b,
+                format_args!("  in function `{f}`, which recursed until the stack ran out\n"),
+            );
+        }
         write_all(2, b.as_bytes());
         // SAFETY: terminating the process.
         unsafe { _exit(1) }
     }
-    write_all(
-        2,
-        b"Segmentation fault: invalid memory access (`spyc build --debug` checks every pointer access)\n",
-    );
+    // SAFETY: set once at start-up, before the handler was installed.
+    let how: &[u8] = if unsafe { STARTED_BY_SPYC_RUN } {
+        b"Segmentation fault: invalid memory access (`spyc run --debug` checks every pointer access)\n"
+    } else {
+        b"Segmentation fault: invalid memory access (`spyc build --debug` checks every pointer access)\n"
+    };
+    write_all(2, how);
     let dfl = SigAction {
         handler: 0,
         mask: [0; 16],
@@ -374,7 +475,7 @@ impl core::fmt::Write for GcText {
 
 fn oom() -> ! {
     flush();
-    write_all(2, b"MemoryError: out of memory\n");
+    write_all(2, crate::panic::OUT_OF_MEMORY);
     // SAFETY: terminating the process.
     unsafe { exit(1) }
 }

@@ -19,8 +19,7 @@ extern "C" {
 /// What malloc guarantees without `posix_memalign` (x86_64 and aarch64 glibc).
 const MALLOC_ALIGN: usize = 16;
 
-/// The message, as `spy_rt`'s `oom` prints it.
-pub const OUT_OF_MEMORY: &[u8] = b"MemoryError: out of memory\n";
+use crate::panic::OUT_OF_MEMORY;
 
 pub struct Allocator;
 

@@ -71,3 +71,7 @@ pub fn write_panic<W: Write>(
     }
     Ok(())
 }
+
+/// What running out of memory prints, in every engine: no location (the
+/// allocation that fails may be inside the runtime).
+pub const OUT_OF_MEMORY: &[u8] = b"MemoryError: out of memory\n";

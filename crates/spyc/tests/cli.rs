@@ -185,8 +185,10 @@ fn run_debug_checks_pointers_like_the_interpreters() {
 }
 
 /// Unbounded recursion: every mode ends with a `RecursionError` and status 1
-/// (natively the stack overflows: the runtime's SIGSEGV handler reports it,
-/// without a location); an invalid access in an optimised build is explained.
+/// (natively the stack overflows: the runtime's SIGSEGV handler reports it
+/// and names the function); an invalid access in an optimised build is
+/// explained, with the command that checks pointers: `spyc run --debug` for
+/// a program `spyc run` started, `spyc build --debug` otherwise.
 #[test]
 fn stack_overflow_and_invalid_access_are_reported_natively() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -213,6 +215,12 @@ fn stack_overflow_and_invalid_access_are_reported_natively() {
             stderr.starts_with("RecursionError: maximum recursion depth exceeded\n"),
             "mode {mode}: {stderr}"
         );
+        if mode == "native" {
+            assert!(
+                stderr.contains("in function `rec::down`"),
+                "mode {mode}: {stderr}"
+            );
+        }
     }
     let g = dir.path().join("null.spy");
     std::fs::write(
@@ -224,6 +232,21 @@ fn stack_overflow_and_invalid_access_are_reported_natively() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(139), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "start\n");
+    assert!(
+        stderr.contains("`spyc run --debug` checks every pointer access"),
+        "{stderr}"
+    );
+    let exe = dir.path().join("null");
+    let built = spyc()
+        .arg("build")
+        .arg(&g)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .expect("run spyc");
+    assert!(built.status.success());
+    let out = Command::new(&exe).output().expect("run null");
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("`spyc build --debug` checks every pointer access"),
         "{stderr}"

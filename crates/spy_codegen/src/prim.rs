@@ -783,6 +783,7 @@ pub(crate) fn lower(
         }
         Prim::BoolToStr => fx.call_rt1(RtFn::spy_bool_to_str, &a)?,
         Prim::StrRepr => fx.call_rt1(RtFn::spy_str_repr, &a)?,
+        Prim::StrAscii => fx.call_rt1(RtFn::spy_str_ascii, &a)?,
         Prim::ComplexRepr => fx.call_rt1(RtFn::spy_complex_repr, &a)?,
         Prim::Math(m) => match m {
             rir::MathFn::Sqrt => fx.b.ins().sqrt(a[0]),
@@ -820,6 +821,21 @@ pub(crate) fn lower(
         Prim::FormatStr(spec) => {
             let (sa, sb) = fx.spec_args(&spec);
             fx.call_rt1(RtFn::spy_format_str, &[a[0], sa, sb])?
+        }
+        Prim::FormatNumDyn(t) => {
+            let loc = fx.loc(span)?;
+            if t.is_float() {
+                let x = fx.widen_f64(a[0], t);
+                fx.call_rt1(RtFn::spy_format_float_dyn, &[x, a[1], loc])?
+            } else {
+                let x = fx.widen_i64(a[0], t);
+                let uns = fx.b.ins().iconst(types::I8, (t == NumTy::U64) as i64);
+                fx.call_rt1(RtFn::spy_format_int_dyn, &[x, uns, a[1], loc])?
+            }
+        }
+        Prim::FormatStrDyn => {
+            let loc = fx.loc(span)?;
+            fx.call_rt1(RtFn::spy_format_str_dyn, &[a[0], a[1], loc])?
         }
         Prim::ParseNum(t) if t.is_float() => {
             let loc = fx.loc(span)?;

@@ -186,6 +186,9 @@ pub enum Prim {
     BoolToStr,
     /// `repr(s)`.
     StrRepr,
+    /// The text with every non-ASCII character escaped (`ascii(x)` is this
+    /// of `repr(x)`).
+    StrAscii,
     /// `repr(complex(re, im))` from the two parts.
     ComplexRepr,
     /// A C math library function on `f64` (the `math` module; no error checks).
@@ -194,6 +197,11 @@ pub enum Prim {
     FormatNum(NumTy, FmtSpec),
     /// `format(s, spec)` of text.
     FormatStr(FmtSpec),
+    /// `format(x, spec)` of a number with the spec a `str` known only at run
+    /// time (a nested field, `{x:>{w}}`); a bad spec raises `ValueError`.
+    FormatNumDyn(NumTy),
+    /// `format(s, spec)` of text, the spec known only at run time.
+    FormatStrDyn,
     /// `int(s)`-style parsing into the given type; panics with CPython's message.
     ParseNum(NumTy),
     // Output: write to the program's stdout (buffered, flushed at exit and panic).
@@ -235,7 +243,7 @@ impl Prim {
             StrContains => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Bool),
             NumToStr(t) => (smallvec::smallvec![n(t)], Ty::Str),
             BoolToStr => (smallvec::smallvec![Ty::Bool], Ty::Str),
-            StrRepr => (smallvec::smallvec![Ty::Str], Ty::Str),
+            StrRepr | StrAscii => (smallvec::smallvec![Ty::Str], Ty::Str),
             ComplexRepr => (
                 smallvec::smallvec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)],
                 Ty::Str,
@@ -246,6 +254,8 @@ impl Prim {
             ),
             FormatNum(t, _) => (smallvec::smallvec![n(t)], Ty::Str),
             FormatStr(_) => (smallvec::smallvec![Ty::Str], Ty::Str),
+            FormatNumDyn(t) => (smallvec::smallvec![n(t), Ty::Str], Ty::Str),
+            FormatStrDyn => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Str),
             ParseNum(t) => (smallvec::smallvec![Ty::Str], n(t)),
             WriteStr => (smallvec::smallvec![Ty::Str], Ty::None),
             WriteNum(t) => (smallvec::smallvec![n(t)], Ty::None),
@@ -302,10 +312,13 @@ impl Prim {
             NumToStr(t) => format!("operator::{}_str", t.name()),
             BoolToStr => "operator::bool_str".into(),
             StrRepr => "operator::str_repr".into(),
+            StrAscii => "operator::str_ascii".into(),
             ComplexRepr => "operator::complex_repr".into(),
             Math(m) => format!("math::{}", m.name()),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),
             FormatStr(_) => "builtins::format[str]".into(),
+            FormatNumDyn(t) => format!("builtins::format_dynamic[{}]", t.name()),
+            FormatStrDyn => "builtins::format_dynamic[str]".into(),
             ParseNum(t) => format!("operator::str_to_{}", t.name()),
             WriteStr => "builtins::print_str".into(),
             WriteNum(t) => format!("builtins::print_{}", t.name()),

@@ -162,6 +162,7 @@ runtime_abi! {
     runtime fn spy_str_getitem(Ptr, I32, I64) -> Ptr;
     runtime fn spy_str_contains(Ptr, Ptr) -> I8;
     runtime fn spy_str_repr(Ptr) -> Ptr;
+    runtime fn spy_str_ascii(Ptr) -> Ptr;
     runtime fn spy_complex_repr(F64, F64) -> Ptr;
     runtime fn spy_i64_to_str(I64) -> Ptr;
     runtime fn spy_u64_to_str(I64) -> Ptr;
@@ -179,6 +180,9 @@ runtime_abi! {
     runtime fn spy_format_int(I64, I8, I64, I64) -> Ptr;
     runtime fn spy_format_float(F64, I64, I64) -> Ptr;
     runtime fn spy_format_str(Ptr, I64, I64) -> Ptr;
+    runtime fn spy_format_int_dyn(I64, I8, Ptr, I64) -> Ptr;
+    runtime fn spy_format_float_dyn(F64, Ptr, I64) -> Ptr;
+    runtime fn spy_format_str_dyn(Ptr, Ptr, I64) -> Ptr;
     runtime fn spy_gc_alloc(I64) -> Ptr;
     runtime fn spy_raw_alloc(I64) -> Ptr;
     /// Dividend, divisor, signed, site.

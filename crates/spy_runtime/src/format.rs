@@ -222,8 +222,18 @@ pub fn check(spec: &Spec, value_kind: char) -> Result<(), &'static str> {
             return Err(m);
         }
     }
-    if value_kind == 's' && (spec.sign != 0 || spec.align == b'=' || spec.grouping != 0) {
-        return Err("Sign, '=' alignment and grouping are not allowed in string format specifier");
+    if value_kind == 's' {
+        if spec.sign != 0 {
+            return Err("Sign not allowed in string format specifier");
+        }
+        if spec.align == b'=' {
+            return Err("'=' alignment not allowed in string format specifier");
+        }
+        match spec.grouping {
+            b',' => return Err("Cannot specify ',' with 's'."),
+            b'_' => return Err("Cannot specify '_' with 's'."),
+            _ => {}
+        }
     }
     if value_kind == 'i' && spec.precision >= 0 && matches!(k, 0 | b'd' | b'b' | b'o' | b'x' | b'X')
     {
@@ -507,6 +517,41 @@ pub fn format_str<W: Write>(w: &mut W, s: &str, spec: &Spec) -> fmt::Result {
         return pad(w, "", &s[..end], spec, b'<');
     }
     pad(w, "", s, spec, b'<')
+}
+
+/// The spec `text` (known only at run time) for a value of kind `'i'`, `'f'`
+/// or `'s'`: parsed and checked, or CPython's `ValueError` message, written
+/// to `msg`.
+pub fn parse_dynamic<W: Write>(text: &str, value_kind: char, msg: &mut W) -> Option<Spec> {
+    let tn = match value_kind {
+        'i' => "int",
+        'f' => "float",
+        _ => "str",
+    };
+    let e = match parse(text) {
+        Ok(spec) => match check(&spec, value_kind) {
+            Ok(()) => return Some(spec),
+            Err(e) if e.starts_with("Unknown format code") => {
+                let _ = write!(
+                    msg,
+                    "Unknown format code '{}' for object of type '{tn}'",
+                    spec.kind as char
+                );
+                return None;
+            }
+            Err(e) => e,
+        },
+        Err("Invalid format specifier") => {
+            let _ = write!(
+                msg,
+                "Invalid format specifier '{text}' for object of type '{tn}'"
+            );
+            return None;
+        }
+        Err(e) => e,
+    };
+    let _ = msg.write_str(e);
+    None
 }
 
 #[cfg(test)]

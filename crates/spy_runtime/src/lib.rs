@@ -33,6 +33,7 @@ pub mod format;
 pub mod num;
 pub mod panic;
 pub mod text;
+pub mod unicode;
 
 #[cfg(spy_staticlib)]
 mod native;

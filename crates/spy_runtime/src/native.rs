@@ -649,6 +649,14 @@ pub extern "C" fn spy_str_repr(a: *const SpyStr) -> *const SpyStr {
 }
 
 #[no_mangle]
+pub extern "C" fn spy_str_ascii(a: *const SpyStr) -> *const SpyStr {
+    let mut b = GcText::new();
+    // SAFETY: valid string object.
+    let _ = text::write_ascii_escaped(&mut b, unsafe { as_str(a) });
+    b.finish()
+}
+
+#[no_mangle]
 pub extern "C" fn spy_complex_repr(re: f64, im: f64) -> *const SpyStr {
     let mut b = StackBuf::<80>::default();
     let _ = num::write_complex_repr(&mut b, re, im);
@@ -776,6 +784,55 @@ pub extern "C" fn spy_format_float(x: f64, a: u64, b: u64) -> *const SpyStr {
 #[no_mangle]
 pub extern "C" fn spy_format_str(s: *const SpyStr, a: u64, b: u64) -> *const SpyStr {
     let spec = crate::format::Spec::unpack(a, b);
+    let mut buf = GcText::new();
+    // SAFETY: valid string object.
+    let _ = crate::format::format_str(&mut buf, unsafe { as_str(s) }, &spec);
+    buf.finish()
+}
+
+/// The spec of a dynamic format (`{x:>{w}}`), or its `ValueError` at `site`.
+fn dynamic_spec(spec: *const SpyStr, kind: char, site: Site) -> crate::format::Spec {
+    let mut msg = GcText::new();
+    // SAFETY: valid string object.
+    match crate::format::parse_dynamic(unsafe { as_str(spec) }, kind, &mut msg) {
+        Some(s) => s,
+        None => panic_at("ValueError", msg.as_str(), site),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_format_int_dyn(
+    v: i64,
+    unsigned: i8,
+    spec: *const SpyStr,
+    site: Site,
+) -> *const SpyStr {
+    let spec = dynamic_spec(spec, 'i', site);
+    let x = if unsigned != 0 {
+        v as u64 as i128
+    } else {
+        v as i128
+    };
+    let mut buf = GcText::new();
+    let _ = crate::format::format_int::<GcText, _>(&mut buf, x, &spec);
+    buf.finish()
+}
+
+#[no_mangle]
+pub extern "C" fn spy_format_float_dyn(x: f64, spec: *const SpyStr, site: Site) -> *const SpyStr {
+    let spec = dynamic_spec(spec, 'f', site);
+    let mut buf = GcText::new();
+    let _ = crate::format::format_float::<GcText, _>(&mut buf, x, &spec);
+    buf.finish()
+}
+
+#[no_mangle]
+pub extern "C" fn spy_format_str_dyn(
+    s: *const SpyStr,
+    spec: *const SpyStr,
+    site: Site,
+) -> *const SpyStr {
+    let spec = dynamic_spec(spec, 's', site);
     let mut buf = GcText::new();
     // SAFETY: valid string object.
     let _ = crate::format::format_str(&mut buf, unsafe { as_str(s) }, &spec);

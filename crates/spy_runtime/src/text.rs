@@ -3,8 +3,29 @@
 
 use core::fmt::{self, Write};
 
-/// Python `repr(s)`.
+/// Python `repr(s)`: non-printable characters (`str.isprintable`) escaped as
+/// `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
 pub fn write_str_repr<W: Write>(w: &mut W, s: &str) -> fmt::Result {
+    write_quoted(w, s)
+}
+
+/// `s` with every non-ASCII character escaped (`\xNN`, `\uNNNN`,
+/// `\UNNNNNNNN`; Python's `backslashreplace`): `ascii(x)` is this of
+/// `repr(x)`.
+pub fn write_ascii_escaped<W: Write>(w: &mut W, s: &str) -> fmt::Result {
+    for c in s.chars() {
+        let n = c as u32;
+        match n {
+            0..=0x7f => w.write_char(c)?,
+            0x80..=0xff => write!(w, "\\x{n:02x}")?,
+            0x100..=0xffff => write!(w, "\\u{n:04x}")?,
+            _ => write!(w, "\\U{n:08x}")?,
+        }
+    }
+    Ok(())
+}
+
+fn write_quoted<W: Write>(w: &mut W, s: &str) -> fmt::Result {
     let q = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -12,6 +33,7 @@ pub fn write_str_repr<W: Write>(w: &mut W, s: &str) -> fmt::Result {
     };
     w.write_char(q)?;
     for c in s.chars() {
+        let n = c as u32;
         match c {
             '\\' => w.write_str("\\\\")?,
             '\n' => w.write_str("\\n")?,
@@ -21,10 +43,11 @@ pub fn write_str_repr<W: Write>(w: &mut W, s: &str) -> fmt::Result {
                 w.write_char('\\')?;
                 w.write_char(c)?;
             }
-            c if (c as u32) < 0x20 || (0x7f..=0xa0).contains(&(c as u32)) || c as u32 == 0xad => {
-                write!(w, "\\x{:02x}", c as u32)?
-            }
-            c => w.write_char(c)?,
+            _ if n < 0x20 || n == 0x7f => write!(w, "\\x{n:02x}")?,
+            c if n < 0x7f || crate::unicode::is_printable(c) => w.write_char(c)?,
+            _ if n <= 0xff => write!(w, "\\x{n:02x}")?,
+            _ if n <= 0xffff => write!(w, "\\u{n:04x}")?,
+            _ => write!(w, "\\U{n:08x}")?,
         }
     }
     w.write_char(q)

@@ -785,6 +785,15 @@ impl Vm {
                     .ok_or_else(|| err("repr() takes one argument", span, ""))?;
                 self.repr_of(f, a)
             }
+            Builtin::Ascii => {
+                arity(1, &args, "ascii")?;
+                let a = args
+                    .pos
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| err("ascii() takes one argument", span, ""))?;
+                self.ascii_of(f, a)
+            }
             Builtin::Range => Err(err(
                 "`range` can only be used as the iterable of a `for` loop for now",
                 span,
@@ -1040,7 +1049,13 @@ impl Vm {
         }
     }
 
-    fn explicit_num(&mut self, f: &mut Frame, a: AVal, n: NumTy, span: Span) -> VmResult<AVal> {
+    pub(crate) fn explicit_num(
+        &mut self,
+        f: &mut Frame,
+        a: AVal,
+        n: NumTy,
+        span: Span,
+    ) -> VmResult<AVal> {
         let t = TypeId::num(n);
         if a.ty == TypeId::BOOL {
             let one = AVal::blue(Value::from_int(n, 1), t, span);

@@ -1403,10 +1403,9 @@ impl Vm {
                         prefix = Some(AVal::blue(Value::Str(t.as_str().into()), TypeId::STR, span));
                     }
                     let v = self.eval_expr(f, &fv.expr)?;
-                    let s = match (fv.conversion, &fv.spec) {
-                        (Some('r'), None) => self.repr_of(f, v)?,
-                        (_, Some(spec)) => self.format_spec(f, v, spec, fv.conversion)?,
-                        _ => self.str_of(f, v)?,
+                    let s = match &fv.spec {
+                        Some(spec) => self.format_spec(f, v, spec, fv.conversion)?,
+                        None => self.convert_field(f, v, fv.conversion)?,
                     };
                     match prefix {
                         Some(p) => {
@@ -1426,6 +1425,26 @@ impl Vm {
         Ok(acc.with_span(span))
     }
 
+    /// A replacement field's conversion: `!s` (and none) is `str`, `!r` is
+    /// `repr`, `!a` is `ascii`.
+    fn convert_field(&mut self, f: &mut Frame, v: AVal, conv: Option<char>) -> VmResult<AVal> {
+        match conv {
+            Some('r') => self.repr_of(f, v),
+            Some('a') => self.ascii_of(f, v),
+            _ => self.str_of(f, v),
+        }
+    }
+
+    /// `ascii(v)`: `repr(v)` with its non-ASCII characters escaped.
+    pub fn ascii_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        let r = self.repr_of(f, v)?;
+        self.apply_prim(f, Prim::StrAscii, smallvec::smallvec![r], span)
+    }
+
+    /// `{v!c:spec}`: the conversion first (a converted value is a `str`), then
+    /// the spec, whose nested fields (`{x:>{w}}`) are evaluated after the
+    /// value, in order.
     fn format_spec(
         &mut self,
         f: &mut Frame,
@@ -1433,28 +1452,96 @@ impl Vm {
         spec: &[FStringPart],
         conv: Option<char>,
     ) -> VmResult<AVal> {
-        let text: String = spec
+        let v = match conv {
+            Some(_) => self.convert_field(f, v, conv)?,
+            None => v,
+        };
+        let mut pieces: Vec<AVal> = Vec::new();
+        for p in spec {
+            pieces.push(match p {
+                FStringPart::Literal(s) => {
+                    AVal::blue(Value::Str(s.as_str().into()), TypeId::STR, v.span)
+                }
+                FStringPart::Expr(fv) => {
+                    let x = self.eval_expr(f, &fv.expr)?;
+                    match &fv.spec {
+                        Some(inner) => self.format_spec(f, x, inner, fv.conversion)?,
+                        None => self.convert_field(f, x, fv.conversion)?,
+                    }
+                }
+            });
+        }
+        let known: Option<String> = pieces
             .iter()
-            .map(|p| match p {
-                FStringPart::Literal(s) => Ok(s.clone()),
-                FStringPart::Expr(fv) => Err(not_supported(
-                    "nested replacement fields in format specs",
-                    fv.expr.span,
-                )),
+            .map(|p| match p.blue_value() {
+                Some(Value::Str(s)) => Some(s.to_string()),
+                _ => None,
             })
-            .collect::<VmResult<String>>()?;
-        let v = if conv == Some('r') {
-            self.repr_of(f, v)?
+            .collect();
+        match known {
+            Some(text) => self.format_value(f, v, &text),
+            None => self.format_dynamic(f, v, pieces),
+        }
+    }
+
+    /// A format spec known only at run time (a nested field is red): parsed
+    /// and applied by the runtime, which raises CPython's `ValueError` for a
+    /// bad spec.
+    fn format_dynamic(&mut self, f: &mut Frame, v: AVal, pieces: Vec<AVal>) -> VmResult<AVal> {
+        let span = v.span;
+        let mut spec = AVal::blue(Value::Str("".into()), TypeId::STR, span);
+        for p in pieces {
+            spec = self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![spec, p], span)?;
+        }
+        let v = if v.ty == TypeId::BOOL {
+            self.bool_as_int(f, v)?
         } else {
             v
         };
-        self.format_value(f, v, &text)
+        let (p, v) = match v.ty.as_num() {
+            Some(n) => (Prim::FormatNumDyn(n), v),
+            None => {
+                self.check_formattable(&v)?;
+                (Prim::FormatStrDyn, self.str_of(f, v)?)
+            }
+        };
+        self.apply_prim(f, p, smallvec::smallvec![v, spec], span)
+    }
+
+    /// `bool` formats as the integer it is under a non-empty spec.
+    fn bool_as_int(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        self.explicit_num(f, v, NumTy::I32, span)
+    }
+
+    /// Only numbers and text take a non-empty format spec (CPython:
+    /// `object.__format__` rejects one).
+    fn check_formattable(&self, v: &AVal) -> VmResult<()> {
+        if v.ty == TypeId::STR || v.ty.as_num().is_some() || v.ty == TypeId::BOOL {
+            return Ok(());
+        }
+        let tn = self.type_name(v.ty);
+        Err(err(
+            format!("unsupported format string passed to `{tn}.__format__`"),
+            v.span,
+            format!("this is `{tn}`"),
+        )
+        .with_note_str("only numbers and strings take a format spec; convert first, e.g. `{str(x):>10}` or `{x!s:>10}`"))
     }
 
     /// `format(v, spec)`: the spec is parsed and checked now, at compile time.
     fn format_value(&mut self, f: &mut Frame, v: AVal, spec_text: &str) -> VmResult<AVal> {
         use spy_runtime::format;
         let span = v.span;
+        if spec_text.is_empty() {
+            return self.str_of(f, v);
+        }
+        self.check_formattable(&v)?;
+        let v = if v.ty == TypeId::BOOL {
+            self.bool_as_int(f, v)?
+        } else {
+            v
+        };
         let spec = format::parse(spec_text).map_err(|m| {
             err(
                 format!("invalid format spec `{spec_text}`"),

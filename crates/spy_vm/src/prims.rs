@@ -242,6 +242,11 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
         NumToStr(_) => Value::Str(float_repr(flt(&a)?).into()),
         BoolToStr => Value::Str(if boolean(&a)? { "True" } else { "False" }.into()),
         StrRepr => Value::Str(str_repr(&string(&a)?).into()),
+        StrAscii => {
+            let mut s = String::new();
+            let _ = text::write_ascii_escaped(&mut s, &string(&a)?);
+            Value::Str(s.into())
+        }
         Math(m) => Value::F64(m.eval(flt(&a)?, if m.arity() == 2 { flt(&b)? } else { 0.0 })),
         ComplexRepr => {
             let mut s = String::new();
@@ -258,6 +263,36 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
             Value::Str(s.into())
         }
         FormatStr(spec) => {
+            let mut s = String::new();
+            let _ = spy_runtime::format::format_str(&mut s, &string(&a)?, &spec);
+            Value::Str(s.into())
+        }
+        FormatNumDyn(t) => {
+            let mut msg = String::new();
+            let kind = if t.is_int() { 'i' } else { 'f' };
+            let Some(spec) = spy_runtime::format::parse_dynamic(&string(&b)?, kind, &mut msg)
+            else {
+                return Err(PrimErr {
+                    etype: "ValueError",
+                    msg,
+                });
+            };
+            let mut s = String::new();
+            if t.is_int() {
+                let _ = spy_runtime::format::format_int::<String, _>(&mut s, int(&a)?, &spec);
+            } else {
+                let _ = spy_runtime::format::format_float::<String, _>(&mut s, flt(&a)?, &spec);
+            }
+            Value::Str(s.into())
+        }
+        FormatStrDyn => {
+            let mut msg = String::new();
+            let Some(spec) = spy_runtime::format::parse_dynamic(&string(&b)?, 's', &mut msg) else {
+                return Err(PrimErr {
+                    etype: "ValueError",
+                    msg,
+                });
+            };
             let mut s = String::new();
             let _ = spy_runtime::format::format_str(&mut s, &string(&a)?, &spec);
             Value::Str(s.into())

@@ -25,6 +25,7 @@ pub enum Builtin {
     Min,
     Max,
     Repr,
+    Ascii,
     StaticType,
     Color,
     IsCompiled,
@@ -289,6 +290,7 @@ impl Vm {
             ("min", Builtin::Min, Color::Red),
             ("max", Builtin::Max, Color::Red),
             ("repr", Builtin::Repr, Color::Red),
+            ("ascii", Builtin::Ascii, Color::Red),
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {

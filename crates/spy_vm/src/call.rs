@@ -165,7 +165,13 @@ impl Vm {
             _ => {}
         }
         let params = self.param_types(&cv);
-        let args = self.eval_args_typed(f, args, &params)?;
+        let adapting = matches!(cv, Value::Func(fid)
+            if matches!(self.func(fid).kind, FuncKind::Builtin(Builtin::Min | Builtin::Max)));
+        let args = if adapting {
+            self.eval_args_adapting(f, args)?
+        } else {
+            self.eval_args_typed(f, args, &params)?
+        };
         match cv {
             Value::Func(fid) => self.call_func(f, fid, callee.span, args, span),
             Value::Type(t) => self.call_type(f, t, args, span),
@@ -268,6 +274,42 @@ impl Vm {
             }
         }
         Ok(out)
+    }
+
+    /// Arguments of `min`/`max`: a bare integer literal takes the type of the
+    /// first other argument (`min(x, 3000000000)` for an `i64` x), as in
+    /// arithmetic. Literals have no side effects: they are typed last.
+    fn eval_args_adapting(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
+        let literal = |a: &Arg| matches!(a, Arg::Positional(e) if crate::eval::is_int_literal(e));
+        if args.iter().all(literal) || !args.iter().any(literal) {
+            return self.eval_args(f, args);
+        }
+        let mut slots: Vec<Option<AVal>> = Vec::with_capacity(args.len());
+        let mut ty = None;
+        for a in args {
+            match a {
+                Arg::Positional(e) if !crate::eval::is_int_literal(e) => {
+                    let v = self.eval_expr(f, e)?;
+                    ty.get_or_insert(v.ty);
+                    slots.push(Some(v));
+                }
+                Arg::Positional(_) => slots.push(None),
+                _ => return self.eval_args(f, args),
+            }
+        }
+        let ty = ty.unwrap_or(TypeId::I32);
+        let mut pos = Vec::with_capacity(args.len());
+        for (a, s) in args.iter().zip(slots) {
+            match (a, s) {
+                (_, Some(v)) => pos.push(v),
+                (Arg::Positional(e), None) => pos.push(self.literal_like(e, ty)?),
+                _ => return Err(VmError::internal("min/max arguments", e_span(a))),
+            }
+        }
+        Ok(CallArgs {
+            pos,
+            kw: Vec::new(),
+        })
     }
 
     /// `u8(255)`, `i64(-5)`, `f32(1.5)`: a literal argument is checked against the
@@ -742,39 +784,26 @@ impl Vm {
             }
             Builtin::Min | Builtin::Max => {
                 let name = if b == Builtin::Min { "min" } else { "max" };
-                arity(2, &args, name)?;
-                let mut it = args.pos.into_iter();
-                let (Some(x), Some(y)) = (it.next(), it.next()) else {
-                    return Err(err("bad arguments", span, ""));
-                };
-                // A constant adapts to the other argument's type, as in `x + 1`.
-                let (x, y) = self.adapt_pair(x, y);
-                let t =
-                    x.ty.as_num()
-                        .zip(y.ty.as_num())
-                        .and_then(|(a, c)| dispatch::promote(a, c));
-                match t {
-                    Some(t) => {
-                        let tid = TypeId::num(t);
-                        let x = self.convert(f, x, tid, ConvCtx::Other)?;
-                        let y = self.convert(f, y, tid, ConvCtx::Other)?;
-                        let p = if b == Builtin::Min {
-                            Prim::Min(t)
-                        } else {
-                            Prim::Max(t)
-                        };
-                        self.apply_prim(f, p, smallvec::smallvec![x, y], span)
-                    }
-                    None => Err(VmError::diag(
-                        Diagnostic::error(format!(
-                            "cannot do {name}(`{}`, `{}`)",
-                            self.type_name(x.ty),
-                            self.type_name(y.ty)
-                        ))
-                        .with_primary(x.span, format!("this is `{}`", self.type_name(x.ty)))
-                        .with_primary(y.span, format!("this is `{}`", self.type_name(y.ty))),
-                    )),
+                if args.pos.len() < 2 || !args.kw.is_empty() {
+                    return Err(err(
+                        format!(
+                            "{name}() takes at least 2 arguments ({} given)",
+                            args.pos.len() + args.kw.len()
+                        ),
+                        span,
+                        "",
+                    ));
                 }
+                // `min(a, b, c)` is `min(min(a, b), c)`: the first of equal
+                // values wins, as in Python.
+                let mut it = args.pos.into_iter();
+                let mut acc = it
+                    .next()
+                    .ok_or_else(|| VmError::internal("min/max arguments", span))?;
+                for y in it {
+                    acc = self.min_max_pair(f, b == Builtin::Min, name, acc, y, span)?;
+                }
+                Ok(acc)
             }
             Builtin::Repr => {
                 arity(1, &args, "repr")?;
@@ -862,6 +891,40 @@ impl Vm {
                 "write `@force_inline` before a `def`",
             )),
         }
+    }
+
+    /// `min(x, y)` / `max(x, y)` of numbers.
+    fn min_max_pair(
+        &mut self,
+        f: &mut Frame,
+        is_min: bool,
+        name: &str,
+        x: AVal,
+        y: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        // A constant adapts to the other argument's type, as in `x + 1`.
+        let (x, y) = self.adapt_pair(x, y);
+        let t =
+            x.ty.as_num()
+                .zip(y.ty.as_num())
+                .and_then(|(a, c)| dispatch::promote(a, c));
+        let Some(t) = t else {
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "cannot do {name}(`{}`, `{}`)",
+                    self.type_name(x.ty),
+                    self.type_name(y.ty)
+                ))
+                .with_primary(x.span, format!("this is `{}`", self.type_name(x.ty)))
+                .with_primary(y.span, format!("this is `{}`", self.type_name(y.ty))),
+            ));
+        };
+        let tid = TypeId::num(t);
+        let x = self.convert(f, x, tid, ConvCtx::Other)?;
+        let y = self.convert(f, y, tid, ConvCtx::Other)?;
+        let p = if is_min { Prim::Min(t) } else { Prim::Max(t) };
+        self.apply_prim(f, p, smallvec::smallvec![x, y], span)
     }
 
     /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
@@ -1088,5 +1151,11 @@ impl Vm {
                 ))
             }
         }
+    }
+}
+
+fn e_span(a: &Arg) -> Span {
+    match a {
+        Arg::Positional(e) | Arg::Keyword(_, e) | Arg::Star(e) | Arg::DoubleStar(e) => e.span,
     }
 }

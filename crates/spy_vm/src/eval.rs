@@ -457,7 +457,7 @@ impl Vm {
 
     /// An integer literal next to an operand of type `other`: of that type if
     /// it is an integer type the value fits, else a plain `i32` literal.
-    fn literal_like(&mut self, e: &Expr, other: TypeId) -> VmResult<AVal> {
+    pub(crate) fn literal_like(&mut self, e: &Expr, other: TypeId) -> VmResult<AVal> {
         // Next to a float, a literal too big for `i32` is read as that float.
         if let Some(n) = other.as_num().filter(|n| n.is_float()) {
             if !self.int_literal_fits(e, NumTy::I32) {
@@ -1031,11 +1031,27 @@ impl Vm {
         ops: &[(CmpOp, Expr)],
         span: Span,
     ) -> VmResult<AVal> {
-        let mut l = self.eval_expr(f, left)?;
+        // A bare integer literal takes the other operand's type, as in
+        // arithmetic (`x < 3000000000` for an `i64` x); literals have no side
+        // effects, so the other operand may be evaluated first.
+        let first_right = ops.first().map(|(_, e)| e);
+        let defer_left = is_int_literal(left) && first_right.is_some_and(|e| !is_int_literal(e));
+        let mut prev = if defer_left {
+            None
+        } else {
+            Some(self.eval_expr(f, left)?)
+        };
         let mut result: Option<AVal> = None;
         for (i, (op, re)) in ops.iter().enumerate() {
             let last = i + 1 == ops.len();
-            let mut r = self.eval_expr(f, re)?;
+            let mut r = match &prev {
+                Some(lv) if is_int_literal(re) => self.literal_like(re, lv.ty)?,
+                _ => self.eval_expr(f, re)?,
+            };
+            let l = match prev.take() {
+                Some(lv) => lv,
+                None => self.literal_like(left, r.ty)?,
+            };
             // A middle operand is used twice: evaluate it once into a temporary.
             if !last && f.redshifting() && !r.is_blue() && !is_trivial(&r) {
                 let rty = self.rir_ty(r.ty, r.span)?;
@@ -1046,7 +1062,7 @@ impl Vm {
                 let cmp = self.compare(f, *op, l, AVal::code(tee, r.ty), span)?;
                 r = AVal::code(reread, r.ty);
                 result = Some(self.and_results(f, result, cmp, span)?);
-                l = r;
+                prev = Some(r);
                 continue;
             }
             let cmp = self.compare(f, *op, l, r.clone(), span)?;
@@ -1057,7 +1073,7 @@ impl Vm {
                     break;
                 }
             }
-            l = r;
+            prev = Some(r);
         }
         result
             .map(|r| r.with_span(span))
@@ -1243,16 +1259,31 @@ impl Vm {
     ) -> VmResult<AVal> {
         let c = self.eval_expr(f, test)?;
         let c = self.to_bool(f, c)?;
+        // A bare integer literal branch takes the other branch's type (`x if
+        // c else 3000000000` for an `i64` x), as in arithmetic.
+        let literal_ty = match (is_int_literal(body), is_int_literal(orelse)) {
+            (true, false) => Some(self.static_type_of(f, orelse)?),
+            (false, true) => Some(self.static_type_of(f, body)?),
+            _ => None,
+        };
+        let branch = |vm: &mut Vm, f: &mut Frame, e: &Expr| match literal_ty {
+            Some(t) if is_int_literal(e) => vm.literal_like(e, t),
+            _ => vm.eval_expr(f, e),
+        };
         if !f.redshifting() || c.is_blue() {
             let truth = matches!(c.value(), Some(Value::Bool(true)));
             let v = if truth {
-                self.eval_expr(f, body)?
+                branch(self, f, body)?
             } else {
-                self.eval_expr(f, orelse)?
+                branch(self, f, orelse)?
             };
             // The branch not taken must still agree on the type, with the
             // same adaptation of constants as when both are compiled.
-            let other = self.static_aval_of(f, if truth { orelse } else { body })?;
+            let not_taken = if truth { orelse } else { body };
+            let other = match literal_ty {
+                Some(t) if is_int_literal(not_taken) => self.literal_like(not_taken, t)?,
+                _ => self.static_aval_of(f, not_taken)?,
+            };
             let (v, other_ty) = if other.ty != v.ty && other.ty != TypeId::DYNAMIC {
                 let (a, b) = if truth { (v, other) } else { (other, v) };
                 let (a, b) = self.adapt_pair(a, b);
@@ -1288,8 +1319,8 @@ impl Vm {
                 ..v.with_span(span)
             });
         }
-        let a = self.eval_expr(f, body)?;
-        let b = self.eval_expr(f, orelse)?;
+        let a = branch(self, f, body)?;
+        let b = branch(self, f, orelse)?;
         let (a, b) = self.adapt_pair(a, b);
         let ty = if a.ty == b.ty {
             a.ty

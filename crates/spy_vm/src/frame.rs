@@ -120,9 +120,17 @@ pub struct ShiftCtx {
     pub locals: Vec<rir::Local>,
     pub blocks: Vec<Vec<rir::Stmt>>,
     pub temp_counter: u32,
-    /// For each enclosing loop (innermost last), the assignment state at each
-    /// `break` out of it.
-    pub loops: Vec<Vec<Assigned>>,
+    /// The enclosing loops, innermost last.
+    pub loops: Vec<LoopCtx>,
+}
+
+/// A loop being redshifted.
+#[derive(Debug, Default)]
+pub struct LoopCtx {
+    /// The assignment state at each `break` out of it.
+    pub breaks: Vec<Assigned>,
+    /// With an `else`: the local a `break` sets, so the `else` is skipped.
+    pub broke: Option<rir::LocalId>,
 }
 
 /// Which locals are definitely assigned at a point of the redshift: a

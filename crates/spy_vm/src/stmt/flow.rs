@@ -8,10 +8,10 @@
 use spy_ast::{Expr, ExprKind, Span, Stmt};
 use spy_rir::{self as rir, CmpKind, Const, NumTy, Prim};
 
-use super::{stmt_not_supported, Flow};
+use super::Flow;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
-use crate::frame::{AVal, Assigned, Frame, Repr};
+use crate::frame::{AVal, Assigned, Frame, LoopCtx, Repr};
 use crate::ids::TypeId;
 use crate::value::{Color, Value};
 use crate::vm::{Builtin, FuncKind, Vm};
@@ -106,14 +106,8 @@ impl Vm {
         orelse: &[Stmt],
         s: &Stmt,
     ) -> VmResult<Flow> {
-        if !orelse.is_empty() {
-            return Err(stmt_not_supported(
-                "while ... else",
-                self.header_span(s.span),
-            ));
-        }
         if f.redshifting() {
-            return self.shift_while(f, test, body, s.span);
+            return self.shift_while(f, test, body, orelse, s.span);
         }
         loop {
             let c = self.eval_expr(f, test)?;
@@ -123,13 +117,14 @@ impl Vm {
             }
             self.spend_loop(f, s.span)?;
             match self.exec_block(f, body)? {
-                Flow::Break => break,
+                Flow::Break => return Ok(Flow::Normal),
                 Flow::Return(v) => return Ok(Flow::Return(v)),
                 Flow::Normal | Flow::Continue => {}
                 Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
             }
         }
-        Ok(Flow::Normal)
+        // The loop ended without `break`: its `else` runs.
+        self.exec_block(f, orelse)
     }
 
     fn shift_while(
@@ -137,6 +132,7 @@ impl Vm {
         f: &mut Frame,
         test: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
         span: Span,
     ) -> VmResult<Flow> {
         let before = f.assigned();
@@ -144,37 +140,110 @@ impl Vm {
         let c = self.to_bool(f, c)?;
         let known = self.known_bool(f, &c);
         if known == Some(false) {
-            return Ok(Flow::Normal);
+            return self.exec_block(f, orelse);
         }
         let cond = self.to_rir(&c)?;
-        let (body, breaks) = self.shift_loop_body(f, Vec::new(), body)?;
+        let broke = self.broke_flag(f, orelse, span)?;
+        let (body, breaks) = self.shift_loop_body(f, Vec::new(), body, broke)?;
         f.emit(stmt(rir::StmtKind::While { cond, body }, span));
-        if known == Some(true) {
-            // Only a `break` leaves `while True`.
-            let Some(first) = breaks.first().cloned() else {
-                return Ok(Flow::Diverges);
-            };
-            let merged = breaks.iter().fold(first, |acc, b| intersect(&acc, b));
-            f.set_assigned(&merged);
-            return Ok(Flow::Normal);
+        // `while True` ends only by `break`: its `else` never runs.
+        let exits = (known != Some(true)).then_some(before);
+        self.shift_loop_end(f, exits, breaks, broke, orelse, span)
+    }
+
+    /// With an `else`, a fresh local that a `break` sets (`False` before the
+    /// loop).
+    fn broke_flag(
+        &mut self,
+        f: &mut Frame,
+        orelse: &[Stmt],
+        span: Span,
+    ) -> VmResult<Option<rir::LocalId>> {
+        if orelse.is_empty() {
+            return Ok(None);
         }
-        f.set_assigned(&before);
+        let l = self.new_temp(f, "broke", rir::Ty::Bool, span)?;
+        let no = rir::Expr::constant(Const::Bool(false), span);
+        f.emit(stmt(rir::StmtKind::Assign(l, no), span));
+        Ok(Some(l))
+    }
+
+    /// After a residual loop: its `else`, run unless a `break` left the loop
+    /// (`if not __broke: ...`), and what is definitely assigned: on the paths
+    /// that end the loop normally (`exits`, the state there, when the
+    /// condition can fail) and go through the `else`, and at each `break`.
+    fn shift_loop_end(
+        &mut self,
+        f: &mut Frame,
+        exits: Option<Assigned>,
+        breaks: Vec<Assigned>,
+        broke: Option<rir::LocalId>,
+        orelse: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let had_breaks = !breaks.is_empty();
+        let mut ends: Vec<Assigned> = breaks;
+        if let Some(exit) = exits {
+            f.set_assigned(&exit);
+            let (else_body, flow) = self.shift_block(f, orelse)?;
+            if falls(&flow) {
+                ends.push(f.assigned());
+            }
+            match broke {
+                // Without a `break`, nothing can skip the `else`.
+                Some(l) if had_breaks && !else_body.is_empty() => {
+                    let flag = rir::Expr::new(rir::ExprKind::Local(l), rir::Ty::Bool, span);
+                    let cond = rir::Expr::call(
+                        rir::Callee::Prim(Prim::Not),
+                        vec![flag],
+                        rir::Ty::Bool,
+                        span,
+                    );
+                    f.emit(stmt(
+                        rir::StmtKind::If {
+                            cond,
+                            then_body: else_body,
+                            else_body: vec![],
+                        },
+                        span,
+                    ));
+                }
+                _ => {
+                    for s in else_body {
+                        f.emit(s);
+                    }
+                }
+            }
+        }
+        let Some(first) = ends.first().cloned() else {
+            return Ok(Flow::Diverges);
+        };
+        let merged = ends.iter().fold(first, |acc, b| intersect(&acc, b));
+        f.set_assigned(&merged);
         Ok(Flow::Normal)
     }
 
     /// Redshift a loop body (after `prefix`): its statements and the
-    /// assignment states at its `break`s.
+    /// assignment states at its `break`s (which set `broke`, when given).
     fn shift_loop_body(
         &mut self,
         f: &mut Frame,
         prefix: Vec<rir::Stmt>,
         body: &[Stmt],
+        broke: Option<rir::LocalId>,
     ) -> VmResult<(Vec<rir::Stmt>, Vec<Assigned>)> {
         if let Some(sh) = f.shift() {
-            sh.loops.push(Vec::new());
+            sh.loops.push(LoopCtx {
+                breaks: Vec::new(),
+                broke,
+            });
         }
         let r = self.shift_prefixed_block(f, prefix, body);
-        let breaks = f.shift().and_then(|sh| sh.loops.pop()).unwrap_or_default();
+        let breaks = f
+            .shift()
+            .and_then(|sh| sh.loops.pop())
+            .map(|l| l.breaks)
+            .unwrap_or_default();
         let (stmts, _) = r?;
         Ok((stmts, breaks))
     }
@@ -198,8 +267,14 @@ impl Vm {
         }
         if is_break {
             let snap = f.assigned();
+            let mut broke = None;
             if let Some(l) = f.shift().and_then(|sh| sh.loops.last_mut()) {
-                l.push(snap);
+                l.breaks.push(snap);
+                broke = l.broke;
+            }
+            if let Some(flag) = broke {
+                let yes = rir::Expr::constant(Const::Bool(true), span);
+                f.emit(stmt(rir::StmtKind::Assign(flag, yes), span));
             }
         }
         let kind = if is_break {
@@ -271,15 +346,12 @@ impl Vm {
         orelse: &[Stmt],
         s: &Stmt,
     ) -> VmResult<Flow> {
-        if !orelse.is_empty() {
-            return Err(stmt_not_supported("for ... else", self.header_span(s.span)));
-        }
         let is_range = self.is_range_call(f, iter)?;
         match (is_range, f.redshifting()) {
-            (true, true) => self.shift_for_range(f, target, iter, body, s.span),
-            (true, false) => self.run_for_range(f, target, iter, body, s),
-            (false, true) => self.shift_for_iter(f, target, iter, body, s.span),
-            (false, false) => self.run_for_iter(f, target, iter, body, s),
+            (true, true) => self.shift_for_range(f, target, iter, body, orelse, s.span),
+            (true, false) => self.run_for_range(f, target, iter, body, orelse, s),
+            (false, true) => self.shift_for_iter(f, target, iter, body, orelse, s.span),
+            (false, false) => self.run_for_iter(f, target, iter, body, orelse, s),
         }
     }
 
@@ -289,6 +361,7 @@ impl Vm {
         target: &Expr,
         iter: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
         s: &Stmt,
     ) -> VmResult<Flow> {
         let r = self.eval_range(f, iter)?;
@@ -318,13 +391,14 @@ impl Vm {
             self.assign_target(f, target, v, s.span)?;
             i += step;
             match self.exec_block(f, body)? {
-                Flow::Break => break,
+                Flow::Break => return Ok(Flow::Normal),
                 Flow::Return(v) => return Ok(Flow::Return(v)),
                 Flow::Normal | Flow::Continue => {}
                 Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
             }
         }
-        Ok(Flow::Normal)
+        // The loop ended without `break`: its `else` runs.
+        self.exec_block(f, orelse)
     }
 
     fn run_for_iter(
@@ -333,6 +407,7 @@ impl Vm {
         target: &Expr,
         iter: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
         s: &Stmt,
     ) -> VmResult<Flow> {
         let x = self.eval_expr(f, iter)?;
@@ -348,13 +423,14 @@ impl Vm {
             it = self.iter_protocol(f, it, "__next__", iter.span)?;
             self.assign_target(f, target, item.with_span(target.span), s.span)?;
             match self.exec_block(f, body)? {
-                Flow::Break => break,
+                Flow::Break => return Ok(Flow::Normal),
                 Flow::Return(v) => return Ok(Flow::Return(v)),
                 Flow::Normal | Flow::Continue => {}
                 Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
             }
         }
-        Ok(Flow::Normal)
+        // The loop ended without `break`: its `else` runs.
+        self.exec_block(f, orelse)
     }
 
     /// `for x in range(start, stop, step)` becomes a counted loop, so that the
@@ -375,6 +451,7 @@ impl Vm {
         target: &Expr,
         iter: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
         span: Span,
     ) -> VmResult<Flow> {
         let r = self.eval_range(f, iter)?;
@@ -437,10 +514,10 @@ impl Vm {
         f.emit(stmt(rir::StmtKind::Assign(n, dec), sp));
         let prefix = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
         assigned?;
-        let (body, _) = self.shift_loop_body(f, prefix, body)?;
+        let broke = self.broke_flag(f, orelse, span)?;
+        let (body, breaks) = self.shift_loop_body(f, prefix, body, broke)?;
         f.emit(stmt(rir::StmtKind::While { cond, body }, span));
-        f.set_assigned(&before);
-        Ok(Flow::Normal)
+        self.shift_loop_end(f, Some(before), breaks, broke, orelse, span)
     }
 
     /// `for x in X` over any iterable, through the iteration protocol:
@@ -458,6 +535,7 @@ impl Vm {
         target: &Expr,
         iter: &Expr,
         body: &[Stmt],
+        orelse: &[Stmt],
         span: Span,
     ) -> VmResult<Flow> {
         let sp = iter.span;
@@ -479,10 +557,10 @@ impl Vm {
         let r = self.shift_iter_step(f, target, it(), ity, itl, span);
         let prefix = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
         r?;
-        let (body, _) = self.shift_loop_body(f, prefix, body)?;
+        let broke = self.broke_flag(f, orelse, span)?;
+        let (body, breaks) = self.shift_loop_body(f, prefix, body, broke)?;
         f.emit(stmt(rir::StmtKind::While { cond, body }, span));
-        f.set_assigned(&before);
-        Ok(Flow::Normal)
+        self.shift_loop_end(f, Some(before), breaks, broke, orelse, span)
     }
 
     /// The start of each iteration: the item is assigned before the iterator

@@ -731,6 +731,11 @@ pub(crate) fn lower(
         }
         Prim::Cmp(k, t) if t.is_float() => fx.b.ins().fcmp(float_cc(k), a[0], a[1]),
         Prim::Cmp(k, t) => fx.b.ins().icmp(int_cc(k, t.is_signed()), a[0], a[1]),
+        Prim::CmpIntFloat(k, t) => {
+            let uns = fx.b.ins().iconst(types::I8, (!t.is_signed()) as i64);
+            let kc = fx.b.ins().iconst(types::I32, i64::from(k.code()));
+            fx.call_rt1(RtFn::spy_int_float_cmp, &[a[0], uns, a[1], kc])?
+        }
         Prim::Not => fx.b.ins().icmp_imm_s(IntCC::Equal, a[0], 0),
         Prim::BoolCmp(k) => fx.b.ins().icmp(int_cc(k, false), a[0], a[1]),
         Prim::Convert { from, to, checked } => fx.convert(a[0], from, to, checked, span)?,

@@ -95,6 +95,30 @@ pub enum CmpKind {
 }
 
 impl CmpKind {
+    /// The code the runtime's comparison entry points take
+    /// (`spy_runtime::num::int_float_compare`).
+    pub fn code(self) -> u8 {
+        match self {
+            CmpKind::Eq => 0,
+            CmpKind::Ne => 1,
+            CmpKind::Lt => 2,
+            CmpKind::Le => 3,
+            CmpKind::Gt => 4,
+            CmpKind::Ge => 5,
+        }
+    }
+
+    /// The comparison with its operands swapped (`a < b` is `b > a`).
+    pub fn swapped(self) -> CmpKind {
+        match self {
+            CmpKind::Lt => CmpKind::Gt,
+            CmpKind::Le => CmpKind::Ge,
+            CmpKind::Gt => CmpKind::Lt,
+            CmpKind::Ge => CmpKind::Le,
+            k => k,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             CmpKind::Eq => "==",
@@ -155,6 +179,9 @@ pub enum Prim {
     /// Python `max(a, b)`: `b if b > a else a`.
     Max(NumTy),
     Cmp(CmpKind, NumTy),
+    /// A 64-bit integer (of the given type) compared with an `f64`,
+    /// exactly (Python's rule; converting the integer would round it).
+    CmpIntFloat(CmpKind, NumTy),
     // Booleans.
     Not,
     BoolCmp(CmpKind),
@@ -228,6 +255,7 @@ impl Prim {
             Invert(t) | Neg(t) | Abs(t) => (smallvec::smallvec![n(t)], n(t)),
             Min(t) | Max(t) => (smallvec::smallvec![n(t), n(t)], n(t)),
             Cmp(_, t) => (smallvec::smallvec![n(t), n(t)], Ty::Bool),
+            CmpIntFloat(_, t) => (smallvec::smallvec![n(t), Ty::F64], Ty::Bool),
             Not => (smallvec::smallvec![Ty::Bool], Ty::Bool),
             BoolCmp(_) | BoolAnd | BoolOr | BoolXor => {
                 (smallvec::smallvec![Ty::Bool, Ty::Bool], Ty::Bool)
@@ -292,6 +320,7 @@ impl Prim {
             Min(t) => format!("builtins::min[{}]", t.name()),
             Max(t) => format!("builtins::max[{}]", t.name()),
             Cmp(k, t) => format!("operator::{}_{}", t.name(), k.name()),
+            CmpIntFloat(k, t) => format!("operator::{}_f64_{}", t.name(), k.name()),
             Not => "operator::bool_not".into(),
             BoolCmp(k) => format!("operator::bool_{}", k.name()),
             BoolAnd => "operator::bool_and".into(),
@@ -342,7 +371,7 @@ impl Prim {
             BitAnd(_) | BoolAnd => "&",
             BitOr(_) | BoolOr => "|",
             BitXor(_) | BoolXor => "^",
-            Cmp(k, _) | BoolCmp(k) | StrCmp(k) => k.symbol(),
+            Cmp(k, _) | BoolCmp(k) | StrCmp(k) | CmpIntFloat(k, _) => k.symbol(),
             StrConcat => "+",
             StrRepeat => "*",
             Neg(_) => "-",

@@ -163,6 +163,7 @@ runtime_abi! {
     runtime fn spy_str_contains(Ptr, Ptr) -> I8;
     runtime fn spy_str_repr(Ptr) -> Ptr;
     runtime fn spy_str_ascii(Ptr) -> Ptr;
+    runtime fn spy_int_float_cmp(I64, I8, F64, I32) -> I8;
     runtime fn spy_complex_repr(F64, F64) -> Ptr;
     runtime fn spy_i64_to_str(I64) -> Ptr;
     runtime fn spy_u64_to_str(I64) -> Ptr;

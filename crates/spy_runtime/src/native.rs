@@ -648,6 +648,17 @@ pub extern "C" fn spy_str_repr(a: *const SpyStr) -> *const SpyStr {
     b.finish()
 }
 
+/// `i <k> x`, exactly, for a 64-bit integer (`unsigned`: a `u64`).
+#[no_mangle]
+pub extern "C" fn spy_int_float_cmp(i: i64, unsigned: i8, x: f64, k: i32) -> i8 {
+    let i = if unsigned != 0 {
+        i as u64 as i128
+    } else {
+        i as i128
+    };
+    i8::from(crate::num::int_float_compare(k as u8, i, x))
+}
+
 #[no_mangle]
 pub extern "C" fn spy_str_ascii(a: *const SpyStr) -> *const SpyStr {
     let mut b = GcText::new();

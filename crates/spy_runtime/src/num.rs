@@ -219,6 +219,58 @@ pub fn int_result(v: i128, bits: u32, signed: bool, op: IntOp) -> Result<i128, P
     Ok(wrap(v, bits, false))
 }
 
+/// Python's exact comparison of an integer with a float: `None` when `x` is
+/// NaN (unordered), else the order of `i` relative to `x` (no rounding of
+/// `i` to a float, which is wrong above 2**53).
+pub fn cmp_int_float(i: i128, x: f64) -> Option<core::cmp::Ordering> {
+    use core::cmp::Ordering;
+    if x.is_nan() {
+        return None;
+    }
+    // 2**127: beyond every integer of 64 bits, and exact as an f64.
+    const BIG: f64 = 1.7014118346046923e38;
+    if x >= BIG {
+        return Some(Ordering::Less);
+    }
+    if x <= -BIG {
+        return Some(Ordering::Greater);
+    }
+    // |x| < 2**127: its integral part converts exactly.
+    let t = libm_trunc(x);
+    match i.cmp(&(t as i128)) {
+        Ordering::Equal if x > t => Some(Ordering::Less),
+        Ordering::Equal if x < t => Some(Ordering::Greater),
+        o => Some(o),
+    }
+}
+
+/// The truncation of `x` toward zero (exact for every finite float).
+fn libm_trunc(x: f64) -> f64 {
+    if x.abs() >= 4503599627370496.0 {
+        return x;
+    }
+    let t = x as i64 as f64;
+    if t == 0.0 && x.is_sign_negative() {
+        -0.0
+    } else {
+        t
+    }
+}
+
+/// `i <op> x` for an integer and a float, exactly (Python's rule).
+pub fn int_float_compare(k: u8, i: i128, x: f64) -> bool {
+    use core::cmp::Ordering::*;
+    let o = cmp_int_float(i, x);
+    match k {
+        0 => o == Some(Equal),
+        1 => o != Some(Equal),
+        2 => o == Some(Less),
+        3 => matches!(o, Some(Less | Equal)),
+        4 => o == Some(Greater),
+        _ => matches!(o, Some(Greater | Equal)),
+    }
+}
+
 pub const INT_DIV_ZERO: PyErr =
     PyErr::new("ZeroDivisionError", "integer division or modulo by zero");
 pub const INT_MOD_ZERO: PyErr = PyErr::new("ZeroDivisionError", "integer modulo by zero");

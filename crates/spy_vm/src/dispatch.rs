@@ -139,6 +139,24 @@ pub fn binop_impl(op: BinOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
 pub fn compare_impl(op: CmpOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
     if let (Some(a), Some(b)) = (lt.as_num(), rt.as_num()) {
         let k = cmp_kind(op)?;
+        // A 64-bit integer and a float compare exactly (the float widened to
+        // f64, which is exact); smaller integers convert to f64 exactly.
+        let wide = |n: NumTy| n.is_int() && n.bits() == 64;
+        let to_f64 = |i: usize, n: NumTy| conv_to(i, n, NumTy::F64);
+        if wide(a) && b.is_float() {
+            return Some(OpImpl {
+                prim: Prim::CmpIntFloat(k, a),
+                args: smallvec::smallvec![arg(0), to_f64(1, b)],
+                ret: TypeId::BOOL,
+            });
+        }
+        if a.is_float() && wide(b) {
+            return Some(OpImpl {
+                prim: Prim::CmpIntFloat(k.swapped(), b),
+                args: smallvec::smallvec![arg(1), to_f64(0, a)],
+                ret: TypeId::BOOL,
+            });
+        }
         // Integers of different types compare exactly when one widens to the other.
         let t = match promote(a, b) {
             Some(t) => t,

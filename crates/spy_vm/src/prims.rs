@@ -208,6 +208,7 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
         }
         Cmp(k, t) if t.is_int() => Value::Bool(cmp(k, int(&a)?, int(&b)?)),
         Cmp(k, _) => Value::Bool(cmp(k, flt(&a)?, flt(&b)?)),
+        CmpIntFloat(k, _) => Value::Bool(num::int_float_compare(k.code(), int(&a)?, flt(&b)?)),
         Not => Value::Bool(!boolean(&a)?),
         BoolCmp(k) => Value::Bool(cmp(k, boolean(&a)?, boolean(&b)?)),
         BoolAnd => Value::Bool(boolean(&a)? & boolean(&b)?),

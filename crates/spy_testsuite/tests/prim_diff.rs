@@ -295,8 +295,25 @@ fn all_ops() -> Vec<Op> {
     ops.push(op(Prim::StrGetItem, &[s, i], "G0[G1]"));
     ops.push(op(Prim::StrLen, &[s], "len(G0)"));
     ops.push(op(Prim::StrRepr, &[s], "repr(G0)"));
+    ops.push(op(Prim::StrAscii, &[s], "ascii(G0)"));
     ops.push(op(Prim::WriteStr, &[s], "G0"));
     let f = Ty::Num(NumTy::F64);
+    for t in [NumTy::I64, NumTy::U64] {
+        for k in [
+            CmpKind::Eq,
+            CmpKind::Ne,
+            CmpKind::Lt,
+            CmpKind::Le,
+            CmpKind::Gt,
+            CmpKind::Ge,
+        ] {
+            ops.push(op(
+                Prim::CmpIntFloat(k, t),
+                &[Ty::Num(t), f],
+                &format!("G0 {} G1", k.symbol()),
+            ));
+        }
+    }
     for m in MathFn::ALL {
         let tys: Vec<Ty> = vec![f; m.arity()];
         let args = if m.arity() == 2 { "G0, G1" } else { "G0" };

@@ -748,9 +748,7 @@ impl Vm {
                     return self.call_dunder(f, m, vec![a], span);
                 }
                 match (a.ty, a.blue_value()) {
-                    (TypeId::STR, _) => {
-                        self.apply_prim(f, Prim::StrLen, smallvec::smallvec![a], span)
-                    }
+                    (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, &mut [a], span),
                     (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
                         Value::I32(items.len() as i32),
                         TypeId::I32,
@@ -774,7 +772,7 @@ impl Vm {
                     .next()
                     .ok_or_else(|| err("abs() takes one argument", span, ""))?;
                 match a.ty.as_num() {
-                    Some(n) => self.apply_prim(f, Prim::Abs(n), smallvec::smallvec![a], span),
+                    Some(n) => self.apply_prim(f, Prim::Abs(n), &mut [a], span),
                     None => Err(err(
                         format!("bad operand type for abs(): `{}`", self.type_name(a.ty)),
                         a.span,
@@ -878,7 +876,7 @@ impl Vm {
                 for (a, t) in args.pos.into_iter().zip(params) {
                     vals.push(self.convert(f, a, Vm::ty_from_rir(t), ConvCtx::Other)?);
                 }
-                self.apply_prim(f, p, vals.into(), span)
+                self.apply_prim(f, p, &mut vals, span)
             }
             Builtin::StaticType | Builtin::Color => Err(err(
                 "this builtin takes expressions, not values, here",
@@ -924,7 +922,7 @@ impl Vm {
         let x = self.convert(f, x, tid, ConvCtx::Other)?;
         let y = self.convert(f, y, tid, ConvCtx::Other)?;
         let p = if is_min { Prim::Min(t) } else { Prim::Max(t) };
-        self.apply_prim(f, p, smallvec::smallvec![x, y], span)
+        self.apply_prim(f, p, &mut [x, y], span)
     }
 
     /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
@@ -996,15 +994,10 @@ impl Vm {
         for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {
-                writes.push(self.apply_prim(
-                    f,
-                    Prim::WriteStr,
-                    smallvec::smallvec![sep.clone()],
-                    span,
-                )?);
+                writes.push(self.apply_prim(f, Prim::WriteStr, &mut [sep.clone()], span)?);
             }
         }
-        writes.push(self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![end], span)?);
+        writes.push(self.apply_prim(f, Prim::WriteStr, &mut [end], span)?);
         let code: Vec<rir::Expr> = writes
             .iter()
             .filter(|w| matches!(w.repr, Repr::Code(_)))
@@ -1026,13 +1019,13 @@ impl Vm {
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
         match v.ty {
-            TypeId::STR => self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![v], span),
-            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, smallvec::smallvec![v], span),
+            TypeId::STR => self.apply_prim(f, Prim::WriteStr, &mut [v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::WriteBool, &mut [v], span),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::WriteNum(n), smallvec::smallvec![v], span),
+                Some(n) => self.apply_prim(f, Prim::WriteNum(n), &mut [v], span),
                 None => {
                     let s = self.str_of(f, v)?;
-                    self.apply_prim(f, Prim::WriteStr, smallvec::smallvec![s], span)
+                    self.apply_prim(f, Prim::WriteStr, &mut [s], span)
                 }
             },
         }
@@ -1142,7 +1135,7 @@ impl Vm {
                 ty: t,
                 ..a.with_span(span)
             }),
-            Some(Some(p)) => self.apply_prim(f, p, smallvec::smallvec![a], span),
+            Some(Some(p)) => self.apply_prim(f, p, &mut [a], span),
             None => {
                 let from = self.type_name(a.ty);
                 Err(VmError::diag(

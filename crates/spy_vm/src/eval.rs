@@ -169,13 +169,19 @@ impl Vm {
     /// Run or emit a primitive operation on already converted arguments
     /// (owned: their residual code moves into the result, so building an
     /// expression is linear in its size).
-    pub fn apply_prim(&mut self, f: &Frame, p: Prim, args: Args, span: Span) -> VmResult<AVal> {
+    pub fn apply_prim(
+        &mut self,
+        f: &Frame,
+        p: Prim,
+        args: &mut [AVal],
+        span: Span,
+    ) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
         if !f.redshifting() || fold {
             let mut vals = smallvec::SmallVec::<[Value; 4]>::new();
-            for a in &args {
+            for a in args.iter() {
                 match a.value() {
                     Some(v) => vals.push(v.clone()),
                     None => break,
@@ -195,7 +201,7 @@ impl Vm {
                     // A constant integer expression that overflows is a
                     // compile error, in every mode.
                     Err(e) if fold && e.etype == "OverflowError" => {
-                        if let Some(d) = self.constant_overflow(p, &args, span) {
+                        if let Some(d) = self.constant_overflow(p, args, span) {
                             return Err(d);
                         }
                         if f.redshifting() {
@@ -212,8 +218,8 @@ impl Vm {
             }
         }
         let mut rargs = Vec::with_capacity(args.len());
-        for a in args {
-            rargs.push(self.into_rir(a)?);
+        for a in args.iter_mut() {
+            rargs.push(self.take_rir(a)?);
         }
         let ty = self.rir_ty(ret, span)?;
         Ok(AVal::code(
@@ -227,6 +233,18 @@ impl Vm {
         match a.repr {
             Repr::Code(e) => Ok(e),
             Repr::Val(_) => self.to_rir(&a),
+        }
+    }
+
+    /// The residual expression of a value, taken out of it (which is left
+    /// holding `None`).
+    fn take_rir(&self, a: &mut AVal) -> VmResult<rir::Expr> {
+        match std::mem::replace(&mut a.repr, Repr::Val(Value::None)) {
+            Repr::Code(e) => Ok(e),
+            r @ Repr::Val(_) => {
+                a.repr = r;
+                self.to_rir(a)
+            }
         }
     }
 
@@ -284,35 +302,38 @@ impl Vm {
         &mut self,
         f: &mut Frame,
         imp: &OpImpl,
-        operands: Args,
+        operands: &mut [AVal],
         span: Span,
     ) -> VmResult<AVal> {
-        let reordered = imp.args.iter().enumerate().any(|(i, a)| a.operand != i);
-        let mut operands: Vec<Option<AVal>> = if reordered {
+        // Operands the implementation takes in another order: in redshift
+        // they are evaluated into temporaries first (`in_order`); values are
+        // simply picked.
+        let identity = imp.args.len() == operands.len()
+            && imp.args.iter().enumerate().all(|(i, a)| a.operand == i);
+        let mut reordered: Args;
+        let operands: &mut [AVal] = if identity {
+            operands
+        } else if f.redshifting() {
             let order: smallvec::SmallVec<[usize; 3]> =
                 imp.args.iter().map(|a| a.operand).collect();
-            let vals = self.in_order(f, operands.into_vec(), &order)?;
-            vals.into_iter().map(Some).collect()
+            reordered = self.in_order(f, operands.to_vec(), &order)?.into();
+            &mut reordered
         } else {
-            operands.into_iter().map(Some).collect()
+            reordered = imp
+                .args
+                .iter()
+                .map(|a| operands[a.operand].clone())
+                .collect();
+            &mut reordered
         };
-        let mut args = Args::new();
-        for (i, am) in imp.args.iter().enumerate() {
-            let slot = if reordered { i } else { am.operand };
-            let a = operands
-                .get_mut(slot)
-                .and_then(Option::take)
-                .ok_or_else(|| VmError::internal("an operand used twice", span))?;
-            let a = match am.conv {
-                Some(c) => {
-                    let s = a.span;
-                    self.apply_prim(f, c, smallvec::smallvec![a], s)?
-                }
-                None => a,
-            };
-            args.push(a);
+        for (a, am) in operands.iter_mut().zip(&imp.args) {
+            if let Some(c) = am.conv {
+                let s = a.span;
+                let v = std::mem::replace(a, AVal::blue(Value::None, TypeId::NONE, s));
+                *a = self.apply_prim(f, c, &mut [v], s)?;
+            }
         }
-        self.apply_prim(f, imp.prim, args, span)
+        self.apply_prim(f, imp.prim, operands, span)
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
@@ -458,6 +479,11 @@ impl Vm {
     /// An integer literal next to an operand of type `other`: of that type if
     /// it is an integer type the value fits, else a plain `i32` literal.
     pub(crate) fn literal_like(&mut self, e: &Expr, other: TypeId) -> VmResult<AVal> {
+        if other == TypeId::I32 {
+            return Ok(self
+                .literal_as(e, NumTy::I32, true)?
+                .unwrap_or_else(|| AVal::blue(Value::I32(0), TypeId::I32, e.span)));
+        }
         // Next to a float, a literal too big for `i32` is read as that float.
         if let Some(n) = other.as_num().filter(|n| n.is_float()) {
             if !self.int_literal_fits(e, NumTy::I32) {
@@ -749,7 +775,7 @@ impl Vm {
         let r = self.deref(f, r)?;
         let (l, r) = self.adapt_pair(l, r);
         match dispatch::binop_impl(op, l.ty, r.ty) {
-            Some(imp) => self.apply_impl(f, &imp, smallvec::smallvec![l, r], span),
+            Some(imp) => self.apply_impl(f, &imp, &mut [l, r], span),
             None => {
                 // User types: the left operand's dunder.
                 if self.is_struct(l.ty) {
@@ -779,7 +805,7 @@ impl Vm {
         match op {
             UnaryOp::Not => {
                 let b = self.to_bool(f, v)?;
-                self.apply_prim(f, Prim::Not, smallvec::smallvec![b], span)
+                self.apply_prim(f, Prim::Not, &mut [b], span)
             }
             UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
             _ if self.is_struct(v.ty) => {
@@ -803,7 +829,7 @@ impl Vm {
             _ => {
                 // `-5` on a literal: fold to the constant of the operand's type.
                 match dispatch::unary_impl(op, v.ty) {
-                    Some(imp) => self.apply_impl(f, &imp, smallvec::smallvec![v], span),
+                    Some(imp) => self.apply_impl(f, &imp, &mut [v], span),
                     None => {
                         let t = self.type_name(v.ty);
                         let sym = op.symbol().trim();
@@ -830,12 +856,12 @@ impl Vm {
         match v.ty {
             TypeId::BOOL => Ok(v),
             TypeId::STR => {
-                let len = self.apply_prim(f, Prim::StrLen, smallvec::smallvec![v], span)?;
+                let len = self.apply_prim(f, Prim::StrLen, &mut [v], span)?;
                 let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
                 self.apply_prim(
                     f,
                     Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
-                    smallvec::smallvec![len, zero],
+                    &mut [len, zero],
                     span,
                 )
             }
@@ -848,7 +874,7 @@ impl Vm {
                 self.call_dunder(f, m, vec![v], span)
             }
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToBool(n), smallvec::smallvec![v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToBool(n), &mut [v], span),
                 None => {
                     let tn = self.type_name(t);
                     Err(VmError::diag(
@@ -1139,9 +1165,9 @@ impl Vm {
             let pair = l.span.to(r.span);
             return Err(self.type_error_binop(op.symbol(), &l, &r, pair, op.operator_name()));
         };
-        let res = self.apply_impl(f, &imp, smallvec::smallvec![l, r], span)?;
+        let res = self.apply_impl(f, &imp, &mut [l, r], span)?;
         if op == CmpOp::NotIn {
-            return self.apply_prim(f, Prim::Not, smallvec::smallvec![res], span);
+            return self.apply_prim(f, Prim::Not, &mut [res], span);
         }
         Ok(res)
     }
@@ -1158,8 +1184,7 @@ impl Vm {
         if self.ptr_info(l.ty).is_some() && l.ty == r.ty && matches!(op, CmpOp::Eq | CmpOp::NotEq) {
             let eq = self.ptr_eq(l, r, span)?;
             return if op == CmpOp::NotEq {
-                self.apply_prim(f, Prim::Not, smallvec::smallvec![eq], span)
-                    .map(Some)
+                self.apply_prim(f, Prim::Not, &mut [eq], span).map(Some)
             } else {
                 Ok(Some(eq))
             };
@@ -1175,8 +1200,7 @@ impl Vm {
             let res = self.call_dunder(f, m, args, span)?;
             let res = self.to_bool(f, res)?;
             return if op == CmpOp::NotIn {
-                self.apply_prim(f, Prim::Not, smallvec::smallvec![res], span)
-                    .map(Some)
+                self.apply_prim(f, Prim::Not, &mut [res], span).map(Some)
             } else {
                 Ok(Some(res))
             };
@@ -1214,8 +1238,7 @@ impl Vm {
                     None if l.ty == r.ty => self.struct_eq(f, l, r, span)?,
                     None => return Ok(None),
                 };
-                self.apply_prim(f, Prim::Not, smallvec::smallvec![eq], span)
-                    .map(Some)
+                self.apply_prim(f, Prim::Not, &mut [eq], span).map(Some)
             }
             CmpOp::Eq if l.ty == r.ty => self.struct_eq(f, l, r, span).map(Some),
             _ => Ok(None),
@@ -1362,7 +1385,7 @@ impl Vm {
                 None => Ok(AVal { ty: to, ..v }),
                 Some(p) => {
                     let s = v.span;
-                    self.apply_prim(f, p, smallvec::smallvec![v], s)
+                    self.apply_prim(f, p, &mut [v], s)
                 }
             };
         }
@@ -1439,9 +1462,7 @@ impl Vm {
                         None => self.convert_field(f, v, fv.conversion)?,
                     };
                     match prefix {
-                        Some(p) => {
-                            self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![p, s], span)?
-                        }
+                        Some(p) => self.apply_prim(f, Prim::StrConcat, &mut [p, s], span)?,
                         None => s,
                     }
                 }
@@ -1450,7 +1471,7 @@ impl Vm {
             acc = if empty {
                 piece
             } else {
-                self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![acc, piece], span)?
+                self.apply_prim(f, Prim::StrConcat, &mut [acc, piece], span)?
             };
         }
         Ok(acc.with_span(span))
@@ -1470,7 +1491,7 @@ impl Vm {
     pub fn ascii_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
         let r = self.repr_of(f, v)?;
-        self.apply_prim(f, Prim::StrAscii, smallvec::smallvec![r], span)
+        self.apply_prim(f, Prim::StrAscii, &mut [r], span)
     }
 
     /// `{v!c:spec}`: the conversion first (a converted value is a `str`), then
@@ -1522,7 +1543,7 @@ impl Vm {
         let span = v.span;
         let mut spec = AVal::blue(Value::Str("".into()), TypeId::STR, span);
         for p in pieces {
-            spec = self.apply_prim(f, Prim::StrConcat, smallvec::smallvec![spec, p], span)?;
+            spec = self.apply_prim(f, Prim::StrConcat, &mut [spec, p], span)?;
         }
         let v = if v.ty == TypeId::BOOL {
             self.bool_as_int(f, v)?
@@ -1536,7 +1557,7 @@ impl Vm {
                 (Prim::FormatStrDyn, self.str_of(f, v)?)
             }
         };
-        self.apply_prim(f, p, smallvec::smallvec![v, spec], span)
+        self.apply_prim(f, p, &mut [v, spec], span)
     }
 
     /// `bool` formats as the integer it is under a non-empty spec.
@@ -1605,7 +1626,7 @@ impl Vm {
             Some(n) => Prim::FormatNum(n, spec),
             None => Prim::FormatStr(spec),
         };
-        self.apply_prim(f, p, smallvec::smallvec![v], span)
+        self.apply_prim(f, p, &mut [v], span)
     }
 
     /// `str(v)`
@@ -1621,10 +1642,10 @@ impl Vm {
         }
         match v.ty {
             TypeId::STR => Ok(v),
-            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, smallvec::smallvec![v], span),
+            TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &mut [v], span),
             TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
             t => match t.as_num() {
-                Some(n) => self.apply_prim(f, Prim::NumToStr(n), smallvec::smallvec![v], span),
+                Some(n) => self.apply_prim(f, Prim::NumToStr(n), &mut [v], span),
                 None => match v.blue_value() {
                     Some(val) => {
                         let s = self.display_blue(val);
@@ -1648,7 +1669,7 @@ impl Vm {
             return self.repr_of(f, loaded);
         }
         if v.ty == TypeId::STR {
-            return self.apply_prim(f, Prim::StrRepr, smallvec::smallvec![v], span);
+            return self.apply_prim(f, Prim::StrRepr, &mut [v], span);
         }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, false);
@@ -1836,7 +1857,7 @@ impl Vm {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("strings take one index", span, ""))?;
             let i = self.convert(f, i, TypeId::I32, ConvCtx::Other)?;
-            return self.apply_prim(f, Prim::StrGetItem, smallvec::smallvec![v, i], span);
+            return self.apply_prim(f, Prim::StrGetItem, &mut [v, i], span);
         }
         let tn = self.type_name(v.ty);
         Err(err(

@@ -614,6 +614,6 @@ impl Vm {
         let tid = TypeId::num(t);
         let a = self.convert(f, a, tid, ConvCtx::Other)?;
         let b = self.convert(f, b, tid, ConvCtx::Other)?;
-        self.apply_prim(f, rir::Prim::IeeeDiv(t), smallvec::smallvec![a, b], span)
+        self.apply_prim(f, rir::Prim::IeeeDiv(t), &mut [a, b], span)
     }
 }

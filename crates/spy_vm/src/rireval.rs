@@ -1,7 +1,6 @@
 //! The RIR evaluator (`spyc run --mode redshift`): runs residual code directly,
 //! with the same primitive implementations as the interpreter.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Span, Stmt, StmtKind};
@@ -21,7 +20,8 @@ enum Ctl {
 struct Eval<'m> {
     m: &'m Module,
     heap: crate::heap::Heap,
-    index: HashMap<&'m Fqn, usize>,
+    // A fast hash: every call looks its callee up (names are short).
+    index: rustc_hash::FxHashMap<&'m Fqn, usize>,
     globals: Vec<Value>,
     out: &'m mut dyn Write,
     depth: u32,

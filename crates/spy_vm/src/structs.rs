@@ -510,29 +510,14 @@ impl Vm {
                 TypeId::STR,
                 span,
             );
-            acc = self.apply_prim(
-                f,
-                rir::Prim::StrConcat,
-                smallvec::smallvec![acc, label],
-                span,
-            )?;
+            acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, label], span)?;
             let fv = self.get_field(f, &first, i, span)?;
             let text = self.repr_of(f, fv)?;
-            acc = self.apply_prim(
-                f,
-                rir::Prim::StrConcat,
-                smallvec::smallvec![acc, text],
-                span,
-            )?;
+            acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, text], span)?;
             first = again.clone();
         }
         let close = AVal::blue(Value::Str(")".into()), TypeId::STR, span);
-        self.apply_prim(
-            f,
-            rir::Prim::StrConcat,
-            smallvec::smallvec![acc, close],
-            span,
-        )
+        self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, close], span)
     }
 
     /// The function behind a method, for diagnostics.

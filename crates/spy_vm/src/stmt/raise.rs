@@ -106,7 +106,7 @@ impl Vm {
             }
             return Ok(Flow::Diverges);
         }
-        let cond = self.apply_prim(f, Prim::Not, smallvec::smallvec![c], span)?;
+        let cond = self.apply_prim(f, Prim::Not, &mut [c], span)?;
         let cond = self.to_rir(&cond)?;
         f.emit(rir::Stmt {
             kind: rir::StmtKind::If {

@@ -55,3 +55,19 @@ fi
 build=$(best $SPYC build examples/fib.spy -o "$TMP/fib_build")
 echo "spyc build examples/fib.spy: ${build} s"
 cargo bench -q -p spy_parser --bench parse 2>/dev/null | tail -1
+# Compile time against the length of one expression (must grow linearly):
+# `print(x + ... + x)` and `print(f(x) + ... + f(x))` with 1k..16k operands, `spyc build` wall time.
+for n in 1000 2000 4000 8000 16000; do
+  python3 - "$n" > "$TMP/long_$n.spy" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("def f(a: i64) -> i64:")
+print("    return a")
+print("def main() -> None:")
+print("    x: i64 = 1")
+print("    print(" + " + ".join(["x"] * n) + ")")
+print("    print(" + " + ".join(["f(x)"] * n) + ")")
+PY
+  t=$(best $SPYC build "$TMP/long_$n.spy" -o "$TMP/long_$n")
+  echo "build, $n-operand expression: ${t} s"
+done

@@ -50,3 +50,37 @@ pub(crate) fn func_ref(cx: &mut ModCtx<'_>, b: &mut FunctionBuilder<'_>, f: RtFn
     let id = cx.runtime[f as usize];
     cx.obj.declare_func_in_func(id, b.func)
 }
+
+/// The import of a standard-library kernel (`spy_runtime::kernels`),
+/// declared on first use.
+pub(crate) fn kernel_ref(
+    cx: &mut ModCtx<'_>,
+    b: &mut FunctionBuilder<'_>,
+    k: spy_runtime::kernels::Kernel,
+) -> Result<FuncRef, CodegenError> {
+    use spy_runtime::kernels::KTy;
+    let id = match cx.kernels.get(&k) {
+        Some(id) => *id,
+        None => {
+            let ty = |t: KTy| match t {
+                KTy::Str => cx.ptr,
+                KTy::I32 => types::I32,
+                KTy::I64 => types::I64,
+                KTy::F64 => types::F64,
+                KTy::Bool => types::I8,
+            };
+            let mut sig = Signature::new(cx.obj.isa().default_call_conv());
+            for p in k.params() {
+                sig.params.push(AbiParam::new(ty(*p)));
+            }
+            sig.returns.push(AbiParam::new(ty(k.ret())));
+            let id = cx
+                .obj
+                .declare_function(k.symbol(), Linkage::Import, &sig)
+                .map_err(cg)?;
+            cx.kernels.insert(k, id);
+            id
+        }
+    };
+    Ok(cx.obj.declare_func_in_func(id, b.func))
+}

@@ -82,6 +82,8 @@ pub(crate) struct ModCtx<'a> {
     pub data: data::DataCache,
     /// The runtime's functions, indexed by `abi::RtFn`.
     pub runtime: Vec<FuncId>,
+    /// The standard-library kernels imported so far.
+    pub kernels: HashMap<spy_runtime::kernels::Kernel, FuncId>,
     pub globals: Vec<cranelift_module::DataId>,
     pub ptr: types::Type,
     /// Pointer NULL and bounds checks (debug builds).
@@ -203,6 +205,7 @@ fn compile(
         ptr,
         checks: !opts.optimize,
         code: Vec::new(),
+        kernels: HashMap::new(),
     };
     cx.runtime = abi::declare_runtime(&mut cx)?;
     for g in &m.globals {

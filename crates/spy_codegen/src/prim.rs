@@ -827,6 +827,11 @@ pub(crate) fn lower(
             let (sa, sb) = fx.spec_args(&spec);
             fx.call_rt1(RtFn::spy_format_str, &[a[0], sa, sb])?
         }
+        Prim::Kernel(k) => {
+            let f = abi::kernel_ref(fx.cx, &mut fx.b, k)?;
+            let call = fx.b.ins().call(f, &a);
+            fx.b.inst_results(call)[0]
+        }
         Prim::FormatNumDyn(t) => {
             let loc = fx.loc(span)?;
             if t.is_float() {

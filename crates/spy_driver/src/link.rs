@@ -227,6 +227,16 @@ mod tests {
             .map(|f| f.name())
             .collect();
         assert_eq!(ours, declared, "libspyrt.a and spy_runtime::abi disagree");
+        let kernels: BTreeSet<&str> = defined
+            .iter()
+            .filter(|(kind, name)| *kind == "T" && name.starts_with("spyk_"))
+            .map(|(_, name)| *name)
+            .collect();
+        let listed: BTreeSet<&str> = spy_runtime::kernels::Kernel::ALL
+            .iter()
+            .map(|k| k.symbol())
+            .collect();
+        assert_eq!(kernels, listed, "libspyrt.a and the kernel list disagree");
         for f in RtFn::ALL.iter().filter(|f| f.decl().home == Home::Libc) {
             assert!(
                 !defined.iter().any(|(_, name)| *name == f.name()),

@@ -16,7 +16,7 @@ mod verify;
 use std::rc::Rc;
 
 pub use fqn::{Fqn, FqnPart};
-pub use prim::{CmpKind, FmtSpec, MathFn, NumTy, Prim};
+pub use prim::{kernel_ty, CmpKind, FmtSpec, KTy, Kernel, MathFn, NumTy, Prim};
 pub use print::{print_function, print_module};
 pub use spy_diagnostics::Span;
 pub use verify::{verify, VerifyError};

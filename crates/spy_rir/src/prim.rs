@@ -4,6 +4,7 @@
 use crate::Ty;
 
 pub use spy_runtime::format::Spec as FmtSpec;
+pub use spy_runtime::kernels::{KTy, Kernel};
 pub use spy_runtime::num::MathFn;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -220,6 +221,9 @@ pub enum Prim {
     ComplexRepr,
     /// A C math library function on `f64` (the `math` module; no error checks).
     Math(MathFn),
+    /// A runtime service of the standard library (`spy_runtime::kernels`);
+    /// its signature is the kernel's.
+    Kernel(Kernel),
     /// `format(x, spec)` of a number (f-string replacement fields).
     FormatNum(NumTy, FmtSpec),
     /// `format(s, spec)` of text.
@@ -279,6 +283,10 @@ impl Prim {
             Math(m) => (
                 smallvec::smallvec![Ty::Num(NumTy::F64); m.arity()],
                 Ty::Num(NumTy::F64),
+            ),
+            Kernel(k) => (
+                k.params().iter().map(|t| kernel_ty(*t)).collect(),
+                kernel_ty(k.ret()),
             ),
             FormatNum(t, _) => (smallvec::smallvec![n(t)], Ty::Str),
             FormatStr(_) => (smallvec::smallvec![Ty::Str], Ty::Str),
@@ -344,6 +352,7 @@ impl Prim {
             StrAscii => "operator::str_ascii".into(),
             ComplexRepr => "operator::complex_repr".into(),
             Math(m) => format!("math::{}", m.name()),
+            Kernel(k) => format!("__spy__::{}", k.name()),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),
             FormatStr(_) => "builtins::format[str]".into(),
             FormatNumDyn(t) => format!("builtins::format_dynamic[{}]", t.name()),
@@ -379,5 +388,16 @@ impl Prim {
             Not => "not ",
             _ => return None,
         })
+    }
+}
+
+/// The residual type of a kernel's parameter or result.
+pub fn kernel_ty(t: KTy) -> Ty {
+    match t {
+        KTy::Str => Ty::Str,
+        KTy::I32 => Ty::Num(NumTy::I32),
+        KTy::I64 => Ty::Num(NumTy::I64),
+        KTy::F64 => Ty::Num(NumTy::F64),
+        KTy::Bool => Ty::Bool,
     }
 }

@@ -30,6 +30,8 @@
 
 pub mod abi;
 pub mod format;
+#[macro_use]
+pub mod kernels;
 pub mod num;
 pub mod panic;
 pub mod text;

@@ -957,3 +957,61 @@ pub extern "C" fn spy_ptr_cmp(a: *const u8, b: *const u8, n: usize) -> i32 {
     let r = unsafe { memcmp(a, b, n) };
     r.signum()
 }
+
+// ---- kernels (`kernels.rs`): one C function per kernel, `spyk_NAME`
+
+/// A kernel's parameter or result as the C ABI passes it, and the
+/// conversion of a parameter.
+macro_rules! kernel_param {
+    (Str) => { *const SpyStr };
+    (I32) => { i32 };
+    (I64) => { i64 };
+    (F64) => { f64 };
+    (Bool) => { i8 };
+}
+
+macro_rules! kernel_arg {
+    (Str, $a:ident) => {
+        // SAFETY: generated code passes valid string objects.
+        unsafe { as_str($a) }
+    };
+    (Bool, $a:ident) => {
+        $a != 0
+    };
+    ($t:ident, $a:ident) => {
+        $a
+    };
+}
+
+macro_rules! kernel_call {
+    (Str, $f:path, $($a:expr),*) => {{
+        let mut out = GcText::new();
+        $f(&mut out, $($a),*);
+        out.finish()
+    }};
+    (Bool, $f:path, $($a:expr),*) => {
+        i8::from($f($($a),*))
+    };
+    ($t:ident, $f:path, $($a:expr),*) => {
+        $f($($a),*)
+    };
+}
+
+macro_rules! native_kernels {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+        /// The kernels' C entry points (symbols `spyk_NAME`).
+        #[allow(non_snake_case)]
+        pub mod kernel_exports {
+            use super::*;
+            $(
+                $(#[$doc])*
+                #[export_name = concat!("spyk_", stringify!($name))]
+                pub extern "C" fn $name($($arg: kernel_param!($aty)),*) -> kernel_param!($ret) {
+                    kernel_call!($ret, crate::kernels::imp::$imp, $(kernel_arg!($aty, $arg)),*)
+                }
+            )*
+        }
+    };
+}
+
+kernel_list!(native_kernels);

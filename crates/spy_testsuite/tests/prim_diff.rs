@@ -16,7 +16,7 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use spy_driver::Mode;
-use spy_rir::{CmpKind, MathFn, NumTy, Prim};
+use spy_rir::{CmpKind, KTy, Kernel, MathFn, NumTy, Prim};
 use spy_testsuite::runner;
 use spy_vm::prims::eval_prim;
 use spy_vm::Value;
@@ -324,6 +324,25 @@ fn all_ops() -> Vec<Op> {
         ));
     }
     ops.push(op(Prim::ComplexRepr, &[f, f], "complex_repr(G0, G1)"));
+    for k in Kernel::ALL.iter().copied() {
+        let tys: Vec<Ty> = k
+            .params()
+            .iter()
+            .map(|t| match t {
+                KTy::Str => Ty::Str,
+                KTy::I32 => Ty::Num(NumTy::I32),
+                KTy::I64 => Ty::Num(NumTy::I64),
+                KTy::F64 => f,
+                KTy::Bool => Ty::Bool,
+            })
+            .collect();
+        let args: Vec<String> = (0..tys.len()).map(|i| format!("G{i}")).collect();
+        let expr = match k.ret() {
+            KTy::Str => format!("repr(__spy__.{}({}))", k.name(), args.join(", ")),
+            _ => format!("__spy__.{}({})", k.name(), args.join(", ")),
+        };
+        ops.push(op(Prim::Kernel(k), &tys, &expr));
+    }
     for gc in [true, false] {
         ops.push(Op {
             kind: Kind::Alloc { gc },
@@ -349,6 +368,18 @@ fn cases(op: &Op) -> Vec<Vec<Operand>> {
             if matches!(op.kind, Kind::Prim(Prim::ParseNum(_))) {
                 v = parse_inputs();
             }
+            // Positions and counts of kernels: the edges and a few small ones.
+            // (A huge tab size is a string as large as memory.)
+            if let Kind::Prim(Prim::Kernel(k)) = op.kind {
+                if *t == Ty::Num(NumTy::I64) {
+                    let huge = k != Kernel::str_expandtabs;
+                    v.retain(|o| {
+                        o.value
+                            .as_int()
+                            .is_some_and(|x| matches!(x, -3..=3) || (huge && x.abs() > 1 << 62))
+                    });
+                }
+            }
             // Counts of items: negative, zero and small (the big ones are as
             // large as the machine's memory allows, which differs).
             if matches!(op.kind, Kind::Alloc { .. }) {
@@ -372,6 +403,11 @@ fn cases(op: &Op) -> Vec<Vec<Operand>> {
             }
         }
         out = next;
+    }
+    // Kernels with many parameters: an even sample of their combinations.
+    if matches!(op.kind, Kind::Prim(Prim::Kernel(_))) && out.len() > 3000 {
+        let every = out.len().div_ceil(3000);
+        out = out.into_iter().step_by(every).collect();
     }
     out
 }
@@ -431,7 +467,7 @@ fn predicted_failure(op: &Op, case: &[Operand]) -> Option<&'static str> {
 /// A program running `cases` of `op`, a line per case.
 fn program(op: &Op, cases: &[Vec<Operand>]) -> String {
     let mut src = String::new();
-    src.push_str("import _libm\nfrom unsafe import gc_alloc, ieee754_div, raw_alloc\nfrom __spy__ import complex_repr\n\n");
+    src.push_str("import _libm\nfrom unsafe import gc_alloc, ieee754_div, raw_alloc\nfrom __spy__ import complex_repr\nimport __spy__\n\n");
     for (i, t) in op.tys.iter().enumerate() {
         let init = match t {
             Ty::Num(n) if n.is_int() => format!("{}(0)", n.name()),

@@ -32,26 +32,21 @@ impl Vm {
             spy.push((name, Value::Func(fid)));
         }
         // Helpers of the standard library's own modules.
-        let fqn = rir::Fqn::new("__spy__", "complex_repr");
-        let fid = self.add_func(FuncObj::builtin(
-            fqn,
-            "complex_repr",
-            Color::Red,
-            Builtin::Prim(rir::Prim::ComplexRepr),
-        ));
-        spy.push(("complex_repr", Value::Func(fid)));
+        let prims = rir::Kernel::ALL
+            .iter()
+            .map(|&k| (k.name(), rir::Prim::Kernel(k)))
+            .chain([("complex_repr", rir::Prim::ComplexRepr)]);
+        for (name, p) in prims {
+            spy.push((name, self.prim_func("__spy__", name, p)));
+        }
         self.add_builtin_module("__spy__", spy);
         // The C math library, unchecked: `stdlib/math.spy` adds Python's errors.
         let mut libm = Vec::new();
         for m in rir::MathFn::ALL {
-            let fqn = rir::Fqn::new("_libm", m.name());
-            let fid = self.add_func(FuncObj::builtin(
-                fqn,
+            libm.push((
                 m.name(),
-                Color::Red,
-                Builtin::Prim(rir::Prim::Math(m)),
+                self.prim_func("_libm", m.name(), rir::Prim::Math(m)),
             ));
-            libm.push((m.name(), Value::Func(fid)));
         }
         self.add_builtin_module("_libm", libm);
         let fqn = rir::Fqn::new("operator", "OpSpec.const");
@@ -98,6 +93,45 @@ impl Vm {
                 span,
             )),
         }
+    }
+
+    /// A red builtin function `module.name` that is the primitive `p`.
+    fn prim_func(&mut self, module: &str, name: &'static str, p: rir::Prim) -> Value {
+        let fqn = rir::Fqn::new(module, name);
+        Value::Func(self.add_func(FuncObj::builtin(fqn, name, Color::Red, Builtin::Prim(p))))
+    }
+
+    /// Whether builtin type `t` has methods, loading them the first time
+    /// from the standard-library module that defines them
+    /// ([`methods_home`]): each public function (or dunder) of the module is
+    /// a method whose first parameter is the receiver (`s.upper()` is
+    /// `_str.upper(s)`).
+    pub(crate) fn builtin_methods(&mut self, t: TypeId, span: Span) -> VmResult<bool> {
+        let Some(home) = methods_home(t) else {
+            return Ok(false);
+        };
+        if self.methods_loaded.insert(t) {
+            let m = self.import_module(home, span)?;
+            let methods: Vec<(Symbol, FuncId)> = self
+                .module(m)
+                .globals
+                .iter()
+                .filter(|(n, _)| {
+                    let n = n.as_str();
+                    !n.starts_with('_') || (n.starts_with("__") && n.ends_with("__"))
+                })
+                .filter_map(|(n, g)| match g.value {
+                    Value::Func(f) => Some((*n, f)),
+                    _ => None,
+                })
+                .collect();
+            let ty = &mut self.types[t.0 as usize];
+            for (n, func) in methods {
+                let kind = crate::types::MethodKind::Instance;
+                ty.methods.insert(n, crate::types::Method { func, kind });
+            }
+        }
+        Ok(true)
     }
 
     /// `f[args]` on a generic function: instantiate it (memoized).
@@ -593,5 +627,13 @@ impl Vm {
             }
         };
         Ok(value)
+    }
+}
+
+/// The standard-library module defining the methods of builtin type `t`.
+fn methods_home(t: TypeId) -> Option<&'static str> {
+    match t {
+        TypeId::STR => Some("_str"),
+        _ => None,
     }
 }

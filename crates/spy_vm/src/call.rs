@@ -73,7 +73,9 @@ impl Vm {
         };
         let owner = match obj.blue_value() {
             Some(Value::Type(t)) if self.is_struct(*t) => *t,
+            Some(Value::Type(t)) if self.builtin_methods(*t, name_span)? => *t,
             _ if self.is_struct(obj.ty) => obj.ty,
+            _ if self.builtin_methods(obj.ty, name_span)? => obj.ty,
             _ => return Ok(None),
         };
         let on_type = owner != obj.ty;

@@ -1767,6 +1767,7 @@ impl Vm {
                 let vt = self.type_of(&v);
                 return Ok(AVal::blue(v, vt, span));
             }
+            self.builtin_methods(t, name_span)?;
             if let Some(m) = self.ty(t).methods.get(&name).copied() {
                 return Ok(AVal::blue(Value::Func(m.func), TypeId::FUNCTION, span));
             }
@@ -1819,6 +1820,13 @@ impl Vm {
             }
         }
         let tn = self.type_name(obj.ty);
+        if self.builtin_methods(obj.ty, name_span)? && self.ty(obj.ty).methods.contains_key(&name) {
+            return Err(err(
+                format!("method `{name}` of `{tn}` must be called"),
+                name_span,
+                "add `(...)`",
+            ));
+        }
         let _ = TypeKind::Object;
         Err(err(
             format!("type `{tn}` has no attribute `{name}`"),
@@ -1867,6 +1875,49 @@ impl Vm {
         ))
     }
 
+    /// `v[lower:upper:step]`: the type's `__getslice__(v, start, stop, step,
+    /// has_start, has_stop)` (the bounds as `i64`, a missing one as 0 with
+    /// its flag false; a missing step is 1). The parts are evaluated left
+    /// to right, as in Python.
+    fn eval_slice(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        parts: [&Option<Box<Expr>>; 3],
+        span: Span,
+    ) -> VmResult<AVal> {
+        self.builtin_methods(v.ty, span)?;
+        let Some(m) = self.find_method(v.ty, "__getslice__") else {
+            let tn = self.type_name(v.ty);
+            return Err(err(
+                format!("type `{tn}` does not support slicing"),
+                v.span,
+                format!("this is `{tn}`"),
+            ));
+        };
+        let mut bounds = Vec::with_capacity(5);
+        let mut given = Vec::with_capacity(2);
+        for (k, part) in parts.into_iter().enumerate() {
+            let b = match part {
+                Some(e) => {
+                    let a = self.eval_expr(f, e)?;
+                    self.convert(f, a, TypeId::I64, ConvCtx::Other)?
+                }
+                None => AVal::blue(Value::I64(i64::from(k == 2)), TypeId::I64, span),
+            };
+            bounds.push(b);
+            if k < 2 {
+                given.push(AVal::blue(Value::Bool(part.is_some()), TypeId::BOOL, span));
+            }
+        }
+        bounds.extend(given);
+        let args = crate::call::CallArgs {
+            pos: bounds,
+            kw: Vec::new(),
+        };
+        self.call_method(f, v, m, args, span, span)
+    }
+
     fn eval_subscript(
         &mut self,
         f: &mut Frame,
@@ -1891,6 +1942,9 @@ impl Vm {
                     return Ok(r);
                 }
             }
+        }
+        if let ExprKind::Slice { lower, upper, step } = &index.kind {
+            return self.eval_slice(f, v, [lower, upper, step], span);
         }
         if self.ptr_info(v.ty).is_some() {
             let i = self.eval_expr(f, index)?;

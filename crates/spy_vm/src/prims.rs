@@ -299,6 +299,7 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
             Value::Str(s.into())
         }
         ParseNum(t) => parse_num(t, &string(&a)?)?,
+        Kernel(k) => call_kernel(k, args)?,
         WriteStr => {
             let _ = out.write_all(string(&a)?.as_bytes());
             Value::None
@@ -384,4 +385,29 @@ fn parse_num(t: NumTy, s: &str) -> Result<Value, PrimErr> {
             })
         }
     }
+}
+
+/// A kernel on values of its parameter types.
+fn call_kernel(k: spy_rir::Kernel, args: &[Value]) -> Result<Value, PrimErr> {
+    use spy_runtime::kernels::{call, KArg, KVal};
+    let mut kargs: smallvec::SmallVec<[KArg<'_>; 4]> = smallvec::SmallVec::new();
+    for a in args {
+        kargs.push(match a {
+            Value::Str(s) => KArg::Str(s),
+            Value::I32(v) => KArg::I32(*v),
+            Value::I64(v) => KArg::I64(*v),
+            Value::F64(v) => KArg::F64(*v),
+            Value::Bool(b) => KArg::Bool(*b),
+            v => return Err(bad_operand("a kernel argument", v)),
+        });
+    }
+    let r = call(k, &kargs)
+        .ok_or_else(|| PrimErr::internal(format!("kernel `{}` given {args:?}", k.name())))?;
+    Ok(match r {
+        KVal::Str(s) => Value::Str(s.into()),
+        KVal::I32(v) => Value::I32(v),
+        KVal::I64(v) => Value::I64(v),
+        KVal::F64(v) => Value::F64(v),
+        KVal::Bool(b) => Value::Bool(b),
+    })
 }

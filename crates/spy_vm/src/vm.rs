@@ -204,6 +204,9 @@ pub struct Vm {
     pub(crate) inline_counter: u32,
     /// `complex128` once its stdlib module is imported.
     pub(crate) complex_ty: Option<TypeId>,
+    /// Builtin types whose methods have been loaded from the standard
+    /// library (`Vm::builtin_methods`).
+    pub(crate) methods_loaded: std::collections::HashSet<TypeId>,
     /// Set (by a signal handler) to stop the running evaluation with a
     /// `KeyboardInterrupt`: checked at every call and loop iteration.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -238,6 +241,7 @@ impl Vm {
             inlining: Vec::new(),
             inline_counter: 0,
             complex_ty: None,
+            methods_loaded: Default::default(),
         };
         vm.init_builtins();
         vm.init_unsafe_module();

@@ -1,0 +1,631 @@
+//! Kernels: the runtime services of the standard library (text operations,
+//! mostly), each declared once in [`kernel_list!`] and implemented once in
+//! Rust, generic over where its output goes. From the one declaration:
+//!
+//! - the interpreters call [`call`] (strings in and out as Rust `str`/`String`);
+//! - the static library exports a C function `spyk_NAME` per kernel (built by
+//!   `native.rs` from the same list), which `spy_codegen` calls;
+//! - `spy_rir::Prim::Kernel` carries the kernel, its signature from
+//!   [`Kernel::params`] and [`Kernel::ret`], and `spy_vm` exposes each as
+//!   `__spy__.NAME` for the `.spy` modules of `stdlib/`.
+//!
+//! A new service is one line in `kernel_list!`, one implementation in
+//! [`imp`], and its uses in `stdlib/`. Kernels do not fail: the `.spy`
+//! wrapper checks its arguments and raises Python's errors.
+
+use crate::Scratch;
+
+/// The type of a kernel's parameter or result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KTy {
+    Str,
+    I32,
+    I64,
+    F64,
+    Bool,
+}
+
+/// The list of kernels, for an X-macro: `kernel_list!(m)` expands to
+/// `m! { name(param: Ty, ...) -> Ty = implementation; ... }`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! kernel_list {
+    ($m:ident) => {
+        $m! {
+            /// `s.upper()`: full Unicode case mapping.
+            str_upper(s: Str) -> Str = upper;
+            /// `s.lower()` (a final `Σ` becomes `ς`).
+            str_lower(s: Str) -> Str = lower;
+            /// `s.capitalize()`: the first character titlecased, the rest lowered.
+            str_capitalize(s: Str) -> Str = capitalize;
+            /// `s.title()`.
+            str_title(s: Str) -> Str = title;
+            /// `s.swapcase()`.
+            str_swapcase(s: Str) -> Str = swapcase;
+            /// `s.strip(chars)` (`ws`: Python's whitespace instead of `chars`;
+            /// `side`: 0 both ends, 1 the left, 2 the right).
+            str_strip(s: Str, chars: Str, ws: Bool, side: I32) -> Str = strip;
+            /// `s.find(sub, start, end)`: a code-point index, or -1.
+            str_find(s: Str, sub: Str, start: I64, end: I64) -> I64 = find;
+            /// `s.rfind(sub, start, end)`.
+            str_rfind(s: Str, sub: Str, start: I64, end: I64) -> I64 = rfind;
+            /// `s.count(sub, start, end)`: non-overlapping occurrences.
+            str_count(s: Str, sub: Str, start: I64, end: I64) -> I64 = count;
+            /// `s.startswith(prefix, start, end)`.
+            str_startswith(s: Str, p: Str, start: I64, end: I64) -> Bool = startswith;
+            /// `s.endswith(suffix, start, end)`.
+            str_endswith(s: Str, p: Str, start: I64, end: I64) -> Bool = endswith;
+            /// `s.replace(old, new, count)` (`count` < 0: every occurrence).
+            str_replace(s: Str, old: Str, new: Str, count: I64) -> Str = replace;
+            /// `s[start:stop:step]` (`step` is not 0; a bound not given is
+            /// Python's default for the step's sign).
+            str_slice(s: Str, start: I64, stop: I64, step: I64, has_start: Bool, has_stop: Bool) -> Str = slice;
+            /// `s.expandtabs(tabsize)`.
+            str_expandtabs(s: Str, tabsize: I64) -> Str = expandtabs;
+            /// `s.isalpha()`.
+            str_isalpha(s: Str) -> Bool = isalpha;
+            /// `s.isalnum()`.
+            str_isalnum(s: Str) -> Bool = isalnum;
+            /// `s.isdecimal()`.
+            str_isdecimal(s: Str) -> Bool = isdecimal;
+            /// `s.isspace()`.
+            str_isspace(s: Str) -> Bool = isspace;
+            /// `s.isascii()`.
+            str_isascii(s: Str) -> Bool = isascii;
+            /// `s.isupper()`.
+            str_isupper(s: Str) -> Bool = isupper;
+            /// `s.islower()`.
+            str_islower(s: Str) -> Bool = islower;
+            /// `s.istitle()`.
+            str_istitle(s: Str) -> Bool = istitle;
+        }
+    };
+}
+
+macro_rules! define_kernels {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+        /// A runtime service of the standard library (see the module docs).
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Kernel {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Kernel {
+            pub const ALL: &'static [Kernel] = &[$(Kernel::$name),*];
+
+            /// The name `.spy` code calls it by (`__spy__.NAME`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Kernel::$name => stringify!($name),)*
+                }
+            }
+
+            /// The C symbol of the static library.
+            pub fn symbol(self) -> &'static str {
+                match self {
+                    $(Kernel::$name => concat!("spyk_", stringify!($name)),)*
+                }
+            }
+
+            pub fn params(self) -> &'static [KTy] {
+                match self {
+                    $(Kernel::$name => &[$(KTy::$aty),*],)*
+                }
+            }
+
+            pub fn ret(self) -> KTy {
+                match self {
+                    $(Kernel::$name => KTy::$ret,)*
+                }
+            }
+        }
+
+        /// Run kernel `k` (the interpreters): the arguments must have the
+        /// kernel's parameter types, else `None`.
+        #[cfg(not(spy_staticlib))]
+        pub fn call(k: Kernel, args: &[KArg<'_>]) -> Option<KVal> {
+            match k {
+                $(Kernel::$name => {
+                    let mut it = args.iter();
+                    $( let $arg = take!(it, $aty)?; )*
+                    if it.next().is_some() {
+                        return None;
+                    }
+                    Some(run!($ret, imp::$imp, $($arg),*))
+                })*
+            }
+        }
+    };
+}
+
+/// An argument of a kernel call in the interpreters.
+#[cfg(not(spy_staticlib))]
+#[derive(Clone, Copy, Debug)]
+pub enum KArg<'a> {
+    Str(&'a str),
+    I32(i32),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// A kernel's result in the interpreters.
+#[cfg(not(spy_staticlib))]
+#[derive(Clone, Debug, PartialEq)]
+pub enum KVal {
+    Str(alloc::string::String),
+    I32(i32),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+#[cfg(not(spy_staticlib))]
+macro_rules! take {
+    ($it:ident, $t:ident) => {
+        match $it.next() {
+            Some(KArg::$t(v)) => Some(*v),
+            _ => None,
+        }
+    };
+}
+
+#[cfg(not(spy_staticlib))]
+macro_rules! run {
+    (Str, $f:path, $($a:ident),*) => {{
+        let mut out = alloc::string::String::new();
+        $f(&mut out, $($a),*);
+        KVal::Str(out)
+    }};
+    ($t:ident, $f:path, $($a:ident),*) => {
+        KVal::$t($f($($a),*))
+    };
+}
+
+kernel_list!(define_kernels);
+
+/// The implementations: plain Rust over `&str` and numbers; a text result is
+/// written to `out` (a `String` in the interpreters, GC memory natively).
+/// Positions are code-point indices, normalised as Python's slices.
+pub mod imp {
+    use super::Scratch;
+    use crate::unicode;
+
+    fn put<W: Scratch>(out: &mut W, c: char) {
+        let _ = out.write_char(c);
+    }
+
+    fn put_str<W: Scratch>(out: &mut W, s: &str) {
+        let _ = out.write_str(s);
+    }
+
+    pub fn upper<W: Scratch>(out: &mut W, s: &str) {
+        for c in s.chars() {
+            for u in c.to_uppercase() {
+                put(out, u);
+            }
+        }
+    }
+
+    /// CPython's lowercase of the character at byte `i` of `s`: `Σ` is `ς`
+    /// at the end of a word (a cased letter before it, none after it, with
+    /// case-ignorable characters skipped), as Unicode's Final_Sigma rule.
+    fn lower_at<W: Scratch>(out: &mut W, s: &str, i: usize, c: char) {
+        if c == '\u{3a3}' {
+            let before = s[..i]
+                .chars()
+                .rev()
+                .find(|&d| !unicode::is_case_ignorable(d))
+                .is_some_and(unicode::is_cased);
+            let after = s[i + c.len_utf8()..]
+                .chars()
+                .find(|&d| !unicode::is_case_ignorable(d))
+                .is_some_and(unicode::is_cased);
+            put(
+                out,
+                if before && !after {
+                    '\u{3c2}'
+                } else {
+                    '\u{3c3}'
+                },
+            );
+            return;
+        }
+        for l in c.to_lowercase() {
+            put(out, l);
+        }
+    }
+
+    fn title_char<W: Scratch>(out: &mut W, c: char) {
+        match unicode::title_special(c) {
+            Some(m) => {
+                for t in m.into_iter().filter(|&t| t != '\0') {
+                    put(out, t);
+                }
+            }
+            None => {
+                for u in c.to_uppercase() {
+                    put(out, u);
+                }
+            }
+        }
+    }
+
+    pub fn lower<W: Scratch>(out: &mut W, s: &str) {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                put(out, b.to_ascii_lowercase() as char);
+            }
+            return;
+        }
+        for (i, c) in s.char_indices() {
+            lower_at(out, s, i, c);
+        }
+    }
+
+    pub fn capitalize<W: Scratch>(out: &mut W, s: &str) {
+        for (i, c) in s.char_indices() {
+            if i == 0 {
+                title_char(out, c);
+            } else {
+                lower_at(out, s, i, c);
+            }
+        }
+    }
+
+    pub fn title<W: Scratch>(out: &mut W, s: &str) {
+        let mut prev_cased = false;
+        for (i, c) in s.char_indices() {
+            if prev_cased {
+                lower_at(out, s, i, c);
+            } else {
+                title_char(out, c);
+            }
+            prev_cased = unicode::is_cased(c);
+        }
+    }
+
+    pub fn swapcase<W: Scratch>(out: &mut W, s: &str) {
+        for (i, c) in s.char_indices() {
+            if c.is_uppercase() {
+                lower_at(out, s, i, c);
+            } else if c.is_lowercase() {
+                for u in c.to_uppercase() {
+                    put(out, u);
+                }
+            } else {
+                put(out, c);
+            }
+        }
+    }
+
+    pub fn strip<W: Scratch>(out: &mut W, s: &str, chars: &str, ws: bool, side: i32) {
+        let strip = |c: char| {
+            if ws {
+                unicode::is_space(c)
+            } else {
+                chars.contains(c)
+            }
+        };
+        let mut t = s;
+        if side != 2 {
+            t = t.trim_start_matches(strip);
+        }
+        if side != 1 {
+            t = t.trim_end_matches(strip);
+        }
+        put_str(out, t);
+    }
+
+    /// The number of code points of `s`.
+    fn char_len(s: &str) -> usize {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    }
+
+    /// The byte offset of code point `i` of `s` (`i` at most its length).
+    fn byte_at(s: &str, i: usize) -> usize {
+        if s.is_ascii() {
+            return i;
+        }
+        s.char_indices().nth(i).map_or(s.len(), |(b, _)| b)
+    }
+
+    /// Python's `ADJUST_INDICES`: `start` and `end` as slice bounds of a
+    /// string of `n` code points (`start` may stay above `n`).
+    fn adjust(start: i64, end: i64, n: usize) -> (i64, i64) {
+        let n = n as i64;
+        let end = if end > n {
+            n
+        } else if end < 0 {
+            (end + n).max(0)
+        } else {
+            end
+        };
+        let start = if start < 0 { (start + n).max(0) } else { start };
+        (start, end)
+    }
+
+    /// The window `s[start:end]` and its offset in code points, or `None`
+    /// when it is shorter than `need` code points.
+    fn window(s: &str, start: i64, end: i64, need: usize) -> Option<(&str, i64)> {
+        let (start, end) = adjust(start, end, char_len(s));
+        if end - start < need as i64 {
+            return None;
+        }
+        let (a, b) = (byte_at(s, start as usize), byte_at(s, end as usize));
+        Some((&s[a..b], start))
+    }
+
+    fn chars_before(s: &str, byte: usize) -> i64 {
+        char_len(&s[..byte]) as i64
+    }
+
+    pub fn find(s: &str, sub: &str, start: i64, end: i64) -> i64 {
+        match window(s, start, end, char_len(sub)) {
+            Some((w, off)) => w.find(sub).map_or(-1, |b| off + chars_before(w, b)),
+            None => -1,
+        }
+    }
+
+    pub fn rfind(s: &str, sub: &str, start: i64, end: i64) -> i64 {
+        match window(s, start, end, char_len(sub)) {
+            Some((w, off)) => w.rfind(sub).map_or(-1, |b| off + chars_before(w, b)),
+            None => -1,
+        }
+    }
+
+    pub fn count(s: &str, sub: &str, start: i64, end: i64) -> i64 {
+        match window(s, start, end, char_len(sub)) {
+            Some((w, _)) if sub.is_empty() => char_len(w) as i64 + 1,
+            Some((w, _)) => w.matches(sub).count() as i64,
+            None => 0,
+        }
+    }
+
+    pub fn startswith(s: &str, p: &str, start: i64, end: i64) -> bool {
+        window(s, start, end, char_len(p)).is_some_and(|(w, _)| w.starts_with(p))
+    }
+
+    pub fn endswith(s: &str, p: &str, start: i64, end: i64) -> bool {
+        window(s, start, end, char_len(p)).is_some_and(|(w, _)| w.ends_with(p))
+    }
+
+    pub fn replace<W: Scratch>(out: &mut W, s: &str, old: &str, new: &str, count: i64) {
+        let mut left = if count < 0 { u64::MAX } else { count as u64 };
+        if old.is_empty() {
+            // Python inserts `new` before every character and at the end.
+            for c in s.chars() {
+                if left > 0 {
+                    put_str(out, new);
+                    left -= 1;
+                }
+                put(out, c);
+            }
+            if left > 0 {
+                put_str(out, new);
+            }
+            return;
+        }
+        let mut rest = s;
+        while left > 0 {
+            let Some(b) = rest.find(old) else { break };
+            put_str(out, &rest[..b]);
+            put_str(out, new);
+            rest = &rest[b + old.len()..];
+            left -= 1;
+        }
+        put_str(out, rest);
+    }
+
+    /// Python's `PySlice_AdjustIndices` for a sequence of `n` items.
+    pub fn slice_bounds(
+        n: i64,
+        start: i64,
+        stop: i64,
+        step: i64,
+        has_start: bool,
+        has_stop: bool,
+    ) -> (i64, i64) {
+        let clamp = |i: i64| {
+            if i < 0 {
+                let i = i.saturating_add(n);
+                if i < 0 {
+                    if step < 0 {
+                        -1
+                    } else {
+                        0
+                    }
+                } else {
+                    i
+                }
+            } else if i >= n {
+                if step < 0 {
+                    n - 1
+                } else {
+                    n
+                }
+            } else {
+                i
+            }
+        };
+        let start = if has_start {
+            clamp(start)
+        } else if step < 0 {
+            n - 1
+        } else {
+            0
+        };
+        let stop = if has_stop {
+            clamp(stop)
+        } else if step < 0 {
+            -1
+        } else {
+            n
+        };
+        (start, stop)
+    }
+
+    pub fn slice<W: Scratch>(
+        out: &mut W,
+        s: &str,
+        start: i64,
+        stop: i64,
+        step: i64,
+        has_start: bool,
+        has_stop: bool,
+    ) {
+        if step == 0 {
+            return; // the `.spy` wrapper raises ValueError first
+        }
+        let n = char_len(s) as i64;
+        let (start, stop) = slice_bounds(n, start, stop, step, has_start, has_stop);
+        if step == 1 {
+            if start < stop {
+                put_str(
+                    out,
+                    &s[byte_at(s, start as usize)..byte_at(s, stop as usize)],
+                );
+            }
+            return;
+        }
+        let take = |i: i64| {
+            if step > 0 {
+                i >= start && i < stop && (i - start) % step == 0
+            } else {
+                i <= start && i > stop && (start - i) % step == 0
+            }
+        };
+        if step > 0 {
+            for (i, c) in s.chars().enumerate() {
+                if take(i as i64) {
+                    put(out, c);
+                }
+            }
+        } else {
+            for (k, c) in s.chars().rev().enumerate() {
+                if take(n - 1 - k as i64) {
+                    put(out, c);
+                }
+            }
+        }
+    }
+
+    pub fn expandtabs<W: Scratch>(out: &mut W, s: &str, tabsize: i64) {
+        let mut col: i64 = 0;
+        for c in s.chars() {
+            match c {
+                '\t' => {
+                    if tabsize > 0 {
+                        let n = tabsize - col % tabsize;
+                        for _ in 0..n {
+                            put(out, ' ');
+                        }
+                        col += n;
+                    }
+                }
+                '\n' | '\r' => {
+                    put(out, c);
+                    col = 0;
+                }
+                _ => {
+                    put(out, c);
+                    col += 1;
+                }
+            }
+        }
+    }
+
+    fn all_chars(s: &str, f: impl Fn(char) -> bool) -> bool {
+        !s.is_empty() && s.chars().all(f)
+    }
+
+    pub fn isalpha(s: &str) -> bool {
+        all_chars(s, unicode::is_alpha)
+    }
+
+    pub fn isalnum(s: &str) -> bool {
+        all_chars(s, unicode::is_alnum)
+    }
+
+    pub fn isdecimal(s: &str) -> bool {
+        all_chars(s, unicode::is_decimal)
+    }
+
+    pub fn isspace(s: &str) -> bool {
+        all_chars(s, unicode::is_space)
+    }
+
+    pub fn isascii(s: &str) -> bool {
+        s.is_ascii()
+    }
+
+    pub fn isupper(s: &str) -> bool {
+        let mut cased = false;
+        for c in s.chars() {
+            if c.is_lowercase() || unicode::is_titlecase(c) {
+                return false;
+            }
+            cased |= c.is_uppercase();
+        }
+        cased
+    }
+
+    pub fn islower(s: &str) -> bool {
+        let mut cased = false;
+        for c in s.chars() {
+            if c.is_uppercase() || unicode::is_titlecase(c) {
+                return false;
+            }
+            cased |= c.is_lowercase();
+        }
+        cased
+    }
+
+    pub fn istitle(s: &str) -> bool {
+        let (mut cased, mut prev_cased) = (false, false);
+        for c in s.chars() {
+            if c.is_uppercase() || unicode::is_titlecase(c) {
+                if prev_cased {
+                    return false;
+                }
+                prev_cased = true;
+                cased = true;
+            } else if c.is_lowercase() {
+                if !prev_cased {
+                    return false;
+                }
+                prev_cased = true;
+                cased = true;
+            } else {
+                prev_cased = false;
+            }
+        }
+        cased
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels_are_listed_once_with_their_signatures() {
+        let mut names = alloc::vec::Vec::new();
+        for k in Kernel::ALL {
+            assert!(!names.contains(&k.name()), "{} twice", k.name());
+            names.push(k.name());
+            assert_eq!(k.symbol(), alloc::format!("spyk_{}", k.name()));
+        }
+        assert_eq!(Kernel::str_upper.params(), &[KTy::Str]);
+        assert_eq!(
+            call(Kernel::str_upper, &[KArg::Str("straße")]),
+            Some(KVal::Str("STRASSE".into()))
+        );
+        assert_eq!(call(Kernel::str_upper, &[KArg::I32(1)]), None);
+    }
+}

@@ -60,6 +60,16 @@ macro_rules! kernel_list {
             /// `s[start:stop:step]` (`step` is not 0; a bound not given is
             /// Python's default for the step's sign).
             str_slice(s: Str, start: I64, stop: I64, step: I64, has_start: Bool, has_stop: Bool) -> Str = slice;
+            /// The length of `s` in bytes of UTF-8 (iteration).
+            str_byte_len(s: Str) -> I64 = byte_len;
+            /// The character of `s` starting at byte `b` (iteration).
+            str_char_at(s: Str, b: I64) -> Str = char_at;
+            /// The byte after the character of `s` starting at byte `b`.
+            str_next_char(s: Str, b: I64) -> I64 = next_char;
+            /// `ord(c)`: the code point of the first character (0 if none).
+            str_ord(s: Str) -> I32 = ord;
+            /// `chr(i)` of a Unicode scalar value (else U+FFFD).
+            str_chr(i: I32) -> Str = chr;
             /// `s.expandtabs(tabsize)`.
             str_expandtabs(s: Str, tabsize: I64) -> Str = expandtabs;
             /// `s.isalpha()`.
@@ -513,6 +523,38 @@ pub mod imp {
                 }
             }
         }
+    }
+
+    pub fn byte_len(s: &str) -> i64 {
+        s.len() as i64
+    }
+
+    /// The character at byte `b` of `s`, if `b` starts one.
+    fn char_from(s: &str, b: i64) -> Option<char> {
+        let b = usize::try_from(b).ok()?;
+        s.get(b..)?.chars().next()
+    }
+
+    pub fn char_at<W: Scratch>(out: &mut W, s: &str, b: i64) {
+        if let Some(c) = char_from(s, b) {
+            put(out, c);
+        }
+    }
+
+    pub fn next_char(s: &str, b: i64) -> i64 {
+        match char_from(s, b) {
+            Some(c) => b + c.len_utf8() as i64,
+            None => s.len() as i64,
+        }
+    }
+
+    pub fn ord(s: &str) -> i32 {
+        s.chars().next().map_or(0, |c| c as i32)
+    }
+
+    pub fn chr<W: Scratch>(out: &mut W, i: i32) {
+        let c = u32::try_from(i).ok().and_then(char::from_u32);
+        put(out, c.unwrap_or('\u{fffd}'));
     }
 
     pub fn expandtabs<W: Scratch>(out: &mut W, s: &str, tabsize: i64) {

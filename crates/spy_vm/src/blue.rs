@@ -95,6 +95,21 @@ impl Vm {
         }
     }
 
+    /// A builtin name defined in the standard library's `_builtins` module
+    /// (`ord`, `chr`), imported the first time a program names one of them.
+    pub(crate) fn stdlib_builtin(&mut self, name: Symbol, span: Span) -> VmResult<Option<Value>> {
+        if name.as_str().starts_with('_') {
+            return Ok(None);
+        }
+        let m = match self.module_names.get("_builtins") {
+            // Names `_builtins` itself does not define are not its own.
+            Some(&m) if !self.module(m).done => return Ok(None),
+            Some(&m) => m,
+            None => self.import_module("_builtins", span)?,
+        };
+        Ok(self.module(m).globals.get(&name).map(|g| g.value.clone()))
+    }
+
     /// A red builtin function `module.name` that is the primitive `p`.
     fn prim_func(&mut self, module: &str, name: &'static str, p: rir::Prim) -> Value {
         let fqn = rir::Fqn::new(module, name);

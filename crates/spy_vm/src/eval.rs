@@ -535,6 +535,11 @@ impl Vm {
                 let t = self.complex_type(span)?;
                 Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span))
             }
+            None if self.stdlib_builtin(name, span)?.is_some() => {
+                let v = self.stdlib_builtin(name, span)?.unwrap_or(Value::None);
+                let t = self.type_of(&v);
+                Ok(AVal::blue(v, t, span))
+            }
             None => {
                 let mut d = Diagnostic::error(format!("name `{name}` is not defined"))
                     .with_primary(span, "not found in this scope");

@@ -705,6 +705,7 @@ impl Vm {
         name: &str,
         span: Span,
     ) -> VmResult<AVal> {
+        self.builtin_methods(obj.ty, span)?;
         match self.find_method(obj.ty, name) {
             Some(m) => self.call_dunder(f, m, vec![obj], span),
             None => {

@@ -652,3 +652,120 @@ fn methods_home(t: TypeId) -> Option<&'static str> {
         _ => None,
     }
 }
+
+impl Vm {
+    /// `list[t]`, the generic of `stdlib/_list.spy` instantiated.
+    pub(crate) fn list_type(&mut self, t: TypeId, span: Span) -> VmResult<TypeId> {
+        let Some(Value::Func(g)) = self.stdlib_builtin(Symbol::intern("list"), span)? else {
+            return Err(VmError::internal(
+                "the standard library does not define `list`",
+                span,
+            ));
+        };
+        let arg = AVal::blue(Value::Type(t), TypeId::TYPE, span);
+        match self.specialize_generic(g, &[arg], span)?.blue_value() {
+            Some(Value::Type(lt)) => Ok(*lt),
+            _ => Err(VmError::internal("`list[T]` is not a type", span)),
+        }
+    }
+
+    /// The item type of `t` when it is a `list[T]`: the type of the items
+    /// buffer its header points to.
+    pub(crate) fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
+        let ty = self.ty(t);
+        if ty.fqn.module() != "_list" || !ty.name.starts_with("list[") {
+            return None;
+        }
+        let (_, head, _) = ty.fields.first()?;
+        let (buf, _, _) = self.ptr_info(*head)?;
+        let (_, items, _) = self.ty(buf).fields.first()?;
+        self.ptr_info(*items).map(|(item, _, _)| item)
+    }
+
+    /// A list display `[a, b, ...]`: the items are evaluated left to right,
+    /// then `list[T]()` and one `append` per item build the list. `T` is
+    /// `item_ty` when the context gives it (an annotation), else the type
+    /// of the items (widened to a common numeric type: `[1, 2.5]` is
+    /// `list[f64]`).
+    pub(crate) fn eval_list_display(
+        &mut self,
+        f: &mut Frame,
+        items: &[Expr],
+        item_ty: Option<TypeId>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut vals = Vec::with_capacity(items.len());
+        for it in items {
+            let a = match item_ty {
+                Some(t) => self.eval_expecting(f, it, t)?,
+                None => self.eval_expr(f, it)?,
+            };
+            vals.push(self.pin(f, a)?);
+        }
+        let t = match item_ty {
+            Some(t) => t,
+            None => {
+                let Some(first) = vals.first() else {
+                    return Err(VmError::diag(
+                        Diagnostic::error("cannot infer the item type of an empty list")
+                            .with_primary(span, "the type of its items is unknown")
+                            .with_note("annotate the variable: `xs: list[i32] = []`, or write `list[i32]()`"),
+                    ));
+                };
+                let mut t = first.ty;
+                for v in &vals[1..] {
+                    if v.ty != t && crate::dispatch::implicit_conv(t, v.ty).is_some() {
+                        t = v.ty;
+                    }
+                }
+                t
+            }
+        };
+        let mut conv = Vec::with_capacity(vals.len());
+        for v in vals {
+            conv.push(self.convert(f, v, t, ConvCtx::Other)?);
+        }
+        let lt = self.list_type(t, span)?;
+        let (Some(new), Some(append)) = (
+            self.find_method(lt, "__new__"),
+            self.find_method(lt, "append"),
+        ) else {
+            return Err(VmError::internal(
+                "`list` has no `__new__` or `append`",
+                span,
+            ));
+        };
+        let mut cur = self.call_func(f, new.func, span, CallArgs::default(), span)?;
+        for v in conv {
+            let (a, b) = self.share(f, cur)?;
+            let args = CallArgs {
+                pos: vec![v],
+                kw: Vec::new(),
+            };
+            let r = self.call_method(f, a, append, args, span, span)?;
+            self.emit_effect(f, r, span);
+            cur = b;
+        }
+        Ok(cur)
+    }
+
+    /// In residual code, a value with effects evaluated now, into a
+    /// temporary, so that code emitted later runs after it (Python's order).
+    pub(crate) fn pin(&mut self, f: &mut Frame, a: AVal) -> VmResult<AVal> {
+        let Repr::Code(e) = &a.repr else {
+            return Ok(a);
+        };
+        if matches!(e.kind, rir::ExprKind::Const(_) | rir::ExprKind::Local(_)) {
+            return Ok(a);
+        }
+        let t = self.new_temp(f, "item", e.ty, e.span)?;
+        let tee = rir::Expr::new(rir::ExprKind::Tee(t, Box::new(e.clone())), e.ty, e.span);
+        let sp = e.span;
+        self.emit_effect(f, AVal::code(tee, a.ty), sp);
+        let read = rir::Expr::new(rir::ExprKind::Local(t), e.ty, sp);
+        Ok(AVal {
+            repr: Repr::Code(read),
+            ..a
+        })
+    }
+}

@@ -17,6 +17,7 @@ use crate::value::{Color, ExcValue, Value, ValueKey};
 use crate::vm::{AstFunc, Builtin, Flavor, FuncId, FuncKind, Vm};
 
 /// Evaluated call arguments.
+#[derive(Default)]
 pub struct CallArgs {
     pub pos: Vec<AVal>,
     pub kw: Vec<(Symbol, Span, AVal)>,
@@ -408,6 +409,11 @@ impl Vm {
     /// Evaluate `e` where a value of type `expected` is wanted: literals take
     /// that type directly.
     pub fn eval_expecting(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
+        if let ExprKind::List(items) = &e.kind {
+            if let Some(t) = self.list_item_type(expected) {
+                return self.eval_list_display(f, items, Some(t), e.span);
+            }
+        }
         let literal = matches!(
             e.kind,
             ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::UnaryOp { .. }

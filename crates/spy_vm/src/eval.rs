@@ -453,7 +453,7 @@ impl Vm {
                 Ok(AVal::blue(v, t, span))
             }
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
-            ExprKind::List(_) => Err(not_supported("list displays", span)),
+            ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(_) => Err(not_supported("dict displays", span)),
             ExprKind::Set(_) => Err(not_supported("set displays", span)),
             ExprKind::Comp { .. } | ExprKind::DictComp { .. } => {

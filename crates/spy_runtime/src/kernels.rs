@@ -66,6 +66,28 @@ macro_rules! kernel_list {
             str_char_at(s: Str, b: I64) -> Str = char_at;
             /// The byte after the character of `s` starting at byte `b`.
             str_next_char(s: Str, b: I64) -> I64 = next_char;
+            /// The byte offset of `sub` in `s` at or after byte `from`, or -1
+            /// (splitting: offsets are bytes, so a split is linear).
+            str_find_byte(s: Str, sub: Str, from: I64) -> I64 = find_byte;
+            /// The byte offset of the last `sub` in `s` that ends at or
+            /// before byte `to`, or -1.
+            str_rfind_byte(s: Str, sub: Str, to: I64) -> I64 = rfind_byte;
+            /// `s` between bytes `a` and `b` (character boundaries).
+            str_byte_slice(s: Str, a: I64, b: I64) -> Str = byte_slice;
+            /// The first byte at or after `b` that starts no whitespace.
+            str_skip_space(s: Str, b: I64) -> I64 = skip_space;
+            /// The first byte at or after `b` that starts whitespace.
+            str_find_space(s: Str, b: I64) -> I64 = find_space;
+            /// The byte after the last non-whitespace character before
+            /// byte `b` (0 if none).
+            str_rskip_space(s: Str, b: I64) -> I64 = rskip_space;
+            /// The byte after the last whitespace character before byte `b`
+            /// (0 if none).
+            str_rfind_space(s: Str, b: I64) -> I64 = rfind_space;
+            /// The byte of the first line break at or after byte `b`.
+            str_find_line_break(s: Str, b: I64) -> I64 = find_line_break;
+            /// The byte after the line break at byte `b` (`\r\n` is one).
+            str_after_line_break(s: Str, b: I64) -> I64 = after_line_break;
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -544,6 +566,99 @@ pub mod imp {
     pub fn next_char(s: &str, b: i64) -> i64 {
         match char_from(s, b) {
             Some(c) => b + c.len_utf8() as i64,
+            None => s.len() as i64,
+        }
+    }
+
+    /// `b` as a byte offset of `s`, clamped to its length.
+    fn at(s: &str, b: i64) -> usize {
+        (b.max(0) as u64).min(s.len() as u64) as usize
+    }
+
+    pub fn find_byte(s: &str, sub: &str, from: i64) -> i64 {
+        let b = at(s, from);
+        match s.get(b..).and_then(|t| t.find(sub)) {
+            Some(i) => (b + i) as i64,
+            None => -1,
+        }
+    }
+
+    pub fn rfind_byte(s: &str, sub: &str, to: i64) -> i64 {
+        match s.get(..at(s, to)).and_then(|t| t.rfind(sub)) {
+            Some(i) => i as i64,
+            None => -1,
+        }
+    }
+
+    pub fn byte_slice<W: Scratch>(out: &mut W, s: &str, a: i64, b: i64) {
+        if let Some(t) = s.get(at(s, a)..at(s, b)) {
+            put_str(out, t);
+        }
+    }
+
+    pub fn skip_space(s: &str, b: i64) -> i64 {
+        let b = at(s, b);
+        match s.get(b..) {
+            Some(t) => (b + t.find(|c| !unicode::is_space(c)).unwrap_or(t.len())) as i64,
+            None => s.len() as i64,
+        }
+    }
+
+    pub fn find_space(s: &str, b: i64) -> i64 {
+        let b = at(s, b);
+        match s.get(b..) {
+            Some(t) => (b + t.find(unicode::is_space).unwrap_or(t.len())) as i64,
+            None => s.len() as i64,
+        }
+    }
+
+    pub fn rskip_space(s: &str, b: i64) -> i64 {
+        match s.get(..at(s, b)) {
+            Some(t) => t.trim_end_matches(unicode::is_space).len() as i64,
+            None => 0,
+        }
+    }
+
+    pub fn rfind_space(s: &str, b: i64) -> i64 {
+        match s.get(..at(s, b)) {
+            Some(t) => t
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| unicode::is_space(c))
+                .map_or(0, |(i, c)| (i + c.len_utf8()) as i64),
+            None => 0,
+        }
+    }
+
+    /// Python's line boundaries (`str.splitlines`).
+    fn is_line_break(c: char) -> bool {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\u{b}'
+                | '\u{c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    }
+
+    pub fn find_line_break(s: &str, b: i64) -> i64 {
+        let b = at(s, b);
+        match s.get(b..) {
+            Some(t) => (b + t.find(is_line_break).unwrap_or(t.len())) as i64,
+            None => s.len() as i64,
+        }
+    }
+
+    pub fn after_line_break(s: &str, b: i64) -> i64 {
+        let b = at(s, b);
+        match s.get(b..) {
+            Some(t) if t.starts_with("\r\n") => (b + 2) as i64,
+            Some(t) => (b + t.chars().next().map_or(0, char::len_utf8)) as i64,
             None => s.len() as i64,
         }
     }

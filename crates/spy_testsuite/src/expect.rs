@@ -33,3 +33,49 @@ pub fn expect(file: &Path, actual: &str, what: &str) -> Result<(), Failed> {
     )
     .into())
 }
+
+/// A panic report with the position of a location inside the standard
+/// library left out (` --> <stdlib>/_str.spy`, without line, column and
+/// source excerpt): where in `stdlib/` a check raises is not part of a
+/// program's behaviour, and expectations must not change when the library
+/// is edited. Every other line is kept.
+pub fn elide_stdlib_positions(stderr: &str) -> String {
+    let mut out = String::with_capacity(stderr.len());
+    let mut excerpt = false;
+    for line in stderr.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("--> <stdlib>/") {
+            let file = rest.split(':').next().unwrap_or(rest);
+            out.push_str(&format!(" --> <stdlib>/{file}\n"));
+            excerpt = true;
+            continue;
+        }
+        if excerpt {
+            // The excerpt: `  |`, `12 |   code`, `  |   ^^^`.
+            let gutter = t
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start();
+            if t.is_empty() || gutter.starts_with('|') {
+                continue;
+            }
+            excerpt = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stdlib_positions_are_elided() {
+        let s = "ValueError: x\n   --> <stdlib>/_str.spy:133:9\n    |\n133 |         raise ValueError(\"x\")\n    |         ^^^^^\nafter\n";
+        assert_eq!(
+            super::elide_stdlib_positions(s),
+            "ValueError: x\n --> <stdlib>/_str.spy\nafter\n"
+        );
+        let user = "E: y\n --> prog.spy:2:5\n  |\n2 |     f()\n";
+        assert_eq!(super::elide_stdlib_positions(user), user);
+    }
+}

@@ -52,8 +52,10 @@ fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
             .find(|m| !h.skip.contains_key(mode_name(*m)));
         let write = bless() && blessed == Some(mode);
         if write || !bless() {
-            let outputs = expect(&path.with_extension("out"), &o.stdout, "stdout")
-                .and_then(|()| expect(&path.with_extension("stderr"), &o.stderr, "stderr"));
+            let outputs = expect(&path.with_extension("out"), &o.stdout, "stdout").and_then(|()| {
+                let stderr = spy_testsuite::expect::elide_stdlib_positions(&o.stderr);
+                expect(&path.with_extension("stderr"), &stderr, "stderr")
+            });
             if let Err(e) = outputs {
                 // An unexpected exit status usually explains a wrong output.
                 return Err(if o.code == h.exit_code || write {

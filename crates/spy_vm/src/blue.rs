@@ -439,33 +439,43 @@ impl Vm {
         args: CallArgs,
         span: Span,
     ) -> VmResult<Option<AVal>> {
-        if let Some((_, kspan, _)) = args.kw.first() {
-            return Err(err(
-                "metafuncs take positional arguments only",
-                *kspan,
-                "keyword argument",
-            ));
-        }
+        // Every argument, positional then keyword, as a `MetaArg` whose
+        // origin is its index in `all`; keywords bind to the metafunc's
+        // parameters by name.
+        let all: Vec<AVal> = args
+            .pos
+            .iter()
+            .chain(args.kw.iter().map(|(_, _, a)| a))
+            .cloned()
+            .collect();
+        let meta = |i: usize, a: &AVal| {
+            let m = MetaArgValue {
+                color: a.color,
+                ty: a.ty,
+                value: a.blue_value().cloned(),
+                origin: Some(i as u32),
+            };
+            AVal::blue(Value::MetaArg(Rc::new(m)), TypeId::META_ARG, a.span)
+        };
+        let npos = args.pos.len();
         let metas: Vec<AVal> = args
             .pos
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                let m = MetaArgValue {
-                    color: a.color,
-                    ty: a.ty,
-                    value: a.blue_value().cloned(),
-                    origin: Some(i as u32),
-                };
-                AVal::blue(Value::MetaArg(Rc::new(m)), TypeId::META_ARG, a.span)
-            })
+            .map(|(i, a)| meta(i, a))
+            .collect();
+        let kw_metas = args
+            .kw
+            .iter()
+            .enumerate()
+            .map(|(k, (n, sp, a))| (*n, *sp, meta(npos + k, a)))
             .collect();
         let bound = self.bind_args(
             f,
             af,
             CallArgs {
                 pos: metas,
-                kw: Vec::new(),
+                kw: kw_metas,
             },
             span,
         )?;
@@ -497,7 +507,7 @@ impl Vm {
                 let mut pos = Vec::with_capacity(list.len());
                 for v in list {
                     pos.push(match v {
-                        Value::MetaArg(m) => match m.origin.and_then(|i| args.pos.get(i as usize)) {
+                        Value::MetaArg(m) => match m.origin.and_then(|i| all.get(i as usize)) {
                             Some(a) => a.clone(),
                             None => match &m.value {
                                 Some(v) => AVal::blue(v.clone(), m.ty, span),

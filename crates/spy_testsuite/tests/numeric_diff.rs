@@ -7,7 +7,13 @@
 //! - `expressions::{interp,redshift,native}`: random typed expression trees over
 //!   `i8 u8 i32 u32 i64 u64 f64` (half with constant operands, folded at redshift,
 //!   half with operands passed as function arguments) are printed by spyc and
-//!   evaluated by Python with every integer operation wrapped to the width.
+//!   evaluated by Python under the integer rule of DECISIONS.md ("Numbers"): exact
+//!   results, a signed result that does not fit is an `OverflowError` panic (a compile
+//!   error when its operands are blue), unsigned results and shifts wrap to the width.
+//!   A sample of the expressions that overflow is checked too: those folded at compile
+//!   time must be the compile error `constant `T` OPERATION overflows` (one function
+//!   each, in one program), those evaluated at run time the panic
+//!   `OverflowError: T OPERATION overflowed` (one program each).
 //! - `format_specs::{interp,redshift,native}`: random values of `i32 i64 u64 f64 str`
 //!   formatted at run time in f-strings with random format specs (fill, align, sign,
 //!   `#`, `0`, width, grouping, precision, type) and compared with Python's
@@ -156,7 +162,21 @@ struct Prepared {
     expected: Vec<String>,
     /// What produced each line (shown on mismatch).
     what: Vec<String>,
+    /// Programs that must fail (`expressions` only).
+    failing: Vec<Failing>,
     seed: u64,
+}
+
+/// A program that must fail with exit status 1 and no output: either a compile
+/// error in each of its functions (`compile`; `expected` are the first lines of
+/// the diagnostics, in order), or a panic (`expected` is the first line of
+/// stderr).
+struct Failing {
+    source: String,
+    compile: bool,
+    expected: Vec<String>,
+    /// What produced each expected line (shown on mismatch).
+    what: Vec<String>,
 }
 
 /// Output bytes per program (the pipe holds 64 KiB).
@@ -249,6 +269,13 @@ fn run_and_compare(test: &str, prep: &Prepared, mode: Mode) -> Result<(), Failed
             stdout.push('\n');
         }
     }
+    for (k, f) in prep.failing.iter().enumerate() {
+        let path = dir.path().join(format!("{test}_failing_{k}.spy"));
+        std::fs::write(&path, &f.source)
+            .map_err(|e| Failed::from(format!("cannot write {}: {e}", path.display())))?;
+        let out = runner::run(&path, mode, &[], false);
+        problems.push_str(&check_failing(f, &path, &out));
+    }
     let r = compare(test, prep, mode, &stdout, &problems);
     if r.is_err() && std::env::var_os("SPY_DIFF_KEEP").is_some() {
         let kept = dir.keep();
@@ -259,6 +286,45 @@ fn run_and_compare(test: &str, prep: &Prepared, mode: Mode) -> Result<(), Failed
         );
     }
     r
+}
+
+/// How the run `out` of the failing program `f` (written to `path`) differs
+/// from what it must do (empty: it does it).
+fn check_failing(f: &Failing, path: &std::path::Path, out: &runner::Outcome) -> String {
+    let got: Vec<&str> = if f.compile {
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .collect()
+    } else {
+        out.stderr.lines().take(1).collect()
+    };
+    let mut msg = String::new();
+    if out.code != 1 || !out.stdout.is_empty() {
+        msg.push_str(&format!(
+            "  {}: exit status {} (expected 1), stdout {:?} (expected none)\n",
+            path.display(),
+            out.code,
+            out.stdout.chars().take(200).collect::<String>()
+        ));
+    }
+    let mut shown = 0;
+    for i in 0..f.expected.len().max(got.len()) {
+        let (e, g) = (
+            f.expected.get(i).map_or("<none>", String::as_str),
+            got.get(i).copied().unwrap_or("<none>"),
+        );
+        if e != g && shown < SHOWN {
+            shown += 1;
+            msg.push_str(&format!(
+                "  {} ({}): {}\n    expected (python3): {e}\n    got: {g}\n",
+                path.display(),
+                if f.compile { "compile errors" } else { "panic" },
+                f.what.get(i).map_or("?", String::as_str),
+            ));
+        }
+    }
+    msg
 }
 
 fn compare(
@@ -640,6 +706,7 @@ fn make_float_repr(seed: u64) -> Result<Prepared, String> {
         parts,
         expected,
         what,
+        failing: Vec::new(),
         seed,
     })
 }
@@ -793,8 +860,15 @@ impl Node {
         }
     }
 
+    /// The Python text (`EXPR_PY`): a parameter is `P(value)`, red when folding;
+    /// the operands of a chained comparison are `lambda`s, evaluated lazily.
     fn py(&self, out: &mut String) {
         match self {
+            Node::Leaf {
+                val,
+                param: Some(_),
+                ..
+            } => out.push_str(&format!("P({})", val_py(*val))),
             Node::Leaf { val, .. } => out.push_str(&val_py(*val)),
             Node::Bin(op, ty, a, b) => {
                 if *ty == Ty::F64 {
@@ -817,16 +891,18 @@ impl Node {
                 out.push(')');
             }
             Node::ToF64(a) => {
-                out.push_str("float(");
+                out.push_str("TF(");
                 a.py(out);
                 out.push(')');
             }
             Node::Cmp(ops, xs) => {
-                out.push('(');
-                for (i, x) in xs.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(&format!(" {} ", ops[i - 1]));
-                    }
+                out.push_str("C((");
+                for op in ops {
+                    out.push_str(&format!("'{op}',"));
+                }
+                out.push(')');
+                for x in xs {
+                    out.push_str(",lambda:");
                     x.py(out);
                 }
                 out.push(')');
@@ -1072,10 +1148,20 @@ fn spy_wrap(v: i128, ty: Ty) -> i128 {
     }
 }
 
+/// Python's side of `expressions`: each input line is evaluated twice. First as
+/// spyc folds it at compile time (`MODE = "fold"`): parameters are red, an
+/// operation with a red operand or one that fails (a zero divisor...) is left to
+/// run time, and a signed result that does not fit is a compile error
+/// (`COMPILE`). A chained comparison of blue operands is folded lazily, as
+/// Python evaluates it; once one operand is red, the others are folded on their
+/// own. Then as the program runs (`MODE = "run"`): `OK value`, `PANIC` for a
+/// signed overflow, `SKIP` for another exception (the expression is dropped).
 const EXPR_PY: &str = r#"
 import sys, struct
 
 T = {"i8": (8, 1), "u8": (8, 0), "i32": (32, 1), "u32": (32, 0), "i64": (64, 1), "u64": (64, 0)}
+WORD = {"+": "addition", "-": "subtraction", "*": "multiplication", "**": "power",
+        "//": "floor division", "neg": "negation"}
 
 class Skip(Exception):
     pass
@@ -1083,8 +1169,26 @@ class Skip(Exception):
 class GenError(Exception):
     pass
 
+class Ovf(Exception):
+    """A signed result that does not fit its type (DECISIONS, Numbers)."""
+    def __init__(self, t, op):
+        super().__init__(t, op)
+        self.t, self.word = t, WORD[op]
+
+class Compile(Exception):
+    """An overflow while folding: spyc's compile error."""
+    def __init__(self, e):
+        super().__init__(e.t, e.word)
+        self.t, self.word = e.t, e.word
+
+RED = object()  # a value known only at run time
+MODE = "run"
+
 def F(h):
     return struct.unpack("<d", struct.pack("<Q", h))[0]
+
+def P(v):
+    return RED if MODE == "fold" else v
 
 def wrap(v, t):
     bits, signed = T[t]
@@ -1098,43 +1202,67 @@ def check(t, *xs):
         if type(x) is not int or wrap(x, t) != x:
             raise GenError("operand %r is not a %s" % (x, t))
 
-def I(op, t, a, b):
+def checked(t, op, v):
+    if T[t][1] and wrap(v, t) != v:
+        raise Ovf(t, op)
+    return wrap(v, t)
+
+def guarded(f, *xs):
+    if MODE == "run":
+        return f(*xs)
+    if any(x is RED for x in xs):
+        return RED
+    try:
+        return f(*xs)
+    except Ovf as e:
+        raise Compile(e)
+    except (Skip, ZeroDivisionError, OverflowError, ValueError):
+        return RED
+
+def int_op(op, t, a, b):
     check(t, a, b)
-    bits = T[t][0]
-    if op == "+": r = a + b
-    elif op == "-": r = a - b
-    elif op == "*": r = a * b
-    elif op == "//": r = a // b
-    elif op == "%": r = a % b
-    elif op == "**":
+    bits, signed = T[t]
+    if op in ("+", "-", "*"):
+        return checked(t, op, a + b if op == "+" else a - b if op == "-" else a * b)
+    if op == "//":
+        return checked(t, op, a // b)
+    if op == "%":
+        return a % b
+    if op == "**":
         if b < 0:
             raise Skip("negative exponent")
-        r = pow(a, b, 1 << bits)
-    elif op == "<<":
+        if not signed:
+            return pow(a, b, 1 << bits)
+        if a in (0, 1, -1) or b <= 2 * bits:
+            return checked(t, op, a ** b)
+        raise Ovf(t, op)  # |a| ** b >= 2 ** b
+    if op == "<<":
         if b < 0:
             raise Skip("negative shift count")
-        r = 0 if b >= bits else a << b
-    elif op == ">>":
+        return wrap(0 if b >= bits else a << b, t)
+    if op == ">>":
         if b < 0:
             raise Skip("negative shift count")
-        r = a >> min(b, 1000)
-    elif op == "&": r = a & b
-    elif op == "|": r = a | b
-    elif op == "^": r = a ^ b
-    else:
-        raise GenError("int op " + op)
-    return wrap(r, t)
+        return wrap(a >> min(b, 1000), t)
+    if op == "&": return wrap(a & b, t)
+    if op == "|": return wrap(a | b, t)
+    if op == "^": return wrap(a ^ b, t)
+    raise GenError("int op " + op)
+
+def I(op, t, a, b):
+    return guarded(lambda a, b: int_op(op, t, a, b), a, b)
+
+def int_unary(op, t, a):
+    check(t, a)
+    if op == "-": return checked(t, "neg", -a)
+    if op == "~": return wrap(~a, t)
+    if op == "+": return a
+    raise GenError("int unary op " + op)
 
 def IU(op, t, a):
-    check(t, a)
-    if op == "-": r = -a
-    elif op == "~": r = ~a
-    elif op == "+": r = +a
-    else:
-        raise GenError("int unary op " + op)
-    return wrap(r, t)
+    return guarded(lambda a: int_unary(op, t, a), a)
 
-def Fl(op, a, b):
+def float_op(op, a, b):
     if type(a) is not float and type(b) is not float and op != "/":
         raise GenError("float op %s on two ints" % op)
     if op == "+": r = a + b
@@ -1152,18 +1280,51 @@ def Fl(op, a, b):
         raise GenError("float op %s gave %r" % (op, r))
     return r
 
-def FU(op, a):
+def Fl(op, a, b):
+    return guarded(lambda a, b: float_op(op, a, b), a, b)
+
+def float_unary(op, a):
     if type(a) is not float:
         raise GenError("float unary op on %r" % (a,))
     return -a if op == "-" else +a
+
+def FU(op, a):
+    return guarded(lambda a: float_unary(op, a), a)
+
+def TF(a):
+    return guarded(float, a)
+
+CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+       "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+def C(ops, *operands):
+    prev = None
+    for i, x in enumerate(operands):
+        v = x()
+        if v is RED:
+            for y in operands[i + 1:]:
+                y()
+            return RED
+        if i > 0 and not CMP[ops[i - 1]](prev, v):
+            return False
+        prev = v
+    return True
 
 for line in sys.stdin:
     line = line.strip()
     if not line:
         continue
+    code = compile(line, "<expression>", "eval")
     try:
-        r = eval(line)
+        MODE = "fold"
+        eval(code)
+        MODE = "run"
+        r = eval(code)
         print("OK " + repr(r))
+    except Compile as e:
+        print("COMPILE %s %s" % (e.t, e.word))
+    except Ovf as e:
+        print("PANIC %s %s" % (e.t, e.word))
     except (Skip, ZeroDivisionError, OverflowError, ValueError) as e:
         print("SKIP " + type(e).__name__)
     except GenError as e:
@@ -1175,20 +1336,73 @@ struct ExprCase {
     params: Option<Vec<(Ty, Val)>>,
 }
 
+impl ExprCase {
+    /// The spyc text of case `i`: the function it needs (empty for a constant
+    /// expression), the statement of `main` that prints it, and what it is.
+    fn spy(&self, i: usize) -> (String, String, String) {
+        let mut e = String::new();
+        self.root.spy(&mut e);
+        match &self.params {
+            Some(ps) => {
+                let decl: Vec<String> = ps
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (t, _))| format!("p{j}: {}", t.name()))
+                    .collect();
+                let args: Vec<String> = ps.iter().map(|(t, v)| val_spy(*t, *v)).collect();
+                let def = format!(
+                    "\n\ndef e{i}({}) -> None:\n    print({e})\n",
+                    decl.join(", ")
+                );
+                let bind: Vec<String> = ps
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (t, v))| format!("p{j} = {}", val_spy(*t, *v)))
+                    .collect();
+                let bind = if bind.is_empty() {
+                    "no parameters".to_string()
+                } else {
+                    bind.join(", ")
+                };
+                (
+                    def,
+                    format!("e{i}({})", args.join(", ")),
+                    format!("`{e}` in e{i}() with {bind} (run time)"),
+                )
+            }
+            None => (
+                String::new(),
+                format!("print({e})"),
+                format!("`{e}` (constant)"),
+            ),
+        }
+    }
+}
+
+/// Expressions that overflow checked per trial: folded (compile errors, one
+/// program) and at run time (one program each).
+const COMPILE_COUNT: usize = 60;
+const PANIC_COUNT: usize = 40;
+
 fn make_expressions(seed: u64) -> Result<Prepared, String> {
     let mut rng = Rng::new(seed, 2);
     let mut kept: Vec<(ExprCase, String)> = Vec::new();
+    // Expressions that overflow: (case, the first line of spyc's stderr).
+    let mut compile: Vec<(ExprCase, String)> = Vec::new();
+    let mut panic: Vec<(ExprCase, String)> = Vec::new();
     let mut skipped = 0usize;
     let mut reasons = std::collections::BTreeMap::new();
+    let mut overflows = 0usize;
     // Generate in batches; Python drops the ones that raise (division by zero,
-    // negative exponents or shift counts, float `**` overflow or complex results).
+    // negative exponents or shift counts, float `**` overflow or complex results)
+    // and sets apart those that overflow.
     for _round in 0..20 {
         if kept.len() >= EXPR_COUNT {
             break;
         }
         let mut batch = Vec::new();
         let mut input = String::new();
-        for i in 0..(EXPR_COUNT - kept.len()) * 5 / 4 + 16 {
+        for i in 0..(EXPR_COUNT - kept.len()) * 3 / 2 + 16 {
             let with_params = (kept.len() + i) % 2 == 1;
             let mut g = Gen {
                 rng: &mut rng,
@@ -1212,20 +1426,44 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
             ));
         }
         for (case, line) in batch.into_iter().zip(lines) {
-            if let Some(v) = line.strip_prefix("OK ") {
-                if kept.len() < EXPR_COUNT {
-                    kept.push((case, v.to_string()));
+            let (verdict, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let overflow = || -> Result<(String, String), String> {
+                let (t, word) = rest
+                    .split_once(' ')
+                    .ok_or_else(|| format!("bad python3 line: {line}"))?;
+                Ok((t.to_string(), word.to_string()))
+            };
+            match verdict {
+                "OK" if kept.len() < EXPR_COUNT => kept.push((case, rest.to_string())),
+                "OK" => {}
+                "COMPILE" => {
+                    overflows += 1;
+                    let (t, word) = overflow()?;
+                    if compile.len() < COMPILE_COUNT {
+                        compile.push((case, format!("error: constant `{t}` {word} overflows")));
+                    }
                 }
-            } else {
-                skipped += 1;
-                *reasons.entry(line.to_string()).or_insert(0usize) += 1;
+                "PANIC" => {
+                    overflows += 1;
+                    let (t, word) = overflow()?;
+                    if panic.len() < PANIC_COUNT {
+                        panic.push((case, format!("OverflowError: {t} {word} overflowed")));
+                    }
+                }
+                _ => {
+                    skipped += 1;
+                    *reasons.entry(line.to_string()).or_insert(0usize) += 1;
+                }
             }
         }
     }
     if std::env::var_os("SPY_DIFF_VERBOSE").is_some() {
         eprintln!(
-            "expressions: {} kept, {skipped} skipped: {reasons:?}",
-            kept.len()
+            "expressions: {} kept, {overflows} overflowing, of which {} at compile time and \
+             {} at run time checked, {skipped} skipped: {reasons:?}",
+            kept.len(),
+            compile.len(),
+            panic.len()
         );
     }
     if kept.len() < EXPR_COUNT {
@@ -1234,52 +1472,64 @@ fn make_expressions(seed: u64) -> Result<Prepared, String> {
             kept.len()
         ));
     }
+    if compile.len() < COMPILE_COUNT / 2 || panic.len() < PANIC_COUNT / 2 {
+        return Err(format!(
+            "generator: only {} expressions overflow at compile time and {} at run time",
+            compile.len(),
+            panic.len()
+        ));
+    }
     let header = "\"\"\"Generated by numeric_diff.rs: expressions against CPython.\"\"\"\n";
     let mut defs = Vec::new();
     let mut stmts = Vec::new();
     let mut what = Vec::new();
     let mut expected = Vec::new();
     for (i, (case, value)) in kept.iter().enumerate() {
-        let mut e = String::new();
-        case.root.spy(&mut e);
-        match &case.params {
-            Some(ps) => {
-                let decl: Vec<String> = ps
-                    .iter()
-                    .enumerate()
-                    .map(|(j, (t, _))| format!("p{j}: {}", t.name()))
-                    .collect();
-                let args: Vec<String> = ps.iter().map(|(t, v)| val_spy(*t, *v)).collect();
-                defs.push(format!(
-                    "\n\ndef e{i}({}) -> None:\n    print({e})\n",
-                    decl.join(", ")
-                ));
-                let bind: Vec<String> = ps
-                    .iter()
-                    .enumerate()
-                    .map(|(j, (t, v))| format!("p{j} = {}", val_spy(*t, *v)))
-                    .collect();
-                let bind = if bind.is_empty() {
-                    "no parameters".to_string()
-                } else {
-                    bind.join(", ")
-                };
-                what.push(format!("`{e}` in e{i}() with {bind} (run time)"));
-                stmts.push(format!("e{i}({})", args.join(", ")));
-            }
-            None => {
-                defs.push(String::new());
-                what.push(format!("`{e}` (constant)"));
-                stmts.push(format!("print({e})"));
-            }
-        }
+        let (def, stmt, w) = case.spy(i);
+        defs.push(def);
+        stmts.push(stmt);
+        what.push(w);
         expected.push(value.clone());
     }
     let parts = split_programs(header, &|i| defs[i].clone(), &stmts, &expected, EXPR_CHUNK);
+    // Each constant expression that overflows is the first error of its own
+    // function; all are in one program.
+    let mut source = header.to_string();
+    let mut main = String::from("\n\ndef main() -> None:\n");
+    let mut errs = Failing {
+        source: String::new(),
+        compile: true,
+        expected: Vec::new(),
+        what: Vec::new(),
+    };
+    for (i, (case, err)) in compile.iter().enumerate() {
+        let (def, stmt, w) = case.spy(i);
+        if def.is_empty() {
+            source.push_str(&format!("\n\ndef e{i}() -> None:\n    {stmt}\n"));
+            main.push_str(&format!("    e{i}()\n"));
+        } else {
+            source.push_str(&def);
+            main.push_str(&format!("    {stmt}\n"));
+        }
+        errs.expected.push(err.clone());
+        errs.what.push(w);
+    }
+    errs.source = source + &main;
+    let mut failing = vec![errs];
+    for (case, err) in &panic {
+        let (def, stmt, w) = case.spy(0);
+        failing.push(Failing {
+            source: format!("{header}{def}\n\ndef main() -> None:\n    {stmt}\n"),
+            compile: false,
+            expected: vec![err.clone()],
+            what: vec![w],
+        });
+    }
     Ok(Prepared {
         parts,
         expected,
         what,
+        failing,
         seed,
     })
 }
@@ -1334,6 +1584,7 @@ fn screened_by_python(
         parts,
         expected,
         what,
+        failing: Vec::new(),
         seed,
     })
 }

@@ -157,10 +157,16 @@ pub fn compare_impl(op: CmpOp, lt: TypeId, rt: TypeId) -> Option<OpImpl> {
                 ret: TypeId::BOOL,
             });
         }
-        // Integers of different types compare exactly when one widens to the other.
-        let t = match promote(a, b) {
-            Some(t) => t,
-            None => widen_int(a, b)?,
+        // A smaller integer and a float compare in f64, where both are exact (in
+        // f32, an integer above 2**24 would be rounded first). Integers of
+        // different types compare exactly when one widens to the other.
+        let t = if a.is_int() != b.is_int() {
+            NumTy::F64
+        } else {
+            match promote(a, b) {
+                Some(t) => t,
+                None => widen_int(a, b)?,
+            }
         };
         return Some(OpImpl {
             prim: Prim::Cmp(k, t),

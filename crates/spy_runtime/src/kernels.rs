@@ -88,6 +88,12 @@ macro_rules! kernel_list {
             str_find_line_break(s: Str, b: I64) -> I64 = find_line_break;
             /// The byte after the line break at byte `b` (`\r\n` is one).
             str_after_line_break(s: Str, b: I64) -> I64 = after_line_break;
+            /// `hash(s)`: SipHash-2-4 of the UTF-8 bytes with fixed keys (the
+            /// same in every engine and run; CPython's is randomised).
+            hash_str(s: Str) -> I64 = hash_str;
+            /// `hash(x)` of a float: CPython's numeric hash (equal to the
+            /// hash of an equal integer).
+            hash_f64(x: F64) -> I64 = hash_f64;
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -661,6 +667,23 @@ pub mod imp {
             Some(t) => (b + t.chars().next().map_or(0, char::len_utf8)) as i64,
             None => s.len() as i64,
         }
+    }
+
+    pub fn hash_str(s: &str) -> i64 {
+        #[allow(deprecated)]
+        let mut h = core::hash::SipHasher::new_with_keys(0x7370_7963, 0x6861_7368);
+        core::hash::Hasher::write(&mut h, s.as_bytes());
+        let v = core::hash::Hasher::finish(&h) as i64;
+        // -1 is not a hash value in CPython.
+        if v == -1 {
+            -2
+        } else {
+            v
+        }
+    }
+
+    pub fn hash_f64(x: f64) -> i64 {
+        crate::num::hash_f64(x)
     }
 
     pub fn ord(s: &str) -> i32 {

@@ -183,6 +183,66 @@ pub enum IntOp {
     FloorDiv,
 }
 
+/// The modulus of CPython's numeric hash: 2**61 - 1.
+pub const HASH_MODULUS: u64 = (1 << 61) - 1;
+
+/// CPython's `hash()` of a float (`_Py_HashDouble`): equal numbers hash
+/// equal across `int` and `float`; infinities are +-314159; NaN hashes to 0
+/// (CPython uses the object's identity, which values do not have).
+pub fn hash_f64(x: f64) -> i64 {
+    if x.is_nan() {
+        return 0;
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { 314159 } else { -314159 };
+    }
+    let (mut m, mut e) = frexp(x.abs());
+    let mut h: u64 = 0;
+    // Process 28 bits at a time, as CPython.
+    while m != 0.0 {
+        h = ((h << 28) & HASH_MODULUS) | (h >> (61 - 28));
+        m *= 268435456.0;
+        e -= 28;
+        let y = m as u64;
+        m -= y as f64;
+        h += y;
+        if h >= HASH_MODULUS {
+            h -= HASH_MODULUS;
+        }
+    }
+    let e = if e >= 0 {
+        e % 61
+    } else {
+        61 - 1 - ((-1 - e) % 61)
+    };
+    h = ((h << e) & HASH_MODULUS) | (h >> (61 - e));
+    let mut v = h as i64;
+    if x < 0.0 {
+        v = -v;
+    }
+    if v == -1 {
+        -2
+    } else {
+        v
+    }
+}
+
+/// `frexp`: `x == m * 2**e` with `0.5 <= m < 1` (`x` finite, non-negative).
+fn frexp(x: f64) -> (f64, i32) {
+    if x == 0.0 {
+        return (0.0, 0);
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        // Subnormal: scale into the normal range first.
+        let (m, e) = frexp(x * (1u64 << 54) as f64);
+        return (m, e - 54);
+    }
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, exp - 1022)
+}
+
 /// `OverflowError: <type> <operation> overflowed` for a signed type of `bits`
 /// bits (`i8`, `i32`, `i64`): the one text of the message in every engine.
 pub fn overflow_err(op: IntOp, bits: u32) -> PyErr {
@@ -908,6 +968,14 @@ mod tests {
         );
         assert_eq!(int_mod(i32::MIN as i128, -1, 32, true), Ok(0));
         assert_eq!(int_pow(2, 31, 32, true), Err(overflow_err(IntOp::Pow, 32)));
+        // CPython 3.11: hash(1.5), hash(-2.5), hash(1e300), hash(0.1), hash(5e-324).
+        assert_eq!(hash_f64(1.5), 1152921504606846977);
+        assert_eq!(hash_f64(-2.5), -1152921504606846978);
+        assert_eq!(hash_f64(1e300), 1224995262755759164);
+        assert_eq!(hash_f64(0.1), 230584300921369408);
+        assert_eq!(hash_f64(5e-324), 16777216);
+        assert_eq!(hash_f64(-1.0), -2);
+        assert_eq!(hash_f64(7.0), 7);
         assert_eq!(int_pow(-2, 31, 32, true), Ok(i32::MIN as i128));
         assert_eq!(int_pow(2, 30, 32, true), Ok(1 << 30));
         assert_eq!(int_pow(-1, i64::MAX as i128, 64, true), Ok(-1));

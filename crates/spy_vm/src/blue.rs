@@ -664,32 +664,170 @@ fn methods_home(t: TypeId) -> Option<&'static str> {
 }
 
 impl Vm {
-    /// `list[t]`, the generic of `stdlib/_list.spy` instantiated.
-    pub(crate) fn list_type(&mut self, t: TypeId, span: Span) -> VmResult<TypeId> {
-        let Some(Value::Func(g)) = self.stdlib_builtin(Symbol::intern("list"), span)? else {
+    /// `name[args]`, a generic type of the standard library (`list`,
+    /// `dict`) instantiated.
+    pub(crate) fn stdlib_generic(
+        &mut self,
+        name: &str,
+        args: &[TypeId],
+        span: Span,
+    ) -> VmResult<TypeId> {
+        let Some(Value::Func(g)) = self.stdlib_builtin(Symbol::intern(name), span)? else {
             return Err(VmError::internal(
-                "the standard library does not define `list`",
+                format!("the standard library does not define `{name}`"),
                 span,
             ));
         };
-        let arg = AVal::blue(Value::Type(t), TypeId::TYPE, span);
-        match self.specialize_generic(g, &[arg], span)?.blue_value() {
+        let args: Vec<AVal> = args
+            .iter()
+            .map(|t| AVal::blue(Value::Type(*t), TypeId::TYPE, span))
+            .collect();
+        match self.specialize_generic(g, &args, span)?.blue_value() {
             Some(Value::Type(lt)) => Ok(*lt),
-            _ => Err(VmError::internal("`list[T]` is not a type", span)),
+            _ => Err(VmError::internal(
+                format!("`{name}[...]` is not a type"),
+                span,
+            )),
         }
     }
 
-    /// The item type of `t` when it is a `list[T]`: the type of the items
-    /// buffer its header points to.
-    pub(crate) fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
+    /// The pointee types of the pointer fields of the header that
+    /// container `t` (`list[T]` of `_list`, `dict[K, V]` of `_dict`) points
+    /// to: `[T]` for a list (its `items`), `[K, V]` for a dict (`keys`,
+    /// `vals`). `None` when `t` is not `name[...]` of `module`.
+    fn container_args(
+        &self,
+        t: TypeId,
+        module: &str,
+        name: &str,
+        fields: &[&str],
+    ) -> Option<Vec<TypeId>> {
         let ty = self.ty(t);
-        if ty.fqn.module() != "_list" || !ty.name.starts_with("list[") {
+        if ty.fqn.module() != module
+            || !ty.name.starts_with(name)
+            || !ty.name[name.len()..].starts_with('[')
+        {
             return None;
         }
         let (_, head, _) = ty.fields.first()?;
         let (buf, _, _) = self.ptr_info(*head)?;
-        let (_, items, _) = self.ty(buf).fields.first()?;
-        self.ptr_info(*items).map(|(item, _, _)| item)
+        let buf = self.ty(buf);
+        fields
+            .iter()
+            .map(|want| {
+                let (_, ft, _) = buf.fields.iter().find(|(n, _, _)| n.as_str() == *want)?;
+                self.ptr_info(*ft).map(|(item, _, _)| item)
+            })
+            .collect()
+    }
+
+    /// The item type of `t` when it is a `list[T]`.
+    pub(crate) fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
+        self.container_args(t, "_list", "list", &["items"])
+            .map(|v| v[0])
+    }
+
+    /// The key and value types of `t` when it is a `dict[K, V]`.
+    pub(crate) fn dict_types(&self, t: TypeId) -> Option<(TypeId, TypeId)> {
+        self.container_args(t, "_dict", "dict", &["keys", "vals"])
+            .map(|v| (v[0], v[1]))
+    }
+
+    /// One type for the items of a display: the first item's, widened to a
+    /// common numeric type.
+    fn display_type(&self, vals: &[&AVal]) -> TypeId {
+        let mut t = vals[0].ty;
+        for v in &vals[1..] {
+            if v.ty != t && crate::dispatch::implicit_conv(t, v.ty).is_some() {
+                t = v.ty;
+            }
+        }
+        t
+    }
+
+    /// `ty()`, then `method(item...)` for each item (its arguments
+    /// converted to `types`): how a display is built. Returns the object.
+    fn build_display(
+        &mut self,
+        f: &mut Frame,
+        ty: TypeId,
+        method: &str,
+        items: Vec<Vec<AVal>>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (Some(new), Some(add)) = (
+            self.find_method(ty, "__new__"),
+            self.find_method(ty, method),
+        ) else {
+            return Err(VmError::internal(
+                format!("`{}` has no `__new__` or `{method}`", self.type_name(ty)),
+                span,
+            ));
+        };
+        let mut cur = self.call_func(f, new.func, span, CallArgs::default(), span)?;
+        for pos in items {
+            let (a, b) = self.share(f, cur)?;
+            let args = CallArgs {
+                pos,
+                kw: Vec::new(),
+            };
+            let r = self.call_method(f, a, add, args, span, span)?;
+            self.emit_effect(f, r, span);
+            cur = b;
+        }
+        Ok(cur)
+    }
+
+    /// A dict display `{k: v, ...}`: keys and values are evaluated left to
+    /// right, then `dict[K, V]()` and one `__setitem__` per pair. `K` and
+    /// `V` come from the annotation when there is one.
+    pub(crate) fn eval_dict_display(
+        &mut self,
+        f: &mut Frame,
+        items: &[(Option<Expr>, Expr)],
+        types: Option<(TypeId, TypeId)>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut pairs = Vec::with_capacity(items.len());
+        for (k, v) in items {
+            let Some(k) = k else {
+                return Err(crate::eval::not_supported("`**` in dict displays", v.span));
+            };
+            let ka = match types {
+                Some((kt, _)) => self.eval_expecting(f, k, kt)?,
+                None => self.eval_expr(f, k)?,
+            };
+            let ka = self.pin(f, ka)?;
+            let vv = match types {
+                Some((_, vt)) => self.eval_expecting(f, v, vt)?,
+                None => self.eval_expr(f, v)?,
+            };
+            let vv = self.pin(f, vv)?;
+            pairs.push((ka, vv));
+        }
+        let (kt, vt) = match types {
+            Some(t) => t,
+            None => {
+                if pairs.is_empty() {
+                    return Err(VmError::diag(
+                        Diagnostic::error("cannot infer the key and value types of an empty dict")
+                            .with_primary(span, "the types of its keys and values are unknown")
+                            .with_note("annotate the variable: `d: dict[str, i32] = {}`, or write `dict[str, i32]()`"),
+                    ));
+                }
+                let ks: Vec<&AVal> = pairs.iter().map(|p| &p.0).collect();
+                let vs: Vec<&AVal> = pairs.iter().map(|p| &p.1).collect();
+                (self.display_type(&ks), self.display_type(&vs))
+            }
+        };
+        let mut conv = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            let k = self.convert(f, k, kt, ConvCtx::Other)?;
+            let v = self.convert(f, v, vt, ConvCtx::Other)?;
+            conv.push(vec![k, v]);
+        }
+        let dt = self.stdlib_generic("dict", &[kt, vt], span)?;
+        self.build_display(f, dt, "__setitem__", conv, span)
     }
 
     /// A list display `[a, b, ...]`: the items are evaluated left to right,
@@ -715,48 +853,97 @@ impl Vm {
         let t = match item_ty {
             Some(t) => t,
             None => {
-                let Some(first) = vals.first() else {
+                if vals.is_empty() {
                     return Err(VmError::diag(
                         Diagnostic::error("cannot infer the item type of an empty list")
                             .with_primary(span, "the type of its items is unknown")
                             .with_note("annotate the variable: `xs: list[i32] = []`, or write `list[i32]()`"),
                     ));
-                };
-                let mut t = first.ty;
-                for v in &vals[1..] {
-                    if v.ty != t && crate::dispatch::implicit_conv(t, v.ty).is_some() {
-                        t = v.ty;
-                    }
                 }
-                t
+                self.display_type(&vals.iter().collect::<Vec<_>>())
             }
         };
         let mut conv = Vec::with_capacity(vals.len());
         for v in vals {
-            conv.push(self.convert(f, v, t, ConvCtx::Other)?);
+            conv.push(vec![self.convert(f, v, t, ConvCtx::Other)?]);
         }
-        let lt = self.list_type(t, span)?;
-        let (Some(new), Some(append)) = (
-            self.find_method(lt, "__new__"),
-            self.find_method(lt, "append"),
-        ) else {
+        let lt = self.stdlib_generic("list", &[t], span)?;
+        self.build_display(f, lt, "append", conv, span)
+    }
+
+    /// The type of the items a `for` loop over a `t` gives: `__item__`'s
+    /// result on `t.__fastiter__()`'s.
+    pub(crate) fn iter_item_type(&mut self, t: TypeId, span: Span) -> VmResult<Option<TypeId>> {
+        self.builtin_methods(t, span)?;
+        let ret = |vm: &Vm, m: Option<crate::types::Method>| -> Option<TypeId> {
+            match &vm.func(m?.func).kind {
+                FuncKind::Ast(af) => Some(af.ret),
+                _ => None,
+            }
+        };
+        let Some(it) = ret(self, self.find_method(t, "__fastiter__")) else {
+            return Ok(None);
+        };
+        Ok(ret(self, self.find_method(it, "__item__")))
+    }
+
+    /// `list(iterable)`: the generic `list` called with parentheses makes a
+    /// `list[T]` of the items, `T` their type (`_list._list_from`).
+    pub(crate) fn call_container(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let list = self.stdlib_builtin(Symbol::intern("list"), span)?;
+        if !matches!(list, Some(Value::Func(l)) if l == fid) {
+            return Ok(None);
+        }
+        let [Arg::Positional(e)] = args else {
+            if args.is_empty() {
+                return Err(err(
+                    "`list()` needs its item type",
+                    span,
+                    "write `list[i32]()`, or annotate an empty display: `xs: list[i32] = []`",
+                ));
+            }
+            return Err(err("`list` takes one iterable", span, ""));
+        };
+        let x = self.eval_expr(f, e)?;
+        let Some(item) = self.iter_item_type(x.ty, e.span)? else {
+            let tn = self.type_name(x.ty);
+            return Err(err(
+                format!("`{tn}` is not iterable"),
+                e.span,
+                format!("this is `{tn}`"),
+            ));
+        };
+        let m = self.import_module("_list", span)?;
+        let Some(Value::Func(from)) = self
+            .module(m)
+            .globals
+            .get(&Symbol::intern("_list_from"))
+            .map(|g| g.value.clone())
+        else {
+            return Err(VmError::internal("`_list` has no `_list_from`", span));
+        };
+        let targs = [
+            AVal::blue(Value::Type(item), TypeId::TYPE, span),
+            AVal::blue(Value::Type(x.ty), TypeId::TYPE, span),
+        ];
+        let g = self.specialize_generic(from, &targs, span)?;
+        let Some(Value::Func(inst)) = g.blue_value().cloned() else {
             return Err(VmError::internal(
-                "`list` has no `__new__` or `append`",
+                "`_list_from[T, I]` is not a function",
                 span,
             ));
         };
-        let mut cur = self.call_func(f, new.func, span, CallArgs::default(), span)?;
-        for v in conv {
-            let (a, b) = self.share(f, cur)?;
-            let args = CallArgs {
-                pos: vec![v],
-                kw: Vec::new(),
-            };
-            let r = self.call_method(f, a, append, args, span, span)?;
-            self.emit_effect(f, r, span);
-            cur = b;
-        }
-        Ok(cur)
+        let args = CallArgs {
+            pos: vec![x],
+            kw: Vec::new(),
+        };
+        self.call_func(f, inst, span, args, span).map(Some)
     }
 
     /// In residual code, a value with effects evaluated now, into a

@@ -141,6 +141,11 @@ impl Vm {
             }
         }
         if let Value::Func(fid) = cv {
+            if matches!(self.func(fid).kind, FuncKind::Generic(_)) {
+                if let Some(r) = self.call_container(f, fid, args, span)? {
+                    return Ok(r);
+                }
+            }
             match self.func(fid).kind {
                 FuncKind::Builtin(Builtin::StaticType) => {
                     let [Arg::Positional(e)] = args else {
@@ -412,6 +417,11 @@ impl Vm {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);
+            }
+        }
+        if let ExprKind::Dict(items) = &e.kind {
+            if let Some(kv) = self.dict_types(expected) {
+                return self.eval_dict_display(f, items, Some(kv), e.span);
             }
         }
         let literal = matches!(

@@ -454,7 +454,7 @@ impl Vm {
             }
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
-            ExprKind::Dict(_) => Err(not_supported("dict displays", span)),
+            ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
             ExprKind::Set(_) => Err(not_supported("set displays", span)),
             ExprKind::Comp { .. } | ExprKind::DictComp { .. } => {
                 Err(not_supported("comprehensions", span))

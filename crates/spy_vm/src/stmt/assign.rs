@@ -25,11 +25,22 @@ impl Vm {
     ) -> VmResult<Flow> {
         // A literal assigned to a typed local takes its type.
         let expected = match targets {
-            [t] => match t.kind {
-                ExprKind::Name(n) => match self.resolve(f, n) {
+            [t] => match &t.kind {
+                ExprKind::Name(n) => match self.resolve(f, *n) {
                     Some(Resolved::Local(i)) => f.slots[i].ty,
                     _ => None,
                 },
+                // A display stored into a container (`d[k] = []`) takes the
+                // type `__setitem__` stores; the container's type is found
+                // without evaluating it (the value is evaluated first).
+                ExprKind::Subscript { value: obj, .. }
+                    if matches!(value.kind, ExprKind::List(_) | ExprKind::Dict(_)) =>
+                {
+                    let ot = self.static_type_of(f, obj)?;
+                    self.builtin_methods(ot, obj.span)?;
+                    self.find_method(ot, "__setitem__")
+                        .and_then(|m| self.param_types(&Value::Func(m.func)).last().map(|p| p.1))
+                }
                 _ => None,
             },
             _ => None,
@@ -577,4 +588,34 @@ fn contains_walrus(e: &Expr) -> bool {
         }
     });
     found
+}
+
+impl Vm {
+    /// `del x[k], ...`: each target's `__delitem__`, left to right. Deleting
+    /// a name is not supported yet.
+    pub(super) fn exec_del(&mut self, f: &mut Frame, targets: &[Expr]) -> VmResult<Flow> {
+        for t in targets {
+            let ExprKind::Subscript { value, index } = &t.kind else {
+                return Err(err(
+                    "`del` is only supported on items (`del x[k]`) yet",
+                    t.span,
+                    "not supported yet",
+                ));
+            };
+            let obj = self.eval_expr(f, value)?;
+            let k = self.eval_expr(f, index)?;
+            self.builtin_methods(obj.ty, t.span)?;
+            let Some(m) = self.find_method(obj.ty, "__delitem__") else {
+                let tn = self.type_name(obj.ty);
+                return Err(err(
+                    format!("type `{tn}` does not support item deletion"),
+                    obj.span,
+                    format!("this is `{tn}`"),
+                ));
+            };
+            let r = self.call_dunder(f, m, vec![obj, k], t.span)?;
+            self.emit_effect(f, r, t.span);
+        }
+        Ok(Flow::Normal)
+    }
 }

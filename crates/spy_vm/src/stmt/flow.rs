@@ -685,12 +685,16 @@ impl Vm {
             if matches!(self.func(*fid).kind, FuncKind::Builtin(x) if x == b))
     }
 
-    /// Is `iter` a call of the builtin `range`? (Looking at the callee has no
-    /// side effects.)
+    /// Is `iter` a call of the builtin `range`? Only a name is looked at
+    /// (reading a name has no side effects; `f().items()` must not call `f`
+    /// twice).
     pub fn is_range_call(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<bool> {
         let ExprKind::Call { func, .. } = &iter.kind else {
             return Ok(false);
         };
+        if !matches!(func.kind, ExprKind::Name(_)) {
+            return Ok(false);
+        }
         let callee = self.eval_expr(f, func)?;
         Ok(self.is_builtin(&callee, Builtin::Range))
     }

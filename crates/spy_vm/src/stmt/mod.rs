@@ -136,8 +136,8 @@ impl Vm {
             StmtKind::ClassDef(cdef) => self.exec_classdef(f, cdef),
             StmtKind::Global(names) => self.exec_global(f, names),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => self.exec_import(f, s),
+            StmtKind::Del(targets) => self.exec_del(f, targets),
             StmtKind::Nonlocal(_)
-            | StmtKind::Del(_)
             | StmtKind::Try(_)
             | StmtKind::With { .. }
             | StmtKind::Match { .. }

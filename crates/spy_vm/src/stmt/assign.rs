@@ -475,7 +475,7 @@ impl Vm {
             ExprKind::Name(n) => {
                 let cur = self.eval_name(f, *n, target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
-                let v = self.binop(f, op, cur, rhs, span)?;
+                let v = self.aug_binop(f, op, cur, rhs, span)?;
                 self.assign_name(f, *n, target.span, v, None, span)
             }
             ExprKind::Subscript {
@@ -492,7 +492,7 @@ impl Vm {
                 }
                 let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
-                let v = self.binop(f, op, cur, rhs, span)?;
+                let v = self.aug_binop(f, op, cur, rhs, span)?;
                 let r = self.setitem_values(f, obj, idx, v, target.span, span)?;
                 self.emit_effect(f, r, span);
                 Ok(())
@@ -502,7 +502,7 @@ impl Vm {
                 let obj = self.spill_unless_stable(f, obj, contains_walrus(value));
                 let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
                 let rhs = self.eval_operand_like(f, value, cur.ty)?;
-                let v = self.binop(f, op, cur, rhs, span)?;
+                let v = self.aug_binop(f, op, cur, rhs, span)?;
                 self.setattr_value(f, obj, attr.name, v, target.span, span)
             }
             _ => Err(err(
@@ -511,6 +511,25 @@ impl Vm {
                 "",
             )),
         }
+    }
+
+    /// `cur op= rhs`: the in-place dunder of `cur`'s type when it has one
+    /// (`list.__iadd__` extends the list, so aliases see it, as in
+    /// Python), else `cur op rhs`. The result is what is assigned.
+    fn aug_binop(
+        &mut self,
+        f: &mut Frame,
+        op: spy_ast::BinOp,
+        cur: AVal,
+        rhs: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let inplace = format!("__i{}", &op.dunder()[2..]);
+        self.builtin_methods(cur.ty, span)?;
+        if let Some(m) = self.find_method(cur.ty, &inplace) {
+            return self.call_dunder(f, m, vec![cur, rhs], span);
+        }
+        self.binop(f, op, cur, rhs, span)
     }
 
     /// The right operand of `x op= e`: a bare integer literal takes `x`'s type.

@@ -24,6 +24,7 @@ impl Vm {
             ("STATIC_TYPE", Builtin::StaticType),
             ("COLOR", Builtin::Color),
             ("is_compiled", Builtin::IsCompiled),
+            ("ITEM_TYPE", Builtin::ItemType),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
         ] {

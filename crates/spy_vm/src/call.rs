@@ -856,6 +856,25 @@ impl Vm {
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
+            Builtin::ItemType => {
+                arity(1, &args, "ITEM_TYPE")?;
+                let a = &args.pos[0];
+                let Some(Value::Type(t)) = a.blue_value() else {
+                    return Err(err("ITEM_TYPE takes a type", a.span, "not a type"));
+                };
+                let t = *t;
+                match self.iter_item_type(t, span)? {
+                    Some(it) => Ok(AVal::blue(Value::Type(it), TypeId::TYPE, span)),
+                    None => {
+                        let tn = self.type_name(t);
+                        Err(err(
+                            format!("`{tn}` is not iterable"),
+                            a.span,
+                            format!("this is `{tn}`"),
+                        ))
+                    }
+                }
+            }
             Builtin::IsCompiled => {
                 arity(0, &args, "is_compiled")?;
                 Ok(AVal::blue(Value::Bool(f.redshifting()), TypeId::BOOL, span))

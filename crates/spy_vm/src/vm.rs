@@ -29,6 +29,8 @@ pub enum Builtin {
     StaticType,
     Color,
     IsCompiled,
+    /// `ITEM_TYPE(T)`: the type a `for` loop over a `T` gives (blue).
+    ItemType,
     AsRed,
     Range,
     /// `gc_alloc`/`raw_alloc` before `[T]`.

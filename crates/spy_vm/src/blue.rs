@@ -736,11 +736,12 @@ impl Vm {
 
     /// One type for the items of a display: the first item's, widened to a
     /// common numeric type.
-    fn display_type(&self, vals: &[&AVal]) -> TypeId {
-        let mut t = vals[0].ty;
+    fn display_type(&mut self, vals: &[&AVal]) -> TypeId {
+        let mut t = self.runtime_type(vals[0]);
         for v in &vals[1..] {
-            if v.ty != t && crate::dispatch::implicit_conv(t, v.ty).is_some() {
-                t = v.ty;
+            let vt = self.runtime_type(v);
+            if vt != t && crate::dispatch::implicit_conv(t, vt).is_some() {
+                t = vt;
             }
         }
         t

@@ -397,21 +397,19 @@ impl Vm {
                 self.eval_subscript(f, v, index, span)
             }
             ExprKind::Tuple(items) => {
-                let mut vals = Vec::with_capacity(items.len());
+                let mut avals = Vec::with_capacity(items.len());
                 for it in items {
                     let a = self.eval_expr(f, it)?;
-                    match a.blue_value() {
-                        Some(v) => vals.push(v.clone()),
-                        None => {
-                            return Err(err(
-                                "tuples of red values are not supported yet",
-                                it.span,
-                                "this value is only known at run time",
-                            ))
-                        }
-                    }
+                    avals.push(self.pin(f, a)?);
                 }
-                Ok(AVal::blue(Value::Tuple(vals.into()), TypeId::TUPLE, span))
+                if avals.iter().all(|a| a.is_blue()) {
+                    let vals: Vec<Value> = avals
+                        .iter()
+                        .filter_map(|a| a.blue_value().cloned())
+                        .collect();
+                    return Ok(AVal::blue(Value::Tuple(vals.into()), TypeId::TUPLE, span));
+                }
+                self.make_red_tuple(f, avals, span)
             }
             ExprKind::NamedExpr { target, value } => {
                 let v = self.eval_expr(f, value)?;
@@ -1150,6 +1148,7 @@ impl Vm {
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        let (l, r) = self.adapt_tuples(f, l, r)?;
         // Types, functions and modules are equal when they are the same object.
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && l.ty == r.ty
@@ -1404,6 +1403,12 @@ impl Vm {
             }
             if let (Some(x), true) = (val.as_float(), tn == NumTy::F32) {
                 return Ok(AVal::blue(Value::F32(x as f32), to, v.span));
+            }
+        }
+        if let Some(Value::Tuple(items)) = v.blue_value() {
+            let items = items.clone();
+            if let Some(r) = self.blue_tuple_as(f, &items, to, v.span)? {
+                return Ok(r);
             }
         }
         // Struct types may say how they convert to, and from, other types.
@@ -1860,6 +1865,11 @@ impl Vm {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("pointers take one index", span, ""))?;
             return self.ptr_getitem(f, v, i, span);
+        }
+        if self.tuple_items(v.ty).is_some() {
+            let [i] =
+                <[AVal; 1]>::try_from(idx).map_err(|_| err("tuples take one index", span, ""))?;
+            return self.tuple_getitem(f, v, i, span);
         }
         if let Some(m) = self.find_method(v.ty, "__getitem__") {
             let mut operands = vec![v];

@@ -27,6 +27,7 @@ pub mod scope;
 mod shift;
 mod stmt;
 mod structs;
+mod tuples;
 pub mod types;
 pub mod value;
 mod vm;

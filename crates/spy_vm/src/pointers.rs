@@ -189,6 +189,17 @@ impl Vm {
             }
         };
         match v {
+            Value::Type(t) if *t == TypeId::TUPLE => {
+                let mut items = Vec::with_capacity(args.len());
+                for a in args {
+                    match a.blue_value() {
+                        Some(Value::Type(it)) => items.push(*it),
+                        _ => return Err(err("expected a type", a.span, "a `tuple[...]` argument")),
+                    }
+                }
+                let tt = self.tuple_type(&items);
+                Ok(Some(AVal::blue(Value::Type(tt), TypeId::TYPE, span)))
+            }
             Value::Type(t) => {
                 if let TypeKind::PtrFamily { gc, is_ref } = self.ty(*t).kind {
                     let pointee = type_arg(self)?;

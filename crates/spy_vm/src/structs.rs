@@ -497,6 +497,9 @@ impl Vm {
             }
             return Ok(r);
         }
+        if self.tuple_items(t).is_some() {
+            return self.tuple_repr(f, v);
+        }
         // Like a dataclass: `Pair(a=1, b=2)`, also for `Pair[i32]`.
         let full = &self.ty(t).name;
         let name = full.split(['[', '#']).next().unwrap_or(full).to_string();

@@ -209,6 +209,9 @@ pub struct Vm {
     /// Builtin types whose methods have been loaded from the standard
     /// library (`Vm::builtin_methods`).
     pub(crate) methods_loaded: std::collections::HashSet<TypeId>,
+    /// Tuple types by their item types, and back (`tuples.rs`).
+    pub(crate) tuple_types: HashMap<Vec<TypeId>, TypeId>,
+    pub(crate) tuple_items: HashMap<TypeId, Vec<TypeId>>,
     /// Set (by a signal handler) to stop the running evaluation with a
     /// `KeyboardInterrupt`: checked at every call and loop iteration.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -244,6 +247,8 @@ impl Vm {
             inline_counter: 0,
             complex_ty: None,
             methods_loaded: Default::default(),
+            tuple_types: HashMap::new(),
+            tuple_items: HashMap::new(),
         };
         vm.init_builtins();
         vm.init_unsafe_module();

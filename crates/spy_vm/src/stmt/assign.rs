@@ -364,6 +364,9 @@ impl Vm {
     ) -> VmResult<()> {
         match &target.kind {
             ExprKind::Name(n) => self.assign_name(f, *n, target.span, v, None, stmt_span),
+            ExprKind::Tuple(items) | ExprKind::List(items) if self.tuple_items(v.ty).is_some() => {
+                self.unpack_tuple(f, items, target.span, v, stmt_span)
+            }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let Some(Value::Tuple(vals)) = v.blue_value().cloned() else {
                     let tn = self.type_name(v.ty);

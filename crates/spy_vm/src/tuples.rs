@@ -1,0 +1,200 @@
+//! Tuples of red values: `tuple[T1, T2, ...]` is a struct type with fields
+//! `_0`, `_1`, ... (one per item type list, memoized), so tuples are values
+//! stored unboxed like structs in every engine. A tuple whose items are all
+//! blue stays a blue `Value::Tuple`, which converts to a tuple type where one
+//! is expected. Unpacking (`a, b = t`, `for k, v in ...`) reads the fields;
+//! `t[i]` takes a constant index; `repr` is Python's `(1, 'a')`.
+
+use spy_ast::{Expr, Span, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use crate::errors::{err, VmError, VmResult};
+use crate::frame::{AVal, Frame};
+use crate::types::TypeId;
+use crate::value::Value;
+use crate::vm::Vm;
+
+impl Vm {
+    /// `tuple[items...]`.
+    pub(crate) fn tuple_type(&mut self, items: &[TypeId]) -> TypeId {
+        if let Some(t) = self.tuple_types.get(items) {
+            return *t;
+        }
+        let names: Vec<String> = items.iter().map(|t| self.type_name(*t)).collect();
+        let name = format!("tuple[{}]", names.join(", "));
+        let t = self.declare_struct_at(name.clone(), rir::Fqn::new("builtins", &name));
+        let ty = &mut self.types[t.0 as usize];
+        for (i, it) in items.iter().enumerate() {
+            ty.fields
+                .push((Symbol::intern(&format!("_{i}")), *it, Span::default()));
+        }
+        ty.defined = true;
+        self.tuple_types.insert(items.to_vec(), t);
+        self.tuple_items.insert(t, items.to_vec());
+        t
+    }
+
+    /// The item types of `t` when it is a tuple type.
+    pub(crate) fn tuple_items(&self, t: TypeId) -> Option<&[TypeId]> {
+        self.tuple_items.get(&t).map(|v| v.as_slice())
+    }
+
+    /// `(a, b, ...)` with a red item: evaluated left to right into a tuple
+    /// struct.
+    pub(crate) fn make_red_tuple(
+        &mut self,
+        f: &mut Frame,
+        vals: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let types: Vec<TypeId> = vals.iter().map(|a| a.ty).collect();
+        let t = self.tuple_type(&types);
+        self.make_struct(f, t, vals, span)
+    }
+
+    /// A blue tuple as a value of tuple type `to` (its items converted).
+    pub(crate) fn blue_tuple_as(
+        &mut self,
+        f: &mut Frame,
+        items: &[Value],
+        to: TypeId,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some(want) = self.tuple_items(to).map(|w| w.to_vec()) else {
+            return Ok(None);
+        };
+        if want.len() != items.len() {
+            return Ok(None);
+        }
+        let mut vals = Vec::with_capacity(items.len());
+        for (v, t) in items.iter().zip(want) {
+            let vt = self.type_of(v);
+            let a = AVal::blue(v.clone(), vt, span);
+            vals.push(self.convert(f, a, t, crate::eval::ConvCtx::Other)?);
+        }
+        self.make_struct(f, to, vals, span).map(Some)
+    }
+
+    /// `a, b = v` for a value of tuple type: each target gets its field.
+    pub(crate) fn unpack_tuple(
+        &mut self,
+        f: &mut Frame,
+        targets: &[Expr],
+        target_span: Span,
+        v: AVal,
+        stmt_span: Span,
+    ) -> VmResult<()> {
+        let n = self.ty(v.ty).fields.len();
+        if n != targets.len() {
+            return Err(VmError::diag(
+                Diagnostic::error("wrong number of values to unpack")
+                    .with_primary(target_span, format!("expected {} values", targets.len()))
+                    .with_secondary(v.span, format!("got a tuple of {n}")),
+            ));
+        }
+        let (mut cur, again) = self.share(f, v)?;
+        for (i, t) in targets.iter().enumerate() {
+            let item = self.get_field(f, &cur, i, t.span)?;
+            self.assign_target(f, t, item, stmt_span)?;
+            cur = again.clone();
+        }
+        Ok(())
+    }
+
+    /// `t[i]` of a tuple: `i` must be a blue integer (negative counts from
+    /// the end).
+    pub(crate) fn tuple_getitem(
+        &mut self,
+        f: &mut Frame,
+        t: AVal,
+        i: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let n = self.ty(t.ty).fields.len() as i128;
+        let Some(k) = i.blue_value().and_then(|v| v.as_int()) else {
+            return Err(err(
+                "a tuple index must be known at compile time",
+                i.span,
+                "this index is only known at run time",
+            ));
+        };
+        let j = if k < 0 { k + n } else { k };
+        if j < 0 || j >= n {
+            return Err(err(
+                "tuple index out of range",
+                i.span,
+                format!("the tuple has {n} items"),
+            ));
+        }
+        self.get_field(f, &t, j as usize, span)
+    }
+
+    /// Python's `repr` of a tuple: `(1, 'a')`, `(1,)`.
+    pub(crate) fn tuple_repr(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+        let span = v.span;
+        let n = self.ty(v.ty).fields.len();
+        let (mut cur, again) = self.share(f, v)?;
+        let s = |t: &str| AVal::blue(Value::Str(t.into()), TypeId::STR, span);
+        let mut acc = s("(");
+        for i in 0..n {
+            if i > 0 {
+                acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, s(", ")], span)?;
+            }
+            let item = self.get_field(f, &cur, i, span)?;
+            let text = self.repr_of(f, item)?;
+            acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, text], span)?;
+            cur = again.clone();
+        }
+        let close = if n == 1 { ",)" } else { ")" };
+        self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, s(close)], span)
+    }
+
+    /// The operands of a comparison with a blue tuple on one side and a
+    /// tuple type on the other: the blue one converted (`t == (1, "a")`).
+    pub(crate) fn adapt_tuples(
+        &mut self,
+        f: &mut Frame,
+        l: AVal,
+        r: AVal,
+    ) -> VmResult<(AVal, AVal)> {
+        let blue_items = |a: &AVal| match a.blue_value() {
+            Some(Value::Tuple(items)) => Some(items.clone()),
+            _ => None,
+        };
+        if self.tuple_items(l.ty).is_some() {
+            if let Some(items) = blue_items(&r) {
+                if let Some(r2) = self.blue_tuple_as(f, &items, l.ty, r.span)? {
+                    return Ok((l, r2));
+                }
+            }
+        }
+        if self.tuple_items(r.ty).is_some() {
+            if let Some(items) = blue_items(&l) {
+                if let Some(l2) = self.blue_tuple_as(f, &items, r.ty, l.span)? {
+                    return Ok((l2, r));
+                }
+            }
+        }
+        Ok((l, r))
+    }
+
+    /// The type `a` has at run time: a blue tuple's is the tuple type of
+    /// its items' types.
+    pub(crate) fn runtime_type(&mut self, a: &AVal) -> TypeId {
+        match a.blue_value() {
+            Some(Value::Tuple(items)) => {
+                let items = items.clone();
+                let types: Vec<TypeId> = items
+                    .iter()
+                    .map(|v| {
+                        let t = self.type_of(v);
+                        self.runtime_type(&AVal::blue(v.clone(), t, a.span))
+                    })
+                    .collect();
+                self.tuple_type(&types)
+            }
+            _ => a.ty,
+        }
+    }
+}

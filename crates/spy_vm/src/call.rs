@@ -765,6 +765,11 @@ impl Vm {
                 if let Some(m) = self.find_method(a.ty, "__len__") {
                     return self.call_dunder(f, m, vec![a], span);
                 }
+                if let Some(items) = self.tuple_items(a.ty) {
+                    let n = items.len() as i32;
+                    self.emit_effect(f, a, span);
+                    return Ok(AVal::blue(Value::I32(n), TypeId::I32, span));
+                }
                 match (a.ty, a.blue_value()) {
                     (TypeId::STR, _) => self.apply_prim(f, Prim::StrLen, &mut [a], span),
                     (_, Some(Value::Tuple(items))) => Ok(AVal::blue(
@@ -775,7 +780,7 @@ impl Vm {
                     _ => {
                         let tn = self.type_name(a.ty);
                         Err(err(
-                            format!("`len` expects a `str`, got `{tn}`"),
+                            format!("object of type `{tn}` has no len()"),
                             a.span,
                             format!("this is `{tn}`"),
                         ))

@@ -1149,6 +1149,12 @@ impl Vm {
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
         let (l, r) = self.adapt_tuples(f, l, r)?;
+        if matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE)
+            && l.ty == r.ty
+            && self.tuple_items(l.ty).is_some()
+        {
+            return self.tuple_order(f, op, l, r, span);
+        }
         // Types, functions and modules are equal when they are the same object.
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && l.ty == r.ty

@@ -5,7 +5,7 @@
 //! is expected. Unpacking (`a, b = t`, `for k, v in ...`) reads the fields;
 //! `t[i]` takes a constant index; `repr` is Python's `(1, 'a')`.
 
-use spy_ast::{Expr, Span, Symbol};
+use spy_ast::{CmpOp, Expr, Span, Symbol};
 use spy_diagnostics::Diagnostic;
 use spy_rir as rir;
 
@@ -162,6 +162,19 @@ impl Vm {
             Some(Value::Tuple(items)) => Some(items.clone()),
             _ => None,
         };
+        // Two constant tuples: both as values of their run-time type.
+        if let (Some(li), Some(ri)) = (blue_items(&l), blue_items(&r)) {
+            let (lt, rt) = (self.runtime_type(&l), self.runtime_type(&r));
+            if lt == rt {
+                if let (Some(l2), Some(r2)) = (
+                    self.blue_tuple_as(f, &li, lt, l.span)?,
+                    self.blue_tuple_as(f, &ri, rt, r.span)?,
+                ) {
+                    return Ok((l2, r2));
+                }
+            }
+            return Ok((l, r));
+        }
         if self.tuple_items(l.ty).is_some() {
             if let Some(items) = blue_items(&r) {
                 if let Some(r2) = self.blue_tuple_as(f, &items, l.ty, r.span)? {
@@ -196,5 +209,61 @@ impl Vm {
             }
             _ => a.ty,
         }
+    }
+
+    /// `<`, `<=`, `>`, `>=` of two tuples of one type, lexicographic as in
+    /// Python: the first items that differ decide; later items are not
+    /// compared (a conditional expression in residual code).
+    pub(crate) fn tuple_order(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let n = self.ty(l.ty).fields.len();
+        let (l1, l2) = self.share(f, l)?;
+        let (r1, r2) = self.share(f, r)?;
+        if n == 0 {
+            let v = matches!(op, CmpOp::LtE | CmpOp::GtE);
+            return Ok(AVal::blue(Value::Bool(v), TypeId::BOOL, span));
+        }
+        if !f.redshifting() {
+            for i in 0..n {
+                let a = self.get_field(f, &l1, i, span)?;
+                let b = self.get_field(f, &r1, i, span)?;
+                if i + 1 < n {
+                    let ne = self.compare(f, CmpOp::NotEq, a.clone(), b.clone(), span)?;
+                    if self.known_bool(f, &ne) == Some(false) {
+                        continue;
+                    }
+                }
+                return self.compare(f, op, a, b, span);
+            }
+        }
+        // Residual code: `a0 op b0 if a0 != b0 else (a1 op b1 if ... else ...)`,
+        // the tuples evaluated once, by the outermost condition.
+        let last = n - 1;
+        let (la, ra) = if last == 0 { (&l1, &r1) } else { (&l2, &r2) };
+        let a = self.get_field(f, la, last, span)?;
+        let b = self.get_field(f, ra, last, span)?;
+        let mut acc = self.compare(f, op, a, b, span)?;
+        for i in (0..last).rev() {
+            let (la, ra) = if i == 0 { (&l1, &r1) } else { (&l2, &r2) };
+            let a = self.get_field(f, la, i, span)?;
+            let b = self.get_field(f, ra, i, span)?;
+            let ne = self.compare(f, CmpOp::NotEq, a, b, span)?;
+            let a = self.get_field(f, &l2, i, span)?;
+            let b = self.get_field(f, &r2, i, span)?;
+            let then = self.compare(f, op, a, b, span)?;
+            let kind = rir::ExprKind::IfExp {
+                cond: Box::new(self.into_rir(ne)?),
+                then: Box::new(self.into_rir(then)?),
+                otherwise: Box::new(self.into_rir(acc)?),
+            };
+            acc = AVal::code(rir::Expr::new(kind, rir::Ty::Bool, span), TypeId::BOOL);
+        }
+        Ok(acc)
     }
 }

@@ -266,4 +266,32 @@ impl Vm {
         }
         Ok(acc)
     }
+
+    /// `a, b = xs` of a list: `xs._unpack(n)` raises Python's ValueError
+    /// unless it has `n` items, then each target gets its item.
+    pub(crate) fn unpack_list(
+        &mut self,
+        f: &mut Frame,
+        targets: &[Expr],
+        v: AVal,
+        stmt_span: Span,
+    ) -> VmResult<()> {
+        let span = v.span;
+        let (Some(check), Some(get)) = (
+            self.find_method(v.ty, "_unpack"),
+            self.find_method(v.ty, "__getitem__"),
+        ) else {
+            return Err(VmError::internal("`list` has no `_unpack`", span));
+        };
+        let (first, again) = self.share(f, v)?;
+        let n = AVal::blue(Value::I32(targets.len() as i32), TypeId::I32, span);
+        let r = self.call_dunder(f, check, vec![first, n], span)?;
+        self.emit_effect(f, r, span);
+        for (i, t) in targets.iter().enumerate() {
+            let k = AVal::blue(Value::I32(i as i32), TypeId::I32, span);
+            let item = self.call_dunder(f, get, vec![again.clone(), k], t.span)?;
+            self.assign_target(f, t, item, stmt_span)?;
+        }
+        Ok(())
+    }
 }

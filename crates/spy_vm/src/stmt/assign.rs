@@ -367,6 +367,11 @@ impl Vm {
             ExprKind::Tuple(items) | ExprKind::List(items) if self.tuple_items(v.ty).is_some() => {
                 self.unpack_tuple(f, items, target.span, v, stmt_span)
             }
+            ExprKind::Tuple(items) | ExprKind::List(items)
+                if self.list_item_type(v.ty).is_some() =>
+            {
+                self.unpack_list(f, items, v, stmt_span)
+            }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let Some(Value::Tuple(vals)) = v.blue_value().cloned() else {
                     let tn = self.type_name(v.ty);

@@ -454,9 +454,23 @@ impl Vm {
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
             ExprKind::Set(_) => Err(not_supported("set displays", span)),
-            ExprKind::Comp { .. } | ExprKind::DictComp { .. } => {
-                Err(not_supported("comprehensions", span))
+            ExprKind::Comp {
+                kind: spy_ast::CompKind::List,
+                elt,
+                generators,
+            } => self.eval_comprehension(f, crate::comp::CompOut::List(elt), generators, span),
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                self.eval_comprehension(f, crate::comp::CompOut::Dict(key, value), generators, span)
             }
+            ExprKind::Comp {
+                kind: spy_ast::CompKind::Set,
+                ..
+            } => Err(not_supported("set comprehensions", span)),
+            ExprKind::Comp { .. } => Err(not_supported("generator expressions", span)),
             ExprKind::Lambda { .. } => Err(not_supported("`lambda` expressions", span)),
             ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(not_supported("`yield` expressions", span))
@@ -1028,7 +1042,7 @@ impl Vm {
         shift.blocks.push(Vec::new());
         let mut slots = f.slots.clone();
         for s in &mut slots {
-            let has_value = s.value.is_some() || s.rir.is_some();
+            let has_value = s.value.is_some() || s.rir.is_some() || (s.assigned && s.ty.is_some());
             if s.color == Color::Red {
                 s.rir = None;
                 if let (true, Some(t)) = (has_value, s.ty) {

@@ -95,16 +95,23 @@ impl Counter<'_> {
     }
 
     fn walk_expr(&mut self, e: &Expr) {
-        if let ExprKind::NamedExpr { target, .. } = &e.kind {
-            self.add(target.name, target.span, true, None);
+        match &e.kind {
+            ExprKind::NamedExpr { target, .. } => self.add(target.name, target.span, true, None),
+            // A comprehension's variables and its accumulator are locals of
+            // the function (`Vm::eval_comprehension` keeps them from being
+            // seen outside it).
+            ExprKind::Comp { generators, .. } | ExprKind::DictComp { generators, .. } => {
+                for g in generators {
+                    self.target(&g.target, true);
+                }
+                self.add(comp_accumulator(e.span), e.span, true, None);
+            }
+            _ => {}
         }
         spy_ast::walk_expr_children(e, &mut |n| {
             if let spy_ast::Node::Expr(c) = n {
-                // Lambdas and comprehensions have their own scopes.
-                if !matches!(
-                    c.kind,
-                    ExprKind::Lambda { .. } | ExprKind::Comp { .. } | ExprKind::DictComp { .. }
-                ) {
+                // Lambdas have their own scopes.
+                if !matches!(c.kind, ExprKind::Lambda { .. }) {
                     self.walk_expr(c);
                 }
             }
@@ -262,4 +269,9 @@ pub fn analyze_function(
         }
     }
     c.scope
+}
+
+/// The local that accumulates the result of the comprehension at `span`.
+pub fn comp_accumulator(span: Span) -> Symbol {
+    Symbol::intern(&format!("__comp{}_{}", span.start, span.end))
 }

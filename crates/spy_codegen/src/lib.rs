@@ -310,7 +310,8 @@ fn entry_point(
         b.switch_to_block(block);
         b.seal_block(block);
         let init = abi::func_ref(cx, &mut b, abi::RtFn::spy_rt_init);
-        b.ins().call(init, &[]);
+        let (argc, argv) = (b.block_params(block)[0], b.block_params(block)[1]);
+        b.ins().call(init, &[argc, argv]);
         let user = cx.obj.declare_func_in_func(cx.funcs[entry], b.func);
         let call = b.ins().call(user, &[]);
         let code = match f.ret {

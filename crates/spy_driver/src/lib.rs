@@ -107,6 +107,9 @@ pub struct Session {
     pub vm: Vm,
     pub config: Config,
     pub main_module: Option<ModId>,
+    /// The command line the interpreters give `main(argv)` (`argv[0]` is the
+    /// program); an executable gets its own.
+    pub argv: Vec<String>,
 }
 
 fn module_name(path: &Path) -> String {
@@ -130,6 +133,7 @@ impl Session {
             vm,
             config,
             main_module: None,
+            argv: Vec::new(),
         }
     }
 
@@ -186,17 +190,18 @@ impl Session {
         })
     }
 
-    fn main_func(&self) -> Result<FuncId, Failure> {
+    fn main_func(&mut self) -> Result<FuncId, Failure> {
         let m = self
             .main_module
             .ok_or_else(|| Failure::Other("no program loaded".into()))?;
-        spy_redshift::check_main(&self.vm, m).map_err(|e| self.failure(e))
+        spy_redshift::check_main(&mut self.vm, m).map_err(|e| self.failure(e))
     }
 
     /// Interpret `main` (after the redshift checks, so that every mode reports
     /// the same static errors). Returns the exit status.
     pub fn run_interp(&mut self) -> Result<i32, Failure> {
         self.redshift()?;
+        spy_runtime::host::set_args(self.argv.clone());
         let main = self.main_func()?;
         let span = spy_diagnostics::Span::default();
         let r = self.vm.call_red(main, Vec::new(), span, false);
@@ -212,6 +217,7 @@ impl Session {
     /// Run the residual program with the RIR evaluator.
     pub fn run_rir(&mut self) -> Result<i32, Failure> {
         let m = self.redshift()?;
+        spy_runtime::host::set_args(self.argv.clone());
         let r = spy_vm::rireval::run_main(
             &m,
             &mut *self.vm.out,
@@ -262,10 +268,15 @@ pub fn run_file(
     out: Box<dyn Write>,
 ) -> i32 {
     let mut s = Session::for_file(config, path, out);
+    // `argv[0]` is the program as named on the command line, in every mode.
+    let program = path.display().to_string();
+    s.argv = std::iter::once(program.clone())
+        .chain(args.iter().cloned())
+        .collect();
     let result = s.load(path).and_then(|_| match mode {
         Mode::Interp => s.run_interp(),
         Mode::Redshift => s.run_rir(),
-        Mode::Native => run_native(&mut s, args),
+        Mode::Native => run_native(&mut s, &program, args),
     });
     match result {
         Ok(code) => code,
@@ -277,7 +288,7 @@ pub fn run_file(
     }
 }
 
-fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
+fn run_native(s: &mut Session, program: &str, args: &[String]) -> Result<i32, Failure> {
     let dir = tempfile::Builder::new()
         .prefix("spyc-run")
         .tempdir()
@@ -285,7 +296,9 @@ fn run_native(s: &mut Session, args: &[String]) -> Result<i32, Failure> {
     let exe = dir.path().join("prog");
     s.build(&exe)?;
     s.vm.flush_out();
+    use std::os::unix::process::CommandExt;
     let status = std::process::Command::new(&exe)
+        .arg0(program)
         .args(args)
         .env("SPYC_RUN", "1")
         .status()

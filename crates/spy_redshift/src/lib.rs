@@ -205,7 +205,7 @@ fn unreached_functions(vm: &Vm) -> Vec<FuncId> {
 }
 
 /// `main` must exist and be `def main() -> None` or `def main() -> i32`.
-pub fn check_main(vm: &Vm, m: ModId) -> VmResult<FuncId> {
+pub fn check_main(vm: &mut Vm, m: ModId) -> VmResult<FuncId> {
     if let Some(g) = vm.module(m).globals.get(&spy_ast::Symbol::intern("main")) {
         if !matches!(g.value, Value::Func(_)) {
             let tn = vm.type_name(g.ty);
@@ -236,13 +236,17 @@ pub fn check_main(vm: &Vm, m: ModId) -> VmResult<FuncId> {
                 .with_primary(af.def.header_span, "defined here"),
         ));
     }
-    if !af.params.is_empty() {
-        return Err(VmError::diag(
-            Diagnostic::error("`main` has the wrong signature")
-                .with_primary(af.def.header_span, "defined here")
-                .with_note("parameters are not supported yet: use `def main() -> None:`"),
-        ));
-    }
+    let takes_argv = match af.params.as_slice() {
+        [] => false,
+        [p] if vm.list_item_type(p.ty) == Some(TypeId::STR) => true,
+        _ => {
+            return Err(VmError::diag(
+                Diagnostic::error("`main` has the wrong signature")
+                    .with_primary(af.def.header_span, "defined here")
+                    .with_note("`main` takes no parameter, or the command-line arguments: `def main(argv: list[str]) -> i32:`"),
+            ))
+        }
+    };
     if af.ret != TypeId::NONE && af.ret != TypeId::I32 {
         return Err(VmError::diag(
             Diagnostic::error("`main` has the wrong signature")
@@ -256,6 +260,10 @@ pub fn check_main(vm: &Vm, m: ModId) -> VmResult<FuncId> {
                 )
                 .with_note("the only valid return types are `None`, `int` and `i32`"),
         ));
+    }
+    if takes_argv {
+        let span = af.def.header_span;
+        return vm.main_entry(main, span);
     }
     Ok(main)
 }

@@ -301,7 +301,11 @@ impl Prim {
 
     /// Pure operations can be folded when every operand is known.
     pub fn is_pure(self) -> bool {
-        !matches!(self, Prim::WriteStr | Prim::WriteNum(_) | Prim::WriteBool)
+        match self {
+            Prim::WriteStr | Prim::WriteNum(_) | Prim::WriteBool => false,
+            Prim::Kernel(k) => !k.reads_host(),
+            _ => true,
+        }
     }
 
     /// The FQN-style name used when printing a call that has no operator syntax.

@@ -142,8 +142,9 @@ impl RtFn {
 }
 
 runtime_abi! {
-    /// Program start: the collector and the stack-overflow handler.
-    runtime fn spy_rt_init();
+    /// Program start: the collector, the stack-overflow handler, and the
+    /// command-line arguments (`argc`, `argv`).
+    runtime fn spy_rt_init(I32, Ptr);
     /// `main` returned: flush stdout, give back the exit status.
     runtime fn spy_rt_exit(I32) -> I32;
     /// A failed check: the site holds the exception type and message.

@@ -94,6 +94,10 @@ macro_rules! kernel_list {
             /// `hash(x)` of a float: CPython's numeric hash (equal to the
             /// hash of an equal integer).
             hash_f64(x: F64) -> I64 = hash_f64;
+            /// The number of command-line arguments, the program included.
+            sys_argc() -> I32 = argc;
+            /// Command-line argument `i` (`main(argv)`).
+            sys_argv(i: I32) -> Str = argv;
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -144,6 +148,13 @@ macro_rules! define_kernels {
                 match self {
                     $(Kernel::$name => concat!("spyk_", stringify!($name)),)*
                 }
+            }
+
+            /// Kernels that read the host (the command line): never folded
+            /// at compile time, and an error in blue code. Every other
+            /// kernel is a pure function of its arguments.
+            pub fn reads_host(self) -> bool {
+                matches!(self, Kernel::sys_argc | Kernel::sys_argv)
             }
 
             pub fn params(self) -> &'static [KTy] {
@@ -684,6 +695,14 @@ pub mod imp {
 
     pub fn hash_f64(x: f64) -> i64 {
         crate::num::hash_f64(x)
+    }
+
+    pub fn argc() -> i32 {
+        crate::host::argc()
+    }
+
+    pub fn argv<W: Scratch>(out: &mut W, i: i32) {
+        crate::host::argv(out, i)
     }
 
     pub fn ord(s: &str) -> i32 {

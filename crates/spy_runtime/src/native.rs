@@ -128,7 +128,8 @@ fn flush() {
 }
 
 #[no_mangle]
-pub extern "C" fn spy_rt_init() {
+pub extern "C" fn spy_rt_init(argc: i32, argv: *const *const u8) {
+    crate::host::set(argc, argv);
     // SAFETY: called once at program start, before any allocation; the
     // warning procedure is a plain function.
     unsafe {

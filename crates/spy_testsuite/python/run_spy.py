@@ -87,7 +87,10 @@ def main():
             code = compile(f.read(), path, "exec")
         namespace = {"__name__": "__spy_program__", "__file__": path, "__builtins__": builtins}
         exec(code, namespace)
-        result = namespace["main"]()
+        entry = namespace["main"]
+        # `def main(argv: list[str])` gets the command line, `argv[0]` the program.
+        takes_argv = entry.__code__.co_argcount == 1
+        result = entry(list(sys.argv)) if takes_argv else entry()
     except Exception as e:
         if len(e.args) == 1 and (type(e), e.args[0]) in REWORDED:
             e.args = (REWORDED[(type(e), e.args[0])],)

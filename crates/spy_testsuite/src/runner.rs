@@ -120,6 +120,10 @@ pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
 fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
+    let program = display_path(path);
+    s.argv = std::iter::once(program.clone())
+        .chain(args.iter().cloned())
+        .collect();
     let result = loaded.and_then(|_| match mode {
         Mode::Interp => s.run_interp(),
         Mode::Redshift => s.run_rir(),
@@ -163,7 +167,9 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
         };
     }
     let compile_out = text(&buf);
+    use std::os::unix::process::CommandExt;
     let child = Command::new(&exe)
+        .arg0(&program)
         .args(args)
         .current_dir(repo_root())
         .stdout(Stdio::piped())

@@ -111,6 +111,38 @@ impl Vm {
         Ok(self.module(m).globals.get(&name).map(|g| g.value.clone()))
     }
 
+    /// The entry of a program whose `main` takes `argv: list[str]`: a
+    /// function of no parameters from `stdlib/_sys.spy` that builds the list
+    /// and calls `main`.
+    pub fn main_entry(&mut self, main: FuncId, span: Span) -> VmResult<FuncId> {
+        let returns_none = match &self.func(main).kind {
+            FuncKind::Ast(af) => af.ret == TypeId::NONE,
+            _ => false,
+        };
+        let m = self.import_module("_sys", span)?;
+        let name = if returns_none {
+            "main_with_argv_none"
+        } else {
+            "main_with_argv"
+        };
+        let Some(Value::Func(g)) = self
+            .module(m)
+            .globals
+            .get(&Symbol::intern(name))
+            .map(|g| g.value.clone())
+        else {
+            return Err(VmError::internal(format!("`_sys` has no `{name}`"), span));
+        };
+        let arg = AVal::blue(Value::Func(main), TypeId::FUNCTION, span);
+        match self.specialize_generic(g, &[arg], span)?.blue_value() {
+            Some(Value::Func(run)) => Ok(*run),
+            _ => Err(VmError::internal(
+                "`main_with_argv[main]` is not a function",
+                span,
+            )),
+        }
+    }
+
     /// A red builtin function `module.name` that is the primitive `p`.
     fn prim_func(&mut self, module: &str, name: &'static str, p: rir::Prim) -> Value {
         let fqn = rir::Fqn::new(module, name);
@@ -723,7 +755,7 @@ impl Vm {
     }
 
     /// The item type of `t` when it is a `list[T]`.
-    pub(crate) fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
+    pub fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
         self.container_args(t, "_list", "list", &["items"])
             .map(|v| v[0])
     }

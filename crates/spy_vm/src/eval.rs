@@ -177,6 +177,18 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
+        if let (Prim::Kernel(k), EvalMode::Blue) = (p, &f.mode) {
+            if k.reads_host() {
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "`{}` reads the command line at compile time",
+                        k.name()
+                    ))
+                    .with_primary(span, "called in blue code")
+                    .with_note("blue code is pure: read the arguments in `main(argv: list[str])`"),
+                ));
+            }
+        }
         let all_blue = args.iter().all(|a| a.is_blue());
         let fold = p.is_pure() && all_blue;
         if !f.redshifting() || fold {

@@ -57,17 +57,19 @@ echo "spyc build examples/fib.spy: ${build} s"
 cargo bench -q -p spy_parser --bench parse 2>/dev/null | tail -1
 # Compile time against the length of one expression (must grow linearly):
 # `print(x + ... + x)` and `print(f(x) + ... + f(x))` with 1k..16k operands, `spyc build` wall time.
-for n in 1000 2000 4000 8000 16000; do
-  python3 - "$n" > "$TMP/long_$n.spy" <<'PY'
+for kind in name call; do
+  for n in 1000 2000 4000 8000 16000; do
+    python3 - "$n" "$kind" > "$TMP/long_$n.spy" <<'PY'
 import sys
-n = int(sys.argv[1])
+n, kind = int(sys.argv[1]), sys.argv[2]
+operand = "x" if kind == "name" else "f(x)"
 print("def f(a: i64) -> i64:")
 print("    return a")
 print("def main() -> None:")
 print("    x: i64 = 1")
-print("    print(" + " + ".join(["x"] * n) + ")")
-print("    print(" + " + ".join(["f(x)"] * n) + ")")
+print("    print(" + " + ".join([operand] * n) + ")")
 PY
-  t=$(best $SPYC build "$TMP/long_$n.spy" -o "$TMP/long_$n")
-  echo "build, $n-operand expression: ${t} s"
+    t=$(best $SPYC build "$TMP/long_$n.spy" -o "$TMP/long_$n")
+    echo "build, $n-operand expression of ${kind}s: ${t} s"
+  done
 done

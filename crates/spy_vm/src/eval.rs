@@ -414,7 +414,15 @@ impl Vm {
                 Ok(AVal::blue(Value::Tuple(vals.into()), TypeId::TUPLE, span))
             }
             ExprKind::NamedExpr { target, value } => {
-                let v = self.eval_expr(f, value)?;
+                // A literal assigned to a typed local takes its type, as in `x = 5`.
+                let expected = match self.resolve(f, target.name) {
+                    Some(Resolved::Local(i)) => f.slots[i].ty,
+                    _ => None,
+                };
+                let v = match expected {
+                    Some(t) => self.eval_expecting(f, value, t)?,
+                    None => self.eval_expr(f, value)?,
+                };
                 let Some(shift) = f.shift() else {
                     self.assign_name(f, target.name, target.span, v, None, span)?;
                     return self.eval_name(f, target.name, span);

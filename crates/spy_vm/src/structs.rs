@@ -304,10 +304,17 @@ impl Vm {
             ));
         }
         let mut slots: Vec<Option<AVal>> = args.pos.into_iter().map(Some).collect();
+        // The position of each value in the construction as written.
+        let npos = slots.len();
+        let mut written: Vec<Option<usize>> = (0..npos).map(Some).collect();
+        written.resize(n, None);
         slots.resize(n, None);
-        for (kname, kspan, v) in args.kw {
+        for (k, (kname, kspan, v)) in args.kw.into_iter().enumerate() {
             match fields.iter().position(|(fname, _, _)| *fname == kname) {
-                Some(i) if slots[i].is_none() => slots[i] = Some(v),
+                Some(i) if slots[i].is_none() => {
+                    written[i] = Some(npos + k);
+                    slots[i] = Some(v);
+                }
                 Some(_) => {
                     return Err(err(
                         format!("multiple values for field `{kname}`"),
@@ -318,6 +325,7 @@ impl Vm {
                 None => return Err(err(format!("`{name}` has no field `{kname}`"), kspan, "")),
             }
         }
+        self.evaluate_as_written(f, &mut slots, &written)?;
         let mut out = Vec::with_capacity(n);
         for (i, s) in slots.into_iter().enumerate() {
             let (fname, ft, fspan) = fields[i];

@@ -904,11 +904,33 @@ impl Vm {
         values: &[Expr],
         span: Span,
     ) -> VmResult<AVal> {
-        let mut acc = self.eval_expr(f, &values[0])?;
+        // A bare integer literal takes the type of an integer operand next to it
+        // (`x and 5` with `x: u32` is a `u32`, as in Python an int), as in
+        // arithmetic.
+        let mut acc = match values.get(1) {
+            Some(next) if is_int_literal(&values[0]) && !is_int_literal(next) => {
+                let t = self.static_type_of(f, next)?;
+                if t.as_num().is_some_and(|n| n.is_int()) {
+                    self.literal_like(&values[0], t)?
+                } else {
+                    self.eval_expr(f, &values[0])?
+                }
+            }
+            _ => self.eval_expr(f, &values[0])?,
+        };
         for e in &values[1..] {
             acc = self.boolop_pair(f, op, acc, e, span)?;
         }
         Ok(acc)
+    }
+
+    /// The right operand of `and`/`or`: a bare integer literal next to an integer
+    /// `left` takes its type.
+    fn boolop_operand(&mut self, f: &mut Frame, left: TypeId, e: &Expr) -> VmResult<AVal> {
+        if is_int_literal(e) && left.as_num().is_some_and(|n| n.is_int()) {
+            return self.literal_like(e, left);
+        }
+        self.eval_expr(f, e)
     }
 
     /// `a and b` / `a or b`, short-circuit. Operands of one type give a result of
@@ -930,7 +952,11 @@ impl Vm {
                     BoolOp::And => !truth,
                     BoolOp::Or => *truth,
                 };
-                let b_ty = self.static_type_of(f, b_expr)?;
+                let b_ty = if is_int_literal(b_expr) && a.ty.as_num().is_some_and(|n| n.is_int()) {
+                    self.literal_like(b_expr, a.ty)?.ty
+                } else {
+                    self.static_type_of(f, b_expr)?
+                };
                 let same = b_ty == a.ty;
                 if take_a {
                     let res = if same { a } else { ab };
@@ -944,7 +970,7 @@ impl Vm {
                         ..res.with_span(span)
                     });
                 }
-                let b = self.eval_expr(f, b_expr)?;
+                let b = self.boolop_operand(f, a.ty, b_expr)?;
                 let b = if same { b } else { self.to_bool(f, b)? };
                 let color = Color::join(ab.color, b.color);
                 return Ok(AVal {
@@ -954,7 +980,7 @@ impl Vm {
             }
         }
         // Red left operand during redshift: emit a conditional.
-        let b = self.eval_expr(f, b_expr)?;
+        let b = self.boolop_operand(f, a.ty, b_expr)?;
         let same = a.ty == b.ty && a.ty != TypeId::BOOL;
         if !same {
             let (ab, bb) = (self.to_bool(f, a)?, self.to_bool(f, b)?);

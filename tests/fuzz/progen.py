@@ -68,6 +68,11 @@ FEATURES = {
     "blue": "@blue helpers and module constants",
     "structs": "@struct values (Python: frozen dataclasses)",
     "augassign": "augmented assignment",
+    "truthiness": "`if x:`, `not x`, `x and y`/`x or y` on ints, floats and strings",
+    "literals": "integer and float literal forms (0o, 0b, 0x, _, exponents, `.5`, `5.`)",
+    "nested": "functions defined inside functions (capturing only constants)",
+    "while_true": "`while True:` loops left by `break`",
+    "exit": "`def main() -> i32`: the exit status",
     "redden": "constants passed through an identity function (computed at run time, not folded)",
     "boundary": "int/float comparisons and conversions at the limits (2**53, 2**63, 2**64)",
     "minmax": "min/max/abs",
@@ -222,6 +227,7 @@ class Gen:
         self.in_field = 0  # > 0 inside an f-string field
         self.taps = set()
         self.ids = set()
+        self.nested = []  # functions defined in the function being generated
         self.no_str_vars = False
 
     # ---- helpers -------------------------------------------------------------------
@@ -313,6 +319,10 @@ class Gen:
             out += [g for g in self.globals if g.ty == ty and mutable is not False]
         return out
 
+    def pop_scope(self):
+        self.scopes.pop()
+        self.nested = [f for f in self.nested if f.depth <= len(self.scopes)]
+
     def declare(self, var):
         self.scopes[-1][var.name] = var
         if var.blue:
@@ -340,10 +350,16 @@ class Gen:
         """A bare literal of type t (it adapts where spyc expects a type)."""
         if v is None:
             v = self.int_value(t)
+        forms = [str, str, str, str, lambda n: hex(n) if n > 9 else str(n)]
+        if self.on("literals"):
+            forms += [oct, bin, lambda n: f"{n:_}", lambda n: f"0x{n:_x}", lambda n: f"0X{n:X}"]
+        form = self.pick(forms)
+        if form is not str:
+            self.use("literals")
         if v < 0:
-            text, prec = f"-{-v}", P_UNARY
+            text, prec = f"-{form(-v)}", P_UNARY
         else:
-            text, prec = self.pick([str(v), str(v), str(v), hex(v) if v > 9 else str(v)]), P_ATOM
+            text, prec = form(v), P_ATOM
         if t == "i32" or (v >= 0 and v <= 255):
             pass
         return E(text, t, prec, typed=False, blue=True, lit=True, value=v)
@@ -369,6 +385,22 @@ class Gen:
         if v is None:
             v = self.float_value()
         text = repr(v)
+        if self.on("literals") and self.chance(0.2) and text not in ("inf", "-inf", "nan"):
+            # the same value written another way
+            self.use("literals")
+            alts = [text.upper(), f"{v:.17e}", f"{v:.17g}"]
+            if text.endswith(".0"):
+                alts.append(text[:-1])
+            if text.startswith("0."):
+                alts.append(text[1:])
+            if text.startswith("-0.") and text != "-0.0":
+                alts.append("-" + text[2:])
+            if "e" not in text and "." in text and len(text.split(".")[0].lstrip("-")) > 3:
+                i, frac = text.split(".")
+                alts.append(f"{int(i):_}.{frac}")
+            alts = [a for a in alts if float(a) == v and any(c in a for c in ".eE")]
+            if alts:
+                text = self.pick(alts)
         if text in ("inf", "-inf", "nan"):
             text = f'f64("{text}")'
         if self.in_field:
@@ -490,6 +522,11 @@ class Gen:
             opts.append(lambda: self.tap(ty, d))
         if self.on("condexpr"):
             opts.append(lambda: self.condexpr(ty, d))
+        if self.on("truthiness") and (is_int(ty) or ty in ("f64", "str")):
+            opts.append(lambda: self.value_logic(ty, d))
+        nested = [f for f in self.nested if f.ret == ty]
+        if nested:
+            opts.append(lambda: self.call(self.pick(nested), d))
         if self.on("walrus") and self.func is not None and not self.in_field:
             vs = [v for v in self.vars_of(ty, mutable=True) if v in self.locals()]
             if vs:
@@ -537,6 +574,8 @@ class Gen:
         if is_signed(t):
             opts.append(lambda: self.unary(t, "-", d))
             w.append(1)
+        opts.append(lambda: self.unary(t, "+", d))
+        w.append(0.2)
         if self.on("minmax"):
             opts.append(lambda: self.minmax(t, d))
             w.append(1)
@@ -582,7 +621,7 @@ class Gen:
         else:
             k = self.operand(t, d)
             if not k.blue:
-                k = self.mk(f"{k.at(P_MUL + 1)} % {bits + 2}", t, P_MUL, [k, E("0", t, blue=True, value=0)])
+                k = self.mk(f"{k.at(P_MUL + 1)} % {bits + 2}", t, P_MUL, [k, E("0", t, typed=False, blue=True, value=0)])
         if a.lit and k.lit:
             a = self.wrap(a, t)
         if not a.typed and not k.typed:
@@ -868,8 +907,30 @@ class Gen:
         return self.mk_short(f"{a.at(p)} {op} {b.at(p + 1)}", "bool", p, [a, b], typed=True)
 
     def bnot(self, d):
-        a = self.operand("bool", d)
+        t = "bool"
+        if self.on("truthiness") and self.chance(0.3):
+            self.use("truthiness")
+            t = self.pick(self.int_types() + ["str"] + (["f64"] if self.on("floats") else []))
+        a = self.operand(t, d)
+        if is_int(t):
+            a = self.fix(a, typed=False, adapt=False)
         return self.mk(f"not {a.at(P_NOT)}", "bool", P_NOT, [a], typed=True)
+
+    def value_logic(self, ty, d):
+        """`a and b`, `a or b` on two values of one type: the deciding operand."""
+        self.use("truthiness")
+        op = self.pick(["and", "or"])
+        p = P_AND if op == "and" else P_OR
+        a = self.operand(ty, d)
+        self.cond += 1
+        try:
+            b = self.operand(ty, d)
+        finally:
+            self.cond -= 1
+        if is_int(ty) and a.lit and b.lit:
+            a = self.wrap(a, ty)
+        return self.mk_short(f"{a.at(p)} {op} {b.at(p + 1)}", ty, p, [a, b],
+                             typed=(a.typed and b.typed) if is_int(ty) else True)
 
     def contains(self, d):
         a = self.operand("str", d)
@@ -1170,7 +1231,7 @@ class Gen:
                     break
                 self.stmt(indent, ctx)
         finally:
-            self.scopes.pop()
+            self.pop_scope()
         if len(self.lines) == start:
             self.emit(indent, "pass")
 
@@ -1188,6 +1249,12 @@ class Gen:
             opts.append((self.s_while, 1.2))
         if self.on("break") and ctx.get("loop"):
             opts.append((self.s_break, 1.5))
+        if self.on("while_true") and depth_ok and self.mult < 100:
+            opts.append((self.s_while_true, 0.6))
+        if (self.on("nested") and self.func is not None and self.func.name != "<nested>" and indent < 4
+                and self.loop_depth == 0):
+            # (spyc: "defined more than once, or inside a loop")
+            opts.append((self.s_nested_def, 0.5))
         if self.on("panics"):
             opts.append((self.s_assert, 0.35))
             opts.append((self.s_raise, 0.2))
@@ -1302,6 +1369,14 @@ class Gen:
         self.printed += self.mult
 
     def cond_expr(self):
+        if self.on("truthiness") and self.chance(0.15):
+            # `if x:` on an int, a float or a string
+            self.use("truthiness")
+            t = self.pick(self.int_types() + ["str"] + (["f64"] if self.on("floats") else []))
+            e = self.expr(t, self.pick([1, 2]))
+            if is_int(t):
+                e = self.fix(e, typed=False, adapt=False)
+            return e
         return self.expr("bool", self.pick([1, 2, 2, 3]))
 
     def s_if(self, indent, ctx):
@@ -1345,7 +1420,7 @@ class Gen:
                     # assignment gives its own type (no literal adapting to another).
                     e = self.fix(self.expr(ty, 2), typed=True, adapt=False)
                 finally:
-                    self.scopes.pop()
+                    self.pop_scope()
                 ann = f": {ty}" if k == 0 and self.chance(0.4) else ""
                 self.emit(indent + 1, f"{name}{ann} = {e.text}")
                 values.append(e)
@@ -1379,7 +1454,7 @@ class Gen:
                 if len(self.lines) == start:
                     self.emit(indent, "pass")
             finally:
-                self.scopes.pop()
+                self.pop_scope()
         finally:
             self.mult = saved
             self.loop_depth -= 1
@@ -1452,6 +1527,48 @@ class Gen:
         self.cost(trips + 1)
         self.loop_else(indent, ctx)
 
+    def s_while_true(self, indent, ctx):
+        """while True: with a counter that breaks out: the end of the loop is only
+        reached through the break (definite assignment, reachability)."""
+        self.use("while_true")
+        trips = self.rng.randint(0, 5)
+        name = self.fresh("w")
+        self.emit(indent, f"{name} = 0")
+        self.emit(indent, "while True:")
+        self.emit(indent + 1, f"{name} += 1")
+        self.emit(indent + 1, f"if {name} > {trips}:")
+        self.emit(indent + 2, "break")
+        self.declare(Var(name, "i32", False, mutable=False, loop=True))
+        self.cost(trips + 1)
+        self.loop_body(indent + 1, trips, ctx)
+        self.loop_else(indent, ctx)
+
+    def s_nested_def(self, indent, ctx):
+        """def nN(...) -> T: return <expr of its parameters and module constants>."""
+        self.use("nested")
+        name = self.fresh("nest")
+        ret = self.pick(self.value_types())
+        params = self.gen_params()
+        f = Func(name, params, ret)
+        saved = (self.func, self.scopes, self.work, self.printed, self.mult, self.loop_depth,
+                 dict(self.env), self.no_str_vars, self.cond)
+        self.func = Func("<nested>", [], ret)
+        self.scopes = [{p[0]: Var(p[0], p[1], p[2], mutable=False) for p in params}]
+        self.work = self.printed = 0
+        self.mult = 1
+        self.loop_depth = 0
+        self.env = {k: v for k, v in self.env.items() if not any(k in sc for sc in saved[1])}
+        try:
+            e = self.fix(self.expr(ret, 2), typed=True, adapt=True)
+            f.cost, f.lines = max(1, self.work), self.printed
+        finally:
+            (self.func, self.scopes, self.work, self.printed, self.mult, self.loop_depth,
+             self.env, self.no_str_vars, self.cond) = saved
+        self.emit(indent, f"def {name}({self.sig(f)}) -> {ret}:")
+        self.emit(indent + 1, f"return {e.text}")
+        f.depth = len(self.scopes)
+        self.nested.append(f)
+
     def s_break(self, indent, ctx):
         self.use("break")
         c = self.cond_expr()
@@ -1465,6 +1582,10 @@ class Gen:
     def s_assert(self, indent, ctx):
         self.use("panics")
         c = self.cond_expr()
+        if self.chance(0.5):
+            # fails less often: a program that ends early tests less
+            c2 = self.cond_expr()
+            c = E(f"not ({c.at(P_AND)} and {c2.at(P_AND + 1)})", "bool", P_NOT)
         if self.chance(0.6):
             m = self.expr("str", 1)
             self.emit(indent, f"assert {c.text}, {m.text}")
@@ -1516,6 +1637,7 @@ class Gen:
         self.env = self.env_saved
         self.func = None
         self.scopes = []
+        self.nested = []
 
     def gen_params(self):
         params = []
@@ -1525,7 +1647,7 @@ class Gen:
             ty = self.pick(self.value_types())
             typed = self.chance(0.7) if is_int(ty) else True
             default = None
-            if self.on("defaults") and (has_default or self.chance(0.25)):
+            if self.on("defaults") and (has_default or self.chance(0.35)):
                 has_default = True
                 if is_int(ty):
                     lit = self.int_lit(ty)
@@ -1742,22 +1864,30 @@ class Gen:
             self.emit(0, "")
         tap_at = len(self.lines)
         if self.on("calls"):
-            for _ in range(self.pick([0, 1, 2, 3, 4])):
+            for _ in range(self.pick([0, 1, 2, 3, 4, 5])):
                 if self.on("recursion") and self.chance(0.25):
                     self.gen_recursive()
                 else:
                     self.gen_func()
-        main = Func("main", [], "None")
+        # `def main() -> i32` returns the exit status; CPython exits with it through
+        # `raise SystemExit(main())` (spyc skips the `__main__` guard).
+        status = self.on("exit") and self.chance(0.25)
+        ret = "i32" if status else "None"
+        main = Func("main", [], ret)
         self.begin_func(main)
-        self.emit(0, "def main() -> None:")
-        self.block_stmts(1, self.pick([4, 6, 8, 10, 12]), {"ret": "None"})
+        self.emit(0, f"def main() -> {ret}:")
+        self.block_stmts(1, self.pick([4, 6, 8, 10, 12]), {"ret": ret})
         if self.generics:
             self.emit(1, f"print({self.generics[0]}[i32](1, 2, True), {self.generics[0]}[str]('a', 'b', False))")
+        if status:
+            self.use("exit")
+            e = self.fix(self.expr("i32", 2), typed=True, adapt=True)
+            self.emit(1, f"return {e.text}")
         self.end_func(main)
         self.emit(0, "")
         self.emit(0, "")
         self.emit(0, 'if __name__ == "__main__":')
-        self.emit(1, "main()")
+        self.emit(1, "raise SystemExit(main())" if status else "main()")
         taps = []
         saved = self.lines
         self.lines = []

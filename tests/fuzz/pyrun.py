@@ -227,7 +227,8 @@ def run_one(path, out):
         code = compile(src, path, "exec")
         exec(code, namespace)
     except SystemExit as e:
-        return (e.code if isinstance(e.code, int) else 1), ""
+        # the status the process would exit with (`raise SystemExit(300)` is 44)
+        return (e.code & 0xFF if isinstance(e.code, int) else 0 if e.code is None else 1), ""
     except _Timeout:
         return 124, "Timeout"
     except Exception as e:

@@ -82,10 +82,10 @@ def run_python(path):
     if code != 0 and lines and lines[-1].startswith(marker):
         exc = json.loads(lines[-1][len(marker):])
         kind = "outside" if exc.split(":")[0] in OUTSIDE else "panic"
-    elif code != 0:
+    elif code != 0 and err.strip():
         kind = "outside"
         exc = lines[-1] if lines else ""
-    return Outcome(out, code, exc, kind, err)
+    return Outcome(out, code, exc, kind, err)  # (a status without stderr: SystemExit)
 
 
 LOCATION = re.compile(r"\n *--> [^\n]*:\d+:\d+\n")
@@ -102,8 +102,8 @@ def run_spyc(spyc, mode, path):
     if code == 124:
         return Outcome(out, code, "Timeout", "timeout", err)
     first = err.splitlines()[0] if err else ""
-    if code == 0 and not err:
-        return Outcome(out, code, "", "ok", err)
+    if code >= 0 and not err:
+        return Outcome(out, code, "", "ok", err)  # main's status
     if first.startswith("error") or first.startswith("warning"):
         return Outcome(out, code, first, "compile-error", err)
     if "panicked" in err or "internal compiler error" in err or code not in (0, 1):
@@ -345,8 +345,13 @@ def main():
     seeds = parse_seeds(args.seeds)
     t0 = time.time()
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-        for fut in concurrent.futures.as_completed([ex.submit(runner.one, s) for s in seeds]):
+        futs = [ex.submit(runner.one, s) for s in seeds]
+        for n, fut in enumerate(concurrent.futures.as_completed(futs), 1):
             fut.result()
+            if n % 500 == 0:
+                st = runner.stats
+                print(f"... {n}/{len(futs)} programs in {time.time() - t0:.0f} s: {st['disagree']} disagree, "
+                      f"{st['invalid']} invalid", flush=True)
     st = runner.stats
     print(f"\n{st['programs']} programs ({st['lines']} lines) in {time.time() - t0:.0f} s: "
           f"{st['python_checked']} checked against CPython, {st['spyc_only']} across spyc's modes only; "

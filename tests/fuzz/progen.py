@@ -67,6 +67,7 @@ FEATURES = {
     "panics": "zero division, failed assert, raise ValueError",
     "blue": "@blue helpers and module constants",
     "structs": "@struct values (Python: frozen dataclasses)",
+    "dunders": "struct __repr__, __len__, __getitem__, __add__/__radd__, @property, @staticmethod",
     "augassign": "augmented assignment",
     "truthiness": "`if x:`, `not x`, `x and y`/`x or y` on ints, floats and strings",
     "literals": "integer and float literal forms (0o, 0b, 0x, _, exponents, `.5`, `5.`)",
@@ -535,6 +536,18 @@ class Gen:
             opts.append(lambda: self.blue_call(d))
         if self.on("structs") and any(fty == ty for s in self.structs for _, fty in s.fields):
             opts.append(lambda: self.field_access(ty, d))
+        if self.func is not None:
+            for st in self.structs:
+                if st.getitem and st.getitem.ret == ty:
+                    opts.append(lambda st=st: self.dunder_use(st, "getitem", d))
+                if st.prop and st.prop.ret == ty:
+                    opts.append(lambda st=st: self.dunder_use(st, "prop", d))
+                if st.static and st.static.ret == ty:
+                    opts.append(lambda st=st: self.dunder_use(st, "static", d))
+                if st.add and ty == "i32":
+                    opts.append(lambda st=st: self.dunder_use(st, "add", d))
+                if st.len and ty == "i32":
+                    opts.append(lambda st=st: self.dunder_use(st, "len", d))
         ms = [(st, m) for st in self.structs for m in st.methods if m.ret == ty]
         if ms and self.func is not None:
             opts.append(lambda: self.method_call(*self.pick(ms), d))
@@ -992,7 +1005,7 @@ class Gen:
         a = self.operand(t, d)
         if is_int(t):
             a = self.fix(a, typed=False, adapt=False)
-        fn = self.pick(["str", "repr"])
+        fn = self.pick(["str", "repr", "str", "repr", "ascii"])
         return self.mk(f"{fn}({a.text})", "str", P_ATOM, [a])
 
     # f-strings
@@ -1065,8 +1078,12 @@ class Gen:
             if kind is None or t in [s.name for s in self.structs]:
                 kind = None
             if self.chance(0.2):
-                conv = self.pick(["!r", "!s", "!r"])
+                conv = self.pick(["!r", "!s", "!r", "!a"])
                 kind = "str"
+            if self.chance(0.1):
+                # `{x=}`: the expression's text, then its repr (or its format)
+                self.use("fstrings")
+                text += self.pick(["=", "=", " = ", "= "])
             spec = ""
             if kind is not None and self.chance(0.6):
                 spec = self.spec(kind)
@@ -1193,6 +1210,31 @@ class Gen:
         opts = [lambda: self.struct_value(name, d)]
         opts += self.common(name, d)
         return self.pick(opts)()
+
+    def dunder_use(self, st, what, d):
+        self.use("dunders")
+        m = {"getitem": st.getitem, "prop": st.prop, "static": st.static, "add": st.add}.get(what)
+        if m is not None:
+            cost = m.cost * self.mult
+            if self.work + cost > self.budget_work or self.printed + m.lines * self.mult > self.budget_lines:
+                raise Reject("budget")
+            self.work += cost
+            self.printed += m.lines * self.mult
+        if what == "static":
+            call = self.call_text(m, d, m.params)
+            recv = st.name if self.chance(0.7) else self.expr(st.name, d - 1).at(P_ATOM)
+            return E(f"{recv}.{call.text}", m.ret, P_ATOM, typed=True)
+        recv = self.expr(st.name, d - 1)
+        if what == "len":
+            return E(f"len({recv.text})", "i32", P_ATOM, typed=False)
+        if what == "prop":
+            return E(f"{recv.at(P_ATOM)}.p", m.ret, P_ATOM, typed=True)
+        i = self.fix(self.expr("i32", d - 1), typed=True, adapt=True)
+        if what == "getitem":
+            return E(f"{recv.at(P_ATOM)}[{i.text}]", m.ret, P_ATOM, typed=True)
+        if self.chance(0.5):
+            return E(f"{recv.at(P_ADD)} + {i.at(P_ADD + 1)}", "i32", P_ADD, typed=True)
+        return E(f"{i.at(P_ADD)} + {recv.at(P_ADD + 1)}", "i32", P_ADD, typed=True)
 
     def method_call(self, st, m, d):
         self.use("structs")
@@ -1812,6 +1854,7 @@ class Gen:
             self.emit(1, f"{fname}: {fty}")
         s = Struct(name, fields)
         s.methods = []
+        s.len = s.getitem = s.add = s.prop = s.static = None
         for k in range(self.pick([0, 1, 1, 2])):
             # def mK(self, ...) -> T: return <an expression of the fields and params>
             ret = self.pick(prims)
@@ -1827,13 +1870,86 @@ class Gen:
             self.emit(2, f"return {e.text}")
             self.end_func(m)
             s.methods.append(m)
+        if self.on("dunders"):
+            self.gen_dunders(s, prims)
         self.emit(0, "")
         self.emit(0, "")
-        # evaluation environment: the same dataclass
+        # evaluation environment: the same class
         ns = dict(self.env)
-        exec(f"class {name}:\n" + "".join(f"    {f}: {t}\n" for f, t in fields), {**pyrun.PRELUDE, **ns}, ns)
-        self.env[name] = pyrun.struct(ns[name])
+        start = max(i for i, line in enumerate(self.lines) if line == "@struct")
+        exec("\n".join(self.lines[start:]), ns)  # noqa: S102
+        self.env[name] = ns[name]
         self.structs.append(s)
+
+    def method_body(self, s, ret, params, d=2):
+        """The returned expression of a method of `s`: fields and parameters."""
+        m = Func("<method>", params, ret)
+        self.begin_func(m)
+        for fname, fty in s.fields:
+            self.scopes[0][f"self.{fname}"] = Var(f"self.{fname}", fty, True, mutable=False)
+        try:
+            e = self.fix(self.expr(ret, d), typed=True, adapt=True)
+        finally:
+            self.end_func(m)
+        return e, m
+
+    def gen_dunders(self, s, prims):
+        """__repr__, __len__, __getitem__, __add__/__radd__ with an i32, a property
+        and a static method: all with primitive parameters and results (Python
+        evaluates annotations when it defines a method, before the class exists)."""
+        self.use("dunders")
+        s.len = s.getitem = s.add = s.prop = s.static = None
+        if self.chance(0.3):
+            e, _ = self.method_body(s, "str", [], 1)
+            self.emit(0, "")
+            self.emit(1, "def __repr__(self) -> str:")
+            prefix = self.pick(["", '"<" + '])
+            self.emit(2, f"return {prefix}{e.at(P_ADD + 1)}")
+        if self.chance(0.25):
+            strs = [f for f, t in s.fields if t == "str"]
+            body = f"len(self.{strs[0]})" if strs else str(self.rng.randint(0, 9))
+            self.emit(0, "")
+            self.emit(1, "def __len__(self) -> i32:")
+            self.emit(2, f"return {body}")
+            s.len = True
+        if self.chance(0.25):
+            ret = self.pick(prims)
+            e, m = self.method_body(s, ret, [("i", "i32", True, None)])
+            self.emit(0, "")
+            self.emit(1, f"def __getitem__(self, i: i32) -> {ret}:")
+            self.emit(2, f"return {e.text}")
+            s.getitem = m
+        if self.chance(0.25):
+            e, m = self.method_body(s, "i32", [("o", "i32", True, None)])
+            self.emit(0, "")
+            self.emit(1, "def __add__(self, o: i32) -> i32:")
+            self.emit(2, f"return {e.text}")
+            self.emit(0, "")
+            self.emit(1, "def __radd__(self, o: i32) -> i32:")
+            self.emit(2, f"return o * 2 - {e.at(P_ADD + 1)}")
+            s.add = m
+        if self.chance(0.25):
+            ret = self.pick(prims)
+            e, m = self.method_body(s, ret, [])
+            self.emit(0, "")
+            self.emit(1, "@property")
+            self.emit(1, f"def p(self) -> {ret}:")
+            self.emit(2, f"return {e.text}")
+            s.prop = m
+        if self.chance(0.25):
+            ret = self.pick(prims)
+            params = [(f"a{i}", self.pick(prims), True, None) for i in range(self.pick([1, 2]))]
+            m = Func("st", params, ret)
+            self.begin_func(m)
+            try:
+                e = self.fix(self.expr(ret, 2), typed=True, adapt=True)
+            finally:
+                self.end_func(m)
+            self.emit(0, "")
+            self.emit(1, "@staticmethod")
+            self.emit(1, f"def st({self.sig(m)}) -> {ret}:")
+            self.emit(2, f"return {e.text}")
+            s.static = m
 
     def gen_generic(self):
         self.use("generics")

@@ -1849,7 +1849,7 @@ impl Vm {
             }
             if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
                 let vt = self.type_of(&v);
-                return Ok(AVal::blue(v, vt, span));
+                return self.after(f, &obj, AVal::blue(v, vt, span));
             }
         }
         let tn = self.type_name(obj.ty);

@@ -413,10 +413,37 @@ impl Vm {
     ) -> VmResult<AVal> {
         match m.kind {
             MethodKind::Instance | MethodKind::Property => args.pos.insert(0, obj),
-            // The class is bound in the method's body already.
-            MethodKind::Class | MethodKind::Static => {}
+            // The class is bound in the method's body already. The instance is
+            // not an argument, but it is still evaluated first, as in Python
+            // (`make().static_method()` calls `make`).
+            MethodKind::Class | MethodKind::Static => {
+                let r = self.call_func(f, m.func, callee_span, args, span)?;
+                return self.after(f, &obj, r);
+            }
         }
         self.call_func(f, m.func, callee_span, args, span)
+    }
+
+    /// `r`, computed from `obj` without using its value (a static method or a
+    /// class attribute through an instance): in residual code `obj` is still
+    /// evaluated first, as in Python (`make().K` calls `make`).
+    pub(crate) fn after(&mut self, f: &mut Frame, obj: &AVal, r: AVal) -> VmResult<AVal> {
+        let effects = matches!(&obj.repr, Repr::Code(e)
+            if !matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)));
+        if !effects || !f.redshifting() {
+            return Ok(r);
+        }
+        let (first, then) = (self.to_rir(obj)?, self.to_rir(&r)?);
+        let (ty, sp) = (then.ty, then.span);
+        Ok(AVal {
+            color: Color::Red,
+            repr: Repr::Code(rir::Expr::new(
+                rir::ExprKind::Seq(vec![first, then]),
+                ty,
+                sp,
+            )),
+            ..r
+        })
     }
 
     /// Call a dunder of `obj`'s type with extra operands.

@@ -32,6 +32,8 @@ How the generator keeps the two languages in agreement:
 import argparse
 import os
 import random
+import re
+import struct as struct_mod
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -80,8 +82,10 @@ FEATURES = {
     # spyc-only features: a program using one is compared across spyc's modes only.
     "generics": "generic functions `def f[T](...)` (spyc only: Python 3.11 cannot parse them)",
     "globals": "`var` module variables (spyc only)",
+    "f32": "single-precision floats (spyc only: CPython has none)",
+    "pointers": "gc_alloc arrays: stores, augmented stores and loads in bounds (spyc only)",
 }
-SPYC_ONLY = {"generics", "globals"}
+SPYC_ONLY = {"generics", "globals", "f32", "pointers"}
 BUDGET_WORK = 40000  # statements executed (estimated) per function
 DEFAULT_OFF = set()
 
@@ -143,12 +147,13 @@ class E:
 
 
 class Var:
-    __slots__ = ("name", "ty", "typed", "blue", "value", "mutable", "loop")
+    __slots__ = ("name", "ty", "typed", "blue", "value", "mutable", "loop", "length")
 
     def __init__(self, name, ty, typed, blue=False, value=None, mutable=True, loop=False):
         self.name, self.ty, self.typed = name, ty, typed
         self.blue, self.value, self.mutable = blue, value, mutable
         self.loop = loop  # a small loop variable (for range() or a while counter)
+        self.length = 0  # items of a `ptr[T]` (gc_alloc)
 
 
 class Func:
@@ -271,6 +276,8 @@ class Gen:
             ts += ["str", "str"]
         if self.on("structs") and self.structs:
             ts += [s.name for s in self.structs]
+        if self.on("f32"):
+            ts.append("f32")
         return ts
 
     def evaluate(self, text):
@@ -445,6 +452,8 @@ class Gen:
             return self.int_lit(ty)
         if ty == "f64":
             return self.float_lit()
+        if ty == "f32":
+            return self.wrap_f32(self.float_lit())
         if ty == "bool":
             return self.bool_lit()
         if ty == "str":
@@ -452,6 +461,14 @@ class Gen:
         return self.struct_value(ty, 0)
 
     # ---- coercions -----------------------------------------------------------------
+
+    def value(self, ty, d):
+        """An expression stored where a `ty` is expected (a return, outside the
+        statements' retries): a literal if every attempt was rejected."""
+        try:
+            return self.fix(self.expr(ty, d), typed=True, adapt=True)
+        except Reject:
+            return self.fix(self.literal(ty), typed=True, adapt=True)
 
     def wrap(self, e, t):
         """`t(e)`: a prelude instance in Python, the same value in spyc."""
@@ -486,6 +503,10 @@ class Gen:
             # a string assigned in a loop never contains a loop-carried string: its
             # length grows linearly, not exponentially
             vs = [v for v in vs if not v.mutable]
+        ptrs = self.vars_of(f"ptr[{ty}]") if self.on("pointers") and self.func is not None else []
+        if ptrs and self.chance(0.3):
+            p = self.pick(ptrs)
+            return E(f"{p.name}[{self.ptr_index(p)}]", ty, P_ATOM)
         if vs and self.chance(0.75):
             v = self.pick(vs)
             return E(v.name, ty, P_ATOM, typed=v.typed, blue=v.blue, value=v.value)
@@ -506,6 +527,8 @@ class Gen:
             return self.int_expr(ty, d)
         if ty == "f64":
             return self.float_expr(d)
+        if ty == "f32":
+            return self.f32_expr(d)
         if ty == "bool":
             return self.bool_expr(d)
         if ty == "str":
@@ -548,6 +571,8 @@ class Gen:
                     opts.append(lambda st=st: self.dunder_use(st, "add", d))
                 if st.len and ty == "i32":
                     opts.append(lambda st=st: self.dunder_use(st, "len", d))
+                if st.attr is not None and ty == "i32":
+                    opts.append(lambda st=st: self.dunder_use(st, "attr", d))
         ms = [(st, m) for st in self.structs for m in st.methods if m.ret == ty]
         if ms and self.func is not None:
             opts.append(lambda: self.method_call(*self.pick(ms), d))
@@ -724,10 +749,38 @@ class Gen:
         opts += self.common("f64", d)
         return self.pick(opts)()
 
+    def wrap_f32(self, e):
+        return self.mk(f"f32({e.text})", "f32", P_ATOM, [e])
+
+    def f32_expr(self, d):
+        """f32 (spyc only: CPython has no single precision): arithmetic, conversions
+        from f64 and integers, and widening to f64 where they mix."""
+        self.use("f32")
+        op = self.pick(["+", "-", "*", "/", "conv", "conv", "neg"] + ["common"] * 2)
+        if op == "conv":
+            t = self.pick(["f64"] + self.int_types())
+            a = self.operand(t, d)
+            if is_int(t):
+                a = self.fix(a, typed=False, adapt=False)
+            return self.mk(f"f32({a.text})", "f32", P_ATOM, [a])
+        if op == "neg":
+            a = self.operand("f32", d)
+            return self.mk(f"-{a.at(P_UNARY)}", "f32", P_UNARY, [a])
+        if op == "common":
+            opts = self.common("f32", d)
+            if opts:
+                return self.pick(opts)()
+            op = "+"
+        a, b = self.operand("f32", d), self.operand("f32", d)
+        p = BINPREC[op]
+        if op == "/" and b.blue and b.value == 0:
+            raise Reject("blue zero divisor")
+        return self.mk(f"{a.at(p)} {op} {b.at(p + 1)}", "f32", p, [a, b])
+
     def farith(self, d):
         op = self.pick(["+", "-", "*", "/", "+", "-", "*", "/", "//", "%"])
         a = self.operand("f64", d)
-        b = self.operand("f64", d)
+        b = self.operand("f32" if self.on("f32") and self.chance(0.3) else "f64", d)
         if op in ("/", "//", "%") and b.blue and b.value == 0:
             raise Reject("blue zero divisor")
         p = BINPREC[op]
@@ -817,6 +870,8 @@ class Gen:
             choices += ["f64"]
         if self.on("mixed") and self.on("floats"):
             choices += ["mixed"]
+        if self.on("f32"):
+            choices += ["f32"]
         if self.on("strings"):
             choices += ["str"]
         if self.on("bools"):
@@ -1072,7 +1127,7 @@ class Gen:
             if any(c in text for c in "!:=<>") or text.startswith("{"):
                 text = f"({text})"
             conv = ""
-            kind = "int" if is_int(t) else t
+            kind = "int" if is_int(t) else "f64" if t == "f32" else t
             if t == "bool":
                 kind = "int" if self.chance(0.5) else None
             if kind is None or t in [s.name for s in self.structs]:
@@ -1224,6 +1279,14 @@ class Gen:
             call = self.call_text(m, d, m.params)
             recv = st.name if self.chance(0.7) else self.expr(st.name, d - 1).at(P_ATOM)
             return E(f"{recv}.{call.text}", m.ret, P_ATOM, typed=True)
+        if what == "attr":
+            if self.chance(0.4):
+                return E(f"{st.name}.K", "i32", P_ATOM, typed=False, blue=True, value=st.attr)
+            # through an instance computed by a call: red (spyc folds `s.K` when the
+            # instance has no effects, and the generator could not evaluate that)
+            recv = self.expr(st.name, d - 1)
+            self.ids.add(st.name)
+            return E(f"id_{st.name}({recv.text}).K", "i32", P_ATOM, typed=False)
         recv = self.expr(st.name, d - 1)
         if what == "len":
             return E(f"len({recv.text})", "i32", P_ATOM, typed=False)
@@ -1291,6 +1354,9 @@ class Gen:
             opts.append((self.s_while, 1.2))
         if self.on("break") and ctx.get("loop"):
             opts.append((self.s_break, 1.5))
+        if self.on("pointers") and self.func is not None:
+            opts.append((self.s_alloc, 0.5))
+            opts.append((self.s_store, 1))
         if self.on("while_true") and depth_ok and self.mult < 100:
             opts.append((self.s_while_true, 0.6))
         if (self.on("nested") and self.func is not None and self.func.name != "<nested>" and indent < 4
@@ -1569,6 +1635,46 @@ class Gen:
         self.cost(trips + 1)
         self.loop_else(indent, ctx)
 
+    def ptr_index(self, p):
+        """An index in bounds of `p` (the optimised build does not check)."""
+        loops = [v.name for v in self.vars_of("i32") if v.loop]
+        if loops and self.chance(0.5):
+            return f"{self.pick(loops)} % {p.length}"  # floors: in [0, length)
+        return str(self.rng.randint(0, p.length - 1))
+
+    def s_alloc(self, indent, ctx):
+        """p = gc_alloc[T](n), every item assigned (spyc only)."""
+        self.use("pointers")
+        t = self.pick(self.int_types() + (["f64"] if self.on("floats") else []))
+        n = self.rng.randint(1, 6)
+        name = self.fresh("ptr")
+        self.emit(indent, f"{name} = gc_alloc[{t}]({n})")
+        j = self.fresh("j")
+        self.emit(indent, f"for {j} in range({n}):")
+        self.scopes.append({j: Var(j, "i32", False, mutable=False, loop=True)})
+        saved = self.mult
+        self.mult *= n
+        try:
+            e = self.fix(self.expr(t, 2), typed=True, adapt=True)
+        finally:
+            self.mult = saved
+            self.pop_scope()
+        self.emit(indent + 1, f"{name}[{j}] = {e.text}")
+        v = Var(name, f"ptr[{t}]", True, mutable=False)
+        v.length = n
+        self.declare(v)
+
+    def s_store(self, indent, ctx):
+        ptrs = [v for v in self.locals() if v.ty.startswith("ptr[")]
+        if not ptrs:
+            return self.s_alloc(indent, ctx)
+        p = self.pick(ptrs)
+        t = p.ty[4:-1]
+        e = self.fix(self.expr(t, 2), typed=True, adapt=True)
+        op = self.pick(["", "", "+", "-"] + (["*"] if is_int(t) else []))
+        self.emit(indent, f"{p.name}[{self.ptr_index(p)}] {op}= {e.text}")
+        self.cost()
+
     def s_while_true(self, indent, ctx):
         """while True: with a counter that breaks out: the end of the loop is only
         reached through the break (definite assignment, reachability)."""
@@ -1694,7 +1800,7 @@ class Gen:
                 if is_int(ty):
                     lit = self.int_lit(ty)
                     default = lit if not typed else self.wrap(lit, ty)
-                elif ty in ("f64", "bool", "str"):
+                elif ty in ("f64", "f32", "bool", "str"):
                     default = self.literal(ty)
                 else:
                     default = self.struct_value(ty, 0)
@@ -1716,7 +1822,7 @@ class Gen:
         ctx = {"ret": ret}
         self.block_stmts(1, self.pick([2, 3, 4, 5]), ctx)
         if ret != "None":
-            e = self.fix(self.expr(ret, 3), typed=True, adapt=True)
+            e = self.value(ret, 3)
             self.emit(1, f"return {e.text}")
         self.end_func(f)
         self.emit(0, "")
@@ -1743,7 +1849,7 @@ class Gen:
         self.begin_func(f)
         self.emit(0, f"def {name}({self.sig(f)}) -> {ret}:")
         self.emit(1, "if d <= 0:")
-        base = self.fix(self.expr(ret, 2), typed=True, adapt=True)
+        base = self.value(ret, 2)
         self.emit(2, f"return {base.text}")
         ctx = {"ret": ret}
         self.block_stmts(1, self.pick([0, 1, 2]), ctx)
@@ -1762,7 +1868,7 @@ class Gen:
             else:
                 tail = calls[0]
         if self.chance(0.5) and (is_int(ret) or ret in ("f64", "str")):
-            e = self.fix(self.expr(ret, 1), typed=True, adapt=True)
+            e = self.value(ret, 1)
             tail = f"{e.at(P_ADD)} + {tail}" if ret != "str" or True else tail
         self.emit(1, f"return {tail}")
         self.end_func(f)
@@ -1854,7 +1960,7 @@ class Gen:
             self.emit(1, f"{fname}: {fty}")
         s = Struct(name, fields)
         s.methods = []
-        s.len = s.getitem = s.add = s.prop = s.static = None
+        s.len = s.getitem = s.add = s.prop = s.static = s.attr = None
         for k in range(self.pick([0, 1, 1, 2])):
             # def mK(self, ...) -> T: return <an expression of the fields and params>
             ret = self.pick(prims)
@@ -1863,7 +1969,7 @@ class Gen:
             self.begin_func(m)
             for fname, fty in fields:
                 self.scopes[0][f"self.{fname}"] = Var(f"self.{fname}", fty, True, mutable=False)
-            e = self.fix(self.expr(ret, 2), typed=True, adapt=True)
+            e = self.value(ret, 2)
             ps = "".join(f", {pn}: {pt}" for pn, pt, _, _ in params)
             self.emit(0, "")
             self.emit(1, f"def m{k}(self{ps}) -> {ret}:")
@@ -1888,7 +1994,7 @@ class Gen:
         for fname, fty in s.fields:
             self.scopes[0][f"self.{fname}"] = Var(f"self.{fname}", fty, True, mutable=False)
         try:
-            e = self.fix(self.expr(ret, d), typed=True, adapt=True)
+            e = self.value(ret, d)
         finally:
             self.end_func(m)
         return e, m
@@ -1898,7 +2004,12 @@ class Gen:
         and a static method: all with primitive parameters and results (Python
         evaluates annotations when it defines a method, before the class exists)."""
         self.use("dunders")
-        s.len = s.getitem = s.add = s.prop = s.static = None
+        s.len = s.getitem = s.add = s.prop = s.static = s.attr = None
+        if self.chance(0.3):
+            # a class attribute (blue), read through the type or an instance
+            v = self.rng.randint(-50, 50)
+            self.emit(1, f"K = {v}")
+            s.attr = v
         if self.chance(0.3):
             e, _ = self.method_body(s, "str", [], 1)
             self.emit(0, "")
@@ -1942,7 +2053,7 @@ class Gen:
             m = Func("st", params, ret)
             self.begin_func(m)
             try:
-                e = self.fix(self.expr(ret, 2), typed=True, adapt=True)
+                e = self.value(ret, 2)
             finally:
                 self.end_func(m)
             self.emit(0, "")
@@ -1962,6 +2073,7 @@ class Gen:
 
     def program(self):
         self.env = dict(pyrun.PRELUDE)
+        self.env["f32"] = lambda x=0.0: struct_mod.unpack("f", struct_mod.pack("f", float(x)))[0]
         if self.on("structs"):
             for _ in range(self.pick([0, 1, 1, 2])):
                 self.gen_struct()
@@ -1997,13 +2109,18 @@ class Gen:
             self.emit(1, f"print({self.generics[0]}[i32](1, 2, True), {self.generics[0]}[str]('a', 'b', False))")
         if status:
             self.use("exit")
-            e = self.fix(self.expr("i32", 2), typed=True, adapt=True)
+            e = self.value("i32", 2)
             self.emit(1, f"return {e.text}")
         self.end_func(main)
         self.emit(0, "")
         self.emit(0, "")
         self.emit(0, 'if __name__ == "__main__":')
         self.emit(1, "raise SystemExit(main())" if status else "main()")
+        if "pointers" in self.used:
+            self.lines.insert(0, "from unsafe import gc_alloc")
+            self.lines.insert(1, "")
+            self.lines.insert(2, "")
+            tap_at += 3
         taps = []
         saved = self.lines
         self.lines = []
@@ -2053,13 +2170,15 @@ def generate(seed, features=None):
     # programs are checked against CPython.
     feats = set(features)
     for f in SPYC_ONLY:
-        if f in feats and rng.random() < 0.8:
+        if f in feats and rng.random() < 0.88:
             feats.discard(f)
     g = Gen(seed, feats)
     text = g.program()
     used = set(g.used)
     if used & {"u8", "u32", "u64"}:
         used.add("unsigned")
+    if "f32" in feats and re.search(r"\bf32\b", text):
+        used.add("f32")  # (a parameter or a literal may be its only use)
     return Program(seed, text, used, python_ok=not (used & SPYC_ONLY))
 
 

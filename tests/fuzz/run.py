@@ -38,6 +38,7 @@ import progen  # noqa: E402
 
 MODES = ["interp", "redshift", "native"]
 TIMEOUT = 30
+TIMED_OUT = -1000  # the status of a run stopped after TIMEOUT seconds
 # CPython failures that mean the program left the common subset (a generator bug,
 # or a minimisation step that broke the program), not a different computation.
 OUTSIDE = ("SyntaxError", "IndentationError", "NameError", "UnboundLocalError", "TypeError",
@@ -67,13 +68,13 @@ def run_proc(cmd, timeout=TIMEOUT):
         return (p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), p.returncode)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace")
-        return out, "timed out", 124
+        return out, "timed out", TIMED_OUT
 
 
 def run_python(path):
     out, err, code = run_proc([sys.executable, "-I", "-S", "-X", "utf8", "-W", "ignore",
                                os.path.join(HERE, "pyrun.py"), path])
-    if code == 124:
+    if code == TIMED_OUT:
         return Outcome(out, code, "Timeout", "timeout", err)
     exc = ""
     kind = "ok"
@@ -99,7 +100,7 @@ def spyc_exception(err):
 
 def run_spyc(spyc, mode, path):
     out, err, code = run_proc([spyc, "run", "--mode", mode, path])
-    if code == 124:
+    if code == TIMED_OUT:
         return Outcome(out, code, "Timeout", "timeout", err)
     first = err.splitlines()[0] if err else ""
     if code >= 0 and not err:

@@ -722,6 +722,10 @@ class Gen:
             lo, hi = int_range(t)
             v = self.rng.randint(max(lo, -1000), min(hi, 100000))
             s = self.pick([str(v), f" {v} ", f"{v:_}" if abs(v) > 999 else str(v), f"+{v}" if v >= 0 else str(v)])
+            if self.chance(0.15):
+                # Unicode digits and spaces, underscores, and texts int() rejects
+                s = self.pick(["٣", "١٢", "\u00a012\u2003", "-0", "007", "+_1", "1__0", "_1", "1_", "0x10",
+                               "1e3", "", " ", "+", "-", "1.0", "\t\n7\r"])
             a = self.str_lit(s)
         elif src == "f64":
             a = self.operand("f64", d)
@@ -836,7 +840,10 @@ class Gen:
         return self.mk(f"f64({a.text})", "f64", P_ATOM, [a])
 
     def fparse(self, d):
-        v = self.pick(["1.5", " 2.25 ", "1e3", "-0.0", "inf", "-inf", "1_000.5", "3", ".5", "1E-3", "nan"])
+        v = self.pick(["1.5", " 2.25 ", "1e3", "-0.0", "inf", "-inf", "1_000.5", "3", ".5", "1E-3", "nan",
+                       "Infinity", "-iNF", "+nan", "5.", "1_0e1_0", "\t2.5\n", "1e309", "٣.٥", "\u00a01.5",
+                       "4.9406564584124654e-324", "2.4703282292062327e-324", "0x1p3", "1_.5", "1e", ".",
+                       "9007199254740993", "1.7976931348623157e308", "1.7976931348623159e308"])
         a = self.str_lit(v)
         return self.mk(f"f64({a.text})", "f64", P_ATOM, [a])
 

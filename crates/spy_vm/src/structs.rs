@@ -426,12 +426,18 @@ impl Vm {
 
     /// `r`, computed from `obj` without using its value (a static method or a
     /// class attribute through an instance): in residual code `obj` is still
-    /// evaluated first, as in Python (`make().K` calls `make`).
+    /// evaluated first, as in Python (`make().K` calls `make`). The result is red
+    /// when `obj` is, in every mode (an operation on a red operand).
     pub(crate) fn after(&mut self, f: &mut Frame, obj: &AVal, r: AVal) -> VmResult<AVal> {
         let effects = matches!(&obj.repr, Repr::Code(e)
             if !matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)));
         if !effects || !f.redshifting() {
-            return Ok(r);
+            let color = if obj.color == Color::Red {
+                Color::Red
+            } else {
+                r.color
+            };
+            return Ok(AVal { color, ..r });
         }
         let (first, then) = (self.to_rir(obj)?, self.to_rir(&r)?);
         let (ty, sp) = (then.ty, then.span);

@@ -377,11 +377,32 @@ impl Vm {
     /// In residual code, a value used several times is computed once: the
     /// first use stores it (`Tee`), later uses read the temporary.
     pub fn share(&mut self, f: &mut Frame, a: AVal) -> VmResult<(AVal, AVal)> {
+        self.share_unless_stable(f, a, None)
+    }
+
+    /// `share`, where a local is read again after `later` runs: stored first
+    /// unless `later` surely does not assign it (`v == (v := P(1, 3))` compares
+    /// every field of the old `v`).
+    fn share_unless_stable(
+        &mut self,
+        f: &mut Frame,
+        a: AVal,
+        later: Option<&AVal>,
+    ) -> VmResult<(AVal, AVal)> {
         let Repr::Code(e) = &a.repr else {
             return Ok((a.clone(), a));
         };
-        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
-            return Ok((a.clone(), a));
+        let reassigned = |l: rir::LocalId| match later.map(|b| &b.repr) {
+            Some(Repr::Code(b)) => {
+                let mut found = Vec::new();
+                !b.assigned_locals(&mut found) || found.contains(&l)
+            }
+            _ => false,
+        };
+        match e.kind {
+            rir::ExprKind::Const(_) => return Ok((a.clone(), a)),
+            rir::ExprKind::Local(l) if !reassigned(l) => return Ok((a.clone(), a)),
+            _ => {}
         }
         let Some(shift) = f.shift() else {
             return Ok((a.clone(), a));
@@ -473,7 +494,7 @@ impl Vm {
         if n == 0 {
             return Ok(AVal::blue(Value::Bool(true), TypeId::BOOL, span));
         }
-        let (mut l1, l2) = self.share(f, l)?;
+        let (mut l1, l2) = self.share_unless_stable(f, l, Some(&r))?;
         let (mut r1, r2) = self.share(f, r)?;
         let mut acc: Option<AVal> = None;
         for i in 0..n {

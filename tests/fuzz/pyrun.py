@@ -27,7 +27,9 @@ programs may overflow on purpose:
 
 import builtins
 import dataclasses
+import dis
 import json
+import operator
 import sys
 
 
@@ -150,9 +152,39 @@ def _shift(name, fn):
     setattr(_Int, f"__r{name}__", rop)
 
 
+def _compare(name):
+    # On the plain int: CPython compares a float with a large int through
+    # PyNumber_Negative, which would call the checked __neg__ of a subclass.
+    op = getattr(operator, name)
+
+    def cmp(self, o):
+        return op(int(self), int(o) if _ok(o) else o)
+
+    setattr(_Int, name, cmp)
+
+
+for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+    _compare(_name)
+_Int.__hash__ = int.__hash__
+
 _shift("lshift", _lshift)
 _shift("rshift", _rshift)
-_Int.__neg__ = lambda self: type(self)._make(-int(self), "negation")
+_COMPARE_OP = dis.opmap["COMPARE_OP"]
+
+
+def _neg(self):
+    n = -int(self)
+    if not self.LO <= n <= self.HI:
+        # `1.5 < i64(-2**63)`: CPython's float comparison negates a large negative
+        # int to compare magnitudes (PyNumber_Negative, which calls this method):
+        # no negation of the program, so no overflow.
+        caller = sys._getframe(1)
+        if caller.f_code.co_code[caller.f_lasti] == _COMPARE_OP:
+            return n
+    return type(self)._make(n, "negation")
+
+
+_Int.__neg__ = _neg
 _Int.__pos__ = lambda self: self
 _Int.__abs__ = lambda self: type(self)._make(abs(int(self)), "abs()")
 _Int.__invert__ = lambda self: int.__new__(type(self), type(self)._wrap(~int(self)))

@@ -119,8 +119,6 @@ P_IFEXP, P_OR, P_AND, P_NOT, P_CMP, P_BOR, P_BXOR, P_BAND, P_SHIFT, P_ADD, P_MUL
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
 BINPREC = {"|": P_BOR, "^": P_BXOR, "&": P_BAND, "<<": P_SHIFT, ">>": P_SHIFT, "+": P_ADD, "-": P_ADD,
            "*": P_MUL, "/": P_MUL, "//": P_MUL, "%": P_MUL, "**": P_POW}
-OPNAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "%": "mod", "**": "pow",
-           "&": "and", "|": "or", "^": "xor", "<<": "lshift", ">>": "rshift"}
 
 
 class Reject(Exception):
@@ -1163,7 +1161,7 @@ class Gen:
 
     # common productions
 
-    def call(self, f, d, self_call=None):
+    def call(self, f, d):
         if self.func is not None and f.name == self.func.name:
             raise Reject("self call")
         cost = f.cost * self.mult

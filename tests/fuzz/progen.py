@@ -325,6 +325,9 @@ class Gen:
             out += [g for g in self.globals if g.ty == ty and mutable is not False]
         return out
 
+    def struct_names(self):
+        return [st.name for st in self.structs]
+
     def pop_scope(self):
         self.scopes.pop()
         self.nested = [f for f in self.nested if f.depth <= len(self.scopes)]
@@ -497,9 +500,10 @@ class Gen:
 
     def leaf(self, ty):
         vs = self.vars_of(ty)
-        if ty == "str" and self.no_str_vars:
-            # a string assigned in a loop never contains a loop-carried string: its
-            # length grows linearly, not exponentially
+        if self.no_str_vars and (ty == "str" or ty in self.struct_names()):
+            # a string (or struct) assigned in a loop never contains a loop-carried
+            # string or struct (through its repr): its length grows linearly, not
+            # exponentially
             vs = [v for v in vs if not v.mutable]
         ptrs = self.vars_of(f"ptr[{ty}]") if self.on("pointers") and self.func is not None else []
         if ptrs and self.chance(0.3):

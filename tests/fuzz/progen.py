@@ -1,14 +1,17 @@
 """A generator of random well-typed programs in the common subset of spyc and Python.
 
-    python3 tests/fuzz/progen.py SEED [--features a,b,-c] [--list-features]
+    python3 tests/fuzz/progen.py SEED [--features=a,b,-c] [--list-features]
+    python3 tests/fuzz/progen.py --batch DIR --seeds A:B      # see batch()
 
 prints the program of SEED. The same text is a spyc program and, with the prelude of
 pyrun.py, a Python program with the same meaning, so CPython is an independent oracle
 (run.py compares them). Programs are deterministic functions of (seed, features).
 
-Every feature has a switch (FEATURES); `--features -strings` turns one off, `--features
-only:ints,loops` keeps only those. A program records the features it used
-(`Program.used`), so a run can report coverage.
+Every feature has a switch (FEATURES); `--features=-strings` turns one off, `--features
+only:i32,if,for` keeps only those. A program records the features it used
+(`Program.used`), so a run can report coverage. Features in SPYC_ONLY (CPython cannot
+run them) are each kept in about one program in eight; such a program is compared
+across spyc's modes only.
 
 How the generator keeps the two languages in agreement:
 - Types. Every expression is generated for a type (i8 u8 i32 i64 f64 bool str, structs)

@@ -571,8 +571,12 @@ impl Vm {
             ));
         }
         let mut slots: Vec<Option<AVal>> = args.pos.into_iter().map(Some).collect();
+        // The position of each supplied argument in the call as written.
+        let npos = slots.len();
+        let mut written: Vec<Option<usize>> = (0..npos).map(Some).collect();
+        written.resize(n, None);
         slots.resize(n, None);
-        for (name, nspan, v) in args.kw {
+        for (k, (name, nspan, v)) in args.kw.into_iter().enumerate() {
             match af.params.iter().position(|p| p.name == name) {
                 None => {
                     return Err(VmError::diag(
@@ -588,9 +592,13 @@ impl Vm {
                             .with_secondary(header, "function defined here"),
                     ))
                 }
-                Some(i) => slots[i] = Some(v),
+                Some(i) => {
+                    written[i] = Some(npos + k);
+                    slots[i] = Some(v);
+                }
             }
         }
+        self.evaluate_as_written(f, &mut slots, &written)?;
         let mut missing = Vec::new();
         for (i, p) in af.params.iter().enumerate() {
             if slots[i].is_none() {
@@ -627,6 +635,45 @@ impl Vm {
         }
         out.extend(rest);
         Ok(out)
+    }
+
+    /// Keyword arguments given in another order than the parameters' (or the
+    /// fields'): in residual code they are still evaluated as written, as Python
+    /// does (`f(b=g(), a=h())` calls `g` first), through temporaries (`in_order`).
+    pub(crate) fn evaluate_as_written(
+        &mut self,
+        f: &mut Frame,
+        slots: &mut [Option<AVal>],
+        written: &[Option<usize>],
+    ) -> VmResult<()> {
+        // The supplied parameters, in parameter order, with their written positions.
+        let supplied: Vec<(usize, usize)> = written
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.map(|w| (i, w)))
+            .collect();
+        if supplied.windows(2).all(|p| p[0].1 < p[1].1) || !f.redshifting() {
+            return Ok(());
+        }
+        let mut by_written = supplied.clone();
+        by_written.sort_by_key(|&(_, w)| w);
+        let mut vals = Vec::with_capacity(by_written.len());
+        for &(i, _) in &by_written {
+            match slots[i].take() {
+                Some(v) => vals.push(v),
+                None => return Err(VmError::internal("a supplied argument", Span::default())),
+            }
+        }
+        // For each parameter (in order), the index of its argument in `vals`.
+        let order: Vec<usize> = supplied
+            .iter()
+            .filter_map(|&(i, _)| by_written.iter().position(|&(j, _)| j == i))
+            .collect();
+        let reordered = self.in_order(f, vals, &order)?;
+        for (&(i, _), v) in supplied.iter().zip(reordered) {
+            slots[i] = Some(v);
+        }
+        Ok(())
     }
 
     /// Call a blue function at compile time, memoized on its arguments.
@@ -969,12 +1016,15 @@ impl Vm {
 
     /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
     fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
-        let mut sep = AVal::blue(Value::Str(" ".into()), TypeId::STR, span);
-        let mut end = AVal::blue(Value::Str("\n".into()), TypeId::STR, span);
+        let n = args.pos.len();
+        // Every value as written: the positional arguments, then `sep` and `end` in
+        // the order they are given.
+        let mut pos = args.pos;
+        let (mut sep_at, mut end_at) = (None, None);
         for (name, nspan, v) in args.kw {
             let target = match name.as_str() {
-                "sep" => &mut sep,
-                "end" => &mut end,
+                "sep" => &mut sep_at,
+                "end" => &mut end_at,
                 other => {
                     return Err(err(
                         format!("print() got an unexpected keyword argument '{other}'"),
@@ -984,23 +1034,25 @@ impl Vm {
                 }
             };
             if v.ty == TypeId::NONE {
+                *target = None;
                 continue;
             }
-            *target = self.convert(f, v, TypeId::STR, ConvCtx::Other)?;
+            *target = Some(pos.len());
+            pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
         }
-        // Python evaluates every argument before printing anything: in residual
-        // code, arguments that compute something are stored first.
+        // Python evaluates every argument (and `sep` and `end`) before printing
+        // anything: in residual code, values that compute something are stored
+        // first, so each is evaluated once, in order.
         let mut writes = Vec::new();
-        let n = args.pos.len();
-        let mut pos = args.pos;
-        if n > 1 {
+        let m = pos.len();
+        if m > 1 {
             // A local is read when it is written, unless a later argument
             // assigns it (`print(x, (x := 5))`): which locals each argument
             // is followed by an assignment of, from the last one back.
-            let mut stable_local = vec![true; n];
+            let mut stable_local = vec![true; m];
             let mut later = rustc_hash::FxHashSet::default();
             let (mut found, mut any_later) = (Vec::new(), false);
-            for i in (0..n).rev() {
+            for i in (0..m).rev() {
                 if let Repr::Code(e) = &pos[i].repr {
                     if let rir::ExprKind::Local(l) = e.kind {
                         stable_local[i] = !any_later && !later.contains(&l);
@@ -1009,7 +1061,7 @@ impl Vm {
                     later.extend(found.drain(..));
                 }
             }
-            for i in 0..n {
+            for i in 0..m {
                 let a = &pos[i];
                 let Repr::Code(e) = &a.repr else { continue };
                 let stable = match e.kind {
@@ -1033,6 +1085,10 @@ impl Vm {
                 a.repr = Repr::Code(reread);
             }
         }
+        let blue_str = |s: &str| AVal::blue(Value::Str(s.into()), TypeId::STR, span);
+        let sep = sep_at.map_or_else(|| blue_str(" "), |i| pos[i].clone());
+        let end = end_at.map_or_else(|| blue_str("\n"), |i| pos[i].clone());
+        pos.truncate(n);
         for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {

@@ -424,7 +424,15 @@ impl Vm {
                 self.make_red_tuple(f, avals, span)
             }
             ExprKind::NamedExpr { target, value } => {
-                let v = self.eval_expr(f, value)?;
+                // A literal assigned to a typed local takes its type, as in `x = 5`.
+                let expected = match self.resolve(f, target.name) {
+                    Some(Resolved::Local(i)) => f.slots[i].ty,
+                    _ => None,
+                };
+                let v = match expected {
+                    Some(t) => self.eval_expecting(f, value, t)?,
+                    None => self.eval_expr(f, value)?,
+                };
                 let Some(shift) = f.shift() else {
                     self.assign_name(f, target.name, target.span, v, None, span)?;
                     return self.eval_name(f, target.name, span);
@@ -925,11 +933,33 @@ impl Vm {
         values: &[Expr],
         span: Span,
     ) -> VmResult<AVal> {
-        let mut acc = self.eval_expr(f, &values[0])?;
+        // A bare integer literal takes the type of an integer operand next to it
+        // (`x and 5` with `x: u32` is a `u32`, as in Python an int), as in
+        // arithmetic.
+        let mut acc = match values.get(1) {
+            Some(next) if is_int_literal(&values[0]) && !is_int_literal(next) => {
+                let t = self.static_type_of(f, next)?;
+                if t.as_num().is_some_and(|n| n.is_int()) {
+                    self.literal_like(&values[0], t)?
+                } else {
+                    self.eval_expr(f, &values[0])?
+                }
+            }
+            _ => self.eval_expr(f, &values[0])?,
+        };
         for e in &values[1..] {
             acc = self.boolop_pair(f, op, acc, e, span)?;
         }
         Ok(acc)
+    }
+
+    /// The right operand of `and`/`or`: a bare integer literal next to an integer
+    /// `left` takes its type.
+    fn boolop_operand(&mut self, f: &mut Frame, left: TypeId, e: &Expr) -> VmResult<AVal> {
+        if is_int_literal(e) && left.as_num().is_some_and(|n| n.is_int()) {
+            return self.literal_like(e, left);
+        }
+        self.eval_expr(f, e)
     }
 
     /// `a and b` / `a or b`, short-circuit. Operands of one type give a result of
@@ -951,7 +981,11 @@ impl Vm {
                     BoolOp::And => !truth,
                     BoolOp::Or => *truth,
                 };
-                let b_ty = self.static_type_of(f, b_expr)?;
+                let b_ty = if is_int_literal(b_expr) && a.ty.as_num().is_some_and(|n| n.is_int()) {
+                    self.literal_like(b_expr, a.ty)?.ty
+                } else {
+                    self.static_type_of(f, b_expr)?
+                };
                 let same = b_ty == a.ty;
                 if take_a {
                     let res = if same { a } else { ab };
@@ -965,7 +999,7 @@ impl Vm {
                         ..res.with_span(span)
                     });
                 }
-                let b = self.eval_expr(f, b_expr)?;
+                let b = self.boolop_operand(f, a.ty, b_expr)?;
                 let b = if same { b } else { self.to_bool(f, b)? };
                 let color = Color::join(ab.color, b.color);
                 return Ok(AVal {
@@ -975,7 +1009,7 @@ impl Vm {
             }
         }
         // Red left operand during redshift: emit a conditional.
-        let b = self.eval_expr(f, b_expr)?;
+        let b = self.boolop_operand(f, a.ty, b_expr)?;
         let same = a.ty == b.ty && a.ty != TypeId::BOOL;
         if !same {
             let (ab, bb) = (self.to_bool(f, a)?, self.to_bool(f, b)?);
@@ -1858,7 +1892,7 @@ impl Vm {
             }
             if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
                 let vt = self.type_of(&v);
-                return Ok(AVal::blue(v, vt, span));
+                return self.after(f, &obj, AVal::blue(v, vt, span));
             }
         }
         let tn = self.type_name(obj.ty);

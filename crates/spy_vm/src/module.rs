@@ -423,7 +423,8 @@ impl Vm {
             };
             let default = match &prm.default {
                 Some(d) => {
-                    let v = self.eval_expr(f, d)?;
+                    // A literal default takes the parameter's type, as an argument does.
+                    let v = self.eval_expecting(f, d, ty)?;
                     let v = self.convert(f, v, ty, crate::eval::ConvCtx::Arg(prm.span))?;
                     match v.blue_value() {
                         Some(v) => Some(v.clone()),

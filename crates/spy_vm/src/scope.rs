@@ -196,6 +196,12 @@ impl Counter<'_> {
                     self.walk_expr(m);
                 }
             }
+            // `raise ValueError((s := "z"))` assigns `s` too.
+            StmtKind::Raise { exc, cause } => {
+                for e in exc.iter().chain(cause) {
+                    self.walk_expr(e);
+                }
+            }
             StmtKind::Try(t) => {
                 self.block(&t.body, in_loop);
                 for h in &t.handlers {

@@ -304,10 +304,17 @@ impl Vm {
             ));
         }
         let mut slots: Vec<Option<AVal>> = args.pos.into_iter().map(Some).collect();
+        // The position of each value in the construction as written.
+        let npos = slots.len();
+        let mut written: Vec<Option<usize>> = (0..npos).map(Some).collect();
+        written.resize(n, None);
         slots.resize(n, None);
-        for (kname, kspan, v) in args.kw {
+        for (k, (kname, kspan, v)) in args.kw.into_iter().enumerate() {
             match fields.iter().position(|(fname, _, _)| *fname == kname) {
-                Some(i) if slots[i].is_none() => slots[i] = Some(v),
+                Some(i) if slots[i].is_none() => {
+                    written[i] = Some(npos + k);
+                    slots[i] = Some(v);
+                }
                 Some(_) => {
                     return Err(err(
                         format!("multiple values for field `{kname}`"),
@@ -318,6 +325,7 @@ impl Vm {
                 None => return Err(err(format!("`{name}` has no field `{kname}`"), kspan, "")),
             }
         }
+        self.evaluate_as_written(f, &mut slots, &written)?;
         let mut out = Vec::with_capacity(n);
         for (i, s) in slots.into_iter().enumerate() {
             let (fname, ft, fspan) = fields[i];
@@ -369,11 +377,32 @@ impl Vm {
     /// In residual code, a value used several times is computed once: the
     /// first use stores it (`Tee`), later uses read the temporary.
     pub fn share(&mut self, f: &mut Frame, a: AVal) -> VmResult<(AVal, AVal)> {
+        self.share_unless_stable(f, a, None)
+    }
+
+    /// `share`, where a local is read again after `later` runs: stored first
+    /// unless `later` surely does not assign it (`v == (v := P(1, 3))` compares
+    /// every field of the old `v`).
+    fn share_unless_stable(
+        &mut self,
+        f: &mut Frame,
+        a: AVal,
+        later: Option<&AVal>,
+    ) -> VmResult<(AVal, AVal)> {
         let Repr::Code(e) = &a.repr else {
             return Ok((a.clone(), a));
         };
-        if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
-            return Ok((a.clone(), a));
+        let reassigned = |l: rir::LocalId| match later.map(|b| &b.repr) {
+            Some(Repr::Code(b)) => {
+                let mut found = Vec::new();
+                !b.assigned_locals(&mut found) || found.contains(&l)
+            }
+            _ => false,
+        };
+        match e.kind {
+            rir::ExprKind::Const(_) => return Ok((a.clone(), a)),
+            rir::ExprKind::Local(l) if !reassigned(l) => return Ok((a.clone(), a)),
+            _ => {}
         }
         let Some(shift) = f.shift() else {
             return Ok((a.clone(), a));
@@ -405,10 +434,43 @@ impl Vm {
     ) -> VmResult<AVal> {
         match m.kind {
             MethodKind::Instance | MethodKind::Property => args.pos.insert(0, obj),
-            // The class is bound in the method's body already.
-            MethodKind::Class | MethodKind::Static => {}
+            // The class is bound in the method's body already. The instance is
+            // not an argument, but it is still evaluated first, as in Python
+            // (`make().static_method()` calls `make`).
+            MethodKind::Class | MethodKind::Static => {
+                let r = self.call_func(f, m.func, callee_span, args, span)?;
+                return self.after(f, &obj, r);
+            }
         }
         self.call_func(f, m.func, callee_span, args, span)
+    }
+
+    /// `r`, computed from `obj` without using its value (a static method or a
+    /// class attribute through an instance): in residual code `obj` is still
+    /// evaluated first, as in Python (`make().K` calls `make`). The result is red
+    /// when `obj` is, in every mode (an operation on a red operand).
+    pub(crate) fn after(&mut self, f: &mut Frame, obj: &AVal, r: AVal) -> VmResult<AVal> {
+        let effects = matches!(&obj.repr, Repr::Code(e)
+            if !matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)));
+        if !effects || !f.redshifting() {
+            let color = if obj.color == Color::Red {
+                Color::Red
+            } else {
+                r.color
+            };
+            return Ok(AVal { color, ..r });
+        }
+        let (first, then) = (self.to_rir(obj)?, self.to_rir(&r)?);
+        let (ty, sp) = (then.ty, then.span);
+        Ok(AVal {
+            color: Color::Red,
+            repr: Repr::Code(rir::Expr::new(
+                rir::ExprKind::Seq(vec![first, then]),
+                ty,
+                sp,
+            )),
+            ..r
+        })
     }
 
     /// Call a dunder of `obj`'s type with extra operands.
@@ -432,7 +494,7 @@ impl Vm {
         if n == 0 {
             return Ok(AVal::blue(Value::Bool(true), TypeId::BOOL, span));
         }
-        let (mut l1, l2) = self.share(f, l)?;
+        let (mut l1, l2) = self.share_unless_stable(f, l, Some(&r))?;
         let (mut r1, r2) = self.share(f, r)?;
         let mut acc: Option<AVal> = None;
         for i in 0..n {

@@ -567,7 +567,9 @@ impl Vm {
                 let t = self.complex_type(span)?;
                 Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span))
             }
-            None if self.stdlib_builtin(name, span)?.is_some() => {
+            // A session without the standard library (an embedding's own
+            // loader) has only the VM's builtins.
+            None if matches!(self.stdlib_builtin(name, span), Ok(Some(_))) => {
                 let v = self.stdlib_builtin(name, span)?.unwrap_or(Value::None);
                 let t = self.type_of(&v);
                 Ok(AVal::blue(v, t, span))

@@ -2233,7 +2233,18 @@ def batch(directory, seeds, features):
         f.write("\n".join(manifest) + "\n")
 
 
+def deterministic():
+    """Programs must depend on the seed alone: Python's string hashing is
+    randomised per process (it orders sets), so run with a fixed hash seed
+    (re-executing once without `-I`, which would ignore PYTHONHASHSEED)."""
+    if sys.flags.hash_randomization == 0 or os.environ.get("SPY_PROGEN_REEXEC"):
+        return
+    env = dict(os.environ, PYTHONHASHSEED="0", SPY_PROGEN_REEXEC="1")
+    os.execve(sys.executable, [sys.executable, "-S", "-X", "utf8", "-W", "ignore"] + sys.argv, env)
+
+
 def main():
+    deterministic()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("seed", type=int, nargs="?", default=0)
     ap.add_argument("--features", default="")

@@ -325,6 +325,7 @@ def parse_seeds(spec):
 
 
 def main():
+    progen.deterministic()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="0:100", help="A:B (B excluded) or one seed")
     ap.add_argument("--jobs", type=int, default=2)

@@ -44,7 +44,8 @@ fn spyc_exception(o: &Outcome) -> String {
         }
         out.push(line);
     }
-    out.join("\n").trim_end().to_string()
+    // Only the line breaks: a message may end in spaces (`ValueError: 'x '`).
+    out.join("\n").trim_end_matches('\n').to_string()
 }
 
 fn compare(seed: &str, exp: &Expected, mode: &str, got: &Outcome) -> Result<(), Failed> {

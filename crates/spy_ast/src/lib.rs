@@ -17,7 +17,7 @@ pub use dump::{dump_expr, dump_module};
 pub use print::{print_expr, print_module};
 pub use spy_diagnostics::{FileId, Span};
 pub use symbol::{kw, Symbol};
-pub use visit::{walk_expr_children, walk_stmt_children, Node};
+pub use visit::{walk_expr_children, walk_expr_children_mut, walk_stmt_children, Node};
 
 /// An identifier with its own span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +264,16 @@ impl Params {
     /// Positional parameters in order (positional-only first).
     pub fn positional(&self) -> impl Iterator<Item = &Param> {
         self.posonly.iter().chain(self.args.iter())
+    }
+
+    /// Every parameter, in the order of the five groups, mutably.
+    pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Param> {
+        self.posonly
+            .iter_mut()
+            .chain(&mut self.args)
+            .chain(&mut self.vararg)
+            .chain(&mut self.kwonly)
+            .chain(&mut self.kwarg)
     }
 }
 

@@ -277,3 +277,122 @@ pub fn walk_stmt_children<'a>(s: &'a Stmt, f: &mut dyn FnMut(Node<'a>)) {
         StmtKind::TypeAlias { value, .. } => f(Node::Expr(value)),
     }
 }
+
+/// Calls `f` on each direct child expression of `e`, mutably, in source
+/// order (the expressions `walk_expr_children` visits, parameters' included).
+pub fn walk_expr_children_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    fn fstring(parts: &mut [FStringPart], f: &mut dyn FnMut(&mut Expr)) {
+        for p in parts {
+            if let FStringPart::Expr(fv) = p {
+                f(&mut fv.expr);
+                if let Some(spec) = &mut fv.spec {
+                    fstring(spec, f);
+                }
+            }
+        }
+    }
+    match &mut e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Imaginary(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bytes(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Ellipsis
+        | ExprKind::Name(_)
+        | ExprKind::FqnName(_)
+        | ExprKind::Error => {}
+        ExprKind::FString(parts) => fstring(parts, f),
+        ExprKind::Attribute { value, .. } => f(value),
+        ExprKind::Subscript { value, index } => {
+            f(value);
+            f(index);
+        }
+        ExprKind::Slice { lower, upper, step } => {
+            for e in [lower, upper, step].into_iter().flatten() {
+                f(e);
+            }
+        }
+        ExprKind::Call { func, args } => {
+            f(func);
+            for a in args {
+                match a {
+                    crate::Arg::Positional(e)
+                    | crate::Arg::Keyword(_, e)
+                    | crate::Arg::Star(e)
+                    | crate::Arg::DoubleStar(e) => f(e),
+                }
+            }
+        }
+        ExprKind::BinOp { left, right, .. } => {
+            f(left);
+            f(right);
+        }
+        ExprKind::UnaryOp { operand, .. } => f(operand),
+        ExprKind::BoolOp { values, .. } => values.iter_mut().for_each(f),
+        ExprKind::Compare { left, ops } => {
+            f(left);
+            for (_, e) in ops {
+                f(e);
+            }
+        }
+        ExprKind::IfExp { test, body, orelse } => {
+            f(body);
+            f(test);
+            f(orelse);
+        }
+        ExprKind::Tuple(items) | ExprKind::List(items) | ExprKind::Set(items) => {
+            items.iter_mut().for_each(f)
+        }
+        ExprKind::Dict(items) => {
+            for (k, v) in items {
+                if let Some(k) = k {
+                    f(k);
+                }
+                f(v);
+            }
+        }
+        ExprKind::Starred(e) | ExprKind::YieldFrom(e) | ExprKind::Await(e) => f(e),
+        ExprKind::NamedExpr { value, .. } => f(value),
+        ExprKind::Lambda { params, body } => {
+            for param in params.all_mut() {
+                if let Some(a) = &mut param.ann {
+                    f(a);
+                }
+                if let Some(d) = &mut param.default {
+                    f(d);
+                }
+            }
+            f(body);
+        }
+        ExprKind::Comp {
+            elt, generators, ..
+        } => {
+            f(elt);
+            for g in generators {
+                f(&mut g.target);
+                f(&mut g.iter);
+                g.ifs.iter_mut().for_each(&mut *f);
+            }
+        }
+        ExprKind::DictComp {
+            key,
+            value,
+            generators,
+        } => {
+            f(key);
+            f(value);
+            for g in generators {
+                f(&mut g.target);
+                f(&mut g.iter);
+                g.ifs.iter_mut().for_each(&mut *f);
+            }
+        }
+        ExprKind::Yield(e) => {
+            if let Some(e) = e {
+                f(e);
+            }
+        }
+    }
+}

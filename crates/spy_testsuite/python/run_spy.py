@@ -71,6 +71,8 @@ PRELUDE = {
 # (exception type, older CPython wording) -> the newest wording, which spyc prints.
 REWORDED = {
     (ZeroDivisionError, "float modulo"): "float modulo by zero",  # before 3.13
+    (ValueError, "min() arg is an empty sequence"): "min() iterable argument is empty",  # 3.11
+    (ValueError, "max() arg is an empty sequence"): "max() iterable argument is empty",  # 3.11
 }
 
 

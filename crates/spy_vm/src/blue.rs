@@ -24,7 +24,8 @@ impl Vm {
             ("STATIC_TYPE", Builtin::StaticType),
             ("COLOR", Builtin::Color),
             ("is_compiled", Builtin::IsCompiled),
-            ("ITEM_TYPE", Builtin::ItemType),
+            ("ITEM_TYPE", Builtin::ItemType { iter: false }),
+            ("ITER_TYPE", Builtin::ItemType { iter: true }),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
         ] {
@@ -119,25 +120,32 @@ impl Vm {
             FuncKind::Ast(af) => af.ret == TypeId::NONE,
             _ => false,
         };
-        let m = self.import_module("_sys", span)?;
         let name = if returns_none {
             "main_with_argv_none"
         } else {
             "main_with_argv"
         };
-        let Some(Value::Func(g)) = self
-            .module(m)
-            .globals
-            .get(&Symbol::intern(name))
-            .map(|g| g.value.clone())
-        else {
-            return Err(VmError::internal(format!("`_sys` has no `{name}`"), span));
-        };
+        let g = self.stdlib_func("_sys", name, span)?;
         let arg = AVal::blue(Value::Func(main), TypeId::FUNCTION, span);
         match self.specialize_generic(g, &[arg], span)?.blue_value() {
             Some(Value::Func(run)) => Ok(*run),
             _ => Err(VmError::internal(
                 "`main_with_argv[main]` is not a function",
+                span,
+            )),
+        }
+    }
+
+    /// The function `name` of the standard library's module `module`.
+    pub(crate) fn stdlib_func(&mut self, module: &str, name: &str, span: Span) -> VmResult<FuncId> {
+        let m = self.import_module(module, span)?;
+        match self.module(m).globals.get(&Symbol::intern(name)) {
+            Some(crate::vm::GlobalSlot {
+                value: Value::Func(g),
+                ..
+            }) => Ok(*g),
+            _ => Err(VmError::internal(
+                format!("`{module}` has no function `{name}`"),
                 span,
             )),
         }
@@ -258,7 +266,7 @@ impl Vm {
             }
         };
         let fv = self.eval_expr(f, func_e)?;
-        let func = match fv.blue_value() {
+        let func = match f.known(&fv) {
             Some(Value::Func(fid)) => *fid,
             _ => {
                 let tn = self.type_name(fv.ty);
@@ -290,7 +298,7 @@ impl Vm {
                             _ => (it, false),
                         };
                         let a = self.eval_expr(f, e)?;
-                        match (a.blue_value(), starred) {
+                        match (f.known(&a), starred) {
                             (Some(Value::Tuple(t)), true) => vals.extend(t.iter().cloned()),
                             (Some(v), false) => vals.push(v.clone()),
                             _ => return Err(err(
@@ -884,6 +892,18 @@ impl Vm {
             };
             vals.push(self.pin(f, a)?);
         }
+        self.list_of_values(f, vals, item_ty, span)
+    }
+
+    /// The `list[T]` of values already evaluated (and pinned), `T` as for a
+    /// display.
+    pub(crate) fn list_of_values(
+        &mut self,
+        f: &mut Frame,
+        vals: Vec<AVal>,
+        item_ty: Option<TypeId>,
+        span: Span,
+    ) -> VmResult<AVal> {
         let t = match item_ty {
             Some(t) => t,
             None => {
@@ -908,6 +928,15 @@ impl Vm {
     /// The type of the items a `for` loop over a `t` gives: `__item__`'s
     /// result on `t.__fastiter__()`'s.
     pub(crate) fn iter_item_type(&mut self, t: TypeId, span: Span) -> VmResult<Option<TypeId>> {
+        Ok(self.iter_types(t, span)?.map(|(_, item)| item))
+    }
+
+    /// The iterator type of a `t` (`t.__fastiter__()`'s) and its item type.
+    pub(crate) fn iter_types(
+        &mut self,
+        t: TypeId,
+        span: Span,
+    ) -> VmResult<Option<(TypeId, TypeId)>> {
         self.builtin_methods(t, span)?;
         let ret = |vm: &Vm, m: Option<crate::types::Method>| -> Option<TypeId> {
             match &vm.func(m?.func).kind {
@@ -918,7 +947,7 @@ impl Vm {
         let Some(it) = ret(self, self.find_method(t, "__fastiter__")) else {
             return Ok(None);
         };
-        Ok(ret(self, self.find_method(it, "__item__")))
+        Ok(ret(self, self.find_method(it, "__item__")).map(|item| (it, item)))
     }
 
     /// `list(iterable)`: the generic `list` called with parentheses makes a
@@ -953,15 +982,7 @@ impl Vm {
                 format!("this is `{tn}`"),
             ));
         };
-        let m = self.import_module("_list", span)?;
-        let Some(Value::Func(from)) = self
-            .module(m)
-            .globals
-            .get(&Symbol::intern("_list_from"))
-            .map(|g| g.value.clone())
-        else {
-            return Err(VmError::internal("`_list` has no `_list_from`", span));
-        };
+        let from = self.stdlib_func("_list", "_list_from", span)?;
         let targs = [
             AVal::blue(Value::Type(item), TypeId::TYPE, span),
             AVal::blue(Value::Type(x.ty), TypeId::TYPE, span),

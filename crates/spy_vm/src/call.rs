@@ -39,6 +39,9 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(r) = self.call_with_genexp(f, func, args, span)? {
+            return Ok(r);
+        }
         // `obj.m(...)`: a method of the object's struct type.
         if let ExprKind::Attribute { value, attr } = &func.kind {
             let obj = self.eval_expr(f, value)?;
@@ -434,6 +437,45 @@ impl Vm {
             }
         }
         self.eval_expr(f, e)
+    }
+
+    /// `min(xs)`, `max(xs, key=f, default=d)`, `min(a, b, key=f)`: the
+    /// standard library's `_builtins._min_max` over the iterable (the
+    /// arguments, as a list, when there are several).
+    fn min_max_iterable(
+        &mut self,
+        f: &mut Frame,
+        is_max: bool,
+        mut args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let name = if is_max { "max" } else { "min" };
+        for (k, kspan, _) in &args.kw {
+            if !matches!(k.as_str(), "key" | "default") {
+                return Err(err(
+                    format!("{name}() got an unexpected keyword argument '{k}'"),
+                    *kspan,
+                    "it takes `key=` and `default=`",
+                ));
+            }
+        }
+        if args.pos.len() > 1 {
+            if let Some((_, kspan, _)) = args.kw.iter().find(|(k, _, _)| k.as_str() == "default") {
+                return Err(err(
+                    format!(
+                        "Cannot specify a default for {name}() with multiple positional arguments"
+                    ),
+                    *kspan,
+                    "",
+                ));
+            }
+            let pos = std::mem::take(&mut args.pos);
+            args.pos = vec![self.list_of_values(f, pos, None, span)?];
+        }
+        args.pos
+            .push(AVal::blue(Value::Bool(is_max), TypeId::BOOL, span));
+        let mm = self.stdlib_func("_builtins", "_min_max", span)?;
+        self.call_func(f, mm, span, args, span)
     }
 
     pub fn call_func(
@@ -852,6 +894,9 @@ impl Vm {
             }
             Builtin::Min | Builtin::Max => {
                 let name = if b == Builtin::Min { "min" } else { "max" };
+                if (args.pos.len() == 1 || !args.kw.is_empty()) && !args.pos.is_empty() {
+                    return self.min_max_iterable(f, b == Builtin::Max, args, span);
+                }
                 if args.pos.len() < 2 || !args.kw.is_empty() {
                     return Err(err(
                         format!(
@@ -891,11 +936,29 @@ impl Vm {
                     .ok_or_else(|| err("ascii() takes one argument", span, ""))?;
                 self.ascii_of(f, a)
             }
-            Builtin::Range => Err(err(
-                "`range` can only be used as the iterable of a `for` loop for now",
-                span,
-                "used here",
-            )),
+            Builtin::Range => {
+                // A `range` value (`for` loops over a `range(...)` call
+                // compile to counted loops instead): `_range._make[T]`.
+                if let Some((k, kspan, _)) = args.kw.first() {
+                    return Err(err(
+                        format!("range() takes no keyword arguments (`{k}=` given)"),
+                        *kspan,
+                        "",
+                    ));
+                }
+                let r = self.range_bounds(f, args.pos, span)?;
+                let make = self.stdlib_func("_range", "_make", span)?;
+                let t = AVal::blue(Value::Type(TypeId::num(r.ty)), TypeId::TYPE, span);
+                let inst = match self.specialize_generic(make, &[t], span)?.blue_value() {
+                    Some(Value::Func(g)) => *g,
+                    _ => return Err(VmError::internal("`_range._make[T]`", span)),
+                };
+                let args = CallArgs {
+                    pos: vec![r.start, r.stop, r.step],
+                    kw: Vec::new(),
+                };
+                self.call_func(f, inst, span, args, span)
+            }
             Builtin::Alloc { gc } => Err(err(
                 format!(
                     "`{}` needs the item type: `{}[T](n)`",
@@ -908,15 +971,20 @@ impl Vm {
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
-            Builtin::ItemType => {
-                arity(1, &args, "ITEM_TYPE")?;
+            Builtin::ItemType { iter } => {
+                let name = if iter { "ITER_TYPE" } else { "ITEM_TYPE" };
+                arity(1, &args, name)?;
                 let a = &args.pos[0];
                 let Some(Value::Type(t)) = a.blue_value() else {
-                    return Err(err("ITEM_TYPE takes a type", a.span, "not a type"));
+                    return Err(err(format!("{name} takes a type"), a.span, "not a type"));
                 };
                 let t = *t;
-                match self.iter_item_type(t, span)? {
-                    Some(it) => Ok(AVal::blue(Value::Type(it), TypeId::TYPE, span)),
+                match self.iter_types(t, span)? {
+                    Some((it, item)) => Ok(AVal::blue(
+                        Value::Type(if iter { it } else { item }),
+                        TypeId::TYPE,
+                        span,
+                    )),
                     None => {
                         let tn = self.type_name(t);
                         Err(err(

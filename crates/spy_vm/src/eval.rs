@@ -490,7 +490,11 @@ impl Vm {
                 kind: spy_ast::CompKind::Set,
                 ..
             } => Err(not_supported("set comprehensions", span)),
-            ExprKind::Comp { .. } => Err(not_supported("generator expressions", span)),
+            ExprKind::Comp { .. } => Err(VmError::diag(
+                Diagnostic::error("generator expressions are not supported here yet")
+                    .with_primary(span, "a generator expression")
+                    .with_note("they are supported as the argument of `any all sum min max sorted list set dict` and of `.join`, `.extend`, `.update`; elsewhere write a list comprehension `[...]`"),
+            )),
             ExprKind::Lambda { .. } => Err(not_supported("`lambda` expressions", span)),
             ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(not_supported("`yield` expressions", span))
@@ -1812,7 +1816,7 @@ impl Vm {
                 )),
             };
         }
-        if let Some(Value::MetaArg(m)) = obj.blue_value() {
+        if let Some(Value::MetaArg(m)) = f.known(&obj) {
             let m = m.clone();
             return self.meta_arg_attr(&m, name, span);
         }
@@ -2015,12 +2019,14 @@ impl Vm {
                 || fo.flavor == crate::vm::Flavor::Generic
             {
                 let args = self.eval_indices(f, index)?;
+                let args: Vec<AVal> = args.into_iter().map(|a| f.blue_if_known(a)).collect();
                 return self.specialize_generic(fid, &args, span);
             }
         }
         if let Some(val) = v.blue_value().cloned() {
             if matches!(val, Value::Type(_) | Value::Func(_)) {
                 let args = self.eval_indices(f, index)?;
+                let args: Vec<AVal> = args.into_iter().map(|a| f.blue_if_known(a)).collect();
                 if let Some(r) = self.specialize(&val, &args, span)? {
                     return Ok(r);
                 }
@@ -2037,10 +2043,10 @@ impl Vm {
             let idx = self.eval_indices(f, index)?;
             return self.getitem_values(f, v, idx, span);
         }
-        if let Some(Value::Tuple(items)) = v.blue_value() {
+        if let Some(Value::Tuple(items)) = f.known(&v) {
             let items = items.clone();
             let i = self.eval_expr(f, index)?;
-            let Some(idx) = i.blue_value().and_then(|x| x.as_int()) else {
+            let Some(idx) = f.known(&i).and_then(|x| x.as_int()) else {
                 return Err(err("tuple index must be blue", index.span, "this is red"));
             };
             let n = items.len() as i128;

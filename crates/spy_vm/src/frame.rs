@@ -228,6 +228,29 @@ impl Frame {
         }
     }
 
+    /// The value of `a` if it is blue, or if everything is known (compile
+    /// time: a local of a blue function assigned twice is red by SPy's rule,
+    /// but has a value all the same).
+    pub fn known<'a>(&self, a: &'a AVal) -> Option<&'a Value> {
+        if self.is_compile_time() {
+            a.value()
+        } else {
+            a.blue_value()
+        }
+    }
+
+    /// `a` as a blue value if `known` gives its value (the arguments of a
+    /// generic, which must be known at compile time).
+    pub fn blue_if_known(&self, a: AVal) -> AVal {
+        if a.is_blue() {
+            return a;
+        }
+        match self.known(&a) {
+            Some(v) => AVal::blue(v.clone(), a.ty, a.span),
+            None => a,
+        }
+    }
+
     pub fn redshifting(&self) -> bool {
         matches!(self.mode, EvalMode::Shift(_))
     }

@@ -102,7 +102,11 @@ impl Counter<'_> {
             // seen outside it).
             ExprKind::Comp { generators, .. } | ExprKind::DictComp { generators, .. } => {
                 for g in generators {
-                    self.target(&g.target, true);
+                    let mut names = Vec::new();
+                    crate::comp::names_of(&g.target, &mut names);
+                    for (n, span) in names {
+                        self.add(comp_var(n, e.span), span, true, None);
+                    }
                 }
                 self.add(comp_accumulator(e.span), e.span, true, None);
             }
@@ -275,6 +279,13 @@ pub fn analyze_function(
         }
     }
     c.scope
+}
+
+/// The local that holds the variable `n` of the comprehension at `span`
+/// (`Vm::eval_comprehension` renames the comprehension's own names, so they
+/// never meet the function's).
+pub fn comp_var(n: Symbol, span: Span) -> Symbol {
+    Symbol::intern(&format!("{n}__comp{}", span.start))
 }
 
 /// The local that accumulates the result of the comprehension at `span`.

@@ -29,8 +29,11 @@ pub enum Builtin {
     StaticType,
     Color,
     IsCompiled,
-    /// `ITEM_TYPE(T)`: the type a `for` loop over a `T` gives (blue).
-    ItemType,
+    /// `ITEM_TYPE(T)`: the type a `for` loop over a `T` gives (blue);
+    /// `ITER_TYPE(T)`, with `iter`, the type of `T.__fastiter__()`.
+    ItemType {
+        iter: bool,
+    },
     AsRed,
     Range,
     /// `gc_alloc`/`raw_alloc` before `[T]`.

@@ -627,10 +627,20 @@ impl Vm {
                 }
             }
         }
+        self.range_bounds(f, vals, iter.span)
+    }
+
+    /// The bounds of `range(...)` from its arguments, in one integer type.
+    pub(crate) fn range_bounds(
+        &mut self,
+        f: &mut Frame,
+        vals: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<RangeLoop> {
         if vals.is_empty() || vals.len() > 3 {
             return Err(err(
                 format!("range expected 1 to 3 arguments, got {}", vals.len()),
-                iter.span,
+                span,
                 "wrong number of arguments",
             ));
         }
@@ -654,14 +664,14 @@ impl Vm {
             }
             conv.push(self.convert(f, v, tid, ConvCtx::Other)?);
         }
-        let one = AVal::blue(Value::from_int(ty, 1), tid, iter.span);
-        let zero = AVal::blue(Value::from_int(ty, 0), tid, iter.span);
+        let one = AVal::blue(Value::from_int(ty, 1), tid, span);
+        let zero = AVal::blue(Value::from_int(ty, 0), tid, span);
         let mut it = conv.into_iter();
         let (start, stop, step) = match (it.next(), it.next(), it.next()) {
             (Some(stop), None, _) => (zero, stop, one),
             (Some(start), Some(stop), None) => (start, stop, one),
             (Some(start), Some(stop), Some(step)) => (start, stop, step),
-            _ => return Err(VmError::internal("range arguments", iter.span)),
+            _ => return Err(VmError::internal("range arguments", span)),
         };
         Ok(RangeLoop {
             ty,

@@ -73,3 +73,13 @@ PY
     echo "build, $n-operand expression of ${kind}s: ${t} s"
   done
 done
+# Collections, natively against CPython running the same file (bench/collections/*.spy
+# are in the common subset): best wall time of 5 runs, and max RSS of one run.
+for b in list_append_sum dict_int sort_ints word_count; do
+  $SPYC build "bench/collections/$b.spy" -o "$TMP/$b"
+  s=$(best "$TMP/$b")
+  p=$(best python3 "bench/collections/$b.spy")
+  rs=$( { /usr/bin/time -f '%M' "$TMP/$b" >/dev/null; } 2>&1 | tail -1)
+  rp=$( { /usr/bin/time -f '%M' python3 "bench/collections/$b.spy" >/dev/null; } 2>&1 | tail -1)
+  echo "$b: spyc ${s} s (${rs} KB), CPython ${p} s (${rp} KB), CPython / spyc $(echo "scale=2; $p / $s" | bc)"
+done

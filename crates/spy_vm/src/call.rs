@@ -1248,6 +1248,17 @@ impl Vm {
             ));
         }
         let mut pos = args.pos;
+        if pos.len() == 2 && t.as_num().is_some_and(|n| n.is_int()) && pos[0].ty == TypeId::STR {
+            // `int(s, base)`: `_builtins._int_base[T]`.
+            let g = self.stdlib_func("_builtins", "_int_base", span)?;
+            let targ = AVal::blue(Value::Type(t), TypeId::TYPE, span);
+            let inst = match self.specialize_generic(g, &[targ], span)?.blue_value() {
+                Some(Value::Func(i)) => *i,
+                _ => return Err(VmError::internal("`_int_base[T]`", span)),
+            };
+            let args = CallArgs { pos, kw: Vec::new() };
+            return self.call_func(f, inst, span, args, span);
+        }
         if pos.len() > 1 {
             return Err(err(
                 format!("`{tn}` takes at most one argument"),

@@ -1256,7 +1256,10 @@ impl Vm {
                 Some(Value::Func(i)) => *i,
                 _ => return Err(VmError::internal("`_int_base[T]`", span)),
             };
-            let args = CallArgs { pos, kw: Vec::new() };
+            let args = CallArgs {
+                pos,
+                kw: Vec::new(),
+            };
             return self.call_func(f, inst, span, args, span);
         }
         if pos.len() > 1 {

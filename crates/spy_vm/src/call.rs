@@ -493,6 +493,11 @@ impl Vm {
                 return self.call_builtin(f, b, args, span);
             }
             FuncKind::Generic(_) => return Err(self.generic_called_with_parens(fid, callee_span)),
+            FuncKind::Lambda(ld) => {
+                let ld = ld.clone();
+                let inst = self.lambda_instance(fid, &ld, &args, span)?;
+                return self.call_func(f, inst, callee_span, args, span);
+            }
             FuncKind::Ast(af) => (af.clone(), fo.color),
         };
         match fo.flavor {
@@ -769,7 +774,7 @@ impl Vm {
                 let gd = gd.clone();
                 return self.instantiate_generic(fid, &gd, vals, span);
             }
-            FuncKind::Builtin(_) => {
+            FuncKind::Builtin(_) | FuncKind::Lambda(_) => {
                 return Err(VmError::internal("a builtin run as an AST function", span))
             }
         };

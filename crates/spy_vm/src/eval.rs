@@ -495,7 +495,10 @@ impl Vm {
                     .with_primary(span, "a generator expression")
                     .with_note("they are supported as the argument of `any all sum min max sorted list set dict` and of `.join`, `.extend`, `.update`; elsewhere write a list comprehension `[...]`"),
             )),
-            ExprKind::Lambda { .. } => Err(not_supported("`lambda` expressions", span)),
+            ExprKind::Lambda { params, body } => {
+                let v = self.make_lambda(f, params, body, span)?;
+                Ok(AVal::blue(v, TypeId::FUNCTION, span))
+            }
             ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(not_supported("`yield` expressions", span))
             }

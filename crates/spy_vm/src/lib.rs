@@ -19,6 +19,7 @@ mod fold;
 pub mod frame;
 pub mod heap;
 pub mod ids;
+mod lambda;
 mod module;
 mod pointers;
 pub mod prims;

@@ -219,7 +219,7 @@ impl Vm {
     }
 
     /// A unique function FQN: `#N` suffixes disambiguate redefinitions.
-    fn fresh_fqn(&self, base: Fqn) -> Fqn {
+    pub(crate) fn fresh_fqn(&self, base: Fqn) -> Fqn {
         unique_fqn(base, self.funcs.iter().map(|f| f.fqn.as_str()))
     }
 
@@ -254,7 +254,7 @@ impl Vm {
     }
 
     /// The blue values a function defined in frame `f` captures.
-    fn capture_closure(&self, f: &Frame) -> Option<Rc<Closure>> {
+    pub(crate) fn capture_closure(&self, f: &Frame) -> Option<Rc<Closure>> {
         if f.is_module_level() {
             // Module level, a class body or a generic instantiation.
             return f.closure.clone();

@@ -223,6 +223,9 @@ impl Vm {
                 format!("`{name}` is generic: give its type arguments, as in `{name}[i32]`")
             }
             (FuncKind::Builtin(_), _, _) => format!("`{name}` is a builtin function"),
+            (FuncKind::Lambda(_), _, _) => {
+                format!("`{name}` is a lambda: its types come from each call's arguments")
+            }
             (FuncKind::Ast(_), Color::Blue, _) => format!(
                 "`{name}` is a blue function: it runs at compile time and has no residual code"
             ),

@@ -125,6 +125,8 @@ pub enum FuncKind {
     Ast(Rc<AstFunc>),
     Builtin(Builtin),
     Generic(Rc<GenericDef>),
+    /// A `lambda`: instantiated per argument types (`Vm::lambda_instance`).
+    Lambda(Rc<crate::lambda::LambdaDef>),
 }
 
 #[derive(Debug)]
@@ -194,6 +196,8 @@ pub struct Vm {
     /// Red functions referenced by redshifted code, still to be redshifted.
     pub redshift_queue: Vec<FuncId>,
     pub redshift_seen: HashSet<FuncId>,
+    /// The instances of each lambda, by the types of its arguments.
+    pub(crate) lambda_instances: HashMap<(FuncId, Vec<TypeId>), FuncId>,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
     pub(crate) call_depth: u32,
@@ -238,6 +242,7 @@ impl Vm {
             blue_quota: DEFAULT_BLUE_QUOTA,
             redshift_queue: Vec::new(),
             redshift_seen: HashSet::new(),
+            lambda_instances: HashMap::new(),
             var_globals: Vec::new(),
             interrupt: None,
             call_depth: 0,

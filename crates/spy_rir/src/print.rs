@@ -194,15 +194,17 @@ impl<'m> Printer<'m> {
                 self.block(stmts);
                 self.indent = saved_indent;
                 let body = std::mem::replace(&mut self.out, saved_out);
-                let q = if body.contains("'''") {
-                    "\"\"\""
-                } else {
-                    "'''"
+                // A raw string in the quotes the body does not use; nested
+                // three deep it uses both: an escaped `'''` string then.
+                let (r, q, body) = match (body.contains("'''"), body.contains("\"\"\"")) {
+                    (false, _) => ("r", "'''", body),
+                    (true, false) => ("r", "\"\"\"", body),
+                    (true, true) => ("", "'''", body.replace('\\', "\\\\").replace('\'', "\\'")),
                 };
                 let pad = "    ".repeat(self.indent + 1);
                 let v = self.sub(v, prec::TEST);
                 (
-                    format!("`__spy__::block`(r{q}\n{body}{pad}{q}, {v})"),
+                    format!("`__spy__::block`({r}{q}\n{body}{pad}{q}, {v})"),
                     prec::ATOM,
                 )
             }

@@ -26,6 +26,7 @@ impl Vm {
             ("is_compiled", Builtin::IsCompiled),
             ("ITEM_TYPE", Builtin::ItemType { iter: false }),
             ("ITER_TYPE", Builtin::ItemType { iter: true }),
+            ("TUPLE_LEN", Builtin::TupleLen),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
         ] {
@@ -109,7 +110,18 @@ impl Vm {
             Some(&m) => m,
             None => self.import_module("_builtins", span)?,
         };
-        Ok(self.module(m).globals.get(&name).map(|g| g.value.clone()))
+        let Some(v) = self.module(m).globals.get(&name).map(|g| g.value.clone()) else {
+            return Ok(None);
+        };
+        // Only what the standard library's own modules define (`_builtins`,
+        // and `list`, `dict`... it imports from theirs): not the helpers it
+        // imports from `__spy__`, `operator` or `math`.
+        let home = match &v {
+            Value::Func(fid) => self.func(*fid).fqn.module().to_string(),
+            Value::Type(t) => self.ty(*t).fqn.module().to_string(),
+            _ => return Ok(None),
+        };
+        Ok((home.starts_with('_') && !home.starts_with("__")).then_some(v))
     }
 
     /// The entry of a program whose `main` takes `argv: list[str]`: a
@@ -364,15 +376,24 @@ impl Vm {
         ))
     }
 
-    /// `m.static_type`, `m.color`, `m.blueval`.
+    /// `m.static_type`, `m.color`, `m.blueval`, and `m.red_type`: the type
+    /// the value has at run time (a blue tuple's `tuple[...]` type, else
+    /// `static_type`).
     pub(crate) fn meta_arg_attr(
-        &self,
+        &mut self,
         m: &MetaArgValue,
         name: Symbol,
         span: Span,
     ) -> VmResult<AVal> {
         match name.as_str() {
             "static_type" => Ok(AVal::blue(Value::Type(m.ty), TypeId::TYPE, span)),
+            "red_type" => {
+                let t = match &m.value {
+                    Some(v) => self.runtime_type(&AVal::blue(v.clone(), m.ty, span)),
+                    None => m.ty,
+                };
+                Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span))
+            }
             "color" => Ok(AVal::blue(
                 Value::Str(m.color.name().into()),
                 TypeId::STR,
@@ -385,7 +406,7 @@ impl Vm {
             other => Err(err(
                 format!("`MetaArg` has no attribute `{other}`"),
                 span,
-                "it has `static_type`, `color` and `blueval`",
+                "it has `static_type`, `red_type`, `color` and `blueval`",
             )),
         }
     }
@@ -884,14 +905,39 @@ impl Vm {
         item_ty: Option<TypeId>,
         span: Span,
     ) -> VmResult<AVal> {
-        let mut vals = Vec::with_capacity(items.len());
+        // An empty display among the items (`[[1], []]`) takes the type of
+        // the others: it is evaluated once that is known (it has no effects).
+        let is_empty = |e: &Expr| match &e.kind {
+            ExprKind::List(v) => v.is_empty(),
+            ExprKind::Dict(v) => v.is_empty(),
+            _ => false,
+        };
+        let mut vals: Vec<Option<AVal>> = Vec::with_capacity(items.len());
         for it in items {
             let a = match item_ty {
                 Some(t) => self.eval_expecting(f, it, t)?,
+                None if is_empty(it) && items.iter().any(|e| !is_empty(e)) => {
+                    vals.push(None);
+                    continue;
+                }
                 None => self.eval_expr(f, it)?,
             };
-            vals.push(self.pin(f, a)?);
+            vals.push(Some(self.pin(f, a)?));
         }
+        let vals = if vals.iter().any(|v| v.is_none()) {
+            let known: Vec<&AVal> = vals.iter().flatten().collect();
+            let t = self.display_type(&known);
+            let mut out = Vec::with_capacity(vals.len());
+            for (v, it) in vals.into_iter().zip(items) {
+                out.push(match v {
+                    Some(v) => v,
+                    None => self.eval_expecting(f, it, t)?,
+                });
+            }
+            out
+        } else {
+            vals.into_iter().flatten().collect()
+        };
         self.list_of_values(f, vals, item_ty, span)
     }
 

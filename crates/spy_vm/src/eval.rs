@@ -1920,6 +1920,26 @@ impl Vm {
         ))
     }
 
+    /// The indices `obj[index]` passes to its type's `__getitem__`: several
+    /// for `a[i, j]` when it takes several, else one (`d[1, 2]` is `d[(1, 2)]`,
+    /// a tuple key, as in Python).
+    pub(crate) fn eval_item_indices(
+        &mut self,
+        f: &mut Frame,
+        obj_ty: TypeId,
+        index: &Expr,
+    ) -> VmResult<Vec<AVal>> {
+        if matches!(index.kind, ExprKind::Tuple(_)) {
+            if let Some(m) = self.find_method(obj_ty, "__getitem__") {
+                // `self` and one index.
+                if self.param_types(&Value::Func(m.func)).len() == 2 {
+                    return Ok(vec![self.eval_expr(f, index)?]);
+                }
+            }
+        }
+        self.eval_indices(f, index)
+    }
+
     /// `a[i, j]` passes several indices to `__getitem__`/`__setitem__`.
     pub fn eval_indices(&mut self, f: &mut Frame, index: &Expr) -> VmResult<Vec<AVal>> {
         match &index.kind {
@@ -1969,22 +1989,15 @@ impl Vm {
     /// has_start, has_stop)` (the bounds as `i64`, a missing one as 0 with
     /// its flag false; a missing step is 1). The parts are evaluated left
     /// to right, as in Python.
-    fn eval_slice(
+    /// The arguments a slice `[a:b:c]` passes to `__getslice__`,
+    /// `__setslice__` and `__delslice__`: `start, stop, step` as `i64` (1
+    /// for an omitted step), then whether `start` and `stop` were given.
+    pub(crate) fn slice_args(
         &mut self,
         f: &mut Frame,
-        v: AVal,
         parts: [&Option<Box<Expr>>; 3],
         span: Span,
-    ) -> VmResult<AVal> {
-        self.builtin_methods(v.ty, span)?;
-        let Some(m) = self.find_method(v.ty, "__getslice__") else {
-            let tn = self.type_name(v.ty);
-            return Err(err(
-                format!("type `{tn}` does not support slicing"),
-                v.span,
-                format!("this is `{tn}`"),
-            ));
-        };
+    ) -> VmResult<Vec<AVal>> {
         let mut bounds = Vec::with_capacity(5);
         let mut given = Vec::with_capacity(2);
         for (k, part) in parts.into_iter().enumerate() {
@@ -2001,8 +2014,27 @@ impl Vm {
             }
         }
         bounds.extend(given);
+        Ok(bounds)
+    }
+
+    fn eval_slice(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        parts: [&Option<Box<Expr>>; 3],
+        span: Span,
+    ) -> VmResult<AVal> {
+        self.builtin_methods(v.ty, span)?;
+        let Some(m) = self.find_method(v.ty, "__getslice__") else {
+            let tn = self.type_name(v.ty);
+            return Err(err(
+                format!("type `{tn}` does not support slicing"),
+                v.span,
+                format!("this is `{tn}`"),
+            ));
+        };
         let args = crate::call::CallArgs {
-            pos: bounds,
+            pos: self.slice_args(f, parts, span)?,
             kw: Vec::new(),
         };
         self.call_method(f, v, m, args, span, span)
@@ -2043,7 +2075,7 @@ impl Vm {
             return self.getitem_values(f, v, vec![i], span);
         }
         if self.find_method(v.ty, "__getitem__").is_some() {
-            let idx = self.eval_indices(f, index)?;
+            let idx = self.eval_item_indices(f, v.ty, index)?;
             return self.getitem_values(f, v, idx, span);
         }
         if let Some(Value::Tuple(items)) = f.known(&v) {

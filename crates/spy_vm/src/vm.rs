@@ -34,6 +34,9 @@ pub enum Builtin {
     ItemType {
         iter: bool,
     },
+    /// `TUPLE_LEN(T)`: the number of items of tuple type `T`, -1 for
+    /// another type (blue).
+    TupleLen,
     AsRed,
     Range,
     /// `gc_alloc`/`raw_alloc` before `[T]`.

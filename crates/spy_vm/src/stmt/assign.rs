@@ -33,12 +33,17 @@ impl Vm {
                 // A display stored into a container (`d[k] = []`) takes the
                 // type `__setitem__` stores; the container's type is found
                 // without evaluating it (the value is evaluated first).
-                ExprKind::Subscript { value: obj, .. }
+                ExprKind::Subscript { value: obj, index }
                     if matches!(value.kind, ExprKind::List(_) | ExprKind::Dict(_)) =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;
-                    self.find_method(ot, "__setitem__")
+                    let setter = if matches!(index.kind, ExprKind::Slice { .. }) {
+                        "__setslice__"
+                    } else {
+                        "__setitem__"
+                    };
+                    self.find_method(ot, setter)
                         .and_then(|m| self.param_types(&Value::Func(m.func)).last().map(|p| p.1))
                 }
                 _ => None,
@@ -396,10 +401,22 @@ impl Vm {
             }
             ExprKind::Subscript { value, index } => {
                 let obj = self.eval_expr(f, value)?;
+                if let ExprKind::Slice { lower, upper, step } = &index.kind {
+                    let r = self.slice_dunder(
+                        f,
+                        obj,
+                        "__setslice__",
+                        [lower, upper, step],
+                        Some(v),
+                        target.span,
+                    )?;
+                    self.emit_effect(f, r, stmt_span);
+                    return Ok(());
+                }
                 let idx = if self.ptr_info(obj.ty).is_some() {
                     vec![self.eval_expr(f, index)?]
                 } else {
-                    self.eval_indices(f, index)?
+                    self.eval_item_indices(f, obj.ty, index)?
                 };
                 let r = self.setitem_values(f, obj, idx, v, target.span, stmt_span)?;
                 self.emit_effect(f, r, stmt_span);
@@ -439,6 +456,37 @@ impl Vm {
             );
         }
         Err(VmError::diag(d))
+    }
+
+    /// `obj[a:b:c] = v` (`__setslice__`) and `del obj[a:b:c]`
+    /// (`__delslice__`): the bounds as `slice_args` gives them, then `v`.
+    fn slice_dunder(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: &str,
+        parts: [&Option<Box<Expr>>; 3],
+        v: Option<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        self.builtin_methods(obj.ty, span)?;
+        let Some(m) = self.find_method(obj.ty, name) else {
+            let tn = self.type_name(obj.ty);
+            let what = if v.is_some() {
+                "slice assignment"
+            } else {
+                "slice deletion"
+            };
+            return Err(err(
+                format!("type `{tn}` does not support {what}"),
+                obj.span,
+                format!("`{tn}` has no `{name}`"),
+            ));
+        };
+        let mut operands = vec![obj];
+        operands.extend(self.slice_args(f, parts, span)?);
+        operands.extend(v);
+        self.call_dunder(f, m, operands, span)
     }
 
     /// `obj[idx...] = v` with the parts evaluated.
@@ -495,7 +543,7 @@ impl Vm {
                 let obj = self.eval_expr(f, obj_e)?;
                 let obj = self.spill_unless_stable(f, obj, walrus);
                 let mut idx = Vec::new();
-                for i in self.eval_indices(f, index)? {
+                for i in self.eval_item_indices(f, obj.ty, index)? {
                     idx.push(self.spill_unless_stable(f, i, walrus));
                 }
                 let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
@@ -630,6 +678,12 @@ impl Vm {
                 ));
             };
             let obj = self.eval_expr(f, value)?;
+            if let ExprKind::Slice { lower, upper, step } = &index.kind {
+                let r =
+                    self.slice_dunder(f, obj, "__delslice__", [lower, upper, step], None, t.span)?;
+                self.emit_effect(f, r, t.span);
+                continue;
+            }
             let k = self.eval_expr(f, index)?;
             self.builtin_methods(obj.ty, t.span)?;
             let Some(m) = self.find_method(obj.ty, "__delitem__") else {

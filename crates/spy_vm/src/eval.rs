@@ -473,7 +473,7 @@ impl Vm {
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
-            ExprKind::Set(_) => Err(not_supported("set displays", span)),
+            ExprKind::Set(items) => self.eval_set_display(f, items, None, false, span),
             ExprKind::Comp {
                 kind: spy_ast::CompKind::List,
                 elt,
@@ -488,8 +488,9 @@ impl Vm {
             }
             ExprKind::Comp {
                 kind: spy_ast::CompKind::Set,
-                ..
-            } => Err(not_supported("set comprehensions", span)),
+                elt,
+                generators,
+            } => self.eval_comprehension(f, crate::comp::CompOut::Set(elt), generators, span),
             ExprKind::Comp { .. } => Err(not_supported("generator expressions", span)),
             ExprKind::Lambda { .. } => Err(not_supported("`lambda` expressions", span)),
             ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
@@ -2089,4 +2090,14 @@ pub fn not_supported(what: &str, span: Span) -> VmError {
         Diagnostic::error(format!("{what} are not supported yet"))
             .with_primary(span, "not supported yet"),
     )
+}
+
+/// `name()`: a call of the bare name `name` without arguments (`set()`).
+pub(crate) fn is_empty_call_of(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Call { func, args } => {
+            args.is_empty() && matches!(func.kind, ExprKind::Name(n) if n.as_str() == name)
+        }
+        _ => false,
+    }
 }

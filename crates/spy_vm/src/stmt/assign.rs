@@ -30,11 +30,14 @@ impl Vm {
                     Some(Resolved::Local(i)) => f.slots[i].ty,
                     _ => None,
                 },
-                // A display stored into a container (`d[k] = []`) takes the
+                // A display stored into a container (`d[k] = []`, `d[k] = set()`) takes the
                 // type `__setitem__` stores; the container's type is found
                 // without evaluating it (the value is evaluated first).
                 ExprKind::Subscript { value: obj, .. }
-                    if matches!(value.kind, ExprKind::List(_) | ExprKind::Dict(_)) =>
+                    if matches!(
+                        value.kind,
+                        ExprKind::List(_) | ExprKind::Dict(_) | ExprKind::Set(_)
+                    ) || crate::eval::is_empty_call_of(value, "set") =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;

@@ -25,6 +25,7 @@ impl Vm {
             ("COLOR", Builtin::Color),
             ("is_compiled", Builtin::IsCompiled),
             ("ITEM_TYPE", Builtin::ItemType),
+            ("TUPLE_LEN", Builtin::TupleLen),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
         ] {
@@ -227,6 +228,9 @@ impl Vm {
     /// Whether `hash()` takes a `t`: numbers, `bool`, `str`, and structs
     /// with `__hash__`.
     pub(crate) fn is_hashable(&self, t: TypeId) -> bool {
+        if let Some(items) = self.tuple_items(t) {
+            return items.iter().all(|i| self.is_hashable(*i));
+        }
         t.as_num().is_some()
             || t == TypeId::BOOL
             || t == TypeId::STR
@@ -250,7 +254,7 @@ impl Vm {
         let note = if container {
             "lists, sets and dicts change, so they have no hash (as in Python)".to_string()
         } else if self.tuple_items(t).is_some() {
-            "tuples have no `hash()` in spyc yet".to_string()
+            "a tuple hashes when its items do".to_string()
         } else if self.is_struct(t) {
             format!("give `{tn}` a `__hash__(self) -> i64` method (and `__eq__`)")
         } else {
@@ -537,10 +541,13 @@ impl Vm {
             .chain(args.kw.iter().map(|(_, _, a)| a))
             .cloned()
             .collect();
+        // A blue tuple's static type is its run-time tuple type
+        // (`tuple[i32, i32]`), the type it converts to when passed on.
+        let types: Vec<TypeId> = all.iter().map(|a| self.runtime_type(a)).collect();
         let meta = |i: usize, a: &AVal| {
             let m = MetaArgValue {
                 color: a.color,
-                ty: a.ty,
+                ty: types[i],
                 value: a.blue_value().cloned(),
                 origin: Some(i as u32),
             };

@@ -972,6 +972,15 @@ impl Vm {
                     }
                 }
             }
+            Builtin::TupleLen => {
+                arity(1, &args, "TUPLE_LEN")?;
+                let a = &args.pos[0];
+                let Some(Value::Type(t)) = a.blue_value() else {
+                    return Err(err("TUPLE_LEN takes a type", a.span, "not a type"));
+                };
+                let n = self.tuple_items(*t).map_or(-1, |items| items.len() as i32);
+                Ok(AVal::blue(Value::I32(n), TypeId::I32, span))
+            }
             Builtin::IsCompiled => {
                 arity(0, &args, "is_compiled")?;
                 Ok(AVal::blue(Value::Bool(f.redshifting()), TypeId::BOOL, span))

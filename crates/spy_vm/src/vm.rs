@@ -31,6 +31,9 @@ pub enum Builtin {
     IsCompiled,
     /// `ITEM_TYPE(T)`: the type a `for` loop over a `T` gives (blue).
     ItemType,
+    /// `TUPLE_LEN(T)`: the number of items of tuple type `T`, -1 for any
+    /// other type (blue).
+    TupleLen,
     AsRed,
     Range,
     /// `gc_alloc`/`raw_alloc` before `[T]`.

@@ -222,9 +222,68 @@ impl Vm {
                 }
             }
         }
+        self.check_container_args(fid, &vals, span)?;
         let v = self.call_blue(fid, vals, span)?;
         let t = self.type_of(&v);
         Ok(AVal::blue(v, t, span))
+    }
+
+    /// `set[T]` and `dict[K, V]` of the standard library hash their items
+    /// (keys): instantiated with a type `hash()` does not take, they are a
+    /// diagnostic where the program names them.
+    fn check_container_args(&mut self, fid: FuncId, vals: &[Value], span: Span) -> VmResult<()> {
+        let fqn = self.func(fid).fqn.as_str();
+        let what = match fqn {
+            "_set::set" => "set",
+            "_dict::dict" => "dict",
+            _ => return Ok(()),
+        };
+        if let Some(Value::Type(t)) = vals.first() {
+            self.check_hashable(*t, what, span)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `hash()` takes a `t`: numbers, `bool`, `str`, and structs
+    /// with `__hash__`.
+    pub(crate) fn is_hashable(&self, t: TypeId) -> bool {
+        if let Some(items) = self.tuple_items(t) {
+            return items.iter().all(|i| self.is_hashable(*i));
+        }
+        t.as_num().is_some()
+            || t == TypeId::BOOL
+            || t == TypeId::STR
+            || (self.is_struct(t) && self.find_method(t, "__hash__").is_some())
+    }
+
+    /// A diagnostic unless `t` is hashable: the items of a set (`what` is
+    /// "set"), the keys of a dict ("dict").
+    pub(crate) fn check_hashable(&mut self, t: TypeId, what: &str, span: Span) -> VmResult<()> {
+        if self.is_hashable(t) {
+            return Ok(());
+        }
+        let tn = self.type_name(t);
+        let label = match what {
+            "set" => format!("`set[{tn}]` needs `hash()` of its items"),
+            _ => format!("`dict[{tn}, ...]` needs `hash()` of its keys"),
+        };
+        let container = self.list_item_type(t).is_some()
+            || self.set_item_type(t).is_some()
+            || self.dict_types(t).is_some();
+        let note = if container {
+            "lists, sets and dicts change, so they have no hash (as in Python)".to_string()
+        } else if self.tuple_items(t).is_some() {
+            "a tuple hashes when its items do".to_string()
+        } else if self.is_struct(t) {
+            format!("give `{tn}` a `__hash__(self) -> i64` method (and `__eq__`)")
+        } else {
+            format!("`hash()` does not take a `{tn}`")
+        };
+        Err(VmError::diag(
+            Diagnostic::error(format!("unhashable type: `{tn}`"))
+                .with_primary(span, label)
+                .with_note(note),
+        ))
     }
 
     pub(crate) fn generic_called_with_parens(&self, fid: FuncId, span: Span) -> VmError {
@@ -510,10 +569,13 @@ impl Vm {
             .chain(args.kw.iter().map(|(_, _, a)| a))
             .cloned()
             .collect();
+        // A blue tuple's static type is its run-time tuple type
+        // (`tuple[i32, i32]`), the type it converts to when passed on.
+        let types: Vec<TypeId> = all.iter().map(|a| self.runtime_type(a)).collect();
         let meta = |i: usize, a: &AVal| {
             let m = MetaArgValue {
                 color: a.color,
-                ty: a.ty,
+                ty: types[i],
                 value: a.blue_value().cloned(),
                 origin: Some(i as u32),
             };
@@ -717,6 +779,29 @@ impl Vm {
     }
 }
 
+/// Whether CPython's compiler folds `e` to a constant (its AST optimizer:
+/// literals, tuples of constants, unary and binary operators on constants;
+/// spyc's integers are too narrow to reach its size limits, and an
+/// operation that raises is an error in spyc anyway).
+fn py_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Imaginary(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bytes(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::Ellipsis => true,
+        ExprKind::UnaryOp { operand, .. } => py_constant(operand),
+        ExprKind::BinOp { op, left, right } => {
+            *op != spy_ast::BinOp::MatMul && py_constant(left) && py_constant(right)
+        }
+        ExprKind::Tuple(items) => items.iter().all(py_constant),
+        _ => false,
+    }
+}
+
 /// The standard-library module defining the methods of builtin type `t`.
 fn methods_home(t: TypeId) -> Option<&'static str> {
     match t {
@@ -786,6 +871,12 @@ impl Vm {
     /// The item type of `t` when it is a `list[T]`.
     pub fn list_item_type(&self, t: TypeId) -> Option<TypeId> {
         self.container_args(t, "_list", "list", &["items"])
+            .map(|v| v[0])
+    }
+
+    /// The item type of `t` when it is a `set[T]`.
+    pub fn set_item_type(&self, t: TypeId) -> Option<TypeId> {
+        self.container_args(t, "_set", "set", &["keys"])
             .map(|v| v[0])
     }
 
@@ -971,6 +1062,96 @@ impl Vm {
         self.build_display(f, lt, "append", conv, span)
     }
 
+    /// A set display `{a, b, ...}`: like a list display, with `set[T]()` and
+    /// one `add` per item (CPython's `BUILD_SET`: the items are evaluated,
+    /// then added in order).
+    ///
+    /// CPython compiles a display of more than two constants (`{3, 1, 2}`,
+    /// after its folding of `-1`, `2 * 8`) differently, and the order of
+    /// the set shows it: the compiler makes a frozenset of the items, then
+    /// (merging constants) a frozenset of that one's items in its order, and
+    /// the code copies the second into a new set (`BUILD_SET 0`,
+    /// `SET_UPDATE`: `set_merge`). As the iterable of a `for` (`in_for`, a
+    /// comprehension's too), a display of constants of any length is that
+    /// second frozenset itself. `_set._const_display` does the same.
+    pub(crate) fn eval_set_display(
+        &mut self,
+        f: &mut Frame,
+        items: &[Expr],
+        item_ty: Option<TypeId>,
+        in_for: bool,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let consts = items.iter().all(py_constant) && (items.len() > 2 || in_for);
+        let s = self.build_set_display(f, items, item_ty, span)?;
+        if !consts {
+            return Ok(s);
+        }
+        let m = self.import_module("_set", span)?;
+        let Some(Value::Func(g)) = self
+            .module(m)
+            .globals
+            .get(&Symbol::intern("_const_display"))
+            .map(|g| g.value.clone())
+        else {
+            return Err(VmError::internal("`_set` has no `_const_display`", span));
+        };
+        let item = self
+            .set_item_type(s.ty)
+            .ok_or_else(|| VmError::internal("a set display is not a `set[T]`", span))?;
+        let targ = AVal::blue(Value::Type(item), TypeId::TYPE, span);
+        let Some(Value::Func(inst)) = self
+            .specialize_generic(g, &[targ], span)?
+            .blue_value()
+            .cloned()
+        else {
+            return Err(VmError::internal(
+                "`_const_display[T]` is not a function",
+                span,
+            ));
+        };
+        let args = CallArgs {
+            pos: vec![s, AVal::blue(Value::Bool(in_for), TypeId::BOOL, span)],
+            kw: Vec::new(),
+        };
+        self.call_func(f, inst, span, args, span)
+    }
+
+    fn build_set_display(
+        &mut self,
+        f: &mut Frame,
+        items: &[Expr],
+        item_ty: Option<TypeId>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut vals = Vec::with_capacity(items.len());
+        for it in items {
+            if let ExprKind::Starred(_) = it.kind {
+                return Err(crate::eval::not_supported("`*` in set displays", it.span));
+            }
+            let a = match item_ty {
+                Some(t) => self.eval_expecting(f, it, t)?,
+                None => self.eval_expr(f, it)?,
+            };
+            vals.push(self.pin(f, a)?);
+        }
+        let t = match item_ty {
+            Some(t) => t,
+            None => self.display_type(&vals.iter().collect::<Vec<_>>()),
+        };
+        if item_ty.is_none() {
+            // Point at the first item when it is the one that cannot be hashed.
+            let first = items.first().map(|e| e.span).unwrap_or(span);
+            self.check_hashable(t, "set", first)?;
+        }
+        let mut conv = Vec::with_capacity(vals.len());
+        for v in vals {
+            conv.push(vec![self.convert(f, v, t, ConvCtx::Other)?]);
+        }
+        let st = self.stdlib_generic("set", &[t], span)?;
+        self.build_display(f, st, "add", conv, span)
+    }
+
     /// The type of the items a `for` loop over a `t` gives: `__item__`'s
     /// result on `t.__fastiter__()`'s.
     pub(crate) fn iter_item_type(&mut self, t: TypeId, span: Span) -> VmResult<Option<TypeId>> {
@@ -996,8 +1177,11 @@ impl Vm {
         Ok(ret(self, self.find_method(it, "__item__")).map(|item| (it, item)))
     }
 
-    /// `list(iterable)`: the generic `list` called with parentheses makes a
-    /// `list[T]` of the items, `T` their type (`_list._list_from`).
+    /// `list(iterable)` and `set(iterable)`: the generic `list` (`set`)
+    /// called with parentheses makes a `list[T]` (`set[T]`) of the items,
+    /// `T` their type (`_list._list_from`; `_set._set_from`, or
+    /// `_set_from_set` / `_set_from_dict` for CPython's paths from a set
+    /// and a dict, which order the table differently).
     pub(crate) fn call_container(
         &mut self,
         f: &mut Frame,
@@ -1005,19 +1189,27 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<Option<AVal>> {
-        let list = self.stdlib_builtin(Symbol::intern("list"), span)?;
-        if !matches!(list, Some(Value::Func(l)) if l == fid) {
+        let is = |vm: &mut Vm, name: &str| -> VmResult<bool> {
+            let v = vm.stdlib_builtin(Symbol::intern(name), span)?;
+            Ok(matches!(v, Some(Value::Func(g)) if g == fid))
+        };
+        let name = if is(self, "list")? {
+            "list"
+        } else if is(self, "set")? {
+            "set"
+        } else {
             return Ok(None);
-        }
+        };
         let [Arg::Positional(e)] = args else {
             if args.is_empty() {
-                return Err(err(
-                    "`list()` needs its item type",
-                    span,
-                    "write `list[i32]()`, or annotate an empty display: `xs: list[i32] = []`",
-                ));
+                let help = if name == "list" {
+                    "write `list[i32]()`, or annotate an empty display: `xs: list[i32] = []`"
+                } else {
+                    "write `set[i32]()`, or annotate the variable: `s: set[i32] = set()`"
+                };
+                return Err(err(format!("`{name}()` needs its item type"), span, help));
             }
-            return Err(err("`list` takes one iterable", span, ""));
+            return Err(err(format!("`{name}` takes one iterable"), span, ""));
         };
         let x = self.eval_expr(f, e)?;
         let Some(item) = self.iter_item_type(x.ty, e.span)? else {
@@ -1028,7 +1220,20 @@ impl Vm {
                 format!("this is `{tn}`"),
             ));
         };
-        let from = self.stdlib_func("_list", "_list_from", span)?;
+        let (module, helper) = if name == "list" {
+            ("_list", "_list_from")
+        } else {
+            self.check_hashable(item, "set", e.span)?;
+            let helper = if self.set_item_type(x.ty).is_some() {
+                "_set_from_set"
+            } else if self.dict_types(x.ty).is_some() {
+                "_set_from_dict"
+            } else {
+                "_set_from"
+            };
+            ("_set", helper)
+        };
+        let from = self.stdlib_func(module, helper, span)?;
         let targs = [
             AVal::blue(Value::Type(item), TypeId::TYPE, span),
             AVal::blue(Value::Type(x.ty), TypeId::TYPE, span),
@@ -1036,7 +1241,7 @@ impl Vm {
         let g = self.specialize_generic(from, &targs, span)?;
         let Some(Value::Func(inst)) = g.blue_value().cloned() else {
             return Err(VmError::internal(
-                "`_list_from[T, I]` is not a function",
+                format!("`{helper}[T, I]` is not a function"),
                 span,
             ));
         };

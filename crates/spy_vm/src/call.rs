@@ -427,6 +427,26 @@ impl Vm {
                 return self.eval_dict_display(f, items, Some(kv), e.span);
             }
         }
+        if let Some(t) = self.set_item_type(expected) {
+            match &e.kind {
+                ExprKind::Set(items) => {
+                    return self.eval_set_display(f, items, Some(t), false, e.span)
+                }
+                ExprKind::Dict(items) if items.is_empty() => {
+                    return Err(VmError::diag(
+                        Diagnostic::error("`{}` is an empty dict, not a set")
+                            .with_primary(e.span, "this is a dict display")
+                            .with_note("write `set()` for an empty set, as in Python"),
+                    ))
+                }
+                ExprKind::Call { func, args } if args.is_empty() => {
+                    if let Some(v) = self.empty_set_call(f, func, expected, e.span)? {
+                        return Ok(v);
+                    }
+                }
+                _ => {}
+            }
+        }
         let literal = matches!(
             e.kind,
             ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::UnaryOp { .. }
@@ -476,6 +496,31 @@ impl Vm {
             .push(AVal::blue(Value::Bool(is_max), TypeId::BOOL, span));
         let mm = self.stdlib_func("_builtins", "_min_max", span)?;
         self.call_func(f, mm, span, args, span)
+    }
+
+    /// `s: set[i32] = set()`: a call of the builtin `set` without arguments
+    /// where a `set[T]` (`expected`) is wanted makes an empty one.
+    fn empty_set_call(
+        &mut self,
+        f: &mut Frame,
+        func: &Expr,
+        expected: TypeId,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let ExprKind::Name(n) = &func.kind else {
+            return Ok(None);
+        };
+        let callee = self.eval_name(f, *n, func.span)?;
+        let set = self.stdlib_builtin(Symbol::intern("set"), span)?;
+        match (callee.blue_value(), set) {
+            (Some(Value::Func(a)), Some(Value::Func(b))) if *a == b => {}
+            _ => return Ok(None),
+        }
+        let new = self
+            .find_method(expected, "__new__")
+            .ok_or_else(|| VmError::internal("`set[T]` has no `__new__`", span))?;
+        self.call_func(f, new.func, span, CallArgs::default(), span)
+            .map(Some)
     }
 
     pub fn call_func(

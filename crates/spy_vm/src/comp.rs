@@ -1,11 +1,11 @@
-//! List and dict comprehensions, by desugaring into the statements that
+//! List, set and dict comprehensions, by desugaring into the statements that
 //! already have one home: `[e for x in it if c]` runs
 //!
 //! ```text
 //! __comp = list[T]()
 //! for x in it:
 //!     if c:
-//!         __comp.append(e)
+//!         __comp.append(e)      # `__comp.add(e)` for a set, `__comp[k] = v` for a dict
 //! ```
 //!
 //! in every mode, with `T` the static type of `e` once `x` has the item type
@@ -28,6 +28,7 @@ use crate::vm::{Builtin, FuncKind, Vm};
 /// What a comprehension builds.
 pub(crate) enum CompOut<'a> {
     List(&'a Expr),
+    Set(&'a Expr),
     Dict(&'a Expr, &'a Expr),
     /// `any(e for ...)`, `all(e for ...)`: a `bool`, stopping at the first
     /// item that decides it (`true` for `any`).
@@ -249,7 +250,7 @@ impl Vm {
         let mut map = Renames::default();
         rename_generators(&mut gens, &mut map, |n, _| Some(comp_var(n, span)));
         let (mut a, mut b) = match out {
-            CompOut::List(e) | CompOut::AnyAll(e, _) => (e.clone(), None),
+            CompOut::List(e) | CompOut::Set(e) | CompOut::AnyAll(e, _) => (e.clone(), None),
             CompOut::Dict(k, v) => (k.clone(), Some(v.clone())),
         };
         rename(&mut a, &map);
@@ -258,6 +259,7 @@ impl Vm {
         }
         let out = match (&out, &b) {
             (CompOut::AnyAll(_, any), _) => CompOut::AnyAll(&a, *any),
+            (CompOut::Set(_), _) => CompOut::Set(&a),
             (_, None) => CompOut::List(&a),
             (_, Some(b)) => CompOut::Dict(&a, b),
         };
@@ -318,6 +320,10 @@ impl Vm {
         f.slots = clean;
         let container = match (types?, out) {
             ((t, None), CompOut::List(_)) => self.stdlib_generic("list", &[t], span)?,
+            ((t, None), CompOut::Set(e)) => {
+                self.check_hashable(t, "set", e.span)?;
+                self.stdlib_generic("set", &[t], span)?
+            }
             ((k, Some(v)), CompOut::Dict(..)) => self.stdlib_generic("dict", &[k, v], span)?,
             _ => return Err(VmError::internal("comprehension types", span)),
         };
@@ -328,14 +334,17 @@ impl Vm {
         self.assign_name(f, acc, span, empty, None, span)?;
         // `__comp.append(e)` / `__comp[k] = v`, inside the ifs and fors.
         let mut body = match out {
-            CompOut::List(e) => Stmt {
+            CompOut::List(e) | CompOut::Set(e) => Stmt {
                 kind: StmtKind::Expr(Expr {
                     kind: ExprKind::Call {
                         func: Box::new(Expr {
                             kind: ExprKind::Attribute {
                                 value: Box::new(name(acc, span)),
                                 attr: Ident {
-                                    name: Symbol::intern("append"),
+                                    name: Symbol::intern(match out {
+                                        CompOut::Set(_) => "add",
+                                        _ => "append",
+                                    }),
                                     span: e.span,
                                 },
                             },
@@ -496,7 +505,9 @@ impl Vm {
         };
         let _ = span;
         match out {
-            CompOut::List(e) | CompOut::AnyAll(e, _) => Ok((runtime(self, f, e)?, None)),
+            CompOut::List(e) | CompOut::Set(e) | CompOut::AnyAll(e, _) => {
+                Ok((runtime(self, f, e)?, None))
+            }
             CompOut::Dict(k, v) => Ok((runtime(self, f, k)?, Some(runtime(self, f, v)?))),
         }
     }

@@ -377,7 +377,11 @@ impl Vm {
                         let r = self.literal_like(right, l.ty)?;
                         (l, r)
                     }
-                    _ => (self.eval_expr(f, left)?, self.eval_expr(f, right)?),
+                    _ => {
+                        let l = self.eval_expr(f, left)?;
+                        let r = self.eval_operand_for(f, right, l.ty, &[op.dunder()])?;
+                        (l, r)
+                    }
                 };
                 self.binop(f, *op, l, r, span)
             }
@@ -473,7 +477,7 @@ impl Vm {
             ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
-            ExprKind::Set(_) => Err(not_supported("set displays", span)),
+            ExprKind::Set(items) => self.eval_set_display(f, items, None, false, span),
             ExprKind::Comp {
                 kind: spy_ast::CompKind::List,
                 elt,
@@ -488,8 +492,9 @@ impl Vm {
             }
             ExprKind::Comp {
                 kind: spy_ast::CompKind::Set,
-                ..
-            } => Err(not_supported("set comprehensions", span)),
+                elt,
+                generators,
+            } => self.eval_comprehension(f, crate::comp::CompOut::Set(elt), generators, span),
             ExprKind::Comp { .. } => Err(VmError::diag(
                 Diagnostic::error("generator expressions are not supported here yet")
                     .with_primary(span, "a generator expression")
@@ -1144,11 +1149,40 @@ impl Vm {
             let last = i + 1 == ops.len();
             let mut r = match &prev {
                 Some(lv) if is_int_literal(re) => self.literal_like(re, lv.ty)?,
+                // `x in {1, 2}`: a display of integer literals takes `x`'s
+                // type as its item type.
+                Some(lv) if matches!(op, CmpOp::In | CmpOp::NotIn) => match &re.kind {
+                    ExprKind::Set(items) | ExprKind::List(items)
+                        if !items.iter().all(is_int_literal) || lv.ty.as_num().is_none() =>
+                    {
+                        self.eval_expr(f, re)?
+                    }
+                    ExprKind::Set(items) => {
+                        let t = lv.ty;
+                        self.eval_set_display(f, items, Some(t), false, re.span)?
+                    }
+                    ExprKind::List(items) => {
+                        let t = lv.ty;
+                        self.eval_list_display(f, items, Some(t), re.span)?
+                    }
+                    _ => self.eval_expr(f, re)?,
+                },
+                Some(lv) => {
+                    let t = lv.ty;
+                    self.eval_operand_for(f, re, t, &[op.dunder()])?
+                }
                 _ => self.eval_expr(f, re)?,
             };
             let l = match prev.take() {
                 Some(lv) => lv,
-                None => self.literal_like(left, r.ty)?,
+                None => {
+                    // `5 in s`: the literal takes the type `__contains__` takes.
+                    let like = match op {
+                        CmpOp::In | CmpOp::NotIn => self.contains_param(r.ty).unwrap_or(r.ty),
+                        _ => r.ty,
+                    };
+                    self.literal_like(left, like)?
+                }
             };
             // A middle operand is used twice: evaluate it once into a temporary.
             if !last && f.redshifting() && !r.is_blue() && !is_trivial(&r) {
@@ -1176,6 +1210,38 @@ impl Vm {
         result
             .map(|r| r.with_span(span))
             .ok_or_else(|| err("empty comparison", span, ""))
+    }
+
+    /// The right operand `e` of an operator whose left operand has type `t`:
+    /// a display (`s | {1, 2}`, `xs == []`, `s == set()`) takes the type the
+    /// first of `t`'s `dunders` takes, as under an annotation.
+    pub(crate) fn eval_operand_for(
+        &mut self,
+        f: &mut Frame,
+        e: &Expr,
+        t: TypeId,
+        dunders: &[&str],
+    ) -> VmResult<AVal> {
+        let display = matches!(
+            e.kind,
+            ExprKind::List(_) | ExprKind::Set(_) | ExprKind::Dict(_)
+        ) || is_empty_call_of(e, "set");
+        if display && self.is_struct(t) {
+            let param = dunders.iter().find_map(|d| {
+                let m = self.find_method(t, d)?;
+                self.param_types(&Value::Func(m.func)).last().map(|p| p.1)
+            });
+            if let Some(p) = param {
+                return self.eval_expecting(f, e, p);
+            }
+        }
+        self.eval_expr(f, e)
+    }
+
+    /// The type of the item `__contains__` of struct type `t` takes.
+    fn contains_param(&self, t: TypeId) -> Option<TypeId> {
+        let m = self.find_method(t, "__contains__")?;
+        self.param_types(&Value::Func(m.func)).last().map(|p| p.1)
     }
 
     fn and_results(
@@ -2130,4 +2196,14 @@ pub fn not_supported(what: &str, span: Span) -> VmError {
         Diagnostic::error(format!("{what} are not supported yet"))
             .with_primary(span, "not supported yet"),
     )
+}
+
+/// `name()`: a call of the bare name `name` without arguments (`set()`).
+pub(crate) fn is_empty_call_of(e: &Expr, name: &str) -> bool {
+    match &e.kind {
+        ExprKind::Call { func, args } => {
+            args.is_empty() && matches!(func.kind, ExprKind::Name(n) if n.as_str() == name)
+        }
+        _ => false,
+    }
 }

@@ -30,11 +30,14 @@ impl Vm {
                     Some(Resolved::Local(i)) => f.slots[i].ty,
                     _ => None,
                 },
-                // A display stored into a container (`d[k] = []`) takes the
+                // A display stored into a container (`d[k] = []`, `d[k] = set()`) takes the
                 // type `__setitem__` stores; the container's type is found
                 // without evaluating it (the value is evaluated first).
                 ExprKind::Subscript { value: obj, index }
-                    if matches!(value.kind, ExprKind::List(_) | ExprKind::Dict(_)) =>
+                    if matches!(
+                        value.kind,
+                        ExprKind::List(_) | ExprKind::Dict(_) | ExprKind::Set(_)
+                    ) || crate::eval::is_empty_call_of(value, "set") =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;
@@ -530,7 +533,7 @@ impl Vm {
         match &target.kind {
             ExprKind::Name(n) => {
                 let cur = self.eval_name(f, *n, target.span)?;
-                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty, op)?;
                 let v = self.aug_binop(f, op, cur, rhs, span)?;
                 self.assign_name(f, *n, target.span, v, None, span)
             }
@@ -547,7 +550,7 @@ impl Vm {
                     idx.push(self.spill_unless_stable(f, i, walrus));
                 }
                 let cur = self.getitem_values(f, obj.clone(), idx.clone(), target.span)?;
-                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty, op)?;
                 let v = self.aug_binop(f, op, cur, rhs, span)?;
                 let r = self.setitem_values(f, obj, idx, v, target.span, span)?;
                 self.emit_effect(f, r, span);
@@ -557,7 +560,7 @@ impl Vm {
                 let obj = self.eval_expr(f, obj_e)?;
                 let obj = self.spill_unless_stable(f, obj, contains_walrus(value));
                 let cur = self.getattr(f, obj.clone(), attr.name, attr.span, target.span)?;
-                let rhs = self.eval_operand_like(f, value, cur.ty)?;
+                let rhs = self.eval_operand_like(f, value, cur.ty, op)?;
                 let v = self.aug_binop(f, op, cur, rhs, span)?;
                 self.setattr_value(f, obj, attr.name, v, target.span, span)
             }
@@ -588,8 +591,15 @@ impl Vm {
         self.binop(f, op, cur, rhs, span)
     }
 
-    /// The right operand of `x op= e`: a bare integer literal takes `x`'s type.
-    fn eval_operand_like(&mut self, f: &mut Frame, e: &Expr, other: TypeId) -> VmResult<AVal> {
+    /// The right operand of `x op= e`: a bare integer literal takes `x`'s
+    /// type, a display the type the in-place dunder (or the operator's) takes.
+    fn eval_operand_like(
+        &mut self,
+        f: &mut Frame,
+        e: &Expr,
+        other: TypeId,
+        op: spy_ast::BinOp,
+    ) -> VmResult<AVal> {
         if crate::eval::is_int_literal(e) {
             if let Some(n) = other.as_num().filter(|n| n.is_int()) {
                 if self.int_literal_fits(e, n) {
@@ -599,7 +609,8 @@ impl Vm {
                 }
             }
         }
-        self.eval_expr(f, e)
+        let inplace = format!("__i{}", &op.dunder()[2..]);
+        self.eval_operand_for(f, e, other, &[&inplace, op.dunder()])
     }
 
     /// In residual code, a non-trivial value used twice is computed once into a

@@ -401,6 +401,16 @@ impl Vm {
         self.exec_block(f, orelse)
     }
 
+    /// The iterable of a `for` (a comprehension's too): a set display there
+    /// is CPython's frozenset constant when its items are constants
+    /// (`Vm::eval_set_display`).
+    pub(crate) fn eval_for_iterable(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<AVal> {
+        match &iter.kind {
+            ExprKind::Set(items) => self.eval_set_display(f, items, None, true, iter.span),
+            _ => self.eval_expr(f, iter),
+        }
+    }
+
     fn run_for_iter(
         &mut self,
         f: &mut Frame,
@@ -410,7 +420,7 @@ impl Vm {
         orelse: &[Stmt],
         s: &Stmt,
     ) -> VmResult<Flow> {
-        let x = self.eval_expr(f, iter)?;
+        let x = self.eval_for_iterable(f, iter)?;
         let mut it = self.iter_protocol(f, x, "__fastiter__", iter.span)?;
         loop {
             let c = self.iter_protocol(f, it.clone(), "__continue_iteration__", iter.span)?;
@@ -539,7 +549,7 @@ impl Vm {
         span: Span,
     ) -> VmResult<Flow> {
         let sp = iter.span;
-        let x = self.eval_expr(f, iter)?;
+        let x = self.eval_for_iterable(f, iter)?;
         let it0 = self.iter_protocol(f, x, "__fastiter__", sp)?;
         let ity = it0.ty;
         let rty = self.rir_ty(ity, sp)?;

@@ -2,10 +2,11 @@
 """Generate the differential tests of `set[T]`: programs of ~300 random set
 operations on a few sets of integers (or of int pairs): adds and discards
 of values whose hashes collide, pops, the in-place operators and their
-methods, the binary operators, copies, displays, comprehensions, `set()` of
-lists, sets and dicts, comparisons. They print the sets as they go, so the
-order of CPython's hash table (resizes, dummies, `pop`'s finger) is compared
-slot for slot. The expected output is CPython's: each program is run by
+methods (with sets, lists and dicts), the binary operators, copies,
+displays, comprehensions, `set()` of lists, sets and dicts, comparisons.
+They print the sets as they go, so the order of CPython's hash table
+(resizes, dummies, `pop`'s finger) is compared slot for slot. The expected
+output is CPython's: each program is run by
 `crates/spy_testsuite/python/run_spy.py`, the oracle of `tests/run`.
 
     python3 tests/run/sets/generate.py          # rewrite generated_*.spy/.out
@@ -151,6 +152,30 @@ class Gen:
         elif k < 0.80:
             keys = ", ".join(f"{self.lit(self.value())}: 0" for _ in range(r.randint(1, 12)))
             self.emit(f"{a} = set({{{keys}}})")
+        elif k < 0.815:
+            # The methods with a list or a dict: CPython's non-set paths.
+            vals = [self.lit(self.value()) for _ in range(r.randint(0, 10))]
+            if r.random() < 0.6:
+                arg = "[" + ", ".join(vals) + "]"
+            else:
+                arg = "{" + ", ".join(f"{v}: 0" for v in vals) + "}"
+            if arg in ("[]", "{}"):
+                arg = f"list({a})"
+            c = r.choice(NAMES)
+            form = r.choice(
+                [
+                    "{a}.update({x})",
+                    "{a}.intersection_update({x})",
+                    "{a}.difference_update({x})",
+                    "{a}.symmetric_difference_update({x})",
+                    "{c} = {a}.union({x})",
+                    "{c} = {a}.intersection({x})",
+                    "{c} = {a}.difference({x})",
+                    "{c} = {a}.symmetric_difference({x})",
+                    "print({a}.issubset({x}), {a}.issuperset({x}), {a}.isdisjoint({x}))",
+                ]
+            )
+            self.emit(form.format(a=a, c=c, x=arg))
         elif k < 0.84:
             m = r.choice([1, 2, 3, 8, 64, 1000])
             n = r.randint(0, 30)

@@ -894,6 +894,8 @@ impl Vm {
         };
         match b {
             Builtin::Print => self.builtin_print(f, args, span),
+            Builtin::Format => self.builtin_format(f, args, span),
+            Builtin::StrFormat => self.str_format(f, args, span),
             Builtin::Len => {
                 arity(1, &args, "len")?;
                 let a = args

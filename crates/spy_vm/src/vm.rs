@@ -58,6 +58,8 @@ pub enum Builtin {
     Prim(spy_rir::Prim),
     /// `format(value, spec)`.
     Format,
+    /// `isinstance(x, T)`: decided by the static type of `x` (blue).
+    IsInstance,
     /// `str.format` (`__spy__.str_format`, the method of `stdlib/_str.spy`).
     StrFormat,
 }
@@ -318,6 +320,7 @@ impl Vm {
             ("repr", Builtin::Repr, Color::Red),
             ("ascii", Builtin::Ascii, Color::Red),
             ("format", Builtin::Format, Color::Red),
+            ("isinstance", Builtin::IsInstance, Color::Red),
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {

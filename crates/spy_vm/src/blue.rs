@@ -1237,7 +1237,7 @@ impl Vm {
             // `dict(mapping)` copies; `dict(pairs)` takes (key, value) items.
             let (k, v, helper) = match self.dict_types(x.ty) {
                 Some((k, v)) => (k, v, "_dict_from_dict"),
-                None => match self.tuple_items(item).as_deref() {
+                None => match self.tuple_items(item) {
                     Some([k, v]) => (*k, *v, "_dict_from"),
                     _ => {
                         let tn = self.type_name(item);

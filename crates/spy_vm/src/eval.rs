@@ -474,7 +474,7 @@ impl Vm {
                 }));
                 Ok(AVal::blue(v, t, span))
             }
-            ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
+            ExprKind::Bytes(b) => self.bytes_literal(f, b, span),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
             ExprKind::Set(items) => self.eval_set_display(f, items, None, false, span),
@@ -1593,6 +1593,27 @@ impl Vm {
             }
         }
         VmError::diag(d)
+    }
+
+    /// `b"..."`: a `bytes` (`stdlib/_bytes.spy`) whose text is the bytes'
+    /// Latin-1 code points.
+    fn bytes_literal(&mut self, f: &mut Frame, b: &[u8], span: Span) -> VmResult<AVal> {
+        let text: String = b.iter().map(|&x| x as char).collect();
+        let Some(Value::Type(t)) = self.stdlib_builtin(Symbol::intern("bytes"), span)? else {
+            return Err(VmError::internal(
+                "the standard library has no `bytes`",
+                span,
+            ));
+        };
+        let args = crate::call::CallArgs {
+            pos: vec![AVal::blue(
+                Value::Str(text.as_str().into()),
+                TypeId::STR,
+                span,
+            )],
+            kw: Vec::new(),
+        };
+        self.make_from_args(f, t, args, span)
     }
 
     fn eval_fstring(&mut self, f: &mut Frame, parts: &[FStringPart], span: Span) -> VmResult<AVal> {

@@ -429,7 +429,7 @@ class Gen:
             self.emit(f"print(hash(({v}, {v2})), hash(({v},)), hash((({v}, {v2}), -1)))")
         elif k == 12 and pp:
             self.emit("print(min(p), max(p), p[::-1][:3], (p[0][0], p[-1][1]))")
-        elif k == 13 and h_deletable(self.cur("h")):
+        elif k == 13 and self.cur("h"):
             key = r.choice(sorted(self.cur("h")))
             self.emit(f"del h[({Lit(key[0])}, {key[1]!r})]")
         elif k == 14:
@@ -460,10 +460,6 @@ class Gen:
         self.emit("print(d, e, m)", count=False)
         self.emit("print(p, h)", count=False)
         return self.lines
-
-
-def h_deletable(h):
-    return len(h) > 0
 
 
 def source(k):

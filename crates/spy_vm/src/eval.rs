@@ -349,6 +349,53 @@ impl Vm {
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
+        if may_emit(e) {
+            return self.contained(f, |vm, f| vm.eval_expr_here(f, e));
+        }
+        self.eval_expr_here(f, e)
+    }
+
+    /// Evaluate with `g` an expression whose residual code may need
+    /// statements (a display's appends, a comprehension's loop, a value
+    /// pinned into a temporary): in redshift they are kept inside the
+    /// result, a `Block` expression, so that they run where and when the
+    /// expression does (after the operands before it, under a short
+    /// circuit, at each test of a `while`), as in Python. A blue result
+    /// leaves them in the enclosing code.
+    pub(crate) fn contained(
+        &mut self,
+        f: &mut Frame,
+        g: impl FnOnce(&mut Vm, &mut Frame) -> VmResult<AVal>,
+    ) -> VmResult<AVal> {
+        let Some(sh) = f.shift() else {
+            return g(self, f);
+        };
+        sh.blocks.push(Vec::new());
+        let r = g(self, f);
+        let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        let v = r?;
+        if stmts.is_empty() {
+            return Ok(v);
+        }
+        match &v.repr {
+            Repr::Code(e) => {
+                let (ty, sp) = (e.ty, e.span);
+                let block = rir::ExprKind::Block(stmts, Box::new(e.clone()));
+                Ok(AVal {
+                    repr: Repr::Code(rir::Expr::new(block, ty, sp)),
+                    ..v
+                })
+            }
+            Repr::Val(_) => {
+                for s in stmts {
+                    f.emit(s);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    fn eval_expr_here(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
         let span = e.span;
         match &e.kind {
             ExprKind::Int(_) => Ok(self
@@ -2204,6 +2251,23 @@ impl Vm {
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)
     }
+}
+
+/// Whether the residual code of `e` may need statements of its own
+/// (`Vm::contained`).
+pub(crate) fn may_emit(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::List(_)
+            | ExprKind::Dict(_)
+            | ExprKind::Set(_)
+            | ExprKind::Tuple(_)
+            | ExprKind::Comp { .. }
+            | ExprKind::DictComp { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::IfExp { .. }
+    )
 }
 
 /// `123` or `-123`.

@@ -423,12 +423,7 @@ impl Vm {
         self.eval_expecting_here(f, e, expected)
     }
 
-    fn eval_expecting_here(
-        &mut self,
-        f: &mut Frame,
-        e: &Expr,
-        expected: TypeId,
-    ) -> VmResult<AVal> {
+    fn eval_expecting_here(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);

@@ -1326,7 +1326,7 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
-            return self.compare_is(op, l, r, span);
+            return self.compare_is(f, op, l, r, span);
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
@@ -1347,7 +1347,7 @@ impl Vm {
             } else {
                 CmpOp::IsNot
             };
-            return self.compare_is(op, l, r, span);
+            return self.compare_is(f, op, l, r, span);
         }
         let (l, r) = self.adapt_pair(l, r);
         let Some(imp) = dispatch::compare_impl(op, l.ty, r.ty) else {
@@ -1437,7 +1437,14 @@ impl Vm {
         }
     }
 
-    fn compare_is(&mut self, op: CmpOp, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
+    fn compare_is(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
         let lref = self.ty(l.ty).is_reference() || l.ty == TypeId::NONE;
         let rref = self.ty(r.ty).is_reference() || r.ty == TypeId::NONE;
         if !(lref || rref) {
@@ -1461,7 +1468,18 @@ impl Vm {
             _ => l.ty == r.ty && l.ty == TypeId::NONE,
         };
         let res = if op == CmpOp::Is { same } else { !same };
-        Ok(AVal::blue(Value::Bool(res), TypeId::BOOL, span))
+        let res = AVal::blue(Value::Bool(res), TypeId::BOOL, span);
+        // The answer is known from the types, but the operands still run
+        // (`f() is None` calls `f`), left first.
+        let effects = |a: &AVal| {
+            matches!(&a.repr, Repr::Code(e)
+                if !matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)))
+        };
+        if !effects(&l) && !effects(&r) {
+            return Ok(res);
+        }
+        let res = self.after(f, &r, res)?;
+        self.after(f, &l, res)
     }
 
     fn eval_ifexp(

@@ -30,6 +30,7 @@ impl Vm {
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
             ("str_format", Builtin::StrFormat),
+            ("HAS_METHOD", Builtin::HasMethod),
         ] {
             let fqn = rir::Fqn::new("__spy__", name);
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));

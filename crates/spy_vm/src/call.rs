@@ -539,6 +539,17 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let fo = self.func(fid);
+        let by_value = matches!(fo.kind, FuncKind::Builtin(_)) || fo.flavor == Flavor::Metafunc;
+        let mut args = args;
+        if by_value {
+            // Builtins and metafuncs see values: a reference to a struct in
+            // memory (an item of a list of lists) is read first.
+            for a in args.pos.iter_mut() {
+                let v = std::mem::replace(a, AVal::blue(Value::None, TypeId::NONE, span));
+                *a = self.deref(f, v)?;
+            }
+        }
+        let fo = self.func(fid);
         let (af, color) = match &fo.kind {
             FuncKind::Builtin(b) => {
                 let b = *b;
@@ -1050,6 +1061,18 @@ impl Vm {
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
+            Builtin::HasMethod => {
+                arity(2, &args, "HAS_METHOD")?;
+                let (Some(Value::Type(t)), Some(Value::Str(name))) =
+                    (args.pos[0].blue_value(), args.pos[1].blue_value())
+                else {
+                    return Err(err("HAS_METHOD takes a type and a method name", span, ""));
+                };
+                let (t, name) = (*t, name.to_string());
+                self.builtin_methods(t, span)?;
+                let yes = self.find_method(t, &name).is_some();
+                Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
+            }
             Builtin::ItemType { iter } => {
                 let name = if iter { "ITER_TYPE" } else { "ITEM_TYPE" };
                 arity(1, &args, name)?;

@@ -30,6 +30,7 @@
 
 pub mod abi;
 pub mod format;
+pub mod files;
 pub mod host;
 #[macro_use]
 pub mod kernels;

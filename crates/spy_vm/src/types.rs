@@ -152,6 +152,13 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("NameError", "Exception"),
     ("PanicError", "Exception"),
     ("OSError", "Exception"),
+    ("FileNotFoundError", "OSError"),
+    ("FileExistsError", "OSError"),
+    ("IsADirectoryError", "OSError"),
+    ("NotADirectoryError", "OSError"),
+    ("PermissionError", "OSError"),
+    ("UnicodeDecodeError", "ValueError"),
+    ("io.UnsupportedOperation", "OSError"),
 ];
 
 #[cfg(test)]

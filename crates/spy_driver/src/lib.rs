@@ -15,6 +15,9 @@ use spy_diagnostics::{render_all, ColorMode, Diagnostic};
 use spy_rir as rir;
 use spy_vm::{FuncId, Loader, ModId, Value, Vm, VmError};
 
+/// What the interpreters' program sees of its process (`Session::process`).
+pub use spy_runtime::host::Process;
+
 pub use link::{check_output, default_output, link_executable, write_output, LinkError};
 pub use panic::render_panic;
 
@@ -113,7 +116,7 @@ pub struct Session {
     /// What the interpreters' program sees instead of this process's working
     /// directory, environment and terminal (`spy_runtime::host::Process`;
     /// by default the process's own); an executable has its own process.
-    pub process: spy_runtime::host::Process,
+    pub process: Process,
 }
 
 fn module_name(path: &Path) -> String {

@@ -46,7 +46,7 @@ const O_EXCL: i32 = 0o200;
 const O_TRUNC: i32 = 0o1000;
 const O_APPEND: i32 = 0o2000;
 const O_CLOEXEC: i32 = 0o2000000;
-const SEEK_CUR: i32 = 1;
+const SEEK_END: i32 = 2;
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
@@ -149,22 +149,13 @@ impl Slot {
         r
     }
 
-    /// Give up what was read ahead (before a write), moving the OS position
-    /// back to what the program has read.
-    fn unread(&mut self) {
-        let ahead = self.len - self.pos;
-        if ahead > 0 {
-            // SAFETY: plain system call.
-            unsafe { lseek(self.fd, -(ahead as i64), SEEK_CUR) };
-        }
-        self.pos = 0;
-        self.len = 0;
-        self.eof = false;
-    }
-
     fn put(&mut self, mut s: &[u8]) -> i32 {
+        // A write after a read goes where the OS position is, after what was
+        // read ahead: as CPython's, whose text layer reads ahead as much.
         if self.len > self.pos || self.eof {
-            self.unread();
+            self.pos = 0;
+            self.len = 0;
+            self.eof = false;
         }
         while !s.is_empty() {
             if self.wlen == BUF {
@@ -450,6 +441,11 @@ pub fn file_open(path: &str, flags: i32) -> i32 {
         // SAFETY: closing the descriptor just opened.
         unsafe { close(fd) };
         return -EISDIR;
+    }
+    if flags & F_APPEND != 0 {
+        // Python starts an appending file at its end (`a+` reads nothing).
+        // SAFETY: plain system call.
+        unsafe { lseek(fd, 0, SEEK_END) };
     }
     let h = table::add(|s| s.reset(fd, core::ptr::null_mut(), readable, writable));
     if h < 0 {

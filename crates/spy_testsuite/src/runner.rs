@@ -86,18 +86,47 @@ fn text(buf: &SharedBuf) -> String {
     String::from_utf8_lossy(&buf.0.borrow()).into_owned()
 }
 
+/// How a test program runs, beyond its mode.
+#[derive(Debug, Default, Clone)]
+pub struct RunOpts {
+    pub args: Vec<String>,
+    /// Environment variables added to the test process's.
+    pub env: Vec<(String, String)>,
+    /// The native mode builds without optimisation, with pointer checks.
+    pub debug: bool,
+}
+
+/// A fresh, empty working directory for one run of a program (removed when
+/// dropped), so that programs that make files are isolated and leave
+/// nothing behind. Canonical, so `os.getcwd()` agrees in every mode.
+pub fn work_dir() -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    let d = tempfile::Builder::new().prefix("spy-run").tempdir()?;
+    let p = d.path().canonicalize()?;
+    Ok((d, p))
+}
+
 /// Run the program in `mode`. A run that takes longer than two minutes
 /// fails as timed out (its thread is left behind: threads cannot be killed).
 /// `debug`: the native mode builds without optimisation, with pointer checks.
 pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
+    let opts = RunOpts {
+        args: args.to_vec(),
+        env: Vec::new(),
+        debug,
+    };
+    run_with(path, mode, &opts)
+}
+
+/// Run the program in `mode`, in a fresh working directory ([`work_dir`]).
+pub fn run_with(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     // The interpreters recurse deeply: run them on a thread with a large stack.
     let path = path.to_path_buf();
-    let args = args.to_vec();
+    let opts = opts.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .stack_size(1 << 29)
         .spawn(move || {
-            let _ = tx.send(run_inner(&path, mode, &args, debug));
+            let _ = tx.send(run_inner(&path, mode, &opts));
         });
     let failed = |stderr: &str, code| Outcome {
         stdout: String::new(),
@@ -117,13 +146,35 @@ pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     }
 }
 
-fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
+fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
+    let (args, debug) = (&opts.args, opts.debug);
+    let (_work, cwd) = match work_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            return Outcome {
+                stdout: String::new(),
+                stderr: e.to_string(),
+                code: 101,
+            }
+        }
+    };
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
     let program = display_path(path);
     s.argv = std::iter::once(program.clone())
         .chain(args.iter().cloned())
         .collect();
+    // The interpreters' program sees what an executable would: the work
+    // directory, the environment with the additions, stdout a pipe.
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| !opts.env.iter().any(|(e, _)| e == k))
+        .collect();
+    env.extend(opts.env.iter().cloned());
+    s.process = spy_driver::Process {
+        cwd: Some(cwd.display().to_string()),
+        env: Some(env),
+        stdout_pipe: true,
+    };
     let result = loaded.and_then(|_| match mode {
         Mode::Interp => s.run_interp(),
         Mode::Redshift => s.run_rir(),
@@ -171,7 +222,8 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let child = Command::new(&exe)
         .arg0(&program)
         .args(args)
-        .current_dir(repo_root())
+        .envs(opts.env.iter().cloned())
+        .current_dir(&cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();

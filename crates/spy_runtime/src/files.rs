@@ -527,26 +527,24 @@ pub fn file_read<W: Scratch>(out: &mut W, h: i32, n: i64) {
 
 /// `f.readline()`: the next line with its `\n`, "" at the end of the file.
 pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
-    table::with(h, |s| {
-        loop {
-            if s.pos == s.len && !s.fill() {
-                break;
-            }
-            let avail = &s.buf[s.pos..s.len];
-            if let Some(i) = avail.iter().position(|&c| c == b'\n') {
-                decode_lossy(out, &avail[..=i]);
-                s.pos += i + 1;
-                break;
-            }
-            let take = complete_prefix(avail, s.eof);
-            decode_lossy(out, &avail[..take]);
-            s.pos += take;
-            if s.pos < s.len && !s.fill() {
-                let rest = &s.buf[s.pos..s.len];
-                decode_lossy(out, rest);
-                s.pos = s.len;
-                break;
-            }
+    table::with(h, |s| loop {
+        if s.pos == s.len && !s.fill() {
+            break;
+        }
+        let avail = &s.buf[s.pos..s.len];
+        if let Some(i) = avail.iter().position(|&c| c == b'\n') {
+            decode_lossy(out, &avail[..=i]);
+            s.pos += i + 1;
+            break;
+        }
+        let take = complete_prefix(avail, s.eof);
+        decode_lossy(out, &avail[..take]);
+        s.pos += take;
+        if s.pos < s.len && !s.fill() {
+            let rest = &s.buf[s.pos..s.len];
+            decode_lossy(out, rest);
+            s.pos = s.len;
+            break;
         }
     });
 }

@@ -135,7 +135,9 @@ mod imp {
 }
 
 #[cfg(not(spy_staticlib))]
-pub use imp::{env_get, env_key, env_len, set_args, set_process, stdout_is_pipe, with_cwd, Process};
+pub use imp::{
+    env_get, env_key, env_len, set_args, set_process, stdout_is_pipe, with_cwd, Process,
+};
 
 /// Natively the working directory is the process's own.
 #[cfg(spy_staticlib)]

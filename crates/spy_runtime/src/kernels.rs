@@ -295,8 +295,8 @@ pub mod imp {
 
     pub use crate::files::{
         dir_next, dir_open, file_close, file_flush, file_open, file_read, file_readline,
-        file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv,
-        os_isatty, os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
+        file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv, os_isatty,
+        os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
     };
 
     fn put<W: Scratch>(out: &mut W, c: char) {

@@ -29,8 +29,8 @@
 #![allow(unsafe_code)]
 
 pub mod abi;
-pub mod format;
 pub mod files;
+pub mod format;
 pub mod host;
 #[macro_use]
 pub mod kernels;

@@ -323,13 +323,21 @@ pub fn compile_errors(path: &Path) -> Vec<(usize, String)> {
                 Err(Failure::Compile(ds)) => ds
                     .iter()
                     .map(|d| {
-                        let line = d
-                            .primary_span()
-                            .and_then(|sp| {
-                                s.vm.sources
-                                    .try_get(sp.file)
-                                    .map(|f| f.line_col(sp.start).0)
-                            })
+                        // The primary label's line, or, when it is in another
+                        // file (the standard library), the line of the first
+                        // label in the program: its call that led there.
+                        let program = display_path(&path);
+                        let line_of = |sp: spy_diagnostics::Span, own: bool| {
+                            s.vm.sources
+                                .try_get(sp.file)
+                                .filter(|f| !own || f.name == program)
+                                .map(|f| f.line_col(sp.start).0)
+                        };
+                        let primary = d.primary_span();
+                        let line = primary
+                            .and_then(|sp| line_of(sp, true))
+                            .or_else(|| d.labels.iter().find_map(|l| line_of(l.span, true)))
+                            .or_else(|| primary.and_then(|sp| line_of(sp, false)))
                             .unwrap_or(0);
                         (line, d.message.clone())
                     })

@@ -803,7 +803,16 @@ impl Vm {
         compile_time: bool,
     ) -> VmResult<Value> {
         self.spend(compile_time, span)?;
-        self.run_function(fid, vals, span, compile_time)
+        let r = self.run_function(fid, vals, span, compile_time);
+        if compile_time {
+            // A static error inside a red function that blue code calls (a
+            // host kernel in `open`): the chain of calls leads to it.
+            return r.map_err(|e| {
+                let name = format!("`{}`", self.func(fid).name);
+                e.called_from(span, &name)
+            });
+        }
+        r
     }
 
     fn run_function(

@@ -99,7 +99,10 @@ impl Vm {
                     Diagnostic::error(format!(
                         "`{tn}` does not support the context manager protocol"
                     ))
-                    .with_primary(mgr.span, format!("this is `{tn}`, which has no `{missing}`"))
+                    .with_primary(
+                        mgr.span,
+                        format!("this is `{tn}`, which has no `{missing}`"),
+                    )
                     .with_note("`with` calls `__enter__()` on the manager, then `__exit__()`"),
                 ))
             }

@@ -154,24 +154,7 @@ pub fn argc() -> i32 {
 pub fn argv<W: Scratch>(out: &mut W, i: i32) {
     #[cfg(spy_staticlib)]
     {
-        let mut bytes = imp::get(i);
-        // Decode lossily without allocating.
-        loop {
-            match core::str::from_utf8(bytes) {
-                Ok(s) => {
-                    let _ = out.write_str(s);
-                    return;
-                }
-                Err(e) => {
-                    let (good, rest) = bytes.split_at(e.valid_up_to());
-                    // SAFETY: checked valid just above.
-                    let _ = out.write_str(unsafe { core::str::from_utf8_unchecked(good) });
-                    let _ = out.write_char('\u{fffd}');
-                    let skip = e.error_len().unwrap_or(rest.len()).max(1);
-                    bytes = &rest[skip.min(rest.len())..];
-                }
-            }
-        }
+        crate::files::decode_lossy(out, imp::get(i));
     }
     #[cfg(not(spy_staticlib))]
     imp::with_arg(i, |s| {

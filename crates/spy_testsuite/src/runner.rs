@@ -19,6 +19,17 @@ pub struct Outcome {
     pub code: i32,
 }
 
+impl Outcome {
+    /// The harness could not run the program (status 101).
+    fn harness_error(e: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stdout: String::new(),
+            stderr: e.to_string(),
+            code: 101,
+        }
+    }
+}
+
 /// The repository root (tests run with the crate directory as cwd).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -150,13 +161,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     let (args, debug) = (&opts.args, opts.debug);
     let (_work, cwd) = match work_dir() {
         Ok(d) => d,
-        Err(e) => {
-            return Outcome {
-                stdout: String::new(),
-                stderr: e.to_string(),
-                code: 101,
-            }
-        }
+        Err(e) => return Outcome::harness_error(e),
     };
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
@@ -201,13 +206,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     // Native: compile, link, run the executable.
     let dir = match tempfile::Builder::new().prefix("spy-test").tempdir() {
         Ok(d) => d,
-        Err(e) => {
-            return Outcome {
-                stdout: String::new(),
-                stderr: e.to_string(),
-                code: 101,
-            }
-        }
+        Err(e) => return Outcome::harness_error(e),
     };
     let exe = dir.path().join("prog");
     if let Err(f) = s.build(&exe) {

@@ -113,6 +113,10 @@ macro_rules! kernel_list {
             str_isalnum(s: Str) -> Bool = isalnum;
             /// `s.isdecimal()`.
             str_isdecimal(s: Str) -> Bool = isdecimal;
+            /// `s.isdigit()`.
+            str_isdigit(s: Str) -> Bool = isdigit;
+            /// `s.isnumeric()`.
+            str_isnumeric(s: Str) -> Bool = isnumeric;
             /// `s.isspace()`.
             str_isspace(s: Str) -> Bool = isspace;
             /// `s.isascii()`.
@@ -811,6 +815,14 @@ pub mod imp {
 
     pub fn isdecimal(s: &str) -> bool {
         all_chars(s, unicode::is_decimal)
+    }
+
+    pub fn isdigit(s: &str) -> bool {
+        all_chars(s, unicode::is_digit)
+    }
+
+    pub fn isnumeric(s: &str) -> bool {
+        all_chars(s, unicode::is_numeric)
     }
 
     pub fn isspace(s: &str) -> bool {

@@ -1632,7 +1632,12 @@ impl Vm {
 
     /// A replacement field's conversion: `!s` (and none) is `str`, `!r` is
     /// `repr`, `!a` is `ascii`.
-    fn convert_field(&mut self, f: &mut Frame, v: AVal, conv: Option<char>) -> VmResult<AVal> {
+    pub(crate) fn convert_field(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        conv: Option<char>,
+    ) -> VmResult<AVal> {
         match conv {
             Some('r') => self.repr_of(f, v),
             Some('a') => self.ascii_of(f, v),
@@ -1676,6 +1681,17 @@ impl Vm {
                 }
             });
         }
+        self.format_pieces(f, v, pieces)
+    }
+
+    /// `v` (converted already) formatted by the spec the text `pieces`
+    /// concatenate: parsed now when every piece is blue, else at run time.
+    pub(crate) fn format_pieces(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        pieces: Vec<AVal>,
+    ) -> VmResult<AVal> {
         let known: Option<String> = pieces
             .iter()
             .map(|p| match p.blue_value() {
@@ -2029,6 +2045,26 @@ impl Vm {
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("pointers take one index", span, ""))?;
             return self.ptr_getitem(f, v, i, span);
         }
+        if let Some(Value::Tuple(items)) = f.known(&v) {
+            let items = items.clone();
+            let [i] =
+                <[AVal; 1]>::try_from(idx).map_err(|_| err("tuples take one index", span, ""))?;
+            let Some(idx) = f.known(&i).and_then(|x| x.as_int()) else {
+                return Err(err("tuple index must be blue", i.span, "this is red"));
+            };
+            let n = items.len() as i128;
+            let k = if idx < 0 { idx + n } else { idx };
+            if k < 0 || k >= n {
+                return Err(err(
+                    "tuple index out of range",
+                    i.span,
+                    format!("the tuple has {n} items"),
+                ));
+            }
+            let item = items[k as usize].clone();
+            let t = self.type_of(&item);
+            return Ok(AVal::blue(item, t, span));
+        }
         if self.tuple_items(v.ty).is_some() {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("tuples take one index", span, ""))?;
@@ -2145,25 +2181,6 @@ impl Vm {
         if self.find_method(v.ty, "__getitem__").is_some() {
             let idx = self.eval_item_indices(f, v.ty, index)?;
             return self.getitem_values(f, v, idx, span);
-        }
-        if let Some(Value::Tuple(items)) = f.known(&v) {
-            let items = items.clone();
-            let i = self.eval_expr(f, index)?;
-            let Some(idx) = f.known(&i).and_then(|x| x.as_int()) else {
-                return Err(err("tuple index must be blue", index.span, "this is red"));
-            };
-            let n = items.len() as i128;
-            let k = if idx < 0 { idx + n } else { idx };
-            if k < 0 || k >= n {
-                return Err(err(
-                    "tuple index out of range",
-                    index.span,
-                    format!("the tuple has {n} items"),
-                ));
-            }
-            let item = items[k as usize].clone();
-            let t = self.type_of(&item);
-            return Ok(AVal::blue(item, t, span));
         }
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)

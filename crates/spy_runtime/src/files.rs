@@ -46,6 +46,7 @@ const O_EXCL: i32 = 0o200;
 const O_TRUNC: i32 = 0o1000;
 const O_APPEND: i32 = 0o2000;
 const O_CLOEXEC: i32 = 0o2000000;
+const SEEK_CUR: i32 = 1;
 const SEEK_END: i32 = 2;
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
@@ -114,6 +115,8 @@ pub struct Slot {
     skip_lf: bool,
     eof: bool,
     buf: [u8; BUF],
+    /// `crlf[i]`: the `\n` at `buf[i]` was `\r\n` in the file (`tell`).
+    crlf: [bool; BUF],
 }
 
 impl Slot {
@@ -128,6 +131,7 @@ impl Slot {
         skip_lf: false,
         eof: false,
         buf: [0; BUF],
+        crlf: [false; BUF],
     };
 
     fn reset(&mut self, fd: i32, dir: *mut u8, readable: bool, writable: bool) {
@@ -147,6 +151,13 @@ impl Slot {
         let r = write_all(self.fd, &self.buf[..self.wlen]);
         self.wlen = 0;
         r
+    }
+
+    /// The bytes of the file read ahead: the buffer's unread bytes, with the
+    /// `\r` of each `\r\n` made `\n`.
+    fn raw_ahead(&self) -> i64 {
+        let ahead = &self.crlf[self.pos..self.len];
+        (ahead.len() + ahead.iter().filter(|&&c| c).count()) as i64
     }
 
     fn put(&mut self, mut s: &[u8]) -> i32 {
@@ -183,6 +194,7 @@ impl Slot {
             return false;
         }
         self.buf.copy_within(self.pos..self.len, 0);
+        self.crlf.copy_within(self.pos..self.len, 0);
         self.len -= self.pos;
         self.pos = 0;
         loop {
@@ -216,6 +228,9 @@ impl Slot {
             if self.skip_lf {
                 self.skip_lf = false;
                 if c == b'\n' {
+                    if w > 0 {
+                        self.crlf[w - 1] = true;
+                    }
                     continue;
                 }
             }
@@ -225,6 +240,7 @@ impl Slot {
             } else {
                 self.buf[w] = c;
             }
+            self.crlf[w] = false;
             w += 1;
         }
         w
@@ -547,6 +563,52 @@ pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
             break;
         }
     });
+}
+
+/// `f.seek(offset, whence)` (`whence` 0, 1 or 2, as `lseek`): the new
+/// position in bytes, or a negative errno. What was read ahead is dropped.
+pub fn file_seek(h: i32, off: i64, whence: i32) -> i64 {
+    table::with(h, |s| {
+        if s.wlen > 0 {
+            let r = s.flush();
+            if r < 0 {
+                return r as i64;
+            }
+        }
+        // A position relative to the current one counts from what the
+        // program has read, not from what was read ahead.
+        let off = if whence == 1 {
+            off - s.raw_ahead()
+        } else {
+            off
+        };
+        s.pos = 0;
+        s.len = 0;
+        s.eof = false;
+        s.skip_lf = false;
+        // SAFETY: plain system call.
+        let r = unsafe { lseek(s.fd, off, whence) };
+        if r < 0 {
+            -(errno() as i64)
+        } else {
+            r
+        }
+    })
+    .unwrap_or(-(EBADF as i64))
+}
+
+/// `f.tell()`: the position in bytes of what the program has read or
+/// written, or a negative errno.
+pub fn file_tell(h: i32) -> i64 {
+    table::with(h, |s| {
+        // SAFETY: plain system call.
+        let at = unsafe { lseek(s.fd, 0, SEEK_CUR) };
+        if at < 0 {
+            return -(errno() as i64);
+        }
+        at + s.wlen as i64 - s.raw_ahead()
+    })
+    .unwrap_or(-(EBADF as i64))
 }
 
 /// `f.write(s)`: 0, or a negative errno.

@@ -137,6 +137,10 @@ macro_rules! kernel_list {
             file_write(h: I32, s: Str) -> I32 = file_write, host "writes a file";
             /// `f.flush()`: 0 or -errno.
             file_flush(h: I32) -> I32 = file_flush, host "writes a file";
+            /// `f.seek(offset, whence)`: the new byte position or -errno.
+            file_seek(h: I32, off: I64, whence: I32) -> I64 = file_seek, host "moves in a file";
+            /// `f.tell()`: the byte position or -errno.
+            file_tell(h: I32) -> I64 = file_tell, host "looks at a file";
             /// `f.close()`: 0 or -errno; the handle is free again.
             file_close(h: I32) -> I32 = file_close, host "closes a file";
             /// `os.listdir(path)` begins: a handle or -errno.
@@ -298,9 +302,9 @@ pub mod imp {
     use crate::unicode;
 
     pub use crate::files::{
-        dir_next, dir_open, file_close, file_flush, file_open, file_read, file_readline,
-        file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv, os_isatty,
-        os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
+        dir_next, dir_open, file_close, file_flush, file_open, file_read, file_readline, file_seek,
+        file_tell, file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv,
+        os_isatty, os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
     };
 
     fn put<W: Scratch>(out: &mut W, c: char) {

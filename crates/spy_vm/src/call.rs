@@ -417,6 +417,13 @@ impl Vm {
     /// Evaluate `e` where a value of type `expected` is wanted: literals take
     /// that type directly.
     pub fn eval_expecting(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
+        if crate::eval::may_emit(e) {
+            return self.contained(f, |vm, f| vm.eval_expecting_here(f, e, expected));
+        }
+        self.eval_expecting_here(f, e, expected)
+    }
+
+    fn eval_expecting_here(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);

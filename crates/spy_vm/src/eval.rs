@@ -351,6 +351,53 @@ impl Vm {
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
+        if may_emit(e) {
+            return self.contained(f, |vm, f| vm.eval_expr_here(f, e));
+        }
+        self.eval_expr_here(f, e)
+    }
+
+    /// Evaluate with `g` an expression whose residual code may need
+    /// statements (a display's appends, a comprehension's loop, a value
+    /// pinned into a temporary): in redshift they are kept inside the
+    /// result, a `Block` expression, so that they run where and when the
+    /// expression does (after the operands before it, under a short
+    /// circuit, at each test of a `while`), as in Python. A blue result
+    /// leaves them in the enclosing code.
+    pub(crate) fn contained(
+        &mut self,
+        f: &mut Frame,
+        g: impl FnOnce(&mut Vm, &mut Frame) -> VmResult<AVal>,
+    ) -> VmResult<AVal> {
+        let Some(sh) = f.shift() else {
+            return g(self, f);
+        };
+        sh.blocks.push(Vec::new());
+        let r = g(self, f);
+        let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        let v = r?;
+        if stmts.is_empty() {
+            return Ok(v);
+        }
+        match &v.repr {
+            Repr::Code(e) => {
+                let (ty, sp) = (e.ty, e.span);
+                let block = rir::ExprKind::Block(stmts, Box::new(e.clone()));
+                Ok(AVal {
+                    repr: Repr::Code(rir::Expr::new(block, ty, sp)),
+                    ..v
+                })
+            }
+            Repr::Val(_) => {
+                for s in stmts {
+                    f.emit(s);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    fn eval_expr_here(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
         let span = e.span;
         match &e.kind {
             ExprKind::Int(_) => Ok(self
@@ -476,7 +523,7 @@ impl Vm {
                 }));
                 Ok(AVal::blue(v, t, span))
             }
-            ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
+            ExprKind::Bytes(b) => self.bytes_literal(f, b, span),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
             ExprKind::Set(items) => self.eval_set_display(f, items, None, false, span),
@@ -1597,6 +1644,27 @@ impl Vm {
         VmError::diag(d)
     }
 
+    /// `b"..."`: a `bytes` (`stdlib/_bytes.spy`) whose text is the bytes'
+    /// Latin-1 code points.
+    fn bytes_literal(&mut self, f: &mut Frame, b: &[u8], span: Span) -> VmResult<AVal> {
+        let text: String = b.iter().map(|&x| x as char).collect();
+        let Some(Value::Type(t)) = self.stdlib_builtin(Symbol::intern("bytes"), span)? else {
+            return Err(VmError::internal(
+                "the standard library has no `bytes`",
+                span,
+            ));
+        };
+        let args = crate::call::CallArgs {
+            pos: vec![AVal::blue(
+                Value::Str(text.as_str().into()),
+                TypeId::STR,
+                span,
+            )],
+            kw: Vec::new(),
+        };
+        self.make_from_args(f, t, args, span)
+    }
+
     fn eval_fstring(&mut self, f: &mut Frame, parts: &[FStringPart], span: Span) -> VmResult<AVal> {
         let mut acc = AVal::blue(Value::Str("".into()), TypeId::STR, span);
         for p in parts {
@@ -2185,6 +2253,23 @@ impl Vm {
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)
     }
+}
+
+/// Whether the residual code of `e` may need statements of its own
+/// (`Vm::contained`).
+pub(crate) fn may_emit(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::List(_)
+            | ExprKind::Dict(_)
+            | ExprKind::Set(_)
+            | ExprKind::Tuple(_)
+            | ExprKind::Comp { .. }
+            | ExprKind::DictComp { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::IfExp { .. }
+    )
 }
 
 /// `123` or `-123`.

@@ -142,9 +142,13 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("StaticError", "Exception"),
     ("TypeError", "StaticError"),
     ("ValueError", "Exception"),
+    ("UnicodeError", "ValueError"),
+    ("UnicodeDecodeError", "UnicodeError"),
+    ("UnicodeEncodeError", "UnicodeError"),
     ("OverflowError", "Exception"),
-    ("IndexError", "Exception"),
-    ("KeyError", "Exception"),
+    ("LookupError", "Exception"),
+    ("IndexError", "LookupError"),
+    ("KeyError", "LookupError"),
     ("ZeroDivisionError", "Exception"),
     ("AssertionError", "Exception"),
     ("NotImplementedError", "Exception"),
@@ -157,7 +161,6 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("IsADirectoryError", "OSError"),
     ("NotADirectoryError", "OSError"),
     ("PermissionError", "OSError"),
-    ("UnicodeDecodeError", "ValueError"),
     ("io.UnsupportedOperation", "OSError"),
 ];
 

@@ -26,7 +26,10 @@ pub enum KTy {
 }
 
 /// The list of kernels, for an X-macro: `kernel_list!(m)` expands to
-/// `m! { name(param: Ty, ...) -> Ty = implementation; ... }`.
+/// `m! { name(param: Ty, ...) -> Ty = implementation [, host "what"]; ... }`.
+/// `host "what"` marks a kernel that touches the host (the command line,
+/// files, the environment): what it does, for the diagnostic of a call in
+/// blue code.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! kernel_list {
@@ -95,9 +98,9 @@ macro_rules! kernel_list {
             /// hash of an equal integer).
             hash_f64(x: F64) -> I64 = hash_f64;
             /// The number of command-line arguments, the program included.
-            sys_argc() -> I32 = argc;
+            sys_argc() -> I32 = argc, host "reads the command line";
             /// Command-line argument `i` (`main(argv)`).
-            sys_argv(i: I32) -> Str = argv;
+            sys_argv(i: I32) -> Str = argv, host "reads the command line";
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -124,6 +127,51 @@ macro_rules! kernel_list {
             str_islower(s: Str) -> Bool = islower;
             /// `s.istitle()`.
             str_istitle(s: Str) -> Bool = istitle;
+            /// `open(path, mode)` (`files::F_*` bits): a handle or -errno.
+            file_open(path: Str, flags: I32) -> I32 = file_open, host "opens a file";
+            /// `f.read(n)`: up to `n` characters, all of them if `n` < 0.
+            file_read(h: I32, n: I64) -> Str = file_read, host "reads a file";
+            /// `f.readline()`: "" at the end of the file.
+            file_readline(h: I32) -> Str = file_readline, host "reads a file";
+            /// `f.write(s)`: 0 or -errno.
+            file_write(h: I32, s: Str) -> I32 = file_write, host "writes a file";
+            /// `f.flush()`: 0 or -errno.
+            file_flush(h: I32) -> I32 = file_flush, host "writes a file";
+            /// `f.seek(offset, whence)`: the new byte position or -errno.
+            file_seek(h: I32, off: I64, whence: I32) -> I64 = file_seek, host "moves in a file";
+            /// `f.tell()`: the byte position or -errno.
+            file_tell(h: I32) -> I64 = file_tell, host "looks at a file";
+            /// `f.close()`: 0 or -errno; the handle is free again.
+            file_close(h: I32) -> I32 = file_close, host "closes a file";
+            /// `os.listdir(path)` begins: a handle or -errno.
+            dir_open(path: Str) -> I32 = dir_open, host "reads a directory";
+            /// The next name of a directory, "" at its end.
+            dir_next(h: I32) -> Str = dir_next, host "reads a directory";
+            /// `os.getcwd()`.
+            os_getcwd() -> Str = os_getcwd, host "reads the working directory";
+            /// The type of the file at `path`: 1 regular, 2 directory, 3
+            /// another, or -errno.
+            os_kind(path: Str) -> I32 = os_kind, host "looks at a file";
+            /// `os.remove(path)`: 0 or -errno.
+            os_remove(path: Str) -> I32 = os_remove, host "removes a file";
+            /// `os.rmdir(path)`: 0 or -errno.
+            os_rmdir(path: Str) -> I32 = os_rmdir, host "removes a directory";
+            /// `os.mkdir(path, mode)`: 0 or -errno.
+            os_mkdir(path: Str, mode: I32) -> I32 = os_mkdir, host "makes a directory";
+            /// `os.getenv(name)` ("" when unset).
+            os_getenv(name: Str) -> Str = os_getenv, host "reads the environment";
+            /// Whether the environment has `name`.
+            os_hasenv(name: Str) -> Bool = os_hasenv, host "reads the environment";
+            /// The number of environment variables.
+            os_environ_count() -> I32 = os_environ_count, host "reads the environment";
+            /// The name of environment variable `i`.
+            os_environ_key(i: I32) -> Str = os_environ_key, host "reads the environment";
+            /// `os.get_terminal_size(fd)`: `columns << 16 | lines` or -errno.
+            os_terminal_size(fd: I32) -> I64 = os_terminal_size, host "asks the terminal";
+            /// `os.isatty(fd)`.
+            os_isatty(fd: I32) -> Bool = os_isatty, host "asks the terminal";
+            /// `os.strerror(e)`: the C library's message for an errno.
+            os_strerror(e: I32) -> Str = os_strerror;
             /// `s.encode(...)` as the Latin-1 text of a `bytes` (`kind`: 0
             /// UTF-8, 1 ASCII, 2 Latin-1; see `crate::bytes`).
             str_encode(s: Str, kind: I32) -> Str = encode;
@@ -142,7 +190,7 @@ macro_rules! kernel_list {
 }
 
 macro_rules! define_kernels {
-    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal)?; )*) => {
         /// A runtime service of the standard library (see the module docs).
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -167,11 +215,19 @@ macro_rules! define_kernels {
                 }
             }
 
-            /// Kernels that read the host (the command line): never folded
-            /// at compile time, and an error in blue code. Every other
-            /// kernel is a pure function of its arguments.
+            /// Kernels that touch the host (the command line, files, the
+            /// environment): never folded at compile time, and an error in
+            /// blue code. Every other kernel is a pure function of its
+            /// arguments.
             pub fn reads_host(self) -> bool {
-                matches!(self, Kernel::sys_argc | Kernel::sys_argv)
+                self.host_use().is_some()
+            }
+
+            /// What a kernel that touches the host does ("opens a file").
+            pub fn host_use(self) -> Option<&'static str> {
+                match self {
+                    $(Kernel::$name => None $(.or(Some($why)))?,)*
+                }
             }
 
             pub fn params(self) -> &'static [KTy] {
@@ -257,6 +313,12 @@ kernel_list!(define_kernels);
 pub mod imp {
     use super::Scratch;
     use crate::unicode;
+
+    pub use crate::files::{
+        dir_next, dir_open, file_close, file_flush, file_open, file_read, file_readline, file_seek,
+        file_tell, file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv,
+        os_isatty, os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
+    };
 
     fn put<W: Scratch>(out: &mut W, c: char) {
         let _ = out.write_char(c);

@@ -339,6 +339,7 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, ctx: *const u8) {
 /// Called when `main` returns: flush stdout and give back the exit status.
 #[no_mangle]
 pub extern "C" fn spy_rt_exit(code: i32) -> i32 {
+    crate::files::close_all();
     flush();
     code
 }
@@ -483,6 +484,7 @@ fn oom() -> ! {
 
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
     let loc = site_loc(site);
+    crate::files::close_all();
     flush();
     let mut buf = GcText::new();
     // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
@@ -1026,7 +1028,7 @@ macro_rules! kernel_call {
 }
 
 macro_rules! native_kernels {
-    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal)?; )*) => {
         /// The kernels' C entry points (symbols `spyk_NAME`).
         #[allow(non_snake_case)]
         pub mod kernel_exports {

@@ -44,6 +44,16 @@ impl Vm {
         for (name, p) in prims {
             spy.push((name, self.prim_func("__spy__", name, p)));
         }
+        // Exceptions that print with their module (`io.UnsupportedOperation`),
+        // given to their module (`stdlib/io.spy`) from here.
+        for (i, t) in self.types.iter().enumerate() {
+            if let Some((_, short)) = t.name.split_once('.') {
+                if t.kind == crate::types::TypeKind::Exception {
+                    let short = Symbol::intern(short).as_str();
+                    spy.push((short, Value::Type(TypeId(i as u32))));
+                }
+            }
+        }
         self.add_builtin_module("__spy__", spy);
         // The C math library, unchecked: `stdlib/math.spy` adds Python's errors.
         let mut libm = Vec::new();

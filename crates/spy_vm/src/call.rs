@@ -821,7 +821,16 @@ impl Vm {
         compile_time: bool,
     ) -> VmResult<Value> {
         self.spend(compile_time, span)?;
-        self.run_function(fid, vals, span, compile_time)
+        let r = self.run_function(fid, vals, span, compile_time);
+        if compile_time {
+            // A static error inside a red function that blue code calls (a
+            // host kernel in `open`): the chain of calls leads to it.
+            return r.map_err(|e| {
+                let name = format!("`{}`", self.func(fid).name);
+                e.called_from(span, &name)
+            });
+        }
+        r
     }
 
     fn run_function(
@@ -1193,22 +1202,24 @@ impl Vm {
         self.apply_prim(f, p, &mut [x, y], span)
     }
 
-    /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
+    /// `print(*args, sep=' ', end='\n', file=None)`: one write per piece, in
+    /// order; with a `file`, one `file.write(text)` of the pieces joined.
     fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
         let n = args.pos.len();
-        // Every value as written: the positional arguments, then `sep` and `end` in
-        // the order they are given.
+        // Every value as written: the positional arguments, then `sep`, `end`
+        // and `file` in the order they are given.
         let mut pos = args.pos;
-        let (mut sep_at, mut end_at) = (None, None);
+        let (mut sep_at, mut end_at, mut file_at) = (None, None, None);
         for (name, nspan, v) in args.kw {
             let target = match name.as_str() {
                 "sep" => &mut sep_at,
                 "end" => &mut end_at,
+                "file" => &mut file_at,
                 other => {
                     return Err(err(
                         format!("print() got an unexpected keyword argument '{other}'"),
                         nspan,
-                        "only `sep` and `end` are supported",
+                        "only `sep`, `end` and `file` are supported",
                     ))
                 }
             };
@@ -1216,8 +1227,13 @@ impl Vm {
                 *target = None;
                 continue;
             }
+            let is_file = name.as_str() == "file";
             *target = Some(pos.len());
-            pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
+            pos.push(if is_file {
+                v
+            } else {
+                self.convert(f, v, TypeId::STR, ConvCtx::Other)?
+            });
         }
         // Python evaluates every argument (and `sep` and `end`) before printing
         // anything: in residual code, values that compute something are stored
@@ -1267,7 +1283,11 @@ impl Vm {
         let blue_str = |s: &str| AVal::blue(Value::Str(s.into()), TypeId::STR, span);
         let sep = sep_at.map_or_else(|| blue_str(" "), |i| pos[i].clone());
         let end = end_at.map_or_else(|| blue_str("\n"), |i| pos[i].clone());
+        let file = file_at.map(|i| pos[i].clone());
         pos.truncate(n);
+        if let Some(file) = file {
+            return self.print_to_file(f, writes, pos, sep, end, file, span);
+        }
         for (i, a) in pos.into_iter().enumerate() {
             writes.push(self.write_value(f, a)?);
             if i + 1 < n {
@@ -1291,6 +1311,55 @@ impl Vm {
             rir::Expr::new(rir::ExprKind::Seq(code), rir::Ty::None, span)
         };
         Ok(AVal::code(e, TypeId::NONE))
+    }
+
+    /// `print(..., file=f)`: `f.write(str(a) + sep + ... + end)`, after the
+    /// `writes` that store the arguments in order.
+    #[allow(clippy::too_many_arguments)]
+    fn print_to_file(
+        &mut self,
+        f: &mut Frame,
+        writes: Vec<AVal>,
+        pos: Vec<AVal>,
+        sep: AVal,
+        end: AVal,
+        file: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        for w in writes {
+            self.emit_effect(f, w, span);
+        }
+        let mut text: Option<AVal> = None;
+        for a in pos {
+            let s = self.str_of(f, a)?;
+            text = Some(match text {
+                None => s,
+                Some(t) => {
+                    let t = self.apply_prim(f, Prim::StrConcat, &mut [t, sep.clone()], span)?;
+                    self.apply_prim(f, Prim::StrConcat, &mut [t, s], span)?
+                }
+            });
+        }
+        let text = match text {
+            None => end,
+            Some(t) => self.apply_prim(f, Prim::StrConcat, &mut [t, end], span)?,
+        };
+        self.builtin_methods(file.ty, file.span)?;
+        let Some(write) = self.find_method(file.ty, "write") else {
+            let tn = self.type_name(file.ty);
+            return Err(err(
+                format!("print() needs a file with a `write` method, not `{tn}`"),
+                file.span,
+                format!("this is `{tn}`"),
+            ));
+        };
+        let args = CallArgs {
+            pos: vec![file, text],
+            kw: Vec::new(),
+        };
+        let r = self.call_func(f, write.func, span, args, span)?;
+        self.emit_effect(f, r, span);
+        Ok(AVal::red_val(Value::None, TypeId::NONE, span))
     }
 
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {

@@ -178,14 +178,16 @@ impl Vm {
     ) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
         if let (Prim::Kernel(k), EvalMode::Blue) = (p, &f.mode) {
-            if k.reads_host() {
+            if let Some(what) = k.host_use() {
+                let note = if matches!(k, rir::Kernel::sys_argc | rir::Kernel::sys_argv) {
+                    "blue code is pure: read the arguments in `main(argv: list[str])`"
+                } else {
+                    "blue code is pure: do this at run time, in `main` or a function it calls"
+                };
                 return Err(VmError::diag(
-                    Diagnostic::error(format!(
-                        "`{}` reads the command line at compile time",
-                        k.name()
-                    ))
-                    .with_primary(span, "called in blue code")
-                    .with_note("blue code is pure: read the arguments in `main(argv: list[str])`"),
+                    Diagnostic::error(format!("`{}` {what} at compile time", k.name()))
+                        .with_primary(span, "called in blue code")
+                        .with_note(note),
                 ));
             }
         }

@@ -966,12 +966,32 @@ impl Vm {
                 )
             }
             TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            // A reference to a struct in memory: the truth of the value.
+            t if matches!(self.ptr_info(t), Some((_, _, true))) => {
+                let v = self.deref(f, v)?;
+                self.to_bool(f, v)
+            }
             t if self.ptr_info(t).is_some() => self.ptr_to_bool(f, v, span),
             t if self.is_struct(t) && self.find_method(t, "__bool__").is_some() => {
                 let m = self
                     .find_method(t, "__bool__")
                     .ok_or_else(|| err("no __bool__", span, ""))?;
                 self.call_dunder(f, m, vec![v], span)
+            }
+            // Python's fallback: a container is true when it is not empty.
+            t if self.is_struct(t) && self.find_method(t, "__len__").is_some() => {
+                let m = self
+                    .find_method(t, "__len__")
+                    .ok_or_else(|| err("no __len__", span, ""))?;
+                let len = self.call_dunder(f, m, vec![v], span)?;
+                let len = self.convert(f, len, TypeId::I32, ConvCtx::Other)?;
+                let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
+                self.apply_prim(
+                    f,
+                    Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
+                    &mut [len, zero],
+                    span,
+                )
             }
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToBool(n), &mut [v], span),

@@ -1404,6 +1404,21 @@ impl Vm {
             };
         }
         if matches!(op, CmpOp::In | CmpOp::NotIn) {
+            if let Some(items) = self.tuple_parts(f, &r, span)? {
+                // `x in (a, b)`: `x == a or x == b`, unrolled.
+                let l = self.pin(f, l)?;
+                let mut acc = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
+                for it in items {
+                    let eq = self.compare(f, CmpOp::Eq, l.clone(), it, span)?;
+                    let eq = self.to_bool(f, eq)?;
+                    acc = self.apply_prim(f, Prim::BoolOr, &mut [acc, eq], span)?;
+                }
+                return if op == CmpOp::NotIn {
+                    self.apply_prim(f, Prim::Not, &mut [acc], span).map(Some)
+                } else {
+                    Ok(Some(acc))
+                };
+            }
             if !self.is_struct(r.ty) {
                 return Ok(None);
             }

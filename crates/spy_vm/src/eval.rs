@@ -1937,6 +1937,13 @@ impl Vm {
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToStr(n), &mut [v], span),
                 None => match v.blue_value() {
+                    // A tuple holding structs (`(1j,)`) prints as the red
+                    // tuple it stands for, with their `__repr__`.
+                    Some(Value::Tuple(items)) if items.iter().any(holds_struct) => {
+                        let parts = self.tuple_parts(f, &v, span)?.unwrap_or_default();
+                        let t = self.make_red_tuple(f, parts, span)?;
+                        self.struct_repr(f, t, true)
+                    }
                     Some(val) => {
                         let s = self.display_blue(val);
                         Ok(AVal::blue(Value::Str(s.into()), TypeId::STR, span))
@@ -2134,10 +2141,16 @@ impl Vm {
         obj_ty: TypeId,
         index: &Expr,
     ) -> VmResult<Vec<AVal>> {
-        if matches!(index.kind, ExprKind::Tuple(_)) {
-            if let Some(m) = self.find_method(obj_ty, "__getitem__") {
-                // `self` and one index.
-                if self.param_types(&Value::Func(m.func)).len() == 2 {
+        if let Some(m) = self.find_method(obj_ty, "__getitem__") {
+            // `self` and one index: a tuple is one key (`d[x, y]`), and a
+            // literal takes the key's type (`d[10000000000]` of a
+            // `dict[i64, str]`).
+            let params = self.param_types(&Value::Func(m.func));
+            if params.len() == 2 {
+                if is_int_literal(index) {
+                    return Ok(vec![self.eval_expecting(f, index, params[1].1)?]);
+                }
+                if matches!(index.kind, ExprKind::Tuple(_)) {
                     return Ok(vec![self.eval_expr(f, index)?]);
                 }
             }
@@ -2228,7 +2241,11 @@ impl Vm {
         for (k, part) in parts.into_iter().enumerate() {
             let b = match part {
                 Some(e) => {
-                    let a = self.eval_expr(f, e)?;
+                    let a = if is_int_literal(e) {
+                        self.eval_expecting(f, e, TypeId::I64)?
+                    } else {
+                        self.eval_expr(f, e)?
+                    };
                     self.convert(f, a, TypeId::I64, ConvCtx::Other)?
                 }
                 None => AVal::blue(Value::I64(i64::from(k == 2)), TypeId::I64, span),
@@ -2305,6 +2322,16 @@ impl Vm {
         }
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)
+    }
+}
+
+/// Whether a blue value is or holds a struct value (which prints with its
+/// type's `__repr__`).
+fn holds_struct(v: &Value) -> bool {
+    match v {
+        Value::Struct(_) => true,
+        Value::Tuple(items) => items.iter().any(holds_struct),
+        _ => false,
     }
 }
 

@@ -37,7 +37,8 @@ impl Vm {
                     if matches!(
                         value.kind,
                         ExprKind::List(_) | ExprKind::Dict(_) | ExprKind::Set(_)
-                    ) || crate::eval::is_empty_call_of(value, "set") =>
+                    ) || crate::eval::is_empty_call_of(value, "set")
+                        || crate::eval::is_int_literal(value) =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;

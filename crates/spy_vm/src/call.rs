@@ -429,6 +429,19 @@ impl Vm {
                 return self.eval_list_display(f, items, Some(t), e.span);
             }
         }
+        // `[0] * n` where a `list[i64]` is expected: the display takes it.
+        if let ExprKind::BinOp {
+            op: spy_ast::BinOp::Mul,
+            left,
+            right,
+        } = &e.kind
+        {
+            if matches!(left.kind, ExprKind::List(_)) && self.list_item_type(expected).is_some() {
+                let l = self.eval_expecting(f, left, expected)?;
+                let r = self.eval_expr(f, right)?;
+                return self.binop(f, spy_ast::BinOp::Mul, l, r, e.span);
+            }
+        }
         if let ExprKind::Dict(items) = &e.kind {
             if let Some(kv) = self.dict_types(expected) {
                 return self.eval_dict_display(f, items, Some(kv), e.span);
@@ -993,7 +1006,13 @@ impl Vm {
             }
             Builtin::Min | Builtin::Max => {
                 let name = if b == Builtin::Min { "min" } else { "max" };
-                if (args.pos.len() == 1 || !args.kw.is_empty()) && !args.pos.is_empty() {
+                // One iterable, keywords, or arguments that are not numbers
+                // (strings, tuples, structs with `__lt__`): the library's
+                // loop over the items compares them.
+                let numbers = args.pos.iter().all(|a| a.ty.as_num().is_some());
+                if (args.pos.len() == 1 || !args.kw.is_empty() || (!numbers && args.pos.len() > 1))
+                    && !args.pos.is_empty()
+                {
                     return self.min_max_iterable(f, b == Builtin::Max, args, span);
                 }
                 if args.pos.len() < 2 || !args.kw.is_empty() {

@@ -1482,6 +1482,22 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<AVal> {
+        // Lists, dicts and sets are references to their `__ll__` header:
+        // two are the same object when the headers are.
+        let ll = Symbol::intern("__ll__");
+        let has_ll =
+            |vm: &Vm, t: TypeId| vm.is_struct(t) && vm.ty(t).fields.iter().any(|x| x.0 == ll);
+        if l.ty == r.ty && has_ll(self, l.ty) {
+            let (ls, rs) = (l.span, r.span);
+            let lp = self.getattr(f, l, ll, ls, ls)?;
+            let rp = self.getattr(f, r, ll, rs, rs)?;
+            let op = if op == CmpOp::Is {
+                CmpOp::Eq
+            } else {
+                CmpOp::NotEq
+            };
+            return self.compare(f, op, lp, rp, span);
+        }
         let lref = self.ty(l.ty).is_reference() || l.ty == TypeId::NONE;
         let rref = self.ty(r.ty).is_reference() || r.ty == TypeId::NONE;
         if !(lref || rref) {

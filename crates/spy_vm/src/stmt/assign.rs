@@ -38,7 +38,9 @@ impl Vm {
                         value.kind,
                         ExprKind::List(_) | ExprKind::Dict(_) | ExprKind::Set(_)
                     ) || crate::eval::is_empty_call_of(value, "set")
-                        || crate::eval::is_int_literal(value) =>
+                        || crate::eval::is_int_literal(value)
+                        || matches!(&value.kind, ExprKind::BinOp { op: spy_ast::BinOp::Mul, left, .. }
+                            if matches!(left.kind, ExprKind::List(_))) =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;

@@ -12,7 +12,14 @@
 //! A new service is one line in `kernel_list!`, one implementation in
 //! [`imp`], and its uses in `stdlib/`. Kernels do not fail: the `.spy`
 //! wrapper checks its arguments and raises Python's errors.
+//!
+//! A kernel marked `@host` touches the host (the command line, the clock,
+//! the standard streams, the exit status): it is never folded at compile
+//! time, calling it in blue code is a diagnostic, and its implementation
+//! takes the engine's [`Host`] first (the interpreters' streams, or the
+//! static library's), so that its effects go where `print`'s and panics' go.
 
+use crate::host::Host;
 use crate::Scratch;
 
 /// The type of a kernel's parameter or result.
@@ -26,7 +33,8 @@ pub enum KTy {
 }
 
 /// The list of kernels, for an X-macro: `kernel_list!(m)` expands to
-/// `m! { name(param: Ty, ...) -> Ty = implementation; ... }`.
+/// `m! { name(param: Ty, ...) -> Ty = implementation; ... }`, each entry
+/// optionally marked `@host` before its name.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! kernel_list {
@@ -95,9 +103,27 @@ macro_rules! kernel_list {
             /// hash of an equal integer).
             hash_f64(x: F64) -> I64 = hash_f64;
             /// The number of command-line arguments, the program included.
-            sys_argc() -> I32 = argc;
+            @host sys_argc() -> I32 = argc;
             /// Command-line argument `i` (`main(argv)`).
-            sys_argv(i: I32) -> Str = argv;
+            @host sys_argv(i: I32) -> Str = argv;
+            /// Write `s` to stdout (`fd` 1: the buffer `print` writes to) or
+            /// stderr (`fd` 2, after stdout's buffer). Returns 0.
+            @host sys_write(fd: I32, s: Str) -> I32 = write;
+            /// Write stdout's buffer out (`sys.stdout.flush()`). Returns 0.
+            @host sys_flush() -> I32 = flush;
+            /// The next line of stdin, its line break included ("" at the
+            /// end of input; the last line may have none).
+            @host sys_read_line() -> Str = read_line;
+            /// End the program with exit status `code` (stdout flushed).
+            @host sys_exit(code: I32) -> I32 = exit;
+            /// `time.time()`: seconds since the epoch (CLOCK_REALTIME).
+            @host time_time() -> F64 = time;
+            /// `time.time_ns()`.
+            @host time_time_ns() -> I64 = time_ns;
+            /// `time.monotonic_ns()`, `perf_counter_ns()` (CLOCK_MONOTONIC).
+            @host time_monotonic_ns() -> I64 = monotonic_ns;
+            /// `time.sleep(secs)` (`secs` is not negative). Returns 0.
+            @host time_sleep(secs: F64) -> I32 = sleep;
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -124,8 +150,18 @@ macro_rules! kernel_list {
     };
 }
 
+/// `true` for a kernel marked `@host`.
+macro_rules! is_host {
+    () => {
+        false
+    };
+    ($h:ident) => {
+        true
+    };
+}
+
 macro_rules! define_kernels {
-    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+    ($( $(#[$doc:meta])* $(@$host:ident)? $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
         /// A runtime service of the standard library (see the module docs).
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -150,11 +186,14 @@ macro_rules! define_kernels {
                 }
             }
 
-            /// Kernels that read the host (the command line): never folded
-            /// at compile time, and an error in blue code. Every other
-            /// kernel is a pure function of its arguments.
+            /// Kernels marked `@host` touch the host (the command line,
+            /// the clock, the streams): never folded at compile time, and an
+            /// error in blue code. Every other kernel is a pure function of
+            /// its arguments.
             pub fn reads_host(self) -> bool {
-                matches!(self, Kernel::sys_argc | Kernel::sys_argv)
+                match self {
+                    $(Kernel::$name => is_host!($($host)?),)*
+                }
             }
 
             pub fn params(self) -> &'static [KTy] {
@@ -170,10 +209,10 @@ macro_rules! define_kernels {
             }
         }
 
-        /// Run kernel `k` (the interpreters): the arguments must have the
-        /// kernel's parameter types, else `None`.
+        /// Run kernel `k` (the interpreters) on `host`: the arguments must
+        /// have the kernel's parameter types, else `None`.
         #[cfg(not(spy_staticlib))]
-        pub fn call(k: Kernel, args: &[KArg<'_>]) -> Option<KVal> {
+        pub fn call(k: Kernel, args: &[KArg<'_>], host: &mut dyn Host) -> Option<KVal> {
             match k {
                 $(Kernel::$name => {
                     let mut it = args.iter();
@@ -181,7 +220,7 @@ macro_rules! define_kernels {
                     if it.next().is_some() {
                         return None;
                     }
-                    Some(run!($ret, imp::$imp, $($arg),*))
+                    Some(run!($ret, imp::$imp, host [$($host)?], $($arg),*))
                 })*
             }
         }
@@ -222,13 +261,21 @@ macro_rules! take {
 
 #[cfg(not(spy_staticlib))]
 macro_rules! run {
-    (Str, $f:path, $($a:ident),*) => {{
+    (Str, $f:path, $h:ident [], $($a:ident),*) => {{
         let mut out = alloc::string::String::new();
         $f(&mut out, $($a),*);
         KVal::Str(out)
     }};
-    ($t:ident, $f:path, $($a:ident),*) => {
+    (Str, $f:path, $h:ident [$x:ident], $($a:ident),*) => {{
+        let mut out = alloc::string::String::new();
+        $f(&mut out, $h, $($a),*);
+        KVal::Str(out)
+    }};
+    ($t:ident, $f:path, $h:ident [], $($a:ident),*) => {
         KVal::$t($f($($a),*))
+    };
+    ($t:ident, $f:path, $h:ident [$x:ident], $($a:ident),*) => {
+        KVal::$t($f($h, $($a),*))
     };
 }
 
@@ -238,6 +285,7 @@ kernel_list!(define_kernels);
 /// written to `out` (a `String` in the interpreters, GC memory natively).
 /// Positions are code-point indices, normalised as Python's slices.
 pub mod imp {
+    use super::Host;
     use super::Scratch;
     use crate::unicode;
 
@@ -697,12 +745,55 @@ pub mod imp {
         crate::num::hash_f64(x)
     }
 
-    pub fn argc() -> i32 {
+    pub fn argc(_: &mut dyn Host) -> i32 {
         crate::host::argc()
     }
 
-    pub fn argv<W: Scratch>(out: &mut W, i: i32) {
+    pub fn argv<W: Scratch>(out: &mut W, _: &mut dyn Host, i: i32) {
         crate::host::argv(out, i)
+    }
+
+    pub fn write(h: &mut dyn Host, fd: i32, s: &str) -> i32 {
+        if fd == 2 {
+            h.write_err(s);
+        } else {
+            h.write_out(s);
+        }
+        0
+    }
+
+    pub fn flush(h: &mut dyn Host) -> i32 {
+        h.flush_out();
+        0
+    }
+
+    pub fn read_line<W: Scratch>(out: &mut W, h: &mut dyn Host) {
+        h.read_line(out);
+    }
+
+    pub fn exit(h: &mut dyn Host, code: i32) -> i32 {
+        h.exit(code);
+        0
+    }
+
+    pub fn time(_: &mut dyn Host) -> f64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
+        s as f64 + ns as f64 * 1e-9
+    }
+
+    pub fn time_ns(_: &mut dyn Host) -> i64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
+        s * 1_000_000_000 + ns
+    }
+
+    pub fn monotonic_ns(_: &mut dyn Host) -> i64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Monotonic);
+        s * 1_000_000_000 + ns
+    }
+
+    pub fn sleep(_: &mut dyn Host, secs: f64) -> i32 {
+        crate::host::sleep(secs);
+        0
     }
 
     pub fn ord(s: &str) -> i32 {
@@ -811,6 +902,58 @@ pub mod imp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
+
+    /// A host that records what the kernels do with it.
+    #[derive(Default)]
+    struct Recorder {
+        out: String,
+        err: String,
+        input: &'static str,
+        exit: Option<i32>,
+    }
+
+    impl Host for Recorder {
+        fn write_out(&mut self, s: &str) {
+            self.out.push_str(s);
+        }
+        fn flush_out(&mut self) {
+            self.out.push('|');
+        }
+        fn write_err(&mut self, s: &str) {
+            self.err.push_str(s);
+        }
+        fn read_line(&mut self, line: &mut dyn core::fmt::Write) {
+            let n = self.input.find('\n').map_or(self.input.len(), |i| i + 1);
+            let _ = line.write_str(&self.input[..n]);
+            self.input = &self.input[n..];
+        }
+        fn exit(&mut self, code: i32) {
+            self.exit = Some(code);
+        }
+    }
+
+    #[test]
+    fn host_kernels_act_on_the_engines_host() {
+        let mut h = Recorder {
+            input: "one\ntwo",
+            ..Recorder::default()
+        };
+        call(Kernel::sys_write, &[KArg::I32(1), KArg::Str("a")], &mut h);
+        call(Kernel::sys_flush, &[], &mut h);
+        call(Kernel::sys_write, &[KArg::I32(2), KArg::Str("e")], &mut h);
+        let line = |h: &mut Recorder| call(Kernel::sys_read_line, &[], h);
+        assert_eq!(line(&mut h), Some(KVal::Str("one\n".into())));
+        assert_eq!(line(&mut h), Some(KVal::Str("two".into())));
+        assert_eq!(line(&mut h), Some(KVal::Str("".into())));
+        call(Kernel::sys_exit, &[KArg::I32(3)], &mut h);
+        assert_eq!(
+            (h.out.as_str(), h.err.as_str(), h.exit),
+            ("a|", "e", Some(3))
+        );
+        assert!(Kernel::time_time.reads_host() && Kernel::sys_argv.reads_host());
+        assert!(!Kernel::str_upper.reads_host());
+    }
 
     #[test]
     fn kernels_are_listed_once_with_their_signatures() {
@@ -821,10 +964,11 @@ mod tests {
             assert_eq!(k.symbol(), alloc::format!("spyk_{}", k.name()));
         }
         assert_eq!(Kernel::str_upper.params(), &[KTy::Str]);
+        let h = &mut Recorder::default();
         assert_eq!(
-            call(Kernel::str_upper, &[KArg::Str("straße")]),
+            call(Kernel::str_upper, &[KArg::Str("straße")], h),
             Some(KVal::Str("STRASSE".into()))
         );
-        assert_eq!(call(Kernel::str_upper, &[KArg::I32(1)]), None);
+        assert_eq!(call(Kernel::str_upper, &[KArg::I32(1)], h), None);
     }
 }

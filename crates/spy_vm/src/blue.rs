@@ -29,6 +29,7 @@ impl Vm {
             ("TUPLE_LEN", Builtin::TupleLen),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
+            ("module_property", Builtin::ModuleProperty),
         ] {
             let fqn = rir::Fqn::new("__spy__", name);
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));

@@ -803,7 +803,11 @@ impl Vm {
         compile_time: bool,
     ) -> VmResult<Value> {
         self.spend(compile_time, span)?;
-        self.run_function(fid, vals, span, compile_time)
+        let r = self.run_function(fid, vals, span, compile_time);
+        if compile_time {
+            return r.map_err(|e| self.blame_host_call(e, span));
+        }
+        r
     }
 
     fn run_function(
@@ -1104,6 +1108,11 @@ impl Vm {
                 span,
                 "write `@force_inline` before a `def`",
             )),
+            Builtin::ModuleProperty => Err(err(
+                "`module_property` is a decorator",
+                span,
+                "write `@module_property` before a module-level `def`",
+            )),
         }
     }
 
@@ -1141,22 +1150,40 @@ impl Vm {
         self.apply_prim(f, p, &mut [x, y], span)
     }
 
-    /// `print(*args, sep=' ', end='\n')`: one write per piece, in order.
+    /// `print(*args, sep=' ', end='\n', file=None, flush=False)`: one write
+    /// per piece, in order: the stdout buffer's (`print`'s primitives), or
+    /// a call of `file.write(piece)`, as CPython's `print` makes.
     fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
         let n = args.pos.len();
-        // Every value as written: the positional arguments, then `sep` and `end` in
-        // the order they are given.
+        // Every value as written: the positional arguments, then `sep`, `end`
+        // and `file` in the order they are given.
         let mut pos = args.pos;
-        let (mut sep_at, mut end_at) = (None, None);
+        let (mut sep_at, mut end_at, mut file_at) = (None, None, None);
+        let mut flush = false;
         for (name, nspan, v) in args.kw {
             let target = match name.as_str() {
                 "sep" => &mut sep_at,
                 "end" => &mut end_at,
+                "file" => &mut file_at,
+                "flush" => {
+                    let b = self.to_bool(f, v)?;
+                    match self.known_bool(f, &b) {
+                        Some(b) => flush = b,
+                        None => {
+                            return Err(err(
+                                "print()'s `flush=` must be known at compile time",
+                                nspan,
+                                "write `flush=True` or `flush=False`",
+                            ))
+                        }
+                    }
+                    continue;
+                }
                 other => {
                     return Err(err(
                         format!("print() got an unexpected keyword argument '{other}'"),
                         nspan,
-                        "only `sep` and `end` are supported",
+                        "only `sep`, `end`, `file` and `flush` are supported",
                     ))
                 }
             };
@@ -1165,7 +1192,11 @@ impl Vm {
                 continue;
             }
             *target = Some(pos.len());
-            pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
+            if name.as_str() == "file" {
+                pos.push(v);
+            } else {
+                pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
+            }
         }
         // Python evaluates every argument (and `sep` and `end`) before printing
         // anything: in residual code, values that compute something are stored
@@ -1215,21 +1246,45 @@ impl Vm {
         let blue_str = |s: &str| AVal::blue(Value::Str(s.into()), TypeId::STR, span);
         let sep = sep_at.map_or_else(|| blue_str(" "), |i| pos[i].clone());
         let end = end_at.map_or_else(|| blue_str("\n"), |i| pos[i].clone());
+        let file = file_at.map(|i| pos[i].clone());
         pos.truncate(n);
+        let mut pieces = Vec::new();
         for (i, a) in pos.into_iter().enumerate() {
-            writes.push(self.write_value(f, a)?);
+            pieces.push(a);
             if i + 1 < n {
-                writes.push(self.apply_prim(f, Prim::WriteStr, &mut [sep.clone()], span)?);
+                pieces.push(sep.clone());
             }
         }
-        writes.push(self.apply_prim(f, Prim::WriteStr, &mut [end], span)?);
-        let code: Vec<rir::Expr> = writes
+        pieces.push(end);
+        for p in pieces {
+            writes.push(match &file {
+                None => self.write_value(f, p)?,
+                Some(file) => {
+                    let s = self.str_of(f, p)?;
+                    self.call_file_method(f, file.clone(), "write", vec![s], span)?
+                }
+            });
+        }
+        if flush {
+            writes.push(match &file {
+                None => {
+                    let k = Prim::Kernel(spy_rir::Kernel::sys_flush);
+                    self.apply_prim(f, k, &mut [], span)?
+                }
+                Some(file) => self.call_file_method(f, file.clone(), "flush", Vec::new(), span)?,
+            });
+        }
+        let mut code: Vec<rir::Expr> = writes
             .iter()
             .filter(|w| matches!(w.repr, Repr::Code(_)))
             .map(|w| self.to_rir(w))
             .collect::<VmResult<_>>()?;
         if code.is_empty() {
             return Ok(AVal::red_val(Value::None, TypeId::NONE, span));
+        }
+        // `file.write` gives a count: the sequence's value is `None`.
+        if code.last().is_some_and(|e| e.ty != rir::Ty::None) {
+            code.push(rir::Expr::constant(rir::Const::None, span));
         }
         let e = if code.len() == 1 {
             code.into_iter()
@@ -1239,6 +1294,38 @@ impl Vm {
             rir::Expr::new(rir::ExprKind::Seq(code), rir::Ty::None, span)
         };
         Ok(AVal::code(e, TypeId::NONE))
+    }
+
+    /// `file.name(args)` for `print(..., file=file)`: a method of its type.
+    fn call_file_method(
+        &mut self,
+        f: &mut Frame,
+        file: AVal,
+        name: &str,
+        pos: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let sym = Symbol::from(name);
+        let m = if self.is_struct(file.ty) {
+            self.ty(file.ty).methods.get(&sym).copied()
+        } else {
+            None
+        };
+        let Some(m) = m else {
+            return Err(err(
+                format!(
+                    "print()'s `file=` needs a `{name}` method, which `{}` does not have",
+                    self.type_name(file.ty)
+                ),
+                file.span,
+                "given here",
+            ));
+        };
+        let args = CallArgs {
+            pos,
+            kw: Vec::new(),
+        };
+        self.call_method(f, file, m, args, span, span)
     }
 
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {

@@ -152,6 +152,7 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("NameError", "Exception"),
     ("PanicError", "Exception"),
     ("OSError", "Exception"),
+    ("EOFError", "Exception"),
 ];
 
 #[cfg(test)]

@@ -117,9 +117,19 @@ pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     }
 }
 
+/// What the program reads on stdin: the `<name>.stdin` file beside it, else
+/// nothing (end of input at once), in every mode and in CPython.
+pub fn stdin_of(path: &Path) -> Vec<u8> {
+    std::fs::read(path.with_extension("stdin")).unwrap_or_default()
+}
+
 fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
+    let input = stdin_of(path);
+    let err = SharedBuf::default();
+    s.vm.err = Box::new(err.clone());
+    s.vm.input = Box::new(std::io::Cursor::new(input.clone()));
     let program = display_path(path);
     s.argv = std::iter::once(program.clone())
         .chain(args.iter().cloned())
@@ -134,12 +144,12 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
         Ok(code) => {
             return Outcome {
                 stdout: text(&buf),
-                stderr: String::new(),
+                stderr: text(&err),
                 code,
             }
         }
         Err(f) => {
-            let stderr = s.render_failure(&f);
+            let stderr = text(&err) + &s.render_failure(&f);
             return Outcome {
                 stdout: text(&buf),
                 stderr,
@@ -172,6 +182,7 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
         .arg0(&program)
         .args(args)
         .current_dir(repo_root())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
@@ -185,6 +196,7 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
             }
         }
     };
+    feed_stdin(child.stdin.take(), input);
     // Drain both pipes while the program runs: a child that fills a pipe
     // buffer would otherwise block forever.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
@@ -234,6 +246,16 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
             stderr: msg,
             code,
         },
+    }
+}
+
+/// Write `input` to a child's stdin and close it, on a thread of its own (a
+/// child that does not read it must not block the run).
+pub fn feed_stdin(pipe: Option<std::process::ChildStdin>, input: Vec<u8>) {
+    if let Some(mut p) = pipe {
+        std::thread::spawn(move || {
+            let _ = p.write_all(&input);
+        });
     }
 }
 

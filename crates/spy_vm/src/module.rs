@@ -465,9 +465,12 @@ impl Vm {
             Some(t) => self.ty(t).fqn.join(def.name.name.as_str()),
             None => self.item_fqn(f, def.name.name.as_str()),
         };
-        let wraps = user_decorators
-            .iter()
-            .any(|d| decorator_name(d).as_deref() != Some("force_inline"));
+        let wraps = user_decorators.iter().any(|d| {
+            !matches!(
+                decorator_name(d).as_deref(),
+                Some("force_inline" | "module_property")
+            )
+        });
         if wraps {
             // The undecorated function keeps a name of its own.
             fqn = fqn.with_suffix("__bare__");

@@ -122,7 +122,7 @@ impl Vm {
         self.call_method(f, obj, m, args, name_span, span).map(Some)
     }
 
-    fn call_value(
+    pub(crate) fn call_value(
         &mut self,
         f: &mut Frame,
         callee: AVal,

@@ -153,6 +153,9 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("PanicError", "Exception"),
     ("OSError", "Exception"),
     ("EOFError", "Exception"),
+    // CPython's derives from BaseException; `raise SystemExit(arg)` is
+    // `sys.exit(arg)` (stmt/raise.rs).
+    ("SystemExit", "Exception"),
 ];
 
 #[cfg(test)]

@@ -42,14 +42,7 @@ impl Vm {
             return Err(VmError::panic(etype, msg, span));
         }
         let msg = self.to_rir(&msg)?;
-        f.emit(rir::Stmt {
-            kind: rir::StmtKind::Raise {
-                etype: etype.into(),
-                msg,
-            },
-            span,
-        });
-        Ok(Flow::Diverges)
+        Ok(emit_raise(f, etype, msg, span))
     }
 
     /// Is `exc` `SystemExit` or `SystemExit(...)`?
@@ -87,14 +80,7 @@ impl Vm {
         }
         self.emit_effect(f, v, span);
         let msg = rir::Expr::constant(rir::Const::Str("".into()), span);
-        f.emit(rir::Stmt {
-            kind: rir::StmtKind::Raise {
-                etype: SYSTEM_EXIT.into(),
-                msg,
-            },
-            span,
-        });
-        Ok(Flow::Diverges)
+        Ok(emit_raise(f, SYSTEM_EXIT.into(), msg, span))
     }
 
     /// `assert test, msg`: the message is evaluated only when the test fails.
@@ -214,4 +200,16 @@ impl Vm {
             }
         }
     }
+}
+
+/// The residual `raise etype(msg)`: the path ends.
+fn emit_raise(f: &mut Frame, etype: String, msg: rir::Expr, span: Span) -> Flow {
+    f.emit(rir::Stmt {
+        kind: rir::StmtKind::Raise {
+            etype: etype.into(),
+            msg,
+        },
+        span,
+    });
+    Flow::Diverges
 }

@@ -1265,7 +1265,10 @@ impl Vm {
                 }
             });
         }
-        if flush {
+        // A compile-time `print` flushes the compiler's own output.
+        if flush && file.is_none() && matches!(f.mode, EvalMode::Blue) {
+            self.flush_out();
+        } else if flush {
             writes.push(match &file {
                 None => {
                     let k = Prim::Kernel(spy_rir::Kernel::sys_flush);

@@ -501,11 +501,14 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let item = self.cx.m.types.pointee(e.ty).unwrap_or(rir::Ty::None);
                 let (size, _) = self.cx.m.types.layout(item);
                 let bytes = self.b.ins().imul_imm_s(n, size as i64);
-                let f = match (*gc, self.cx.checks) {
-                    (true, false) => RtFn::spy_gc_alloc,
-                    (false, false) => RtFn::spy_raw_alloc,
-                    (true, true) => RtFn::spy_gc_alloc_checked,
-                    (false, true) => RtFn::spy_raw_alloc_checked,
+                let atomic = *gc && !self.cx.m.types.holds_pointers(item);
+                let f = match (*gc, atomic, self.cx.checks) {
+                    (true, false, false) => RtFn::spy_gc_alloc,
+                    (true, true, false) => RtFn::spy_gc_alloc_atomic,
+                    (false, _, false) => RtFn::spy_raw_alloc,
+                    (true, false, true) => RtFn::spy_gc_alloc_checked,
+                    (true, true, true) => RtFn::spy_gc_alloc_atomic_checked,
+                    (false, _, true) => RtFn::spy_raw_alloc_checked,
                 };
                 vec![self.call_rt1(f, &[bytes])?]
             }

@@ -144,6 +144,22 @@ impl TypeTable {
         }
     }
 
+    /// Whether a value of `ty` holds an address the collector must trace
+    /// (a string, a pointer, or a struct with one): memory of items that do
+    /// not is allocated without being scanned.
+    pub fn holds_pointers(&self, ty: Ty) -> bool {
+        match ty {
+            Ty::None | Ty::Bool | Ty::Num(_) => false,
+            Ty::Str => true,
+            Ty::Def(i) => match self.get(i) {
+                TypeDef::Ptr { .. } => true,
+                TypeDef::Struct { fields, .. } => {
+                    fields.iter().any(|(_, t)| self.holds_pointers(*t))
+                }
+            },
+        }
+    }
+
     /// Byte offset of field `n` of a struct type.
     pub fn field_offset(&self, ty: Ty, n: u32) -> u32 {
         let l: Vec<(u32, u32)> = self

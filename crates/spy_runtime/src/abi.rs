@@ -190,6 +190,9 @@ runtime_abi! {
     /// Dividend, divisor, signed, site.
     runtime fn spy_int_truediv(I64, I64, I8, I64) -> F64;
     runtime fn spy_gc_alloc_checked(I64) -> Ptr;
+    /// Memory the collector does not scan (items without pointers).
+    runtime fn spy_gc_alloc_atomic(I64) -> Ptr;
+    runtime fn spy_gc_alloc_atomic_checked(I64) -> Ptr;
     runtime fn spy_raw_alloc_checked(I64) -> Ptr;
     /// Pointer, index, item size, operation code, site.
     runtime fn spy_ptr_check(Ptr, I64, I64, I32, I64) -> Ptr;

@@ -136,6 +136,10 @@ macro_rules! kernel_list {
             str_isalnum(s: Str) -> Bool = isalnum;
             /// `s.isdecimal()`.
             str_isdecimal(s: Str) -> Bool = isdecimal;
+            /// `s.isdigit()`.
+            str_isdigit(s: Str) -> Bool = isdigit;
+            /// `s.isnumeric()`.
+            str_isnumeric(s: Str) -> Bool = isnumeric;
             /// `s.isspace()`.
             str_isspace(s: Str) -> Bool = isspace;
             /// `s.isascii()`.
@@ -146,6 +150,19 @@ macro_rules! kernel_list {
             str_islower(s: Str) -> Bool = islower;
             /// `s.istitle()`.
             str_istitle(s: Str) -> Bool = istitle;
+            /// `s.encode(...)` as the Latin-1 text of a `bytes` (`kind`: 0
+            /// UTF-8, 1 ASCII, 2 Latin-1; see `crate::bytes`).
+            str_encode(s: Str, kind: I32) -> Str = encode;
+            /// CPython's `UnicodeEncodeError` message for it, or "".
+            str_encode_error(s: Str, kind: I32) -> Str = encode_error;
+            /// `b.decode(...)` of a `bytes`' Latin-1 text.
+            bytes_decode(s: Str, kind: I32) -> Str = decode;
+            /// CPython's `UnicodeDecodeError` message for it, or "".
+            bytes_decode_error(s: Str, kind: I32) -> Str = decode_error;
+            /// `repr(b)`: `b'...'`.
+            bytes_repr(s: Str) -> Str = bytes_repr;
+            /// `b.hex()`.
+            bytes_hex(s: Str) -> Str = bytes_hex;
         }
     };
 }
@@ -844,6 +861,17 @@ pub mod imp {
 
     pub fn isdecimal(s: &str) -> bool {
         all_chars(s, unicode::is_decimal)
+    }
+
+    pub use crate::bytes::{decode, decode_error, encode, encode_error};
+    pub use crate::bytes::{hex as bytes_hex, repr as bytes_repr};
+
+    pub fn isdigit(s: &str) -> bool {
+        all_chars(s, unicode::is_digit)
+    }
+
+    pub fn isnumeric(s: &str) -> bool {
+        all_chars(s, unicode::is_numeric)
     }
 
     pub fn isspace(s: &str) -> bool {

@@ -29,6 +29,7 @@
 #![allow(unsafe_code)]
 
 pub mod abi;
+pub mod bytes;
 pub mod format;
 pub mod host;
 #[macro_use]

@@ -660,6 +660,21 @@ pub extern "C" fn spy_gc_alloc(n: usize) -> *mut u8 {
     p
 }
 
+/// Zeroed memory the collector does not scan: items that hold no pointer
+/// (`gc_alloc[i64]`), so a large buffer of numbers costs no marking.
+#[no_mangle]
+pub extern "C" fn spy_gc_alloc_atomic(n: usize) -> *mut u8 {
+    // SAFETY: GC_malloc_atomic returns `n` uninitialised bytes or null.
+    unsafe {
+        let p = GC_malloc_atomic(n);
+        if p.is_null() {
+            oom();
+        }
+        core::ptr::write_bytes(p, 0, n);
+        p
+    }
+}
+
 // ---- output
 
 #[no_mangle]
@@ -996,6 +1011,18 @@ unsafe fn with_header(p: *mut u8, n: usize) -> *mut u8 {
 pub extern "C" fn spy_gc_alloc_checked(n: usize) -> *mut u8 {
     // SAFETY: the block is HEADER + n zeroed bytes.
     unsafe { with_header(GC_malloc(n + HEADER), n) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_gc_alloc_atomic_checked(n: usize) -> *mut u8 {
+    // SAFETY: the block is HEADER + n bytes, zeroed here.
+    unsafe {
+        let p = GC_malloc_atomic(n + HEADER);
+        if !p.is_null() {
+            core::ptr::write_bytes(p, 0, n + HEADER);
+        }
+        with_header(p, n)
+    }
 }
 
 #[no_mangle]

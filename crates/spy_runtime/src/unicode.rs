@@ -36,6 +36,22 @@ pub fn is_decimal(c: char) -> bool {
     in_table(DECIMAL, c)
 }
 
+/// `str.isdigit` of one character: Numeric_Type Digit or Decimal.
+pub fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    in_table(DIGIT, c)
+}
+
+/// `str.isnumeric` of one character: any Numeric_Type (`½`, `Ⅻ`, `三`).
+pub fn is_numeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    in_table(NUMERIC, c)
+}
+
 /// `str.isspace` of one character: White_Space, and the separators
 /// U+001C..U+001F (bidirectional class B or S), as CPython.
 pub fn is_space(c: char) -> bool {
@@ -86,6 +102,7 @@ fn in_table(t: &[(u32, u32)], c: char) -> bool {
 }
 
 include!("unicode_tables.rs");
+include!("unicode_numeric.rs");
 
 #[cfg(test)]
 mod tests {
@@ -213,6 +230,25 @@ mod tests {
         }
         s.push_str("];\n");
         s
+    }
+
+    /// The Numeric_Type tables are CPython's (when a `python3` with
+    /// Unicode 14.0 is at hand, as in the test suite).
+    #[test]
+    fn numeric_tables_are_cpythons() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/gen_unicode_numeric.py");
+        let out = std::process::Command::new("python3")
+            .args([script, "--check"])
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            std::string::String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(super::is_digit('²') && !super::is_decimal('²'));
+        assert!(super::is_numeric('½') && !super::is_digit('½'));
+        assert!(super::is_numeric('三') && !super::is_numeric('a'));
     }
 
     /// The committed tables are the crate's (`SPY_BLESS=1` rewrites them).

@@ -30,6 +30,7 @@ impl Vm {
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
             ("module_property", Builtin::ModuleProperty),
+            ("str_format", Builtin::StrFormat),
         ] {
             let fqn = rir::Fqn::new("__spy__", name);
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));
@@ -1198,6 +1199,8 @@ impl Vm {
             "list"
         } else if is(self, "set")? {
             "set"
+        } else if is(self, "dict")? {
+            "dict"
         } else {
             return Ok(None);
         };
@@ -1205,10 +1208,17 @@ impl Vm {
             if args.is_empty() {
                 let help = if name == "list" {
                     "write `list[i32]()`, or annotate an empty display: `xs: list[i32] = []`"
+                } else if name == "dict" {
+                    "write `dict[str, i32]()`, or annotate an empty display: `d: dict[str, i32] = {}`"
                 } else {
                     "write `set[i32]()`, or annotate the variable: `s: set[i32] = set()`"
                 };
-                return Err(err(format!("`{name}()` needs its item type"), span, help));
+                let what = if name == "dict" {
+                    "key and value types"
+                } else {
+                    "item type"
+                };
+                return Err(err(format!("`{name}()` needs its {what}"), span, help));
             }
             return Err(err(format!("`{name}` takes one iterable"), span, ""));
         };
@@ -1221,8 +1231,28 @@ impl Vm {
                 format!("this is `{tn}`"),
             ));
         };
+        let mut targs = vec![item];
         let (module, helper) = if name == "list" {
             ("_list", "_list_from")
+        } else if name == "dict" {
+            // `dict(mapping)` copies; `dict(pairs)` takes (key, value) items.
+            let (k, v, helper) = match self.dict_types(x.ty) {
+                Some((k, v)) => (k, v, "_dict_from_dict"),
+                None => match self.tuple_items(item) {
+                    Some([k, v]) => (*k, *v, "_dict_from"),
+                    _ => {
+                        let tn = self.type_name(item);
+                        return Err(err(
+                            "`dict()` takes a dict or an iterable of (key, value) pairs",
+                            e.span,
+                            format!("its items are `{tn}`"),
+                        ));
+                    }
+                },
+            };
+            self.check_hashable(k, "dict", e.span)?;
+            targs = vec![k, v];
+            ("_dict", helper)
         } else {
             self.check_hashable(item, "set", e.span)?;
             let helper = if self.set_item_type(x.ty).is_some() {
@@ -1235,10 +1265,11 @@ impl Vm {
             ("_set", helper)
         };
         let from = self.stdlib_func(module, helper, span)?;
-        let targs = [
-            AVal::blue(Value::Type(item), TypeId::TYPE, span),
-            AVal::blue(Value::Type(x.ty), TypeId::TYPE, span),
-        ];
+        targs.push(x.ty);
+        let targs: Vec<AVal> = targs
+            .into_iter()
+            .map(|t| AVal::blue(Value::Type(t), TypeId::TYPE, span))
+            .collect();
         let g = self.specialize_generic(from, &targs, span)?;
         let Some(Value::Func(inst)) = g.blue_value().cloned() else {
             return Err(VmError::internal(

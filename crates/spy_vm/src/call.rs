@@ -417,6 +417,18 @@ impl Vm {
     /// Evaluate `e` where a value of type `expected` is wanted: literals take
     /// that type directly.
     pub fn eval_expecting(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
+        if crate::eval::may_emit(e) {
+            return self.contained(f, |vm, f| vm.eval_expecting_here(f, e, expected));
+        }
+        self.eval_expecting_here(f, e, expected)
+    }
+
+    fn eval_expecting_here(
+        &mut self,
+        f: &mut Frame,
+        e: &Expr,
+        expected: TypeId,
+    ) -> VmResult<AVal> {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);
@@ -898,6 +910,28 @@ impl Vm {
         };
         match b {
             Builtin::Print => self.builtin_print(f, args, span),
+            Builtin::Format => self.builtin_format(f, args, span),
+            Builtin::IsInstance => {
+                arity(2, &args, "isinstance")?;
+                let mut it = args.pos.into_iter();
+                let (Some(x), Some(t)) = (it.next(), it.next()) else {
+                    return Err(err("isinstance() takes 2 arguments", span, ""));
+                };
+                let Some(tv) = t.blue_value().cloned() else {
+                    return Err(err(
+                        "the second argument of isinstance() must be blue",
+                        t.span,
+                        "this is red: only known at run time",
+                    )
+                    .with_note_str(
+                        "spyc decides isinstance() from static types, at compile time",
+                    ));
+                };
+                let yes = self.is_instance(x.ty, &tv, t.span)?;
+                self.emit_effect(f, x, span);
+                Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
+            }
+            Builtin::StrFormat => self.str_format(f, args, span),
             Builtin::Len => {
                 arity(1, &args, "len")?;
                 let a = args
@@ -1479,5 +1513,56 @@ impl Vm {
 fn e_span(a: &Arg) -> Span {
     match a {
         Arg::Positional(e) | Arg::Keyword(_, e) | Arg::Star(e) | Arg::DoubleStar(e) => e.span,
+    }
+}
+
+impl Vm {
+    /// Whether a value of static type `ty` is an instance of `cls` (a type,
+    /// a generic container such as `list`, or a tuple of them), as
+    /// CPython's `isinstance`: `bool` is an `int`, every integer type is
+    /// `int` and every float type `float` (Python has one of each).
+    fn is_instance(&self, ty: TypeId, cls: &Value, span: Span) -> VmResult<bool> {
+        match cls {
+            Value::Tuple(items) => {
+                for c in items.iter() {
+                    if self.is_instance(ty, c, span)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Value::Type(t) => {
+                if *t == ty || *t == TypeId::OBJECT || *t == TypeId::DYNAMIC {
+                    return Ok(true);
+                }
+                if *t == TypeId::TUPLE {
+                    return Ok(self.tuple_items(ty).is_some());
+                }
+                let num = |x: TypeId| x.as_num();
+                Ok(match (num(*t), num(ty)) {
+                    (Some(a), Some(b)) if a.is_int() => b.is_int(),
+                    (Some(a), Some(b)) if a.is_float() => b.is_float(),
+                    (Some(a), None) if a.is_int() => ty == TypeId::BOOL,
+                    _ => false,
+                })
+            }
+            Value::Func(g)
+                if matches!(self.func(*g).kind, FuncKind::Generic(_))
+                    || self.func(*g).flavor == crate::vm::Flavor::Generic =>
+            {
+                Ok(self
+                    .blue_cache
+                    .iter()
+                    .any(|((fid, _), v)| fid == g && matches!(v, Value::Type(t) if *t == ty)))
+            }
+            Value::Func(g) if matches!(self.func(*g).kind, FuncKind::Builtin(Builtin::Range)) => {
+                Ok(self.ty(ty).fqn.module() == "_range")
+            }
+            _ => Err(err(
+                "isinstance() arg 2 must be a type, a tuple of types, or a union",
+                span,
+                "this is not a type",
+            )),
+        }
     }
 }

@@ -382,6 +382,53 @@ impl Vm {
     }
 
     pub fn eval_expr(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
+        if may_emit(e) {
+            return self.contained(f, |vm, f| vm.eval_expr_here(f, e));
+        }
+        self.eval_expr_here(f, e)
+    }
+
+    /// Evaluate with `g` an expression whose residual code may need
+    /// statements (a display's appends, a comprehension's loop, a value
+    /// pinned into a temporary): in redshift they are kept inside the
+    /// result, a `Block` expression, so that they run where and when the
+    /// expression does (after the operands before it, under a short
+    /// circuit, at each test of a `while`), as in Python. A blue result
+    /// leaves them in the enclosing code.
+    pub(crate) fn contained(
+        &mut self,
+        f: &mut Frame,
+        g: impl FnOnce(&mut Vm, &mut Frame) -> VmResult<AVal>,
+    ) -> VmResult<AVal> {
+        let Some(sh) = f.shift() else {
+            return g(self, f);
+        };
+        sh.blocks.push(Vec::new());
+        let r = g(self, f);
+        let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        let v = r?;
+        if stmts.is_empty() {
+            return Ok(v);
+        }
+        match &v.repr {
+            Repr::Code(e) => {
+                let (ty, sp) = (e.ty, e.span);
+                let block = rir::ExprKind::Block(stmts, Box::new(e.clone()));
+                Ok(AVal {
+                    repr: Repr::Code(rir::Expr::new(block, ty, sp)),
+                    ..v
+                })
+            }
+            Repr::Val(_) => {
+                for s in stmts {
+                    f.emit(s);
+                }
+                Ok(v)
+            }
+        }
+    }
+
+    fn eval_expr_here(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
         let span = e.span;
         match &e.kind {
             ExprKind::Int(_) => Ok(self
@@ -507,7 +554,7 @@ impl Vm {
                 }));
                 Ok(AVal::blue(v, t, span))
             }
-            ExprKind::Bytes(_) => Err(not_supported("bytes literals", span)),
+            ExprKind::Bytes(b) => self.bytes_literal(f, b, span),
             ExprKind::List(items) => self.eval_list_display(f, items, None, span),
             ExprKind::Dict(items) => self.eval_dict_display(f, items, None, span),
             ExprKind::Set(items) => self.eval_set_display(f, items, None, false, span),
@@ -1640,6 +1687,27 @@ impl Vm {
         VmError::diag(d)
     }
 
+    /// `b"..."`: a `bytes` (`stdlib/_bytes.spy`) whose text is the bytes'
+    /// Latin-1 code points.
+    fn bytes_literal(&mut self, f: &mut Frame, b: &[u8], span: Span) -> VmResult<AVal> {
+        let text: String = b.iter().map(|&x| x as char).collect();
+        let Some(Value::Type(t)) = self.stdlib_builtin(Symbol::intern("bytes"), span)? else {
+            return Err(VmError::internal(
+                "the standard library has no `bytes`",
+                span,
+            ));
+        };
+        let args = crate::call::CallArgs {
+            pos: vec![AVal::blue(
+                Value::Str(text.as_str().into()),
+                TypeId::STR,
+                span,
+            )],
+            kw: Vec::new(),
+        };
+        self.make_from_args(f, t, args, span)
+    }
+
     fn eval_fstring(&mut self, f: &mut Frame, parts: &[FStringPart], span: Span) -> VmResult<AVal> {
         let mut acc = AVal::blue(Value::Str("".into()), TypeId::STR, span);
         for p in parts {
@@ -1675,7 +1743,12 @@ impl Vm {
 
     /// A replacement field's conversion: `!s` (and none) is `str`, `!r` is
     /// `repr`, `!a` is `ascii`.
-    fn convert_field(&mut self, f: &mut Frame, v: AVal, conv: Option<char>) -> VmResult<AVal> {
+    pub(crate) fn convert_field(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        conv: Option<char>,
+    ) -> VmResult<AVal> {
         match conv {
             Some('r') => self.repr_of(f, v),
             Some('a') => self.ascii_of(f, v),
@@ -1719,6 +1792,17 @@ impl Vm {
                 }
             });
         }
+        self.format_pieces(f, v, pieces)
+    }
+
+    /// `v` (converted already) formatted by the spec the text `pieces`
+    /// concatenate: parsed now when every piece is blue, else at run time.
+    pub(crate) fn format_pieces(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        pieces: Vec<AVal>,
+    ) -> VmResult<AVal> {
         let known: Option<String> = pieces
             .iter()
             .map(|p| match p.blue_value() {
@@ -2079,6 +2163,26 @@ impl Vm {
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("pointers take one index", span, ""))?;
             return self.ptr_getitem(f, v, i, span);
         }
+        if let Some(Value::Tuple(items)) = f.known(&v) {
+            let items = items.clone();
+            let [i] =
+                <[AVal; 1]>::try_from(idx).map_err(|_| err("tuples take one index", span, ""))?;
+            let Some(idx) = f.known(&i).and_then(|x| x.as_int()) else {
+                return Err(err("tuple index must be blue", i.span, "this is red"));
+            };
+            let n = items.len() as i128;
+            let k = if idx < 0 { idx + n } else { idx };
+            if k < 0 || k >= n {
+                return Err(err(
+                    "tuple index out of range",
+                    i.span,
+                    format!("the tuple has {n} items"),
+                ));
+            }
+            let item = items[k as usize].clone();
+            let t = self.type_of(&item);
+            return Ok(AVal::blue(item, t, span));
+        }
         if self.tuple_items(v.ty).is_some() {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("tuples take one index", span, ""))?;
@@ -2196,28 +2300,26 @@ impl Vm {
             let idx = self.eval_item_indices(f, v.ty, index)?;
             return self.getitem_values(f, v, idx, span);
         }
-        if let Some(Value::Tuple(items)) = f.known(&v) {
-            let items = items.clone();
-            let i = self.eval_expr(f, index)?;
-            let Some(idx) = f.known(&i).and_then(|x| x.as_int()) else {
-                return Err(err("tuple index must be blue", index.span, "this is red"));
-            };
-            let n = items.len() as i128;
-            let k = if idx < 0 { idx + n } else { idx };
-            if k < 0 || k >= n {
-                return Err(err(
-                    "tuple index out of range",
-                    index.span,
-                    format!("the tuple has {n} items"),
-                ));
-            }
-            let item = items[k as usize].clone();
-            let t = self.type_of(&item);
-            return Ok(AVal::blue(item, t, span));
-        }
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)
     }
+}
+
+/// Whether the residual code of `e` may need statements of its own
+/// (`Vm::contained`).
+pub(crate) fn may_emit(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::List(_)
+            | ExprKind::Dict(_)
+            | ExprKind::Set(_)
+            | ExprKind::Tuple(_)
+            | ExprKind::Comp { .. }
+            | ExprKind::DictComp { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::IfExp { .. }
+    )
 }
 
 /// `123` or `-123`.

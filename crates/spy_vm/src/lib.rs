@@ -28,6 +28,7 @@ pub mod rireval;
 pub mod scope;
 mod shift;
 mod stmt;
+mod strformat;
 mod structs;
 mod tuples;
 pub mod types;

@@ -59,6 +59,12 @@ pub enum Builtin {
     OpSpecConst,
     /// A primitive operation called as a function (helpers of the stdlib).
     Prim(spy_rir::Prim),
+    /// `format(value, spec)`.
+    Format,
+    /// `isinstance(x, T)`: decided by the static type of `x` (blue).
+    IsInstance,
+    /// `str.format` (`__spy__.str_format`, the method of `stdlib/_str.spy`).
+    StrFormat,
 }
 
 /// What kind of blue function a function is.
@@ -324,6 +330,8 @@ impl Vm {
             ("max", Builtin::Max, Color::Red),
             ("repr", Builtin::Repr, Color::Red),
             ("ascii", Builtin::Ascii, Color::Red),
+            ("format", Builtin::Format, Color::Red),
+            ("isinstance", Builtin::IsInstance, Color::Red),
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {

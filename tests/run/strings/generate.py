@@ -22,6 +22,7 @@ ALPHABET = (
     list("abcxyzABCXYZ019 _-.,:") + [" ", "  ", "\t", "\n", "\r\n"]
     + list("éÉßàÿŸ") + list("ΑΣσςΟΔ") + list("日本語") + ["🎉", "😀"]
     + ["ǆ", "ǅ", "ﬁ", "İ", "\u00a0", "\u3000", "\x1c", "\u2028"]
+    + list("²½三٣Ⅻ")
 )
 
 
@@ -72,6 +73,12 @@ def snippet(r):
         ("isalpha()", lambda: s.isalpha()),
         ("isalnum()", lambda: s.isalnum()),
         ("isdecimal()", lambda: s.isdecimal()),
+        ("isdigit()", lambda: s.isdigit()),
+        ("isnumeric()", lambda: s.isnumeric()),
+        (f"startswith(({lit(sub)}, {lit(s[-2:])}))", None),
+        (f"endswith(({lit(s[:1])}, {lit(sub)}), {n})", None),
+        (f"'{{:{fill}^{abs(w)}}}|{{!r:>{abs(m)}}}'.format({lit(s)}, {lit(sub)})", None),
+        (f"'{{1}}{{0}}{{k}}'.format({lit(s)}, {lit(sub)}, k={lit(fill)})", None),
         ("isspace()", lambda: s.isspace()),
         ("isascii()", lambda: s.isascii()),
         ("isupper()", lambda: s.isupper()),
@@ -97,6 +104,8 @@ def snippet(r):
     call, _ = r.choice(cases)
     if call.startswith("join("):
         src = f"{lit(sub)}.{call}"
+    elif call.startswith("'"):
+        src = call
     elif call.startswith("["):
         src = f"{lit(s)}{call}"
     else:

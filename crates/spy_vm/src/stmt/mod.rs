@@ -152,6 +152,10 @@ impl Vm {
     /// A value computed only for its effects: in residual code, keep its code.
     pub fn emit_effect(&mut self, f: &mut Frame, v: AVal, span: Span) {
         if let Repr::Code(e) = v.repr {
+            // Reading a local or a constant has no effect to keep.
+            if matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)) {
+                return;
+            }
             f.emit(rir::Stmt {
                 kind: rir::StmtKind::Expr(e),
                 span,

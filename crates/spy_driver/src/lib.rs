@@ -15,6 +15,9 @@ use spy_diagnostics::{render_all, ColorMode, Diagnostic};
 use spy_rir as rir;
 use spy_vm::{FuncId, Loader, ModId, Value, Vm, VmError};
 
+/// What the interpreters' program sees of its process (`Session::process`).
+pub use spy_runtime::host::Process;
+
 pub use link::{check_output, default_output, link_executable, write_output, LinkError};
 pub use panic::render_panic;
 
@@ -110,6 +113,10 @@ pub struct Session {
     /// The command line the interpreters give `main(argv)` (`argv[0]` is the
     /// program); an executable gets its own.
     pub argv: Vec<String>,
+    /// What the interpreters' program sees instead of this process's working
+    /// directory, environment and terminal (`spy_runtime::host::Process`;
+    /// by default the process's own); an executable has its own process.
+    pub process: Process,
 }
 
 fn module_name(path: &Path) -> String {
@@ -134,6 +141,7 @@ impl Session {
             config,
             main_module: None,
             argv: Vec::new(),
+            process: Default::default(),
         }
     }
 
@@ -201,10 +209,12 @@ impl Session {
     /// the same static errors). Returns the exit status.
     pub fn run_interp(&mut self) -> Result<i32, Failure> {
         self.redshift()?;
-        spy_runtime::host::set_args(self.argv.clone());
+        self.set_host();
         let main = self.main_func()?;
         let span = spy_diagnostics::Span::default();
         let r = self.vm.call_red(main, Vec::new(), span, false);
+        // Files still open are flushed and closed when the program ends.
+        spy_runtime::files::close_all();
         self.vm.flush_out();
         self.exit_status(r)
     }
@@ -223,13 +233,22 @@ impl Session {
         }
     }
 
+    /// The running thread's command line and process, for the interpreters;
+    /// no file is open when a program starts.
+    fn set_host(&self) {
+        spy_runtime::host::set_args(self.argv.clone());
+        spy_runtime::host::set_process(self.process.clone());
+        spy_runtime::files::close_all();
+    }
+
     /// Run the residual program with the RIR evaluator.
     pub fn run_rir(&mut self) -> Result<i32, Failure> {
         let m = self.redshift()?;
-        spy_runtime::host::set_args(self.argv.clone());
+        self.set_host();
         let vm = &mut self.vm;
         let io = spy_vm::prims::Io::new(&mut *vm.out, &mut *vm.err, &mut *vm.input);
         let r = spy_vm::rireval::run_main(&m, io, spy_vm::heap::Heap::new(self.config.gc_interval));
+        spy_runtime::files::close_all();
         self.vm.flush_out();
         self.exit_status(r)
     }

@@ -1,13 +1,19 @@
-//! The host as programs see it: the command-line arguments
+//! What a program sees of its process: the command-line arguments
 //! (`main(argv: list[str])`, `sys.argv`): natively the C `argc`/`argv` that
-//! `spy_rt_init` records, in the interpreters a list the driver sets for the
-//! running thread (`argv[0]` is the program); the clocks and `sleep` (the C
+//! `spy_rt_init` records; in the interpreters a list the driver sets for the
+//! running thread. `argv[0]` is the program. The clocks and `sleep` (the C
 //! library's, in every engine); and [`Host`], the standard streams and the
-//! exit of the engine running the program, which the `@host` kernels use.
+//! exit of the engine running the program, which the `io` kernels take.
+//!
+//! The interpreters run in the compiler's process, where the working
+//! directory and the environment are shared by every thread: the driver may
+//! give the running thread its own ([`Process`]), which `files.rs` then uses
+//! instead of the process's (relative paths are taken from `cwd`, `getenv`
+//! reads `env`, stdout is not a terminal). Natively they are the process's.
 
 use crate::Scratch;
 
-/// What an engine gives the `@host` kernels: its standard streams (stdout
+/// What an engine gives the `io` kernels: its standard streams (stdout
 /// is the buffer `print` writes to) and the end of the program.
 pub trait Host {
     /// Append `s` to stdout.
@@ -132,6 +138,62 @@ mod imp {
         ARGS.with(|a| *a.borrow_mut() = args);
     }
 
+    /// What the program of this thread sees instead of the process's
+    /// working directory, environment and terminal.
+    #[derive(Clone, Debug, Default)]
+    pub struct Process {
+        /// The working directory relative paths start from.
+        pub cwd: Option<String>,
+        /// The whole environment, in its order.
+        pub env: Option<Vec<(String, String)>>,
+        /// Stdout is captured: not a terminal.
+        pub stdout_pipe: bool,
+    }
+
+    std::thread_local! {
+        static PROCESS: RefCell<Process> = RefCell::new(Process::default());
+    }
+
+    pub fn set_process(p: Process) {
+        PROCESS.with(|c| *c.borrow_mut() = p);
+    }
+
+    pub fn with_cwd(f: impl FnOnce(Option<&str>)) {
+        PROCESS.with(|c| f(c.borrow().cwd.as_deref()))
+    }
+
+    /// `Some(value or None)` when this thread has its own environment.
+    pub fn env_get(name: &str) -> Option<Option<String>> {
+        PROCESS.with(|c| {
+            let c = c.borrow();
+            let env = c.env.as_ref()?;
+            Some(env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        })
+    }
+
+    pub fn env_len() -> Option<i32> {
+        PROCESS.with(|c| c.borrow().env.as_ref().map(|e| e.len() as i32))
+    }
+
+    /// Give key `i` of this thread's environment to `f`; false when the
+    /// thread has none of its own.
+    pub fn env_key(i: i32, f: impl FnOnce(&str)) -> bool {
+        PROCESS.with(|c| {
+            let c = c.borrow();
+            let Some(env) = c.env.as_ref() else {
+                return false;
+            };
+            if let Some((k, _)) = usize::try_from(i).ok().and_then(|i| env.get(i)) {
+                f(k);
+            }
+            true
+        })
+    }
+
+    pub fn stdout_is_pipe() -> bool {
+        PROCESS.with(|c| c.borrow().stdout_pipe)
+    }
+
     pub fn count() -> i32 {
         ARGS.with(|a| a.borrow().len() as i32)
     }
@@ -146,7 +208,15 @@ mod imp {
 }
 
 #[cfg(not(spy_staticlib))]
-pub use imp::set_args;
+pub use imp::{
+    env_get, env_key, env_len, set_args, set_process, stdout_is_pipe, with_cwd, Process,
+};
+
+/// Natively the working directory is the process's own.
+#[cfg(spy_staticlib)]
+pub fn with_cwd(f: impl FnOnce(Option<&str>)) {
+    f(None)
+}
 
 /// The number of arguments, the program included.
 pub fn argc() -> i32 {
@@ -156,29 +226,11 @@ pub fn argc() -> i32 {
 /// Argument `i` (invalid UTF-8 replaced by U+FFFD), or "" out of range.
 pub fn argv<W: Scratch>(out: &mut W, i: i32) {
     #[cfg(spy_staticlib)]
-    write_lossy(out, imp::get(i));
+    {
+        crate::files::decode_lossy(out, imp::get(i));
+    }
     #[cfg(not(spy_staticlib))]
     imp::with_arg(i, |s| {
         let _ = out.write_str(s);
     })
-}
-
-/// `bytes` as text, invalid UTF-8 replaced by U+FFFD, without allocating.
-pub fn write_lossy(out: &mut dyn core::fmt::Write, mut bytes: &[u8]) {
-    loop {
-        match core::str::from_utf8(bytes) {
-            Ok(s) => {
-                let _ = out.write_str(s);
-                return;
-            }
-            Err(e) => {
-                let (good, rest) = bytes.split_at(e.valid_up_to());
-                // SAFETY: checked valid just above.
-                let _ = out.write_str(unsafe { core::str::from_utf8_unchecked(good) });
-                let _ = out.write_char('\u{fffd}');
-                let skip = e.error_len().unwrap_or(rest.len()).max(1);
-                bytes = &rest[skip.min(rest.len())..];
-            }
-        }
-    }
 }

@@ -13,10 +13,10 @@
 //! [`imp`], and its uses in `stdlib/`. Kernels do not fail: the `.spy`
 //! wrapper checks its arguments and raises Python's errors.
 //!
-//! A kernel marked `@host` touches the host (the command line, the clock,
-//! the standard streams, the exit status): it is never folded at compile
-//! time, calling it in blue code is a diagnostic, and its implementation
-//! takes the engine's [`Host`] first (the interpreters' streams, or the
+//! A kernel marked `host "what"` touches the host (the command line, files,
+//! the clock, the standard streams, the exit status): it is never folded at
+//! compile time and calling it in blue code is a diagnostic. One also marked
+//! `io` takes the engine's [`Host`] first (the interpreters' streams, or the
 //! static library's), so that its effects go where `print`'s and panics' go.
 
 use crate::host::Host;
@@ -33,8 +33,12 @@ pub enum KTy {
 }
 
 /// The list of kernels, for an X-macro: `kernel_list!(m)` expands to
-/// `m! { name(param: Ty, ...) -> Ty = implementation; ... }`, each entry
-/// optionally marked `@host` before its name.
+/// `m! { name(param: Ty, ...) -> Ty = implementation [, host "what" [, io]]; ... }`.
+/// `host "what"` marks a kernel that touches the host (the command line,
+/// files, the environment, the clock, the standard streams): what it does,
+/// for the diagnostic of a call in blue code. `io` marks one whose
+/// implementation takes the engine's [`Host`] first (the streams `print`
+/// writes to, stdin, the exit).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! kernel_list {
@@ -103,27 +107,27 @@ macro_rules! kernel_list {
             /// hash of an equal integer).
             hash_f64(x: F64) -> I64 = hash_f64;
             /// The number of command-line arguments, the program included.
-            @host sys_argc() -> I32 = argc;
+            sys_argc() -> I32 = argc, host "reads the command line";
             /// Command-line argument `i` (`main(argv)`).
-            @host sys_argv(i: I32) -> Str = argv;
+            sys_argv(i: I32) -> Str = argv, host "reads the command line";
             /// Write `s` to stdout (`fd` 1: the buffer `print` writes to) or
             /// stderr (`fd` 2, after stdout's buffer). Returns 0.
-            @host sys_write(fd: I32, s: Str) -> I32 = write;
+            sys_write(fd: I32, s: Str) -> I32 = write, host "writes to the standard streams", io;
             /// Write stdout's buffer out (`sys.stdout.flush()`). Returns 0.
-            @host sys_flush() -> I32 = flush;
+            sys_flush() -> I32 = flush, host "writes to the standard streams", io;
             /// The next line of stdin, its line break included ("" at the
             /// end of input; the last line may have none).
-            @host sys_read_line() -> Str = read_line;
+            sys_read_line() -> Str = read_line, host "reads the standard input", io;
             /// End the program with exit status `code` (stdout flushed).
-            @host sys_exit(code: I32) -> I32 = exit;
+            sys_exit(code: I32) -> I32 = exit, host "ends the program", io;
             /// `time.time()`: seconds since the epoch (CLOCK_REALTIME).
-            @host time_time() -> F64 = time;
+            time_time() -> F64 = time, host "reads the clock";
             /// `time.time_ns()`.
-            @host time_time_ns() -> I64 = time_ns;
+            time_time_ns() -> I64 = time_ns, host "reads the clock";
             /// `time.monotonic_ns()`, `perf_counter_ns()` (CLOCK_MONOTONIC).
-            @host time_monotonic_ns() -> I64 = monotonic_ns;
+            time_monotonic_ns() -> I64 = monotonic_ns, host "reads the clock";
             /// `time.sleep(secs)` (`secs` is not negative). Returns 0.
-            @host time_sleep(secs: F64) -> I32 = sleep;
+            time_sleep(secs: F64) -> I32 = sleep, host "sleeps";
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -150,6 +154,51 @@ macro_rules! kernel_list {
             str_islower(s: Str) -> Bool = islower;
             /// `s.istitle()`.
             str_istitle(s: Str) -> Bool = istitle;
+            /// `open(path, mode)` (`files::F_*` bits): a handle or -errno.
+            file_open(path: Str, flags: I32) -> I32 = file_open, host "opens a file";
+            /// `f.read(n)`: up to `n` characters, all of them if `n` < 0.
+            file_read(h: I32, n: I64) -> Str = file_read, host "reads a file";
+            /// `f.readline()`: "" at the end of the file.
+            file_readline(h: I32) -> Str = file_readline, host "reads a file";
+            /// `f.write(s)`: 0 or -errno.
+            file_write(h: I32, s: Str) -> I32 = file_write, host "writes a file";
+            /// `f.flush()`: 0 or -errno.
+            file_flush(h: I32) -> I32 = file_flush, host "writes a file";
+            /// `f.seek(offset, whence)`: the new byte position or -errno.
+            file_seek(h: I32, off: I64, whence: I32) -> I64 = file_seek, host "moves in a file";
+            /// `f.tell()`: the byte position or -errno.
+            file_tell(h: I32) -> I64 = file_tell, host "looks at a file";
+            /// `f.close()`: 0 or -errno; the handle is free again.
+            file_close(h: I32) -> I32 = file_close, host "closes a file";
+            /// `os.listdir(path)` begins: a handle or -errno.
+            dir_open(path: Str) -> I32 = dir_open, host "reads a directory";
+            /// The next name of a directory, "" at its end.
+            dir_next(h: I32) -> Str = dir_next, host "reads a directory";
+            /// `os.getcwd()`.
+            os_getcwd() -> Str = os_getcwd, host "reads the working directory";
+            /// The type of the file at `path`: 1 regular, 2 directory, 3
+            /// another, or -errno.
+            os_kind(path: Str) -> I32 = os_kind, host "looks at a file";
+            /// `os.remove(path)`: 0 or -errno.
+            os_remove(path: Str) -> I32 = os_remove, host "removes a file";
+            /// `os.rmdir(path)`: 0 or -errno.
+            os_rmdir(path: Str) -> I32 = os_rmdir, host "removes a directory";
+            /// `os.mkdir(path, mode)`: 0 or -errno.
+            os_mkdir(path: Str, mode: I32) -> I32 = os_mkdir, host "makes a directory";
+            /// `os.getenv(name)` ("" when unset).
+            os_getenv(name: Str) -> Str = os_getenv, host "reads the environment";
+            /// Whether the environment has `name`.
+            os_hasenv(name: Str) -> Bool = os_hasenv, host "reads the environment";
+            /// The number of environment variables.
+            os_environ_count() -> I32 = os_environ_count, host "reads the environment";
+            /// The name of environment variable `i`.
+            os_environ_key(i: I32) -> Str = os_environ_key, host "reads the environment";
+            /// `os.get_terminal_size(fd)`: `columns << 16 | lines` or -errno.
+            os_terminal_size(fd: I32) -> I64 = os_terminal_size, host "asks the terminal";
+            /// `os.isatty(fd)`.
+            os_isatty(fd: I32) -> Bool = os_isatty, host "asks the terminal";
+            /// `os.strerror(e)`: the C library's message for an errno.
+            os_strerror(e: I32) -> Str = os_strerror;
             /// `s.encode(...)` as the Latin-1 text of a `bytes` (`kind`: 0
             /// UTF-8, 1 ASCII, 2 Latin-1; see `crate::bytes`).
             str_encode(s: Str, kind: I32) -> Str = encode;
@@ -167,18 +216,8 @@ macro_rules! kernel_list {
     };
 }
 
-/// `true` for a kernel marked `@host`.
-macro_rules! is_host {
-    () => {
-        false
-    };
-    ($h:ident) => {
-        true
-    };
-}
-
 macro_rules! define_kernels {
-    ($( $(#[$doc:meta])* $(@$host:ident)? $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal $(, $io:ident)?)?; )*) => {
         /// A runtime service of the standard library (see the module docs).
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -203,13 +242,18 @@ macro_rules! define_kernels {
                 }
             }
 
-            /// Kernels marked `@host` touch the host (the command line,
-            /// the clock, the streams): never folded at compile time, and an
-            /// error in blue code. Every other kernel is a pure function of
-            /// its arguments.
+            /// Kernels that touch the host (the command line, files, the
+            /// environment): never folded at compile time, and an error in
+            /// blue code. Every other kernel is a pure function of its
+            /// arguments.
             pub fn reads_host(self) -> bool {
+                self.host_use().is_some()
+            }
+
+            /// What a kernel that touches the host does ("opens a file").
+            pub fn host_use(self) -> Option<&'static str> {
                 match self {
-                    $(Kernel::$name => is_host!($($host)?),)*
+                    $(Kernel::$name => None $(.or(Some($why)))?,)*
                 }
             }
 
@@ -237,7 +281,7 @@ macro_rules! define_kernels {
                     if it.next().is_some() {
                         return None;
                     }
-                    Some(run!($ret, imp::$imp, host [$($host)?], $($arg),*))
+                    Some(run!($ret, imp::$imp, host [$($($io)?)?], $($arg),*))
                 })*
             }
         }
@@ -305,6 +349,12 @@ pub mod imp {
     use super::Host;
     use super::Scratch;
     use crate::unicode;
+
+    pub use crate::files::{
+        dir_next, dir_open, file_close, file_flush, file_open, file_read, file_readline, file_seek,
+        file_tell, file_write, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv,
+        os_isatty, os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
+    };
 
     fn put<W: Scratch>(out: &mut W, c: char) {
         let _ = out.write_char(c);
@@ -762,11 +812,11 @@ pub mod imp {
         crate::num::hash_f64(x)
     }
 
-    pub fn argc(_: &mut dyn Host) -> i32 {
+    pub fn argc() -> i32 {
         crate::host::argc()
     }
 
-    pub fn argv<W: Scratch>(out: &mut W, _: &mut dyn Host, i: i32) {
+    pub fn argv<W: Scratch>(out: &mut W, i: i32) {
         crate::host::argv(out, i)
     }
 
@@ -793,22 +843,22 @@ pub mod imp {
         0
     }
 
-    pub fn time(_: &mut dyn Host) -> f64 {
+    pub fn time() -> f64 {
         let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
         s as f64 + ns as f64 * 1e-9
     }
 
-    pub fn time_ns(_: &mut dyn Host) -> i64 {
+    pub fn time_ns() -> i64 {
         let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
         s * 1_000_000_000 + ns
     }
 
-    pub fn monotonic_ns(_: &mut dyn Host) -> i64 {
+    pub fn monotonic_ns() -> i64 {
         let (s, ns) = crate::host::clock(crate::host::Clock::Monotonic);
         s * 1_000_000_000 + ns
     }
 
-    pub fn sleep(_: &mut dyn Host, secs: f64) -> i32 {
+    pub fn sleep(secs: f64) -> i32 {
         crate::host::sleep(secs);
         0
     }

@@ -30,6 +30,7 @@
 
 pub mod abi;
 pub mod bytes;
+pub mod files;
 pub mod format;
 pub mod host;
 #[macro_use]

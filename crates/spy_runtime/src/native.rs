@@ -128,7 +128,7 @@ fn flush() {
     }
 }
 
-// ---- the host of the `@host` kernels: the buffered stdout, stderr, stdin
+// ---- the host of the `io` kernels: the buffered stdout, stderr, stdin
 
 const IN_CAP: usize = 1 << 14;
 static mut IN_BUF: [u8; IN_CAP] = [0; IN_CAP];
@@ -212,18 +212,18 @@ impl crate::host::Host for NativeHost {
                 }
                 let avail = &buf[IN_POS..IN_LEN];
                 if let Some(i) = avail.iter().position(|&b| b == b'\n') {
-                    crate::host::write_lossy(line, &avail[..=i]);
+                    crate::files::decode_lossy(line, &avail[..=i]);
                     IN_POS += i + 1;
                     return;
                 }
                 // No line break yet: decode what is complete, keep a
                 // character cut by the end of the buffer, read on.
                 let done = complete_utf8(avail);
-                crate::host::write_lossy(line, &avail[..done]);
+                crate::files::decode_lossy(line, &avail[..done]);
                 let keep = avail.len() - done;
                 buf.copy_within(IN_POS + done..IN_LEN, 0);
                 if !fill_input(keep) {
-                    crate::host::write_lossy(line, &buf[..keep]);
+                    crate::files::decode_lossy(line, &buf[..keep]);
                     IN_LEN = 0;
                     return;
                 }
@@ -232,9 +232,8 @@ impl crate::host::Host for NativeHost {
     }
 
     fn exit(&mut self, code: i32) {
-        flush();
-        // SAFETY: terminating the process.
-        unsafe { exit(code) }
+        // SAFETY: terminating the process, as `main`'s return does.
+        unsafe { exit(spy_rt_exit(code)) }
     }
 }
 
@@ -450,6 +449,7 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, ctx: *const u8) {
 /// Called when `main` returns: flush stdout and give back the exit status.
 #[no_mangle]
 pub extern "C" fn spy_rt_exit(code: i32) -> i32 {
+    crate::files::close_all();
     flush();
     code
 }
@@ -594,6 +594,7 @@ fn oom() -> ! {
 
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
     let loc = site_loc(site);
+    crate::files::close_all();
     flush();
     let mut buf = GcText::new();
     // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
@@ -1148,7 +1149,7 @@ macro_rules! kernel_call {
 }
 
 macro_rules! native_kernels {
-    ($( $(#[$doc:meta])* $(@$host:ident)? $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal $(, $io:ident)?)?; )*) => {
         /// The kernels' C entry points (symbols `spyk_NAME`).
         #[allow(non_snake_case)]
         pub mod kernel_exports {
@@ -1157,7 +1158,7 @@ macro_rules! native_kernels {
                 $(#[$doc])*
                 #[export_name = concat!("spyk_", stringify!($name))]
                 pub extern "C" fn $name($($arg: kernel_param!($aty)),*) -> kernel_param!($ret) {
-                    kernel_call!($ret, crate::kernels::imp::$imp, [$($host)?], $(kernel_arg!($aty, $arg)),*)
+                    kernel_call!($ret, crate::kernels::imp::$imp, [$($($io)?)?], $(kernel_arg!($aty, $arg)),*)
                 }
             )*
         }

@@ -31,6 +31,9 @@ pub struct Headers {
     /// --debug` does (pointer checks), so that checked panics agree.
     pub debug: bool,
     pub python: Python,
+    /// `#@ env: K=V K2=V2`: environment variables added for the run (in
+    /// every mode and for CPython).
+    pub env: Vec<(String, String)>,
 }
 
 /// Parse the leading `#@` lines. Unknown keys are an error, so a typo cannot
@@ -64,6 +67,14 @@ pub fn parse(text: &str) -> Result<Headers, String> {
                 }
             }
             "args" => h.args = value.split_whitespace().map(String::from).collect(),
+            "env" => {
+                for kv in value.split_whitespace() {
+                    let (k, v) = kv
+                        .split_once('=')
+                        .ok_or_else(|| format!("`env` takes `NAME=value` items: {line}"))?;
+                    h.env.push((k.to_string(), v.to_string()));
+                }
+            }
             "native-build" => match value {
                 "debug" => h.debug = true,
                 _ => return Err(format!("`native-build` takes `debug`: {line}")),

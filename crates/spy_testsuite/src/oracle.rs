@@ -17,7 +17,6 @@ use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::headers::{Headers, Python};
-use crate::runner::repo_root;
 
 /// How long CPython may run one program.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -118,8 +117,16 @@ impl PyRun {
 /// Run `path` with CPython. The run is stopped as soon as its stdout stops being a
 /// prefix of `expected_stdout`: a program outside the common subset may otherwise
 /// go on for a long time (`i32(2) ** i32(2147483647)` is a huge Python integer).
-pub fn run(path: &Path, args: &[String], expected_stdout: &str) -> Result<PyRun, String> {
+pub fn run(
+    path: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    expected_stdout: &str,
+) -> Result<PyRun, String> {
     let py = python()?;
+    // A fresh working directory, as the spyc runs get.
+    let (_work, cwd) = crate::runner::work_dir().map_err(|e| e.to_string())?;
+    let path = &path.canonicalize().map_err(|e| e.to_string())?;
     let mut child = Command::new(py)
         // Isolated (no environment, user site or script directory), no site
         // module, unbuffered (so a difference is seen when it is printed), UTF-8
@@ -128,7 +135,8 @@ pub fn run(path: &Path, args: &[String], expected_stdout: &str) -> Result<PyRun,
         .arg(driver())
         .arg(path)
         .args(args)
-        .current_dir(repo_root())
+        .envs(env.iter().cloned())
+        .current_dir(&cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -304,7 +312,7 @@ pub fn verdict(python: &Python, exp: &Expected, got: &PyRun) -> Result<(), Strin
 /// The `python::` trial of the run program `path`.
 pub fn check(path: &Path, h: &Headers) -> Result<(), String> {
     let exp = Expected::of(path, h);
-    let got = run(path, &h.args, &exp.stdout)?;
+    let got = run(path, &h.args, &h.env, &exp.stdout)?;
     verdict(&h.python, &exp, &got)
 }
 

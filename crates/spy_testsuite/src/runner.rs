@@ -19,6 +19,17 @@ pub struct Outcome {
     pub code: i32,
 }
 
+impl Outcome {
+    /// The harness could not run the program (status 101).
+    fn harness_error(e: impl std::fmt::Display) -> Outcome {
+        Outcome {
+            stdout: String::new(),
+            stderr: e.to_string(),
+            code: 101,
+        }
+    }
+}
+
 /// The repository root (tests run with the crate directory as cwd).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -86,18 +97,47 @@ fn text(buf: &SharedBuf) -> String {
     String::from_utf8_lossy(&buf.0.borrow()).into_owned()
 }
 
+/// How a test program runs, beyond its mode.
+#[derive(Debug, Default, Clone)]
+pub struct RunOpts {
+    pub args: Vec<String>,
+    /// Environment variables added to the test process's.
+    pub env: Vec<(String, String)>,
+    /// The native mode builds without optimisation, with pointer checks.
+    pub debug: bool,
+}
+
+/// A fresh, empty working directory for one run of a program (removed when
+/// dropped), so that programs that make files are isolated and leave
+/// nothing behind. Canonical, so `os.getcwd()` agrees in every mode.
+pub fn work_dir() -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    let d = tempfile::Builder::new().prefix("spy-run").tempdir()?;
+    let p = d.path().canonicalize()?;
+    Ok((d, p))
+}
+
 /// Run the program in `mode`. A run that takes longer than two minutes
 /// fails as timed out (its thread is left behind: threads cannot be killed).
 /// `debug`: the native mode builds without optimisation, with pointer checks.
 pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
+    let opts = RunOpts {
+        args: args.to_vec(),
+        env: Vec::new(),
+        debug,
+    };
+    run_with(path, mode, &opts)
+}
+
+/// Run the program in `mode`, in a fresh working directory ([`work_dir`]).
+pub fn run_with(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     // The interpreters recurse deeply: run them on a thread with a large stack.
     let path = path.to_path_buf();
-    let args = args.to_vec();
+    let opts = opts.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .stack_size(1 << 29)
         .spawn(move || {
-            let _ = tx.send(run_inner(&path, mode, &args, debug));
+            let _ = tx.send(run_inner(&path, mode, &opts));
         });
     let failed = |stderr: &str, code| Outcome {
         stdout: String::new(),
@@ -123,7 +163,12 @@ pub fn stdin_of(path: &Path) -> Vec<u8> {
     std::fs::read(path.with_extension("stdin")).unwrap_or_default()
 }
 
-fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
+fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
+    let (args, debug) = (&opts.args, opts.debug);
+    let (_work, cwd) = match work_dir() {
+        Ok(d) => d,
+        Err(e) => return Outcome::harness_error(e),
+    };
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
     let input = stdin_of(path);
@@ -134,6 +179,17 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     s.argv = std::iter::once(program.clone())
         .chain(args.iter().cloned())
         .collect();
+    // The interpreters' program sees what an executable would: the work
+    // directory, the environment with the additions, stdout a pipe.
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| !opts.env.iter().any(|(e, _)| e == k))
+        .collect();
+    env.extend(opts.env.iter().cloned());
+    s.process = spy_driver::Process {
+        cwd: Some(cwd.display().to_string()),
+        env: Some(env),
+        stdout_pipe: true,
+    };
     let result = loaded.and_then(|_| match mode {
         Mode::Interp => s.run_interp(),
         Mode::Redshift => s.run_rir(),
@@ -160,13 +216,7 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     // Native: compile, link, run the executable.
     let dir = match tempfile::Builder::new().prefix("spy-test").tempdir() {
         Ok(d) => d,
-        Err(e) => {
-            return Outcome {
-                stdout: String::new(),
-                stderr: e.to_string(),
-                code: 101,
-            }
-        }
+        Err(e) => return Outcome::harness_error(e),
     };
     let exe = dir.path().join("prog");
     if let Err(f) = s.build(&exe) {
@@ -181,7 +231,8 @@ fn run_inner(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let child = Command::new(&exe)
         .arg0(&program)
         .args(args)
-        .current_dir(repo_root())
+        .envs(opts.env.iter().cloned())
+        .current_dir(&cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -293,13 +344,21 @@ pub fn compile_errors(path: &Path) -> Vec<(usize, String)> {
                 Err(Failure::Compile(ds)) => ds
                     .iter()
                     .map(|d| {
-                        let line = d
-                            .primary_span()
-                            .and_then(|sp| {
-                                s.vm.sources
-                                    .try_get(sp.file)
-                                    .map(|f| f.line_col(sp.start).0)
-                            })
+                        // The primary label's line, or, when it is in another
+                        // file (the standard library), the line of the first
+                        // label in the program: its call that led there.
+                        let program = display_path(&path);
+                        let line_of = |sp: spy_diagnostics::Span, own: bool| {
+                            s.vm.sources
+                                .try_get(sp.file)
+                                .filter(|f| !own || f.name == program)
+                                .map(|f| f.line_col(sp.start).0)
+                        };
+                        let primary = d.primary_span();
+                        let line = primary
+                            .and_then(|sp| line_of(sp, true))
+                            .or_else(|| d.labels.iter().find_map(|l| line_of(l.span, true)))
+                            .or_else(|| primary.and_then(|sp| line_of(sp, false)))
                             .unwrap_or(0);
                         (line, d.message.clone())
                     })

@@ -43,7 +43,12 @@ fn mode_name(m: Mode) -> &'static str {
 fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
     let text = read(path);
     let h = headers::parse(&text).map_err(Failed::from)?;
-    let o = runner::run(path, mode, &h.args, h.debug);
+    let opts = runner::RunOpts {
+        args: h.args.clone(),
+        env: h.env.clone(),
+        debug: h.debug,
+    };
+    let o = runner::run_with(path, mode, &opts);
     let check = || -> Result<(), Failed> {
         // The first mode that is not skipped (normally the interpreter) is the
         // one blessed; the other modes must match it.

@@ -31,6 +31,7 @@ impl Vm {
             ("force_inline", Builtin::ForceInline),
             ("module_property", Builtin::ModuleProperty),
             ("str_format", Builtin::StrFormat),
+            ("HAS_METHOD", Builtin::HasMethod),
         ] {
             let fqn = rir::Fqn::new("__spy__", name);
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));
@@ -43,6 +44,16 @@ impl Vm {
             .chain([("complex_repr", rir::Prim::ComplexRepr)]);
         for (name, p) in prims {
             spy.push((name, self.prim_func("__spy__", name, p)));
+        }
+        // Exceptions that print with their module (`io.UnsupportedOperation`),
+        // given to their module (`stdlib/io.spy`) from here.
+        for (i, t) in self.types.iter().enumerate() {
+            if let Some((_, short)) = t.name.split_once('.') {
+                if t.kind == crate::types::TypeKind::Exception {
+                    let short = Symbol::intern(short).as_str();
+                    spy.push((short, Value::Type(TypeId(i as u32))));
+                }
+            }
         }
         self.add_builtin_module("__spy__", spy);
         // The C math library, unchecked: `stdlib/math.spy` adds Python's errors.

@@ -423,12 +423,7 @@ impl Vm {
         self.eval_expecting_here(f, e, expected)
     }
 
-    fn eval_expecting_here(
-        &mut self,
-        f: &mut Frame,
-        e: &Expr,
-        expected: TypeId,
-    ) -> VmResult<AVal> {
+    fn eval_expecting_here(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);
@@ -543,6 +538,17 @@ impl Vm {
         args: CallArgs,
         span: Span,
     ) -> VmResult<AVal> {
+        let fo = self.func(fid);
+        let by_value = matches!(fo.kind, FuncKind::Builtin(_)) || fo.flavor == Flavor::Metafunc;
+        let mut args = args;
+        if by_value {
+            // Builtins and metafuncs see values: a reference to a struct in
+            // memory (an item of a list of lists) is read first.
+            for a in args.pos.iter_mut() {
+                let v = std::mem::replace(a, AVal::blue(Value::None, TypeId::NONE, span));
+                *a = self.deref(f, v)?;
+            }
+        }
         let fo = self.func(fid);
         let (af, color) = match &fo.kind {
             FuncKind::Builtin(b) => {
@@ -817,7 +823,13 @@ impl Vm {
         self.spend(compile_time, span)?;
         let r = self.run_function(fid, vals, span, compile_time);
         if compile_time {
-            return r.map_err(|e| self.blame_host_call(e, span));
+            // A static error inside a red function that blue code calls (a
+            // host kernel in `open`): the chain of calls leads to it, and a
+            // host kernel is blamed on the program's own call.
+            return r.map_err(|e| {
+                let name = format!("`{}`", self.func(fid).name);
+                self.blame_host_call(e, span).called_from(span, &name)
+            });
         }
         r
     }
@@ -1059,6 +1071,18 @@ impl Vm {
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
+            Builtin::HasMethod => {
+                arity(2, &args, "HAS_METHOD")?;
+                let (Some(Value::Type(t)), Some(Value::Str(name))) =
+                    (args.pos[0].blue_value(), args.pos[1].blue_value())
+                else {
+                    return Err(err("HAS_METHOD takes a type and a method name", span, ""));
+                };
+                let (t, name) = (*t, name.to_string());
+                self.builtin_methods(t, span)?;
+                let yes = self.find_method(t, &name).is_some();
+                Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
+            }
             Builtin::ItemType { iter } => {
                 let name = if iter { "ITER_TYPE" } else { "ITEM_TYPE" };
                 arity(1, &args, name)?;
@@ -1225,8 +1249,9 @@ impl Vm {
                 *target = None;
                 continue;
             }
+            let is_file = name.as_str() == "file";
             *target = Some(pos.len());
-            if name.as_str() == "file" {
+            if is_file {
                 pos.push(v);
             } else {
                 pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
@@ -1342,20 +1367,13 @@ impl Vm {
         pos: Vec<AVal>,
         span: Span,
     ) -> VmResult<AVal> {
-        let sym = Symbol::from(name);
-        let m = if self.is_struct(file.ty) {
-            self.ty(file.ty).methods.get(&sym).copied()
-        } else {
-            None
-        };
-        let Some(m) = m else {
+        self.builtin_methods(file.ty, file.span)?;
+        let Some(m) = self.find_method(file.ty, name) else {
+            let tn = self.type_name(file.ty);
             return Err(err(
-                format!(
-                    "print()'s `file=` needs a `{name}` method, which `{}` does not have",
-                    self.type_name(file.ty)
-                ),
+                format!("print() needs a file with a `{name}` method, not `{tn}`"),
                 file.span,
-                "given here",
+                format!("this is `{tn}`"),
             ));
         };
         let args = CallArgs {

@@ -43,16 +43,16 @@ pub enum ConvCtx {
     Other,
 }
 
-/// The note of the diagnostic for a host kernel called in blue code.
-const HOST_NOTE: &str = "blue code is pure: the command line, the clock and the streams are \
-                         read when the program runs (call this from `main`)";
+/// The notes of the diagnostic for a host kernel called in blue code.
+const HOST_NOTE: &str = "blue code is pure: do this at run time, in `main` or a function it calls";
+const ARGV_NOTE: &str = "blue code is pure: read the arguments in `main(argv: list[str])`";
 
-/// `` `what` uses the host at compile time ``, at `span`.
-fn host_at_compile_time(what: &str, span: Span) -> VmError {
+/// `` `call` does-this at compile time ``, at `span`.
+fn host_at_compile_time(call: &str, what: &str, note: &str, span: Span) -> VmError {
     VmError::diag(
-        Diagnostic::error(format!("`{what}` uses the host at compile time"))
+        Diagnostic::error(format!("`{call}` {what} at compile time"))
             .with_primary(span, "called in blue code")
-            .with_note(HOST_NOTE),
+            .with_note(note),
     )
 }
 
@@ -67,19 +67,27 @@ impl Vm {
                 .is_some_and(|f| f.name.starts_with("<stdlib>/"))
         };
         let VmError::Static(d) = &e else { return e };
-        let from_stdlib = d.notes.iter().any(|n| n == HOST_NOTE)
-            && d.primary_span().is_some_and(in_stdlib)
-            && !in_stdlib(call);
-        if !from_stdlib {
+        let Some(note) = d
+            .notes
+            .iter()
+            .find(|n| n.as_str() == HOST_NOTE || n.as_str() == ARGV_NOTE)
+        else {
+            return e;
+        };
+        if !d.primary_span().is_some_and(in_stdlib) || in_stdlib(call) {
             return e;
         }
+        // "`kernel` does-this at compile time": the same, of the call.
+        let Some((_, what)) = d.message.split_once("` ") else {
+            return e;
+        };
+        let what = what.strip_suffix(" at compile time").unwrap_or(what);
         let text = self
             .sources
             .try_get(call.file)
             .and_then(|f| f.text.get(call.start as usize..call.end as usize))
-            .unwrap_or("this call")
-            .to_string();
-        host_at_compile_time(&text, call)
+            .unwrap_or("this call");
+        host_at_compile_time(text, what, note, call)
     }
 
     pub fn resolve(&self, f: &Frame, name: Symbol) -> Option<Resolved> {
@@ -216,8 +224,13 @@ impl Vm {
     ) -> VmResult<AVal> {
         let ret = Vm::ty_from_rir(p.signature().1);
         if let (Prim::Kernel(k), EvalMode::Blue) = (p, &f.mode) {
-            if k.reads_host() {
-                return Err(host_at_compile_time(k.name(), span));
+            if let Some(what) = k.host_use() {
+                let note = if matches!(k, rir::Kernel::sys_argc | rir::Kernel::sys_argv) {
+                    ARGV_NOTE
+                } else {
+                    HOST_NOTE
+                };
+                return Err(host_at_compile_time(k.name(), what, note, span));
             }
         }
         let all_blue = args.iter().all(|a| a.is_blue());
@@ -1371,7 +1384,7 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
-            return self.compare_is(op, l, r, span);
+            return self.compare_is(f, op, l, r, span);
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
@@ -1392,7 +1405,7 @@ impl Vm {
             } else {
                 CmpOp::IsNot
             };
-            return self.compare_is(op, l, r, span);
+            return self.compare_is(f, op, l, r, span);
         }
         let (l, r) = self.adapt_pair(l, r);
         let Some(imp) = dispatch::compare_impl(op, l.ty, r.ty) else {
@@ -1482,7 +1495,14 @@ impl Vm {
         }
     }
 
-    fn compare_is(&mut self, op: CmpOp, l: AVal, r: AVal, span: Span) -> VmResult<AVal> {
+    fn compare_is(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
         let lref = self.ty(l.ty).is_reference() || l.ty == TypeId::NONE;
         let rref = self.ty(r.ty).is_reference() || r.ty == TypeId::NONE;
         if !(lref || rref) {
@@ -1506,7 +1526,18 @@ impl Vm {
             _ => l.ty == r.ty && l.ty == TypeId::NONE,
         };
         let res = if op == CmpOp::Is { same } else { !same };
-        Ok(AVal::blue(Value::Bool(res), TypeId::BOOL, span))
+        let res = AVal::blue(Value::Bool(res), TypeId::BOOL, span);
+        // The answer is known from the types, but the operands still run
+        // (`f() is None` calls `f`), left first.
+        let effects = |a: &AVal| {
+            matches!(&a.repr, Repr::Code(e)
+                if !matches!(e.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_)))
+        };
+        if !effects(&l) && !effects(&r) {
+            return Ok(res);
+        }
+        let res = self.after(f, &r, res)?;
+        self.after(f, &l, res)
     }
 
     fn eval_ifexp(

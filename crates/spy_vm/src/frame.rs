@@ -122,6 +122,20 @@ pub struct ShiftCtx {
     pub temp_counter: u32,
     /// The enclosing loops, innermost last.
     pub loops: Vec<LoopCtx>,
+    /// The enclosing `with` statements, innermost last: a `return` (or a
+    /// `break`/`continue` out of the loop they are in) calls their
+    /// `__exit__` first.
+    pub withs: Vec<WithCtx>,
+}
+
+/// A `with` statement's context manager while its body is redshifted.
+#[derive(Clone, Debug)]
+pub struct WithCtx {
+    /// The manager (a temporary, or a blue value).
+    pub mgr: AVal,
+    pub exit: crate::ids::FuncId,
+    /// How many loops enclose the statement.
+    pub loop_depth: usize,
 }
 
 /// A loop being redshifted.

@@ -38,12 +38,39 @@ impl Vm {
             return Ok(m);
         }
         let Some((path, text)) = self.loader.load(name) else {
+            if let Some(m) = self.submodule_attr(name, span)? {
+                return Ok(m);
+            }
             return Err(VmError::diag(
                 Diagnostic::error(format!("cannot import `{name}`"))
                     .with_primary(span, format!("module `{name}` does not exist")),
             ));
         };
         self.load_module_text(name, &path, &text)
+    }
+
+    /// `a.b` when no file defines it: the module that module `a` binds to
+    /// `b` (`os.path` is `posixpath`, as `os.spy` imports it).
+    fn submodule_attr(&mut self, name: &str, span: Span) -> VmResult<Option<ModId>> {
+        let Some((parent, attr)) = name.rsplit_once('.') else {
+            return Ok(None);
+        };
+        if self.loader.load(parent).is_none() && !self.module_names.contains_key(parent) {
+            return Ok(None);
+        }
+        let pm = self.import_module(parent, span)?;
+        let found = self
+            .module(pm)
+            .globals
+            .get(&Symbol::intern(attr))
+            .map(|g| g.value.clone());
+        match found {
+            Some(Value::Module(m)) => {
+                self.module_names.insert(name.to_string(), m);
+                Ok(Some(m))
+            }
+            _ => Ok(None),
+        }
     }
 
     fn load_module_text(&mut self, name: &str, path: &str, text: &str) -> VmResult<ModId> {
@@ -165,10 +192,21 @@ impl Vm {
             StmtKind::Import(names) => {
                 for n in names {
                     let dotted = n.name.to_string_dotted();
-                    let m = self.import_module(&dotted, n.span)?;
+                    let mut m = self.import_module(&dotted, n.span)?;
                     let bind = match &n.asname {
                         Some(a) => a.name,
-                        None => n.name.parts[0].name,
+                        // `import a.b` binds `a`, as in Python.
+                        None => {
+                            let first = n.name.parts[0].name;
+                            let parent = first.as_str();
+                            if n.name.parts.len() > 1
+                                && (self.module_names.contains_key(parent)
+                                    || self.loader.load(parent).is_some())
+                            {
+                                m = self.import_module(parent, n.span)?;
+                            }
+                            first
+                        }
                     };
                     let v = AVal::blue(Value::Module(m), TypeId::MODULE, n.span);
                     self.assign_module_global(f, bind, n.span, v, None, Some(VarKind::Const))?;

@@ -114,7 +114,7 @@ fn float_result(t: NumTy, x: f64) -> Value {
 }
 
 /// The interpreters' host (`spy_runtime::host::Host`): the VM's streams.
-/// `print` and the `@host` kernels write to `out`; an exit a kernel asks for
+/// `print` and the `io` kernels write to `out`; an exit a kernel asks for
 /// is kept until the kernel returns, then raised as `SystemExit` (the panic
 /// path), which the driver turns into the exit status.
 pub struct Io<'a> {
@@ -160,7 +160,7 @@ impl spy_runtime::host::Host for Io<'_> {
     fn read_line(&mut self, line: &mut dyn std::fmt::Write) {
         let mut buf = Vec::new();
         let _ = self.input.read_until(b'\n', &mut buf);
-        spy_runtime::host::write_lossy(line, &buf);
+        spy_runtime::files::decode_lossy(line, &buf);
     }
 
     fn exit(&mut self, code: i32) {

@@ -214,7 +214,15 @@ impl Counter<'_> {
                 self.block(&t.orelse, in_loop);
                 self.block(&t.finalbody, in_loop);
             }
-            StmtKind::With { body, .. } => self.block(body, in_loop),
+            StmtKind::With { items, body, .. } => {
+                for it in items {
+                    self.walk_expr(&it.context);
+                    if let Some(t) = &it.vars {
+                        self.target(t, in_loop);
+                    }
+                }
+                self.block(body, in_loop);
+            }
             _ => {}
         }
     }

@@ -48,6 +48,13 @@ impl Vm {
         vals: Vec<AVal>,
         span: Span,
     ) -> VmResult<AVal> {
+        // A reference to a struct in memory (an item of a list of lists) is
+        // its value in a tuple.
+        let mut items = Vec::with_capacity(vals.len());
+        for v in vals {
+            items.push(self.deref(f, v)?);
+        }
+        let vals = items;
         let types: Vec<TypeId> = vals.iter().map(|a| a.ty).collect();
         let t = self.tuple_type(&types);
         self.make_struct(f, t, vals, span)

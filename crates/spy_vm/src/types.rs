@@ -156,6 +156,12 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("NameError", "Exception"),
     ("PanicError", "Exception"),
     ("OSError", "Exception"),
+    ("FileNotFoundError", "OSError"),
+    ("FileExistsError", "OSError"),
+    ("IsADirectoryError", "OSError"),
+    ("NotADirectoryError", "OSError"),
+    ("PermissionError", "OSError"),
+    ("io.UnsupportedOperation", "OSError"),
     ("EOFError", "Exception"),
     // CPython's derives from BaseException; `raise SystemExit(arg)` is
     // `sys.exit(arg)` (stmt/raise.rs).

@@ -63,6 +63,8 @@ pub enum Builtin {
     Format,
     /// `isinstance(x, T)`: decided by the static type of `x` (blue).
     IsInstance,
+    /// `HAS_METHOD(T, name)`: whether type `T` has method `name` (blue).
+    HasMethod,
     /// `str.format` (`__spy__.str_format`, the method of `stdlib/_str.spy`).
     StrFormat,
 }

@@ -406,6 +406,14 @@ impl Vm {
                 Ok(())
             }
             ExprKind::Subscript { value, index } => {
+                // The value was computed before the target's parts, as in
+                // Python: in residual code it runs first too (when they do
+                // anything but read names).
+                let v = if plain(value) && plain(index) {
+                    v
+                } else {
+                    self.pin(f, v)?
+                };
                 let obj = self.eval_expr(f, value)?;
                 if let ExprKind::Slice { lower, upper, step } = &index.kind {
                     let r = self.slice_dunder(
@@ -429,6 +437,7 @@ impl Vm {
                 Ok(())
             }
             ExprKind::Attribute { value, attr } => {
+                let v = if plain(value) { v } else { self.pin(f, v)? };
                 let obj = self.eval_expr(f, value)?;
                 self.setattr_value(f, obj, attr.name, v, target.span, stmt_span)
             }
@@ -712,5 +721,15 @@ impl Vm {
             self.emit_effect(f, r, t.span);
         }
         Ok(Flow::Normal)
+    }
+}
+
+/// A target part whose evaluation has no effect and cannot fail: a name,
+/// a literal, or an attribute of one.
+fn plain(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_) => true,
+        ExprKind::Attribute { value, .. } => plain(value),
+        _ => false,
     }
 }

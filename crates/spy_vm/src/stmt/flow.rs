@@ -277,6 +277,7 @@ impl Vm {
                 f.emit(stmt(rir::StmtKind::Assign(flag, yes), span));
             }
         }
+        self.emit_with_exits(f, true, span)?;
         let kind = if is_break {
             rir::StmtKind::Break
         } else {
@@ -308,6 +309,14 @@ impl Vm {
 
     #[inline(never)]
     fn shift_return(&mut self, f: &mut Frame, v: AVal, span: Span) -> VmResult<Flow> {
+        // Leaving a `with`: the value first, then each `__exit__`.
+        let v = if Vm::in_with(f) {
+            let v = self.pin(f, v)?;
+            self.emit_with_exits(f, false, span)?;
+            v
+        } else {
+            v
+        };
         if f.ret == TypeId::NONE {
             self.emit_effect(f, v, span);
             f.emit(stmt(rir::StmtKind::Return(None), span));

@@ -5,12 +5,14 @@
 //! assignment and of whether control falls through).
 //!
 //! Families: control flow (`flow.rs`), assignments (`assign.rs`),
-//! definitions and imports (`defs.rs`), `raise` and `assert` (`raise.rs`).
+//! definitions and imports (`defs.rs`), `raise` and `assert` (`raise.rs`),
+//! `with` (`with.rs`).
 
 mod assign;
 mod defs;
 mod flow;
 mod raise;
+mod with;
 
 use spy_ast::{Span, Stmt, StmtKind};
 use spy_diagnostics::Diagnostic;
@@ -137,9 +139,13 @@ impl Vm {
             StmtKind::Global(names) => self.exec_global(f, names),
             StmtKind::Import(_) | StmtKind::ImportFrom { .. } => self.exec_import(f, s),
             StmtKind::Del(targets) => self.exec_del(f, targets),
+            StmtKind::With {
+                is_async,
+                items,
+                body,
+            } => self.exec_with(f, *is_async, items, body, span),
             StmtKind::Nonlocal(_)
             | StmtKind::Try(_)
-            | StmtKind::With { .. }
             | StmtKind::Match { .. }
             | StmtKind::TypeAlias { .. }
             | StmtKind::Error => Err(stmt_not_supported(

@@ -1,0 +1,183 @@
+//! `with`: the context manager protocol.
+//!
+//! ```text
+//! with A as x, B:          mgr1 = A; x = mgr1.__enter__()
+//!     body                 mgr2 = B; mgr2.__enter__()
+//!                          body
+//!                          mgr2.__exit__(); mgr1.__exit__()
+//! ```
+//!
+//! `__exit__` runs however the body is left: at its end, or by `return`,
+//! `break` or `continue` (a `return`'s value is computed first, as in
+//! Python). There are no exceptions yet: a panic ends the program without
+//! calling `__exit__` (open files are still flushed: the runtime closes them
+//! when the program ends), so `__exit__` takes only `self`; it gains
+//! Python's three exception arguments with exceptions.
+
+use spy_ast::{Span, Stmt, WithItem};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use super::{stmt_not_supported, Flow};
+use crate::errors::{VmError, VmResult};
+use crate::frame::{AVal, Frame, Repr, WithCtx};
+use crate::ids::FuncId;
+use crate::vm::Vm;
+
+impl Vm {
+    pub(super) fn exec_with(
+        &mut self,
+        f: &mut Frame,
+        is_async: bool,
+        items: &[WithItem],
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        if is_async {
+            return Err(stmt_not_supported("async with", self.header_span(span)));
+        }
+        self.exec_with_items(f, items, body, span)
+    }
+
+    /// The first item's manager around the rest of the statement.
+    fn exec_with_items(
+        &mut self,
+        f: &mut Frame,
+        items: &[WithItem],
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let Some((item, rest)) = items.split_first() else {
+            return self.exec_block(f, body);
+        };
+        let mgr = self.eval_expr(f, &item.context)?;
+        let (enter, exit) = self.context_methods(&mgr)?;
+        let mgr = self.hold(f, mgr)?;
+        let sp = item.context.span;
+        let v = self.call_func_pos(f, enter, vec![mgr.clone()], sp)?;
+        match &item.vars {
+            Some(t) => self.assign_target(f, t, v.with_span(t.span), span)?,
+            None => self.emit_effect(f, v, sp),
+        }
+        if !f.redshifting() {
+            let flow = self.exec_with_items(f, rest, body, span)?;
+            self.call_func_pos(f, exit, vec![mgr], sp)?;
+            return Ok(flow);
+        }
+        let w = WithCtx {
+            mgr,
+            exit,
+            loop_depth: f.shift().map_or(0, |sh| sh.loops.len()),
+        };
+        if let Some(sh) = f.shift() {
+            sh.withs.push(w.clone());
+        }
+        let flow = self.exec_with_items(f, rest, body, span);
+        if let Some(sh) = f.shift() {
+            sh.withs.pop();
+        }
+        match flow? {
+            Flow::Diverges => Ok(Flow::Diverges),
+            _ => {
+                self.emit_exit(f, &w, sp)?;
+                Ok(Flow::Normal)
+            }
+        }
+    }
+
+    /// `__enter__` and `__exit__` of the manager's type.
+    fn context_methods(&mut self, mgr: &AVal) -> VmResult<(FuncId, FuncId)> {
+        self.builtin_methods(mgr.ty, mgr.span)?;
+        let enter = self.find_method(mgr.ty, "__enter__");
+        let exit = self.find_method(mgr.ty, "__exit__");
+        match (enter, exit) {
+            (Some(a), Some(b)) => Ok((a.func, b.func)),
+            (a, _) => {
+                let tn = self.type_name(mgr.ty);
+                let missing = if a.is_none() { "__enter__" } else { "__exit__" };
+                Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "`{tn}` does not support the context manager protocol"
+                    ))
+                    .with_primary(
+                        mgr.span,
+                        format!("this is `{tn}`, which has no `{missing}`"),
+                    )
+                    .with_note("`with` calls `__enter__()` on the manager, then `__exit__()`"),
+                ))
+            }
+        }
+    }
+
+    /// In residual code, the manager evaluated once, into a temporary (the
+    /// body may assign the variable it came from).
+    fn hold(&mut self, f: &mut Frame, mgr: AVal) -> VmResult<AVal> {
+        let Repr::Code(e) = &mgr.repr else {
+            return Ok(mgr);
+        };
+        if matches!(e.kind, rir::ExprKind::Const(_)) {
+            return Ok(mgr);
+        }
+        let (ty, sp) = (e.ty, e.span);
+        let t = self.new_temp(f, "mgr", ty, sp)?;
+        let e = self.to_rir(&mgr)?;
+        f.emit(rir::Stmt {
+            kind: rir::StmtKind::Assign(t, e),
+            span: sp,
+        });
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::Local(t), ty, sp),
+            mgr.ty,
+        ))
+    }
+
+    fn call_func_pos(
+        &mut self,
+        f: &mut Frame,
+        func: FuncId,
+        pos: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let args = crate::call::CallArgs {
+            pos,
+            kw: Vec::new(),
+        };
+        self.call_func(f, func, span, args, span)
+    }
+
+    fn emit_exit(&mut self, f: &mut Frame, w: &WithCtx, span: Span) -> VmResult<()> {
+        let r = self.call_func_pos(f, w.exit, vec![w.mgr.clone()], span)?;
+        self.emit_effect(f, r, span);
+        Ok(())
+    }
+
+    /// Before a residual `return` (`loop_exit`: a `break` or `continue`),
+    /// the `__exit__` of each `with` it leaves, innermost first.
+    pub(super) fn emit_with_exits(
+        &mut self,
+        f: &mut Frame,
+        loop_exit: bool,
+        span: Span,
+    ) -> VmResult<()> {
+        let Some(sh) = f.shift() else {
+            return Ok(());
+        };
+        let depth = sh.loops.len();
+        let leaving: Vec<WithCtx> = sh
+            .withs
+            .iter()
+            .rev()
+            .take_while(|w| !loop_exit || w.loop_depth >= depth)
+            .cloned()
+            .collect();
+        for w in &leaving {
+            self.emit_exit(f, w, span)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a residual `return` leaves a `with`.
+    pub(super) fn in_with(f: &mut Frame) -> bool {
+        f.shift().is_some_and(|sh| !sh.withs.is_empty())
+    }
+}

@@ -1022,12 +1022,32 @@ impl Vm {
                 )
             }
             TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            // A reference to a struct in memory: the truth of the value.
+            t if matches!(self.ptr_info(t), Some((_, _, true))) => {
+                let v = self.deref(f, v)?;
+                self.to_bool(f, v)
+            }
             t if self.ptr_info(t).is_some() => self.ptr_to_bool(f, v, span),
             t if self.is_struct(t) && self.find_method(t, "__bool__").is_some() => {
                 let m = self
                     .find_method(t, "__bool__")
                     .ok_or_else(|| err("no __bool__", span, ""))?;
                 self.call_dunder(f, m, vec![v], span)
+            }
+            // Python's fallback: a container is true when it is not empty.
+            t if self.is_struct(t) && self.find_method(t, "__len__").is_some() => {
+                let m = self
+                    .find_method(t, "__len__")
+                    .ok_or_else(|| err("no __len__", span, ""))?;
+                let len = self.call_dunder(f, m, vec![v], span)?;
+                let len = self.convert(f, len, TypeId::I32, ConvCtx::Other)?;
+                let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
+                self.apply_prim(
+                    f,
+                    Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
+                    &mut [len, zero],
+                    span,
+                )
             }
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToBool(n), &mut [v], span),
@@ -1440,6 +1460,21 @@ impl Vm {
             };
         }
         if matches!(op, CmpOp::In | CmpOp::NotIn) {
+            if let Some(items) = self.tuple_parts(f, &r, span)? {
+                // `x in (a, b)`: `x == a or x == b`, unrolled.
+                let l = self.pin(f, l)?;
+                let mut acc = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
+                for it in items {
+                    let eq = self.compare(f, CmpOp::Eq, l.clone(), it, span)?;
+                    let eq = self.to_bool(f, eq)?;
+                    acc = self.apply_prim(f, Prim::BoolOr, &mut [acc, eq], span)?;
+                }
+                return if op == CmpOp::NotIn {
+                    self.apply_prim(f, Prim::Not, &mut [acc], span).map(Some)
+                } else {
+                    Ok(Some(acc))
+                };
+            }
             if !self.is_struct(r.ty) {
                 return Ok(None);
             }

@@ -15,7 +15,7 @@ use crate::prims::eval_prim;
 use crate::scope::VarKind;
 use crate::types::{TypeId, TypeKind};
 use crate::value::{Color, Ptr, Value};
-use crate::vm::{ModId, Vm};
+use crate::vm::{FuncId, GlobalSlot, ModId, Vm};
 
 /// The arguments of an operation (owned).
 pub type Args = smallvec::SmallVec<[AVal; 3]>;
@@ -43,7 +43,53 @@ pub enum ConvCtx {
     Other,
 }
 
+/// The notes of the diagnostic for a host kernel called in blue code.
+const HOST_NOTE: &str = "blue code is pure: do this at run time, in `main` or a function it calls";
+const ARGV_NOTE: &str = "blue code is pure: read the arguments in `main(argv: list[str])`";
+
+/// `` `call` does-this at compile time ``, at `span`.
+fn host_at_compile_time(call: &str, what: &str, note: &str, span: Span) -> VmError {
+    VmError::diag(
+        Diagnostic::error(format!("`{call}` {what} at compile time"))
+            .with_primary(span, "called in blue code")
+            .with_note(note),
+    )
+}
+
 impl Vm {
+    /// A host kernel reached from blue code through the standard library
+    /// is blamed on the program's own call (`time.time()`, `sys.argv`),
+    /// the first one met going out from the kernel.
+    pub(crate) fn blame_host_call(&self, e: VmError, call: Span) -> VmError {
+        let in_stdlib = |sp: Span| {
+            self.sources
+                .try_get(sp.file)
+                .is_some_and(|f| f.name.starts_with("<stdlib>/"))
+        };
+        let VmError::Static(d) = &e else { return e };
+        let Some(note) = d
+            .notes
+            .iter()
+            .find(|n| n.as_str() == HOST_NOTE || n.as_str() == ARGV_NOTE)
+        else {
+            return e;
+        };
+        if !d.primary_span().is_some_and(in_stdlib) || in_stdlib(call) {
+            return e;
+        }
+        // "`kernel` does-this at compile time": the same, of the call.
+        let Some((_, what)) = d.message.split_once("` ") else {
+            return e;
+        };
+        let what = what.strip_suffix(" at compile time").unwrap_or(what);
+        let text = self
+            .sources
+            .try_get(call.file)
+            .and_then(|f| f.text.get(call.start as usize..call.end as usize))
+            .unwrap_or("this call");
+        host_at_compile_time(text, what, note, call)
+    }
+
     pub fn resolve(&self, f: &Frame, name: Symbol) -> Option<Resolved> {
         if let Some(slot) = f.scope.slot(name) {
             return Some(Resolved::Local(slot));
@@ -180,15 +226,11 @@ impl Vm {
         if let (Prim::Kernel(k), EvalMode::Blue) = (p, &f.mode) {
             if let Some(what) = k.host_use() {
                 let note = if matches!(k, rir::Kernel::sys_argc | rir::Kernel::sys_argv) {
-                    "blue code is pure: read the arguments in `main(argv: list[str])`"
+                    ARGV_NOTE
                 } else {
-                    "blue code is pure: do this at run time, in `main` or a function it calls"
+                    HOST_NOTE
                 };
-                return Err(VmError::diag(
-                    Diagnostic::error(format!("`{}` {what} at compile time", k.name()))
-                        .with_primary(span, "called in blue code")
-                        .with_note(note),
-                ));
+                return Err(host_at_compile_time(k.name(), what, note, span));
             }
         }
         let all_blue = args.iter().all(|a| a.is_blue());
@@ -202,7 +244,9 @@ impl Vm {
                 }
             }
             if vals.len() == args.len() {
-                match eval_prim(p, &vals, &mut *self.out) {
+                let mut io =
+                    crate::prims::Io::new(&mut *self.out, &mut *self.err, &mut *self.input);
+                match eval_prim(p, &vals, &mut io) {
                     Ok(v) => {
                         let color = if fold { Color::Blue } else { Color::Red };
                         return Ok(AVal {
@@ -622,6 +666,9 @@ impl Vm {
     pub fn eval_name(&mut self, f: &mut Frame, name: Symbol, span: Span) -> VmResult<AVal> {
         match self.resolve(f, name) {
             Some(Resolved::Local(i)) => self.read_slot(f, i, span),
+            Some(Resolved::Blue(Value::Func(fid), _)) if self.module_properties.contains(&fid) => {
+                self.read_module_property(f, fid, span)
+            }
             Some(Resolved::Blue(v, t)) => Ok(AVal::blue(v, t, span)),
             Some(Resolved::VarGlobal(m, n)) => self.read_var_global(f, m, n, span),
             None if matches!(name.as_str(), "complex128" | "complex") => {
@@ -653,6 +700,15 @@ impl Vm {
                 Err(VmError::diag(d))
             }
         }
+    }
+
+    /// A `@module_property` read by name or through its module: a call.
+    fn read_module_property(&mut self, f: &mut Frame, fid: FuncId, span: Span) -> VmResult<AVal> {
+        let args = crate::call::CallArgs {
+            pos: Vec::new(),
+            kw: Vec::new(),
+        };
+        self.call_func(f, fid, span, args, span)
     }
 
     fn read_slot(&mut self, f: &mut Frame, i: usize, span: Span) -> VmResult<AVal> {
@@ -2028,6 +2084,13 @@ impl Vm {
             let m = *m;
             let g = self.module(m).globals.get(&name).cloned();
             return match g {
+                Some(GlobalSlot {
+                    value: Value::Func(fid),
+                    kind: VarKind::Const,
+                    ..
+                }) if self.module_properties.contains(&fid) => {
+                    self.read_module_property(f, fid, span)
+                }
                 Some(g) if g.kind == VarKind::Const => Ok(AVal::blue(g.value, g.ty, span)),
                 Some(_) => Err(err(
                     format!(

@@ -230,10 +230,13 @@ impl Vm {
         let kind = kind
             .or(existing.as_ref().map(|g| g.kind))
             .unwrap_or(VarKind::Const);
-        if kind == VarKind::Var && value.to_const().is_none() {
+        let null_ptr = matches!(&value, Value::Ptr(p) if p.is_null());
+        if kind == VarKind::Var && value.to_const().is_none() && !null_ptr {
             let tn = self.type_name(ty);
-            let note = if self.is_struct(ty) || self.ptr_info(ty).is_some() {
-                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool` and `str`; keep the value in a local of `main`, or use a constant: `{name} = ...`")
+            let note = if self.ptr_info(ty).is_some() {
+                format!("a module variable of type `{tn}` starts as `{tn}.NULL`: it exists at run time, the memory of a compile-time allocation does not")
+            } else if self.is_struct(ty) {
+                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool`, `str` and pointers; keep the value in a local of `main`, or use a constant: `{name} = ...`")
             } else {
                 format!("a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`")
             };

@@ -83,3 +83,26 @@ for b in list_append_sum dict_int sort_ints word_count; do
   rp=$( { /usr/bin/time -f '%M' python3 "bench/collections/$b.spy" >/dev/null; } 2>&1 | tail -1)
   echo "$b: spyc ${s} s (${rs} KB), CPython ${p} s (${rp} KB), CPython / spyc $(echo "scale=2; $p / $s" | bc)"
 done
+# Text and files (bench/text/*.spy, in the common subset): the line and word count
+# reads a generated 100 MB text file line by line.
+python3 - "$TMP/text100.txt" <<'PY'
+import random, sys
+r = random.Random(1)
+words = ["alpha", "beta", "gamma", "delta", "x", "yz", "lorem", "ipsum", "dolor", "héllo", "日本"]
+with open(sys.argv[1], "w") as f:
+    n = 0
+    while n < 100_000_000:
+        line = " ".join(r.choice(words) for _ in range(r.randint(0, 14))) + "\n"
+        f.write(line)
+        n += len(line.encode())
+PY
+for b in wc join replace; do
+  $SPYC build "bench/text/$b.spy" -o "$TMP/$b"
+  arg=""
+  [ "$b" = wc ] && arg="$TMP/text100.txt"
+  s=$(best "$TMP/$b" $arg)
+  p=$(best python3 "bench/text/$b.spy" $arg)
+  rs=$( { /usr/bin/time -f '%M' "$TMP/$b" $arg >/dev/null; } 2>&1 | tail -1)
+  rp=$( { /usr/bin/time -f '%M' python3 "bench/text/$b.spy" $arg >/dev/null; } 2>&1 | tail -1)
+  echo "$b: spyc ${s} s (${rs} KB), CPython ${p} s (${rp} KB), CPython / spyc $(echo "scale=2; $p / $s" | bc)"
+done

@@ -688,6 +688,19 @@ impl Vm {
                 ty = n;
             }
         }
+        // A blue value too large for `i32` (not a literal: a computed
+        // `i64`) keeps its type.
+        if ty == NumTy::I32 {
+            for v in vals.iter().filter(|v| v.is_blue()) {
+                let big = v
+                    .blue_value()
+                    .and_then(|x| x.as_int())
+                    .is_some_and(|x| i32::try_from(x).is_err());
+                if let Some(n) = v.ty.as_num().filter(|n| n.is_int() && big) {
+                    ty = n;
+                }
+            }
+        }
         let tid = TypeId::num(ty);
         let mut conv = Vec::new();
         for v in vals {

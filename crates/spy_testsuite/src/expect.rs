@@ -34,6 +34,23 @@ pub fn expect(file: &Path, actual: &str, what: &str) -> Result<(), Failed> {
     .into())
 }
 
+/// Stdout without its commentary: a line that starts with `# ` (a timing,
+/// say `# 0.12 s`, which no run repeats) is not part of a program's
+/// expected output. A last line without its newline that may become one
+/// (`#`, `# 0.1`) is left out too, so that a stream can be compared as it
+/// arrives.
+pub fn drop_commentary(stdout: &str) -> String {
+    let mut out = String::with_capacity(stdout.len());
+    for line in stdout.split_inclusive('\n') {
+        let done = line.ends_with('\n');
+        let comment = line.starts_with("# ") || (!done && line == "#");
+        if !comment {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// A panic report with the position of a location inside the standard
 /// library left out (` --> <stdlib>/_str.spy`, without line, column and
 /// source excerpt): where in `stdlib/` a check raises is not part of a
@@ -77,5 +94,15 @@ mod tests {
         );
         let user = "E: y\n --> prog.spy:2:5\n  |\n2 |     f()\n";
         assert_eq!(super::elide_stdlib_positions(user), user);
+    }
+
+    #[test]
+    fn commentary_lines_are_dropped() {
+        use super::drop_commentary as d;
+        assert_eq!(d("a\n# 0.5 s\nb\n"), "a\nb\n");
+        assert_eq!(d("a\n#not\n"), "a\n#not\n");
+        assert_eq!(d("a\n#"), "a\n");
+        assert_eq!(d("a\n# 0.1"), "a\n");
+        assert_eq!(d("a\nb"), "a\nb");
     }
 }

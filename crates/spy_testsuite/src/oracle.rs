@@ -168,7 +168,8 @@ pub fn run(
         match rx.recv_timeout(left) {
             Ok(chunk) => {
                 stdout.extend_from_slice(&chunk);
-                if !expected.starts_with(&stdout) {
+                let seen = crate::expect::drop_commentary(&String::from_utf8_lossy(&stdout));
+                if !expected.starts_with(seen.as_bytes()) {
                     stopped = Some(Stop::Differs);
                     break;
                 }
@@ -188,7 +189,7 @@ pub fn run(
     let _ = out_reader.join();
     let stderr = err_reader.join().unwrap_or_default();
     Ok(PyRun {
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stdout: crate::expect::drop_commentary(&String::from_utf8_lossy(&stdout)),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         code: if stopped.is_some() {
             None

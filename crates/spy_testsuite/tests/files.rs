@@ -57,7 +57,8 @@ fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
             .find(|m| !h.skip.contains_key(mode_name(*m)));
         let write = bless() && blessed == Some(mode);
         if write || !bless() {
-            let outputs = expect(&path.with_extension("out"), &o.stdout, "stdout").and_then(|()| {
+            let stdout = spy_testsuite::expect::drop_commentary(&o.stdout);
+            let outputs = expect(&path.with_extension("out"), &stdout, "stdout").and_then(|()| {
                 let stderr = spy_testsuite::expect::elide_stdlib_positions(&o.stderr);
                 expect(&path.with_extension("stderr"), &stderr, "stderr")
             });

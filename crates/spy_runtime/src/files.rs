@@ -200,6 +200,25 @@ impl Slot {
         0
     }
 
+    /// Whether there are bytes read ahead, reading more when there are none
+    /// (false at the end of the file).
+    fn ready(&mut self) -> bool {
+        self.pos < self.len || self.fill()
+    }
+
+    /// The length of what is read ahead up to and with its first `\n`.
+    fn line_end(&self) -> Option<usize> {
+        let ahead = &self.buf[self.pos..self.len];
+        ahead.iter().position(|&c| c == b'\n').map(|i| i + 1)
+    }
+
+    /// The next `n` bytes read ahead, consumed.
+    fn take(&mut self, n: usize) -> &[u8] {
+        let at = self.pos;
+        self.pos += n;
+        &self.buf[at..at + n]
+    }
+
     /// Read more into the buffer, after the `len - pos` bytes still there
     /// (moved to its start), translating newlines. False at the end of the
     /// file (or on an error).
@@ -569,18 +588,15 @@ pub fn file_read<W: Scratch>(out: &mut W, h: i32, n: i64) {
 /// `f.readline()`: the next line with its `\n`, "" at the end of the file.
 pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
     table::with(h, |s| loop {
-        if s.pos == s.len && !s.fill() {
+        if !s.ready() {
             break;
         }
-        let avail = &s.buf[s.pos..s.len];
-        if let Some(i) = avail.iter().position(|&c| c == b'\n') {
-            decode_lossy(out, &avail[..=i]);
-            s.pos += i + 1;
+        if let Some(n) = s.line_end() {
+            decode_lossy(out, s.take(n));
             break;
         }
-        let take = complete_prefix(avail, s.eof);
-        decode_lossy(out, &avail[..take]);
-        s.pos += take;
+        let n = complete_prefix(&s.buf[s.pos..s.len], s.eof);
+        decode_lossy(out, s.take(n));
         if s.pos < s.len && !s.fill() {
             let rest = &s.buf[s.pos..s.len];
             decode_lossy(out, rest);
@@ -611,14 +627,10 @@ fn put_latin1<W: Scratch>(out: &mut W, mut b: &[u8]) {
 pub fn file_read_bytes<W: Scratch>(out: &mut W, h: i32, n: i64) {
     table::with(h, |s| {
         let mut left = if n < 0 { u64::MAX } else { n as u64 };
-        while left > 0 {
-            if s.pos == s.len && !s.fill() {
-                break;
-            }
-            let take = (s.len - s.pos).min(usize::try_from(left).unwrap_or(usize::MAX));
-            put_latin1(out, &s.buf[s.pos..s.pos + take]);
-            s.pos += take;
-            left -= take as u64;
+        while left > 0 && s.ready() {
+            let n = (s.len - s.pos).min(usize::try_from(left).unwrap_or(usize::MAX));
+            put_latin1(out, s.take(n));
+            left -= n as u64;
         }
     });
 }
@@ -626,18 +638,15 @@ pub fn file_read_bytes<W: Scratch>(out: &mut W, h: i32, n: i64) {
 /// `f.readline()` of a binary file: the bytes up to and with the next
 /// `\n`, as Latin-1 text; "" at the end of the file.
 pub fn file_readline_bytes<W: Scratch>(out: &mut W, h: i32) {
-    table::with(h, |s| loop {
-        if s.pos == s.len && !s.fill() {
-            break;
+    table::with(h, |s| {
+        while s.ready() {
+            if let Some(n) = s.line_end() {
+                put_latin1(out, s.take(n));
+                break;
+            }
+            let n = s.len - s.pos;
+            put_latin1(out, s.take(n));
         }
-        let avail = &s.buf[s.pos..s.len];
-        if let Some(i) = avail.iter().position(|&c| c == b'\n') {
-            put_latin1(out, &avail[..=i]);
-            s.pos += i + 1;
-            break;
-        }
-        put_latin1(out, avail);
-        s.pos = s.len;
     });
 }
 

@@ -204,7 +204,13 @@ pub(crate) fn define_global(cx: &mut ModCtx<'_>, g: &rir::Global) -> Result<Data
     let mut d = DataDescription::new();
     d.set_align(8);
     let mut bytes = vec![0u8; 8];
-    match &g.init {
+    let Some(init) = &g.init else {
+        // A null pointer: zeros.
+        d.define(bytes.into_boxed_slice());
+        cx.obj.define_data(id, &d).map_err(cg)?;
+        return Ok(id);
+    };
+    match init {
         rir::Const::None => {}
         rir::Const::Bool(b) => bytes[0] = *b as u8,
         rir::Const::I8(v) => bytes[0] = *v as u8,

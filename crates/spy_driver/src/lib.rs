@@ -216,10 +216,19 @@ impl Session {
         // Files still open are flushed and closed when the program ends.
         spy_runtime::files::close_all();
         self.vm.flush_out();
+        self.exit_status(r)
+    }
+
+    /// The exit status of the interpreters' run of `main`: its result, or
+    /// the status of a `sys.exit` (which unwinds as `SystemExit`).
+    fn exit_status(&self, r: Result<Value, VmError>) -> Result<i32, Failure> {
         match r {
             // The OS keeps the low 8 bits of an exit status: so do the interpreters.
             Ok(Value::I32(code)) => Ok(code & 0xff),
             Ok(_) => Ok(0),
+            Err(VmError::Panic(p)) if p.etype == spy_vm::prims::SYSTEM_EXIT => {
+                Ok(p.msg.parse::<i32>().unwrap_or(1) & 0xff)
+            }
             Err(e) => Err(self.failure(e)),
         }
     }
@@ -236,18 +245,12 @@ impl Session {
     pub fn run_rir(&mut self) -> Result<i32, Failure> {
         let m = self.redshift()?;
         self.set_host();
-        let r = spy_vm::rireval::run_main(
-            &m,
-            &mut *self.vm.out,
-            spy_vm::heap::Heap::new(self.config.gc_interval),
-        );
+        let vm = &mut self.vm;
+        let io = spy_vm::prims::Io::new(&mut *vm.out, &mut *vm.err, &mut *vm.input);
+        let r = spy_vm::rireval::run_main(&m, io, spy_vm::heap::Heap::new(self.config.gc_interval));
         spy_runtime::files::close_all();
         self.vm.flush_out();
-        match r {
-            Ok(Value::I32(code)) => Ok(code & 0xff),
-            Ok(_) => Ok(0),
-            Err(e) => Err(self.failure(e)),
-        }
+        self.exit_status(r)
     }
 
     /// Compile to an executable at `exe`.

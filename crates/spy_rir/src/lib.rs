@@ -216,12 +216,13 @@ pub struct Local {
     pub ty: Ty,
 }
 
-/// A module-level `var`: storage with an initial value.
+/// A module-level `var`: storage with an initial value, a constant of its
+/// type, or (`None`) the null pointer of its pointer type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Global {
     pub fqn: Fqn,
     pub ty: Ty,
-    pub init: Const,
+    pub init: Option<Const>,
 }
 
 /// A red function. Parameters are the first `params` locals.

@@ -423,8 +423,12 @@ pub fn print_function(m: &Module, f: &Function) -> String {
 pub fn print_module(m: &Module) -> String {
     let mut out = String::new();
     for g in &m.globals {
-        let (v, _) = const_text(&g.init);
-        let _ = writeln!(out, "var {}: {} = {v}", g.fqn.last(), m.types.ty_name(g.ty));
+        let ty = m.types.ty_name(g.ty);
+        let v = match &g.init {
+            Some(c) => const_text(c).0,
+            None => format!("{ty}.NULL"),
+        };
+        let _ = writeln!(out, "var {}: {ty} = {v}", g.fqn.last());
     }
     if !m.globals.is_empty() {
         out.push('\n');

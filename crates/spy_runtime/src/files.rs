@@ -439,7 +439,7 @@ fn c_text<W: Scratch>(out: &mut W, p: *const u8) {
 }
 
 /// UTF-8 text, invalid bytes replaced by U+FFFD.
-pub(crate) fn decode_lossy<W: Scratch>(out: &mut W, mut bytes: &[u8]) {
+pub fn decode_lossy<W: core::fmt::Write + ?Sized>(out: &mut W, mut bytes: &[u8]) {
     loop {
         match core::str::from_utf8(bytes) {
             Ok(s) => {

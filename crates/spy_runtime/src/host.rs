@@ -1,7 +1,9 @@
 //! What a program sees of its process: the command-line arguments
-//! (`main(argv: list[str])`): natively the C `argc`/`argv` that `spy_rt_init`
-//! records; in the interpreters a list the driver sets for the running
-//! thread. `argv[0]` is the program.
+//! (`main(argv: list[str])`, `sys.argv`): natively the C `argc`/`argv` that
+//! `spy_rt_init` records; in the interpreters a list the driver sets for the
+//! running thread. `argv[0]` is the program. The clocks and `sleep` (the C
+//! library's, in every engine); and [`Host`], the standard streams and the
+//! exit of the engine running the program, which the `io` kernels take.
 //!
 //! The interpreters run in the compiler's process, where the working
 //! directory and the environment are shared by every thread: the driver may
@@ -10,6 +12,77 @@
 //! reads `env`, stdout is not a terminal). Natively they are the process's.
 
 use crate::Scratch;
+
+/// What an engine gives the `io` kernels: its standard streams (stdout
+/// is the buffer `print` writes to) and the end of the program.
+pub trait Host {
+    /// Append `s` to stdout.
+    fn write_out(&mut self, s: &str);
+    /// Write what stdout holds.
+    fn flush_out(&mut self);
+    /// Write `s` to stderr, stdout's buffer first (so a terminal shows both
+    /// in the order they were written, as with a panic).
+    fn write_err(&mut self, s: &str);
+    /// Append the next line of stdin to `line`, its line break included;
+    /// nothing at the end of input.
+    fn read_line(&mut self, line: &mut dyn core::fmt::Write);
+    /// End the program with exit status `code`, stdout flushed. Natively it
+    /// does not return; the interpreters unwind once the kernel returns.
+    fn exit(&mut self, code: i32);
+}
+
+/// The clocks of `time`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// Wall time since the epoch (`time.time()`).
+    Realtime,
+    /// Never goes back (`time.monotonic()`, `perf_counter()`).
+    Monotonic,
+}
+
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    fn nanosleep(req: *const Timespec, rem: *mut Timespec) -> i32;
+}
+
+/// The time of `clock`: seconds and nanoseconds.
+pub fn clock(clock: Clock) -> (i64, i64) {
+    let id = match clock {
+        Clock::Realtime => 0,
+        Clock::Monotonic => 1,
+    };
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid `struct timespec` to write.
+    unsafe { clock_gettime(id, &mut ts) };
+    (ts.sec, ts.nsec)
+}
+
+/// Sleep for `secs` seconds (not negative), resuming after a signal.
+pub fn sleep(secs: f64) {
+    if secs.is_nan() || secs <= 0.0 {
+        return;
+    }
+    let whole = secs.min(1e15) as i64;
+    let mut req = Timespec {
+        sec: whole,
+        nsec: ((secs.min(1e15) - whole as f64) * 1e9) as i64,
+    };
+    let mut rem = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: both are valid `struct timespec`s; `rem` gets what is left
+    // when a signal interrupts the sleep.
+    while unsafe { nanosleep(&req, &mut rem) } != 0 && (rem.sec > 0 || rem.nsec > 0) {
+        req = Timespec {
+            sec: rem.sec,
+            nsec: rem.nsec,
+        };
+    }
+}
 
 #[cfg(spy_staticlib)]
 mod imp {

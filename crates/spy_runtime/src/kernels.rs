@@ -12,7 +12,14 @@
 //! A new service is one line in `kernel_list!`, one implementation in
 //! [`imp`], and its uses in `stdlib/`. Kernels do not fail: the `.spy`
 //! wrapper checks its arguments and raises Python's errors.
+//!
+//! A kernel marked `host "what"` touches the host (the command line, files,
+//! the clock, the standard streams, the exit status): it is never folded at
+//! compile time and calling it in blue code is a diagnostic. One also marked
+//! `io` takes the engine's [`Host`] first (the interpreters' streams, or the
+//! static library's), so that its effects go where `print`'s and panics' go.
 
+use crate::host::Host;
 use crate::Scratch;
 
 /// The type of a kernel's parameter or result.
@@ -26,10 +33,12 @@ pub enum KTy {
 }
 
 /// The list of kernels, for an X-macro: `kernel_list!(m)` expands to
-/// `m! { name(param: Ty, ...) -> Ty = implementation [, host "what"]; ... }`.
+/// `m! { name(param: Ty, ...) -> Ty = implementation [, host "what" [, io]]; ... }`.
 /// `host "what"` marks a kernel that touches the host (the command line,
-/// files, the environment): what it does, for the diagnostic of a call in
-/// blue code.
+/// files, the environment, the clock, the standard streams): what it does,
+/// for the diagnostic of a call in blue code. `io` marks one whose
+/// implementation takes the engine's [`Host`] first (the streams `print`
+/// writes to, stdin, the exit).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! kernel_list {
@@ -101,6 +110,24 @@ macro_rules! kernel_list {
             sys_argc() -> I32 = argc, host "reads the command line";
             /// Command-line argument `i` (`main(argv)`).
             sys_argv(i: I32) -> Str = argv, host "reads the command line";
+            /// Write `s` to stdout (`fd` 1: the buffer `print` writes to) or
+            /// stderr (`fd` 2, after stdout's buffer). Returns 0.
+            sys_write(fd: I32, s: Str) -> I32 = write, host "writes to the standard streams", io;
+            /// Write stdout's buffer out (`sys.stdout.flush()`). Returns 0.
+            sys_flush() -> I32 = flush, host "writes to the standard streams", io;
+            /// The next line of stdin, its line break included ("" at the
+            /// end of input; the last line may have none).
+            sys_read_line() -> Str = read_line, host "reads the standard input", io;
+            /// End the program with exit status `code` (stdout flushed).
+            sys_exit(code: I32) -> I32 = exit, host "ends the program", io;
+            /// `time.time()`: seconds since the epoch (CLOCK_REALTIME).
+            time_time() -> F64 = time, host "reads the clock";
+            /// `time.time_ns()`.
+            time_time_ns() -> I64 = time_ns, host "reads the clock";
+            /// `time.monotonic_ns()`, `perf_counter_ns()` (CLOCK_MONOTONIC).
+            time_monotonic_ns() -> I64 = monotonic_ns, host "reads the clock";
+            /// `time.sleep(secs)` (`secs` is not negative). Returns 0.
+            time_sleep(secs: F64) -> I32 = sleep, host "sleeps";
             /// `ord(c)`: the code point of the first character (0 if none).
             str_ord(s: Str) -> I32 = ord;
             /// `chr(i)` of a Unicode scalar value (else U+FFFD).
@@ -199,7 +226,7 @@ macro_rules! kernel_list {
 }
 
 macro_rules! define_kernels {
-    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal)?; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal $(, $io:ident)?)?; )*) => {
         /// A runtime service of the standard library (see the module docs).
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -252,10 +279,10 @@ macro_rules! define_kernels {
             }
         }
 
-        /// Run kernel `k` (the interpreters): the arguments must have the
-        /// kernel's parameter types, else `None`.
+        /// Run kernel `k` (the interpreters) on `host`: the arguments must
+        /// have the kernel's parameter types, else `None`.
         #[cfg(not(spy_staticlib))]
-        pub fn call(k: Kernel, args: &[KArg<'_>]) -> Option<KVal> {
+        pub fn call(k: Kernel, args: &[KArg<'_>], host: &mut dyn Host) -> Option<KVal> {
             match k {
                 $(Kernel::$name => {
                     let mut it = args.iter();
@@ -263,7 +290,7 @@ macro_rules! define_kernels {
                     if it.next().is_some() {
                         return None;
                     }
-                    Some(run!($ret, imp::$imp, $($arg),*))
+                    Some(run!($ret, imp::$imp, host [$($($io)?)?], $($arg),*))
                 })*
             }
         }
@@ -304,13 +331,21 @@ macro_rules! take {
 
 #[cfg(not(spy_staticlib))]
 macro_rules! run {
-    (Str, $f:path, $($a:ident),*) => {{
+    (Str, $f:path, $h:ident [], $($a:ident),*) => {{
         let mut out = alloc::string::String::new();
         $f(&mut out, $($a),*);
         KVal::Str(out)
     }};
-    ($t:ident, $f:path, $($a:ident),*) => {
+    (Str, $f:path, $h:ident [$x:ident], $($a:ident),*) => {{
+        let mut out = alloc::string::String::new();
+        $f(&mut out, $h, $($a),*);
+        KVal::Str(out)
+    }};
+    ($t:ident, $f:path, $h:ident [], $($a:ident),*) => {
         KVal::$t($f($($a),*))
+    };
+    ($t:ident, $f:path, $h:ident [$x:ident], $($a:ident),*) => {
+        KVal::$t($f($h, $($a),*))
     };
 }
 
@@ -320,6 +355,7 @@ kernel_list!(define_kernels);
 /// written to `out` (a `String` in the interpreters, GC memory natively).
 /// Positions are code-point indices, normalised as Python's slices.
 pub mod imp {
+    use super::Host;
     use super::Scratch;
     use crate::unicode;
 
@@ -794,6 +830,49 @@ pub mod imp {
         crate::host::argv(out, i)
     }
 
+    pub fn write(h: &mut dyn Host, fd: i32, s: &str) -> i32 {
+        if fd == 2 {
+            h.write_err(s);
+        } else {
+            h.write_out(s);
+        }
+        0
+    }
+
+    pub fn flush(h: &mut dyn Host) -> i32 {
+        h.flush_out();
+        0
+    }
+
+    pub fn read_line<W: Scratch>(out: &mut W, h: &mut dyn Host) {
+        h.read_line(out);
+    }
+
+    pub fn exit(h: &mut dyn Host, code: i32) -> i32 {
+        h.exit(code);
+        0
+    }
+
+    pub fn time() -> f64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
+        s as f64 + ns as f64 * 1e-9
+    }
+
+    pub fn time_ns() -> i64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Realtime);
+        s * 1_000_000_000 + ns
+    }
+
+    pub fn monotonic_ns() -> i64 {
+        let (s, ns) = crate::host::clock(crate::host::Clock::Monotonic);
+        s * 1_000_000_000 + ns
+    }
+
+    pub fn sleep(secs: f64) -> i32 {
+        crate::host::sleep(secs);
+        0
+    }
+
     pub fn ord(s: &str) -> i32 {
         s.chars().next().map_or(0, |c| c as i32)
     }
@@ -911,6 +990,58 @@ pub mod imp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
+
+    /// A host that records what the kernels do with it.
+    #[derive(Default)]
+    struct Recorder {
+        out: String,
+        err: String,
+        input: &'static str,
+        exit: Option<i32>,
+    }
+
+    impl Host for Recorder {
+        fn write_out(&mut self, s: &str) {
+            self.out.push_str(s);
+        }
+        fn flush_out(&mut self) {
+            self.out.push('|');
+        }
+        fn write_err(&mut self, s: &str) {
+            self.err.push_str(s);
+        }
+        fn read_line(&mut self, line: &mut dyn core::fmt::Write) {
+            let n = self.input.find('\n').map_or(self.input.len(), |i| i + 1);
+            let _ = line.write_str(&self.input[..n]);
+            self.input = &self.input[n..];
+        }
+        fn exit(&mut self, code: i32) {
+            self.exit = Some(code);
+        }
+    }
+
+    #[test]
+    fn host_kernels_act_on_the_engines_host() {
+        let mut h = Recorder {
+            input: "one\ntwo",
+            ..Recorder::default()
+        };
+        call(Kernel::sys_write, &[KArg::I32(1), KArg::Str("a")], &mut h);
+        call(Kernel::sys_flush, &[], &mut h);
+        call(Kernel::sys_write, &[KArg::I32(2), KArg::Str("e")], &mut h);
+        let line = |h: &mut Recorder| call(Kernel::sys_read_line, &[], h);
+        assert_eq!(line(&mut h), Some(KVal::Str("one\n".into())));
+        assert_eq!(line(&mut h), Some(KVal::Str("two".into())));
+        assert_eq!(line(&mut h), Some(KVal::Str("".into())));
+        call(Kernel::sys_exit, &[KArg::I32(3)], &mut h);
+        assert_eq!(
+            (h.out.as_str(), h.err.as_str(), h.exit),
+            ("a|", "e", Some(3))
+        );
+        assert!(Kernel::time_time.reads_host() && Kernel::sys_argv.reads_host());
+        assert!(!Kernel::str_upper.reads_host());
+    }
 
     #[test]
     fn kernels_are_listed_once_with_their_signatures() {
@@ -921,10 +1052,11 @@ mod tests {
             assert_eq!(k.symbol(), alloc::format!("spyk_{}", k.name()));
         }
         assert_eq!(Kernel::str_upper.params(), &[KTy::Str]);
+        let h = &mut Recorder::default();
         assert_eq!(
-            call(Kernel::str_upper, &[KArg::Str("straße")]),
+            call(Kernel::str_upper, &[KArg::Str("straße")], h),
             Some(KVal::Str("STRASSE".into()))
         );
-        assert_eq!(call(Kernel::str_upper, &[KArg::I32(1)]), None);
+        assert_eq!(call(Kernel::str_upper, &[KArg::I32(1)], h), None);
     }
 }

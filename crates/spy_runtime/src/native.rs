@@ -49,6 +49,7 @@ fn site_loc(site: Site) -> *const Loc {
 
 extern "C" {
     fn write(fd: i32, buf: *const u8, n: usize) -> isize;
+    fn read(fd: i32, buf: *mut u8, n: usize) -> isize;
     fn abort() -> !;
     fn exit(code: i32) -> !;
     fn _exit(code: i32) -> !;
@@ -124,6 +125,115 @@ fn flush() {
         let buf = &*core::ptr::addr_of!(OUT_BUF);
         write_all(1, &buf[..OUT_LEN]);
         OUT_LEN = 0;
+    }
+}
+
+// ---- the host of the `io` kernels: the buffered stdout, stderr, stdin
+
+const IN_CAP: usize = 1 << 14;
+static mut IN_BUF: [u8; IN_CAP] = [0; IN_CAP];
+/// The unread bytes of `IN_BUF` are `IN_POS..IN_LEN`.
+static mut IN_POS: usize = 0;
+static mut IN_LEN: usize = 0;
+static mut IN_EOF: bool = false;
+
+/// Read more of stdin after the `keep` bytes at the start of `IN_BUF`;
+/// false at the end of input.
+fn fill_input(keep: usize) -> bool {
+    // SAFETY: single-threaded access to the buffer statics; `read` writes
+    // at most the free part of the buffer.
+    unsafe {
+        if IN_EOF {
+            return false;
+        }
+        let buf = &mut *core::ptr::addr_of_mut!(IN_BUF);
+        loop {
+            let n = read(0, buf.as_mut_ptr().add(keep), IN_CAP - keep);
+            if n < 0 && *__errno_location() == EINTR {
+                continue;
+            }
+            IN_POS = 0;
+            if n <= 0 {
+                IN_EOF = true;
+                IN_LEN = keep;
+                return false;
+            }
+            IN_LEN = keep + n as usize;
+            return true;
+        }
+    }
+}
+
+/// The length of the longest prefix of `b` that does not end inside a
+/// UTF-8 sequence (what may be decoded before the rest is read).
+fn complete_utf8(b: &[u8]) -> usize {
+    let n = b.len();
+    for back in 1..=n.min(3) {
+        let c = b[n - back];
+        if c & 0xc0 != 0x80 {
+            let need = if c >= 0xf0 {
+                4
+            } else if c >= 0xe0 {
+                3
+            } else if c >= 0xc0 {
+                2
+            } else {
+                1
+            };
+            return if need > back { n - back } else { n };
+        }
+    }
+    n
+}
+
+struct NativeHost;
+
+impl crate::host::Host for NativeHost {
+    fn write_out(&mut self, s: &str) {
+        out(s.as_bytes());
+    }
+
+    fn flush_out(&mut self) {
+        flush();
+    }
+
+    fn write_err(&mut self, s: &str) {
+        flush();
+        write_all(2, s.as_bytes());
+    }
+
+    fn read_line(&mut self, line: &mut dyn core::fmt::Write) {
+        // SAFETY: single-threaded access to the buffer statics.
+        unsafe {
+            let buf = &mut *core::ptr::addr_of_mut!(IN_BUF);
+            loop {
+                if IN_POS == IN_LEN && !fill_input(0) {
+                    return;
+                }
+                let avail = &buf[IN_POS..IN_LEN];
+                if let Some(i) = avail.iter().position(|&b| b == b'\n') {
+                    crate::files::decode_lossy(line, &avail[..=i]);
+                    IN_POS += i + 1;
+                    return;
+                }
+                // No line break yet: decode what is complete, keep a
+                // character cut by the end of the buffer, read on.
+                let done = complete_utf8(avail);
+                crate::files::decode_lossy(line, &avail[..done]);
+                let keep = avail.len() - done;
+                buf.copy_within(IN_POS + done..IN_LEN, 0);
+                if !fill_input(keep) {
+                    crate::files::decode_lossy(line, &buf[..keep]);
+                    IN_LEN = 0;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn exit(&mut self, code: i32) {
+        // SAFETY: terminating the process, as `main`'s return does.
+        unsafe { exit(spy_rt_exit(code)) }
     }
 }
 
@@ -1014,21 +1124,32 @@ macro_rules! kernel_arg {
 }
 
 macro_rules! kernel_call {
-    (Str, $f:path, $($a:expr),*) => {{
+    (Str, $f:path, [], $($a:expr),*) => {{
         let mut out = GcText::new();
         $f(&mut out, $($a),*);
         out.finish()
     }};
-    (Bool, $f:path, $($a:expr),*) => {
+    (Str, $f:path, [$h:ident], $($a:expr),*) => {{
+        let mut out = GcText::new();
+        $f(&mut out, &mut NativeHost, $($a),*);
+        out.finish()
+    }};
+    (Bool, $f:path, [], $($a:expr),*) => {
         i8::from($f($($a),*))
     };
-    ($t:ident, $f:path, $($a:expr),*) => {
+    (Bool, $f:path, [$h:ident], $($a:expr),*) => {
+        i8::from($f(&mut NativeHost, $($a),*))
+    };
+    ($t:ident, $f:path, [], $($a:expr),*) => {
         $f($($a),*)
+    };
+    ($t:ident, $f:path, [$h:ident], $($a:expr),*) => {
+        $f(&mut NativeHost, $($a),*)
     };
 }
 
 macro_rules! native_kernels {
-    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal)?; )*) => {
+    ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal $(, $io:ident)?)?; )*) => {
         /// The kernels' C entry points (symbols `spyk_NAME`).
         #[allow(non_snake_case)]
         pub mod kernel_exports {
@@ -1037,7 +1158,7 @@ macro_rules! native_kernels {
                 $(#[$doc])*
                 #[export_name = concat!("spyk_", stringify!($name))]
                 pub extern "C" fn $name($($arg: kernel_param!($aty)),*) -> kernel_param!($ret) {
-                    kernel_call!($ret, crate::kernels::imp::$imp, $(kernel_arg!($aty, $arg)),*)
+                    kernel_call!($ret, crate::kernels::imp::$imp, [$($($io)?)?], $(kernel_arg!($aty, $arg)),*)
                 }
             )*
         }

@@ -137,11 +137,12 @@ pub fn run(
         .args(args)
         .envs(env.iter().cloned())
         .current_dir(&cwd)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", py.display()))?;
+    crate::runner::feed_stdin(child.stdin.take(), crate::runner::stdin_of(path));
     let mut out_pipe = child.stdout.take().ok_or("no stdout pipe")?;
     let mut err_pipe = child.stderr.take().ok_or("no stderr pipe")?;
     let (tx, rx) = mpsc::channel::<Vec<u8>>();

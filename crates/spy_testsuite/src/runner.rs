@@ -157,6 +157,12 @@ pub fn run_with(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     }
 }
 
+/// What the program reads on stdin: the `<name>.stdin` file beside it, else
+/// nothing (end of input at once), in every mode and in CPython.
+pub fn stdin_of(path: &Path) -> Vec<u8> {
+    std::fs::read(path.with_extension("stdin")).unwrap_or_default()
+}
+
 fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     let (args, debug) = (&opts.args, opts.debug);
     let (_work, cwd) = match work_dir() {
@@ -165,6 +171,10 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     };
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
+    let input = stdin_of(path);
+    let err = SharedBuf::default();
+    s.vm.err = Box::new(err.clone());
+    s.vm.input = Box::new(std::io::Cursor::new(input.clone()));
     let program = display_path(path);
     s.argv = std::iter::once(program.clone())
         .chain(args.iter().cloned())
@@ -190,12 +200,12 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
         Ok(code) => {
             return Outcome {
                 stdout: text(&buf),
-                stderr: String::new(),
+                stderr: text(&err),
                 code,
             }
         }
         Err(f) => {
-            let stderr = s.render_failure(&f);
+            let stderr = text(&err) + &s.render_failure(&f);
             return Outcome {
                 stdout: text(&buf),
                 stderr,
@@ -223,6 +233,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
         .args(args)
         .envs(opts.env.iter().cloned())
         .current_dir(&cwd)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
@@ -236,6 +247,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
             }
         }
     };
+    feed_stdin(child.stdin.take(), input);
     // Drain both pipes while the program runs: a child that fills a pipe
     // buffer would otherwise block forever.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
@@ -285,6 +297,16 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
             stderr: msg,
             code,
         },
+    }
+}
+
+/// Write `input` to a child's stdin and close it, on a thread of its own (a
+/// child that does not read it must not block the run).
+pub fn feed_stdin(pipe: Option<std::process::ChildStdin>, input: Vec<u8>) {
+    if let Some(mut p) = pipe {
+        std::thread::spawn(move || {
+            let _ = p.write_all(&input);
+        });
     }
 }
 

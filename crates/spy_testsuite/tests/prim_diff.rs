@@ -455,9 +455,12 @@ fn parse_inputs() -> Vec<Operand> {
 fn predicted_failure(op: &Op, case: &[Operand]) -> Option<&'static str> {
     let vals: Vec<Value> = case.iter().map(|o| o.value.clone()).collect();
     match op.kind {
-        Kind::Prim(p) => eval_prim(p, &vals, &mut std::io::sink())
-            .err()
-            .map(|e| e.etype),
+        Kind::Prim(p) => {
+            let (mut out, mut err, mut input) =
+                (std::io::sink(), std::io::sink(), std::io::empty());
+            let mut io = spy_vm::prims::Io::new(&mut out, &mut err, &mut input);
+            eval_prim(p, &vals, &mut io).err().map(|e| e.etype)
+        }
         Kind::Alloc { .. } => match vals[0].as_int() {
             Some(n) if n < 0 => Some("ValueError"),
             _ => None,

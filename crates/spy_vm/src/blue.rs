@@ -29,6 +29,7 @@ impl Vm {
             ("TUPLE_LEN", Builtin::TupleLen),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
+            ("module_property", Builtin::ModuleProperty),
             ("str_format", Builtin::StrFormat),
             ("HAS_METHOD", Builtin::HasMethod),
         ] {

@@ -122,7 +122,7 @@ impl Vm {
         self.call_method(f, obj, m, args, name_span, span).map(Some)
     }
 
-    fn call_value(
+    pub(crate) fn call_value(
         &mut self,
         f: &mut Frame,
         callee: AVal,
@@ -427,6 +427,19 @@ impl Vm {
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);
+            }
+        }
+        // `[0] * n` where a `list[i64]` is expected: the display takes it.
+        if let ExprKind::BinOp {
+            op: spy_ast::BinOp::Mul,
+            left,
+            right,
+        } = &e.kind
+        {
+            if matches!(left.kind, ExprKind::List(_)) && self.list_item_type(expected).is_some() {
+                let l = self.eval_expecting(f, left, expected)?;
+                let r = self.eval_expr(f, right)?;
+                return self.binop(f, spy_ast::BinOp::Mul, l, r, e.span);
             }
         }
         if let ExprKind::Dict(items) = &e.kind {
@@ -824,10 +837,11 @@ impl Vm {
         let r = self.run_function(fid, vals, span, compile_time);
         if compile_time {
             // A static error inside a red function that blue code calls (a
-            // host kernel in `open`): the chain of calls leads to it.
+            // host kernel in `open`): the chain of calls leads to it, and a
+            // host kernel is blamed on the program's own call.
             return r.map_err(|e| {
                 let name = format!("`{}`", self.func(fid).name);
-                e.called_from(span, &name)
+                self.blame_host_call(e, span).called_from(span, &name)
             });
         }
         r
@@ -993,7 +1007,13 @@ impl Vm {
             }
             Builtin::Min | Builtin::Max => {
                 let name = if b == Builtin::Min { "min" } else { "max" };
-                if (args.pos.len() == 1 || !args.kw.is_empty()) && !args.pos.is_empty() {
+                // One iterable, keywords, or arguments that are not numbers
+                // (strings, tuples, structs with `__lt__`): the library's
+                // loop over the items compares them.
+                let numbers = args.pos.iter().all(|a| a.ty.as_num().is_some());
+                if (args.pos.len() == 1 || !args.kw.is_empty() || (!numbers && args.pos.len() > 1))
+                    && !args.pos.is_empty()
+                {
                     return self.min_max_iterable(f, b == Builtin::Max, args, span);
                 }
                 if args.pos.len() < 2 || !args.kw.is_empty() {
@@ -1165,6 +1185,11 @@ impl Vm {
                 span,
                 "write `@force_inline` before a `def`",
             )),
+            Builtin::ModuleProperty => Err(err(
+                "`module_property` is a decorator",
+                span,
+                "write `@module_property` before a module-level `def`",
+            )),
         }
     }
 
@@ -1202,24 +1227,40 @@ impl Vm {
         self.apply_prim(f, p, &mut [x, y], span)
     }
 
-    /// `print(*args, sep=' ', end='\n', file=None)`: one write per piece, in
-    /// order; with a `file`, one `file.write(text)` of the pieces joined.
+    /// `print(*args, sep=' ', end='\n', file=None, flush=False)`: one write
+    /// per piece, in order: the stdout buffer's (`print`'s primitives), or
+    /// a call of `file.write(piece)`, as CPython's `print` makes.
     fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
         let n = args.pos.len();
         // Every value as written: the positional arguments, then `sep`, `end`
         // and `file` in the order they are given.
         let mut pos = args.pos;
         let (mut sep_at, mut end_at, mut file_at) = (None, None, None);
+        let mut flush = false;
         for (name, nspan, v) in args.kw {
             let target = match name.as_str() {
                 "sep" => &mut sep_at,
                 "end" => &mut end_at,
                 "file" => &mut file_at,
+                "flush" => {
+                    let b = self.to_bool(f, v)?;
+                    match self.known_bool(f, &b) {
+                        Some(b) => flush = b,
+                        None => {
+                            return Err(err(
+                                "print()'s `flush=` must be known at compile time",
+                                nspan,
+                                "write `flush=True` or `flush=False`",
+                            ))
+                        }
+                    }
+                    continue;
+                }
                 other => {
                     return Err(err(
                         format!("print() got an unexpected keyword argument '{other}'"),
                         nspan,
-                        "only `sep`, `end` and `file` are supported",
+                        "only `sep`, `end`, `file` and `flush` are supported",
                     ))
                 }
             };
@@ -1229,11 +1270,11 @@ impl Vm {
             }
             let is_file = name.as_str() == "file";
             *target = Some(pos.len());
-            pos.push(if is_file {
-                v
+            if is_file {
+                pos.push(v);
             } else {
-                self.convert(f, v, TypeId::STR, ConvCtx::Other)?
-            });
+                pos.push(self.convert(f, v, TypeId::STR, ConvCtx::Other)?);
+            }
         }
         // Python evaluates every argument (and `sep` and `end`) before printing
         // anything: in residual code, values that compute something are stored
@@ -1285,23 +1326,46 @@ impl Vm {
         let end = end_at.map_or_else(|| blue_str("\n"), |i| pos[i].clone());
         let file = file_at.map(|i| pos[i].clone());
         pos.truncate(n);
-        if let Some(file) = file {
-            return self.print_to_file(f, writes, pos, sep, end, file, span);
-        }
+        let mut pieces = Vec::new();
         for (i, a) in pos.into_iter().enumerate() {
-            writes.push(self.write_value(f, a)?);
+            pieces.push(a);
             if i + 1 < n {
-                writes.push(self.apply_prim(f, Prim::WriteStr, &mut [sep.clone()], span)?);
+                pieces.push(sep.clone());
             }
         }
-        writes.push(self.apply_prim(f, Prim::WriteStr, &mut [end], span)?);
-        let code: Vec<rir::Expr> = writes
+        pieces.push(end);
+        for p in pieces {
+            writes.push(match &file {
+                None => self.write_value(f, p)?,
+                Some(file) => {
+                    let s = self.str_of(f, p)?;
+                    self.call_file_method(f, file.clone(), "write", vec![s], span)?
+                }
+            });
+        }
+        // A compile-time `print` flushes the compiler's own output.
+        if flush && file.is_none() && matches!(f.mode, EvalMode::Blue) {
+            self.flush_out();
+        } else if flush {
+            writes.push(match &file {
+                None => {
+                    let k = Prim::Kernel(spy_rir::Kernel::sys_flush);
+                    self.apply_prim(f, k, &mut [], span)?
+                }
+                Some(file) => self.call_file_method(f, file.clone(), "flush", Vec::new(), span)?,
+            });
+        }
+        let mut code: Vec<rir::Expr> = writes
             .iter()
             .filter(|w| matches!(w.repr, Repr::Code(_)))
             .map(|w| self.to_rir(w))
             .collect::<VmResult<_>>()?;
         if code.is_empty() {
             return Ok(AVal::red_val(Value::None, TypeId::NONE, span));
+        }
+        // `file.write` gives a count: the sequence's value is `None`.
+        if code.last().is_some_and(|e| e.ty != rir::Ty::None) {
+            code.push(rir::Expr::constant(rir::Const::None, span));
         }
         let e = if code.len() == 1 {
             code.into_iter()
@@ -1313,53 +1377,29 @@ impl Vm {
         Ok(AVal::code(e, TypeId::NONE))
     }
 
-    /// `print(..., file=f)`: `f.write(str(a) + sep + ... + end)`, after the
-    /// `writes` that store the arguments in order.
-    #[allow(clippy::too_many_arguments)]
-    fn print_to_file(
+    /// `file.name(args)` for `print(..., file=file)`: a method of its type.
+    fn call_file_method(
         &mut self,
         f: &mut Frame,
-        writes: Vec<AVal>,
-        pos: Vec<AVal>,
-        sep: AVal,
-        end: AVal,
         file: AVal,
+        name: &str,
+        pos: Vec<AVal>,
         span: Span,
     ) -> VmResult<AVal> {
-        for w in writes {
-            self.emit_effect(f, w, span);
-        }
-        let mut text: Option<AVal> = None;
-        for a in pos {
-            let s = self.str_of(f, a)?;
-            text = Some(match text {
-                None => s,
-                Some(t) => {
-                    let t = self.apply_prim(f, Prim::StrConcat, &mut [t, sep.clone()], span)?;
-                    self.apply_prim(f, Prim::StrConcat, &mut [t, s], span)?
-                }
-            });
-        }
-        let text = match text {
-            None => end,
-            Some(t) => self.apply_prim(f, Prim::StrConcat, &mut [t, end], span)?,
-        };
         self.builtin_methods(file.ty, file.span)?;
-        let Some(write) = self.find_method(file.ty, "write") else {
+        let Some(m) = self.find_method(file.ty, name) else {
             let tn = self.type_name(file.ty);
             return Err(err(
-                format!("print() needs a file with a `write` method, not `{tn}`"),
+                format!("print() needs a file with a `{name}` method, not `{tn}`"),
                 file.span,
                 format!("this is `{tn}`"),
             ));
         };
         let args = CallArgs {
-            pos: vec![file, text],
+            pos,
             kw: Vec::new(),
         };
-        let r = self.call_func(f, write.func, span, args, span)?;
-        self.emit_effect(f, r, span);
-        Ok(AVal::red_val(Value::None, TypeId::NONE, span))
+        self.call_method(f, file, m, args, span, span)
     }
 
     fn write_value(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {

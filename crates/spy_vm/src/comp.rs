@@ -531,6 +531,20 @@ impl Vm {
             return Ok(t);
         }
         let it = self.static_type_of(f, iter)?;
+        // A tuple is iterated as the list of its items (all of one type).
+        if let Some(items) = self.tuple_items(it) {
+            if let Some(t) = items.first() {
+                return Ok(*t);
+            }
+        }
+        if it == TypeId::TUPLE {
+            let a = self.static_aval_of(f, iter)?;
+            if let Some(Value::Tuple(items)) = a.blue_value() {
+                if let Some(x) = items.first() {
+                    return Ok(self.type_of(x));
+                }
+            }
+        }
         match self.iter_item_type(it, iter.span)? {
             Some(t) => Ok(t),
             None => {

@@ -15,7 +15,7 @@ use crate::prims::eval_prim;
 use crate::scope::VarKind;
 use crate::types::{TypeId, TypeKind};
 use crate::value::{Color, Ptr, Value};
-use crate::vm::{ModId, Vm};
+use crate::vm::{FuncId, GlobalSlot, ModId, Vm};
 
 /// The arguments of an operation (owned).
 pub type Args = smallvec::SmallVec<[AVal; 3]>;
@@ -43,7 +43,53 @@ pub enum ConvCtx {
     Other,
 }
 
+/// The notes of the diagnostic for a host kernel called in blue code.
+const HOST_NOTE: &str = "blue code is pure: do this at run time, in `main` or a function it calls";
+const ARGV_NOTE: &str = "blue code is pure: read the arguments in `main(argv: list[str])`";
+
+/// `` `call` does-this at compile time ``, at `span`.
+fn host_at_compile_time(call: &str, what: &str, note: &str, span: Span) -> VmError {
+    VmError::diag(
+        Diagnostic::error(format!("`{call}` {what} at compile time"))
+            .with_primary(span, "called in blue code")
+            .with_note(note),
+    )
+}
+
 impl Vm {
+    /// A host kernel reached from blue code through the standard library
+    /// is blamed on the program's own call (`time.time()`, `sys.argv`),
+    /// the first one met going out from the kernel.
+    pub(crate) fn blame_host_call(&self, e: VmError, call: Span) -> VmError {
+        let in_stdlib = |sp: Span| {
+            self.sources
+                .try_get(sp.file)
+                .is_some_and(|f| f.name.starts_with("<stdlib>/"))
+        };
+        let VmError::Static(d) = &e else { return e };
+        let Some(note) = d
+            .notes
+            .iter()
+            .find(|n| n.as_str() == HOST_NOTE || n.as_str() == ARGV_NOTE)
+        else {
+            return e;
+        };
+        if !d.primary_span().is_some_and(in_stdlib) || in_stdlib(call) {
+            return e;
+        }
+        // "`kernel` does-this at compile time": the same, of the call.
+        let Some((_, what)) = d.message.split_once("` ") else {
+            return e;
+        };
+        let what = what.strip_suffix(" at compile time").unwrap_or(what);
+        let text = self
+            .sources
+            .try_get(call.file)
+            .and_then(|f| f.text.get(call.start as usize..call.end as usize))
+            .unwrap_or("this call");
+        host_at_compile_time(text, what, note, call)
+    }
+
     pub fn resolve(&self, f: &Frame, name: Symbol) -> Option<Resolved> {
         if let Some(slot) = f.scope.slot(name) {
             return Some(Resolved::Local(slot));
@@ -180,15 +226,11 @@ impl Vm {
         if let (Prim::Kernel(k), EvalMode::Blue) = (p, &f.mode) {
             if let Some(what) = k.host_use() {
                 let note = if matches!(k, rir::Kernel::sys_argc | rir::Kernel::sys_argv) {
-                    "blue code is pure: read the arguments in `main(argv: list[str])`"
+                    ARGV_NOTE
                 } else {
-                    "blue code is pure: do this at run time, in `main` or a function it calls"
+                    HOST_NOTE
                 };
-                return Err(VmError::diag(
-                    Diagnostic::error(format!("`{}` {what} at compile time", k.name()))
-                        .with_primary(span, "called in blue code")
-                        .with_note(note),
-                ));
+                return Err(host_at_compile_time(k.name(), what, note, span));
             }
         }
         let all_blue = args.iter().all(|a| a.is_blue());
@@ -202,7 +244,9 @@ impl Vm {
                 }
             }
             if vals.len() == args.len() {
-                match eval_prim(p, &vals, &mut *self.out) {
+                let mut io =
+                    crate::prims::Io::new(&mut *self.out, &mut *self.err, &mut *self.input);
+                match eval_prim(p, &vals, &mut io) {
                     Ok(v) => {
                         let color = if fold { Color::Blue } else { Color::Red };
                         return Ok(AVal {
@@ -622,6 +666,9 @@ impl Vm {
     pub fn eval_name(&mut self, f: &mut Frame, name: Symbol, span: Span) -> VmResult<AVal> {
         match self.resolve(f, name) {
             Some(Resolved::Local(i)) => self.read_slot(f, i, span),
+            Some(Resolved::Blue(Value::Func(fid), _)) if self.module_properties.contains(&fid) => {
+                self.read_module_property(f, fid, span)
+            }
             Some(Resolved::Blue(v, t)) => Ok(AVal::blue(v, t, span)),
             Some(Resolved::VarGlobal(m, n)) => self.read_var_global(f, m, n, span),
             None if matches!(name.as_str(), "complex128" | "complex") => {
@@ -653,6 +700,15 @@ impl Vm {
                 Err(VmError::diag(d))
             }
         }
+    }
+
+    /// A `@module_property` read by name or through its module: a call.
+    fn read_module_property(&mut self, f: &mut Frame, fid: FuncId, span: Span) -> VmResult<AVal> {
+        let args = crate::call::CallArgs {
+            pos: Vec::new(),
+            kw: Vec::new(),
+        };
+        self.call_func(f, fid, span, args, span)
     }
 
     fn read_slot(&mut self, f: &mut Frame, i: usize, span: Span) -> VmResult<AVal> {
@@ -966,12 +1022,32 @@ impl Vm {
                 )
             }
             TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            // A reference to a struct in memory: the truth of the value.
+            t if matches!(self.ptr_info(t), Some((_, _, true))) => {
+                let v = self.deref(f, v)?;
+                self.to_bool(f, v)
+            }
             t if self.ptr_info(t).is_some() => self.ptr_to_bool(f, v, span),
             t if self.is_struct(t) && self.find_method(t, "__bool__").is_some() => {
                 let m = self
                     .find_method(t, "__bool__")
                     .ok_or_else(|| err("no __bool__", span, ""))?;
                 self.call_dunder(f, m, vec![v], span)
+            }
+            // Python's fallback: a container is true when it is not empty.
+            t if self.is_struct(t) && self.find_method(t, "__len__").is_some() => {
+                let m = self
+                    .find_method(t, "__len__")
+                    .ok_or_else(|| err("no __len__", span, ""))?;
+                let len = self.call_dunder(f, m, vec![v], span)?;
+                let len = self.convert(f, len, TypeId::I32, ConvCtx::Other)?;
+                let zero = AVal::blue(Value::I32(0), TypeId::I32, span);
+                self.apply_prim(
+                    f,
+                    Prim::Cmp(rir::CmpKind::Ne, NumTy::I32),
+                    &mut [len, zero],
+                    span,
+                )
             }
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToBool(n), &mut [v], span),
@@ -1384,6 +1460,21 @@ impl Vm {
             };
         }
         if matches!(op, CmpOp::In | CmpOp::NotIn) {
+            if let Some(items) = self.tuple_parts(f, &r, span)? {
+                // `x in (a, b)`: `x == a or x == b`, unrolled.
+                let l = self.pin(f, l)?;
+                let mut acc = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
+                for it in items {
+                    let eq = self.compare(f, CmpOp::Eq, l.clone(), it, span)?;
+                    let eq = self.to_bool(f, eq)?;
+                    acc = self.apply_prim(f, Prim::BoolOr, &mut [acc, eq], span)?;
+                }
+                return if op == CmpOp::NotIn {
+                    self.apply_prim(f, Prim::Not, &mut [acc], span).map(Some)
+                } else {
+                    Ok(Some(acc))
+                };
+            }
             if !self.is_struct(r.ty) {
                 return Ok(None);
             }
@@ -1447,6 +1538,22 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<AVal> {
+        // Lists, dicts and sets are references to their `__ll__` header:
+        // two are the same object when the headers are.
+        let ll = Symbol::intern("__ll__");
+        let has_ll =
+            |vm: &Vm, t: TypeId| vm.is_struct(t) && vm.ty(t).fields.iter().any(|x| x.0 == ll);
+        if l.ty == r.ty && has_ll(self, l.ty) {
+            let (ls, rs) = (l.span, r.span);
+            let lp = self.getattr(f, l, ll, ls, ls)?;
+            let rp = self.getattr(f, r, ll, rs, rs)?;
+            let op = if op == CmpOp::Is {
+                CmpOp::Eq
+            } else {
+                CmpOp::NotEq
+            };
+            return self.compare(f, op, lp, rp, span);
+        }
         let lref = self.ty(l.ty).is_reference() || l.ty == TypeId::NONE;
         let rref = self.ty(r.ty).is_reference() || r.ty == TypeId::NONE;
         if !(lref || rref) {
@@ -1902,6 +2009,13 @@ impl Vm {
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToStr(n), &mut [v], span),
                 None => match v.blue_value() {
+                    // A tuple holding structs (`(1j,)`) prints as the red
+                    // tuple it stands for, with their `__repr__`.
+                    Some(Value::Tuple(items)) if items.iter().any(holds_struct) => {
+                        let parts = self.tuple_parts(f, &v, span)?.unwrap_or_default();
+                        let t = self.make_red_tuple(f, parts, span)?;
+                        self.struct_repr(f, t, true)
+                    }
                     Some(val) => {
                         let s = self.display_blue(val);
                         Ok(AVal::blue(Value::Str(s.into()), TypeId::STR, span))
@@ -1970,6 +2084,13 @@ impl Vm {
             let m = *m;
             let g = self.module(m).globals.get(&name).cloned();
             return match g {
+                Some(GlobalSlot {
+                    value: Value::Func(fid),
+                    kind: VarKind::Const,
+                    ..
+                }) if self.module_properties.contains(&fid) => {
+                    self.read_module_property(f, fid, span)
+                }
                 Some(g) if g.kind == VarKind::Const => Ok(AVal::blue(g.value, g.ty, span)),
                 Some(_) => Err(err(
                     format!(
@@ -2099,10 +2220,16 @@ impl Vm {
         obj_ty: TypeId,
         index: &Expr,
     ) -> VmResult<Vec<AVal>> {
-        if matches!(index.kind, ExprKind::Tuple(_)) {
-            if let Some(m) = self.find_method(obj_ty, "__getitem__") {
-                // `self` and one index.
-                if self.param_types(&Value::Func(m.func)).len() == 2 {
+        if let Some(m) = self.find_method(obj_ty, "__getitem__") {
+            // `self` and one index: a tuple is one key (`d[x, y]`), and a
+            // literal takes the key's type (`d[10000000000]` of a
+            // `dict[i64, str]`).
+            let params = self.param_types(&Value::Func(m.func));
+            if params.len() == 2 {
+                if is_int_literal(index) {
+                    return Ok(vec![self.eval_expecting(f, index, params[1].1)?]);
+                }
+                if matches!(index.kind, ExprKind::Tuple(_)) {
                     return Ok(vec![self.eval_expr(f, index)?]);
                 }
             }
@@ -2193,7 +2320,11 @@ impl Vm {
         for (k, part) in parts.into_iter().enumerate() {
             let b = match part {
                 Some(e) => {
-                    let a = self.eval_expr(f, e)?;
+                    let a = if is_int_literal(e) {
+                        self.eval_expecting(f, e, TypeId::I64)?
+                    } else {
+                        self.eval_expr(f, e)?
+                    };
                     self.convert(f, a, TypeId::I64, ConvCtx::Other)?
                 }
                 None => AVal::blue(Value::I64(i64::from(k == 2)), TypeId::I64, span),
@@ -2270,6 +2401,16 @@ impl Vm {
         }
         let i = self.eval_expr(f, index)?;
         self.getitem_values(f, v, vec![i], span)
+    }
+}
+
+/// Whether a blue value is or holds a struct value (which prints with its
+/// type's `__repr__`).
+fn holds_struct(v: &Value) -> bool {
+    match v {
+        Value::Struct(_) => true,
+        Value::Tuple(items) => items.iter().any(holds_struct),
+        _ => false,
     }
 }
 

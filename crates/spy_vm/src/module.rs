@@ -503,9 +503,12 @@ impl Vm {
             Some(t) => self.ty(t).fqn.join(def.name.name.as_str()),
             None => self.item_fqn(f, def.name.name.as_str()),
         };
-        let wraps = user_decorators
-            .iter()
-            .any(|d| decorator_name(d).as_deref() != Some("force_inline"));
+        let wraps = user_decorators.iter().any(|d| {
+            !matches!(
+                decorator_name(d).as_deref(),
+                Some("force_inline" | "module_property")
+            )
+        });
         if wraps {
             // The undecorated function keeps a name of its own.
             fqn = fqn.with_suffix("__bare__");
@@ -549,6 +552,11 @@ impl Vm {
                 self.funcs[fid.0 as usize].inline = true;
                 continue;
             }
+            if let FuncKind::Builtin(Builtin::ModuleProperty) = self.func(dfid).kind {
+                self.check_module_property(f, fid, def, d.span)?;
+                self.module_properties.insert(fid);
+                continue;
+            }
             if self.func(dfid).color != Color::Blue || self.func(dfid).flavor != Flavor::Plain {
                 return Err(VmError::diag(
                     Diagnostic::error("decorators must be `@blue` functions")
@@ -576,6 +584,28 @@ impl Vm {
             value = self.call_blue(dfid, vals, d.span)?;
         }
         Ok((value, kind))
+    }
+
+    /// `@module_property`: a module-level function of no parameters.
+    fn check_module_property(
+        &self,
+        f: &Frame,
+        fid: FuncId,
+        def: &FuncDef,
+        span: Span,
+    ) -> VmResult<()> {
+        let af = match &self.func(fid).kind {
+            FuncKind::Ast(af) => af.clone(),
+            _ => return Err(err("`@module_property` needs a `def`", span, "")),
+        };
+        if !f.is_module_level() || !af.params.is_empty() || af.vararg.is_some() {
+            return Err(err(
+                "`@module_property` applies to a module-level function without parameters",
+                def.name.span,
+                "reading the name calls it",
+            ));
+        }
+        Ok(())
     }
 
     /// `@force_inline`: red functions whose only `return` ends the body.

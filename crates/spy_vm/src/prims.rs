@@ -2,7 +2,7 @@
 //! during redshift, by the AST interpreter and by the RIR evaluator, so the three
 //! agree by construction (and with codegen, which uses the same runtime rules).
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::rc::Rc;
 
 use spy_rir::{CmpKind, NumTy, Prim};
@@ -113,8 +113,64 @@ fn float_result(t: NumTy, x: f64) -> Value {
     Value::from_float(t, x)
 }
 
-/// Run `p` on `args` (whose types match the signature).
-pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, PrimErr> {
+/// The interpreters' host (`spy_runtime::host::Host`): the VM's streams.
+/// `print` and the `io` kernels write to `out`; an exit a kernel asks for
+/// is kept until the kernel returns, then raised as `SystemExit` (the panic
+/// path), which the driver turns into the exit status.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub input: &'a mut dyn BufRead,
+    exit: Option<i32>,
+}
+
+/// The exception an exit unwinds as; its message is the status.
+pub const SYSTEM_EXIT: &str = "SystemExit";
+
+impl<'a> Io<'a> {
+    pub fn new(
+        out: &'a mut dyn Write,
+        err: &'a mut dyn Write,
+        input: &'a mut dyn BufRead,
+    ) -> Io<'a> {
+        Io {
+            out,
+            err,
+            input,
+            exit: None,
+        }
+    }
+}
+
+impl spy_runtime::host::Host for Io<'_> {
+    fn write_out(&mut self, s: &str) {
+        let _ = self.out.write_all(s.as_bytes());
+    }
+
+    fn flush_out(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    fn write_err(&mut self, s: &str) {
+        let _ = self.out.flush();
+        let _ = self.err.write_all(s.as_bytes());
+        let _ = self.err.flush();
+    }
+
+    fn read_line(&mut self, line: &mut dyn std::fmt::Write) {
+        let mut buf = Vec::new();
+        let _ = self.input.read_until(b'\n', &mut buf);
+        spy_runtime::files::decode_lossy(line, &buf);
+    }
+
+    fn exit(&mut self, code: i32) {
+        let _ = self.out.flush();
+        self.exit = Some(code);
+    }
+}
+
+/// Run `p` on `args` (whose types match the signature), with the host `io`.
+pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, PrimErr> {
     use Prim::*;
     let a = args.first().cloned().unwrap_or(Value::None);
     let b = args.get(1).cloned().unwrap_or(Value::None);
@@ -299,21 +355,23 @@ pub fn eval_prim(p: Prim, args: &[Value], out: &mut dyn Write) -> Result<Value, 
             Value::Str(s.into())
         }
         ParseNum(t) => parse_num(t, &string(&a)?)?,
-        Kernel(k) => call_kernel(k, args)?,
+        Kernel(k) => call_kernel(k, args, io)?,
         WriteStr => {
-            let _ = out.write_all(string(&a)?.as_bytes());
+            let _ = io.out.write_all(string(&a)?.as_bytes());
             Value::None
         }
         WriteNum(t) if t.is_int() => {
-            let _ = write!(out, "{}", int(&a)?);
+            let _ = write!(io.out, "{}", int(&a)?);
             Value::None
         }
         WriteNum(_) => {
-            let _ = out.write_all(float_repr(flt(&a)?).as_bytes());
+            let _ = io.out.write_all(float_repr(flt(&a)?).as_bytes());
             Value::None
         }
         WriteBool => {
-            let _ = out.write_all(if boolean(&a)? { b"True" } else { b"False" });
+            let _ = io
+                .out
+                .write_all(if boolean(&a)? { b"True" } else { b"False" });
             Value::None
         }
     })
@@ -388,7 +446,7 @@ fn parse_num(t: NumTy, s: &str) -> Result<Value, PrimErr> {
 }
 
 /// A kernel on values of its parameter types.
-fn call_kernel(k: spy_rir::Kernel, args: &[Value]) -> Result<Value, PrimErr> {
+fn call_kernel(k: spy_rir::Kernel, args: &[Value], io: &mut Io<'_>) -> Result<Value, PrimErr> {
     use spy_runtime::kernels::{call, KArg, KVal};
     let mut kargs: smallvec::SmallVec<[KArg<'_>; 4]> = smallvec::SmallVec::new();
     for a in args {
@@ -401,8 +459,14 @@ fn call_kernel(k: spy_rir::Kernel, args: &[Value]) -> Result<Value, PrimErr> {
             v => return Err(bad_operand("a kernel argument", v)),
         });
     }
-    let r = call(k, &kargs)
+    let r = call(k, &kargs, io)
         .ok_or_else(|| PrimErr::internal(format!("kernel `{}` given {args:?}", k.name())))?;
+    if let Some(code) = io.exit.take() {
+        return Err(PrimErr {
+            etype: SYSTEM_EXIT,
+            msg: code.to_string(),
+        });
+    }
     Ok(match r {
         KVal::Str(s) => Value::Str(s.into()),
         KVal::I32(v) => Value::I32(v),

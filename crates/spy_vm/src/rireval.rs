@@ -1,8 +1,6 @@
 //! The RIR evaluator (`spyc run --mode redshift`): runs residual code directly,
 //! with the same primitive implementations as the interpreter.
 
-use std::io::Write;
-
 use spy_rir::{Callee, Expr, ExprKind, Fqn, Function, Module, Span, Stmt, StmtKind};
 
 use crate::errors::{Panic, VmError};
@@ -23,7 +21,7 @@ struct Eval<'m> {
     // A fast hash: every call looks its callee up (names are short).
     index: rustc_hash::FxHashMap<&'m Fqn, usize>,
     globals: Vec<Value>,
-    out: &'m mut dyn Write,
+    io: crate::prims::Io<'m>,
     depth: u32,
 }
 
@@ -75,7 +73,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
 }
 
 /// Run the module's entry point; returns `main`'s result.
-pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, VmError> {
+pub fn run_main<'m>(m: &'m Module, io: crate::prims::Io<'m>, heap: Heap) -> Result<Value, VmError> {
     let index = m
         .functions
         .iter()
@@ -85,14 +83,17 @@ pub fn run_main(m: &Module, out: &mut dyn Write, heap: Heap) -> Result<Value, Vm
     let globals = m
         .globals
         .iter()
-        .map(|g| Value::from_const(&g.init))
+        .map(|g| match &g.init {
+            Some(c) => Value::from_const(c),
+            None => Value::Ptr(Ptr::NULL),
+        })
         .collect();
     let mut ev = Eval {
         heap,
         m,
         index,
         globals,
-        out,
+        io,
         depth: 0,
     };
     let Some(entry) = m.entry.as_ref().and_then(|e| ev.index.get(e).copied()) else {
@@ -227,7 +228,7 @@ impl<'m> Eval<'m> {
                 }
                 match callee {
                     Callee::Prim(p) => {
-                        eval_prim(*p, &vals, self.out).map_err(|err| err.into_vm(e.span))?
+                        eval_prim(*p, &vals, &mut self.io).map_err(|err| err.into_vm(e.span))?
                     }
                     Callee::Func(fqn) => {
                         let idx = self

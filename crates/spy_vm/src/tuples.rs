@@ -60,6 +60,38 @@ impl Vm {
         self.make_struct(f, t, vals, span)
     }
 
+    /// The items of a tuple (a blue one, or a red value of a tuple type),
+    /// each as a value; `None` for another type.
+    pub(crate) fn tuple_parts(
+        &mut self,
+        f: &mut Frame,
+        t: &AVal,
+        span: Span,
+    ) -> VmResult<Option<Vec<AVal>>> {
+        if let Some(Value::Tuple(items)) = t.blue_value() {
+            let items: Vec<Value> = items.to_vec();
+            return Ok(Some(
+                items
+                    .into_iter()
+                    .map(|v| {
+                        let ty = self.type_of(&v);
+                        AVal::blue(v, ty, span)
+                    })
+                    .collect(),
+            ));
+        }
+        let Some(n) = self.tuple_items(t.ty).map(|v| v.len()) else {
+            return Ok(None);
+        };
+        let t = self.pin(f, t.clone())?;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let idx = AVal::blue(Value::I32(i as i32), TypeId::I32, span);
+            out.push(self.tuple_getitem(f, t.clone(), idx, span)?);
+        }
+        Ok(Some(out))
+    }
+
     /// A blue tuple as a value of tuple type `to` (its items converted).
     pub(crate) fn blue_tuple_as(
         &mut self,

@@ -162,6 +162,10 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("NotADirectoryError", "OSError"),
     ("PermissionError", "OSError"),
     ("io.UnsupportedOperation", "OSError"),
+    ("EOFError", "Exception"),
+    // CPython's derives from BaseException; `raise SystemExit(arg)` is
+    // `sys.exit(arg)` (stmt/raise.rs).
+    ("SystemExit", "Exception"),
 ];
 
 #[cfg(test)]

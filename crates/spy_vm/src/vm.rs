@@ -52,6 +52,9 @@ pub enum Builtin {
     IeeeDiv,
     /// `__spy__.force_inline`, a decorator.
     ForceInline,
+    /// `__spy__.module_property`, a decorator: reading the module-level
+    /// name calls the function (a value known only at run time, `sys.argv`).
+    ModuleProperty,
     /// `OpSpec.const(v)`.
     OpSpecConst,
     /// A primitive operation called as a function (helpers of the stdlib).
@@ -201,6 +204,9 @@ pub struct Vm {
     pub blue_cache: HashMap<(FuncId, Vec<ValueKey>), Value>,
     /// Program output (blue `print`s at compile time and the interpreters).
     pub out: Box<dyn Write>,
+    /// The interpreters' stderr (`sys.stderr`) and stdin (`input()`).
+    pub err: Box<dyn Write>,
+    pub input: Box<dyn std::io::BufRead>,
     /// Remaining blue evaluation steps (loop iterations and calls).
     pub blue_budget: u64,
     pub blue_quota: u64,
@@ -222,6 +228,8 @@ pub struct Vm {
     /// `@force_inline` functions being inlined (recursion check).
     pub(crate) inlining: Vec<FuncId>,
     pub(crate) inline_counter: u32,
+    /// Functions decorated `@module_property`: reading their name calls them.
+    pub(crate) module_properties: HashSet<FuncId>,
     /// `complex128` once its stdlib module is imported.
     pub(crate) complex_ty: Option<TypeId>,
     /// Builtin types whose methods have been loaded from the standard
@@ -249,6 +257,8 @@ impl Vm {
             loader,
             blue_cache: HashMap::new(),
             out,
+            err: Box::new(std::io::stderr()),
+            input: Box::new(std::io::BufReader::new(std::io::stdin())),
             blue_budget: DEFAULT_BLUE_QUOTA,
             blue_quota: DEFAULT_BLUE_QUOTA,
             redshift_queue: Vec::new(),
@@ -265,6 +275,7 @@ impl Vm {
             inlining: Vec::new(),
             inline_counter: 0,
             complex_ty: None,
+            module_properties: HashSet::new(),
             methods_loaded: Default::default(),
             tuple_types: HashMap::new(),
             tuple_items: HashMap::new(),

@@ -46,8 +46,9 @@ enum Input {
         rl: Box<rustyline::DefaultEditor>,
         history: Option<PathBuf>,
     },
-    /// Anything else: plain lines, no prompts.
-    Pipe(Box<dyn BufRead>),
+    /// Anything else: plain lines, no prompts, read from the VM's stdin
+    /// (`Vm::input`), which the program's `input()` reads too.
+    Pipe,
 }
 
 /// `$XDG_STATE_HOME/spyc_history`, else `$HOME/.spyc_history`.
@@ -61,7 +62,7 @@ fn history_path() -> Option<PathBuf> {
 
 impl Input {
     fn new() -> Input {
-        let pipe = || Input::Pipe(Box::new(std::io::BufReader::new(std::io::stdin())));
+        let pipe = || Input::Pipe;
         if !std::io::stdin().is_terminal() {
             return pipe();
         }
@@ -93,7 +94,8 @@ impl Input {
         matches!(self, Input::Editor { .. })
     }
 
-    fn read(&mut self, prompt: &str) -> Line {
+    /// The next line; `stdin` is the VM's, which a pipe reads.
+    fn read(&mut self, prompt: &str, stdin: &mut dyn BufRead) -> Line {
         match self {
             Input::Editor { rl, history } => match rl.readline(prompt) {
                 Ok(l) => {
@@ -109,9 +111,9 @@ impl Input {
                 Err(ReadlineError::Interrupted) => Line::Interrupted,
                 Err(_) => Line::Eof,
             },
-            Input::Pipe(r) => {
+            Input::Pipe => {
                 let mut buf = Vec::new();
-                match r.read_until(b'\n', &mut buf) {
+                match stdin.read_until(b'\n', &mut buf) {
                     Ok(0) | Err(_) => Line::Eof,
                     Ok(_) => {
                         if buf.last() == Some(&b'\n') {
@@ -233,6 +235,8 @@ struct Repl {
     module: ModId,
     /// Inputs so far: input N is the file `<repl-N>`.
     n: usize,
+    /// The status of a `sys.exit`, which ends the session.
+    exit: Option<i32>,
 }
 
 impl Repl {
@@ -253,6 +257,12 @@ impl Repl {
     }
 
     fn report(&mut self, e: VmError) {
+        if let VmError::Panic(p) = &e {
+            if p.etype == spy_vm::prims::SYSTEM_EXIT {
+                self.exit = Some(p.msg.parse::<i32>().unwrap_or(1) & 0xff);
+                return;
+            }
+        }
         let f = self.s.failure(e);
         self.report_failure(&f);
     }
@@ -383,7 +393,12 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
     if signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupt)).is_ok() {
         s.vm.interrupt = Some(Arc::clone(&interrupt));
     }
-    let mut repl = Repl { s, module, n: 0 };
+    let mut repl = Repl {
+        s,
+        module,
+        n: 0,
+        exit: None,
+    };
     let mut input = Input::new();
     if input.interactive() {
         let name = repl.s.vm.module(module).name.clone();
@@ -393,7 +408,11 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
         ));
     }
     loop {
-        let first = match input.read(">>> ") {
+        if let Some(code) = repl.exit {
+            repl.s.vm.flush_out();
+            return code;
+        }
+        let first = match input.read(">>> ", &mut *repl.s.vm.input) {
             Line::Text(l) => l,
             Line::Eof => break,
             Line::Interrupted => {
@@ -418,7 +437,7 @@ pub fn run(config: Config, file: Option<&Path>, out: Box<dyn Write>) -> i32 {
         let mut buf = first;
         let mut interrupted = false;
         while needs_more(&buf) {
-            match input.read("... ") {
+            match input.read("... ", &mut *repl.s.vm.input) {
                 Line::Text(l) => {
                     buf.push('\n');
                     buf.push_str(&l);

@@ -37,7 +37,10 @@ impl Vm {
                     if matches!(
                         value.kind,
                         ExprKind::List(_) | ExprKind::Dict(_) | ExprKind::Set(_)
-                    ) || crate::eval::is_empty_call_of(value, "set") =>
+                    ) || crate::eval::is_empty_call_of(value, "set")
+                        || crate::eval::is_int_literal(value)
+                        || matches!(&value.kind, ExprKind::BinOp { op: spy_ast::BinOp::Mul, left, .. }
+                            if matches!(left.kind, ExprKind::List(_))) =>
                 {
                     let ot = self.static_type_of(f, obj)?;
                     self.builtin_methods(ot, obj.span)?;
@@ -227,10 +230,13 @@ impl Vm {
         let kind = kind
             .or(existing.as_ref().map(|g| g.kind))
             .unwrap_or(VarKind::Const);
-        if kind == VarKind::Var && value.to_const().is_none() {
+        let null_ptr = matches!(&value, Value::Ptr(p) if p.is_null());
+        if kind == VarKind::Var && value.to_const().is_none() && !null_ptr {
             let tn = self.type_name(ty);
-            let note = if self.is_struct(ty) || self.ptr_info(ty).is_some() {
-                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool` and `str`; keep the value in a local of `main`, or use a constant: `{name} = ...`")
+            let note = if self.ptr_info(ty).is_some() {
+                format!("a module variable of type `{tn}` starts as `{tn}.NULL`: it exists at run time, the memory of a compile-time allocation does not")
+            } else if self.is_struct(ty) {
+                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool`, `str` and pointers; keep the value in a local of `main`, or use a constant: `{name} = ...`")
             } else {
                 format!("a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`")
             };

@@ -414,9 +414,27 @@ impl Vm {
     /// is CPython's frozenset constant when its items are constants
     /// (`Vm::eval_set_display`).
     pub(crate) fn eval_for_iterable(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<AVal> {
-        match &iter.kind {
+        let x = match &iter.kind {
             ExprKind::Set(items) => self.eval_set_display(f, items, None, true, iter.span),
             _ => self.eval_expr(f, iter),
+        }?;
+        // A tuple of items of one type is iterated as the list of them.
+        match self.tuple_parts(f, &x, iter.span)? {
+            Some(items) => {
+                if let Some(odd) = items.iter().find(|a| a.ty != items[0].ty) {
+                    let (a, b) = (self.type_name(items[0].ty), self.type_name(odd.ty));
+                    return Err(err(
+                        "iterating over a tuple of items of different types",
+                        iter.span,
+                        format!("its items are `{a}` and `{b}`"),
+                    )
+                    .with_note_str(
+                        "a loop variable has one type: use a list, or unroll the loop",
+                    ));
+                }
+                self.list_of_values(f, items, None, iter.span)
+            }
+            None => Ok(x),
         }
     }
 

@@ -1,6 +1,6 @@
 //! `raise` and `assert`: a panic when running, a residual `raise` in redshift.
 
-use spy_ast::{Expr, ExprKind, Span};
+use spy_ast::{Expr, ExprKind, Span, Symbol};
 use spy_rir::{self as rir, Prim};
 
 use super::{stmt_not_supported, Flow};
@@ -8,6 +8,7 @@ use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
 use crate::frame::{AVal, Frame};
 use crate::ids::TypeId;
+use crate::prims::SYSTEM_EXIT;
 use crate::value::Value;
 use crate::vm::Vm;
 
@@ -29,6 +30,9 @@ impl Vm {
                 "give the exception to raise",
             ));
         };
+        if self.names_system_exit(f, exc)? {
+            return self.exec_system_exit(f, exc, span);
+        }
         let (etype, msg) = self.eval_raise(f, exc)?;
         if !f.redshifting() {
             let msg = msg
@@ -38,14 +42,45 @@ impl Vm {
             return Err(VmError::panic(etype, msg, span));
         }
         let msg = self.to_rir(&msg)?;
-        f.emit(rir::Stmt {
-            kind: rir::StmtKind::Raise {
-                etype: etype.into(),
-                msg,
-            },
-            span,
-        });
-        Ok(Flow::Diverges)
+        Ok(emit_raise(f, etype, msg, span))
+    }
+
+    /// Is `exc` `SystemExit` or `SystemExit(...)`?
+    fn names_system_exit(&mut self, f: &mut Frame, exc: &Expr) -> VmResult<bool> {
+        let callee = match &exc.kind {
+            ExprKind::Call { func, .. } => func,
+            _ => exc,
+        };
+        if !matches!(callee.kind, ExprKind::Name(n) if n.as_str() == SYSTEM_EXIT) {
+            return Ok(false);
+        }
+        let v = self.eval_expr(f, callee)?;
+        Ok(matches!(v.blue_value(), Some(Value::Type(t))
+            if self.ty(*t).kind == crate::types::TypeKind::Exception
+                && self.ty(*t).name == SYSTEM_EXIT))
+    }
+
+    /// `raise SystemExit(arg)` is `sys.exit(arg)`, which does not return:
+    /// the statement diverges (the residual `raise` after the call is never
+    /// reached).
+    fn exec_system_exit(&mut self, f: &mut Frame, exc: &Expr, span: Span) -> VmResult<Flow> {
+        let m = self.import_module("sys", exc.span)?;
+        let exit = self.module(m).globals.get(&Symbol::from("exit")).cloned();
+        let Some(exit) = exit else {
+            return Err(VmError::internal("`sys` has no `exit`", exc.span));
+        };
+        let callee = AVal::blue(exit.value, exit.ty, exc.span);
+        let (func, args) = match &exc.kind {
+            ExprKind::Call { func, args } => (&**func, args.as_slice()),
+            _ => (exc, &[][..]),
+        };
+        let v = self.call_value(f, callee, func, args, exc.span)?;
+        if !f.redshifting() {
+            return Err(VmError::internal("`sys.exit` returned", exc.span));
+        }
+        self.emit_effect(f, v, span);
+        let msg = rir::Expr::constant(rir::Const::Str("".into()), span);
+        Ok(emit_raise(f, SYSTEM_EXIT.into(), msg, span))
     }
 
     /// `assert test, msg`: the message is evaluated only when the test fails.
@@ -165,4 +200,16 @@ impl Vm {
             }
         }
     }
+}
+
+/// The residual `raise etype(msg)`: the path ends.
+fn emit_raise(f: &mut Frame, etype: String, msg: rir::Expr, span: Span) -> Flow {
+    f.emit(rir::Stmt {
+        kind: rir::StmtKind::Raise {
+            etype: etype.into(),
+            msg,
+        },
+        span,
+    });
+    Flow::Diverges
 }

@@ -5,8 +5,9 @@
 //! static table (compiled programs are single-threaded), in the interpreters
 //! a table per thread (each test runs its program on a thread of its own).
 //! Each entry is a buffered OS file: one buffer of [`BUF`] bytes, holding
-//! either bytes read ahead (already decoded from `\r\n` and `\r` to `\n`, as
-//! Python's universal newlines) or bytes not yet written. So a file read
+//! either bytes read ahead (in text mode already decoded from `\r\n` and
+//! `\r` to `\n`, as Python's universal newlines; as they are in binary
+//! mode) or bytes not yet written. So a file read
 //! line by line takes constant memory, whatever its size.
 //!
 //! A failure is a negative `errno` (or an empty string when the result is
@@ -60,6 +61,9 @@ pub const F_CREATE: i32 = 4;
 pub const F_TRUNC: i32 = 8;
 pub const F_APPEND: i32 = 16;
 pub const F_EXCL: i32 = 32;
+/// Binary mode: no newline translation, and a write after a read goes at
+/// the position the program has read to (CPython's `BufferedRandom`).
+pub const F_BINARY: i32 = 64;
 
 #[allow(clippy::duplicated_attributes)]
 extern "C" {
@@ -106,6 +110,8 @@ pub struct Slot {
     dir: *mut u8,
     readable: bool,
     writable: bool,
+    /// Opened in a binary mode (`F_BINARY`).
+    binary: bool,
     /// Bytes `pos..len` of `buf` are read ahead (when `wlen` is 0).
     pos: usize,
     len: usize,
@@ -125,6 +131,7 @@ impl Slot {
         dir: core::ptr::null_mut(),
         readable: false,
         writable: false,
+        binary: false,
         pos: 0,
         len: 0,
         wlen: 0,
@@ -139,6 +146,7 @@ impl Slot {
         self.dir = dir;
         self.readable = readable;
         self.writable = writable;
+        self.binary = false;
         self.pos = 0;
         self.len = 0;
         self.wlen = 0;
@@ -162,7 +170,16 @@ impl Slot {
 
     fn put(&mut self, mut s: &[u8]) -> i32 {
         // A write after a read goes where the OS position is, after what was
-        // read ahead: as CPython's, whose text layer reads ahead as much.
+        // read ahead: as CPython's, whose text layer reads ahead as much. In
+        // binary mode it goes where the program has read to, as CPython's
+        // `BufferedRandom`: the OS position moves back over what is ahead.
+        if self.binary && self.len > self.pos {
+            let back = (self.len - self.pos) as i64;
+            // SAFETY: plain system call.
+            if unsafe { lseek(self.fd, -back, SEEK_CUR) } < 0 {
+                return -errno();
+            }
+        }
         if self.len > self.pos || self.eof {
             self.pos = 0;
             self.len = 0;
@@ -181,6 +198,25 @@ impl Slot {
             s = &s[n..];
         }
         0
+    }
+
+    /// Whether there are bytes read ahead, reading more when there are none
+    /// (false at the end of the file).
+    fn ready(&mut self) -> bool {
+        self.pos < self.len || self.fill()
+    }
+
+    /// The length of what is read ahead up to and with its first `\n`.
+    fn line_end(&self) -> Option<usize> {
+        let ahead = &self.buf[self.pos..self.len];
+        ahead.iter().position(|&c| c == b'\n').map(|i| i + 1)
+    }
+
+    /// The next `n` bytes read ahead, consumed.
+    fn take(&mut self, n: usize) -> &[u8] {
+        let at = self.pos;
+        self.pos += n;
+        &self.buf[at..at + n]
     }
 
     /// Read more into the buffer, after the `len - pos` bytes still there
@@ -211,7 +247,12 @@ impl Slot {
                 return self.len > 0;
             }
             let start = self.len;
-            let got = self.translate(start, start + n as usize);
+            let got = if self.binary {
+                self.crlf[start..start + n as usize].fill(false);
+                start + n as usize
+            } else {
+                self.translate(start, start + n as usize)
+            };
             self.len = got;
             if got > start {
                 return true;
@@ -463,7 +504,10 @@ pub fn file_open(path: &str, flags: i32) -> i32 {
         // SAFETY: plain system call.
         unsafe { lseek(fd, 0, SEEK_END) };
     }
-    let h = table::add(|s| s.reset(fd, core::ptr::null_mut(), readable, writable));
+    let h = table::add(|s| {
+        s.reset(fd, core::ptr::null_mut(), readable, writable);
+        s.binary = flags & F_BINARY != 0;
+    });
     if h < 0 {
         // SAFETY: as above.
         unsafe { close(fd) };
@@ -544,18 +588,15 @@ pub fn file_read<W: Scratch>(out: &mut W, h: i32, n: i64) {
 /// `f.readline()`: the next line with its `\n`, "" at the end of the file.
 pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
     table::with(h, |s| loop {
-        if s.pos == s.len && !s.fill() {
+        if !s.ready() {
             break;
         }
-        let avail = &s.buf[s.pos..s.len];
-        if let Some(i) = avail.iter().position(|&c| c == b'\n') {
-            decode_lossy(out, &avail[..=i]);
-            s.pos += i + 1;
+        if let Some(n) = s.line_end() {
+            decode_lossy(out, s.take(n));
             break;
         }
-        let take = complete_prefix(avail, s.eof);
-        decode_lossy(out, &avail[..take]);
-        s.pos += take;
+        let n = complete_prefix(&s.buf[s.pos..s.len], s.eof);
+        decode_lossy(out, s.take(n));
         if s.pos < s.len && !s.fill() {
             let rest = &s.buf[s.pos..s.len];
             decode_lossy(out, rest);
@@ -563,6 +604,75 @@ pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
             break;
         }
     });
+}
+
+/// Bytes as the Latin-1 text of a `bytes` (each byte one code point, see
+/// `crate::bytes`): runs of ASCII are copied as they are.
+fn put_latin1<W: Scratch>(out: &mut W, mut b: &[u8]) {
+    while !b.is_empty() {
+        let ascii = b.iter().position(|&c| c >= 0x80).unwrap_or(b.len());
+        let (run, rest) = b.split_at(ascii);
+        // SAFETY: ASCII is UTF-8.
+        let _ = out.write_str(unsafe { core::str::from_utf8_unchecked(run) });
+        let high = rest.iter().position(|&c| c < 0x80).unwrap_or(rest.len());
+        for &c in &rest[..high] {
+            let _ = out.write_char(c as char);
+        }
+        b = &rest[high..];
+    }
+}
+
+/// `f.read(n)` of a binary file: up to `n` bytes (`n` < 0: the rest of the
+/// file), as Latin-1 text.
+pub fn file_read_bytes<W: Scratch>(out: &mut W, h: i32, n: i64) {
+    table::with(h, |s| {
+        let mut left = if n < 0 { u64::MAX } else { n as u64 };
+        while left > 0 && s.ready() {
+            let n = (s.len - s.pos).min(usize::try_from(left).unwrap_or(usize::MAX));
+            put_latin1(out, s.take(n));
+            left -= n as u64;
+        }
+    });
+}
+
+/// `f.readline()` of a binary file: the bytes up to and with the next
+/// `\n`, as Latin-1 text; "" at the end of the file.
+pub fn file_readline_bytes<W: Scratch>(out: &mut W, h: i32) {
+    table::with(h, |s| {
+        while s.ready() {
+            if let Some(n) = s.line_end() {
+                put_latin1(out, s.take(n));
+                break;
+            }
+            let n = s.len - s.pos;
+            put_latin1(out, s.take(n));
+        }
+    });
+}
+
+/// `f.write(b)` of a binary file, `b` the Latin-1 text of a `bytes`: 0, or
+/// a negative errno.
+pub fn file_write_bytes(h: i32, text: &str) -> i32 {
+    table::with(h, |s| {
+        if text.is_ascii() {
+            return s.put(text.as_bytes());
+        }
+        let mut chunk = [0u8; 512];
+        let mut n = 0;
+        for c in text.chars() {
+            chunk[n] = c as u32 as u8;
+            n += 1;
+            if n == chunk.len() {
+                let r = s.put(&chunk);
+                if r < 0 {
+                    return r;
+                }
+                n = 0;
+            }
+        }
+        s.put(&chunk[..n])
+    })
+    .unwrap_or(-EBADF)
 }
 
 /// `f.seek(offset, whence)` (`whence` 0, 1 or 2, as `lseek`): the new

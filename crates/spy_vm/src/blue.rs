@@ -1234,6 +1234,12 @@ impl Vm {
             return Err(err(format!("`{name}` takes one iterable"), span, ""));
         };
         let x = self.eval_expr(f, e)?;
+        // `list(t)` of a tuple: the list of its items.
+        if name == "list" {
+            if let Some(items) = self.tuple_parts(f, &x, e.span)? {
+                return self.list_of_values(f, items, None, span).map(Some);
+            }
+        }
         let Some(item) = self.iter_item_type(x.ty, e.span)? else {
             let tn = self.type_name(x.ty);
             return Err(err(

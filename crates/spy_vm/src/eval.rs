@@ -929,6 +929,9 @@ impl Vm {
     ) -> VmResult<AVal> {
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        if let Some(t) = self.tuple_binop(f, op, &l, &r, span)? {
+            return Ok(t);
+        }
         let (l, r) = self.adapt_pair(l, r);
         match dispatch::binop_impl(op, l.ty, r.ty) {
             Some(imp) => self.apply_impl(f, &imp, &mut [l, r], span),
@@ -2345,6 +2348,17 @@ impl Vm {
         parts: [&Option<Box<Expr>>; 3],
         span: Span,
     ) -> VmResult<AVal> {
+        if matches!(v.blue_value(), Some(Value::Tuple(_))) || self.tuple_items(v.ty).is_some() {
+            let mut bounds = [None, None, None];
+            for (k, p) in parts.iter().enumerate() {
+                if let Some(e) = p {
+                    bounds[k] = Some(self.eval_expr(f, e)?);
+                }
+            }
+            if let Some(t) = self.tuple_slice(f, &v, bounds, span)? {
+                return Ok(t);
+            }
+        }
         self.builtin_methods(v.ty, span)?;
         let Some(m) = self.find_method(v.ty, "__getslice__") else {
             let tn = self.type_name(v.ty);

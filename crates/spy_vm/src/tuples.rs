@@ -92,6 +92,122 @@ impl Vm {
         Ok(Some(out))
     }
 
+    /// A tuple of these items: blue when they all are, else a red tuple.
+    pub(crate) fn tuple_of(
+        &mut self,
+        f: &mut Frame,
+        items: Vec<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if items.iter().all(|a| a.is_blue()) {
+            let vals: Vec<Value> = items
+                .iter()
+                .filter_map(|a| a.blue_value().cloned())
+                .collect();
+            return Ok(AVal::blue(Value::Tuple(vals.into()), TypeId::TUPLE, span));
+        }
+        self.make_red_tuple(f, items, span)
+    }
+
+    /// `a + b` and `t * n` (`n` known at compile time) of tuples: the
+    /// tuple of the items, its type known; `None` for other operands.
+    pub(crate) fn tuple_binop(
+        &mut self,
+        f: &mut Frame,
+        op: spy_ast::BinOp,
+        l: &AVal,
+        r: &AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let is_tuple = |vm: &Vm, a: &AVal| {
+            matches!(a.blue_value(), Some(Value::Tuple(_))) || vm.tuple_items(a.ty).is_some()
+        };
+        match op {
+            spy_ast::BinOp::Add if is_tuple(self, l) && is_tuple(self, r) => {
+                let mut items = self.tuple_parts(f, l, span)?.unwrap_or_default();
+                items.extend(self.tuple_parts(f, r, span)?.unwrap_or_default());
+                self.tuple_of(f, items, span).map(Some)
+            }
+            spy_ast::BinOp::Mul if is_tuple(self, l) || is_tuple(self, r) => {
+                let (t, n) = if is_tuple(self, l) { (l, r) } else { (r, l) };
+                let Some(k) = f.known(n).and_then(|v| v.as_int()) else {
+                    return Err(err(
+                        "a tuple can only be repeated a number of times known at compile time",
+                        n.span,
+                        "this is only known at run time",
+                    )
+                    .with_note_str("the length of a tuple is part of its type"));
+                };
+                let items = self.tuple_parts(f, t, span)?.unwrap_or_default();
+                let mut out = Vec::new();
+                for _ in 0..k.max(0) {
+                    out.extend(items.iter().cloned());
+                }
+                self.tuple_of(f, out, span).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `t[a:b:c]` of a tuple, the bounds known at compile time (the items
+    /// of the result are part of its type).
+    pub(crate) fn tuple_slice(
+        &mut self,
+        f: &mut Frame,
+        t: &AVal,
+        bounds: [Option<AVal>; 3],
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        if !(matches!(t.blue_value(), Some(Value::Tuple(_))) || self.tuple_items(t.ty).is_some()) {
+            return Ok(None);
+        }
+        let mut known = [None; 3];
+        for (k, b) in bounds.iter().enumerate() {
+            if let Some(b) = b {
+                let Some(x) = f.known(b).and_then(|v| v.as_int()) else {
+                    return Err(err(
+                        "a tuple slice needs bounds known at compile time",
+                        b.span,
+                        "this is only known at run time",
+                    ));
+                };
+                known[k] = Some(x as i64);
+            }
+        }
+        let step = known[2].unwrap_or(1);
+        if step == 0 {
+            return Err(err("slice step cannot be zero", span, ""));
+        }
+        let items = self.tuple_parts(f, t, span)?.unwrap_or_default();
+        let n = items.len() as i64;
+        // Python's slice rules (`PySlice_AdjustIndices`).
+        let adjust = |x: Option<i64>, default: i64| -> i64 {
+            match x {
+                None => default,
+                Some(v) => {
+                    let v = if v < 0 { v + n } else { v };
+                    if step > 0 {
+                        v.clamp(0, n)
+                    } else {
+                        v.clamp(-1, n - 1)
+                    }
+                }
+            }
+        };
+        let (lo, hi) = if step > 0 {
+            (adjust(known[0], 0), adjust(known[1], n))
+        } else {
+            (adjust(known[0], n - 1), adjust(known[1], -1))
+        };
+        let mut out = Vec::new();
+        let mut i = lo;
+        while (step > 0 && i < hi) || (step < 0 && i > hi) {
+            out.push(items[i as usize].clone());
+            i += step;
+        }
+        self.tuple_of(f, out, span).map(Some)
+    }
+
     /// A blue tuple as a value of tuple type `to` (its items converted).
     pub(crate) fn blue_tuple_as(
         &mut self,

@@ -67,6 +67,43 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<Option<AVal>> {
+        // `t.index(x)`, `t.count(x)` of a tuple (`_builtins._tuple_index`).
+        let tuple_ty = match obj.blue_value() {
+            Some(Value::Tuple(items)) => {
+                let tys: Vec<TypeId> = items.iter().map(|v| self.type_of(v)).collect();
+                Some(self.tuple_type(&tys))
+            }
+            _ => self.tuple_items(obj.ty).is_some().then_some(obj.ty),
+        };
+        if let (Some(tt), "index" | "count") = (tuple_ty, name.as_str()) {
+            let n = self.tuple_items(tt).map(|v| v.len()).unwrap_or(0);
+            let mut args = self.eval_args(f, args)?;
+            let [x] = <[AVal; 1]>::try_from(std::mem::take(&mut args.pos))
+                .map_err(|_| err(format!("tuple.{name}() takes one argument here"), span, ""))?;
+            let helper = if name.as_str() == "index" {
+                "_tuple_index"
+            } else {
+                "_tuple_count"
+            };
+            let g = self.stdlib_func("_builtins", helper, span)?;
+            let targs = [
+                AVal::blue(Value::Type(tt), TypeId::TYPE, span),
+                AVal::blue(Value::Type(x.ty), TypeId::TYPE, span),
+                AVal::blue(Value::I32(n as i32), TypeId::I32, span),
+            ];
+            let Some(Value::Func(inst)) = self
+                .specialize_generic(g, &targs, span)?
+                .blue_value()
+                .cloned()
+            else {
+                return Err(VmError::internal("a tuple helper is not a function", span));
+            };
+            let call = CallArgs {
+                pos: vec![obj, x],
+                kw: Vec::new(),
+            };
+            return self.call_func(f, inst, name_span, call, span).map(Some);
+        }
         // Through a pointer or reference, methods get the pointed-to value.
         let obj = match self.ptr_info(obj.ty) {
             Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {

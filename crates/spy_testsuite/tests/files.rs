@@ -11,6 +11,43 @@ use spy_testsuite::expect::{bless, expect};
 use spy_testsuite::runner::{self, display_path, repo_root};
 use spy_testsuite::{headers, oracle};
 
+/// Every `generate.py` under `dir`.
+fn generators(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(generators(&p));
+        } else if p.file_name().is_some_and(|x| x == "generate.py") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `python3 generate.py --check`: the generated files are up to date.
+fn generated_test(path: &Path) -> Result<(), Failed> {
+    let out = std::process::Command::new("python3")
+        .arg(path)
+        .arg("--check")
+        .output()
+        .map_err(|e| Failed::from(format!("cannot run python3: {e}")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} --check failed (rerun it without --check and review the diff):\n{}{}",
+        display_path(path),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .into())
+}
+
 fn spy_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -400,6 +437,14 @@ fn main() {
         let name = display_path(&p);
         trials.push(Trial::test(format!("roundtrip::{name}"), move || {
             roundtrip_test(&p)
+        }));
+    }
+    // The generators of CPython-checked programs (`tests/run/**/generate.py`):
+    // the committed programs and expectations are what they write.
+    for p in generators(&root.join("tests/run")) {
+        let name = display_path(&p);
+        trials.push(Trial::test(format!("generated::{name}"), move || {
+            generated_test(&p)
         }));
     }
     libtest_mimic::run(&args, trials).exit();

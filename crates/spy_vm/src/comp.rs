@@ -499,8 +499,10 @@ impl Vm {
             let item = self.comp_item_type(f, &g.iter)?;
             self.bind_static(f, &g.target, item)?;
         }
+        // The element is typed after the `if` clauses, in one scratch frame:
+        // a `:=` in a clause binds a name the element reads.
         let runtime = |vm: &mut Vm, f: &mut Frame, e: &Expr| -> VmResult<TypeId> {
-            let a = vm.static_aval_of(f, e)?;
+            let a = vm.static_aval_after(f, gens.iter().flat_map(|g| g.ifs.iter()), e)?;
             Ok(vm.runtime_type(&a))
         };
         let _ = span;

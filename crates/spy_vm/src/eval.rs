@@ -1224,6 +1224,30 @@ impl Vm {
         r
     }
 
+    /// `e` evaluated as [`Vm::static_aval_of`] does, after `before` in the
+    /// same scratch frame (the names they bind are bound for `e`).
+    pub(crate) fn static_aval_after<'e>(
+        &mut self,
+        f: &mut Frame,
+        before: impl Iterator<Item = &'e Expr>,
+        e: &Expr,
+    ) -> VmResult<AVal> {
+        let mut shadow = self.shadow_frame(f);
+        let saved_queue = self.redshift_queue.len();
+        let mut r = Ok(());
+        for b in before {
+            if let Err(x) = self.eval_expr(&mut shadow, b) {
+                r = Err(x);
+                break;
+            }
+        }
+        let r = r.and_then(|()| self.eval_expr(&mut shadow, e));
+        for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
+            self.redshift_seen.remove(&fid);
+        }
+        r
+    }
+
     /// A copy of `f` in redshift mode where every red local is abstract.
     fn shadow_frame(&self, f: &Frame) -> Frame {
         let mut shift = crate::frame::ShiftCtx::default();

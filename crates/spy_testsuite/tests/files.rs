@@ -13,20 +13,7 @@ use spy_testsuite::{headers, oracle};
 
 /// Every `generate.py` under `dir`.
 fn generators(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(generators(&p));
-        } else if p.file_name().is_some_and(|x| x == "generate.py") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
+    files_where(dir, &|p| p.file_name().is_some_and(|x| x == "generate.py"))
 }
 
 /// `python3 generate.py --check`: the generated files are up to date.
@@ -49,6 +36,11 @@ fn generated_test(path: &Path) -> Result<(), Failed> {
 }
 
 fn spy_files(dir: &Path) -> Vec<PathBuf> {
+    files_where(dir, &|p| p.extension().is_some_and(|x| x == "spy"))
+}
+
+/// The files under `dir` (recursively, sorted) that `keep` accepts.
+fn files_where(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else {
         return out;
@@ -56,8 +48,8 @@ fn spy_files(dir: &Path) -> Vec<PathBuf> {
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
-            out.extend(spy_files(&p));
-        } else if p.extension().is_some_and(|x| x == "spy") {
+            out.extend(files_where(&p, keep));
+        } else if keep(&p) {
             out.push(p);
         }
     }

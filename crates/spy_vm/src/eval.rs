@@ -1214,14 +1214,7 @@ impl Vm {
     /// `e` evaluated in a scratch frame (blue values are known, red ones are
     /// abstract) without side effects.
     pub(crate) fn static_aval_of(&mut self, f: &mut Frame, e: &Expr) -> VmResult<AVal> {
-        let mut shadow = self.shadow_frame(f);
-        let saved_queue = self.redshift_queue.len();
-        let r = self.eval_expr(&mut shadow, e);
-        // Functions referenced only by the scratch code are not needed.
-        for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
-            self.redshift_seen.remove(&fid);
-        }
-        r
+        self.static_aval_after(f, std::iter::empty(), e)
     }
 
     /// `e` evaluated as [`Vm::static_aval_of`] does, after `before` in the
@@ -1242,6 +1235,7 @@ impl Vm {
             }
         }
         let r = r.and_then(|()| self.eval_expr(&mut shadow, e));
+        // Functions referenced only by the scratch code are not needed.
         for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
             self.redshift_seen.remove(&fid);
         }

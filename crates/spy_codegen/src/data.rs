@@ -234,3 +234,78 @@ pub(crate) fn define_global(cx: &mut ModCtx<'_>, g: &rir::Global) -> Result<Data
     cx.obj.define_data(id, &d).map_err(cg)?;
     Ok(id)
 }
+
+/// Define the module's static objects (import-time memory red code reaches):
+/// writable data the collector scans as roots, with the addresses they hold
+/// (strings, other statics) as relocations.
+pub(crate) fn define_statics(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let m = cx.m;
+    for i in 0..m.statics.len() {
+        let id = cx
+            .obj
+            .declare_data(&format!("spy.static.{i}"), Linkage::Local, true, false)
+            .map_err(cg)?;
+        cx.statics.push(id);
+    }
+    for (i, s) in m.statics.iter().enumerate() {
+        let (size, align) = m.types.layout(s.elem);
+        let mut bytes = vec![0u8; (size as usize * s.items.len()).max(1)];
+        let mut relocs = Vec::new();
+        for (k, item) in s.items.iter().enumerate() {
+            let at = k * size as usize;
+            write_static(cx, &mut bytes, &mut relocs, at, s.elem, item)?;
+        }
+        let mut d = DataDescription::new();
+        d.define(bytes.into_boxed_slice());
+        d.set_align(u64::from(align.max(8)));
+        for (off, target, addend) in relocs {
+            let r = cx.obj.declare_data_in_data(target, &mut d);
+            d.write_data_addr(off as u32, r, addend);
+        }
+        cx.obj.define_data(cx.statics[i], &d).map_err(cg)?;
+    }
+    Ok(())
+}
+
+/// Write a static item of type `ty` at byte `at`; addresses become relocations
+/// `(offset, data object, addend)`.
+fn write_static(
+    cx: &mut ModCtx<'_>,
+    bytes: &mut [u8],
+    relocs: &mut Vec<(usize, DataId, i64)>,
+    at: usize,
+    ty: rir::Ty,
+    v: &rir::StaticVal,
+) -> Result<(), CodegenError> {
+    let mut put = |b: &[u8]| bytes[at..at + b.len()].copy_from_slice(b);
+    match v {
+        rir::StaticVal::Null => {}
+        rir::StaticVal::Addr(id, off) => {
+            relocs.push((at, cx.statics[id.0 as usize], i64::from(*off)))
+        }
+        rir::StaticVal::Struct(fields) => {
+            for (n, f) in fields.iter().enumerate() {
+                let ft = cx.m.types.fields(ty).map_or(rir::Ty::None, |fs| fs[n].1);
+                let off = cx.m.types.field_offset(ty, n as u32) as usize;
+                write_static(cx, bytes, relocs, at + off, ft, f)?;
+            }
+        }
+        rir::StaticVal::Const(c) => match c {
+            rir::Const::None => {}
+            rir::Const::Bool(b) => put(&[*b as u8]),
+            rir::Const::I8(v) => put(&v.to_le_bytes()),
+            rir::Const::U8(v) => put(&v.to_le_bytes()),
+            rir::Const::I32(v) => put(&v.to_le_bytes()),
+            rir::Const::U32(v) => put(&v.to_le_bytes()),
+            rir::Const::I64(v) => put(&v.to_le_bytes()),
+            rir::Const::U64(v) => put(&v.to_le_bytes()),
+            rir::Const::F32(v) => put(&v.to_le_bytes()),
+            rir::Const::F64(v) => put(&v.to_le_bytes()),
+            rir::Const::Str(s) => {
+                let sid = string(cx, s)?;
+                relocs.push((at, sid, 0));
+            }
+        },
+    }
+    Ok(())
+}

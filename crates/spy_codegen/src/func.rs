@@ -513,6 +513,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 vec![self.call_rt1(f, &[bytes])?]
             }
             rir::ExprKind::Null => vec![self.b.ins().iconst(self.cx.ptr, 0)],
+            rir::ExprKind::Static(id, off) => {
+                let data = self.cx.statics[id.0 as usize];
+                let gv = self.cx.obj.declare_data_in_func(data, self.b.func);
+                let ptr = self.ptr();
+                let base = self.b.ins().symbol_value(ptr, gv);
+                vec![self.b.ins().iadd_imm_s(base, i64::from(*off))]
+            }
             rir::ExprKind::ElemAddr(p, i) => vec![self.elem_addr(p, i, 0, e.span)?],
             rir::ExprKind::FieldAddr(p, n) => {
                 let pv = self.checked_ptr(p, e.span)?;

@@ -85,6 +85,8 @@ pub(crate) struct ModCtx<'a> {
     /// The standard-library kernels imported so far.
     pub kernels: HashMap<spy_runtime::kernels::Kernel, FuncId>,
     pub globals: Vec<cranelift_module::DataId>,
+    /// The data objects of the module's statics, by `StaticId`.
+    pub statics: Vec<cranelift_module::DataId>,
     pub ptr: types::Type,
     /// Pointer NULL and bounds checks (debug builds).
     pub checks: bool,
@@ -202,12 +204,14 @@ fn compile(
         data: data::DataCache::default(),
         runtime: Vec::new(),
         globals: Vec::new(),
+        statics: Vec::new(),
         ptr,
         checks: !opts.optimize,
         code: Vec::new(),
         kernels: HashMap::new(),
     };
     cx.runtime = abi::declare_runtime(&mut cx)?;
+    data::define_statics(&mut cx)?;
     for g in &m.globals {
         let id = data::define_global(&mut cx, g)?;
         cx.globals.push(id);

@@ -34,12 +34,17 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     // Unreachable red functions of the program's own modules are checked too, so
     // that every static error is reported (their code is not kept).
     for fid in unreached_functions(vm) {
-        let saved = (vm.redshift_queue.len(), vm.var_globals.len());
+        let saved = (
+            vm.redshift_queue.len(),
+            vm.var_globals.len(),
+            vm.statics.borrow().objects.len(),
+        );
         if let Err(e) = vm.shift_function(fid) {
             errors.extend(error_diagnostics(e)?);
         }
         vm.redshift_queue.truncate(saved.0);
         vm.var_globals.truncate(saved.1);
+        vm.statics.borrow_mut().truncate(saved.2);
     }
     if !errors.is_empty() {
         return Err(sorted_errors(errors));
@@ -112,6 +117,7 @@ fn start(vm: &mut Vm) {
     vm.var_globals.clear();
     *vm.rir_types.borrow_mut() = rir::TypeTable::default();
     vm.rir_type_map.borrow_mut().clear();
+    vm.statics.borrow_mut().take();
 }
 
 /// Assemble the residual module: `first` leads, then the other functions by
@@ -160,6 +166,7 @@ fn finish_module(
         name: vm.module(mod_id).name.clone(),
         types: std::mem::take(&mut *vm.rir_types.borrow_mut()),
         globals,
+        statics: vm.statics.borrow_mut().take(),
         functions,
         entry: is_entry.then(|| first.clone()),
     };

@@ -225,6 +225,32 @@ pub struct Global {
     pub init: Option<Const>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StaticId(pub u32);
+
+/// Memory the program starts with: an object built at import time that red
+/// code reaches (the buffer of a module-level list, the table of a dict),
+/// copied into the residual program. An array of `items.len()` values of
+/// `elem`, laid out as `Alloc` lays it out; collected memory that red code
+/// may read and write, and that the collector scans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Static {
+    pub elem: Ty,
+    pub items: Vec<StaticVal>,
+}
+
+/// A value stored in a `Static`, of the type where it is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StaticVal {
+    Const(Const),
+    /// The NULL pointer.
+    Null,
+    /// The address `offset` bytes into a static object.
+    Addr(StaticId, u32),
+    /// A struct's fields, in declaration order.
+    Struct(Vec<StaticVal>),
+}
+
 /// A red function. Parameters are the first `params` locals.
 #[derive(Clone, Debug)]
 pub struct Function {
@@ -248,6 +274,8 @@ pub struct Module {
     pub name: String,
     pub types: TypeTable,
     pub globals: Vec<Global>,
+    /// The objects `ExprKind::Static` addresses.
+    pub statics: Vec<Static>,
     pub functions: Vec<Function>,
     /// The program entry point (`main`), if any.
     pub entry: Option<Fqn>,
@@ -382,6 +410,9 @@ pub enum ExprKind {
     },
     /// The NULL pointer of the expression's pointer type.
     Null,
+    /// The address `offset` bytes into a static object of the module; the
+    /// expression's type is a pointer type.
+    Static(StaticId, u32),
     /// The address of item `index` (`i32`) counted from the pointer; the result
     /// is a pointer (or reference) to the same pointee. Checked in debug builds
     /// and interpreters.
@@ -451,9 +482,11 @@ impl Expr {
     /// (statements of a `Block` are not entered).
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Null => {
-                Vec::new()
-            }
+            ExprKind::Const(_)
+            | ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::Null
+            | ExprKind::Static(..) => Vec::new(),
             ExprKind::Call(_, args) | ExprKind::Seq(args) | ExprKind::MakeStruct(args) => {
                 args.iter().collect()
             }

@@ -239,6 +239,7 @@ impl<'m> Printer<'m> {
                 )
             }
             ExprKind::Null => (format!("{}.NULL", self.m.types.ty_name(e.ty)), prec::ATOM),
+            ExprKind::Static(id, off) => (static_addr_text(*id, *off), prec::ATOM),
             ExprKind::ElemAddr(p, i) => {
                 let (p, i) = (self.sub(p, prec::TEST), self.sub(i, prec::TEST));
                 (format!("`unsafe::elem_addr`({p}, {i})"), prec::ATOM)
@@ -419,9 +420,45 @@ pub fn print_function(m: &Module, f: &Function) -> String {
     p.out
 }
 
-/// The whole module as source: globals, then functions in order.
+/// The address of a static object (`static3`), or into one (`static3+8`).
+fn static_addr_text(id: StaticId, off: u32) -> String {
+    if off == 0 {
+        format!("`static{}`", id.0)
+    } else {
+        format!("`static{}+{off}`", id.0)
+    }
+}
+
+/// A value stored in a static object.
+fn static_val_text(v: &StaticVal) -> String {
+    match v {
+        StaticVal::Const(c) => const_text(c).0,
+        StaticVal::Null => "NULL".into(),
+        StaticVal::Addr(id, off) => static_addr_text(*id, *off),
+        StaticVal::Struct(fields) => {
+            let fs: Vec<String> = fields.iter().map(static_val_text).collect();
+            format!("({})", fs.join(", "))
+        }
+    }
+}
+
+/// The whole module as source: globals, static objects, then functions in
+/// order. A static object prints as a call of `__spy__::static` with its
+/// item type and items.
 pub fn print_module(m: &Module) -> String {
     let mut out = String::new();
+    for (i, s) in m.statics.iter().enumerate() {
+        let items: Vec<String> = s.items.iter().map(static_val_text).collect();
+        let _ = writeln!(
+            out,
+            "`static{i}` = `__spy__::static`({}, [{}])",
+            m.types.ty_name(s.elem),
+            items.join(", ")
+        );
+    }
+    if !m.statics.is_empty() {
+        out.push('\n');
+    }
     for g in &m.globals {
         let ty = m.types.ty_name(g.ty);
         let v = match &g.init {

@@ -124,6 +124,20 @@ impl<'m> Verifier<'m> {
                     self.err("NULL of a non-pointer type".into());
                 }
             }
+            ExprKind::Static(id, off) => {
+                if self.m.types.pointee(e.ty).is_none() {
+                    self.err("static address of a non-pointer type".into());
+                }
+                match self.m.statics.get(id.0 as usize) {
+                    Some(s) => {
+                        let size = self.m.types.layout(s.elem).0 as usize * s.items.len();
+                        if *off as usize > size {
+                            self.err(format!("address {off} bytes into a static of {size}"));
+                        }
+                    }
+                    None => self.err(format!("unknown static {}", id.0)),
+                }
+            }
             ExprKind::ElemAddr(p, i) => {
                 self.expr(p);
                 self.expr(i);

@@ -134,6 +134,11 @@ impl Vm {
                 let rty = self.rir_ty(a.ty, a.span)?;
                 Ok(rir::Expr::new(rir::ExprKind::Null, rty, a.span))
             }
+            Repr::Val(Value::Ptr(p)) if self.ptr_info(a.ty).is_some() => {
+                let rty = self.rir_ty(a.ty, a.span)?;
+                let (id, off) = self.static_addr(p.addr, a.ty, a.span)?;
+                Ok(rir::Expr::new(rir::ExprKind::Static(id, off), rty, a.span))
+            }
             Repr::Val(v) => match v.to_const() {
                 Some(c) => Ok(rir::Expr::constant(c, a.span)),
                 None => Err(err(

@@ -208,6 +208,15 @@ impl Heap {
         Ok((&block.bytes, off))
     }
 
+    /// The block an address is in: its number, its first address, its length
+    /// in bytes and whether it is `raw_alloc` memory.
+    pub fn block_of(&self, addr: u64) -> Result<(usize, u64, usize, bool), PrimErr> {
+        self.block(addr)?;
+        let (b, _) = split(addr);
+        let block = self.blocks[b].as_ref().ok_or_else(null_err)?;
+        Ok((b, addr & !0xffff_ffff, block.bytes.len(), block.raw))
+    }
+
     /// The address of item `index` of size `size` from `addr`, checked against
     /// the allocation.
     /// `what` names the operation in the error (`ptr_getitem`, `ptr_store`...).

@@ -21,6 +21,8 @@ struct Eval<'m> {
     // A fast hash: every call looks its callee up (names are short).
     index: rustc_hash::FxHashMap<&'m Fqn, usize>,
     globals: Vec<Value>,
+    /// The module's static objects, in this heap (held: they are roots).
+    statics: Vec<Ptr>,
     io: crate::prims::Io<'m>,
     depth: u32,
 }
@@ -88,11 +90,14 @@ pub fn run_main<'m>(m: &'m Module, io: crate::prims::Io<'m>, heap: Heap) -> Resu
             None => Value::Ptr(Ptr::NULL),
         })
         .collect();
+    let mut heap = heap;
+    let statics = place_statics(m, &mut heap)?;
     let mut ev = Eval {
         heap,
         m,
         index,
         globals,
+        statics,
         io,
         depth: 0,
     };
@@ -101,6 +106,47 @@ pub fn run_main<'m>(m: &'m Module, io: crate::prims::Io<'m>, heap: Heap) -> Resu
     };
     let span = m.functions[entry].span;
     ev.call(entry, Vec::new(), span)
+}
+
+/// Allocate the module's static objects in the heap and store their items.
+fn place_statics(m: &Module, heap: &mut Heap) -> R<Vec<Ptr>> {
+    let span = Span::default();
+    let mut ptrs = Vec::with_capacity(m.statics.len());
+    for s in &m.statics {
+        let (size, _) = m.types.layout(s.elem);
+        let p = heap
+            .alloc(size as usize * s.items.len(), false, false)
+            .map_err(|x| x.into_vm(span))?;
+        ptrs.push(p);
+    }
+    for (s, p) in m.statics.iter().zip(&ptrs) {
+        let (size, _) = m.types.layout(s.elem);
+        let shape = rir_shape(&m.types, s.elem);
+        for (i, item) in s.items.iter().enumerate() {
+            let v = static_value(item, &ptrs);
+            heap.store(p.addr + (i as u64) * u64::from(size), &shape, &v)
+                .map_err(|x| x.into_vm(span))?;
+        }
+    }
+    Ok(ptrs)
+}
+
+/// The value of an item of a static object, its addresses among `ptrs`.
+fn static_value(v: &spy_rir::StaticVal, ptrs: &[Ptr]) -> Value {
+    match v {
+        spy_rir::StaticVal::Const(c) => Value::from_const(c),
+        spy_rir::StaticVal::Null => Value::Ptr(Ptr::NULL),
+        spy_rir::StaticVal::Addr(id, off) => {
+            let p = &ptrs[id.0 as usize];
+            Value::Ptr(p.at(p.addr + u64::from(*off)))
+        }
+        spy_rir::StaticVal::Struct(fields) => {
+            Value::Struct(std::rc::Rc::new(crate::value::StructValue {
+                ty: crate::ids::TypeId::OBJECT,
+                fields: fields.iter().map(|f| static_value(f, ptrs)).collect(),
+            }))
+        }
+    }
 }
 
 impl<'m> Eval<'m> {
@@ -221,6 +267,10 @@ impl<'m> Eval<'m> {
             ExprKind::Const(c) => Value::from_const(c),
             ExprKind::Local(l) => locals[l.0 as usize].clone(),
             ExprKind::Global(g) => self.globals[g.0 as usize].clone(),
+            ExprKind::Static(id, off) => {
+                let p = &self.statics[id.0 as usize];
+                Value::Ptr(p.at(p.addr + u64::from(*off)))
+            }
             ExprKind::Call(callee, args) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {

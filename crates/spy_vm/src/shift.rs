@@ -6,11 +6,11 @@ use spy_ast::Span;
 use spy_diagnostics::Diagnostic;
 use spy_rir as rir;
 
-use crate::errors::{VmError, VmResult};
+use crate::errors::{err, VmError, VmResult};
 use crate::frame::{EvalMode, Frame, ShiftCtx};
 use crate::ids::{FuncId, TypeId};
 use crate::stmt::Flow;
-use crate::value::Color;
+use crate::value::{Color, Value};
 use crate::vm::{FuncKind, Vm};
 
 impl Vm {
@@ -91,5 +91,135 @@ impl Vm {
             d = d.with_secondary(span, "control can leave the function after this statement");
         }
         VmError::diag(d)
+    }
+}
+
+/// The import-time memory that residual code reaches, copied into the residual
+/// module as static objects: one per heap block, so that red code sees one
+/// object however many times it reaches it (a module-level list appended to
+/// in one function and read in another), with the sharing and cycles of the
+/// heap kept.
+#[derive(Default)]
+pub struct Statics {
+    pub objects: Vec<rir::Static>,
+    /// The static object of each block, and the item type it was copied as.
+    by_block: std::collections::HashMap<usize, (rir::StaticId, TypeId)>,
+    /// Blocks given an id whose items are still to copy: (first address, item
+    /// type, id).
+    pending: Vec<(u64, TypeId, rir::StaticId)>,
+}
+
+impl Statics {
+    /// Forget the objects from `n` on (the code that reached them was dropped).
+    pub fn truncate(&mut self, n: usize) {
+        self.objects.truncate(n);
+        self.by_block.retain(|_, (id, _)| (id.0 as usize) < n);
+    }
+
+    pub fn take(&mut self) -> Vec<rir::Static> {
+        self.by_block.clear();
+        self.pending.clear();
+        std::mem::take(&mut self.objects)
+    }
+}
+
+impl Vm {
+    /// The static object holding the memory a blue pointer of type `pty`
+    /// points into, and the offset of the address in it: the block is copied
+    /// (with every block it reaches) the first time.
+    pub fn static_addr(
+        &self,
+        addr: u64,
+        pty: TypeId,
+        span: Span,
+    ) -> VmResult<(rir::StaticId, u32)> {
+        let r = self.static_of(addr, pty, span)?;
+        // Copy the blocks reached, breadth first (no recursion: a long linked
+        // structure does not exhaust the stack).
+        loop {
+            let next = self.statics.borrow_mut().pending.pop();
+            let Some((base, item, id)) = next else { break };
+            let (size, _) = self.layout_of(item);
+            let (_, _, len, _) = self.heap.block_of(base).map_err(|e| e.into_vm(span))?;
+            let n = if size == 0 { 0 } else { len / size as usize };
+            let shape = self.shape_of(item);
+            let mut items = Vec::with_capacity(n);
+            for i in 0..n {
+                let v = self
+                    .heap
+                    .load(base + (i as u64) * u64::from(size), &shape)
+                    .map_err(|e| e.into_vm(span))?;
+                items.push(self.static_val(&v, item, span)?);
+            }
+            self.statics.borrow_mut().objects[id.0 as usize].items = items;
+        }
+        Ok(r)
+    }
+
+    /// The id of the block `addr` is in (reserved and queued for copying if
+    /// new) and the offset of `addr` in it.
+    fn static_of(&self, addr: u64, pty: TypeId, span: Span) -> VmResult<(rir::StaticId, u32)> {
+        let Some((item, _, _)) = self.ptr_info(pty) else {
+            return Err(VmError::internal("a static address of a non-pointer", span));
+        };
+        let (block, base, _, raw) = self.heap.block_of(addr).map_err(|e| e.into_vm(span))?;
+        let off = (addr - base) as u32;
+        if let Some(&(id, t)) = self.statics.borrow().by_block.get(&block) {
+            if self.layout_of(t) != self.layout_of(item) {
+                return Err(err(
+                    format!(
+                        "memory allocated at compile time is reached as `{}` and as `{}`",
+                        self.type_name(t),
+                        self.type_name(item)
+                    ),
+                    span,
+                    "this pointer reaches it at run time",
+                ));
+            }
+            return Ok((id, off));
+        }
+        if raw {
+            return Err(err(
+                "`raw_alloc` memory allocated at compile time cannot be used at run time",
+                span,
+                "this pointer reaches it",
+            )
+            .with_note_str("allocate it with `gc_alloc`, or at run time"));
+        }
+        let elem = self.rir_ty(item, span)?;
+        let mut st = self.statics.borrow_mut();
+        let id = rir::StaticId(st.objects.len() as u32);
+        st.objects.push(rir::Static {
+            elem,
+            items: Vec::new(),
+        });
+        st.by_block.insert(block, (id, item));
+        st.pending.push((base, item, id));
+        Ok((id, off))
+    }
+
+    /// A value loaded from import-time memory, as a static item of type `t`.
+    fn static_val(&self, v: &Value, t: TypeId, span: Span) -> VmResult<rir::StaticVal> {
+        if let Value::Struct(s) = v {
+            let fields = self.ty(s.ty).fields.clone();
+            let mut out = Vec::with_capacity(s.fields.len());
+            for (fv, (_, ft, _)) in s.fields.iter().zip(fields) {
+                out.push(self.static_val(fv, ft, span)?);
+            }
+            return Ok(rir::StaticVal::Struct(out));
+        }
+        if let Value::Ptr(p) = v {
+            if p.is_null() {
+                return Ok(rir::StaticVal::Null);
+            }
+            let (id, off) = self.static_of(p.addr, t, span)?;
+            return Ok(rir::StaticVal::Addr(id, off));
+        }
+        v.to_const().map(rir::StaticVal::Const).ok_or_else(|| {
+            VmError::internal(
+                format!("a `{}` in memory has no run-time value", self.type_name(t)),
+                span,
+            )
+        })
     }
 }

@@ -221,6 +221,9 @@ pub struct Vm {
     /// Residual types of the current redshift, interned.
     pub rir_types: std::cell::RefCell<spy_rir::TypeTable>,
     pub rir_type_map: std::cell::RefCell<HashMap<TypeId, spy_rir::TypeIdx>>,
+    /// Static objects of the current redshift: the import-time memory red code
+    /// reaches, copied (`shift.rs`, `Vm::static_addr`).
+    pub statics: std::cell::RefCell<crate::shift::Statics>,
     /// The interpreters' memory.
     pub heap: crate::heap::Heap,
     pub(crate) ptr_types: HashMap<(TypeId, bool, bool), TypeId>,
@@ -269,6 +272,7 @@ impl Vm {
             call_depth: 0,
             rir_types: Default::default(),
             rir_type_map: Default::default(),
+            statics: Default::default(),
             heap: Default::default(),
             ptr_types: HashMap::new(),
             alloc_funcs: HashMap::new(),

@@ -35,6 +35,20 @@ pub(crate) enum CompOut<'a> {
     AnyAll(&'a Expr, bool),
 }
 
+/// The span of the first `:=` in `e`, if any.
+fn find_walrus(e: &Expr) -> Option<Span> {
+    if let ExprKind::NamedExpr { .. } = &e.kind {
+        return Some(e.span);
+    }
+    let mut found = None;
+    spy_ast::walk_expr_children(e, &mut |n| {
+        if let (None, spy_ast::Node::Expr(c)) = (found, n) {
+            found = find_walrus(c);
+        }
+    });
+    found
+}
+
 pub(crate) fn names_of(t: &Expr, out: &mut Vec<(Symbol, Span)>) {
     match &t.kind {
         ExprKind::Name(n) => out.push((*n, t.span)),
@@ -274,6 +288,44 @@ impl Vm {
                 ));
             }
             names_of(&g.target, &mut names);
+        }
+        if f.is_module_level() {
+            // At module level (import time) the comprehension's own names are
+            // slots added to the frame while it runs; the module's are globals.
+            let mut exprs: Vec<&Expr> = vec![&a];
+            exprs.extend(b.iter());
+            exprs.extend(
+                gens.iter()
+                    .flat_map(|g| g.ifs.iter().chain(std::iter::once(&g.iter))),
+            );
+            if let Some(w) = exprs.into_iter().find_map(find_walrus) {
+                return Err(crate::eval::not_supported(
+                    "`:=` in module-level comprehensions",
+                    w,
+                ));
+            }
+            let saved = (f.scope.clone(), f.slots.len());
+            let mut scope = (*f.scope).clone();
+            for (n, nspan) in &names {
+                if scope.map.contains_key(n) {
+                    continue;
+                }
+                let l = crate::scope::LocalInfo {
+                    name: *n,
+                    kind: crate::scope::VarKind::Var,
+                    param: false,
+                    reassigned: false,
+                    span: *nspan,
+                };
+                scope.map.insert(*n, scope.locals.len());
+                f.slots.push(Slot::unbound(&l));
+                scope.locals.push(l);
+            }
+            f.scope = std::rc::Rc::new(scope);
+            let r = self.run_comprehension(f, &out, gens, acc, span);
+            f.scope = saved.0;
+            f.slots.truncate(saved.1);
+            return r;
         }
         // The slots, which must be unbound now (they are unbound again after).
         let mut saved: Vec<(usize, Slot)> = Vec::new();

@@ -205,6 +205,23 @@ pub struct Frame {
     pub local_suffix: Option<String>,
 }
 
+impl Slot {
+    /// The slot of a local before anything is assigned to it.
+    pub fn unbound(l: &crate::scope::LocalInfo) -> Slot {
+        Slot {
+            name: l.name,
+            kind: l.kind,
+            ty: None,
+            decl: None,
+            annotated: false,
+            color: Color::Red,
+            value: None,
+            rir: None,
+            assigned: false,
+        }
+    }
+}
+
 impl Frame {
     pub fn new(
         module: ModId,
@@ -213,21 +230,7 @@ impl Frame {
         closure: Option<Rc<Closure>>,
         mode: EvalMode,
     ) -> Frame {
-        let slots = scope
-            .locals
-            .iter()
-            .map(|l| Slot {
-                name: l.name,
-                kind: l.kind,
-                ty: None,
-                decl: None,
-                annotated: false,
-                color: Color::Red,
-                value: None,
-                rir: None,
-                assigned: false,
-            })
-            .collect();
+        let slots = scope.locals.iter().map(Slot::unbound).collect();
         Frame {
             module,
             func,

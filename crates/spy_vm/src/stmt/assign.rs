@@ -170,7 +170,8 @@ impl Vm {
         ann: Option<(TypeId, Span)>,
         _stmt_span: Span,
     ) -> VmResult<()> {
-        if f.is_module_level() {
+        if f.is_module_level() && f.scope.slot(name).is_none() {
+            // (A module-level comprehension's own names are slots.)
             return self.assign_module_global(f, name, name_span, v, ann, None);
         }
         match self.resolve(f, name) {

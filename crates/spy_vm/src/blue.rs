@@ -914,7 +914,7 @@ impl Vm {
 
     /// `ty()`, then `method(item...)` for each item (its arguments
     /// converted to `types`): how a display is built. Returns the object.
-    fn build_display(
+    pub(crate) fn build_display(
         &mut self,
         f: &mut Frame,
         ty: TypeId,
@@ -1009,6 +1009,9 @@ impl Vm {
         item_ty: Option<TypeId>,
         span: Span,
     ) -> VmResult<AVal> {
+        if items.iter().any(|e| matches!(e.kind, ExprKind::Starred(_))) {
+            return self.eval_starred_list(f, items, item_ty, span);
+        }
         // An empty display among the items (`[[1], []]`) takes the type of
         // the others: it is evaluated once that is known (it has no effects).
         let is_empty = |e: &Expr| match &e.kind {
@@ -1043,6 +1046,86 @@ impl Vm {
             vals.into_iter().flatten().collect()
         };
         self.list_of_values(f, vals, item_ty, span)
+    }
+
+    /// A list display with starred items (`[a, *xs, b]`): `list[T]()`, then,
+    /// in order, each item evaluated and appended, each starred iterable
+    /// evaluated and its items appended (CPython's `LIST_APPEND` and
+    /// `LIST_EXTEND`). `T` is the annotation's, else the first item's (a
+    /// starred one's item type).
+    fn eval_starred_list(
+        &mut self,
+        f: &mut Frame,
+        items: &[Expr],
+        item_ty: Option<TypeId>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let t = match (item_ty, &items[0].kind) {
+            (Some(t), _) => t,
+            (None, ExprKind::Starred(inner)) => self.comp_item_type(f, inner)?,
+            (None, _) => self.static_type_of(f, &items[0])?,
+        };
+        let lt = self.stdlib_generic("list", &[t], span)?;
+        let (Some(new), Some(append), Some(extend)) = (
+            self.find_method(lt, "__new__"),
+            self.find_method(lt, "append"),
+            self.find_method(lt, "extend"),
+        ) else {
+            return Err(VmError::internal(
+                "`list` without `append` or `extend`",
+                span,
+            ));
+        };
+        let mut cur = self.call_func(f, new.func, span, CallArgs::default(), span)?;
+        for it in items {
+            let (method, arg) = match &it.kind {
+                ExprKind::Starred(inner) => {
+                    let x = self.eval_expr(f, inner)?;
+                    if let Some(parts) = self.tuple_parts(f, &x, inner.span)? {
+                        for p in parts {
+                            let v = self.convert(f, p, t, ConvCtx::Other)?;
+                            let (a, b) = self.share(f, cur)?;
+                            let args = CallArgs {
+                                pos: vec![v],
+                                kw: Vec::new(),
+                            };
+                            let r = self.call_method(f, a, append, args, it.span, span)?;
+                            self.emit_effect(f, r, span);
+                            cur = b;
+                        }
+                        continue;
+                    }
+                    let x = if self.list_item_type(x.ty) == Some(t) {
+                        x
+                    } else {
+                        let x = self.container_from(f, "list", x, inner.span)?;
+                        if self.list_item_type(x.ty) != Some(t) {
+                            let (xn, tn) = (self.type_name(x.ty), self.type_name(t));
+                            return Err(err(
+                                format!("cannot unpack a `{xn}` into a `list[{tn}]`"),
+                                inner.span,
+                                "its items have another type",
+                            ));
+                        }
+                        x
+                    };
+                    (extend, x)
+                }
+                _ => {
+                    let v = self.eval_expecting(f, it, t)?;
+                    (append, self.convert(f, v, t, ConvCtx::Other)?)
+                }
+            };
+            let (a, b) = self.share(f, cur)?;
+            let args = CallArgs {
+                pos: vec![arg],
+                kw: Vec::new(),
+            };
+            let r = self.call_method(f, a, method, args, it.span, span)?;
+            self.emit_effect(f, r, span);
+            cur = b;
+        }
+        Ok(cur)
     }
 
     /// The `list[T]` of values already evaluated (and pinned), `T` as for a
@@ -1234,17 +1317,29 @@ impl Vm {
             return Err(err(format!("`{name}` takes one iterable"), span, ""));
         };
         let x = self.eval_expr(f, e)?;
+        self.container_from(f, name, x, span).map(Some)
+    }
+
+    /// `list(x)`, `set(x)` or `dict(x)` (`name`) of a value already evaluated.
+    pub(crate) fn container_from(
+        &mut self,
+        f: &mut Frame,
+        name: &str,
+        x: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let xspan = x.span;
         // `list(t)` of a tuple: the list of its items.
         if name == "list" {
-            if let Some(items) = self.tuple_parts(f, &x, e.span)? {
-                return self.list_of_values(f, items, None, span).map(Some);
+            if let Some(items) = self.tuple_parts(f, &x, xspan)? {
+                return self.list_of_values(f, items, None, span);
             }
         }
-        let Some(item) = self.iter_item_type(x.ty, e.span)? else {
+        let Some(item) = self.iter_item_type(x.ty, xspan)? else {
             let tn = self.type_name(x.ty);
             return Err(err(
                 format!("`{tn}` is not iterable"),
-                e.span,
+                xspan,
                 format!("this is `{tn}`"),
             ));
         };
@@ -1261,17 +1356,17 @@ impl Vm {
                         let tn = self.type_name(item);
                         return Err(err(
                             "`dict()` takes a dict or an iterable of (key, value) pairs",
-                            e.span,
+                            xspan,
                             format!("its items are `{tn}`"),
                         ));
                     }
                 },
             };
-            self.check_hashable(k, "dict", e.span)?;
+            self.check_hashable(k, "dict", xspan)?;
             targs = vec![k, v];
             ("_dict", helper)
         } else {
-            self.check_hashable(item, "set", e.span)?;
+            self.check_hashable(item, "set", xspan)?;
             let helper = if self.set_item_type(x.ty).is_some() {
                 "_set_from_set"
             } else if self.dict_types(x.ty).is_some() {
@@ -1298,7 +1393,7 @@ impl Vm {
             pos: vec![x],
             kw: Vec::new(),
         };
-        self.call_func(f, inst, span, args, span).map(Some)
+        self.call_func(f, inst, span, args, span)
     }
 
     /// In residual code, a value with effects evaluated now, into a

@@ -297,21 +297,21 @@ impl Vm {
                 }
                 Arg::Star(e) => {
                     let v = self.eval_expr(f, e)?;
-                    match v.blue_value() {
-                        Some(Value::Tuple(items)) => {
-                            for it in items.iter() {
-                                let t = self.type_of(it);
-                                out.pos.push(AVal::blue(it.clone(), t, e.span));
-                            }
-                        }
-                        _ => {
-                            return Err(err(
-                                "only blue tuples can be unpacked with `*`",
-                                e.span,
-                                format!(
-                                    "this is `{}`, not a compile-time tuple",
-                                    self.type_name(v.ty)
-                                ),
+                    match self.tuple_parts(f, &v, e.span)? {
+                        Some(items) => out.pos.extend(items),
+                        None => {
+                            return Err(VmError::diag(
+                                Diagnostic::error("only tuples can be unpacked with `*` in calls")
+                                    .with_primary(
+                                        e.span,
+                                        format!(
+                                            "this is `{}`, whose length is known only at run time",
+                                            self.type_name(v.ty)
+                                        ),
+                                    )
+                                    .with_note(
+                                        "the number of arguments of a call is fixed when it is compiled; pass the list itself",
+                                    ),
                             ))
                         }
                     }

@@ -568,7 +568,7 @@ impl Vm {
 
     /// The type of the items of `iter`: a `range(...)`'s widest argument,
     /// else the iteration protocol's.
-    fn comp_item_type(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<TypeId> {
+    pub(crate) fn comp_item_type(&mut self, f: &mut Frame, iter: &Expr) -> VmResult<TypeId> {
         if self.is_range_call(f, iter)? {
             let ExprKind::Call { args, .. } = &iter.kind else {
                 return Ok(TypeId::I32);

@@ -5,7 +5,7 @@
 //! is expected. Unpacking (`a, b = t`, `for k, v in ...`) reads the fields;
 //! `t[i]` takes a constant index; `repr` is Python's `(1, 'a')`.
 
-use spy_ast::{CmpOp, Expr, Span, Symbol};
+use spy_ast::{CmpOp, Expr, ExprKind, Span, Symbol};
 use spy_diagnostics::Diagnostic;
 use spy_rir as rir;
 
@@ -442,9 +442,125 @@ impl Vm {
         let n = AVal::blue(Value::I32(targets.len() as i32), TypeId::I32, span);
         let r = self.call_dunder(f, check, vec![first, n], span)?;
         self.emit_effect(f, r, span);
+        // Every item is read before the first target is assigned (CPython's
+        // `UNPACK_SEQUENCE`): a target may be an item of the list itself.
+        let mut items = Vec::with_capacity(targets.len());
         for (i, t) in targets.iter().enumerate() {
             let k = AVal::blue(Value::I32(i as i32), TypeId::I32, span);
             let item = self.call_dunder(f, get, vec![again.clone(), k], t.span)?;
+            items.push(self.pin(f, item)?);
+        }
+        for (t, item) in targets.iter().zip(items) {
+            self.assign_target(f, t, item, stmt_span)?;
+        }
+        Ok(())
+    }
+
+    /// `a, *rest, z = v` of a tuple or a list: the starred target gets a list
+    /// of the items between the others (CPython's `UNPACK_EX`).
+    pub(crate) fn unpack_starred(
+        &mut self,
+        f: &mut Frame,
+        targets: &[Expr],
+        target_span: Span,
+        v: AVal,
+        stmt_span: Span,
+    ) -> VmResult<()> {
+        let stars: Vec<usize> = (0..targets.len())
+            .filter(|&i| matches!(targets[i].kind, ExprKind::Starred(_)))
+            .collect();
+        if stars.len() > 1 {
+            return Err(err(
+                "multiple starred expressions in assignment",
+                targets[stars[1]].span,
+                "a second starred target",
+            ));
+        }
+        let k = stars[0];
+        let after = targets.len() - k - 1;
+        let ExprKind::Starred(star) = &targets[k].kind else {
+            return Err(VmError::internal("a starred target", target_span));
+        };
+        let span = v.span;
+        let mut vals: Vec<AVal> = Vec::with_capacity(targets.len());
+        if let Some(parts) = self.tuple_parts(f, &v, span)? {
+            let n = parts.len();
+            if n < targets.len() - 1 {
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "not enough values to unpack (expected at least {}, got {n})",
+                        targets.len() - 1
+                    ))
+                    .with_primary(
+                        target_span,
+                        format!("{} targets besides the starred one", targets.len() - 1),
+                    )
+                    .with_secondary(span, format!("a tuple of {n}")),
+                ));
+            }
+            let mut parts = parts;
+            let tail = parts.split_off(n - after);
+            let middle = parts.split_off(k);
+            let rest = if middle.is_empty() {
+                let Some(t) = parts.first().or(tail.first()).map(|a| a.ty) else {
+                    return Err(err(
+                        "cannot infer the item type of the starred target's empty list",
+                        star.span,
+                        "the tuple has no items",
+                    ));
+                };
+                let lt = self.stdlib_generic("list", &[t], span)?;
+                self.build_display(f, lt, "append", Vec::new(), span)?
+            } else {
+                self.list_of_values(f, middle, None, span)?
+            };
+            vals.extend(parts);
+            vals.push(rest);
+            vals.extend(tail);
+        } else if self.list_item_type(v.ty).is_some() {
+            let (Some(check), Some(get), Some(slice)) = (
+                self.find_method(v.ty, "_unpack_star"),
+                self.find_method(v.ty, "__getitem__"),
+                self.find_method(v.ty, "__getslice__"),
+            ) else {
+                return Err(VmError::internal("`list` has no `_unpack_star`", span));
+            };
+            let (first, again) = self.share(f, v)?;
+            let i32v = |n: i64| AVal::blue(Value::I32(n as i32), TypeId::I32, span);
+            let i64v = |n: i64| AVal::blue(Value::I64(n), TypeId::I64, span);
+            let boolv = |b: bool| AVal::blue(Value::Bool(b), TypeId::BOOL, span);
+            let r =
+                self.call_dunder(f, check, vec![first, i32v(targets.len() as i64 - 1)], span)?;
+            self.emit_effect(f, r, span);
+            for (i, t) in targets.iter().enumerate() {
+                let item = if i < k {
+                    self.call_dunder(f, get, vec![again.clone(), i32v(i as i64)], t.span)?
+                } else if i == k {
+                    let args = vec![
+                        again.clone(),
+                        i64v(k as i64),
+                        i64v(-(after as i64)),
+                        i64v(1),
+                        boolv(true),
+                        boolv(after > 0),
+                    ];
+                    self.call_dunder(f, slice, args, t.span)?
+                } else {
+                    let idx = i as i64 - targets.len() as i64;
+                    self.call_dunder(f, get, vec![again.clone(), i32v(idx)], t.span)?
+                };
+                vals.push(self.pin(f, item)?);
+            }
+        } else {
+            let tn = self.type_name(v.ty);
+            return Err(err(
+                format!("cannot unpack a value of type `{tn}` into a starred target"),
+                span,
+                "only tuples and lists can be",
+            ));
+        }
+        for (i, (t, item)) in targets.iter().zip(vals).enumerate() {
+            let t = if i == k { &**star } else { t };
             self.assign_target(f, t, item, stmt_span)?;
         }
         Ok(())

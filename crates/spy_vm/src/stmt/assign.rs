@@ -379,6 +379,11 @@ impl Vm {
     ) -> VmResult<()> {
         match &target.kind {
             ExprKind::Name(n) => self.assign_name(f, *n, target.span, v, None, stmt_span),
+            ExprKind::Tuple(items) | ExprKind::List(items)
+                if items.iter().any(|t| matches!(t.kind, ExprKind::Starred(_))) =>
+            {
+                self.unpack_starred(f, items, target.span, v, stmt_span)
+            }
             ExprKind::Tuple(items) | ExprKind::List(items) if self.tuple_items(v.ty).is_some() => {
                 self.unpack_tuple(f, items, target.span, v, stmt_span)
             }

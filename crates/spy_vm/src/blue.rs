@@ -1078,27 +1078,23 @@ impl Vm {
         };
         let mut cur = self.call_func(f, new.func, span, CallArgs::default(), span)?;
         for it in items {
-            let (method, arg) = match &it.kind {
+            // The calls this item makes: one `append` or `extend`, or an
+            // `append` per item of a starred tuple.
+            let steps = match &it.kind {
                 ExprKind::Starred(inner) => {
                     let x = self.eval_expr(f, inner)?;
                     if let Some(parts) = self.tuple_parts(f, &x, inner.span)? {
+                        let mut steps = Vec::with_capacity(parts.len());
                         for p in parts {
-                            let v = self.convert(f, p, t, ConvCtx::Other)?;
-                            let (a, b) = self.share(f, cur)?;
-                            let args = CallArgs {
-                                pos: vec![v],
-                                kw: Vec::new(),
-                            };
-                            let r = self.call_method(f, a, append, args, it.span, span)?;
-                            self.emit_effect(f, r, span);
-                            cur = b;
+                            steps.push((append, self.convert(f, p, t, ConvCtx::Other)?));
                         }
-                        continue;
-                    }
-                    let x = if self.list_item_type(x.ty) == Some(t) {
-                        x
+                        steps
                     } else {
-                        let x = self.container_from(f, "list", x, inner.span)?;
+                        let x = if self.list_item_type(x.ty) == Some(t) {
+                            x
+                        } else {
+                            self.container_from(f, "list", x, inner.span)?
+                        };
                         if self.list_item_type(x.ty) != Some(t) {
                             let (xn, tn) = (self.type_name(x.ty), self.type_name(t));
                             return Err(err(
@@ -1107,23 +1103,24 @@ impl Vm {
                                 "its items have another type",
                             ));
                         }
-                        x
-                    };
-                    (extend, x)
+                        vec![(extend, x)]
+                    }
                 }
                 _ => {
                     let v = self.eval_expecting(f, it, t)?;
-                    (append, self.convert(f, v, t, ConvCtx::Other)?)
+                    vec![(append, self.convert(f, v, t, ConvCtx::Other)?)]
                 }
             };
-            let (a, b) = self.share(f, cur)?;
-            let args = CallArgs {
-                pos: vec![arg],
-                kw: Vec::new(),
-            };
-            let r = self.call_method(f, a, method, args, it.span, span)?;
-            self.emit_effect(f, r, span);
-            cur = b;
+            for (method, arg) in steps {
+                let (a, b) = self.share(f, cur)?;
+                let args = CallArgs {
+                    pos: vec![arg],
+                    kw: Vec::new(),
+                };
+                let r = self.call_method(f, a, method, args, it.span, span)?;
+                self.emit_effect(f, r, span);
+                cur = b;
+            }
         }
         Ok(cur)
     }

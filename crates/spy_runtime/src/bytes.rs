@@ -209,6 +209,19 @@ pub fn decode_error<W: Scratch>(out: &mut W, s: &str, kind: i32) {
         return;
     };
     let first = bytes_of(s).nth(i).unwrap_or(0);
+    write_decode_error(out, name, first, i as u64, n, why);
+}
+
+/// CPython's message for `n` bytes at position `i` (the first `first`) that
+/// the codec `name` cannot decode.
+pub fn write_decode_error<W: core::fmt::Write + ?Sized>(
+    out: &mut W,
+    name: &str,
+    first: u8,
+    i: u64,
+    n: usize,
+    why: &str,
+) {
     if n == 1 {
         let _ = write!(
             out,
@@ -219,9 +232,23 @@ pub fn decode_error<W: Scratch>(out: &mut W, s: &str, kind: i32) {
             out,
             "'{name}' codec can't decode bytes in position {}-{}: {why}",
             i,
-            i + n - 1
+            i + n as u64 - 1
         );
     }
+}
+
+/// The first bad sequence of `b` (which starts with one): its length and
+/// CPython's reason.
+pub fn utf8_first_error(b: &[u8]) -> (usize, &'static str) {
+    let mut r = (1, "invalid start byte");
+    utf8_each(b.iter().copied(), |e| match e {
+        Utf8::Char(_) => true,
+        Utf8::Bad(_, n, why) => {
+            r = (n, why);
+            false
+        }
+    });
+    r
 }
 
 /// `repr(b)`: `b'...'` with CPython's escapes (`\t \n \r \\`, `\xNN` for

@@ -120,6 +120,17 @@ pub struct Slot {
     /// The last byte read was a `\r` (given as `\n`): a `\n` next is dropped.
     skip_lf: bool,
     eof: bool,
+    /// Text mode: `buf[..checked]` is valid UTF-8 (what follows, up to `len`,
+    /// is the start of a character the next read completes).
+    checked: usize,
+    /// Bytes validated since the origin of a decode error's position (the
+    /// first pending byte of the current chunk; of the call, for `read()`).
+    vbase: u64,
+    /// `read()` of the rest: the positions count from the call's start.
+    whole: bool,
+    /// A decode error: (position, bytes, first byte, reason), CPython's
+    /// `UnicodeDecodeError`; reading stops there.
+    bad: Option<(u64, u8, u8, &'static str)>,
     buf: [u8; BUF],
     /// `crlf[i]`: the `\n` at `buf[i]` was `\r\n` in the file (`tell`).
     crlf: [bool; BUF],
@@ -137,6 +148,10 @@ impl Slot {
         wlen: 0,
         skip_lf: false,
         eof: false,
+        checked: 0,
+        vbase: 0,
+        whole: false,
+        bad: None,
         buf: [0; BUF],
         crlf: [false; BUF],
     };
@@ -152,6 +167,10 @@ impl Slot {
         self.wlen = 0;
         self.skip_lf = false;
         self.eof = false;
+        self.checked = 0;
+        self.vbase = 0;
+        self.whole = false;
+        self.bad = None;
     }
 
     /// Write out the pending bytes: 0, or a negative errno.
@@ -184,6 +203,7 @@ impl Slot {
             self.pos = 0;
             self.len = 0;
             self.eof = false;
+            self.checked = 0;
         }
         while !s.is_empty() {
             if self.wlen == BUF {
@@ -212,6 +232,22 @@ impl Slot {
         ahead.iter().position(|&c| c == b'\n').map(|i| i + 1)
     }
 
+    /// The next `n` bytes read ahead, consumed, as text: validated already
+    /// (`validate`) when they lie before `checked`, as complete characters do.
+    fn put_text<W: Scratch>(&mut self, out: &mut W, n: usize) {
+        let (at, end) = (self.pos, self.pos + n);
+        self.pos = end;
+        let b = &self.buf[at..end];
+        let boundary = |i: usize| i >= self.len || self.buf[i] & 0xc0 != 0x80;
+        if end <= self.checked && boundary(at) && boundary(end) {
+            // SAFETY: `buf[..checked]` is valid UTF-8 and `at..end` are
+            // character boundaries (checked just above).
+            let _ = out.write_str(unsafe { core::str::from_utf8_unchecked(b) });
+        } else {
+            decode_lossy(out, b);
+        }
+    }
+
     /// The next `n` bytes read ahead, consumed.
     fn take(&mut self, n: usize) -> &[u8] {
         let at = self.pos;
@@ -226,11 +262,12 @@ impl Slot {
         if self.wlen > 0 && self.flush() < 0 {
             return false;
         }
-        if self.eof {
+        if self.eof || self.bad.is_some() {
             return false;
         }
         self.buf.copy_within(self.pos..self.len, 0);
         self.crlf.copy_within(self.pos..self.len, 0);
+        self.checked = self.checked.saturating_sub(self.pos);
         self.len -= self.pos;
         self.pos = 0;
         loop {
@@ -244,20 +281,58 @@ impl Slot {
             }
             if n <= 0 {
                 self.eof = true;
+                if !self.binary && self.checked < self.len {
+                    // The file ends inside a character.
+                    let (k, first) = (self.len - self.checked, self.buf[self.checked]);
+                    self.bad = Some((self.vbase, k as u8, first, "unexpected end of data"));
+                    return false;
+                }
                 return self.len > 0;
             }
             let start = self.len;
+            let raw_end = start + n as usize;
             let got = if self.binary {
-                self.crlf[start..start + n as usize].fill(false);
-                start + n as usize
+                self.crlf[start..raw_end].fill(false);
+                raw_end
             } else {
-                self.translate(start, start + n as usize)
+                if !self.validate(raw_end) {
+                    return false;
+                }
+                let pending = raw_end - self.checked;
+                let end = self.translate(start, raw_end);
+                self.checked = end - pending;
+                end
             };
             self.len = got;
             if got > start {
                 return true;
             }
         }
+    }
+
+    /// Check that `buf[checked..end]` (as read, before newlines are
+    /// translated) is UTF-8, as CPython's decoder does chunk by chunk: false
+    /// with `bad` set at the first invalid sequence. An incomplete character
+    /// at the end waits for the next read.
+    fn validate(&mut self, end: usize) -> bool {
+        let chunk = &self.buf[self.checked..end];
+        let ok = match core::str::from_utf8(chunk) {
+            Ok(_) => chunk.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let (n, why) = crate::bytes::utf8_first_error(&chunk[at..]);
+                self.bad = Some((self.vbase + at as u64, n as u8, chunk[at], why));
+                return false;
+            }
+        };
+        self.vbase = if self.whole {
+            self.vbase + ok as u64
+        } else {
+            0
+        };
+        self.checked += ok;
+        true
     }
 
     /// Universal newlines on `buf[a..b]`, in place: `\r\n` and `\r` become
@@ -549,6 +624,18 @@ fn complete_prefix(b: &[u8], eof: bool) -> usize {
 /// `f.read(n)`: up to `n` characters (`n` < 0: the rest of the file).
 pub fn file_read<W: Scratch>(out: &mut W, h: i32, n: i64) {
     table::with(h, |s| {
+        s.whole = n < 0;
+        s.vbase = 0;
+        file_read_chars(out, s, n);
+        s.whole = false;
+        if s.bad.is_some() {
+            out.clear();
+        }
+    });
+}
+
+fn file_read_chars<W: Scratch>(out: &mut W, s: &mut Slot, n: i64) {
+    {
         let mut left = if n < 0 { u64::MAX } else { n as u64 };
         while left > 0 {
             if s.pos == s.len && !s.fill() {
@@ -576,32 +663,48 @@ pub fn file_read<W: Scratch>(out: &mut W, h: i32, n: i64) {
                 }
                 continue;
             }
-            decode_lossy(out, &avail[..take]);
-            s.pos += take;
+            s.put_text(out, take);
             if take < end {
                 left += 1;
             }
         }
-    });
+    }
 }
 
 /// `f.readline()`: the next line with its `\n`, "" at the end of the file.
 pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
     table::with(h, |s| loop {
         if !s.ready() {
+            if s.bad.is_some() {
+                out.clear();
+            }
             break;
         }
         if let Some(n) = s.line_end() {
-            decode_lossy(out, s.take(n));
+            s.put_text(out, n);
             break;
         }
         let n = complete_prefix(&s.buf[s.pos..s.len], s.eof);
-        decode_lossy(out, s.take(n));
+        s.put_text(out, n);
         if s.pos < s.len && !s.fill() {
+            if s.bad.is_some() {
+                out.clear();
+                break;
+            }
             let rest = &s.buf[s.pos..s.len];
             decode_lossy(out, rest);
             s.pos = s.len;
             break;
+        }
+    });
+}
+
+/// CPython's `UnicodeDecodeError` message for the text file's last read, or
+/// "" (the read kernels return "" when the file does not decode).
+pub fn file_decode_error<W: Scratch>(out: &mut W, h: i32) {
+    table::with(h, |s| {
+        if let Some((at, n, first, why)) = s.bad {
+            crate::bytes::write_decode_error(out, "utf-8", first, at, n as usize, why);
         }
     });
 }
@@ -696,6 +799,9 @@ pub fn file_seek(h: i32, off: i64, whence: i32) -> i64 {
         s.len = 0;
         s.eof = false;
         s.skip_lf = false;
+        s.checked = 0;
+        s.vbase = 0;
+        s.bad = None;
         // SAFETY: plain system call.
         let r = unsafe { lseek(s.fd, off, whence) };
         if r < 0 {

@@ -160,6 +160,9 @@ macro_rules! kernel_list {
             file_read(h: I32, n: I64) -> Str = file_read, host "reads a file";
             /// `f.readline()`: "" at the end of the file.
             file_readline(h: I32) -> Str = file_readline, host "reads a file";
+            /// CPython's `UnicodeDecodeError` message when the last read of a
+            /// text file met bytes that are not UTF-8 (it returned ""), else "".
+            file_decode_error(h: I32) -> Str = file_decode_error, host "reads a file";
             /// `f.read(n)` of a binary file: up to `n` bytes as the Latin-1
             /// text of a `bytes` (`n` < 0: all of the rest).
             file_read_bytes(h: I32, n: I64) -> Str = file_read_bytes, host "reads a file";
@@ -360,10 +363,10 @@ pub mod imp {
     use crate::unicode;
 
     pub use crate::files::{
-        dir_next, dir_open, file_close, file_flush, file_open, file_read, file_read_bytes,
-        file_readline, file_readline_bytes, file_seek, file_tell, file_write, file_write_bytes,
-        os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv, os_isatty, os_kind,
-        os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
+        dir_next, dir_open, file_close, file_decode_error, file_flush, file_open, file_read,
+        file_read_bytes, file_readline, file_readline_bytes, file_seek, file_tell, file_write,
+        file_write_bytes, os_environ_count, os_environ_key, os_getcwd, os_getenv, os_hasenv,
+        os_isatty, os_kind, os_mkdir, os_remove, os_rmdir, os_strerror, os_terminal_size,
     };
 
     fn put<W: Scratch>(out: &mut W, c: char) {

@@ -64,6 +64,8 @@ impl PyErr {
 pub trait Scratch: core::fmt::Write {
     fn empty() -> Self;
     fn text(&self) -> &str;
+    /// Drop what was written.
+    fn clear(&mut self);
 }
 
 #[cfg(not(spy_staticlib))]
@@ -76,6 +78,9 @@ impl Scratch for alloc::string::String {
     }
     fn text(&self) -> &str {
         self.as_str()
+    }
+    fn clear(&mut self) {
+        alloc::string::String::clear(self);
     }
 }
 

@@ -548,6 +548,9 @@ impl crate::Scratch for GcText {
     fn text(&self) -> &str {
         self.as_str()
     }
+    fn clear(&mut self) {
+        self.len = 0;
+    }
 }
 
 impl core::fmt::Write for GcText {

@@ -64,6 +64,12 @@ pub const F_EXCL: i32 = 32;
 /// Binary mode: no newline translation, and a write after a read goes at
 /// the position the program has read to (CPython's `BufferedRandom`).
 pub const F_BINARY: i32 = 64;
+/// A text file's encoding, when it is not UTF-8: ASCII, Latin-1.
+pub const F_ASCII: i32 = 128;
+pub const F_LATIN1: i32 = 256;
+
+/// Text codecs: the names in CPython's messages.
+const CODECS: [&str; 3] = ["utf-8", "ascii", "latin-1"];
 
 #[allow(clippy::duplicated_attributes)]
 extern "C" {
@@ -112,6 +118,8 @@ pub struct Slot {
     writable: bool,
     /// Opened in a binary mode (`F_BINARY`).
     binary: bool,
+    /// A text file's codec: 0 UTF-8, 1 ASCII, 2 Latin-1 (`CODECS`).
+    codec: u8,
     /// Bytes `pos..len` of `buf` are read ahead (when `wlen` is 0).
     pos: usize,
     len: usize,
@@ -143,6 +151,7 @@ impl Slot {
         readable: false,
         writable: false,
         binary: false,
+        codec: 0,
         pos: 0,
         len: 0,
         wlen: 0,
@@ -162,6 +171,7 @@ impl Slot {
         self.readable = readable;
         self.writable = writable;
         self.binary = false;
+        self.codec = 0;
         self.pos = 0;
         self.len = 0;
         self.wlen = 0;
@@ -238,6 +248,10 @@ impl Slot {
         let (at, end) = (self.pos, self.pos + n);
         self.pos = end;
         let b = &self.buf[at..end];
+        if self.codec == 2 {
+            put_latin1(out, b);
+            return;
+        }
         let boundary = |i: usize| i >= self.len || self.buf[i] & 0xc0 != 0x80;
         if end <= self.checked && boundary(at) && boundary(end) {
             // SAFETY: `buf[..checked]` is valid UTF-8 and `at..end` are
@@ -316,10 +330,19 @@ impl Slot {
     /// at the end waits for the next read.
     fn validate(&mut self, end: usize) -> bool {
         let chunk = &self.buf[self.checked..end];
-        let ok = match core::str::from_utf8(chunk) {
-            Ok(_) => chunk.len(),
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(e) => {
+        let ok = match (self.codec, core::str::from_utf8(chunk)) {
+            (2, _) => chunk.len(),
+            (1, _) => match chunk.iter().position(|&c| c >= 0x80) {
+                None => chunk.len(),
+                Some(at) => {
+                    let why = "ordinal not in range(128)";
+                    self.bad = Some((self.vbase + at as u64, 1, chunk[at], why));
+                    return false;
+                }
+            },
+            (_, Ok(_)) => chunk.len(),
+            (_, Err(e)) if e.error_len().is_none() => e.valid_up_to(),
+            (_, Err(e)) => {
                 let at = e.valid_up_to();
                 let (n, why) = crate::bytes::utf8_first_error(&chunk[at..]);
                 self.bad = Some((self.vbase + at as u64, n as u8, chunk[at], why));
@@ -582,6 +605,13 @@ pub fn file_open(path: &str, flags: i32) -> i32 {
     let h = table::add(|s| {
         s.reset(fd, core::ptr::null_mut(), readable, writable);
         s.binary = flags & F_BINARY != 0;
+        s.codec = if flags & F_ASCII != 0 {
+            1
+        } else if flags & F_LATIN1 != 0 {
+            2
+        } else {
+            0
+        };
     });
     if h < 0 {
         // SAFETY: as above.
@@ -642,16 +672,17 @@ fn file_read_chars<W: Scratch>(out: &mut W, s: &mut Slot, n: i64) {
                 break;
             }
             let avail = &s.buf[s.pos..s.len];
-            // Characters: count the bytes that start one.
+            // Characters: count the bytes that start one (every byte, in
+            // Latin-1).
             let mut end = 0;
             while end < avail.len() && left > 0 {
                 end += 1;
-                while end < avail.len() && avail[end] & 0xc0 == 0x80 {
+                while s.codec != 2 && end < avail.len() && avail[end] & 0xc0 == 0x80 {
                     end += 1;
                 }
                 left -= 1;
             }
-            let take = complete_prefix(&avail[..end], s.eof);
+            let take = complete_prefix(&avail[..end], s.eof || s.codec == 2);
             if take == 0 {
                 // Only part of a character: read on.
                 left += 1;
@@ -684,7 +715,7 @@ pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
             s.put_text(out, n);
             break;
         }
-        let n = complete_prefix(&s.buf[s.pos..s.len], s.eof);
+        let n = complete_prefix(&s.buf[s.pos..s.len], s.eof || s.codec == 2);
         s.put_text(out, n);
         if s.pos < s.len && !s.fill() {
             if s.bad.is_some() {
@@ -704,7 +735,8 @@ pub fn file_readline<W: Scratch>(out: &mut W, h: i32) {
 pub fn file_decode_error<W: Scratch>(out: &mut W, h: i32) {
     table::with(h, |s| {
         if let Some((at, n, first, why)) = s.bad {
-            crate::bytes::write_decode_error(out, "utf-8", first, at, n as usize, why);
+            let name = CODECS[s.codec as usize];
+            crate::bytes::write_decode_error(out, name, first, at, n as usize, why);
         }
     });
 }

@@ -1419,7 +1419,11 @@ class Gen:
     def list_display(self, t, d, adapt=False, n=None):
         if n is None:
             n = self.pick([1, 1, 2, 3, 3, 4, 5])
-        items = [self.elem(t, adapt, max(0, d - 1)) for _ in range(n)]
+        self.in_comp += 1  # no `:=` in a display: avoids: /work/progen-findings/display-walrus-order
+        try:
+            items = [self.elem(t, adapt, max(0, d - 1)) for _ in range(n)]
+        finally:
+            self.in_comp -= 1
         if n == 0 and not adapt:
             raise Reject("empty display without annotation")
         return E("[" + ", ".join(i.text for i in items) + "]", f"list[{t}]", P_ATOM,
@@ -1792,12 +1796,16 @@ class Gen:
                 pool.append(k)
         n = self.pick([0, 1, 2, 2, 3, 4]) if adapt else self.pick([1, 2, 3])
         items, keys = [], []
-        for _ in range(n):
-            k = self.pick(pool)
-            e = self.elem(vt, adapt, 1)
-            items.append((k, e))
-            if k not in keys:
-                keys.append(k)
+        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+        try:
+            for _ in range(n):
+                k = self.pick(pool)
+                e = self.elem(vt, adapt, 1)
+                items.append((k, e))
+                if k not in keys:
+                    keys.append(k)
+        finally:
+            self.in_comp -= 1
         text = "{" + ", ".join(f"{self.key_lit(k).text}: {e.text}" for k, e in items) + "}"
         e = E(text, f"dict[{kt}, {vt}]", P_ATOM, typed=all(e.typed for _, e in items), span=(len(keys), len(keys)))
         e.keys = (keys, pool)
@@ -1910,7 +1918,11 @@ class Gen:
                 self.emit(indent, f"{v.name}.insert({self.rng.randint(-4, 6)}, {e.text})")
             elif op == "extend":
                 k = self.pick([0, 1, 2, 3])
-                items = [item() for _ in range(k)]
+                self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+                try:
+                    items = [item() for _ in range(k)]
+                finally:
+                    self.in_comp -= 1
                 grow(k)
                 disp = "[" + ", ".join(i.text for i in items) + "]"
                 if self.chance(0.3):
@@ -2056,6 +2068,10 @@ class Gen:
             else:
                 k = self.pick(cs.keys) if self.chance(0.7) else key()
                 e = item()
+                if is_int(vt):
+                    # a literal default is an i32, not the value type:
+                    # avoids: /work/progen-findings/dict-pop-default-literal
+                    e = self.fix(e, typed=v.typed, adapt=False)
                 name = self.fresh("v")
                 self.emit(indent, f"{name} = {v.name}.pop({self.key_lit(k).text}, {e.text})")
                 if k in cs.keys:

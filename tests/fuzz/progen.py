@@ -84,6 +84,7 @@ FEATURES = {
     "minmax": "min/max/abs",
     "lists": "list[T] locals, displays, indexing, slices, methods, sorted/sum/min/max, for, comprehensions",
     "dicts": "dict[K, V] locals, displays, d[k], get/pop/setdefault, del, items() loops, comprehensions",
+    "tuples": "tuple locals: displays, constant indices, unpacking, print",
     "strmethods": "str methods: upper lower strip split join replace find count startswith ... zfill center",
     # spyc-only features: a program using one is compared across spyc's modes only.
     "generics": "generic functions `def f[T](...)` (spyc only: Python 3.11 cannot parse them)",
@@ -1382,7 +1383,7 @@ class Gen:
                 ts += ["str", "str"]
             if self.on("bools"):
                 ts.append("bool")
-            self.list_elems = sorted(set(self.rng.sample(ts, self.pick([1, 2, 2, 3]))))
+            self.list_elems = sorted(set(self.rng.sample(ts, min(len(ts), self.pick([1, 2, 2, 3])))))
         return self.list_elems
 
     def list_vars(self, elem=None):
@@ -1614,6 +1615,8 @@ class Gen:
                 opts.append((lambda: self.dict_contains(d), 1.5))
             if t == "str" and self.dict_vars():
                 opts.append((lambda: self.dict_repr(), 0.5))
+        if self.on("tuples") and self.tuple_vars(t) and allow:
+            opts.append((lambda: self.tuple_item(t), 2))
         if self.on("strmethods") and self.on("strings"):
             if t == "str":
                 opts.append((lambda: self.str_method(d), 3))
@@ -1816,7 +1819,7 @@ class Gen:
         self.use("dicts")
         srcs = [v for v in self.dict_vars(key=kt)]
         a, b = self.fresh("k"), self.fresh("x")
-        if srcs and self.chance(0.6):
+        if srcs and (self.chance(0.6) or not self.on("lists")):
             src = self.pick(srcs)
             if src.cs.hi * self.mult > 400:
                 raise Reject("big")
@@ -1833,6 +1836,8 @@ class Gen:
             keys = [] if c is not None else list(src.cs.keys)
             hi = src.cs.hi
             pool = src.cs.pool
+        elif not self.on("lists"):
+            raise Reject("no lists")
         else:
             s, lst = None, self.list_expr(kt, d - 1)
             if lst.span[1] is None or lst.span[1] * self.mult > 400:
@@ -1964,7 +1969,11 @@ class Gen:
         dv = self.dict_vars() if self.on("dicts") else []
         if dv and (not lv or self.chance(0.4)):
             return self.s_dict_for(indent, ctx)
+        if not self.on("lists"):
+            raise Reject("no lists")
         self.use("lists")
+        if self.chance(0.25):
+            return self.s_enum_zip(indent, ctx)
         t = self.pick(self.elem_types())
         if lv and self.chance(0.6):
             v = self.pick(lv)
@@ -1987,6 +1996,88 @@ class Gen:
             if frozen:
                 frozen.frozen -= 1
         self.loop_else(indent, ctx)
+
+    def s_enum_zip(self, indent, ctx):
+        """for i, x in enumerate(xs[, start]): / for a, b in zip(xs, ys):"""
+        def source():
+            lv = self.list_vars()
+            if lv and self.chance(0.6):
+                v = self.pick(lv)
+                return self.list_leaf(v), v.cs
+            return self.list_expr(self.pick(self.elem_types()), 1), None
+
+        a, b = self.fresh("j"), self.fresh("x")
+        e, fz = source()
+        frozen = [fz]
+        if self.chance(0.5):
+            start = self.pick(["", "", ", 1", ", -2", ", start=3"])
+            text = f"enumerate({e.text}{start})"
+            trips = e.span[1]
+            declared = {a: Var(a, "i32", False, mutable=False), b: Var(b, e.ty[5:-1], e.typed, mutable=False)}
+        else:
+            f, fz2 = source()
+            frozen.append(fz2)
+            text = f"zip({e.text}, {f.text})"
+            trips = None if e.span[1] is None or f.span[1] is None else min(e.span[1], f.span[1])
+            declared = {a: Var(a, e.ty[5:-1], e.typed, mutable=False), b: Var(b, f.ty[5:-1], f.typed, mutable=False)}
+        if trips is None or self.mult * trips > 400:
+            raise Reject("too many trips")
+        self.use("for")
+        self.emit(indent, f"for {a}, {b} in {text}:")
+        self.cost(trips + 1)
+        for cs in frozen:
+            if cs:
+                cs.frozen += 1
+        try:
+            self.loop_body(indent + 1, trips, ctx, pre=lambda s: s.update(declared))
+        finally:
+            for cs in frozen:
+                if cs:
+                    cs.frozen -= 1
+        self.loop_else(indent, ctx)
+
+    def tuple_vars(self, item=None):
+        return [v for v in self.locals() if v.cs is not None and v.ty.startswith("tuple[")
+                and (item is None or item in v.cs.pool)]
+
+    def s_tuple_decl(self, indent, ctx):
+        """t = (a, b[, c]) (annotated: literals adapt), sometimes unpacked. A tuple of
+        blue items is blue (spyc folds t[0] of it)."""
+        self.use("tuples")
+        ts = [self.pick(self.elem_types() + ["i32", "str"]) for _ in range(self.pick([2, 2, 3]))]
+        ann = self.chance(0.4)
+        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+        try:
+            items = [self.elem(t, ann, 2) for t in ts]
+        finally:
+            self.in_comp -= 1
+        ty = "tuple[" + ", ".join(ts) + "]"
+        name = self.fresh("tu")
+        text = "(" + ", ".join(i.text for i in items) + ")"
+        self.emit(indent, f"{name}: {ty} = {text}" if ann else f"{name} = {text}")
+        self.cost()
+        red = ctx.get("loop")
+        v = Var(name, ty, all(i.typed for i in items), mutable=False)
+        v.cs = CollState(len(ts), len(ts), self)
+        v.cs.pool = ts
+        v.cs.keys = [(i.blue and not red, i.value if i.blue and not red else None) for i in items]
+        self.declare(v)
+        if any(b for b, _ in v.cs.keys):
+            self.env[name] = tuple(x for _, x in v.cs.keys)
+        if self.chance(0.35):
+            names = [self.fresh("v") for _ in ts]
+            self.emit(indent, f"{', '.join(names)} = {name}")
+            for n, t, (b, x) in zip(names, ts, v.cs.keys):
+                self.declare(Var(n, t, v.typed, blue=b, value=x))
+
+    def tuple_item(self, t):
+        v = self.pick(self.tuple_vars(t))
+        ks = [k for k, x in enumerate(v.cs.pool) if x == t]
+        k = self.pick(ks)
+        n = len(v.cs.pool)
+        i = k - n if self.chance(0.3) else k
+        blue, value = v.cs.keys[k]
+        return E(f"{v.name}[{i}]", t, P_ATOM, typed=v.typed, blue=blue, value=value)
 
     def s_dict_decl(self, indent, ctx):
         self.use("dicts")
@@ -2123,6 +2214,10 @@ class Gen:
             opts.append(lambda: self.list_leaf(self.pick(self.dict_vars())))
         if self.on("dicts"):
             opts.append(lambda: self.dict_display(*self.dict_types(), False))
+        if self.on("tuples") and self.tuple_vars():
+            opts.append(lambda: self.list_leaf(self.pick(self.tuple_vars())))
+        if not opts:
+            raise Reject("nothing")
         e = self.pick(opts)()
         self.emit(indent, f'print("{self.fresh("p")}", {e.text})')
         self.cost()
@@ -2192,8 +2287,10 @@ class Gen:
                 opts.append((self.s_dict_mut, 2))
         if (self.on("lists") or self.on("dicts")) and self.on("for") and depth_ok and self.mult < 100:
             opts.append((self.s_coll_for, 1.2))
-        if self.on("lists") or self.on("dicts"):
+        if self.on("lists") or self.on("dicts") or self.on("tuples"):
             opts.append((self.s_print_coll, 0.8))
+        if self.on("tuples"):
+            opts.append((self.s_tuple_decl, 0.6))
         fn = self.pick([o for o, _ in opts], [w for _, w in opts])
         for _ in range(5):
             mark = (len(self.lines), self.work, self.printed, self.counter)

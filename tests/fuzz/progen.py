@@ -2045,7 +2045,9 @@ class Gen:
         blue items is blue (spyc folds t[0] of it)."""
         self.use("tuples")
         ts = [self.pick(self.elem_types() + ["i32", "str"]) for _ in range(self.pick([2, 2, 3]))]
-        ann = self.chance(0.4)
+        # a tuple of constants assigned in a loop needs its annotation:
+        # avoids: /work/progen-findings/const-tuple-in-loop
+        ann = self.chance(0.4) or self.loop_depth > 0
         self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
         try:
             items = [self.elem(t, ann, 2) for t in ts]

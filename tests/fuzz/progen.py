@@ -1636,7 +1636,10 @@ class Gen:
     def list_sum(self, t, d):
         a = self.list_expr(t, d - 1)
         if t == "f64":
-            return E(f"sum({a.text})", t, P_ATOM)
+            # (CPython's sum of no items is the int 0: a float start)
+            if a.span[0] >= 1 and self.chance(0.5):
+                return E(f"sum({a.text})", t, P_ATOM)
+            return E(f"sum({a.text}, {self.pick(['0.0', '-0.0', '1.5'])})", t, P_ATOM)
         if a.typed and self.chance(0.5):
             return E(f"sum({a.text})", t, P_ATOM, typed=True)
         # a checked start: CPython adds the items to a prelude integer
@@ -2050,7 +2053,9 @@ class Gen:
         ann = self.chance(0.4) or self.loop_depth > 0
         self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
         try:
-            items = [self.elem(t, ann, 2) for t in ts]
+            # literals are T(...) even under the annotation:
+            # avoids: /work/progen-findings/tuple-annotation-literal
+            items = [self.elem(t, False, 2) for t in ts]
         finally:
             self.in_comp -= 1
         ty = "tuple[" + ", ".join(ts) + "]"

@@ -1983,7 +1983,8 @@ class Gen:
             t = v.ty[5:-1]
             e, frozen = self.list_leaf(v), v.cs
         else:
-            e, frozen = self.list_expr(t, 2), None
+            e = self.list_expr(t, 2)
+            frozen = self.var_state(e)
         trips = e.span[1]
         if trips is None or self.mult * trips > 400:
             raise Reject("too many trips")
@@ -2000,6 +2001,14 @@ class Gen:
                 frozen.frozen -= 1
         self.loop_else(indent, ctx)
 
+    def var_state(self, e):
+        """The CollState of a list expression that is a bare local (a loop over it
+        must not change it), else None."""
+        for v in self.locals():
+            if v.name == e.text and v.cs is not None:
+                return v.cs
+        return None
+
     def s_enum_zip(self, indent, ctx):
         """for i, x in enumerate(xs[, start]): / for a, b in zip(xs, ys):"""
         def source():
@@ -2007,7 +2016,8 @@ class Gen:
             if lv and self.chance(0.6):
                 v = self.pick(lv)
                 return self.list_leaf(v), v.cs
-            return self.list_expr(self.pick(self.elem_types()), 1), None
+            e = self.list_expr(self.pick(self.elem_types()), 1)
+            return e, self.var_state(e)
 
         a, b = self.fresh("j"), self.fresh("x")
         e, fz = source()

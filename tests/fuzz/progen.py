@@ -30,6 +30,12 @@ How the generator keeps the two languages in agreement:
   only generated while the program stays within its budget.
 - Parsing. Operators are printed with Python's precedence (parentheses only where
   needed); f-string fields contain no backslashes and no double quotes (3.11's rules).
+- Collections (lists, dicts, tuples). The length of each list and dict local is known
+  as an interval (CollState), and a dict's keys surely present, so indices and keys
+  are in range except where a panic is meant; they shrink only at the loop depth of
+  their declaration, grow within MAX_LEN, are never aliased and never change while a
+  loop iterates over them. Integer items are plain ints in CPython unless stored
+  typed, so `sum` gets a checked start.
 """
 
 import argparse

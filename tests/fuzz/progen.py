@@ -30,6 +30,12 @@ How the generator keeps the two languages in agreement:
   only generated while the program stays within its budget.
 - Parsing. Operators are printed with Python's precedence (parentheses only where
   needed); f-string fields contain no backslashes and no double quotes (3.11's rules).
+- Collections (lists, dicts, tuples). The length of each list and dict local is known
+  as an interval (CollState), and a dict's keys surely present, so indices and keys
+  are in range except where a panic is meant; they shrink only at the loop depth of
+  their declaration, grow within MAX_LEN, are never aliased and never change while a
+  loop iterates over them. Integer items are plain ints in CPython unless stored
+  typed, so `sum` gets a checked start.
 """
 
 import argparse
@@ -82,6 +88,10 @@ FEATURES = {
     "redden": "constants passed through an identity function (computed at run time, not folded)",
     "boundary": "int/float comparisons and conversions at the limits (2**53, 2**63, 2**64)",
     "minmax": "min/max/abs",
+    "lists": "list[T] locals, displays, indexing, slices, methods, sorted/sum/min/max, for, comprehensions",
+    "dicts": "dict[K, V] locals, displays, d[k], get/pop/setdefault, del, items() loops, comprehensions",
+    "tuples": "tuple locals: displays, constant indices, unpacking, print",
+    "strmethods": "str methods: upper lower strip split join replace find count startswith ... zfill center",
     # spyc-only features: a program using one is compared across spyc's modes only.
     "generics": "generic functions `def f[T](...)` (spyc only: Python 3.11 cannot parse them)",
     "globals": "`var` module variables (spyc only)",
@@ -90,6 +100,7 @@ FEATURES = {
 }
 SPYC_ONLY = {"generics", "globals", "f32", "pointers"}
 BUDGET_WORK = 40000  # statements executed (estimated) per function
+MAX_LEN = 24  # the most items a generated list may hold
 DEFAULT_OFF = set()
 
 INT_INFO = {
@@ -113,6 +124,12 @@ def is_int(t):
     return t in INT_INFO
 
 
+def dict_kv(ty):
+    """`dict[K, V]` -> (K, V)."""
+    k, v = ty[5:-1].split(", ")
+    return k, v
+
+
 def is_signed(t):
     return t in INT_INFO and INT_INFO[t][1]
 
@@ -131,9 +148,11 @@ class Reject(Exception):
 class E:
     """A generated expression."""
 
-    __slots__ = ("text", "ty", "prec", "typed", "blue", "lit", "value")
+    __slots__ = ("text", "ty", "prec", "typed", "blue", "lit", "value", "span", "keys")
 
-    def __init__(self, text, ty, prec=P_ATOM, typed=True, blue=False, lit=False, value=None):
+    def __init__(self, text, ty, prec=P_ATOM, typed=True, blue=False, lit=False, value=None, span=None):
+        self.span = span  # a list's or dict's length: (lo, hi), hi None if unknown
+        self.keys = None  # a dict's: (keys surely present, every key it may hold)
         self.text = text
         self.ty = ty
         self.prec = prec
@@ -148,13 +167,28 @@ class E:
 
 
 class Var:
-    __slots__ = ("name", "ty", "typed", "blue", "value", "mutable", "loop", "length")
+    __slots__ = ("name", "ty", "typed", "blue", "value", "mutable", "loop", "length", "cs")
 
     def __init__(self, name, ty, typed, blue=False, value=None, mutable=True, loop=False):
         self.name, self.ty, self.typed = name, ty, typed
         self.blue, self.value, self.mutable = blue, value, mutable
         self.loop = loop  # a small loop variable (for range() or a while counter)
         self.length = 0  # items of a `ptr[T]` (gc_alloc)
+        self.cs = None  # a list's or dict's CollState
+
+
+class CollState:
+    """What the generator knows of a list or dict local: its length is in [lo, hi]
+    (hi None: unknown), the keys surely present (dicts), where it was declared (a
+    change deeper in a loop, or in a branch, is uncertain) and whether a loop iterates
+    over it (then it is not changed)."""
+
+    def __init__(self, lo, hi, gen):
+        self.lo, self.hi = lo, hi
+        self.decl_loop, self.decl_cond, self.decl_mult = gen.loop_depth, gen.cond, gen.mult
+        self.frozen = 0
+        self.keys = []  # dicts: keys surely present (values)
+        self.pool = []  # dicts: the keys ever stored (values); others are missing
 
 
 class Func:
@@ -236,6 +270,9 @@ class Gen:
         self.ids = set()
         self.nested = []  # functions defined in the function being generated
         self.no_str_vars = False
+        self.in_comp = 0  # > 0 in a comprehension's element or condition
+        self.list_elems = None  # the item types of lists (elem_types)
+        self.dict_kinds = None  # the (key, value) types of dicts (dict_types)
 
     # ---- helpers -------------------------------------------------------------------
 
@@ -556,7 +593,7 @@ class Gen:
         nested = [f for f in self.nested if f.ret == ty]
         if nested:
             opts.append(lambda: self.call(self.pick(nested), d))
-        if self.on("walrus") and self.func is not None and not self.in_field:
+        if self.on("walrus") and self.func is not None and not self.in_field and not self.in_comp:
             vs = [v for v in self.vars_of(ty, mutable=True) if v in self.locals()]
             if vs:
                 opts.append(lambda: self.walrus(self.pick(vs), d))
@@ -583,6 +620,11 @@ class Gen:
             opts.append(lambda: self.method_call(*self.pick(ms), d))
         if self.generics and ty in ("i32", "f64", "str", "bool"):
             opts.append(lambda: self.generic_call(ty, d))
+        if self.coll_on() and ty in ("i32", "i64", "f64", "str", "bool"):
+            for fn, w in self.coll_value(ty, d):
+                opts.append(fn)
+                if w >= 3:
+                    opts.append(fn)
         return opts
 
     def generic_call(self, ty, d):
@@ -1330,6 +1372,880 @@ class Gen:
         a = self.expr(s.name, d - 1)
         return self.mk(f"{a.at(P_ATOM)}.{f}", ty, P_ATOM, [a], typed=True)
 
+    # ---- collections: lists, dicts, str methods ------------------------------------
+
+    def coll_on(self):
+        return self.func is not None
+
+    def elem_types(self):
+        """The item types of this program's lists (a few: each is compiled apart)."""
+        if self.list_elems is None:
+            ts = ["i32", "i32"]
+            if self.on("i64"):
+                ts.append("i64")
+            if self.on("floats"):
+                ts.append("f64")
+            if self.on("strings"):
+                ts += ["str", "str"]
+            if self.on("bools"):
+                ts.append("bool")
+            self.list_elems = sorted(set(self.rng.sample(ts, min(len(ts), self.pick([1, 2, 2, 3])))))
+        return self.list_elems
+
+    def list_vars(self, elem=None):
+        return [v for v in self.locals() if v.cs is not None and v.ty.startswith("list[")
+                and (elem is None or v.ty == f"list[{elem}]")]
+
+    def dict_vars(self, key=None, val=None):
+        out = []
+        for v in self.locals():
+            if v.cs is not None and v.ty.startswith("dict["):
+                k, vt = dict_kv(v.ty)
+                if (key is None or k == key) and (val is None or vt == val):
+                    out.append(v)
+        return out
+
+    def elem(self, t, adapt, d=1):
+        """An item of a list (or a dict's value) of type t: under an annotation (or
+        stored into a typed place) a literal adapts; in a bare display it is T(...)."""
+        e = self.expr(t, d)
+        if is_int(t):
+            e = self.fix(e, typed=False, adapt=adapt)
+        return e
+
+    def certain(self, cs):
+        """A change here happens exactly once per life of the collection."""
+        return self.loop_depth == cs.decl_loop and self.cond == cs.decl_cond
+
+    def times(self, cs):
+        return max(1, self.mult // max(1, cs.decl_mult))
+
+    def list_leaf(self, v):
+        return E(v.name, v.ty, P_ATOM, typed=v.typed, span=(v.cs.lo, v.cs.hi))
+
+    def list_display(self, t, d, adapt=False, n=None):
+        if n is None:
+            n = self.pick([1, 1, 2, 3, 3, 4, 5])
+        self.in_comp += 1  # no `:=` in a display: avoids: /work/progen-findings/display-walrus-order
+        try:
+            items = [self.elem(t, adapt, max(0, d - 1)) for _ in range(n)]
+        finally:
+            self.in_comp -= 1
+        if n == 0 and not adapt:
+            raise Reject("empty display without annotation")
+        return E("[" + ", ".join(i.text for i in items) + "]", f"list[{t}]", P_ATOM,
+                 typed=all(i.typed for i in items), span=(n, n))
+
+    def list_expr(self, t, d, allow_vars=True):
+        """An expression of type list[t] (its span: the bounds of its length)."""
+        self.use("lists")
+        for _ in range(10):
+            try:
+                return self.list_expr1(t, d, allow_vars)
+            except Reject:
+                d = max(0, d - 1)
+        return self.list_display(t, 0)
+
+    def list_expr1(self, t, d, allow_vars):
+        vs = [v for v in self.list_vars(t)] if allow_vars and self.func is not None else []
+        opts = [(lambda: self.list_display(t, d), 3)]
+        if vs:
+            opts.append((lambda: self.list_leaf(self.pick(vs)), 5))
+        if d > 0:
+            opts.append((lambda: self.list_slice(t, d, allow_vars), 1.5))
+            opts.append((lambda: self.list_concat(t, d, allow_vars), 1))
+            opts.append((lambda: self.list_repeat(t, d, allow_vars), 0.7))
+            if t != "f64":
+                # avoids: /work/progen-findings/sorted-nan (CPython's sort places NaNs
+                # by its merge algorithm; spyc's sort differs)
+                opts.append((lambda: self.list_sorted(t, d, allow_vars), 1))
+            opts.append((lambda: self.list_comp(t, d, allow_vars), 0.6 if d > 1 else 0.2))
+            if t == "str" and self.on("strmethods"):
+                opts.append((lambda: self.str_split(d), 1.2))
+            if allow_vars and self.on("dicts") and t in ("str", "i32") and self.dict_vars(key=t):
+                opts.append((lambda: self.dict_sorted_keys(t), 0.7))
+        fn = self.pick([o for o, _ in opts], [w for _, w in opts])
+        return fn()
+
+    def list_atom(self, t, d, allow_vars):
+        """A list operand that binds tightly (a variable or a display)."""
+        vs = self.list_vars(t) if allow_vars else []
+        if vs and self.chance(0.7):
+            return self.list_leaf(self.pick(vs))
+        return self.list_display(t, d - 1)
+
+    def list_slice(self, t, d, allow_vars):
+        a = self.list_atom(t, d, allow_vars)
+        bounds = [None, None, 0, 1, 2, 3, -1, -2, 5]
+        lo_i, hi_i = self.pick(bounds), self.pick(bounds)
+        step = self.pick([None] * 6 + [-1, 2, -2])
+        text = f"{'' if lo_i is None else lo_i}:{'' if hi_i is None else hi_i}"
+        if step is not None:
+            text += f":{step}"
+        lo, hi = a.span
+        sl = slice(lo_i, hi_i, step)
+        ns = range(lo, (hi if hi is not None else lo + 40) + 1)
+        lens = [len(range(n)[sl]) for n in ns]
+        span = (min(lens), max(lens) if hi is not None else None)
+        return E(f"{a.text}[{text}]", f"list[{t}]", P_ATOM, typed=a.typed, span=span)
+
+    def list_concat(self, t, d, allow_vars):
+        a = self.list_expr(t, d - 1, allow_vars)
+        b = self.list_expr(t, d - 1, allow_vars)
+        hi = None if a.span[1] is None or b.span[1] is None else a.span[1] + b.span[1]
+        if hi is not None and hi > MAX_LEN:
+            raise Reject("long")
+        return E(f"{a.at(P_ADD)} + {b.at(P_ADD + 1)}", f"list[{t}]", P_ADD, typed=a.typed and b.typed,
+                 span=(a.span[0] + b.span[0], hi))
+
+    def list_repeat(self, t, d, allow_vars):
+        a = self.list_expr(t, d - 1, allow_vars)
+        k = self.pick([0, 1, 2, 2, 3, -1])
+        kk = max(k, 0)
+        hi = None if a.span[1] is None else a.span[1] * kk
+        if hi is not None and hi > MAX_LEN or (hi is None and kk > 1):
+            raise Reject("long")
+        span = (a.span[0] * kk, hi)
+        if self.chance(0.5):
+            return E(f"{a.at(P_MUL)} * {k if k >= 0 else f'({k})'}", f"list[{t}]", P_MUL, typed=a.typed, span=span)
+        return E(f"{k if k >= 0 else f'({k})'} * {a.at(P_MUL + 1)}", f"list[{t}]", P_MUL, typed=a.typed, span=span)
+
+    def list_sorted(self, t, d, allow_vars):
+        a = self.list_expr(t, d - 1, allow_vars)
+        rev = ", reverse=True" if self.chance(0.3) else ""
+        return E(f"sorted({a.text}{rev})", f"list[{t}]", P_ATOM, typed=a.typed, span=a.span)
+
+    def comp_source(self, d, allow_vars):
+        s = self.pick(self.elem_types())
+        src = self.list_expr(s, d - 1, allow_vars)
+        if src.span[1] is None or src.span[1] * self.mult > 400:
+            raise Reject("unbounded comprehension")
+        return s, src
+
+    def comp_scope(self, name, s, typed, hi, body):
+        """Generate `body()` with `name` (of type s) in scope, as the element of a
+        comprehension over at most `hi` items (conditionally evaluated)."""
+        saved = self.mult
+        self.mult = self.mult * max(1, hi)
+        self.scopes.append({name: Var(name, s, typed, mutable=False)})
+        self.cond += 1
+        self.in_comp += 1
+        try:
+            return body()
+        finally:
+            self.in_comp -= 1
+            self.cond -= 1
+            self.pop_scope()
+            self.mult = saved
+
+    def list_comp(self, t, d, allow_vars):
+        self.use("lists")
+        s, src = self.comp_source(d, allow_vars)
+        x = self.fresh("x")
+
+        def body():
+            e = self.elem(t, False, max(0, d - 1))
+            c = self.expr("bool", 1) if self.chance(0.4) else None
+            return e, c
+
+        e, c = self.comp_scope(x, s, src.typed, src.span[1], body)
+        text = f"[{e.at(P_IFEXP + 1)} for {x} in {src.at(P_OR)}"
+        if c is not None:
+            text += f" if {c.at(P_OR)}"
+        span = (0 if c is not None else src.span[0], src.span[1])
+        return E(text + "]", f"list[{t}]", P_ATOM, typed=e.typed, span=span)
+
+    def str_split(self, d):
+        self.use("strmethods")
+        s = self.operand("str", d)
+        r = self.rng.random()
+        if r < 0.35:
+            return E(f"{s.at(P_ATOM)}.split()", "list[str]", P_ATOM, span=(0, None))
+        sep = self.str_lit(self.pick([",", " ", "a", ", ", "é", "ab", "-", ":"]))
+        if r < 0.5:
+            k = self.rng.randint(-1, 3)
+            return E(f"{s.at(P_ATOM)}.split({sep.text}, {k})", "list[str]", P_ATOM, span=(1, None))
+        return E(f"{s.at(P_ATOM)}.split({sep.text})", "list[str]", P_ATOM, span=(1, None))
+
+    def dict_sorted_keys(self, t):
+        v = self.pick(self.dict_vars(key=t))
+        return E(f"sorted({v.name})", f"list[{t}]", P_ATOM, typed=True, span=(len(v.cs.keys), v.cs.hi))
+
+    def list_index(self, v):
+        """`xs[i]`: in range (a constant below its least length, or `i % len(xs)`),
+        sometimes beyond its greatest (IndexError)."""
+        cs = v.cs
+        t = v.ty[5:-1]
+        if self.on("panics") and cs.hi is not None and self.chance(0.04):
+            self.use("panics")
+            i = self.pick([cs.hi, cs.hi + 2, -cs.hi - 1])
+            text = str(i)
+        elif cs.lo >= 1 and self.chance(0.5):
+            text = str(self.rng.randint(-cs.lo, cs.lo - 1))
+        elif cs.lo >= 1:
+            k = self.fix(self.expr("i32", 1), typed=False, adapt=True)
+            text = f"{k.at(P_MUL)} % len({v.name})"
+        else:
+            raise Reject("maybe empty")
+        return E(f"{v.name}[{text}]", t, P_ATOM, typed=v.typed)
+
+    def coll_value(self, t, d):
+        """A value of scalar type t read from a collection or computed by a str method."""
+        opts = []
+        allow = not (self.no_str_vars and t == "str")  # (loop-carried strings: see leaf)
+        if self.on("lists") and allow:
+            lv = self.list_vars(t)
+            if lv:
+                opts.append((lambda: self.list_index(self.pick(lv)), 3))
+            mine = t in self.elem_types()
+            if t in ("i32", "i64", "f64", "str") and mine:
+                opts.append((lambda: self.list_minmax(t, d), 1))
+            if t in ("i32", "i64", "f64") and mine:
+                opts.append((lambda: self.list_sum(t, d), 1))
+            if t == "i32":
+                opts.append((lambda: self.list_len(d), 1.5))
+                opts.append((lambda: self.list_count(d), 1))
+            if t == "bool":
+                opts.append((lambda: self.list_contains(d), 1.5))
+                opts.append((lambda: self.list_eq(d), 1))
+            if t == "str":
+                opts.append((lambda: self.list_repr(d), 0.7))
+                if self.on("strmethods") and (mine or self.on("strings")):
+                    opts.append((lambda: self.str_join(d), 1.5))
+        if self.on("dicts") and allow:
+            if self.dict_vars(val=t):
+                opts.append((lambda: self.dict_read(t, d), 3))
+            if t == "i32" and self.dict_vars():
+                opts.append((lambda: E(f"len({self.pick(self.dict_vars()).name})", "i32", P_ATOM, typed=False), 1))
+            if t == "bool" and self.dict_vars():
+                opts.append((lambda: self.dict_contains(d), 1.5))
+            if t == "str" and self.dict_vars():
+                opts.append((lambda: self.dict_repr(), 0.5))
+        if self.on("tuples") and self.tuple_vars(t) and allow:
+            opts.append((lambda: self.tuple_item(t), 2))
+        if self.on("strmethods") and self.on("strings"):
+            if t == "str":
+                opts.append((lambda: self.str_method(d), 3))
+            if t == "i32":
+                opts.append((lambda: self.str_find(d), 1.5))
+            if t == "bool":
+                opts.append((lambda: self.str_pred(d), 1.5))
+        return opts
+
+    def list_minmax(self, t, d):
+        a = self.list_expr(t, d - 1, allow_vars=not self.no_str_vars)
+        if a.span[0] < 1:
+            raise Reject("maybe empty")
+        fn = self.pick(["min", "max"])
+        return E(f"{fn}({a.text})", t, P_ATOM, typed=a.typed)
+
+    def list_sum(self, t, d):
+        a = self.list_expr(t, d - 1)
+        if t == "f64":
+            # (CPython's sum of no items is the int 0: a float start)
+            if a.span[0] >= 1 and self.chance(0.5):
+                return E(f"sum({a.text})", t, P_ATOM)
+            return E(f"sum({a.text}, {self.pick(['0.0', '-0.0', '1.5'])})", t, P_ATOM)
+        if a.typed and self.chance(0.5):
+            return E(f"sum({a.text})", t, P_ATOM, typed=True)
+        # a checked start: CPython adds the items to a prelude integer
+        return E(f"sum({a.text}, {t}({self.rng.randint(-3, 3)}))", t, P_ATOM, typed=True)
+
+    def list_len(self, d):
+        a = self.list_expr(self.pick(self.elem_types()), d - 1)
+        return E(f"len({a.text})", "i32", P_ATOM, typed=False)
+
+    def list_count(self, d):
+        vs = self.list_vars()
+        if not vs:
+            raise Reject("no list")
+        v = self.pick(vs)
+        t = v.ty[5:-1]
+        if v.cs.lo >= 1 and self.chance(0.5):
+            # the index of an item that is there
+            x = self.list_index(v)
+            return E(f"{v.name}.index({x.text})", "i32", P_ATOM, typed=False)
+        x = self.fix(self.operand(t, d), typed=False, adapt=True) if is_int(t) else self.operand(t, d)
+        return E(f"{v.name}.count({x.text})", "i32", P_ATOM, typed=False)
+
+    def list_contains(self, d):
+        t = self.pick(self.elem_types())
+        a = self.list_expr(t, d - 1)
+        x = self.operand(t, d)
+        if is_int(t):
+            x = self.fix(x, typed=False, adapt=True)
+        op = self.pick(["in", "not in"])
+        return E(f"{x.at(P_CMP + 1)} {op} {a.at(P_CMP + 1)}", "bool", P_CMP)
+
+    def list_eq(self, d):
+        ts = [x for x in self.elem_types() if x != "f64"]  # (a NaN item: identity first)
+        if not ts:
+            raise Reject("f64 only")
+        t = self.pick(ts)
+        a = self.list_expr(t, d - 1)
+        b = self.list_expr(t, d - 1)
+        op = self.pick(["==", "!="])
+        return E(f"{a.at(P_CMP + 1)} {op} {b.at(P_CMP + 1)}", "bool", P_CMP)
+
+    def list_repr(self, d):
+        a = self.list_expr(self.pick(self.elem_types()), d - 1)
+        return E(f"{self.pick(['str', 'repr'])}({a.text})", "str", P_ATOM)
+
+    def str_join(self, d):
+        sep = self.str_lit(self.pick(["", ",", ", ", " ", "-", "é", "|"]))
+        a = self.list_expr("str", d - 1)
+        return E(f"{sep.text}.join({a.text})", "str", P_ATOM)
+
+    STR_ARGS = ["", " ", "a", "b", "ab", "l", ",", "é", "ß", "1", "x", "\u00a0", "  "]
+
+    def str_method(self, d):
+        self.use("strmethods")
+        s = self.operand("str", d)
+        r = s.at(P_ATOM)
+        m = self.pick(["upper", "lower", "strip", "strip", "replace", "replace", "pad", "pad", "pad",
+                       "zfill", "split0"])
+        if m in ("upper", "lower"):
+            return E(f"{r}.{m}()", "str", P_ATOM)
+        if m == "strip":
+            if self.chance(0.5):
+                return E(f"{r}.{self.pick(['strip', 'strip', 'lstrip', 'rstrip'])}()", "str", P_ATOM)
+            chars = self.str_lit(self.pick(['a', ' ,', 'xyz', 'é ', '0']))
+            return E(f"{r}.strip({chars.text})", "str", P_ATOM)
+        if m == "replace":
+            a = self.str_lit(self.pick(self.STR_ARGS))
+            b = self.str_lit(self.pick(self.STR_ARGS[:8]))
+            return E(f"{r}.replace({a.text}, {b.text})", "str", P_ATOM)
+        if m == "zfill":
+            return E(f"{r}.zfill({self.rng.randint(-1, 10)})", "str", P_ATOM)
+        if m == "split0":
+            sep = self.str_lit(self.pick([",", " ", "a", "é"]))
+            return E(f"{r}.split({sep.text})[{self.pick([0, -1])}]", "str", P_ATOM)
+        fn = self.pick(["ljust", "rjust", "center"])
+        w = self.rng.randint(-1, 12)
+        if self.chance(0.5):
+            fill = self.str_lit(self.pick(["*", "-", "é", "0", " ", "★"]))
+            return E(f"{r}.{fn}({w}, {fill.text})", "str", P_ATOM)
+        return E(f"{r}.{fn}({w})", "str", P_ATOM)
+
+    def str_find(self, d):
+        self.use("strmethods")
+        s = self.operand("str", d)
+        a = self.str_lit(self.pick(self.STR_ARGS))
+        fn = self.pick(["find", "count", "find", "count"])
+        if self.chance(0.2):
+            return E(f"{s.at(P_ATOM)}.{fn}({a.text}, {self.rng.randint(-3, 4)})", "i32", P_ATOM, typed=False)
+        return E(f"{s.at(P_ATOM)}.{fn}({a.text})", "i32", P_ATOM, typed=False)
+
+    def str_pred(self, d):
+        self.use("strmethods")
+        s = self.operand("str", d)
+        fn = self.pick(["startswith", "endswith", "isdigit", "isalpha"])
+        if fn in ("isdigit", "isalpha"):
+            return E(f"{s.at(P_ATOM)}.{fn}()", "bool", P_ATOM)
+        a = self.str_lit(self.pick(self.STR_ARGS))
+        return E(f"{s.at(P_ATOM)}.{fn}({a.text})", "bool", P_ATOM)
+
+    # dicts
+
+    DICT_STR_KEYS = ["a", "b", "c", "key", "é", "x y", "", "it's", "0", "日本"]
+
+    def key_lit(self, k):
+        return self.str_lit(k) if isinstance(k, str) else E(str(k), "i32", P_UNARY if k < 0 else P_ATOM)
+
+    def new_key(self, kt):
+        if kt == "str":
+            return self.pick(self.DICT_STR_KEYS)
+        return self.rng.randint(-5, 20)
+
+    def dict_read(self, t, d):
+        self.use("dicts")
+        v = self.pick(self.dict_vars(val=t))
+        cs = v.cs
+        kt, _ = dict_kv(v.ty)
+        if self.chance(0.4):
+            k = self.pick(cs.pool) if cs.pool and self.chance(0.7) else self.new_key(kt)
+            dflt = self.elem(t, True, max(0, d - 1))
+            if is_int(t):
+                dflt = self.fix(dflt, typed=v.typed, adapt=True)
+            return E(f"{v.name}.get({self.key_lit(k).text}, {dflt.text})", t, P_ATOM, typed=v.typed)
+        if self.on("panics") and cs.pool is not None and self.chance(0.05):
+            k = self.new_key(kt)
+            if k in cs.pool:
+                raise Reject("present")
+            self.use("panics")
+            return E(f"{v.name}[{self.key_lit(k).text}]", t, P_ATOM, typed=v.typed)
+        if not cs.keys:
+            raise Reject("no key surely there")
+        return E(f"{v.name}[{self.key_lit(self.pick(cs.keys)).text}]", t, P_ATOM, typed=v.typed)
+
+    def dict_contains(self, d):
+        v = self.pick(self.dict_vars())
+        kt, _ = dict_kv(v.ty)
+        if v.cs.pool and self.chance(0.6):
+            k = self.key_lit(self.pick(v.cs.pool))
+        else:
+            k = self.fix(self.operand(kt, d), typed=False, adapt=True) if kt == "i32" else self.operand(kt, d)
+        op = self.pick(["in", "not in"])
+        return E(f"{k.at(P_CMP + 1)} {op} {v.name}", "bool", P_CMP)
+
+    def dict_repr(self):
+        v = self.pick(self.dict_vars())
+        return E(f"{self.pick(['str', 'repr'])}({v.name})", "str", P_ATOM)
+
+    def dict_types(self):
+        if self.dict_kinds is None:
+            self.dict_kinds = []
+            for _ in range(self.pick([1, 1, 2])):
+                kt = self.pick(["str", "str", "i32"]) if self.on("strings") else "i32"
+                self.dict_kinds.append((kt, self.pick(self.elem_types())))
+        return self.pick(self.dict_kinds)
+
+    def dict_display(self, kt, vt, adapt):
+        pool = []
+        for _ in range(self.pick([2, 3, 3, 4, 5])):
+            k = self.new_key(kt)
+            if k not in pool:
+                pool.append(k)
+        n = self.pick([0, 1, 2, 2, 3, 4]) if adapt else self.pick([1, 2, 3])
+        items, keys = [], []
+        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+        try:
+            for _ in range(n):
+                k = self.pick(pool)
+                e = self.elem(vt, adapt, 1)
+                items.append((k, e))
+                if k not in keys:
+                    keys.append(k)
+        finally:
+            self.in_comp -= 1
+        text = "{" + ", ".join(f"{self.key_lit(k).text}: {e.text}" for k, e in items) + "}"
+        e = E(text, f"dict[{kt}, {vt}]", P_ATOM, typed=all(e.typed for _, e in items), span=(len(keys), len(keys)))
+        e.keys = (keys, pool)
+        return e
+
+    def dict_comp(self, kt, vt, d):
+        """{k: e for k, v in d.items() if c} or {x: e for x in xs}."""
+        self.use("dicts")
+        srcs = [v for v in self.dict_vars(key=kt)]
+        a, b = self.fresh("k"), self.fresh("x")
+        if srcs and (self.chance(0.6) or not self.on("lists")):
+            src = self.pick(srcs)
+            if src.cs.hi * self.mult > 400:
+                raise Reject("big")
+            _, st = dict_kv(src.ty)
+
+            def body():
+                self.scopes[-1][b] = Var(b, st, src.typed, mutable=False)
+                e = self.elem(vt, False, 1)
+                c = self.expr("bool", 1) if self.chance(0.4) else None
+                return e, c
+
+            e, c = self.comp_scope(a, kt, True, src.cs.hi, body)
+            text = f"{{{a}: {e.at(P_IFEXP + 1)} for {a}, {b} in {src.name}.items()"
+            keys = [] if c is not None else list(src.cs.keys)
+            hi = src.cs.hi
+            pool = src.cs.pool
+        elif not self.on("lists"):
+            raise Reject("no lists")
+        else:
+            s, lst = None, self.list_expr(kt, d - 1)
+            if lst.span[1] is None or lst.span[1] * self.mult > 400:
+                raise Reject("unbounded")
+
+            def body():
+                e = self.elem(vt, False, 1)
+                c = self.expr("bool", 1) if self.chance(0.3) else None
+                return e, c
+
+            e, c = self.comp_scope(a, kt, lst.typed, lst.span[1], body)
+            text = f"{{{a}: {e.at(P_IFEXP + 1)} for {a} in {lst.at(P_OR)}"
+            keys, hi, pool = [], lst.span[1], None
+        if c is not None:
+            text += f" if {c.at(P_OR)}"
+        r = E(text + "}", f"dict[{kt}, {vt}]", P_ATOM, typed=e.typed, span=(len(keys), hi))
+        r.keys = (keys, pool)
+        return r
+
+    # statements
+
+    def s_list_decl(self, indent, ctx):
+        self.use("lists")
+        t = self.pick(self.elem_types())
+        name = self.fresh("xs")
+        r = self.rng.random()
+        if r < 0.45:
+            e = self.list_display(t, 2, adapt=True, n=self.pick([0, 1, 2, 3, 4, 5]))
+            text = f"{name}: list[{t}] = {e.text}"
+        else:
+            e = self.list_expr(t, self.pick([1, 2, 2, 3]))
+            if re.fullmatch(r"\w+", e.text):
+                e = E(f"{e.text}.copy()", e.ty, P_ATOM, typed=e.typed, span=e.span)  # (not an alias)
+            ann = f": list[{t}]" if self.chance(0.3) else ""
+            text = f"{name}{ann} = {e.text}"
+        if e.span[1] is not None and e.span[1] > MAX_LEN:
+            raise Reject("long")
+        self.emit(indent, text)
+        self.cost(2)
+        v = Var(name, f"list[{t}]", e.typed, mutable=False)
+        v.cs = CollState(e.span[0], e.span[1], self)
+        self.declare(v)
+
+    def s_list_mut(self, indent, ctx):
+        vs = [v for v in self.list_vars() if not v.cs.frozen]
+        if not vs:
+            return self.s_list_decl(indent, ctx)
+        self.use("lists")
+        v = self.pick(vs)
+        cs = v.cs
+        t = v.ty[5:-1]
+        sure = self.certain(cs)
+        n = self.times(cs)
+        same_depth = self.loop_depth == cs.decl_loop
+        saved = self.no_str_vars
+        self.no_str_vars = self.loop_depth > 0
+        try:
+            def item():
+                e = self.expr(t, 2)
+                return self.fix(e, typed=v.typed, adapt=True) if is_int(t) else e
+
+            def grow(k):
+                if cs.hi is not None and cs.hi + k * n > MAX_LEN:
+                    raise Reject("long")
+                if cs.hi is not None:
+                    cs.hi += k * n
+                if sure:
+                    cs.lo += k
+
+            ops = ["append", "append", "insert", "extend", "setitem", "reverse"]
+            if t != "f64":
+                ops.append("sort")  # avoids: /work/progen-findings/sorted-nan
+            if same_depth and cs.lo >= 1:
+                ops += ["pop", "pop", "del"]
+            op = self.pick(ops)
+            if op == "append":
+                e = item()
+                grow(1)
+                self.emit(indent, f"{v.name}.append({e.text})")
+            elif op == "insert":
+                e = item()
+                grow(1)
+                self.emit(indent, f"{v.name}.insert({self.rng.randint(-4, 6)}, {e.text})")
+            elif op == "extend":
+                k = self.pick([0, 1, 2, 3])
+                self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+                try:
+                    items = [item() for _ in range(k)]
+                finally:
+                    self.in_comp -= 1
+                grow(k)
+                disp = "[" + ", ".join(i.text for i in items) + "]"
+                if self.chance(0.3):
+                    self.emit(indent, f"{v.name} += {disp}")
+                else:
+                    self.emit(indent, f"{v.name}.extend({disp})")
+            elif op == "setitem":
+                e = item()
+                ix = self.list_index(v)
+                self.emit(indent, f"{ix.text} = {e.text}")
+            elif op == "reverse":
+                self.emit(indent, f"{v.name}.reverse()")
+            elif op == "sort":
+                self.emit(indent, f"{v.name}.sort({self.pick(['', '', 'reverse=True'])})")
+            else:
+                # pop / del: only where the list was declared (a loop deeper would pop
+                # on every trip, under the reads before it)
+                if op == "pop" and self.chance(0.6):
+                    name = self.fresh("v")
+                    self.emit(indent, f"{name} = {v.name}.pop()")
+                    self.declare(Var(name, t, v.typed))
+                elif op == "pop":
+                    i = self.rng.randint(-cs.lo, cs.lo - 1)
+                    self.emit(indent, f"{v.name}.pop({i})")
+                else:
+                    i = self.rng.randint(-cs.lo, cs.lo - 1)
+                    self.emit(indent, f"del {v.name}[{i}]")
+                cs.lo -= 1
+                if sure and cs.hi is not None:
+                    cs.hi -= 1
+        finally:
+            self.no_str_vars = saved
+        self.cost()
+
+    def s_coll_for(self, indent, ctx):
+        """for x in xs: / for k, v in d.items(): ... (the collection is not changed
+        in the body)."""
+        lv = self.list_vars() if self.on("lists") else []
+        dv = self.dict_vars() if self.on("dicts") else []
+        if dv and (not lv or self.chance(0.4)):
+            return self.s_dict_for(indent, ctx)
+        if not self.on("lists"):
+            raise Reject("no lists")
+        self.use("lists")
+        if self.chance(0.25):
+            return self.s_enum_zip(indent, ctx)
+        t = self.pick(self.elem_types())
+        if lv and self.chance(0.6):
+            v = self.pick(lv)
+            t = v.ty[5:-1]
+            e, frozen = self.list_leaf(v), v.cs
+        else:
+            e = self.list_expr(t, 2)
+            frozen = self.var_state(e)
+        trips = e.span[1]
+        if trips is None or self.mult * trips > 400:
+            raise Reject("too many trips")
+        x = self.fresh("x")
+        self.use("for")
+        self.emit(indent, f"for {x} in {e.text}:")
+        self.cost(trips + 1)
+        if frozen:
+            frozen.frozen += 1
+        try:
+            self.loop_body(indent + 1, trips, ctx, pre=lambda s: s.__setitem__(x, Var(x, t, e.typed, mutable=False)))
+        finally:
+            if frozen:
+                frozen.frozen -= 1
+        self.loop_else(indent, ctx)
+
+    def var_state(self, e):
+        """The CollState of a list expression that is a bare local (a loop over it
+        must not change it), else None."""
+        for v in self.locals():
+            if v.name == e.text and v.cs is not None:
+                return v.cs
+        return None
+
+    def s_enum_zip(self, indent, ctx):
+        """for i, x in enumerate(xs[, start]): / for a, b in zip(xs, ys):"""
+        def source():
+            lv = self.list_vars()
+            if lv and self.chance(0.6):
+                v = self.pick(lv)
+                return self.list_leaf(v), v.cs
+            e = self.list_expr(self.pick(self.elem_types()), 1)
+            return e, self.var_state(e)
+
+        a, b = self.fresh("j"), self.fresh("x")
+        e, fz = source()
+        frozen = [fz]
+        if self.chance(0.5):
+            start = self.pick(["", "", ", 1", ", -2", ", start=3"])
+            text = f"enumerate({e.text}{start})"
+            trips = e.span[1]
+            declared = {a: Var(a, "i32", False, mutable=False), b: Var(b, e.ty[5:-1], e.typed, mutable=False)}
+        else:
+            f, fz2 = source()
+            frozen.append(fz2)
+            text = f"zip({e.text}, {f.text})"
+            trips = None if e.span[1] is None or f.span[1] is None else min(e.span[1], f.span[1])
+            declared = {a: Var(a, e.ty[5:-1], e.typed, mutable=False), b: Var(b, f.ty[5:-1], f.typed, mutable=False)}
+        if trips is None or self.mult * trips > 400:
+            raise Reject("too many trips")
+        self.use("for")
+        self.emit(indent, f"for {a}, {b} in {text}:")
+        self.cost(trips + 1)
+        for cs in frozen:
+            if cs:
+                cs.frozen += 1
+        try:
+            self.loop_body(indent + 1, trips, ctx, pre=lambda s: s.update(declared))
+        finally:
+            for cs in frozen:
+                if cs:
+                    cs.frozen -= 1
+        self.loop_else(indent, ctx)
+
+    def tuple_vars(self, item=None):
+        return [v for v in self.locals() if v.cs is not None and v.ty.startswith("tuple[")
+                and (item is None or item in v.cs.pool)]
+
+    def s_tuple_decl(self, indent, ctx):
+        """t = (a, b[, c]) (annotated: literals adapt), sometimes unpacked. A tuple of
+        blue items is blue (spyc folds t[0] of it)."""
+        self.use("tuples")
+        ts = [self.pick(self.elem_types() + ["i32", "str"]) for _ in range(self.pick([2, 2, 3]))]
+        # a tuple of constants assigned in a loop needs its annotation:
+        # avoids: /work/progen-findings/const-tuple-in-loop
+        ann = self.chance(0.4) or self.loop_depth > 0
+        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
+        try:
+            # literals are T(...) even under the annotation:
+            # avoids: /work/progen-findings/tuple-annotation-literal
+            items = [self.elem(t, False, 2) for t in ts]
+        finally:
+            self.in_comp -= 1
+        ty = "tuple[" + ", ".join(ts) + "]"
+        name = self.fresh("tu")
+        text = "(" + ", ".join(i.text for i in items) + ")"
+        self.emit(indent, f"{name}: {ty} = {text}" if ann else f"{name} = {text}")
+        self.cost()
+        red = ctx.get("loop")
+        v = Var(name, ty, all(i.typed for i in items), mutable=False)
+        v.cs = CollState(len(ts), len(ts), self)
+        v.cs.pool = ts
+        v.cs.keys = [(i.blue and not red, i.value if i.blue and not red else None) for i in items]
+        self.declare(v)
+        if any(b for b, _ in v.cs.keys):
+            self.env[name] = tuple(x for _, x in v.cs.keys)
+        if self.chance(0.35):
+            names = [self.fresh("v") for _ in ts]
+            self.emit(indent, f"{', '.join(names)} = {name}")
+            for n, t, (b, x) in zip(names, ts, v.cs.keys):
+                self.declare(Var(n, t, v.typed, blue=b, value=x))
+
+    def tuple_item(self, t):
+        v = self.pick(self.tuple_vars(t))
+        ks = [k for k, x in enumerate(v.cs.pool) if x == t]
+        k = self.pick(ks)
+        n = len(v.cs.pool)
+        i = k - n if self.chance(0.3) else k
+        blue, value = v.cs.keys[k]
+        return E(f"{v.name}[{i}]", t, P_ATOM, typed=v.typed, blue=blue, value=value)
+
+    def s_dict_decl(self, indent, ctx):
+        self.use("dicts")
+        kt, vt = self.dict_types()
+        name = self.fresh("d")
+        r = self.rng.random()
+        if r < 0.5:
+            e = self.dict_display(kt, vt, True)
+            text = f"{name}: dict[{kt}, {vt}] = {e.text}"
+        elif r < 0.75:
+            e = self.dict_display(kt, vt, False)
+            text = f"{name} = {e.text}"
+        else:
+            e = self.dict_comp(kt, vt, 2)
+            text = f"{name} = {e.text}"
+        self.emit(indent, text)
+        self.cost(2)
+        v = Var(name, e.ty, e.typed, mutable=False)
+        v.cs = CollState(e.span[0], e.span[1], self)
+        v.cs.keys = list(e.keys[0])
+        v.cs.pool = None if e.keys[1] is None else list(e.keys[1])
+        self.declare(v)
+
+    def s_dict_mut(self, indent, ctx):
+        vs = [v for v in self.dict_vars() if not v.cs.frozen]
+        if not vs:
+            return self.s_dict_decl(indent, ctx)
+        self.use("dicts")
+        v = self.pick(vs)
+        cs = v.cs
+        kt, vt = dict_kv(v.ty)
+        sure = self.certain(cs)
+        same_depth = self.loop_depth == cs.decl_loop
+        saved = self.no_str_vars
+        self.no_str_vars = self.loop_depth > 0
+        try:
+            def item():
+                e = self.expr(vt, 2)
+                return self.fix(e, typed=v.typed, adapt=True) if is_int(vt) else e
+
+            def key():
+                if cs.pool is not None and (len(cs.pool) >= 6 or self.chance(0.7)) and cs.pool:
+                    return self.pick(cs.pool)
+                if cs.pool is None and cs.keys:
+                    return self.pick(cs.keys)
+                if cs.pool is None:
+                    raise Reject("unknown keys")
+                k = self.new_key(kt)
+                if k not in cs.pool:
+                    cs.pool.append(k)
+                    if cs.hi is not None:
+                        cs.hi += 1
+                return k
+
+            def added(k):
+                if sure and k not in cs.keys:
+                    cs.keys.append(k)
+
+            ops = ["set", "set", "setdefault"]
+            if same_depth and cs.keys:
+                ops += ["del", "pop"]
+            op = self.pick(ops)
+            if op == "set":
+                k = key()
+                e = item()
+                self.emit(indent, f"{v.name}[{self.key_lit(k).text}] = {e.text}")
+                added(k)
+            elif op == "setdefault":
+                k = key()
+                e = item()
+                name = self.fresh("v")
+                self.emit(indent, f"{name} = {v.name}.setdefault({self.key_lit(k).text}, {e.text})")
+                added(k)
+                self.declare(Var(name, vt, v.typed and e.typed))
+            elif op == "del":
+                k = self.pick(cs.keys)
+                self.emit(indent, f"del {v.name}[{self.key_lit(k).text}]")
+                cs.keys.remove(k)
+            else:
+                k = self.pick(cs.keys) if self.chance(0.7) else key()
+                e = item()
+                if is_int(vt):
+                    # a literal default is an i32, not the value type:
+                    # avoids: /work/progen-findings/dict-pop-default-literal
+                    e = self.fix(e, typed=v.typed, adapt=False)
+                name = self.fresh("v")
+                self.emit(indent, f"{name} = {v.name}.pop({self.key_lit(k).text}, {e.text})")
+                if k in cs.keys:
+                    cs.keys.remove(k)
+                self.declare(Var(name, vt, v.typed and e.typed))
+        finally:
+            self.no_str_vars = saved
+        self.cost()
+
+    def s_dict_for(self, indent, ctx):
+        v = self.pick(self.dict_vars())
+        cs = v.cs
+        kt, vt = dict_kv(v.ty)
+        trips = cs.hi
+        if trips is None or self.mult * trips > 400:
+            raise Reject("too many trips")
+        self.use("dicts")
+        self.use("for")
+        a, b = self.fresh("k"), self.fresh("x")
+        form = self.pick(["items", "items", "keys", "values", "plain"])
+        declared = {}
+        if form == "items":
+            self.emit(indent, f"for {a}, {b} in {v.name}.items():")
+            declared = {a: Var(a, kt, True, mutable=False), b: Var(b, vt, v.typed, mutable=False)}
+        elif form == "keys":
+            self.emit(indent, f"for {a} in {v.name}.keys():")
+            declared = {a: Var(a, kt, True, mutable=False)}
+        elif form == "plain":
+            self.emit(indent, f"for {a} in {v.name}:")
+            declared = {a: Var(a, kt, True, mutable=False)}
+        else:
+            self.emit(indent, f"for {b} in {v.name}.values():")
+            declared = {b: Var(b, vt, v.typed, mutable=False)}
+        self.cost(trips + 1)
+        cs.frozen += 1
+        try:
+            self.loop_body(indent + 1, trips, ctx, pre=lambda s: s.update(declared))
+        finally:
+            cs.frozen -= 1
+        self.loop_else(indent, ctx)
+
+    def s_print_coll(self, indent, ctx):
+        if self.printed + self.mult > self.budget_lines:
+            raise Reject("lines")
+        opts = []
+        if self.on("lists"):
+            opts.append(lambda: self.list_expr(self.pick(self.elem_types()), 2))
+        if self.on("dicts") and self.dict_vars():
+            opts.append(lambda: self.list_leaf(self.pick(self.dict_vars())))
+        if self.on("dicts"):
+            opts.append(lambda: self.dict_display(*self.dict_types(), False))
+        if self.on("tuples") and self.tuple_vars():
+            opts.append(lambda: self.list_leaf(self.pick(self.tuple_vars())))
+        if not opts:
+            raise Reject("nothing")
+        e = self.pick(opts)()
+        self.emit(indent, f'print("{self.fresh("p")}", {e.text})')
+        self.cost()
+        self.printed += self.mult
+
     # ---- statements ----------------------------------------------------------------
 
     def emit(self, indent, text):
@@ -1384,6 +2300,20 @@ class Gen:
             opts.append((self.s_global, 1))
         if ctx.get("ret") and ctx["ret"] != "None" and indent > 1:
             opts.append((self.s_return, 0.4))
+        if self.on("lists"):
+            opts.append((self.s_list_decl, 1.2))
+            if self.list_vars():
+                opts.append((self.s_list_mut, 3))
+        if self.on("dicts"):
+            opts.append((self.s_dict_decl, 0.8))
+            if self.dict_vars():
+                opts.append((self.s_dict_mut, 2))
+        if (self.on("lists") or self.on("dicts")) and self.on("for") and depth_ok and self.mult < 100:
+            opts.append((self.s_coll_for, 1.2))
+        if self.on("lists") or self.on("dicts") or self.on("tuples"):
+            opts.append((self.s_print_coll, 0.8))
+        if self.on("tuples"):
+            opts.append((self.s_tuple_decl, 0.6))
         fn = self.pick([o for o, _ in opts], [w for _, w in opts])
         for _ in range(5):
             mark = (len(self.lines), self.work, self.printed, self.counter)

@@ -236,6 +236,8 @@ def install():
 def exception_line(e):
     if len(e.args) == 1 and (type(e), e.args[0]) in REWORDED:
         e.args = (REWORDED[(type(e), e.args[0])],)
+    if type(e) is ValueError and len(e.args) == 1 and str(e.args[0]).endswith(" is not in list"):
+        e.args = ("list.index(x): x not in list",)  # 3.13's text, spyc's
     msg = str(e)
     return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
 

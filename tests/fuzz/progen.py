@@ -1426,11 +1426,7 @@ class Gen:
     def list_display(self, t, d, adapt=False, n=None):
         if n is None:
             n = self.pick([1, 1, 2, 3, 3, 4, 5])
-        self.in_comp += 1  # no `:=` in a display: avoids: /work/progen-findings/display-walrus-order
-        try:
-            items = [self.elem(t, adapt, max(0, d - 1)) for _ in range(n)]
-        finally:
-            self.in_comp -= 1
+        items = [self.elem(t, adapt, max(0, d - 1)) for _ in range(n)]
         if n == 0 and not adapt:
             raise Reject("empty display without annotation")
         return E("[" + ", ".join(i.text for i in items) + "]", f"list[{t}]", P_ATOM,
@@ -1456,7 +1452,7 @@ class Gen:
             opts.append((lambda: self.list_concat(t, d, allow_vars), 1))
             opts.append((lambda: self.list_repeat(t, d, allow_vars), 0.7))
             if t != "f64":
-                # avoids: /work/progen-findings/sorted-nan (CPython's sort places NaNs
+                # avoids: tests/run/collections/lists/sort_nan.spy (CPython's sort places NaNs
                 # by its merge algorithm; spyc's sort differs)
                 opts.append((lambda: self.list_sorted(t, d, allow_vars), 1))
             opts.append((lambda: self.list_comp(t, d, allow_vars), 0.6 if d > 1 else 0.2))
@@ -1808,16 +1804,12 @@ class Gen:
                 pool.append(k)
         n = self.pick([0, 1, 2, 2, 3, 4]) if adapt else self.pick([1, 2, 3])
         items, keys = [], []
-        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
-        try:
-            for _ in range(n):
-                k = self.pick(pool)
-                e = self.elem(vt, adapt, 1)
-                items.append((k, e))
-                if k not in keys:
-                    keys.append(k)
-        finally:
-            self.in_comp -= 1
+        for _ in range(n):
+            k = self.pick(pool)
+            e = self.elem(vt, adapt, 1)
+            items.append((k, e))
+            if k not in keys:
+                keys.append(k)
         text = "{" + ", ".join(f"{self.key_lit(k).text}: {e.text}" for k, e in items) + "}"
         e = E(text, f"dict[{kt}, {vt}]", P_ATOM, typed=all(e.typed for _, e in items), span=(len(keys), len(keys)))
         e.keys = (keys, pool)
@@ -1918,7 +1910,7 @@ class Gen:
 
             ops = ["append", "append", "insert", "extend", "setitem", "reverse"]
             if t != "f64":
-                ops.append("sort")  # avoids: /work/progen-findings/sorted-nan
+                ops.append("sort")  # avoids: tests/run/collections/lists/sort_nan.spy
             if same_depth and cs.lo >= 1:
                 ops += ["pop", "pop", "del"]
             op = self.pick(ops)
@@ -1932,11 +1924,7 @@ class Gen:
                 self.emit(indent, f"{v.name}.insert({self.rng.randint(-4, 6)}, {e.text})")
             elif op == "extend":
                 k = self.pick([0, 1, 2, 3])
-                self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
-                try:
-                    items = [item() for _ in range(k)]
-                finally:
-                    self.in_comp -= 1
+                items = [item() for _ in range(k)]
                 grow(k)
                 disp = "[" + ", ".join(i.text for i in items) + "]"
                 if self.chance(0.3):
@@ -2064,16 +2052,9 @@ class Gen:
         blue items is blue (spyc folds t[0] of it)."""
         self.use("tuples")
         ts = [self.pick(self.elem_types() + ["i32", "str"]) for _ in range(self.pick([2, 2, 3]))]
-        # a tuple of constants assigned in a loop needs its annotation:
-        # avoids: /work/progen-findings/const-tuple-in-loop
-        ann = self.chance(0.4) or self.loop_depth > 0
-        self.in_comp += 1  # avoids: /work/progen-findings/display-walrus-order
-        try:
-            # literals are T(...) even under the annotation:
-            # avoids: /work/progen-findings/tuple-annotation-literal
-            items = [self.elem(t, False, 2) for t in ts]
-        finally:
-            self.in_comp -= 1
+        ann = self.chance(0.4)
+        # under the annotation, literals take the item types
+        items = [self.elem(t, ann, 2) for t in ts]
         ty = "tuple[" + ", ".join(ts) + "]"
         name = self.fresh("tu")
         text = "(" + ", ".join(i.text for i in items) + ")"
@@ -2182,10 +2163,6 @@ class Gen:
             else:
                 k = self.pick(cs.keys) if self.chance(0.7) else key()
                 e = item()
-                if is_int(vt):
-                    # a literal default is an i32, not the value type:
-                    # avoids: /work/progen-findings/dict-pop-default-literal
-                    e = self.fix(e, typed=v.typed, adapt=False)
                 name = self.fresh("v")
                 self.emit(indent, f"{name} = {v.name}.pop({self.key_lit(k).text}, {e.text})")
                 if k in cs.keys:

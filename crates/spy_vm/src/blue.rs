@@ -956,6 +956,12 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let mut pairs = Vec::with_capacity(items.len());
+        // Every key and value in order, for `pin_before`.
+        let all: Vec<&Expr> = items
+            .iter()
+            .flat_map(|(k, v)| k.iter().chain(std::iter::once(v)))
+            .collect();
+        let mut at = 0;
         for (k, v) in items {
             let Some(k) = k else {
                 return Err(crate::eval::not_supported("`**` in dict displays", v.span));
@@ -964,12 +970,13 @@ impl Vm {
                 Some((kt, _)) => self.eval_expecting(f, k, kt)?,
                 None => self.eval_expr(f, k)?,
             };
-            let ka = self.pin(f, ka)?;
+            let ka = self.pin_before(f, ka, &all[at + 1..])?;
             let vv = match types {
                 Some((_, vt)) => self.eval_expecting(f, v, vt)?,
                 None => self.eval_expr(f, v)?,
             };
-            let vv = self.pin(f, vv)?;
+            let vv = self.pin_before(f, vv, &all[at + 2..])?;
+            at += 2;
             pairs.push((ka, vv));
         }
         let (kt, vt) = match types {
@@ -1020,7 +1027,7 @@ impl Vm {
             _ => false,
         };
         let mut vals: Vec<Option<AVal>> = Vec::with_capacity(items.len());
-        for it in items {
+        for (i, it) in items.iter().enumerate() {
             let a = match item_ty {
                 Some(t) => self.eval_expecting(f, it, t)?,
                 None if is_empty(it) && items.iter().any(|e| !is_empty(e)) => {
@@ -1029,7 +1036,8 @@ impl Vm {
                 }
                 None => self.eval_expr(f, it)?,
             };
-            vals.push(Some(self.pin(f, a)?));
+            let later: Vec<&Expr> = items[i + 1..].iter().collect();
+            vals.push(Some(self.pin_before(f, a, &later)?));
         }
         let vals = if vals.iter().any(|v| v.is_none()) {
             let known: Vec<&AVal> = vals.iter().flatten().collect();
@@ -1218,7 +1226,7 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let mut vals = Vec::with_capacity(items.len());
-        for it in items {
+        for (i, it) in items.iter().enumerate() {
             if let ExprKind::Starred(_) = it.kind {
                 return Err(crate::eval::not_supported("`*` in set displays", it.span));
             }
@@ -1226,7 +1234,8 @@ impl Vm {
                 Some(t) => self.eval_expecting(f, it, t)?,
                 None => self.eval_expr(f, it)?,
             };
-            vals.push(self.pin(f, a)?);
+            let later: Vec<&Expr> = items[i + 1..].iter().collect();
+            vals.push(self.pin_before(f, a, &later)?);
         }
         let t = match item_ty {
             Some(t) => t,
@@ -1391,6 +1400,28 @@ impl Vm {
             kw: Vec::new(),
         };
         self.call_func(f, inst, span, args, span)
+    }
+
+    /// [`Vm::pin`], and a read of a local copied too when an expression
+    /// evaluated after it (`later`) assigns with `:=`: `[v, (v := 2)]` holds
+    /// the old `v`.
+    pub(crate) fn pin_before(&mut self, f: &mut Frame, a: AVal, later: &[&Expr]) -> VmResult<AVal> {
+        if let Repr::Code(e) = &a.repr {
+            if matches!(e.kind, rir::ExprKind::Local(_))
+                && later.iter().any(|x| crate::comp::find_walrus(x).is_some())
+            {
+                let t = self.new_temp(f, "item", e.ty, e.span)?;
+                let tee = rir::Expr::new(rir::ExprKind::Tee(t, Box::new(e.clone())), e.ty, e.span);
+                let sp = e.span;
+                self.emit_effect(f, AVal::code(tee, a.ty), sp);
+                let read = rir::Expr::new(rir::ExprKind::Local(t), e.ty, sp);
+                return Ok(AVal {
+                    repr: Repr::Code(read),
+                    ..a
+                });
+            }
+        }
+        self.pin(f, a)
     }
 
     /// In residual code, a value with effects evaluated now, into a

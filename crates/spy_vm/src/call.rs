@@ -143,7 +143,8 @@ impl Vm {
         if implicit && !params.is_empty() {
             params.remove(0);
         }
-        let args = self.eval_args_typed(f, args, &params)?;
+        let wide = self.func(m.func).flavor == Flavor::Metafunc;
+        let args = self.eval_args_for(f, args, &params, wide)?;
         if on_type {
             // Static and class methods: no implicit argument (a class
             // method's `cls` is bound in its body).
@@ -218,7 +219,8 @@ impl Vm {
         let args = if adapting {
             self.eval_args_adapting(f, args)?
         } else {
-            self.eval_args_typed(f, args, &params)?
+            let wide = matches!(cv, Value::Func(fid) if self.func(fid).flavor == Flavor::Metafunc);
+            self.eval_args_for(f, args, &params, wide)?
         };
         match cv {
             Value::Func(fid) => self.call_func(f, fid, callee.span, args, span),
@@ -268,6 +270,31 @@ impl Vm {
         args: &[Arg],
         params: &[(Symbol, TypeId)],
     ) -> VmResult<CallArgs> {
+        self.eval_args_for(f, args, params, false)
+    }
+
+    /// An argument of a metafunc (`wide`): the metafunc decides where it goes,
+    /// so an integer literal beyond `i32` is an `i64` (or `u64`) rather than
+    /// an error, and converts to the type of the parameter it is passed to.
+    fn eval_untyped_arg(&mut self, f: &mut Frame, e: &Expr, wide: bool) -> VmResult<AVal> {
+        if wide && crate::eval::is_int_literal(e) {
+            for n in [NumTy::I32, NumTy::I64, NumTy::U64] {
+                if let Ok(Some(v)) = self.literal_as(e, n, false) {
+                    return Ok(v);
+                }
+            }
+        }
+        self.eval_expr(f, e)
+    }
+
+    /// [`Vm::eval_args_typed`], for a metafunc when `wide`.
+    pub(crate) fn eval_args_for(
+        &mut self,
+        f: &mut Frame,
+        args: &[Arg],
+        params: &[(Symbol, TypeId)],
+        wide: bool,
+    ) -> VmResult<CallArgs> {
         let mut out = CallArgs {
             pos: Vec::new(),
             kw: Vec::new(),
@@ -277,14 +304,14 @@ impl Vm {
                 Arg::Positional(e) => {
                     let v = match params.get(out.pos.len()) {
                         Some((_, t)) => self.eval_expecting(f, e, *t)?,
-                        None => self.eval_expr(f, e)?,
+                        None => self.eval_untyped_arg(f, e, wide)?,
                     };
                     out.pos.push(v)
                 }
                 Arg::Keyword(k, e) => {
                     let v = match params.iter().find(|(n, _)| *n == k.name) {
                         Some((_, t)) => self.eval_expecting(f, e, *t)?,
-                        None => self.eval_expr(f, e)?,
+                        None => self.eval_untyped_arg(f, e, wide)?,
                     };
                     if out.kw.iter().any(|(n, _, _)| *n == k.name) {
                         return Err(err(
@@ -461,6 +488,21 @@ impl Vm {
     }
 
     fn eval_expecting_here(&mut self, f: &mut Frame, e: &Expr, expected: TypeId) -> VmResult<AVal> {
+        // A tuple display where a `tuple[...]` is expected: each item takes
+        // its item type (`(2, name)` for a `tuple[i64, str]`).
+        if let ExprKind::Tuple(items) = &e.kind {
+            if let Some(ts) = self.tuple_items(expected).map(|t| t.to_vec()) {
+                if ts.len() == items.len() {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for (i, (it, t)) in items.iter().zip(ts).enumerate() {
+                        let a = self.eval_expecting(f, it, t)?;
+                        let later: Vec<&Expr> = items[i + 1..].iter().collect();
+                        vals.push(self.pin_before(f, a, &later)?);
+                    }
+                    return self.tuple_of(f, vals, e.span);
+                }
+            }
+        }
         if let ExprKind::List(items) = &e.kind {
             if let Some(t) = self.list_item_type(expected) {
                 return self.eval_list_display(f, items, Some(t), e.span);

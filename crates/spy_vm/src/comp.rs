@@ -36,7 +36,7 @@ pub(crate) enum CompOut<'a> {
 }
 
 /// The span of the first `:=` in `e`, if any.
-fn find_walrus(e: &Expr) -> Option<Span> {
+pub(crate) fn find_walrus(e: &Expr) -> Option<Span> {
     if let ExprKind::NamedExpr { .. } = &e.kind {
         return Some(e.span);
     }

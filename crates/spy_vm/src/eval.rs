@@ -512,9 +512,10 @@ impl Vm {
             }
             ExprKind::Tuple(items) => {
                 let mut avals = Vec::with_capacity(items.len());
-                for it in items {
+                for (i, it) in items.iter().enumerate() {
                     let a = self.eval_expr(f, it)?;
-                    avals.push(self.pin(f, a)?);
+                    let later: Vec<&Expr> = items[i + 1..].iter().collect();
+                    avals.push(self.pin_before(f, a, &later)?);
                 }
                 if avals.iter().all(|a| a.is_blue()) {
                     let vals: Vec<Value> = avals

@@ -269,6 +269,13 @@ impl Vm {
         v: AVal,
         ann: Option<(TypeId, Span)>,
     ) -> VmResult<()> {
+        // A blue tuple assigned to a variable (a local assigned in a loop, or
+        // more than once) makes it a `tuple[...]` of its items' types.
+        let vty = if f.slots[i].kind == VarKind::Var && v.ty == TypeId::TUPLE {
+            self.runtime_type(&v)
+        } else {
+            v.ty
+        };
         let slot = &f.slots[i];
         let (ty, decl, first) = match (slot.ty, ann) {
             (Some(t), Some((at, aspan))) if t != at => {
@@ -284,10 +291,10 @@ impl Vm {
             }
             (Some(t), _) => (t, slot.decl, false),
             (None, Some((at, aspan))) => (at, Some(aspan), true),
-            (None, None) => (v.ty, Some(span), true),
+            (None, None) => (vty, Some(span), true),
         };
         let annotated = ann.is_some() || f.slots[i].annotated;
-        let v = if first && ann.is_none() {
+        let v = if first && ann.is_none() && ty == v.ty {
             v
         } else {
             let ctx = match (annotated, decl) {

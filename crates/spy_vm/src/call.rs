@@ -213,6 +213,13 @@ impl Vm {
             }
             _ => {}
         }
+        if let Value::Func(fid) = cv {
+            if matches!(self.func(fid).kind, FuncKind::Builtin(Builtin::Print)) {
+                if let Some(r) = self.print_starred(f, args, span)? {
+                    return Ok(r);
+                }
+            }
+        }
         let params = self.param_types(&cv);
         let adapting = matches!(cv, Value::Func(fid)
             if matches!(self.func(fid).kind, FuncKind::Builtin(Builtin::Min | Builtin::Max)));
@@ -1309,6 +1316,106 @@ impl Vm {
     /// `print(*args, sep=' ', end='\n', file=None, flush=False)`: one write
     /// per piece, in order: the stdout buffer's (`print`'s primitives), or
     /// a call of `file.write(piece)`, as CPython's `print` makes.
+    /// `print(a, *xs, b, sep=s, ...)` with a starred iterable (a list, a
+    /// string...), whose length is known only at run time: the arguments are
+    /// evaluated in order, then printed as one string, the `str` of every item
+    /// joined by `sep`. `None` when no argument is such a starred iterable.
+    fn print_starred(&mut self, f: &mut Frame, args: &[Arg], span: Span) -> VmResult<Option<AVal>> {
+        let mut any = false;
+        for a in args {
+            if let Arg::Star(e) = a {
+                let t = self.static_type_of(f, e)?;
+                any |= t != TypeId::TUPLE && self.tuple_items(t).is_none();
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        let mut items: Vec<(bool, AVal)> = Vec::new();
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Positional(e) => {
+                    let v = self.eval_expr(f, e)?;
+                    items.push((false, self.pin(f, v)?));
+                }
+                Arg::Star(e) => {
+                    let v = self.eval_expr(f, e)?;
+                    match self.tuple_parts(f, &v, e.span)? {
+                        Some(parts) => items.extend(parts.into_iter().map(|p| (false, p))),
+                        None => items.push((true, self.pin(f, v)?)),
+                    }
+                }
+                Arg::Keyword(k, e) => {
+                    let v = self.eval_expr(f, e)?;
+                    kw.push((k.name, k.span, self.pin(f, v)?));
+                }
+                Arg::DoubleStar(e) => {
+                    return Err(err("`**` arguments are not supported yet", e.span, ""))
+                }
+            }
+        }
+        let sep = match kw.iter().position(|(n, _, _)| n.as_str() == "sep") {
+            Some(i) if kw[i].2.ty != TypeId::NONE => {
+                let (_, _, v) = kw.remove(i);
+                self.convert(f, v, TypeId::STR, ConvCtx::Other)?
+            }
+            Some(i) => {
+                kw.remove(i);
+                AVal::blue(Value::Str(" ".into()), TypeId::STR, span)
+            }
+            None => AVal::blue(Value::Str(" ".into()), TypeId::STR, span),
+        };
+        let lt = self.stdlib_generic("list", &[TypeId::STR], span)?;
+        let (Some(new), Some(append), Some(extend)) = (
+            self.find_method(lt, "__new__"),
+            self.find_method(lt, "append"),
+            self.find_method(lt, "extend"),
+        ) else {
+            return Err(VmError::internal("`list[str]` without `append`", span));
+        };
+        let mut parts = self.call_func(f, new.func, span, CallArgs::default(), span)?;
+        let strs = self.stdlib_func("_builtins", "_strs", span)?;
+        for (starred, v) in items {
+            let (method, arg) = if starred {
+                let t = AVal::blue(Value::Type(v.ty), TypeId::TYPE, span);
+                let g = self.specialize_generic(strs, &[t], v.span)?;
+                let Some(Value::Func(inst)) = g.blue_value().cloned() else {
+                    return Err(VmError::internal("`_strs[I]` is not a function", span));
+                };
+                let call = CallArgs {
+                    pos: vec![v],
+                    kw: Vec::new(),
+                };
+                (extend, self.call_func(f, inst, span, call, span)?)
+            } else {
+                (append, self.str_of(f, v)?)
+            };
+            let (a, b) = self.share(f, parts)?;
+            let call = CallArgs {
+                pos: vec![arg],
+                kw: Vec::new(),
+            };
+            let r = self.call_method(f, a, method, call, span, span)?;
+            self.emit_effect(f, r, span);
+            parts = b;
+        }
+        self.builtin_methods(TypeId::STR, span)?;
+        let Some(join) = self.find_method(TypeId::STR, "join") else {
+            return Err(VmError::internal("`str` without `join`", span));
+        };
+        let call = CallArgs {
+            pos: vec![parts],
+            kw: Vec::new(),
+        };
+        let text = self.call_method(f, sep, join, call, span, span)?;
+        let call = CallArgs {
+            pos: vec![text],
+            kw,
+        };
+        self.builtin_print(f, call, span).map(Some)
+    }
+
     fn builtin_print(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
         let n = args.pos.len();
         // Every value as written: the positional arguments, then `sep`, `end`

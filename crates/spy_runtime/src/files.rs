@@ -361,6 +361,11 @@ impl Slot {
     /// Universal newlines on `buf[a..b]`, in place: `\r\n` and `\r` become
     /// `\n`. Returns the new end.
     fn translate(&mut self, a: usize, b: usize) -> usize {
+        if !self.skip_lf && !self.buf[a..b].contains(&b'\r') {
+            // Nothing to translate (the common case).
+            self.crlf[a..b].fill(false);
+            return b;
+        }
         let mut w = a;
         for r in a..b {
             let c = self.buf[r];
@@ -404,11 +409,25 @@ fn write_all(fd: i32, mut b: &[u8]) -> i32 {
 
 // ---- the table of open files
 
+/// Where the table of open files is, and its size: it holds no pointer to
+/// collected memory (the collector need not scan it).
+#[cfg(spy_staticlib)]
+pub fn buffers() -> (usize, usize) {
+    table::memory()
+}
+
 #[cfg(spy_staticlib)]
 mod table {
     use super::{Slot, MAX_FILES};
 
     static mut SLOTS: [Slot; MAX_FILES] = [Slot::FREE; MAX_FILES];
+
+    pub fn memory() -> (usize, usize) {
+        (
+            core::ptr::addr_of!(SLOTS) as usize,
+            core::mem::size_of::<[Slot; MAX_FILES]>(),
+        )
+    }
 
     pub fn with<R>(h: i32, f: impl FnOnce(&mut Slot) -> R) -> Option<R> {
         let i = usize::try_from(h).ok().filter(|&i| i < MAX_FILES)?;

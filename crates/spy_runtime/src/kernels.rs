@@ -741,10 +741,51 @@ pub mod imp {
         }
     }
 
+    /// Python's whitespace among ASCII characters (`\t \n \x0b \x0c \r`,
+    /// `\x1c`..`\x1f`, space), by byte.
+    const ASCII_SPACE: [bool; 128] = {
+        let mut t = [false; 128];
+        let mut c = 9;
+        while c <= 13 {
+            t[c] = true;
+            c += 1;
+        }
+        let mut c = 28;
+        while c <= 32 {
+            t[c] = true;
+            c += 1;
+        }
+        t
+    };
+
+    /// The byte offset of the first character of `t` whose being whitespace
+    /// is `space` (the length if none): ASCII by a table, other characters
+    /// decoded.
+    fn first_where_space(t: &str, space: bool) -> usize {
+        let bytes = t.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c < 0x80 {
+                if ASCII_SPACE[c as usize] == space {
+                    return i;
+                }
+                i += 1;
+            } else {
+                let ch = t[i..].chars().next().unwrap_or(' ');
+                if unicode::is_space(ch) == space {
+                    return i;
+                }
+                i += ch.len_utf8();
+            }
+        }
+        bytes.len()
+    }
+
     pub fn skip_space(s: &str, b: i64) -> i64 {
         let b = at(s, b);
         match s.get(b..) {
-            Some(t) => (b + t.find(|c| !unicode::is_space(c)).unwrap_or(t.len())) as i64,
+            Some(t) => (b + first_where_space(t, false)) as i64,
             None => s.len() as i64,
         }
     }
@@ -752,7 +793,7 @@ pub mod imp {
     pub fn find_space(s: &str, b: i64) -> i64 {
         let b = at(s, b);
         match s.get(b..) {
-            Some(t) => (b + t.find(unicode::is_space).unwrap_or(t.len())) as i64,
+            Some(t) => (b + first_where_space(t, true)) as i64,
             None => s.len() as i64,
         }
     }

@@ -55,6 +55,7 @@ extern "C" {
     fn _exit(code: i32) -> !;
     fn __errno_location() -> *mut i32;
     fn GC_init();
+    fn GC_exclude_static_roots(start: *const u8, finish: *const u8);
     fn GC_set_warn_proc(p: extern "C" fn(*const u8, usize));
     fn GC_malloc(n: usize) -> *mut u8;
     fn GC_malloc_atomic(n: usize) -> *mut u8;
@@ -247,6 +248,28 @@ pub extern "C" fn spy_rt_init(argc: i32, argv: *const *const u8) {
         // Running out of memory is a `MemoryError`, not the collector's
         // warnings about heap expansion.
         GC_set_warn_proc(ignore_gc_warning);
+        // The runtime's own buffers hold no pointer to collected memory: the
+        // collector need not scan them (2 MB of file buffers, at every
+        // collection, otherwise).
+        // (The collector wants the ranges in increasing order, adjacent ones
+        // merged.)
+        let mut bufs: [(usize, usize); 4] = [
+            crate::files::buffers(),
+            (core::ptr::addr_of!(OUT_BUF) as usize, OUT_CAP),
+            (core::ptr::addr_of!(IN_BUF) as usize, IN_CAP),
+            (core::ptr::addr_of!(ALT_STACK) as usize, ALT_STACK_SIZE),
+        ];
+        bufs.sort_unstable();
+        let mut i = 0;
+        while i < bufs.len() {
+            let (start, mut end) = (bufs[i].0, bufs[i].0 + bufs[i].1);
+            while i + 1 < bufs.len() && bufs[i + 1].0 <= end {
+                end = end.max(bufs[i + 1].0 + bufs[i + 1].1);
+                i += 1;
+            }
+            GC_exclude_static_roots(start as *const u8, end as *const u8);
+            i += 1;
+        }
     }
     install_segv_handler();
 }
@@ -556,7 +579,13 @@ impl crate::Scratch for GcText {
 impl core::fmt::Write for GcText {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         if self.len + s.len() > self.cap {
-            let cap = (self.cap * 2).max(self.len + s.len()).max(64);
+            // The first write is most often the whole text (a slice, a
+            // word): its size exactly; then doubling.
+            let cap = if self.obj.is_null() {
+                s.len()
+            } else {
+                (self.cap * 2).max(self.len + s.len()).max(64)
+            };
             // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
             // copied over and the old block is left to the collector.
             unsafe {
@@ -717,8 +746,24 @@ pub extern "C" fn spy_write_bool(x: i8) {
 
 #[no_mangle]
 pub extern "C" fn spy_str_concat(a: *const SpyStr, b: *const SpyStr) -> *const SpyStr {
-    // SAFETY: valid string objects.
-    unsafe { new_str_parts(&[as_str(a), as_str(b)]) }
+    // SAFETY: valid string objects; the result is filled before it is
+    // returned. The lengths in characters add up: no count.
+    unsafe {
+        let (x, y) = (as_str(a), as_str(b));
+        let total = x.len() + y.len();
+        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        if p.is_null() {
+            oom();
+        }
+        (*p).byte_len = total as i64;
+        // (A NULL string, zeroed memory, is "".)
+        let chars = |s: *const SpyStr| if s.is_null() { 0 } else { (*s).char_len };
+        (*p).char_len = chars(a) + chars(b);
+        let at = (*p).data.as_mut_ptr();
+        core::ptr::copy_nonoverlapping(x.as_ptr(), at, x.len());
+        core::ptr::copy_nonoverlapping(y.as_ptr(), at.add(x.len()), y.len());
+        p
+    }
 }
 
 #[no_mangle]
@@ -807,16 +852,37 @@ pub extern "C" fn spy_complex_repr(re: f64, im: f64) -> *const SpyStr {
 
 #[no_mangle]
 pub extern "C" fn spy_i64_to_str(x: i64) -> *const SpyStr {
-    let mut b = StackBuf::<32>::default();
-    let _ = write!(b, "{x}");
-    new_str(b.as_str())
+    let mut b = [0u8; 20];
+    let digits = decimal(x.unsigned_abs(), &mut b);
+    if x < 0 {
+        // SAFETY: digits are ASCII.
+        unsafe { new_str_parts(&["-", core::str::from_utf8_unchecked(digits)]) }
+    } else {
+        // SAFETY: digits are ASCII.
+        new_str(unsafe { core::str::from_utf8_unchecked(digits) })
+    }
 }
 
 #[no_mangle]
 pub extern "C" fn spy_u64_to_str(x: u64) -> *const SpyStr {
-    let mut b = StackBuf::<32>::default();
-    let _ = write!(b, "{x}");
-    new_str(b.as_str())
+    let mut b = [0u8; 20];
+    let digits = decimal(x, &mut b);
+    // SAFETY: digits are ASCII.
+    new_str(unsafe { core::str::from_utf8_unchecked(digits) })
+}
+
+/// The decimal digits of `x`, at the end of `b` (`str(int)` without
+/// `core::fmt`'s formatter, on the hot path of building keys and lines).
+fn decimal(mut x: u64, b: &mut [u8; 20]) -> &[u8] {
+    let mut i = b.len();
+    loop {
+        i -= 1;
+        b[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            return &b[i..];
+        }
+    }
 }
 
 #[no_mangle]

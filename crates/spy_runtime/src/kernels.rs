@@ -849,11 +849,31 @@ pub mod imp {
         }
     }
 
+    /// CPython's `hash(s)` with hash randomisation off (`PYTHONHASHSEED=0`):
+    /// SipHash-1-3 with a zero key over the string as CPython stores it, one
+    /// byte per character when all are below U+0100, else two or four
+    /// (little-endian). So sets and dicts of strings iterate in CPython's
+    /// order under that setting, and `hash()` prints CPython's values.
     pub fn hash_str(s: &str) -> i64 {
-        #[allow(deprecated)]
-        let mut h = core::hash::SipHasher::new_with_keys(0x7370_7963, 0x6861_7368);
-        core::hash::Hasher::write(&mut h, s.as_bytes());
-        let v = core::hash::Hasher::finish(&h) as i64;
+        if s.is_empty() {
+            return 0;
+        }
+        // An ASCII string is stored as its bytes: its UTF-8.
+        let (h, ascii) = crate::num::siphash13(s.as_bytes());
+        let v = if ascii {
+            h
+        } else {
+            let width = match s.chars().map(u32::from).max().unwrap_or(0) {
+                0..=0xff => 1,
+                0x100..=0xffff => 2,
+                _ => 4,
+            };
+            let n = s.chars().count() * width;
+            let units = s
+                .chars()
+                .flat_map(move |c| u32::from(c).to_le_bytes().into_iter().take(width));
+            crate::num::siphash13_iter(units, n)
+        } as i64;
         // -1 is not a hash value in CPython.
         if v == -1 {
             -2

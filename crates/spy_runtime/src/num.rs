@@ -929,6 +929,102 @@ fn float_body<S: crate::Scratch>(body: &str) -> Option<f64> {
     clean.text().parse::<f64>().ok()
 }
 
+/// SipHash-1-3 with the zero key, as CPython's `siphash13` (Python/pyhash.c:
+/// one compression round per 8-byte word, three finalisation rounds, the
+/// result `v0 ^ v1 ^ v2 ^ v3`), over the `len` bytes `bytes` gives; a byte
+/// string is read a word at a time (`siphash13`).
+pub fn siphash13_iter(bytes: impl Iterator<Item = u8>, len: usize) -> u64 {
+    let mut h = Sip13::new();
+    let mut word = 0u64;
+    let mut k = 0;
+    for b in bytes {
+        word |= u64::from(b) << (8 * k);
+        k += 1;
+        if k == 8 {
+            h.word(word);
+            word = 0;
+            k = 0;
+        }
+    }
+    h.finish(word, len)
+}
+
+/// [`siphash13_iter`] of a byte string, and whether all its bytes are ASCII
+/// (seen on the way: a string's hash need not scan it twice).
+pub fn siphash13(b: &[u8]) -> (u64, bool) {
+    let mut h = Sip13::new();
+    let mut all = 0u64;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        all |= w;
+        h.word(w);
+    }
+    // The last 0 to 7 bytes, in at most three loads.
+    let rest = chunks.remainder();
+    let (n, mut i, mut tail) = (rest.len(), 0, 0u64);
+    if n >= 4 {
+        tail = u64::from(u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]));
+        i = 4;
+    }
+    if n - i >= 2 {
+        tail |= u64::from(u16::from_le_bytes([rest[i], rest[i + 1]])) << (8 * i);
+        i += 2;
+    }
+    if i < n {
+        tail |= u64::from(rest[i]) << (8 * i);
+    }
+    all |= tail;
+    (h.finish(tail, b.len()), all & 0x8080_8080_8080_8080 == 0)
+}
+
+struct Sip13([u64; 4]);
+
+impl Sip13 {
+    fn new() -> Sip13 {
+        Sip13([
+            0x736f_6d65_7073_6575,
+            0x646f_7261_6e64_6f6d,
+            0x6c79_6765_6e65_7261,
+            0x7465_6462_7974_6573,
+        ])
+    }
+
+    fn round(&mut self) {
+        let v = &mut self.0;
+        v[0] = v[0].wrapping_add(v[1]);
+        v[2] = v[2].wrapping_add(v[3]);
+        v[1] = v[1].rotate_left(13) ^ v[0];
+        v[3] = v[3].rotate_left(16) ^ v[2];
+        v[0] = v[0].rotate_left(32);
+        v[2] = v[2].wrapping_add(v[1]);
+        v[0] = v[0].wrapping_add(v[3]);
+        v[1] = v[1].rotate_left(17) ^ v[2];
+        v[3] = v[3].rotate_left(21) ^ v[0];
+        v[2] = v[2].rotate_left(32);
+    }
+
+    fn word(&mut self, w: u64) {
+        self.0[3] ^= w;
+        self.round();
+        self.0[0] ^= w;
+    }
+
+    /// The hash, after the last `len % 8` bytes (`tail`) of `len`.
+    fn finish(mut self, tail: u64, len: usize) -> u64 {
+        let last = ((len as u64) << 56) | tail;
+        self.word(last);
+        self.0[2] ^= 0xff;
+        self.round();
+        self.round();
+        self.round();
+        let v = self.0;
+        (v[0] ^ v[1]) ^ (v[2] ^ v[3])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

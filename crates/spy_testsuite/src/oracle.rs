@@ -128,10 +128,16 @@ pub fn run(
     let (_work, cwd) = crate::runner::work_dir().map_err(|e| e.to_string())?;
     let path = &path.canonicalize().map_err(|e| e.to_string())?;
     let mut child = Command::new(py)
-        // Isolated (no environment, user site or script directory), no site
-        // module, unbuffered (so a difference is seen when it is printed), UTF-8
-        // streams as spyc's, and no warnings (spyc has none).
-        .args(["-I", "-S", "-u", "-X", "utf8", "-W", "ignore"])
+        // No environment but the program's and `PYTHONHASHSEED=0` (spyc's
+        // `hash()` of a string is CPython's without randomisation, so sets and
+        // dicts of strings iterate in the same order), no user site or script
+        // directory, no site module, unbuffered (so a difference is seen when
+        // it is printed), UTF-8 streams as spyc's, and no warnings (spyc has
+        // none).
+        .args(["-s", "-P", "-S", "-u", "-X", "utf8", "-W", "ignore"])
+        .env_clear()
+        .envs(std::env::var_os("PATH").map(|p| ("PATH", p)))
+        .env("PYTHONHASHSEED", "0")
         .arg(driver())
         .arg(path)
         .args(args)

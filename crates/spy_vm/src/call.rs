@@ -145,6 +145,24 @@ impl Vm {
         }
         let wide = self.func(m.func).flavor == Flavor::Metafunc;
         let args = self.eval_args_for(f, args, &params, wide)?;
+        // A method with a fallback (`name__fallback`, a metafunc) takes an
+        // argument of another type than its parameter's through it: `d.update(
+        // pairs)`, `", ".join(a_set)`, `xs.extend(a_range)`. The arguments were
+        // evaluated for the method's own parameters (so an empty display, or
+        // literals in one, take their types).
+        if !on_type && !wide {
+            let fb = Symbol::intern(&format!("{}__fallback", name.as_str()));
+            if let Some(fb) = self.ty(owner).methods.get(&fb).copied() {
+                let mismatch = args.pos.iter().zip(&params).any(|(a, (_, t))| {
+                    a.ty != *t && crate::dispatch::implicit_conv(a.ty, *t).is_none()
+                });
+                if mismatch {
+                    return self
+                        .call_method(f, obj, fb, args, name_span, span)
+                        .map(Some);
+                }
+            }
+        }
         if on_type {
             // Static and class methods: no implicit argument (a class
             // method's `cls` is bound in its body).

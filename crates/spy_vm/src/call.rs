@@ -198,6 +198,9 @@ impl Vm {
             if let Some(lit) = self.typed_literal(t, args, span)? {
                 return Ok(lit);
             }
+            if t == TypeId::TUPLE {
+                return self.call_tuple(f, args, span);
+            }
         }
         if let Value::Func(fid) = cv {
             if matches!(self.func(fid).kind, FuncKind::Generic(_)) {
@@ -1706,6 +1709,41 @@ impl Vm {
             TypeKind::Bool => Ok(self.to_bool(f, a)?.with_span(span)),
             TypeKind::Num(n) => self.explicit_num(f, a, n, span),
             _ => Err(err(format!("cannot instantiate `{tn}`"), span, "")),
+        }
+    }
+
+    /// `tuple()`, `tuple(t)` of a tuple, `tuple([a, b])` of a display: a
+    /// tuple's length is part of its type, so that of anything else, known
+    /// only at run time, is a diagnostic.
+    fn call_tuple(&mut self, f: &mut Frame, args: &[Arg], span: Span) -> VmResult<AVal> {
+        match args {
+            [] => Ok(AVal::blue(
+                Value::Tuple(Rc::new(Vec::new())),
+                TypeId::TUPLE,
+                span,
+            )),
+            [Arg::Positional(e)] => {
+                if let ExprKind::List(items) | ExprKind::Tuple(items) = &e.kind {
+                    if !items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) {
+                        let tuple = Expr {
+                            kind: ExprKind::Tuple(items.clone()),
+                            span: e.span,
+                        };
+                        return self.eval_expr(f, &tuple);
+                    }
+                }
+                let v = self.eval_expr(f, e)?;
+                if v.ty == TypeId::TUPLE || self.tuple_items(v.ty).is_some() {
+                    return Ok(v);
+                }
+                let tn = self.type_name(v.ty);
+                Err(VmError::diag(
+                    Diagnostic::error(format!("cannot make a tuple of a `{tn}`"))
+                        .with_primary(e.span, format!("this is `{tn}`, whose length is known only at run time"))
+                        .with_note("a tuple's length is part of its type (`tuple[i32, i32]`): keep the list, or write the tuple `(xs[0], xs[1])`"),
+                ))
+            }
+            _ => Err(err("`tuple` takes at most one argument", span, "")),
         }
     }
 

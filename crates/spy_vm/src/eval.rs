@@ -1156,8 +1156,12 @@ impl Vm {
                 });
             }
         }
-        // Red left operand during redshift: emit a conditional.
+        // Red left operand during redshift: emit a conditional. The right
+        // operand may not run: what it assigns (`:=`) is not definitely
+        // assigned after.
+        let before = f.assigned();
         let b = self.boolop_operand(f, a.ty, b_expr)?;
+        f.meet_assigned(&before);
         let same = a.ty == b.ty && a.ty != TypeId::BOOL;
         if !same {
             let (ab, bb) = (self.to_bool(f, a)?, self.to_bool(f, b)?);
@@ -1688,8 +1692,14 @@ impl Vm {
                 ..v.with_span(span)
             });
         }
+        // One branch runs: what is definitely assigned after is what both
+        // assign.
+        let before = f.assigned();
         let a = branch(self, f, body)?;
+        let after_body = f.assigned();
+        f.set_assigned(&before);
         let b = branch(self, f, orelse)?;
+        f.meet_assigned(&after_body);
         let (a, b) = self.adapt_pair(a, b);
         let ty = if a.ty == b.ty {
             a.ty

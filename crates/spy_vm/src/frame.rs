@@ -304,6 +304,14 @@ impl Frame {
         }
     }
 
+    /// Keep as definitely assigned only the locals `a` has too: after code
+    /// that may not run (the right operand of `and`, a branch).
+    pub fn meet_assigned(&mut self, a: &Assigned) {
+        for (s, &v) in self.slots.iter_mut().zip(a) {
+            s.assigned &= v;
+        }
+    }
+
     pub fn is_module_level(&self) -> bool {
         self.func.is_none()
     }

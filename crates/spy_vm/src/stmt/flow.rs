@@ -49,7 +49,52 @@ impl Vm {
         if let Some(b) = self.known_bool(f, &c) {
             return self.exec_block(f, if b { body } else { orelse });
         }
-        self.shift_if(f, c, test.span, body, orelse)
+        self.shift_if(f, c, test, body, orelse)
+    }
+
+    /// Where a test holds, the `:=` in every operand of its top `and` chain
+    /// have run (`if (m := f()) and (q := g(m)):` assigns `q` in the body):
+    /// mark those locals assigned.
+    fn assign_when_true(&self, f: &mut Frame, test: &Expr) {
+        fn definite(e: &Expr, out: &mut Vec<spy_ast::Symbol>) {
+            match &e.kind {
+                ExprKind::NamedExpr { target, value } => {
+                    out.push(target.name);
+                    definite(value, out);
+                }
+                // Only the first operand, or the test, surely runs.
+                ExprKind::BoolOp { values, .. } => {
+                    if let Some(v) = values.first() {
+                        definite(v, out);
+                    }
+                }
+                ExprKind::IfExp { test, .. } => definite(test, out),
+                ExprKind::Comp { .. } | ExprKind::DictComp { .. } | ExprKind::Lambda { .. } => {}
+                _ => spy_ast::walk_expr_children(e, &mut |n| {
+                    if let spy_ast::Node::Expr(c) = n {
+                        definite(c, out);
+                    }
+                }),
+            }
+        }
+        let ExprKind::BoolOp {
+            op: spy_ast::BoolOp::And,
+            values,
+        } = &test.kind
+        else {
+            return;
+        };
+        let mut names = Vec::new();
+        for v in values {
+            definite(v, &mut names);
+        }
+        for n in names {
+            if let Some(i) = f.scope.slot(n) {
+                if f.slots[i].ty.is_some() {
+                    f.slots[i].assigned = true;
+                }
+            }
+        }
     }
 
     /// `if` on a red condition in redshift: both branches, with what they
@@ -60,14 +105,16 @@ impl Vm {
         &mut self,
         f: &mut Frame,
         c: AVal,
-        span: Span,
+        test: &Expr,
         body: &[Stmt],
         orelse: &[Stmt],
     ) -> VmResult<Flow> {
+        let span = test.span;
         if !f.redshifting() {
             return Err(VmError::internal("a condition has no value", span));
         }
         let before = f.assigned();
+        self.assign_when_true(f, test);
         let (then_body, ft_then) = self.shift_block(f, body)?;
         let after_then = f.assigned();
         f.set_assigned(&before);
@@ -135,19 +182,22 @@ impl Vm {
         orelse: &[Stmt],
         span: Span,
     ) -> VmResult<Flow> {
-        let before = f.assigned();
         let c = self.eval_expr(f, test)?;
         let c = self.to_bool(f, c)?;
+        // The loop ends after its test: what the test assigns (`while (j :=
+        // f()) < n:`) is assigned after the loop.
+        let tested = f.assigned();
         let known = self.known_bool(f, &c);
         if known == Some(false) {
             return self.exec_block(f, orelse);
         }
         let cond = self.to_rir(&c)?;
         let broke = self.broke_flag(f, orelse, span)?;
+        self.assign_when_true(f, test);
         let (body, breaks) = self.shift_loop_body(f, Vec::new(), body, broke)?;
         f.emit(stmt(rir::StmtKind::While { cond, body }, span));
         // `while True` ends only by `break`: its `else` never runs.
-        let exits = (known != Some(true)).then_some(before);
+        let exits = (known != Some(true)).then_some(tested);
         self.shift_loop_end(f, exits, breaks, broke, orelse, span)
     }
 

@@ -1565,7 +1565,9 @@ class Gen:
 
     def dict_sorted_keys(self, t):
         v = self.pick(self.dict_vars(key=t))
-        return E(f"sorted({v.name})", f"list[{t}]", P_ATOM, typed=True, span=(len(v.cs.keys), v.cs.hi))
+        # `list(d.keys())` keeps the insertion order, `sorted(d)` sorts
+        text = self.pick([f"sorted({v.name})", f"sorted({v.name}.keys())", f"list({v.name}.keys())"])
+        return E(text, f"list[{t}]", P_ATOM, typed=True, span=(len(v.cs.keys), v.cs.hi))
 
     def list_index(self, v):
         """`xs[i]`: in range (a constant below its least length, or `i % len(xs)`),
@@ -1689,7 +1691,13 @@ class Gen:
         return E(f"{a.at(P_CMP + 1)} {op} {b.at(P_CMP + 1)}", "bool", P_CMP)
 
     def list_repr(self, d):
-        a = self.list_expr(self.pick(self.elem_types()), d - 1)
+        t = self.pick(self.elem_types())
+        a = self.list_expr(t, d - 1)
+        if t in ("i32", "i64", "str", "bool") and self.chance(0.3):
+            # a set of the items: spyc's tables and its `hash()` (CPython's,
+            # PYTHONHASHSEED=0 for strings) give CPython's order
+            self.use("lists")
+            return E(f"{self.pick(['str', 'repr'])}(set({a.text}))", "str", P_ATOM)
         return E(f"{self.pick(['str', 'repr'])}({a.text})", "str", P_ATOM)
 
     def str_join(self, d):
@@ -1787,11 +1795,14 @@ class Gen:
         else:
             k = self.fix(self.operand(kt, d), typed=False, adapt=True) if kt == "i32" else self.operand(kt, d)
         op = self.pick(["in", "not in"])
-        return E(f"{k.at(P_CMP + 1)} {op} {v.name}", "bool", P_CMP)
+        view = self.pick(["", "", ".keys()"])
+        return E(f"{k.at(P_CMP + 1)} {op} {v.name}{view}", "bool", P_CMP)
 
     def dict_repr(self):
         v = self.pick(self.dict_vars())
-        return E(f"{self.pick(['str', 'repr'])}({v.name})", "str", P_ATOM)
+        # the dict, or one of its views (`dict_items([('a', 1)])`)
+        view = self.pick(["", "", ".keys()", ".values()", ".items()"])
+        return E(f"{self.pick(['str', 'repr'])}({v.name}{view})", "str", P_ATOM)
 
     def dict_types(self):
         if self.dict_kinds is None:

@@ -1848,7 +1848,8 @@ class Gen:
                 c = self.expr("bool", 1) if self.chance(0.4) else None
                 return e, c
 
-            e, c = self.comp_scope(a, kt, True, src.cs.hi, body)
+            # (integer keys are plain ints in CPython, as in `s_dict_for`)
+            e, c = self.comp_scope(a, kt, not is_int(kt), src.cs.hi, body)
             text = f"{{{a}: {e.at(P_IFEXP + 1)} for {a}, {b} in {src.name}.items()"
             keys = [] if c is not None else list(src.cs.keys)
             hi = src.cs.hi
@@ -2200,15 +2201,18 @@ class Gen:
         a, b = self.fresh("k"), self.fresh("x")
         form = self.pick(["items", "items", "keys", "values", "plain"])
         declared = {}
+        # integer keys are written as plain literals: unchecked ints in CPython
+        # (so operations on them get a prelude operand, as on loop counters)
+        kty = not is_int(kt)
         if form == "items":
             self.emit(indent, f"for {a}, {b} in {v.name}.items():")
-            declared = {a: Var(a, kt, True, mutable=False), b: Var(b, vt, v.typed, mutable=False)}
+            declared = {a: Var(a, kt, kty, mutable=False), b: Var(b, vt, v.typed, mutable=False)}
         elif form == "keys":
             self.emit(indent, f"for {a} in {v.name}.keys():")
-            declared = {a: Var(a, kt, True, mutable=False)}
+            declared = {a: Var(a, kt, kty, mutable=False)}
         elif form == "plain":
             self.emit(indent, f"for {a} in {v.name}:")
-            declared = {a: Var(a, kt, True, mutable=False)}
+            declared = {a: Var(a, kt, kty, mutable=False)}
         else:
             self.emit(indent, f"for {b} in {v.name}.values():")
             declared = {b: Var(b, vt, v.typed, mutable=False)}

@@ -110,8 +110,9 @@ fn errno() -> i32 {
 
 /// An open file or directory stream.
 pub struct Slot {
-    /// The descriptor, or -1 when the entry is free.
-    fd: i32,
+    /// The descriptor plus one, 0 when the entry is free: a free table is all
+    /// zeros (in `.bss`, not 2 MB of `.data` in every executable).
+    fd1: i32,
     /// A directory stream (`opendir`), or null for a file.
     dir: *mut u8,
     readable: bool,
@@ -145,8 +146,13 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// The descriptor (-1 when the entry is free).
+    fn fd(&self) -> i32 {
+        self.fd1.wrapping_sub(1)
+    }
+
     const FREE: Slot = Slot {
-        fd: -1,
+        fd1: 0,
         dir: core::ptr::null_mut(),
         readable: false,
         writable: false,
@@ -166,7 +172,7 @@ impl Slot {
     };
 
     fn reset(&mut self, fd: i32, dir: *mut u8, readable: bool, writable: bool) {
-        self.fd = fd;
+        self.fd1 = fd.wrapping_add(1);
         self.dir = dir;
         self.readable = readable;
         self.writable = writable;
@@ -185,7 +191,7 @@ impl Slot {
 
     /// Write out the pending bytes: 0, or a negative errno.
     fn flush(&mut self) -> i32 {
-        let r = write_all(self.fd, &self.buf[..self.wlen]);
+        let r = write_all(self.fd(), &self.buf[..self.wlen]);
         self.wlen = 0;
         r
     }
@@ -205,7 +211,7 @@ impl Slot {
         if self.binary && self.len > self.pos {
             let back = (self.len - self.pos) as i64;
             // SAFETY: plain system call.
-            if unsafe { lseek(self.fd, -back, SEEK_CUR) } < 0 {
+            if unsafe { lseek(self.fd(), -back, SEEK_CUR) } < 0 {
                 return -errno();
             }
         }
@@ -289,7 +295,13 @@ impl Slot {
                 return true;
             }
             // SAFETY: the range is inside `buf`.
-            let n = unsafe { read(self.fd, self.buf.as_mut_ptr().add(self.len), BUF - self.len) };
+            let n = unsafe {
+                read(
+                    self.fd(),
+                    self.buf.as_mut_ptr().add(self.len),
+                    BUF - self.len,
+                )
+            };
             if n < 0 && errno() == EINTR {
                 continue;
             }
@@ -434,14 +446,14 @@ mod table {
         // SAFETY: compiled programs are single-threaded and `f` cannot reach
         // the table again.
         let s = unsafe { &mut (*core::ptr::addr_of_mut!(SLOTS))[i] };
-        (s.fd >= 0).then(|| f(s))
+        (s.fd() >= 0).then(|| f(s))
     }
 
     /// A free entry, set up by `init`: its handle, or -1 when all are taken.
     pub fn add(init: impl FnOnce(&mut Slot)) -> i32 {
         // SAFETY: as in `with`.
         let slots = unsafe { &mut *core::ptr::addr_of_mut!(SLOTS) };
-        match slots.iter_mut().position(|s| s.fd < 0) {
+        match slots.iter_mut().position(|s| s.fd() < 0) {
             Some(i) => {
                 init(&mut slots[i]);
                 i as i32
@@ -472,14 +484,14 @@ mod table {
         SLOTS.with(|t| {
             let mut t = t.borrow_mut();
             let s = t.get_mut(i)?;
-            (s.fd >= 0).then(|| f(s))
+            (s.fd() >= 0).then(|| f(s))
         })
     }
 
     pub fn add(init: impl FnOnce(&mut Slot)) -> i32 {
         SLOTS.with(|t| {
             let mut t = t.borrow_mut();
-            let i = match t.iter().position(|s| s.fd < 0) {
+            let i = match t.iter().position(|s| s.fd() < 0) {
                 Some(i) => i,
                 None => {
                     t.push(Box::new(Slot::FREE));
@@ -854,7 +866,7 @@ pub fn file_seek(h: i32, off: i64, whence: i32) -> i64 {
         s.vbase = 0;
         s.bad = None;
         // SAFETY: plain system call.
-        let r = unsafe { lseek(s.fd, off, whence) };
+        let r = unsafe { lseek(s.fd(), off, whence) };
         if r < 0 {
             -(errno() as i64)
         } else {
@@ -869,7 +881,7 @@ pub fn file_seek(h: i32, off: i64, whence: i32) -> i64 {
 pub fn file_tell(h: i32) -> i64 {
     table::with(h, |s| {
         // SAFETY: plain system call.
-        let at = unsafe { lseek(s.fd, 0, SEEK_CUR) };
+        let at = unsafe { lseek(s.fd(), 0, SEEK_CUR) };
         if at < 0 {
             return -(errno() as i64);
         }
@@ -894,7 +906,7 @@ pub fn file_close(h: i32) -> i32 {
         let r = if s.dir.is_null() {
             let r = s.flush();
             // SAFETY: the entry owns its descriptor.
-            let c = unsafe { close(s.fd) };
+            let c = unsafe { close(s.fd()) };
             if r < 0 {
                 r
             } else if c < 0 {

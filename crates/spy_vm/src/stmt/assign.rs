@@ -399,6 +399,17 @@ impl Vm {
             {
                 self.unpack_list(f, items, v, stmt_span)
             }
+            // Any other iterable (a str, a range, a set...): through the list
+            // of its items, with the list's errors (`ValueError: too many
+            // values to unpack (expected 2)`).
+            ExprKind::Tuple(items) | ExprKind::List(items)
+                if !matches!(v.blue_value(), Some(Value::Tuple(_)))
+                    && self.iter_item_type(v.ty, v.span)?.is_some() =>
+            {
+                let span = v.span;
+                let xs = self.container_from(f, "list", v, span)?;
+                self.unpack_list(f, items, xs, stmt_span)
+            }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let Some(Value::Tuple(vals)) = v.blue_value().cloned() else {
                     let tn = self.type_name(v.ty);

@@ -1406,20 +1406,9 @@ impl Vm {
     /// evaluated after it (`later`) assigns with `:=`: `[v, (v := 2)]` holds
     /// the old `v`.
     pub(crate) fn pin_before(&mut self, f: &mut Frame, a: AVal, later: &[&Expr]) -> VmResult<AVal> {
-        if let Repr::Code(e) = &a.repr {
-            if matches!(e.kind, rir::ExprKind::Local(_))
-                && later.iter().any(|x| crate::comp::find_walrus(x).is_some())
-            {
-                let t = self.new_temp(f, "item", e.ty, e.span)?;
-                let tee = rir::Expr::new(rir::ExprKind::Tee(t, Box::new(e.clone())), e.ty, e.span);
-                let sp = e.span;
-                self.emit_effect(f, AVal::code(tee, a.ty), sp);
-                let read = rir::Expr::new(rir::ExprKind::Local(t), e.ty, sp);
-                return Ok(AVal {
-                    repr: Repr::Code(read),
-                    ..a
-                });
-            }
+        let local = matches!(&a.repr, Repr::Code(e) if matches!(e.kind, rir::ExprKind::Local(_)));
+        if local && later.iter().any(|x| crate::comp::find_walrus(x).is_some()) {
+            return self.into_temp(f, a);
         }
         self.pin(f, a)
     }
@@ -1433,6 +1422,14 @@ impl Vm {
         if matches!(e.kind, rir::ExprKind::Const(_) | rir::ExprKind::Local(_)) {
             return Ok(a);
         }
+        self.into_temp(f, a)
+    }
+
+    /// A residual value stored in a fresh temporary now, read from it after.
+    fn into_temp(&mut self, f: &mut Frame, a: AVal) -> VmResult<AVal> {
+        let Repr::Code(e) = &a.repr else {
+            return Ok(a);
+        };
         let t = self.new_temp(f, "item", e.ty, e.span)?;
         let tee = rir::Expr::new(rir::ExprKind::Tee(t, Box::new(e.clone())), e.ty, e.span);
         let sp = e.span;

@@ -1408,7 +1408,7 @@ impl Vm {
     pub(crate) fn pin_before(&mut self, f: &mut Frame, a: AVal, later: &[&Expr]) -> VmResult<AVal> {
         let local = matches!(&a.repr, Repr::Code(e) if matches!(e.kind, rir::ExprKind::Local(_)));
         if local && later.iter().any(|x| crate::comp::find_walrus(x).is_some()) {
-            return self.into_temp(f, a);
+            return self.store_in_temp(f, a);
         }
         self.pin(f, a)
     }
@@ -1422,11 +1422,11 @@ impl Vm {
         if matches!(e.kind, rir::ExprKind::Const(_) | rir::ExprKind::Local(_)) {
             return Ok(a);
         }
-        self.into_temp(f, a)
+        self.store_in_temp(f, a)
     }
 
     /// A residual value stored in a fresh temporary now, read from it after.
-    fn into_temp(&mut self, f: &mut Frame, a: AVal) -> VmResult<AVal> {
+    fn store_in_temp(&mut self, f: &mut Frame, a: AVal) -> VmResult<AVal> {
         let Repr::Code(e) = &a.repr else {
             return Ok(a);
         };

@@ -60,10 +60,10 @@ class Outcome:
         return s
 
 
-def run_proc(cmd, timeout=TIMEOUT):
+def run_proc(cmd, timeout=TIMEOUT, env=None):
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                           cwd=ROOT, stdin=subprocess.DEVNULL)
+                           cwd=ROOT, stdin=subprocess.DEVNULL, env=env)
         return (p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), p.returncode)
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace")
@@ -71,8 +71,11 @@ def run_proc(cmd, timeout=TIMEOUT):
 
 
 def run_python(path):
-    out, err, code = run_proc([sys.executable, "-I", "-S", "-X", "utf8", "-W", "ignore",
-                               os.path.join(HERE, "pyrun.py"), path])
+    # spyc hashes strings as CPython does with PYTHONHASHSEED=0 (set and dict
+    # order of strings): that seed, and no other variable (`-I` would ignore it).
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"}
+    out, err, code = run_proc([sys.executable, "-P", "-s", "-S", "-X", "utf8", "-W", "ignore",
+                               os.path.join(HERE, "pyrun.py"), path], env=env)
     if code == TIMED_OUT:
         return Outcome(out, code, "Timeout", "timeout", err)
     exc = ""

@@ -512,6 +512,46 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 };
                 vec![self.call_rt1(f, &[bytes])?]
             }
+            rir::ExprKind::Realloc { ptr, keep, count } => {
+                let p = self.value(ptr)?;
+                let k = self.value(keep)?;
+                let n = self.value(count)?;
+                // The interpreters' rules (`Heap::realloc`).
+                use cranelift_codegen::ir::condcodes::IntCC;
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, n, 0);
+                self.check(ok, "ValueError", "negative allocation size", e.span)?;
+                let lo = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, k, 0);
+                let hi = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, k, n);
+                let ok = self.b.ins().band(lo, hi);
+                self.check(
+                    ok,
+                    "ValueError",
+                    "gc_realloc: the items kept are not within the new size",
+                    e.span,
+                )?;
+                let item = self.cx.m.types.pointee(e.ty).unwrap_or(rir::Ty::None);
+                let (size, _) = self.cx.m.types.layout(item);
+                let k = self.b.ins().sextend(types::I64, k);
+                let n = self.b.ins().sextend(types::I64, n);
+                let atomic = !self.cx.m.types.holds_pointers(item);
+                let atomic = self.b.ins().iconst(types::I8, i64::from(atomic));
+                if self.cx.checks {
+                    let loc = self.loc(e.span)?;
+                    let sz = self.b.ins().iconst(types::I64, i64::from(size));
+                    let args = [p, k, n, sz, atomic, loc];
+                    vec![self.call_rt1(RtFn::spy_gc_realloc_checked, &args)?]
+                } else {
+                    let kb = self.b.ins().imul_imm_s(k, size as i64);
+                    let nb = self.b.ins().imul_imm_s(n, size as i64);
+                    vec![self.call_rt1(RtFn::spy_gc_realloc, &[p, kb, nb, atomic])?]
+                }
+            }
             rir::ExprKind::Null => vec![self.b.ins().iconst(self.cx.ptr, 0)],
             rir::ExprKind::Static(id, off) => {
                 let data = self.cx.statics[id.0 as usize];

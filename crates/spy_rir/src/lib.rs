@@ -408,6 +408,16 @@ pub enum ExprKind {
         count: Box<Expr>,
         gc: bool,
     },
+    /// `unsafe.gc_realloc(p, keep, count)`: `count` (an `i32`) zeroed items of
+    /// collected memory whose first `keep` (an `i32`, at most `count`) are
+    /// those of `p`, the operand pointer, which must not be used afterwards
+    /// (natively its pages may move to the new buffer: growing a large buffer
+    /// copies nothing and touches no memory it does not fill).
+    Realloc {
+        ptr: Box<Expr>,
+        keep: Box<Expr>,
+        count: Box<Expr>,
+    },
     /// The NULL pointer of the expression's pointer type.
     Null,
     /// The address `offset` bytes into a static object of the module; the
@@ -501,6 +511,7 @@ impl Expr {
                 then,
                 otherwise,
             } => vec![cond, then, otherwise],
+            ExprKind::Realloc { ptr, keep, count } => vec![ptr, keep, count],
             ExprKind::Tee(_, e)
             | ExprKind::GetField(e, _)
             | ExprKind::FieldAddr(e, _)

@@ -225,6 +225,15 @@ impl<'m> Printer<'m> {
                     .unwrap_or_else(|| format!("_{n}"));
                 (format!("{}.{name}", self.sub(v, prec::ATOM)), prec::ATOM)
             }
+            ExprKind::Realloc { ptr, keep, count } => (
+                format!(
+                    "`unsafe::gc_realloc`({}, {}, {})",
+                    self.sub(ptr, prec::TEST),
+                    self.sub(keep, prec::TEST),
+                    self.sub(count, prec::TEST)
+                ),
+                prec::ATOM,
+            ),
             ExprKind::Alloc { count, gc } => {
                 let item = self
                     .m

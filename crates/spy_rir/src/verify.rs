@@ -119,6 +119,17 @@ impl<'m> Verifier<'m> {
                     self.err("allocation of a non-pointer type".into());
                 }
             }
+            ExprKind::Realloc { ptr, keep, count } => {
+                self.expr(ptr);
+                self.expr(keep);
+                self.expr(count);
+                self.expect_ty("reallocated pointer", ptr.ty, e.ty);
+                self.expect_ty("kept item count", keep.ty, Ty::I32);
+                self.expect_ty("allocation count", count.ty, Ty::I32);
+                if self.m.types.pointee(e.ty).is_none() {
+                    self.err("reallocation of a non-pointer type".into());
+                }
+            }
             ExprKind::Null => {
                 if self.m.types.pointee(e.ty).is_none() {
                     self.err("NULL of a non-pointer type".into());

@@ -194,6 +194,10 @@ runtime_abi! {
     runtime fn spy_gc_alloc_atomic(I64) -> Ptr;
     runtime fn spy_gc_alloc_atomic_checked(I64) -> Ptr;
     runtime fn spy_raw_alloc_checked(I64) -> Ptr;
+    /// Pointer, bytes kept, bytes, atomic (items without pointers).
+    runtime fn spy_gc_realloc(Ptr, I64, I64, I8) -> Ptr;
+    /// Pointer, items kept, items, item size, atomic, site.
+    runtime fn spy_gc_realloc_checked(Ptr, I64, I64, I64, I8, I64) -> Ptr;
     /// Pointer, index, item size, operation code, site.
     runtime fn spy_ptr_check(Ptr, I64, I64, I32, I64) -> Ptr;
     /// Destination, source, bytes, site.
@@ -291,6 +295,7 @@ mod check {
     abi_fn!(A, B, C);
     abi_fn!(A, B, C, D);
     abi_fn!(A, B, C, D, E);
+    abi_fn!(A, B, C, D, E, F);
 
     pub const fn sig_of<F: AbiFn>(_: &F) -> (&'static [Ty], Ret) {
         (F::PARAMS, F::RET)

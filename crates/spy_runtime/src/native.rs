@@ -64,6 +64,9 @@ extern "C" {
     fn calloc(n: usize, size: usize) -> *mut u8;
     fn memcpy(d: *mut u8, s: *const u8, n: usize) -> *mut u8;
     fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32;
+    fn mmap(addr: *mut u8, len: usize, prot: i32, flags: i32, fd: i32, off: i64) -> *mut u8;
+    fn mremap(old: *mut u8, old_len: usize, new_len: usize, flags: i32, new: *mut u8) -> *mut u8;
+    fn madvise(addr: *mut u8, len: usize, advice: i32) -> i32;
 }
 
 #[panic_handler]
@@ -703,8 +706,138 @@ pub extern "C" fn spy_gc_alloc_atomic(n: usize) -> *mut u8 {
         if p.is_null() {
             oom();
         }
-        core::ptr::write_bytes(p, 0, n);
+        zero_fill(p, n);
         p
+    }
+}
+
+// ---- large blocks: zeroing and growth without touching memory
+
+const PAGE: usize = 4096;
+/// From this size (256 KB) on, a block is zeroed by giving its pages back to the kernel
+/// and grown by moving its pages: below, writing the bytes is as cheap.
+const LARGE: usize = 1 << 18;
+/// Each page move splits the collector's heap mapping (a few kernel VMAs):
+/// past this many, growth copies (the kernel's limit is 65,530 mappings).
+const PAGE_MOVES_MAX: u32 = 8192;
+static mut PAGE_MOVES: u32 = 0;
+const PROT_READ_WRITE: i32 = 3;
+const MAP_PRIVATE_ANONYMOUS_FIXED: i32 = 0x02 | 0x20 | 0x10;
+const MREMAP_MAYMOVE_FIXED: i32 = 1 | 2;
+const MADV_DONTNEED: i32 = 4;
+
+/// Zeroes `n` bytes at `p`: a large range's whole pages are dropped (they read
+/// as zeros and cost no memory until written), the ends are written.
+unsafe fn zero_fill(p: *mut u8, n: usize) {
+    if n >= LARGE {
+        let lo = (p as usize).next_multiple_of(PAGE);
+        let hi = (p as usize + n) & !(PAGE - 1);
+        if madvise(lo as *mut u8, hi - lo, MADV_DONTNEED) == 0 {
+            core::ptr::write_bytes(p, 0, lo - p as usize);
+            core::ptr::write_bytes(hi as *mut u8, 0, p as usize + n - hi);
+            return;
+        }
+    }
+    core::ptr::write_bytes(p, 0, n);
+}
+
+/// A new collected block of `total` zeroed bytes whose first `keep` are those
+/// at `old` (a block of the collector, or any memory of `keep` bytes). When
+/// `old` is a large block of the collector, its whole pages move to the new
+/// block (`mremap`), and fresh zero pages take their place in the old one,
+/// which the collector still owns until it finds it unreachable: growing a
+/// buffer copies nothing and its memory is counted once.
+unsafe fn grow_block(old: *mut u8, keep: usize, total: usize, atomic: bool) -> *mut u8 {
+    let q = if atomic {
+        GC_malloc_atomic(total)
+    } else {
+        GC_malloc(total)
+    };
+    if q.is_null() {
+        oom();
+    }
+    let mut moved = 0;
+    if keep >= LARGE
+        && PAGE_MOVES < PAGE_MOVES_MAX
+        && (old as usize) % PAGE == 0
+        && (q as usize) % PAGE == 0
+        && GC_base(old) == old
+    {
+        let pages = keep & !(PAGE - 1);
+        if mremap(old, pages, pages, MREMAP_MAYMOVE_FIXED, q) == q {
+            let z = mmap(
+                old,
+                pages,
+                PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS_FIXED,
+                -1,
+                0,
+            );
+            if z != old {
+                // The collector's heap has a hole: nothing can continue.
+                oom();
+            }
+            PAGE_MOVES += 1;
+            moved = pages;
+        }
+    }
+    if keep > moved {
+        memcpy(q.add(moved), old.add(moved), keep - moved);
+    }
+    if atomic {
+        zero_fill(q.add(keep), total - keep);
+    }
+    q
+}
+
+/// `gc_realloc(p, keep, count)`: `n` bytes, the first `keep` of them `p`'s.
+#[no_mangle]
+pub extern "C" fn spy_gc_realloc(p: *mut u8, keep: usize, n: usize, atomic: i8) -> *mut u8 {
+    // SAFETY: codegen checked keep <= n; `p` holds at least `keep` bytes.
+    unsafe { grow_block(p, keep, n, atomic != 0) }
+}
+
+/// Debug builds: as `spy_gc_realloc`, with item counts and size; the blocks
+/// have their length header, and `keep` is checked against `p`'s length.
+#[no_mangle]
+pub extern "C" fn spy_gc_realloc_checked(
+    p: *mut u8,
+    keep: usize,
+    n: usize,
+    size: usize,
+    atomic: i8,
+    loc: Site,
+) -> *mut u8 {
+    let atomic = atomic != 0;
+    let (keep_items, keep, n) = (keep, keep * size, n * size);
+    // SAFETY: a block of this runtime has its length in its header; other
+    // memory (a static object) is copied.
+    unsafe {
+        let base = if p.is_null() { p } else { GC_base(p) };
+        if keep > 0 && p.is_null() {
+            panic_at("PanicError", "cannot dereference NULL pointer", loc);
+        }
+        let q = if !base.is_null() && base.add(HEADER) == p {
+            let len = *(base as *const u64) as usize;
+            if keep > len {
+                let mut b = StackBuf::<128>::default();
+                let items = len / size.max(1);
+                let _ = write!(
+                    b,
+                    "gc_realloc out of bounds: index {}, length {items}",
+                    keep_items - 1
+                );
+                panic_at("PanicError", b.as_str(), loc);
+            }
+            grow_block(base, HEADER + keep, HEADER + n, atomic)
+        } else {
+            let q = grow_block(p, 0, HEADER + n, atomic);
+            if keep > 0 {
+                memcpy(q.add(HEADER), p, keep);
+            }
+            q
+        };
+        with_header(q, n)
     }
 }
 
@@ -1089,7 +1222,7 @@ pub extern "C" fn spy_gc_alloc_atomic_checked(n: usize) -> *mut u8 {
     unsafe {
         let p = GC_malloc_atomic(n + HEADER);
         if !p.is_null() {
-            core::ptr::write_bytes(p, 0, n + HEADER);
+            zero_fill(p, n + HEADER);
         }
         with_header(p, n)
     }

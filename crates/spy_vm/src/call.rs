@@ -1196,6 +1196,7 @@ impl Vm {
             )),
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
+            Builtin::Realloc => self.call_realloc(f, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
             Builtin::HasMethod => {
                 arity(2, &args, "HAS_METHOD")?;

@@ -356,6 +356,40 @@ impl Heap {
     }
 
     /// `ptr_copy`, `ptr_move`, `ptr_setbytes`, `ptr_cmp` on `n` items of `size` bytes.
+    /// `gc_realloc(p, keep, count)`: a new collected block of `count` zeroed
+    /// items of `size` bytes whose first `keep` are those at `old` (the
+    /// native runtime may move `old`'s pages instead of copying them).
+    pub fn realloc(
+        &mut self,
+        old: &Value,
+        keep: i64,
+        count: i64,
+        size: u32,
+        collect: bool,
+    ) -> Result<Ptr, PrimErr> {
+        if count < 0 {
+            return Err(PrimErr {
+                etype: "ValueError",
+                msg: "negative allocation size".into(),
+            });
+        }
+        if keep < 0 || keep > count {
+            return Err(PrimErr {
+                etype: "ValueError",
+                msg: "gc_realloc: the items kept are not within the new size".into(),
+            });
+        }
+        if keep > 0 {
+            let Value::Ptr(Ptr { addr, .. }) = *old else {
+                return Err(null_err());
+            };
+            self.elem_addr(addr, keep - 1, size, "gc_realloc")?;
+        }
+        let p = self.alloc(count as usize * size as usize, false, collect)?;
+        self.mem(spy_rir::MemOp::Copy, p.addr, old, keep, size)?;
+        Ok(p)
+    }
+
     pub fn mem(
         &mut self,
         op: spy_rir::MemOp,

@@ -32,6 +32,7 @@ impl Vm {
         let builtins = [
             ("gc_alloc", Builtin::Alloc { gc: true }),
             ("raw_alloc", Builtin::Alloc { gc: false }),
+            ("gc_realloc", Builtin::Realloc),
             ("ptr_copy", Builtin::PtrMem(MemOp::Copy)),
             ("ptr_move", Builtin::PtrMem(MemOp::Move)),
             ("ptr_setbytes", Builtin::PtrMem(MemOp::SetBytes)),
@@ -273,6 +274,58 @@ impl Vm {
             )
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(Value::Ptr(p), pt, span))
+    }
+
+    /// `gc_realloc(p, keep, count)`: a new `gc_ptr[T]` of `count` zeroed items
+    /// whose first `keep` are `p`'s (`p` must not be used afterwards).
+    pub fn call_realloc(&mut self, f: &mut Frame, args: CallArgs, span: Span) -> VmResult<AVal> {
+        let [p, keep, n] = <[AVal; 3]>::try_from(args.pos).map_err(|_| {
+            VmError::diag(
+                Diagnostic::error(
+                    "`gc_realloc` takes 3 arguments: the pointer, the items to keep, the new size",
+                )
+                .with_primary(span, ""),
+            )
+        })?;
+        let Some((pointee, true, false)) = self.ptr_info(p.ty) else {
+            return Err(err(
+                "`gc_realloc` expects a `gc_ptr`",
+                p.span,
+                format!("this is `{}`", self.type_name(p.ty)),
+            ));
+        };
+        let keep = self.convert(f, keep, TypeId::I32, ConvCtx::Other)?;
+        let n = self.convert(f, n, TypeId::I32, ConvCtx::Other)?;
+        if f.redshifting() {
+            let rty = self.rir_ty(p.ty, span)?;
+            let (ep, ek, en) = (self.to_rir(&p)?, self.to_rir(&keep)?, self.to_rir(&n)?);
+            return Ok(AVal::code(
+                rir::Expr::new(
+                    rir::ExprKind::Realloc {
+                        ptr: Box::new(ep),
+                        keep: Box::new(ek),
+                        count: Box::new(en),
+                    },
+                    rty,
+                    span,
+                ),
+                p.ty,
+            ));
+        }
+        let (Some(old), Some(kv), Some(nv)) = (
+            p.value().cloned(),
+            keep.value().and_then(|v| v.as_int()),
+            n.value().and_then(|v| v.as_int()),
+        ) else {
+            return Err(VmError::internal("operands without values", span));
+        };
+        let (size, _) = self.layout_of(pointee);
+        let collect = matches!(f.mode, EvalMode::Run);
+        let q = self
+            .heap
+            .realloc(&old, kv as i64, nv as i64, size, collect)
+            .map_err(|e| self.heap_err(e, span))?;
+        Ok(AVal::red_val(Value::Ptr(q), p.ty, span))
     }
 
     /// The address of item `i` of pointer `p` (same pointer type).

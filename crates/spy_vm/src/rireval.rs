@@ -343,6 +343,18 @@ impl<'m> Eval<'m> {
                     .map_err(|x| x.into_vm(e.span))?;
                 Value::Ptr(a)
             }
+            ExprKind::Realloc { ptr, keep, count } => {
+                let old = self.eval(locals, ptr)?;
+                let k = int(&self.eval(locals, keep)?, e)?;
+                let n = int(&self.eval(locals, count)?, e)?;
+                let item = pointee(&self.m.types, e.ty, e)?;
+                let (size, _) = self.m.types.layout(item);
+                let a = self
+                    .heap
+                    .realloc(&old, k as i64, n as i64, size, true)
+                    .map_err(|x| x.into_vm(e.span))?;
+                Value::Ptr(a)
+            }
             ExprKind::Null => Value::Ptr(Ptr::NULL),
             ExprKind::ElemAddr(p, i) => self.elem_addr(locals, p, i, e, "ptr_getitem")?,
             ExprKind::FieldAddr(p, n) => {

@@ -48,6 +48,8 @@ pub enum Builtin {
         gc: bool,
         ty: TypeId,
     },
+    /// `gc_realloc(p, keep, count)`.
+    Realloc,
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
     /// `__spy__.force_inline`, a decorator.

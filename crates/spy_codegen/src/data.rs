@@ -22,7 +22,9 @@ fn fresh(cx: &mut ModCtx<'_>, prefix: &str) -> String {
     format!("{prefix}.{}", cx.data.counter)
 }
 
-/// A string literal: `{i64 byte_len, i64 char_len, bytes...}`, 8-aligned.
+/// A string literal: `{i64 byte_len, i64 char_len, i64 hash, bytes...}`,
+/// 8-aligned (the runtime's `SpyStr`; the hash computed here, as the
+/// runtime's cache holds it, since the literal is read-only).
 pub(crate) fn string(cx: &mut ModCtx<'_>, s: &str) -> Result<DataId, CodegenError> {
     if let Some(id) = cx.data.strings.get(s) {
         return Ok(*id);
@@ -32,9 +34,10 @@ pub(crate) fn string(cx: &mut ModCtx<'_>, s: &str) -> Result<DataId, CodegenErro
         .obj
         .declare_data(&name, Linkage::Local, false, false)
         .map_err(cg)?;
-    let mut bytes = Vec::with_capacity(16 + s.len());
+    let mut bytes = Vec::with_capacity(24 + s.len());
     bytes.extend_from_slice(&(s.len() as i64).to_le_bytes());
     bytes.extend_from_slice(&(s.chars().count() as i64).to_le_bytes());
+    bytes.extend_from_slice(&spy_runtime::kernels::imp::hash_str(s).to_le_bytes());
     bytes.extend_from_slice(s.as_bytes());
     let mut d = DataDescription::new();
     d.define(bytes.into_boxed_slice());

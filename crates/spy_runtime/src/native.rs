@@ -10,12 +10,20 @@ use core::fmt::Write;
 use crate::panic::{write_panic, Location};
 use crate::{num, text, PyErr, StackBuf};
 
+/// A string object: the header codegen's literals share (`spy_codegen::data`),
+/// then the UTF-8 bytes.
 #[repr(C)]
 pub struct SpyStr {
     byte_len: i64,
     char_len: i64,
+    /// `hash(s)` once computed (as CPython caches it), 0 before; a string
+    /// whose hash is 0 computes it each time.
+    hash: i64,
     data: [u8; 0],
 }
+
+/// The bytes of a string object before its data.
+const STR_HEADER: usize = core::mem::size_of::<SpyStr>();
 
 #[repr(C)]
 pub struct Loc {
@@ -507,12 +515,13 @@ fn new_str_parts(parts: &[&str]) -> *const SpyStr {
     let chars: usize = parts.iter().map(|p| text::char_len(p)).sum();
     // SAFETY: the allocation is large enough for the header plus the bytes.
     unsafe {
-        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
         if p.is_null() {
             oom();
         }
         (*p).byte_len = total as i64;
         (*p).char_len = chars as i64;
+        (*p).hash = 0;
         let mut at = (*p).data.as_mut_ptr();
         for part in parts {
             core::ptr::copy_nonoverlapping(part.as_ptr(), at, part.len());
@@ -562,6 +571,7 @@ impl GcText {
         unsafe {
             (*self.obj).byte_len = self.len as i64;
             (*self.obj).char_len = chars as i64;
+            (*self.obj).hash = 0;
         }
         self.obj
     }
@@ -592,7 +602,7 @@ impl core::fmt::Write for GcText {
             // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
             // copied over and the old block is left to the collector.
             unsafe {
-                let p = GC_malloc_atomic(16 + cap) as *mut SpyStr;
+                let p = GC_malloc_atomic(STR_HEADER + cap) as *mut SpyStr;
                 if p.is_null() {
                     oom();
                 }
@@ -884,7 +894,7 @@ pub extern "C" fn spy_str_concat(a: *const SpyStr, b: *const SpyStr) -> *const S
     unsafe {
         let (x, y) = (as_str(a), as_str(b));
         let total = x.len() + y.len();
-        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
         if p.is_null() {
             oom();
         }
@@ -892,6 +902,7 @@ pub extern "C" fn spy_str_concat(a: *const SpyStr, b: *const SpyStr) -> *const S
         // (A NULL string, zeroed memory, is "".)
         let chars = |s: *const SpyStr| if s.is_null() { 0 } else { (*s).char_len };
         (*p).char_len = chars(a) + chars(b);
+        (*p).hash = 0;
         let at = (*p).data.as_mut_ptr();
         core::ptr::copy_nonoverlapping(x.as_ptr(), at, x.len());
         core::ptr::copy_nonoverlapping(y.as_ptr(), at.add(x.len()), y.len());
@@ -906,12 +917,13 @@ pub extern "C" fn spy_str_repeat(a: *const SpyStr, n: i32) -> *const SpyStr {
         let s = as_str(a);
         let n = n.max(0) as usize;
         let total = s.len() * n;
-        let p = GC_malloc_atomic(16 + total) as *mut SpyStr;
+        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
         if p.is_null() {
             oom();
         }
         (*p).byte_len = total as i64;
         (*p).char_len = char_len(a) * n as i64;
+        (*p).hash = 0;
         let mut at = (*p).data.as_mut_ptr();
         for _ in 0..n {
             core::ptr::copy_nonoverlapping(s.as_ptr(), at, s.len());
@@ -1350,6 +1362,32 @@ macro_rules! kernel_call {
     };
 }
 
+/// A kernel's body: its implementation called, but for `hash_str`, whose
+/// result the string object caches (as CPython's `str` does).
+macro_rules! kernel_entry {
+    (hash_str, [$s:ident], $ret:ident, $f:path, [], $($a:expr),*) => {
+        // SAFETY: generated code passes valid string objects (or NULL, "").
+        unsafe {
+            if $s.is_null() {
+                0
+            } else if (*$s).hash != 0 {
+                (*$s).hash
+            } else {
+                let h = $f($($a),*);
+                // String literals are read-only data: their hash was computed
+                // when they were compiled (0 only for ""), so never stored here.
+                if h != 0 {
+                    (*($s as *mut SpyStr)).hash = h;
+                }
+                h
+            }
+        }
+    };
+    ($name:ident, [$($arg:ident),*], $ret:ident, $f:path, [$($io:ident)?], $($a:expr),*) => {
+        kernel_call!($ret, $f, [$($io)?], $($a),*)
+    };
+}
+
 macro_rules! native_kernels {
     ($( $(#[$doc:meta])* $name:ident($($arg:ident: $aty:ident),*) -> $ret:ident = $imp:ident $(, host $why:literal $(, $io:ident)?)?; )*) => {
         /// The kernels' C entry points (symbols `spyk_NAME`).
@@ -1360,7 +1398,7 @@ macro_rules! native_kernels {
                 $(#[$doc])*
                 #[export_name = concat!("spyk_", stringify!($name))]
                 pub extern "C" fn $name($($arg: kernel_param!($aty)),*) -> kernel_param!($ret) {
-                    kernel_call!($ret, crate::kernels::imp::$imp, [$($($io)?)?], $(kernel_arg!($aty, $arg)),*)
+                    kernel_entry!($name, [$($arg),*], $ret, crate::kernels::imp::$imp, [$($($io)?)?], $(kernel_arg!($aty, $arg)),*)
                 }
             )*
         }

@@ -74,7 +74,10 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         .arg(&tmp)
         .arg(&o)
         .arg(&rt)
-        .args(["-lgc", "-lm"])
+        // The collector linked statically: executables need no libgc on the
+        // machine they run on, and its thread-local allocation state is a
+        // fixed offset instead of a `__tls_get_addr` call per allocation.
+        .args(["-Wl,-Bstatic", "-lgc", "-Wl,-Bdynamic", "-lpthread", "-lm"])
         .output()
         .map_err(|e| LinkError(format!("error: cannot run the linker `cc`: {e}")))?;
     if !out.status.success() {

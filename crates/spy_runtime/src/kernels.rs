@@ -86,6 +86,8 @@ macro_rules! kernel_list {
             str_rfind_byte(s: Str, sub: Str, to: I64) -> I64 = rfind_byte;
             /// `s` between bytes `a` and `b` (character boundaries).
             str_byte_slice(s: Str, a: I64, b: I64) -> Str = byte_slice;
+            /// `a + b + ... + h` in one allocation (`join`).
+            str_concat8(a: Str, b: Str, c: Str, d: Str, e: Str, f: Str, g: Str, h: Str) -> Str = concat8;
             /// The first byte at or after `b` that starts no whitespace.
             str_skip_space(s: Str, b: I64) -> I64 = skip_space;
             /// The first byte at or after `b` that starts whitespace.
@@ -735,6 +737,25 @@ pub mod imp {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
+    pub fn concat8<W: Scratch>(
+        out: &mut W,
+        a: &str,
+        b: &str,
+        c: &str,
+        d: &str,
+        e: &str,
+        f: &str,
+        g: &str,
+        h: &str,
+    ) {
+        let parts = [a, b, c, d, e, f, g, h];
+        out.reserve(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            put_str(out, p);
+        }
+    }
+
     pub fn byte_slice<W: Scratch>(out: &mut W, s: &str, a: i64, b: i64) {
         if let Some(t) = s.get(at(s, a)..at(s, b)) {
             put_str(out, t);
@@ -758,6 +779,11 @@ pub mod imp {
         t
     };
 
+    /// The lead bytes of the UTF-8 of every non-ASCII whitespace character
+    /// (U+0085 U+00A0, U+1680, U+2000..U+205F, U+3000; a test checks them
+    /// against [`unicode::is_space`]): other characters need no decoding.
+    pub(crate) const MAYBE_SPACE_LEAD: [u8; 4] = [0xc2, 0xe1, 0xe2, 0xe3];
+
     /// The byte offset of the first character of `t` whose being whitespace
     /// is `space` (the length if none): ASCII by a table, other characters
     /// decoded.
@@ -771,12 +797,21 @@ pub mod imp {
                     return i;
                 }
                 i += 1;
-            } else {
+            } else if MAYBE_SPACE_LEAD.contains(&c) {
                 let ch = t[i..].chars().next().unwrap_or(' ');
                 if unicode::is_space(ch) == space {
                     return i;
                 }
                 i += ch.len_utf8();
+            } else if !space {
+                return i;
+            } else {
+                // Not whitespace: skip the character by its lead byte.
+                i += match c {
+                    0x80..0xe0 => 2,
+                    0xe0..0xf0 => 3,
+                    _ => 4,
+                };
             }
         }
         bytes.len()
@@ -1054,7 +1089,34 @@ pub mod imp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::unicode;
     use alloc::string::String;
+
+    #[test]
+    fn every_non_ascii_space_has_a_listed_lead_byte() {
+        for c in (0x80..=0x10ffff).filter_map(char::from_u32) {
+            let mut b = [0u8; 4];
+            let lead = c.encode_utf8(&mut b).as_bytes()[0];
+            if unicode::is_space(c) {
+                assert!(imp::MAYBE_SPACE_LEAD.contains(&lead), "{c:?}");
+            }
+        }
+        // And the words found agree with a split decoding every character.
+        let t = " a\u{85}b\u{a0}é日本\u{3000}x\u{2028}😀 \u{1680}y\u{205f}\u{2009}zé";
+        let mut words = alloc::vec::Vec::new();
+        let mut b = imp::skip_space(t, 0);
+        while (b as usize) < t.len() {
+            let e = imp::find_space(t, b);
+            words.push(&t[b as usize..e as usize]);
+            b = imp::skip_space(t, e);
+        }
+        let expected: alloc::vec::Vec<&str> = t
+            .split(unicode::is_space)
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(words, expected);
+        assert_eq!(words.len(), 7);
+    }
 
     /// A host that records what the kernels do with it.
     #[derive(Default)]

@@ -66,6 +66,9 @@ pub trait Scratch: core::fmt::Write {
     fn text(&self) -> &str;
     /// Drop what was written.
     fn clear(&mut self);
+    /// Room for `extra` more bytes (a text whose size is known is then
+    /// written without growing).
+    fn reserve(&mut self, extra: usize);
 }
 
 #[cfg(not(spy_staticlib))]
@@ -81,6 +84,9 @@ impl Scratch for alloc::string::String {
     }
     fn clear(&mut self) {
         alloc::string::String::clear(self);
+    }
+    fn reserve(&mut self, extra: usize) {
+        alloc::string::String::reserve(self, extra);
     }
 }
 

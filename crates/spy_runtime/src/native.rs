@@ -587,6 +587,34 @@ impl crate::Scratch for GcText {
     fn clear(&mut self) {
         self.len = 0;
     }
+    fn reserve(&mut self, extra: usize) {
+        if self.len + extra > self.cap {
+            self.grow(self.len + extra);
+        }
+    }
+}
+
+impl GcText {
+    /// Room for `cap` bytes in all, the text so far copied over.
+    fn grow(&mut self, cap: usize) {
+        // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
+        // copied over and the old block is left to the collector.
+        unsafe {
+            let p = GC_malloc_atomic(STR_HEADER + cap) as *mut SpyStr;
+            if p.is_null() {
+                oom();
+            }
+            if !self.obj.is_null() {
+                core::ptr::copy_nonoverlapping(
+                    (*self.obj).data.as_ptr(),
+                    (*p).data.as_mut_ptr(),
+                    self.len,
+                );
+            }
+            self.obj = p;
+        }
+        self.cap = cap;
+    }
 }
 
 impl core::fmt::Write for GcText {
@@ -599,23 +627,7 @@ impl core::fmt::Write for GcText {
             } else {
                 (self.cap * 2).max(self.len + s.len()).max(64)
             };
-            // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
-            // copied over and the old block is left to the collector.
-            unsafe {
-                let p = GC_malloc_atomic(STR_HEADER + cap) as *mut SpyStr;
-                if p.is_null() {
-                    oom();
-                }
-                if !self.obj.is_null() {
-                    core::ptr::copy_nonoverlapping(
-                        (*self.obj).data.as_ptr(),
-                        (*p).data.as_mut_ptr(),
-                        self.len,
-                    );
-                }
-                self.obj = p;
-            }
-            self.cap = cap;
+            self.grow(cap);
         }
         // SAFETY: the allocation has room for `len + s.len()` bytes.
         unsafe {

@@ -36,11 +36,18 @@ pub use data::OUTPUT_MARKER;
 pub struct Options {
     /// Run Cranelift's optimiser (`opt_level=speed`).
     pub optimize: bool,
+    /// Run Cranelift's IR verifier on every function (a quarter of the
+    /// time of a build): the test suite, debug builds of spyc and
+    /// `spyc build --debug` do; a release `spyc build` does not.
+    pub verify: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { optimize: true }
+        Options {
+            optimize: true,
+            verify: cfg!(debug_assertions),
+        }
     }
 }
 
@@ -63,6 +70,12 @@ fn make_isa(opts: Options) -> Result<OwnedTargetIsa, CodegenError> {
         .set("opt_level", if opts.optimize { "speed" } else { "none" })
         .map_err(cg)?;
     flags.set("is_pic", "true").map_err(cg)?;
+    flags
+        .set(
+            "enable_verifier",
+            if opts.verify { "true" } else { "false" },
+        )
+        .map_err(cg)?;
     flags
         .set(
             "preserve_frame_pointers",

@@ -41,6 +41,8 @@ pub struct Config {
     pub blue_quota: u64,
     pub color: ColorMode,
     pub optimize: bool,
+    /// Cranelift's IR verifier on every function ([`spy_codegen::Options::verify`]).
+    pub verify: bool,
     /// Bytes the interpreters allocate between collections (at least).
     pub gc_interval: usize,
 }
@@ -51,6 +53,7 @@ impl Default for Config {
             blue_quota: spy_vm::DEFAULT_BLUE_QUOTA,
             color: ColorMode::Plain,
             optimize: true,
+            verify: cfg!(debug_assertions),
             gc_interval: spy_vm::heap::GC_INTERVAL,
         }
     }
@@ -258,6 +261,7 @@ impl Session {
         let m = self.redshift()?;
         let opts = spy_codegen::Options {
             optimize: self.config.optimize,
+            verify: self.config.verify || !self.config.optimize,
         };
         // Code generation of verified RIR cannot fail but by a bug.
         let obj = spy_codegen::compile_object(&m, &self.vm.sources, opts).map_err(|e| {

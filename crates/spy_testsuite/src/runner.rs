@@ -68,6 +68,8 @@ fn config() -> Config {
         // was live after the last collection: every test that allocates
         // exercises the collector.
         gc_interval: 0,
+        // Every native test also checks the Cranelift IR codegen makes.
+        verify: true,
         ..Config::default()
     }
 }

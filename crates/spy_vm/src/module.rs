@@ -258,12 +258,26 @@ impl Vm {
 
     /// A unique function FQN: `#N` suffixes disambiguate redefinitions.
     pub(crate) fn fresh_fqn(&self, base: Fqn) -> Fqn {
-        unique_fqn(base, self.funcs.iter().map(|f| f.fqn.as_str()))
+        let mut u = self.fqns_used.borrow_mut();
+        let u = &mut *u;
+        extend_used(
+            &mut u.funcs,
+            &mut u.funcs_seen,
+            self.funcs.iter().map(|f| &f.fqn),
+        );
+        unique_fqn(base, &u.funcs)
     }
 
     /// A unique FQN for a type, likewise.
     pub(crate) fn fresh_type_fqn(&self, base: Fqn) -> Fqn {
-        unique_fqn(base, self.types.iter().map(|t| t.fqn.as_str()))
+        let mut u = self.fqns_used.borrow_mut();
+        let u = &mut *u;
+        extend_used(
+            &mut u.types,
+            &mut u.types_seen,
+            self.types.iter().map(|t| &t.fqn),
+        );
+        unique_fqn(base, &u.types)
     }
 
     /// The namespace of definitions made in frame `f`: the enclosing blue call
@@ -790,8 +804,32 @@ impl Vm {
 }
 
 /// `base`, or `base#N` with the first `N` not among `used`.
-fn unique_fqn<'a>(base: Fqn, used: impl Iterator<Item = &'a str>) -> Fqn {
-    let used: HashSet<&str> = used.collect();
+/// The FQNs of the functions and types defined so far, and how many of each
+/// are in the sets (the vectors only grow, and a name is final when pushed).
+#[derive(Default)]
+pub(crate) struct FqnsUsed {
+    funcs: HashSet<String>,
+    funcs_seen: usize,
+    types: HashSet<String>,
+    types_seen: usize,
+}
+
+fn extend_used<'a>(
+    set: &mut HashSet<String>,
+    seen: &mut usize,
+    all: impl ExactSizeIterator<Item = &'a Fqn>,
+) {
+    let n = all.len();
+    if *seen > n {
+        // (Never: the vectors do not shrink; rebuilt if they ever do.)
+        set.clear();
+        *seen = 0;
+    }
+    set.extend(all.skip(*seen).map(|f| f.as_str().to_string()));
+    *seen = n;
+}
+
+fn unique_fqn(base: Fqn, used: &HashSet<String>) -> Fqn {
     if !used.contains(base.as_str()) {
         return base;
     }

@@ -199,6 +199,9 @@ pub struct Vm {
     pub sources: SourceMap,
     pub types: Vec<TypeObj>,
     pub funcs: Vec<FuncObj>,
+    /// The FQNs of `funcs` and `types` so far (`fresh_fqn`), extended as
+    /// they grow: uniqueness costs one lookup, not a scan of every name.
+    pub(crate) fqns_used: std::cell::RefCell<crate::module::FqnsUsed>,
     pub modules: Vec<ModuleObj>,
     pub module_names: HashMap<String, ModId>,
     pub builtins: rustc_hash::FxHashMap<Symbol, Value>,
@@ -256,6 +259,7 @@ impl Vm {
             sources: SourceMap::new(),
             types: builtin_types(),
             funcs: Vec::new(),
+            fqns_used: Default::default(),
             modules: Vec::new(),
             module_names: HashMap::new(),
             builtins: Default::default(),

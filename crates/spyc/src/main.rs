@@ -283,7 +283,10 @@ fn main_impl(cli: Cli) -> i32 {
                 }
                 Emit::Obj | Emit::Clif => {
                     let m = s.redshift()?;
-                    let opts = spy_codegen::Options { optimize: !debug };
+                    let opts = spy_codegen::Options {
+                        optimize: !debug,
+                        verify: debug || cfg!(debug_assertions),
+                    };
                     let err = |e: spy_codegen::CodegenError| {
                         spy_driver::Failure::Other(format!("error: {e}"))
                     };

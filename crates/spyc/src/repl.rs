@@ -325,7 +325,7 @@ impl Repl {
                 if cmd == ":redshift" {
                     self.out(&spy_rir::print_module(&module));
                 } else {
-                    let opts = spy_codegen::Options { optimize: true };
+                    let opts = spy_codegen::Options::default();
                     match spy_codegen::emit_clif(&module, &self.s.vm.sources, opts) {
                         Ok(text) => self.out(&text),
                         Err(e) => self.report_failure(&Failure::Other(format!("error: {e}"))),

@@ -39,6 +39,9 @@ fn compile(src: &str) {
         return;
     };
     let _ = spy_rir::print_module(&m);
-    let opts = spy_codegen::Options { optimize: true };
+    let opts = spy_codegen::Options {
+        optimize: true,
+        verify: true,
+    };
     let _ = spy_codegen::compile_object(&m, &s.vm.sources, opts);
 }

@@ -13,23 +13,52 @@ use cranelift_codegen::ir::{self, ExternalName};
 /// raytracer: 40 gave 2.3x the time of C, 150 with a budget of 64 gives 1.2x;
 /// bigger callees make it slower again).
 const SMALL: usize = 150;
+/// A callee called from one place only is inlined up to this size: the
+/// program does not grow (a shape's `intersect` in a raytracer's loop).
+const SINGLE_SITE: usize = 600;
 /// A function inlines at most this many call sites.
 const BUDGET: usize = 64;
 
 pub(crate) struct Inliner<'a> {
     bodies: &'a HashMap<u32, ir::Function>,
+    /// The number of call instructions of the module calling each function.
+    sites: &'a HashMap<u32, usize>,
     me: u32,
     done: usize,
 }
 
 impl<'a> Inliner<'a> {
-    pub fn new(bodies: &'a HashMap<u32, ir::Function>, me: u32) -> Inliner<'a> {
+    pub fn new(
+        bodies: &'a HashMap<u32, ir::Function>,
+        sites: &'a HashMap<u32, usize>,
+        me: u32,
+    ) -> Inliner<'a> {
         Inliner {
             bodies,
+            sites,
             me,
             done: 0,
         }
     }
+}
+
+/// How many direct calls of the module's functions call each one.
+pub(crate) fn call_sites(bodies: &HashMap<u32, ir::Function>) -> HashMap<u32, usize> {
+    let mut n = HashMap::new();
+    for f in bodies.values() {
+        for b in f.layout.blocks() {
+            for i in f.layout.block_insts(b) {
+                if let ir::InstructionData::Call { func_ref, .. } = f.dfg.insts[i] {
+                    if let ExternalName::User(name) = f.dfg.ext_funcs[func_ref].name {
+                        if let Some(u) = f.params.user_named_funcs().get(name) {
+                            *n.entry(u.index).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    n
 }
 
 fn size(f: &ir::Function) -> usize {
@@ -65,7 +94,12 @@ impl Inline for Inliner<'_> {
         // `var`s would point at the wrong objects): keep those calls. Panic
         // sites are immediates (indices into `spy_locs`), so checks do not
         // prevent inlining.
-        if size(body) > SMALL || !body.global_values.is_empty() {
+        let limit = if self.sites.get(&user.index) == Some(&1) {
+            SINGLE_SITE
+        } else {
+            SMALL
+        };
+        if size(body) > limit || !body.global_values.is_empty() {
             return InlineCommand::KeepCall;
         }
         self.done += 1;

@@ -250,11 +250,12 @@ fn compile(
         func::translate(&mut cx, f, &mut func, &mut fctx)?;
         bodies.insert(id.as_u32(), func);
     }
+    let sites = inline::call_sites(&bodies);
     for f in &m.functions {
         let id = cx.funcs[&f.fqn];
         ctx.func = bodies[&id.as_u32()].clone();
         if opts.optimize {
-            let inliner = inline::Inliner::new(&bodies, id.as_u32());
+            let inliner = inline::Inliner::new(&bodies, &sites, id.as_u32());
             ctx.inline(inliner)
                 .map_err(|e| CodegenError(format!("{}: inlining: {e:?}", f.fqn)))?;
         }

@@ -174,7 +174,14 @@ pub fn run(
         match rx.recv_timeout(left) {
             Ok(chunk) => {
                 stdout.extend_from_slice(&chunk);
-                let seen = crate::expect::drop_commentary(&String::from_utf8_lossy(&stdout));
+                // Only whole lines: a read can end inside a line (a `# ` line
+                // not yet recognisable) or inside a character's UTF-8.
+                let whole = stdout
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+                let seen =
+                    crate::expect::drop_commentary(&String::from_utf8_lossy(&stdout[..whole]));
                 if !expected.starts_with(seen.as_bytes()) {
                     stopped = Some(Stop::Differs);
                     break;

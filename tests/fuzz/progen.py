@@ -270,7 +270,7 @@ class Gen:
         self.ids = set()
         self.nested = []  # functions defined in the function being generated
         self.no_str_vars = False
-        self.in_comp = 0  # > 0 in a comprehension's element or condition
+        self.in_comp = 0  # > 0 in a comprehension's element, condition or iterable
         self.list_elems = None  # the item types of lists (elem_types)
         self.dict_kinds = None  # the (key, value) types of dicts (dict_types)
 
@@ -1513,7 +1513,12 @@ class Gen:
 
     def comp_source(self, d, allow_vars):
         s = self.pick(self.elem_types())
-        src = self.list_expr(s, d - 1, allow_vars)
+        # No `:=` in a comprehension's iterable either (CPython's SyntaxError).
+        self.in_comp += 1
+        try:
+            src = self.list_expr(s, d - 1, allow_vars)
+        finally:
+            self.in_comp -= 1
         if src.span[1] is None or src.span[1] * self.mult > 400:
             raise Reject("unbounded comprehension")
         return s, src
@@ -1857,7 +1862,11 @@ class Gen:
         elif not self.on("lists"):
             raise Reject("no lists")
         else:
-            s, lst = None, self.list_expr(kt, d - 1)
+            self.in_comp += 1  # the iterable: no `:=` (as in comp_source)
+            try:
+                s, lst = None, self.list_expr(kt, d - 1)
+            finally:
+                self.in_comp -= 1
             if lst.span[1] is None or lst.span[1] * self.mult > 400:
                 raise Reject("unbounded")
 

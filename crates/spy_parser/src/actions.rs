@@ -99,6 +99,87 @@ fn expr_kind_name(e: &Expr) -> &'static str {
 }
 
 /// Check that `e` can be assigned to (or deleted), as CPython's parser does.
+/// CPython's rule for the iterable of a comprehension's `for`: no `:=`
+/// anywhere in it (a `lambda`'s body included).
+pub fn check_comp_iter(e: &Expr, errors: &mut Errors) {
+    walrus_in(e, &mut |w| {
+        push_err(
+            errors,
+            "assignment expression cannot be used in a comprehension iterable expression",
+            w.span,
+        )
+    });
+}
+
+/// Calls `f` on every `:=` in `e`.
+fn walrus_in<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    if let ExprKind::NamedExpr { .. } = e.kind {
+        f(e);
+    }
+    spy_ast::walk_expr_children(e, &mut |n| {
+        if let spy_ast::Node::Expr(c) = n {
+            walrus_in(c, f);
+        }
+    });
+}
+
+fn target_names(t: &Expr, out: &mut Vec<Symbol>) {
+    match &t.kind {
+        ExprKind::Name(n) => out.push(*n),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            for i in items {
+                target_names(i, out);
+            }
+        }
+        ExprKind::Starred(i) => target_names(i, out),
+        _ => {}
+    }
+}
+
+/// A comprehension: CPython's rule that a `:=` in its element or conditions
+/// does not rebind one of its iteration variables.
+pub fn comp(
+    kind: CompKind,
+    elt: Expr,
+    generators: Vec<Comprehension>,
+    span: Span,
+    errors: &mut Errors,
+) -> Expr {
+    check_comp_rebind(&[&elt], &generators, errors);
+    Expr::new(
+        ExprKind::Comp {
+            kind,
+            elt: Box::new(elt),
+            generators,
+        },
+        span,
+    )
+}
+
+pub fn check_comp_rebind(parts: &[&Expr], generators: &[Comprehension], errors: &mut Errors) {
+    let mut names = Vec::new();
+    for g in generators {
+        target_names(&g.target, &mut names);
+    }
+    let conds = generators.iter().flat_map(|g| g.ifs.iter());
+    for e in parts.iter().copied().chain(conds) {
+        walrus_in(e, &mut |w| {
+            if let ExprKind::NamedExpr { target, .. } = &w.kind {
+                if names.contains(&target.name) {
+                    push_err(
+                        errors,
+                        format!(
+                            "assignment expression cannot rebind comprehension iteration variable '{}'",
+                            target.name
+                        ),
+                        w.span,
+                    );
+                }
+            }
+        });
+    }
+}
+
 pub fn check_target(e: &Expr, ctx: TargetCtx, errors: &mut Errors) {
     check_target_inner(e, ctx, errors, false);
 }

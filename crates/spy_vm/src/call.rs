@@ -186,6 +186,14 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<AVal> {
+        // An object whose type has `__call__` (SPy: `CALL` of another type
+        // calls its `__call__`, plain or metafunc).
+        if self.is_struct(callee.ty) && self.find_method(callee.ty, "__call__").is_some() {
+            let name = Symbol::intern("__call__");
+            if let Some(r) = self.try_method_call(f, callee.clone(), name, func.span, args, span)? {
+                return Ok(r);
+            }
+        }
         let Some(cv) = callee.blue_value().cloned() else {
             let tn = self.type_name(callee.ty);
             return Err(err(

@@ -1071,6 +1071,58 @@ impl Vm {
                 self.emit_effect(f, x, span);
                 Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
             }
+            Builtin::GetAttr | Builtin::HasAttr => {
+                let has = b == Builtin::HasAttr;
+                let what = if has { "hasattr" } else { "getattr" };
+                let n = args.pos.len();
+                if !args.kw.is_empty() || n < 2 || n > 3 || (has && n == 3) {
+                    let takes = if has {
+                        "2 arguments"
+                    } else {
+                        "2 or 3 arguments"
+                    };
+                    return Err(err(format!("{what}() takes {takes}"), span, ""));
+                }
+                let mut it = args.pos.into_iter();
+                let (Some(obj), Some(name)) = (it.next(), it.next()) else {
+                    return Err(VmError::internal("getattr's arguments", span));
+                };
+                let default = it.next();
+                let Some(Value::Str(s)) = name.blue_value().cloned() else {
+                    return Err(err(
+                        format!("the attribute name of {what}() must be a blue `str`"),
+                        name.span,
+                        format!(
+                            "this is a {} `{}`",
+                            if name.is_blue() { "blue" } else { "red" },
+                            self.type_name(name.ty)
+                        ),
+                    )
+                    .with_note_str("attributes are resolved at compile time, as `o.name` is"));
+                };
+                let sym = Symbol::intern(&s);
+                // Whether `o.name` exists: the lookup of `o.name` itself.
+                let found = self.getattr(f, obj.clone(), sym, name.span, span);
+                match (has, found, default) {
+                    (true, r, _) => {
+                        // A method is an attribute too (read, it must be called).
+                        self.builtin_methods(obj.ty, span)?;
+                        let method = self.find_method(obj.ty, &s).is_some();
+                        self.emit_effect(f, obj, span);
+                        Ok(AVal::blue(
+                            Value::Bool(r.is_ok() || method),
+                            TypeId::BOOL,
+                            span,
+                        ))
+                    }
+                    (false, Ok(v), _) => Ok(v),
+                    (false, Err(_), Some(d)) => {
+                        self.emit_effect(f, obj, span);
+                        Ok(d)
+                    }
+                    (false, Err(e), None) => Err(e),
+                }
+            }
             Builtin::StrFormat => self.str_format(f, args, span),
             Builtin::Len => {
                 arity(1, &args, "len")?;

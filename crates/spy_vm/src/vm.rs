@@ -65,6 +65,9 @@ pub enum Builtin {
     Format,
     /// `isinstance(x, T)`: decided by the static type of `x` (blue).
     IsInstance,
+    /// `getattr(o, name[, default])`, `hasattr(o, name)`: a blue name.
+    GetAttr,
+    HasAttr,
     /// `HAS_METHOD(T, name)`: whether type `T` has method `name` (blue).
     HasMethod,
     /// `str.format` (`__spy__.str_format`, the method of `stdlib/_str.spy`).
@@ -344,6 +347,8 @@ impl Vm {
             ("ascii", Builtin::Ascii, Color::Red),
             ("format", Builtin::Format, Color::Red),
             ("isinstance", Builtin::IsInstance, Color::Red),
+            ("getattr", Builtin::GetAttr, Color::Red),
+            ("hasattr", Builtin::HasAttr, Color::Red),
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {

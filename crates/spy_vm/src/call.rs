@@ -1075,7 +1075,7 @@ impl Vm {
                 let has = b == Builtin::HasAttr;
                 let what = if has { "hasattr" } else { "getattr" };
                 let n = args.pos.len();
-                if !args.kw.is_empty() || n < 2 || n > 3 || (has && n == 3) {
+                if !args.kw.is_empty() || !(2..=3).contains(&n) || (has && n == 3) {
                     let takes = if has {
                         "2 arguments"
                     } else {

@@ -504,6 +504,14 @@ impl Vm {
         let scope = analyze_function(def, color == Color::Blue, &|n: Symbol| {
             var_names.contains(&n)
         });
+        if let Some((name, at, decl)) = scope.const_reassigned {
+            return Err(VmError::diag(
+                Diagnostic::error("invalid assignment target")
+                    .with_primary(at, format!("`{name}` is const"))
+                    .with_secondary(decl, "const declared here")
+                    .with_note(format!("help: declare it as variable: `var {name} ...`")),
+            ));
+        }
         let mut closure = self.capture_closure(f);
         if let Some((name, t)) = cls_binding {
             let mut vars = rustc_hash::FxHashMap::default();

@@ -27,6 +27,9 @@ pub struct FuncScope {
     pub locals: Vec<LocalInfo>,
     /// Name to slot (a fast hash: names are interned integers).
     pub map: FxHashMap<Symbol, usize>,
+    /// The first assignment to a local declared `const` after its declaration:
+    /// (name, the assignment, the declaration), SPy's "invalid assignment target".
+    pub const_reassigned: Option<(Symbol, Span, Span)>,
 }
 
 impl FuncScope {
@@ -42,6 +45,8 @@ struct Counter<'a> {
     /// write the global instead of creating a local.
     is_global_var: &'a dyn Fn(Symbol) -> bool,
     declared_global: Vec<Symbol>,
+    /// Locals declared `const`, by slot: the declaration.
+    explicit_const: FxHashMap<usize, Span>,
 }
 
 impl Counter<'_> {
@@ -76,8 +81,17 @@ impl Counter<'_> {
         c.1 |= force_var;
         match explicit {
             Some(DeclKind::Var) => c.1 = true,
-            Some(DeclKind::Const) => c.0 = c.0.min(1),
-            None => {}
+            Some(DeclKind::Const) => {
+                c.0 = c.0.min(1);
+                self.explicit_const.entry(idx).or_insert(span);
+            }
+            None => {
+                if let Some(&decl) = self.explicit_const.get(&idx) {
+                    if self.scope.const_reassigned.is_none() {
+                        self.scope.const_reassigned = Some((name, span, decl));
+                    }
+                }
+            }
         }
     }
 
@@ -240,6 +254,7 @@ pub fn analyze_function(
         counts: Vec::new(),
         is_global_var,
         declared_global: Vec::new(),
+        explicit_const: FxHashMap::default(),
     };
     let params = def
         .params

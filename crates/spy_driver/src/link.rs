@@ -77,6 +77,9 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         // The collector linked statically: executables need no libgc on the
         // machine they run on, and its thread-local allocation state is a
         // fixed offset instead of a `__tls_get_addr` call per allocation.
+        // Unreferenced sections of the runtime and the collector are dropped
+        // (hello world: 659 KB -> 217 KB).
+        .arg("-Wl,--gc-sections")
         .args(["-Wl,-Bstatic", "-lgc", "-Wl,-Bdynamic", "-lpthread", "-lm"])
         .output()
         .map_err(|e| LinkError(format!("error: cannot run the linker `cc`: {e}")))?;

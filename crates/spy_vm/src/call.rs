@@ -194,6 +194,11 @@ impl Vm {
                 return Ok(r);
             }
         }
+        if let Some(Value::Func(fid)) = callee.blue_value() {
+            if matches!(self.func(*fid).kind, FuncKind::Builtin(Builtin::SetAttr)) {
+                return self.builtin_setattr(f, args, span);
+            }
+        }
         let Some(cv) = callee.blue_value().cloned() else {
             let tn = self.type_name(callee.ty);
             return Err(err(
@@ -269,6 +274,56 @@ impl Vm {
                 ))
             }
         }
+    }
+
+    /// `setattr(o, "name", v)`: the assignment `o.name = v` (SPy: a blue name,
+    /// compiled as the attribute is). `o` is a name, an attribute of one or an
+    /// item `p[i]` of those, so that assigning after evaluating `v` keeps
+    /// Python's order.
+    fn builtin_setattr(&mut self, f: &mut Frame, args: &[Arg], span: Span) -> VmResult<AVal> {
+        let [Arg::Positional(o), Arg::Positional(n), Arg::Positional(v)] = args else {
+            return Err(err("setattr() takes 3 positional arguments", span, ""));
+        };
+        let name = self.eval_expr(f, n)?;
+        let Some(Value::Str(s)) = name.blue_value().cloned() else {
+            return Err(err(
+                "the attribute name of setattr() must be a blue `str`",
+                n.span,
+                format!(
+                    "this is a {} `{}`",
+                    if name.is_blue() { "blue" } else { "red" },
+                    self.type_name(name.ty)
+                ),
+            )
+            .with_note_str("attributes are resolved at compile time, as `o.name` is"));
+        };
+        let place = |e: &Expr| match &e.kind {
+            ExprKind::Subscript { value, index } => {
+                crate::stmt::assign::plain(value) && crate::stmt::assign::plain(index)
+            }
+            _ => crate::stmt::assign::plain(e),
+        };
+        if !place(o) {
+            return Err(err(
+                "setattr() of this object is not supported",
+                o.span,
+                "a name, an attribute of one, or `p[i]` of them is",
+            )
+            .with_note_str("assign the object to a variable first"));
+        }
+        let target = Expr::new(
+            ExprKind::Attribute {
+                value: Box::new(o.clone()),
+                attr: spy_ast::Ident {
+                    name: Symbol::intern(&s),
+                    span: n.span,
+                },
+            },
+            span,
+        );
+        let val = self.eval_expr(f, v)?;
+        self.assign_target(f, &target, val, span)?;
+        Ok(AVal::blue(Value::None, TypeId::NONE, span))
     }
 
     pub(crate) fn eval_args(&mut self, f: &mut Frame, args: &[Arg]) -> VmResult<CallArgs> {
@@ -1123,6 +1178,8 @@ impl Vm {
                     (false, Err(e), None) => Err(e),
                 }
             }
+            // (Called with its argument expressions, in `call_value`.)
+            Builtin::SetAttr => Err(err("setattr() cannot be called indirectly", span, "")),
             Builtin::StrFormat => self.str_format(f, args, span),
             Builtin::Len => {
                 arity(1, &args, "len")?;

@@ -68,6 +68,8 @@ pub enum Builtin {
     /// `getattr(o, name[, default])`, `hasattr(o, name)`: a blue name.
     GetAttr,
     HasAttr,
+    /// `setattr(o, name, v)`: `o.name = v` with a blue name.
+    SetAttr,
     /// `HAS_METHOD(T, name)`: whether type `T` has method `name` (blue).
     HasMethod,
     /// `str.format` (`__spy__.str_format`, the method of `stdlib/_str.spy`).
@@ -349,6 +351,7 @@ impl Vm {
             ("isinstance", Builtin::IsInstance, Color::Red),
             ("getattr", Builtin::GetAttr, Color::Red),
             ("hasattr", Builtin::HasAttr, Color::Red),
+            ("setattr", Builtin::SetAttr, Color::Red),
             ("STATIC_TYPE", Builtin::StaticType, Color::Blue),
             ("range", Builtin::Range, Color::Red),
         ] {

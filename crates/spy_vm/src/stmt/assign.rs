@@ -753,7 +753,7 @@ impl Vm {
 
 /// A target part whose evaluation has no effect and cannot fail: a name,
 /// a literal, or an attribute of one.
-fn plain(e: &Expr) -> bool {
+pub(crate) fn plain(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Name(_) | ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_) => true,
         ExprKind::Attribute { value, .. } => plain(value),

@@ -8,7 +8,7 @@
 //! definitions and imports (`defs.rs`), `raise` and `assert` (`raise.rs`),
 //! `with` (`with.rs`).
 
-mod assign;
+pub(crate) mod assign;
 mod defs;
 mod flow;
 mod raise;

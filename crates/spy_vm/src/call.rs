@@ -207,6 +207,14 @@ impl Vm {
                 format!("this is `{tn}`"),
             ));
         };
+        if let (Value::Type(TypeId::TYPE), [Arg::Positional(e)]) = (&cv, args) {
+            // `type(x)`: the type of `x` (SPy: its dynamic type; a value of
+            // spyc has the type it was compiled with), `x` evaluated once.
+            let x = self.eval_expr(f, e)?;
+            let t = x.ty;
+            self.emit_effect(f, x, span);
+            return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
+        }
         if let Value::Type(t) = cv {
             if let Some(lit) = self.typed_literal(t, args, span)? {
                 return Ok(lit);

@@ -147,11 +147,53 @@ impl Vm {
                 }
             }
         }
+        if errors.is_empty() {
+            if let Err(e) = self.run_init(&mut frame, id) {
+                self.modules[id.0 as usize].done = true;
+                return Err(e);
+            }
+        }
         self.modules[id.0 as usize].done = true;
         if !errors.is_empty() {
             return Err(VmError::Many(errors));
         }
         Ok(id)
+    }
+
+    /// SPy's module initialiser: a blue `__INIT__(mod)` defined in the module
+    /// runs right after its body, with the module (spy-reference.md §1.3).
+    fn run_init(&mut self, frame: &mut Frame, id: ModId) -> VmResult<()> {
+        let name = Symbol::intern("__INIT__");
+        let Some(g) = self.module(id).globals.get(&name).cloned() else {
+            return Ok(());
+        };
+        let Value::Func(fid) = g.value else {
+            return Ok(());
+        };
+        let span = g.span;
+        if self.func(fid).color != Color::Blue {
+            return Err(
+                err("the __INIT__ function must be @blue", span, "defined here")
+                    .with_note_str("it runs at import time, after the module's body"),
+            );
+        }
+        let m = Value::Module(id);
+        let mt = self.type_of(&m);
+        let args = crate::call::CallArgs {
+            pos: vec![AVal::blue(m, mt, span)],
+            kw: Vec::new(),
+        };
+        match self.call_func(frame, fid, span, args, span) {
+            Ok(_) => Ok(()),
+            Err(VmError::Panic(p)) => {
+                let mut d = Diagnostic::error(format!("{}: {}", p.etype, p.msg));
+                if let Some(sp) = p.span {
+                    d = d.with_primary(sp, "raised here at import time");
+                }
+                Err(VmError::diag(d))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A statement of a module body: the definitions run (through the one

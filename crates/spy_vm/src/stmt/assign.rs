@@ -466,6 +466,23 @@ impl Vm {
             ExprKind::Attribute { value, attr } => {
                 let v = if plain(value) { v } else { self.pin(f, v)? };
                 let obj = self.eval_expr(f, value)?;
+                if let Some(Value::Module(m)) = obj.blue_value() {
+                    // SPy: a module's `__INIT__(mod)` may still set its globals.
+                    let m = *m;
+                    if m == f.module && !self.module(m).done {
+                        return self.assign_module_global(f, attr.name, target.span, v, None, None);
+                    }
+                    let mn = self.module(m).name.clone();
+                    return Err(err(
+                        format!(
+                            "cannot assign to attribute `{}` of module `{mn}`",
+                            attr.name
+                        ),
+                        target.span,
+                        "modules are read-only once imported",
+                    )
+                    .with_note_str("a module's own blue `__INIT__(mod)` may set its globals"));
+                }
                 self.setattr_value(f, obj, attr.name, v, target.span, stmt_span)
             }
             _ => Err(err("invalid assignment target", target.span, "")),

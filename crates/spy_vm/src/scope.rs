@@ -104,7 +104,9 @@ impl Counter<'_> {
                 }
             }
             ExprKind::Starred(inner) => self.target(inner, in_loop),
-            _ => {}
+            // `xs[(i := j)] = v`, `f(k := 1).x = v`: a `:=` in the target's
+            // parts assigns too.
+            _ => self.walk_expr(t),
         }
     }
 

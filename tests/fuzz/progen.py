@@ -1482,6 +1482,9 @@ class Gen:
         sl = slice(lo_i, hi_i, step)
         ns = range(lo, (hi if hi is not None else lo + 40) + 1)
         lens = [len(range(n)[sl]) for n in ns]
+        if not lens:
+            # (An operand whose length bounds are inconsistent: seed 176999.)
+            raise Reject("list span")
         span = (min(lens), max(lens) if hi is not None else None)
         return E(f"{a.text}[{text}]", f"list[{t}]", P_ATOM, typed=a.typed, span=span)
 

@@ -689,6 +689,21 @@ impl Vm {
                 Ok(AVal::blue(v, t, span))
             }
             None => {
+                if let Some(decl) = f.closure.as_ref().and_then(|c| c.red_local(name)) {
+                    let mut d = Diagnostic::error(format!(
+                        "a nested function cannot use the red variable `{name}` of the function it is in"
+                    ))
+                    .with_primary(span, "used here");
+                    if let Some(decl) = decl {
+                        d = d.with_secondary(
+                            decl,
+                            "a variable: its value is known only at run time",
+                        );
+                    }
+                    return Err(VmError::diag(d.with_note(format!(
+                        "a nested function captures values known at compile time (a local assigned once, with a blue value); pass `{name}` as an argument"
+                    ))));
+                }
                 let mut d = Diagnostic::error(format!("name `{name}` is not defined"))
                     .with_primary(span, "not found in this scope");
                 // Names of the VM's own modules: suggest the import.

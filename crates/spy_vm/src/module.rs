@@ -354,13 +354,19 @@ impl Vm {
             return f.closure.clone();
         }
         let mut vars = rustc_hash::FxHashMap::default();
+        let mut red = Vec::new();
         for s in &f.slots {
-            if let (Color::Blue, Some(v)) = (s.color, &s.value) {
-                vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
+            match (s.color, &s.value) {
+                (Color::Blue, Some(v)) => {
+                    vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
+                }
+                (Color::Red, _) => red.push((s.name, s.decl)),
+                _ => {}
             }
         }
         Some(Rc::new(Closure {
             vars,
+            red,
             parent: f.closure.clone(),
         }))
     }
@@ -560,6 +566,7 @@ impl Vm {
             vars.insert(name, (Value::Type(t), TypeId::TYPE));
             closure = Some(Rc::new(Closure {
                 vars,
+                red: Vec::new(),
                 parent: closure,
             }));
         }
@@ -812,6 +819,7 @@ impl Vm {
         }
         let closure = Rc::new(Closure {
             vars,
+            red: Vec::new(),
             parent: gd.closure.clone(),
         });
         let mut frame = Frame::new(

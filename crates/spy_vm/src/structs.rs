@@ -135,6 +135,7 @@ impl Vm {
         body_frame.slots = f.slots.clone();
         body_frame.closure = Some(Rc::new(Closure {
             vars,
+            red: Vec::new(),
             parent: f.closure.clone(),
         }));
         self.exec_class_body(&mut body_frame, &cdef.body, t)?;

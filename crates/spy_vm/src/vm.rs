@@ -99,10 +99,21 @@ pub struct ParamSig {
 #[derive(Clone, Debug, Default)]
 pub struct Closure {
     pub vars: rustc_hash::FxHashMap<Symbol, (Value, TypeId)>,
+    /// The enclosing function's red locals, not captured (a nested function
+    /// sees compile-time values only): named in the error of a use.
+    pub red: Vec<(Symbol, Option<Span>)>,
     pub parent: Option<Rc<Closure>>,
 }
 
 impl Closure {
+    /// A red local of an enclosing function named `name`, and its declaration.
+    pub fn red_local(&self, name: Symbol) -> Option<Option<Span>> {
+        match self.red.iter().find(|(n, _)| *n == name) {
+            Some((_, s)) => Some(*s),
+            None => self.parent.as_ref().and_then(|p| p.red_local(name)),
+        }
+    }
+
     pub fn lookup(&self, name: Symbol) -> Option<&(Value, TypeId)> {
         self.vars
             .get(&name)

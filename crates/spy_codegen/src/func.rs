@@ -25,6 +25,8 @@ pub(crate) struct FnCx<'a, 'm, 'f> {
     /// current block is a chain of check continuations from their check, so
     /// each of these checks dominates it. Emptied on entering any other block.
     pub nonzero: Vec<Value>,
+    /// Lowering `unsafe.unchecked_*`: a zero divisor is a `PanicError`.
+    pub zero_is_panic: bool,
 }
 
 pub(crate) fn translate(
@@ -70,6 +72,7 @@ pub(crate) fn translate(
         terminated: false,
         sret,
         nonzero: Vec::new(),
+        zero_is_panic: false,
     };
     fx.block(&f.body)?;
     if !fx.terminated {

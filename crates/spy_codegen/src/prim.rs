@@ -121,7 +121,12 @@ impl FnCx<'_, '_, '_> {
         } else {
             self.b.ins().icmp_imm_s(IntCC::NotEqual, y, 0)
         };
-        self.check(ok, e.etype, e.msg, span)?;
+        let etype = if self.zero_is_panic {
+            "PanicError"
+        } else {
+            e.etype
+        };
+        self.check(ok, etype, e.msg, span)?;
         self.nonzero.push(y);
         Ok(())
     }
@@ -614,6 +619,30 @@ pub(crate) fn lower(
     args: &[rir::Expr],
     e: &rir::Expr,
 ) -> Result<Option<Value>, CodegenError> {
+    if let Prim::UncheckedDiv(t) | Prim::UncheckedFloorDiv(t) | Prim::UncheckedMod(t) = p {
+        let checked = match p {
+            Prim::UncheckedDiv(_) => Prim::Div(t),
+            Prim::UncheckedFloorDiv(_) => Prim::FloorDiv(t),
+            _ => Prim::Mod(t),
+        };
+        // Checked (as a PanicError) in debug builds and for floats, where the
+        // check is what makes the result defined; optimised integer division
+        // has none (a zero divisor is undefined, as in SPy's release builds).
+        if fx.cx.checks || t.is_float() || checked == Prim::Div(t) {
+            let was = std::mem::replace(&mut fx.zero_is_panic, true);
+            let r = lower(fx, checked, args, e);
+            fx.zero_is_panic = was;
+            return r;
+        }
+        let x = fx.value(&args[0])?;
+        let y = fx.value(&args[1])?;
+        let (q, r) = fx.int_divmod(x, y, t);
+        return Ok(Some(if matches!(p, Prim::UncheckedFloorDiv(_)) {
+            q
+        } else {
+            r
+        }));
+    }
     let mut a = Vec::with_capacity(args.len());
     for x in args {
         a.push(fx.value(x)?);
@@ -695,6 +724,9 @@ pub(crate) fn lower(
         Prim::Pow(t) => fx.int_pow(a[0], a[1], t, span)?,
         Prim::FloorDiv(_) | Prim::Mod(_) => return Err(CodegenError("bad floordiv".into())),
         Prim::IeeeDiv(_) => fx.b.ins().fdiv(a[0], a[1]),
+        Prim::UncheckedDiv(_) | Prim::UncheckedFloorDiv(_) | Prim::UncheckedMod(_) => {
+            return Err(CodegenError("unchecked division is lowered first".into()))
+        }
         Prim::Shl(t) | Prim::Shr(t) => fx.shift(p, a[0], a[1], t, span)?,
         Prim::BitAnd(_) | Prim::BoolAnd => fx.b.ins().band(a[0], a[1]),
         Prim::BitOr(_) | Prim::BoolOr => fx.b.ins().bor(a[0], a[1]),

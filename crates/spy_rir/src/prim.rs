@@ -162,6 +162,12 @@ pub enum Prim {
     Pow(NumTy),
     /// IEEE division on floats (no zero check): `unsafe.ieee754_div`.
     IeeeDiv(NumTy),
+    /// `unsafe.unchecked_div`/`_floordiv`/`_mod`: as `/`, `//`, `%`, but a zero
+    /// divisor is a `PanicError` where it is checked (the interpreters, debug
+    /// builds, floats) and not checked at all in optimised builds (SPy's).
+    UncheckedDiv(NumTy),
+    UncheckedFloorDiv(NumTy),
+    UncheckedMod(NumTy),
     /// Integer addition wrapping at the width: the step of a counted `range`
     /// loop, whose last increment is never observed (only redshift emits it).
     AddWrapping(NumTy),
@@ -248,8 +254,10 @@ impl Prim {
         let n = |t: NumTy| Ty::Num(t);
         match self {
             Add(t) | Sub(t) | Mul(t) | FloorDiv(t) | Mod(t) | Pow(t) | IeeeDiv(t)
-            | AddWrapping(t) => (smallvec::smallvec![n(t), n(t)], n(t)),
-            Div(t) => (
+            | AddWrapping(t) | UncheckedFloorDiv(t) | UncheckedMod(t) => {
+                (smallvec::smallvec![n(t), n(t)], n(t))
+            }
+            Div(t) | UncheckedDiv(t) => (
                 smallvec::smallvec![n(t), n(t)],
                 if t.is_float() { n(t) } else { Ty::F64 },
             ),
@@ -320,6 +328,9 @@ impl Prim {
             Mod(t) => format!("operator::{}_mod", t.name()),
             Pow(t) => format!("operator::{}_pow", t.name()),
             IeeeDiv(t) => format!("unsafe::{}_ieee754_div", t.name()),
+            UncheckedDiv(t) => format!("unsafe::{}_unchecked_div", t.name()),
+            UncheckedFloorDiv(t) => format!("unsafe::{}_unchecked_floordiv", t.name()),
+            UncheckedMod(t) => format!("unsafe::{}_unchecked_mod", t.name()),
             AddWrapping(t) => format!("operator::{}_add_wrapping", t.name()),
             Shl(t) => format!("operator::{}_lshift", t.name()),
             Shr(t) => format!("operator::{}_rshift", t.name()),

@@ -1323,6 +1323,7 @@ impl Vm {
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
             Builtin::Realloc => self.call_realloc(f, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
+            Builtin::Unchecked(k) => self.call_unchecked(f, k, args, span),
             Builtin::HasMethod => {
                 arity(2, &args, "HAS_METHOD")?;
                 let (Some(Value::Type(t)), Some(Value::Str(name))) =

@@ -38,6 +38,9 @@ impl Vm {
             ("ptr_setbytes", Builtin::PtrMem(MemOp::SetBytes)),
             ("ptr_cmp", Builtin::PtrMem(MemOp::Cmp)),
             ("ieee754_div", Builtin::IeeeDiv),
+            ("unchecked_div", Builtin::Unchecked(0)),
+            ("unchecked_floordiv", Builtin::Unchecked(1)),
+            ("unchecked_mod", Builtin::Unchecked(2)),
         ];
         for (name, b) in builtins {
             let fqn = rir::Fqn::new("unsafe", name);
@@ -661,6 +664,40 @@ impl Vm {
             .mem(op, pa.addr, &bv, nv as i64, size)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(v, ret, span))
+    }
+
+    /// `unsafe.unchecked_div/_floordiv/_mod(a, b)` (`k` 0, 1, 2): `/`, `//`, `%`
+    /// of two numbers of one type (an int and a float: `f64`), the zero check
+    /// a `PanicError` in the interpreters and debug builds, none in optimised
+    /// integer code (SPy's).
+    pub fn call_unchecked(
+        &mut self,
+        f: &mut Frame,
+        k: u8,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let name = ["unchecked_div", "unchecked_floordiv", "unchecked_mod"][k as usize % 3];
+        let [a, b] = <[AVal; 2]>::try_from(args.pos).map_err(|_| {
+            VmError::diag(
+                Diagnostic::error(format!("`{name}` takes 2 arguments")).with_primary(span, ""),
+            )
+        })?;
+        let t = match (a.ty.as_num(), b.ty.as_num()) {
+            (Some(NumTy::F32), Some(NumTy::F32)) => NumTy::F32,
+            (Some(x), Some(y)) if x.is_float() || y.is_float() => NumTy::F64,
+            (Some(x), Some(_)) => x,
+            _ => return Err(err(format!("`{name}` takes two numbers"), span, "")),
+        };
+        let tid = TypeId::num(t);
+        let a = self.convert(f, a, tid, ConvCtx::Other)?;
+        let b = self.convert(f, b, tid, ConvCtx::Other)?;
+        let p = match k {
+            0 => rir::Prim::UncheckedDiv(t),
+            1 => rir::Prim::UncheckedFloorDiv(t),
+            _ => rir::Prim::UncheckedMod(t),
+        };
+        self.apply_prim(f, p, &mut [a, b], span)
     }
 
     /// `unsafe.ieee754_div(a, b)`: IEEE division without the zero check.

@@ -171,6 +171,21 @@ impl spy_runtime::host::Host for Io<'_> {
 
 /// Run `p` on `args` (whose types match the signature), with the host `io`.
 pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, PrimErr> {
+    if let UncheckedDiv(t) | UncheckedFloorDiv(t) | UncheckedMod(t) = p {
+        // The checked operation, a zero divisor a PanicError (SPy's interpreter).
+        let checked = match p {
+            UncheckedDiv(_) => Div(t),
+            UncheckedFloorDiv(_) => FloorDiv(t),
+            _ => Mod(t),
+        };
+        return eval_prim(checked, args, io).map_err(|e| match e.etype {
+            "ZeroDivisionError" => PrimErr {
+                etype: "PanicError",
+                msg: e.msg,
+            },
+            _ => e,
+        });
+    }
     use Prim::*;
     let a = args.first().cloned().unwrap_or(Value::None);
     let b = args.get(1).cloned().unwrap_or(Value::None);
@@ -220,6 +235,11 @@ pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, Prim
             num::int_pow(int(&a)?, int(&b)?, t.bits(), t.is_signed())?,
         ),
         Pow(t) => float_result(t, num::float_pow(flt(&a)?, flt(&b)?)?),
+        UncheckedDiv(_) | UncheckedFloorDiv(_) | UncheckedMod(_) => {
+            return Err(PrimErr::internal(
+                "unchecked division is evaluated first".to_string(),
+            ))
+        }
         IeeeDiv(NumTy::F32) => Value::F32(f32v(&a)? / f32v(&b)?),
         IeeeDiv(t) => float_result(t, flt(&a)? / flt(&b)?),
         Shl(t) => Value::from_int(

@@ -52,6 +52,8 @@ pub enum Builtin {
     Realloc,
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
+    /// `unsafe.unchecked_div` (0), `_floordiv` (1), `_mod` (2).
+    Unchecked(u8),
     /// `__spy__.force_inline`, a decorator.
     ForceInline,
     /// `__spy__.module_property`, a decorator: reading the module-level

@@ -1321,6 +1321,30 @@ impl Vm {
             )),
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
+            Builtin::ByteMem(op) => {
+                // SPy: these take byte pointers only (`ptr_copy` & co. any item).
+                let name = match op {
+                    spy_rir::MemOp::Copy => "memcpy",
+                    spy_rir::MemOp::Move => "memmove",
+                    spy_rir::MemOp::SetBytes => "memset",
+                    spy_rir::MemOp::Cmp => "memcmp",
+                };
+                if let Some(a) = args.pos.first() {
+                    let byte = self
+                        .ptr_info(a.ty)
+                        .is_some_and(|(p, _, r)| !r && (p == TypeId::U8 || p == TypeId::I8));
+                    if !byte {
+                        let tn = self.type_name(a.ty);
+                        return Err(err(
+                            format!("`{name}` takes a pointer to `u8` or `i8`"),
+                            a.span,
+                            format!("this is `{tn}`"),
+                        )
+                        .with_note_str("for items of another type: `ptr_copy`, `ptr_move`, `ptr_setbytes`, `ptr_cmp`"));
+                    }
+                }
+                self.call_mem(f, op, args, span)
+            }
             Builtin::Realloc => self.call_realloc(f, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
             Builtin::Unchecked(k) => self.call_unchecked(f, k, args, span),

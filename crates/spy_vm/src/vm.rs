@@ -52,6 +52,9 @@ pub enum Builtin {
     Realloc,
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
+    /// `unsafe.memcpy`/`memmove`/`memset`/`memcmp`: the bulk operations on
+    /// `u8`/`i8` pointers only, counts in bytes (SPy's).
+    ByteMem(spy_rir::MemOp),
     /// `unsafe.unchecked_div` (0), `_floordiv` (1), `_mod` (2).
     Unchecked(u8),
     /// `__spy__.force_inline`, a decorator.

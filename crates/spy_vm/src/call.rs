@@ -1321,6 +1321,7 @@ impl Vm {
             )),
             Builtin::AllocOf { gc, ty } => self.call_alloc(f, gc, ty, args, span),
             Builtin::PtrMem(op) => self.call_mem(f, op, args, span),
+            Builtin::PtrMemSlice(op) => self.call_mem_slice(f, op, args, span),
             Builtin::ByteMem(op) => {
                 // SPy: these take byte pointers only (`ptr_copy` & co. any item).
                 let name = match op {

@@ -33,6 +33,10 @@ impl Vm {
             ("gc_alloc", Builtin::Alloc { gc: true }),
             ("raw_alloc", Builtin::Alloc { gc: false }),
             ("gc_realloc", Builtin::Realloc),
+            ("ptr_copy_slice", Builtin::PtrMemSlice(MemOp::Copy)),
+            ("ptr_move_slice", Builtin::PtrMemSlice(MemOp::Move)),
+            ("ptr_setbytes_slice", Builtin::PtrMemSlice(MemOp::SetBytes)),
+            ("ptr_cmp_slice", Builtin::PtrMemSlice(MemOp::Cmp)),
             ("memcpy", Builtin::ByteMem(MemOp::Copy)),
             ("memmove", Builtin::ByteMem(MemOp::Move)),
             ("memset", Builtin::ByteMem(MemOp::SetBytes)),
@@ -639,6 +643,8 @@ impl Vm {
         };
         let b = match op {
             MemOp::SetBytes => self.convert(f, b, TypeId::U8, ConvCtx::Other)?,
+            // GC and raw memory mix (SPy's `test_ptr_copy_mixed_memkind`).
+            _ if matches!(self.ptr_info(b.ty), Some((pb, _, false)) if pb == pointee) => b,
             _ => self.convert(f, b, a.ty, ConvCtx::Other)?,
         };
         let n = self.convert(f, n, TypeId::I32, ConvCtx::Other)?;
@@ -668,6 +674,54 @@ impl Vm {
             .mem(op, pa.addr, &bv, nv as i64, size)
             .map_err(|e| self.heap_err(e, span))?;
         Ok(AVal::red_val(v, ret, span))
+    }
+
+    /// `ptr_copy_slice(dst, dstart, dend, src, sstart, send)`, `ptr_move_slice`,
+    /// `ptr_cmp_slice` (the same six arguments), `ptr_setbytes_slice(p, start,
+    /// end, byte)`: the operation on the items `[start:end]`, whose lengths must
+    /// agree (`_unsafe._slice_len`), from the addresses of their first items.
+    pub fn call_mem_slice(
+        &mut self,
+        f: &mut Frame,
+        op: MemOp,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let name = format!("{}_slice", op.name());
+        let want = if op == MemOp::SetBytes { 4 } else { 6 };
+        if args.pos.len() != want || !args.kw.is_empty() {
+            return Err(err(format!("`{name}` takes {want} arguments"), span, ""));
+        }
+        // Each argument once, in order (a red one is used twice below).
+        let mut v = Vec::with_capacity(want);
+        for a in args.pos {
+            let a = if a.is_blue() { a } else { self.pin(f, a)? };
+            v.push(a);
+        }
+        let helper = self.stdlib_func("_unsafe", "_slice_len", span)?;
+        let what = AVal::blue(Value::Str(name.as_str().into()), TypeId::STR, span);
+        let (s2, e2) = if op == MemOp::SetBytes {
+            (v[1].clone(), v[2].clone())
+        } else {
+            (v[4].clone(), v[5].clone())
+        };
+        let call = CallArgs {
+            pos: vec![what, v[1].clone(), v[2].clone(), s2, e2],
+            kw: Vec::new(),
+        };
+        let n = self.call_func(f, helper, span, call, span)?;
+        let n = if n.is_blue() { n } else { self.pin(f, n)? };
+        let a = self.elem_addr(f, v[0].clone(), v[1].clone(), &name, span)?;
+        let b = if op == MemOp::SetBytes {
+            v[3].clone()
+        } else {
+            self.elem_addr(f, v[3].clone(), v[4].clone(), &name, span)?
+        };
+        let call = CallArgs {
+            pos: vec![a, b, n],
+            kw: Vec::new(),
+        };
+        self.call_mem(f, op, call, span)
     }
 
     /// `unsafe.unchecked_div/_floordiv/_mod(a, b)` (`k` 0, 1, 2): `/`, `//`, `%`

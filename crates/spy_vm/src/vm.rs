@@ -52,6 +52,8 @@ pub enum Builtin {
     Realloc,
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
+    /// `unsafe.ptr_copy_slice` & co.: the bulk operations on item ranges.
+    PtrMemSlice(spy_rir::MemOp),
     /// `unsafe.memcpy`/`memmove`/`memset`/`memcmp`: the bulk operations on
     /// `u8`/`i8` pointers only, counts in bytes (SPy's).
     ByteMem(spy_rir::MemOp),

@@ -284,6 +284,23 @@ impl Vm {
         }
     }
 
+    /// The attribute name of `getattr`/`hasattr`/`setattr`: a blue `str`.
+    fn blue_attr_name(&self, what: &str, name: &AVal) -> VmResult<String> {
+        match name.blue_value() {
+            Some(Value::Str(s)) => Ok(s.to_string()),
+            _ => Err(err(
+                format!("the attribute name of {what}() must be a blue `str`"),
+                name.span,
+                format!(
+                    "this is a {} `{}`",
+                    if name.is_blue() { "blue" } else { "red" },
+                    self.type_name(name.ty)
+                ),
+            )
+            .with_note_str("attributes are resolved at compile time, as `o.name` is")),
+        }
+    }
+
     /// `setattr(o, "name", v)`: the assignment `o.name = v` (SPy: a blue name,
     /// compiled as the attribute is). `o` is a name, an attribute of one or an
     /// item `p[i]` of those, so that assigning after evaluating `v` keeps
@@ -293,18 +310,7 @@ impl Vm {
             return Err(err("setattr() takes 3 positional arguments", span, ""));
         };
         let name = self.eval_expr(f, n)?;
-        let Some(Value::Str(s)) = name.blue_value().cloned() else {
-            return Err(err(
-                "the attribute name of setattr() must be a blue `str`",
-                n.span,
-                format!(
-                    "this is a {} `{}`",
-                    if name.is_blue() { "blue" } else { "red" },
-                    self.type_name(name.ty)
-                ),
-            )
-            .with_note_str("attributes are resolved at compile time, as `o.name` is"));
-        };
+        let s = self.blue_attr_name("setattr", &name)?;
         let place = |e: &Expr| match &e.kind {
             ExprKind::Subscript { value, index } => {
                 crate::stmt::assign::plain(value) && crate::stmt::assign::plain(index)
@@ -1151,18 +1157,7 @@ impl Vm {
                     return Err(VmError::internal("getattr's arguments", span));
                 };
                 let default = it.next();
-                let Some(Value::Str(s)) = name.blue_value().cloned() else {
-                    return Err(err(
-                        format!("the attribute name of {what}() must be a blue `str`"),
-                        name.span,
-                        format!(
-                            "this is a {} `{}`",
-                            if name.is_blue() { "blue" } else { "red" },
-                            self.type_name(name.ty)
-                        ),
-                    )
-                    .with_note_str("attributes are resolved at compile time, as `o.name` is"));
-                };
+                let s = self.blue_attr_name(what, &name)?;
                 let sym = Symbol::intern(&s);
                 // Whether `o.name` exists: the lookup of `o.name` itself.
                 let found = self.getattr(f, obj.clone(), sym, name.span, span);

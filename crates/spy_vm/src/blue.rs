@@ -32,6 +32,7 @@ impl Vm {
             ("module_property", Builtin::ModuleProperty),
             ("str_format", Builtin::StrFormat),
             ("HAS_METHOD", Builtin::HasMethod),
+            ("lookup_fqn", Builtin::LookupFqn),
         ] {
             let fqn = rir::Fqn::new("__spy__", name);
             let fid = self.add_func(FuncObj::builtin(fqn, name, Color::Blue, b));

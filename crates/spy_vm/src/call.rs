@@ -1344,6 +1344,46 @@ impl Vm {
             Builtin::Realloc => self.call_realloc(f, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
             Builtin::Unchecked(k) => self.call_unchecked(f, k, args, span),
+            Builtin::LookupFqn => {
+                arity(1, &args, "lookup_fqn")?;
+                let a = &args.pos[0];
+                let Some(Value::Str(s)) = a.blue_value().cloned() else {
+                    return Err(err(
+                        "lookup_fqn() takes a blue `str`",
+                        a.span,
+                        "this is not a blue string",
+                    ));
+                };
+                let Some((module, name)) = s.rsplit_once("::") else {
+                    return Err(err(
+                        format!("`{s}` is not a FQN"),
+                        a.span,
+                        "expected `module::name`",
+                    ));
+                };
+                if module == "builtins" {
+                    if let Some(v) = self.builtins.get(&Symbol::intern(name)).cloned() {
+                        let t = self.type_of(&v);
+                        return Ok(AVal::blue(v, t, span));
+                    }
+                }
+                let m = self.import_module(&module.replace("::", "."), a.span)?;
+                match self.module(m).globals.get(&Symbol::intern(name)).cloned() {
+                    Some(g) if g.kind == crate::scope::VarKind::Const => {
+                        Ok(AVal::blue(g.value, g.ty, span))
+                    }
+                    Some(_) => Err(err(
+                        format!("`{s}` is a `var`: lookup_fqn() gives compile-time objects"),
+                        a.span,
+                        "",
+                    )),
+                    None => Err(err(
+                        format!("attribute `{name}` does not exist in module `{module}`"),
+                        a.span,
+                        "not found",
+                    )),
+                }
+            }
             Builtin::HasMethod => {
                 arity(2, &args, "HAS_METHOD")?;
                 let (Some(Value::Type(t)), Some(Value::Str(name))) =

@@ -52,6 +52,8 @@ pub enum Builtin {
     Realloc,
     PtrMem(spy_rir::MemOp),
     IeeeDiv,
+    /// `__spy__.lookup_fqn("mod::name")`: the module-level object of that FQN.
+    LookupFqn,
     /// `unsafe.ptr_copy_slice` & co.: the bulk operations on item ranges.
     PtrMemSlice(spy_rir::MemOp),
     /// `unsafe.memcpy`/`memmove`/`memset`/`memcmp`: the bulk operations on

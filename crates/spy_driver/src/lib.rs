@@ -246,11 +246,20 @@ impl Session {
 
     /// Run the residual program with the RIR evaluator.
     pub fn run_rir(&mut self) -> Result<i32, Failure> {
+        let mut ran = std::time::Duration::ZERO;
+        self.run_rir_timed(&mut ran)
+    }
+
+    /// [`Session::run_rir`], the time of the evaluation (not of the
+    /// redshift) in `ran`.
+    pub fn run_rir_timed(&mut self, ran: &mut std::time::Duration) -> Result<i32, Failure> {
         let m = self.redshift()?;
         self.set_host();
         let vm = &mut self.vm;
         let io = spy_vm::prims::Io::new(&mut *vm.out, &mut *vm.err, &mut *vm.input);
+        let t0 = std::time::Instant::now();
         let r = spy_vm::rireval::run_main(&m, io, spy_vm::heap::Heap::new(self.config.gc_interval));
+        *ran = t0.elapsed();
         spy_runtime::files::close_all();
         self.vm.flush_out();
         self.exit_status(r)
@@ -293,17 +302,46 @@ pub fn run_file(
     args: &[String],
     out: Box<dyn Write>,
 ) -> i32 {
+    run_file_timed(config, path, mode, args, out, false)
+}
+
+/// [`run_file`]; with `timeit`, the time the program ran is printed to stderr
+/// after it as SPy prints it, `main(): X.XXX seconds` (compilation excluded:
+/// the executable's run natively, the evaluation of the residual program,
+/// or of `main`, in the interpreters).
+pub fn run_file_timed(
+    config: Config,
+    path: &Path,
+    mode: Mode,
+    args: &[String],
+    out: Box<dyn Write>,
+    timeit: bool,
+) -> i32 {
     let mut s = Session::for_file(config, path, out);
     // `argv[0]` is the program as named on the command line, in every mode.
     let program = path.display().to_string();
     s.argv = std::iter::once(program.clone())
         .chain(args.iter().cloned())
         .collect();
+    let mut ran = std::time::Duration::ZERO;
     let result = s.load(path).and_then(|_| match mode {
-        Mode::Interp => s.run_interp(),
-        Mode::Redshift => s.run_rir(),
-        Mode::Native => run_native(&mut s, &program, args),
+        Mode::Interp => {
+            let t0 = std::time::Instant::now();
+            let r = s.run_interp();
+            ran = t0.elapsed();
+            r
+        }
+        Mode::Redshift => s.run_rir_timed(&mut ran),
+        Mode::Native => run_native(&mut s, &program, args, &mut ran),
     });
+    if timeit {
+        s.vm.flush_out();
+        let _ = writeln!(
+            std::io::stderr(),
+            "main(): {:.3} seconds",
+            ran.as_secs_f64()
+        );
+    }
     match result {
         Ok(code) => code,
         Err(f) => {
@@ -314,7 +352,12 @@ pub fn run_file(
     }
 }
 
-fn run_native(s: &mut Session, program: &str, args: &[String]) -> Result<i32, Failure> {
+fn run_native(
+    s: &mut Session,
+    program: &str,
+    args: &[String],
+    ran: &mut std::time::Duration,
+) -> Result<i32, Failure> {
     let dir = tempfile::Builder::new()
         .prefix("spyc-run")
         .tempdir()
@@ -323,12 +366,14 @@ fn run_native(s: &mut Session, program: &str, args: &[String]) -> Result<i32, Fa
     s.build(&exe)?;
     s.vm.flush_out();
     use std::os::unix::process::CommandExt;
+    let t0 = std::time::Instant::now();
     let status = std::process::Command::new(&exe)
         .arg0(program)
         .args(args)
         .env("SPYC_RUN", "1")
         .status()
         .map_err(|e| Failure::Other(format!("error: cannot run the program: {e}")))?;
+    *ran = t0.elapsed();
     // A program killed by a signal exits like it would from a shell: 128 + N
     // (141 when it writes to a closed pipe).
     use std::os::unix::process::ExitStatusExt;

@@ -81,6 +81,10 @@ enum Cmd {
         /// access as the interpreters do.
         #[arg(long)]
         debug: bool,
+        /// Print the time the program ran (not its compilation) to stderr:
+        /// `main(): X.XXX seconds`.
+        #[arg(long)]
+        timeit: bool,
         file: PathBuf,
         /// Arguments for the program.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -317,6 +321,7 @@ fn main_impl(cli: Cli) -> i32 {
             common,
             mode,
             debug,
+            timeit,
             file,
             args,
         } => {
@@ -327,7 +332,7 @@ fn main_impl(cli: Cli) -> i32 {
             };
             let mut cfg = config(&common);
             cfg.optimize = !debug;
-            spy_driver::run_file(cfg, &file, mode, &args, stdout())
+            spy_driver::run_file_timed(cfg, &file, mode, &args, stdout(), timeit)
         }
         Cmd::Repl { common, file } => repl::run(config(&common), file.as_deref(), stdout()),
     }

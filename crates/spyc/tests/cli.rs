@@ -43,6 +43,34 @@ fn run_modes_agree_on_fib() {
     }
 }
 
+/// `run --timeit`: the output unchanged, then SPy's `main(): X.XXX seconds`
+/// on stderr, in every mode.
+#[test]
+fn run_timeit_prints_the_time_of_main() {
+    for mode in ["interp", "redshift", "native"] {
+        let out = spyc()
+            .args(["run", "--timeit", "--mode", mode, "examples/hello.spy"])
+            .output()
+            .expect("run spyc");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "Hello world!\n",
+            "{mode}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        let secs = err
+            .strip_prefix("main(): ")
+            .and_then(|r| r.strip_suffix(" seconds\n"))
+            .unwrap_or_else(|| panic!("{mode}: {err:?}"));
+        let (whole, frac) = secs.split_once('.').expect("a decimal point");
+        assert!(
+            whole.parse::<u64>().is_ok() && frac.len() == 3,
+            "{mode}: {secs}"
+        );
+        assert!(out.status.success());
+    }
+}
+
 #[test]
 fn usage_error_is_status_2() {
     let out = spyc()

@@ -36,6 +36,10 @@ fn main() {
             "debuginfo=0",
             "-C",
             "codegen-units=1",
+            // The exception unwinder walks the frame-pointer chain
+            // (`spy_runtime/src/unwind.rs`).
+            "-C",
+            "force-frame-pointers=yes",
         ])
         .args(["--cfg", "spy_staticlib"])
         .arg(rt_src.join("lib.rs"))

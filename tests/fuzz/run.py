@@ -91,13 +91,10 @@ def run_python(path):
     return Outcome(out, code, exc, kind, err)  # (a status without stderr: SystemExit)
 
 
-LOCATION = re.compile(r"\n *--> [^\n]*:\d+:\d+\n")
-
-
 def spyc_exception(err):
-    """The `ExcType: message` of a spyc panic: stderr up to the location line."""
-    m = LOCATION.search(err)
-    return err[: m.start()] if m else err.rstrip("\n")
+    """The `ExcType: message` of a spyc panic: the traceback's last line."""
+    lines = err.rstrip("\n").split("\n")
+    return lines[-1] if lines else ""
 
 
 def run_spyc(spyc, mode, path):
@@ -111,8 +108,9 @@ def run_spyc(spyc, mode, path):
         return Outcome(out, code, first, "compile-error", err)
     if "panicked" in err or "internal compiler error" in err or code not in (0, 1):
         return Outcome(out, code, first, "crash", err)
-    m = EXC_LINE.match(first)
-    if code == 1 and m:
+    last = spyc_exception(err)
+    m = EXC_LINE.match(last)
+    if code == 1 and m and (first == last or first.startswith("Traceback")):
         return Outcome(out, code, spyc_exception(err), "panic", err)
     return Outcome(out, code, first, "other", err)
 

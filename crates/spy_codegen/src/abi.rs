@@ -46,18 +46,21 @@ pub(crate) fn declare_runtime(cx: &mut ModCtx<'_>) -> Result<Vec<FuncId>, Codege
     Ok(ids)
 }
 
+pub(crate) fn func_id(cx: &ModCtx<'_>, f: RtFn) -> FuncId {
+    cx.runtime[f as usize]
+}
+
 pub(crate) fn func_ref(cx: &mut ModCtx<'_>, b: &mut FunctionBuilder<'_>, f: RtFn) -> FuncRef {
-    let id = cx.runtime[f as usize];
+    let id = func_id(cx, f);
     cx.obj.declare_func_in_func(id, b.func)
 }
 
 /// The import of a standard-library kernel (`spy_runtime::kernels`),
 /// declared on first use.
-pub(crate) fn kernel_ref(
+pub(crate) fn kernel_id(
     cx: &mut ModCtx<'_>,
-    b: &mut FunctionBuilder<'_>,
     k: spy_runtime::kernels::Kernel,
-) -> Result<FuncRef, CodegenError> {
+) -> Result<FuncId, CodegenError> {
     use spy_runtime::kernels::KTy;
     let id = match cx.kernels.get(&k) {
         Some(id) => *id,
@@ -82,5 +85,5 @@ pub(crate) fn kernel_ref(
             id
         }
     };
-    Ok(cx.obj.declare_func_in_func(id, b.func))
+    Ok(id)
 }

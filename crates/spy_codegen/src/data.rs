@@ -81,6 +81,85 @@ pub(crate) fn define_funcs(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
     Ok(())
 }
 
+/// Size of an entry of `spy_handlers` (the runtime's `unwind::Entry`):
+/// `{func address, u32 return-address offset, u32 handler offset, u32 frame
+/// offset, u32 pad}`.
+const HANDLER_ENTRY_SIZE: usize = 24;
+
+/// Define `spy_handlers`: every `try_call` site, ended by a zero entry.
+pub(crate) fn define_handlers(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let sites = std::mem::take(&mut cx.handlers);
+    let id = cx
+        .obj
+        .declare_data("spy_handlers", Linkage::Export, false, false)
+        .map_err(cg)?;
+    let mut bytes = vec![0u8; HANDLER_ENTRY_SIZE * (sites.len() + 1)];
+    for (k, (_, ret, handler, frame)) in sites.iter().enumerate() {
+        let base = k * HANDLER_ENTRY_SIZE;
+        bytes[base + 8..base + 12].copy_from_slice(&ret.to_le_bytes());
+        bytes[base + 12..base + 16].copy_from_slice(&handler.to_le_bytes());
+        bytes[base + 16..base + 20].copy_from_slice(&frame.to_le_bytes());
+    }
+    let mut d = DataDescription::new();
+    d.define(bytes.into_boxed_slice());
+    d.set_align(8);
+    for (k, (func, ..)) in sites.iter().enumerate() {
+        let r = cx.obj.declare_func_in_data(*func, &mut d);
+        d.write_function_addr((k * HANDLER_ENTRY_SIZE) as u32, r);
+    }
+    cx.obj.define_data(id, &d).map_err(cg)?;
+    Ok(())
+}
+
+/// Size of an entry of `spy_calltags` (the runtime's `unwind::CallTags`):
+/// `{func address, u32 return-address offset, u32 first tag, u32 tag count,
+/// u32 pad}`; the tags (site indices, outermost inlined call first) are in
+/// `spy_calltag_pool`.
+const CALLTAG_ENTRY_SIZE: usize = 24;
+
+/// Define `spy_calltags` and `spy_calltag_pool`: the sites of every call
+/// (with the calls it was inlined into), by return address, ended by a zero
+/// entry.
+pub(crate) fn define_calltags(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
+    let calls = std::mem::take(&mut cx.calltags);
+    let mut pool: Vec<u8> = Vec::new();
+    let mut bytes = vec![0u8; CALLTAG_ENTRY_SIZE * (calls.len() + 1)];
+    for (k, (_, ret, tags)) in calls.iter().enumerate() {
+        let base = k * CALLTAG_ENTRY_SIZE;
+        let start = (pool.len() / 4) as u32;
+        for t in tags {
+            pool.extend_from_slice(&t.to_le_bytes());
+        }
+        bytes[base + 8..base + 12].copy_from_slice(&ret.to_le_bytes());
+        bytes[base + 12..base + 16].copy_from_slice(&start.to_le_bytes());
+        bytes[base + 16..base + 20].copy_from_slice(&(tags.len() as u32).to_le_bytes());
+    }
+    let id = cx
+        .obj
+        .declare_data("spy_calltags", Linkage::Export, false, false)
+        .map_err(cg)?;
+    let mut d = DataDescription::new();
+    d.define(bytes.into_boxed_slice());
+    d.set_align(8);
+    for (k, (func, ..)) in calls.iter().enumerate() {
+        let r = cx.obj.declare_func_in_data(*func, &mut d);
+        d.write_function_addr((k * CALLTAG_ENTRY_SIZE) as u32, r);
+    }
+    cx.obj.define_data(id, &d).map_err(cg)?;
+    let pid = cx
+        .obj
+        .declare_data("spy_calltag_pool", Linkage::Export, false, false)
+        .map_err(cg)?;
+    let mut d = DataDescription::new();
+    if pool.is_empty() {
+        pool.resize(4, 0);
+    }
+    d.define(pool.into_boxed_slice());
+    d.set_align(4);
+    cx.obj.define_data(pid, &d).map_err(cg)?;
+    Ok(())
+}
+
 /// The bytes every object spyc writes contains (so does every executable
 /// linked from one): `spyc build` only overwrites files that hold them.
 pub const OUTPUT_MARKER: &[u8] = b"\0spyc-output:v1\0";
@@ -99,23 +178,28 @@ pub(crate) fn define_marker(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
 
 /// An entry of the panic-site table `spy_locs` (the runtime's `Loc`):
 /// `{SpyStr* file, SpyStr* source_line, u32 line, u32 col, u32 width, u32 pad,
-/// SpyStr* etype, SpyStr* msg}`. Code refers to an entry by its index, an
-/// immediate: functions that can panic stay free of data references, which
-/// Cranelift's inliner needs.
+/// SpyStr* etype, SpyStr* msg, SpyStr* func}`. Code refers to an entry by its
+/// index, an immediate: functions that can panic stay free of data
+/// references, which Cranelift's inliner needs. Calls are sites too (their
+/// debug tags, `spy_calltags`): the frames of a traceback.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Site {
     span: Span,
     /// The exception type and message of a check that fails with fixed text.
     text: Option<(String, String)>,
+    /// The function the span is in, as a traceback names it.
+    func: String,
 }
 
-pub(crate) const SITE_SIZE: usize = 48;
+pub(crate) const SITE_SIZE: usize = 56;
 
-/// The index of the panic site at `span` (with the fixed text of a check).
+/// The index of the panic site at `span` (with the fixed text of a check),
+/// in the function being compiled.
 pub(crate) fn site(cx: &mut ModCtx<'_>, span: Span, text: Option<(&str, &str)>) -> i64 {
     let key = Site {
         span,
         text: text.map(|(a, b)| (a.to_string(), b.to_string())),
+        func: cx.cur_func.clone(),
     };
     if let Some(i) = cx.data.site_index.get(&key) {
         return *i as i64;
@@ -186,6 +270,7 @@ pub(crate) fn define_sites(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
             relocs.push((base + 32, string(cx, etype)?));
             relocs.push((base + 40, string(cx, msg)?));
         }
+        relocs.push((base + 48, string(cx, &site.func)?));
     }
     let mut d = DataDescription::new();
     d.define(bytes.into_boxed_slice());

@@ -1,10 +1,11 @@
 //! Translation of one RIR function to Cranelift IR.
 
 use cranelift_codegen::ir::{
-    types, Block, BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind,
-    TrapCode, Value,
+    types, Block, BlockArg, DebugTag, ExceptionTableData, ExceptionTableItem, ExceptionTag,
+    Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, TrapCode, Value,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::FuncId;
 use cranelift_module::Module;
 use spy_diagnostics::Span;
 use spy_rir as rir;
@@ -17,7 +18,15 @@ pub(crate) struct FnCx<'a, 'm, 'f> {
     pub b: FunctionBuilder<'f>,
     /// The Cranelift variables of each local (several for a struct, none for `None`).
     vars: Vec<Vec<Variable>>,
-    loops: Vec<(Block, Block)>,
+    /// Enclosing loops: header, exit, and the number of pending `finally`
+    /// bodies when the loop began.
+    loops: Vec<(Block, Block, usize)>,
+    /// The landing blocks of the enclosing `try` regions, innermost last:
+    /// a call inside one is a `try_call` whose exception edge goes there.
+    regions: Vec<Block>,
+    /// The `finally` bodies a `return`, `break` or `continue` here must run
+    /// first, innermost last.
+    finallies: Vec<Finally>,
     terminated: bool,
     /// Where results go when the function returns through memory.
     sret: Option<Value>,
@@ -27,6 +36,18 @@ pub(crate) struct FnCx<'a, 'm, 'f> {
     pub nonzero: Vec<Value>,
     /// Lowering `unsafe.unchecked_*`: a zero divisor is a `PanicError`.
     pub zero_is_panic: bool,
+    /// The innermost statement or expression being lowered: what a call's
+    /// debug tag (its traceback frame) points at.
+    cur_span: Span,
+}
+
+/// A pending `finally`: its body, and the numbers of regions and loops
+/// around its `try` (what its own code runs in).
+#[derive(Clone)]
+struct Finally {
+    body: Vec<rir::Stmt>,
+    regions: usize,
+    loops: usize,
 }
 
 pub(crate) fn translate(
@@ -35,6 +56,7 @@ pub(crate) fn translate(
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<(), CodegenError> {
+    cx.cur_func = f.fqn.short_name().to_string();
     let mut b = FunctionBuilder::new(func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -69,10 +91,13 @@ pub(crate) fn translate(
         b,
         vars,
         loops: Vec::new(),
+        regions: Vec::new(),
+        finallies: Vec::new(),
         terminated: false,
         sret,
         nonzero: Vec::new(),
         zero_is_panic: false,
+        cur_span: f.span,
     };
     fx.block(&f.body)?;
     if !fx.terminated {
@@ -126,6 +151,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
 
     fn stmt(&mut self, s: &rir::Stmt) -> Result<(), CodegenError> {
         self.live();
+        let outer = std::mem::replace(&mut self.cur_span, s.span);
+        let r = self.stmt_kind(s);
+        self.cur_span = outer;
+        r
+    }
+
+    fn stmt_kind(&mut self, s: &rir::Stmt) -> Result<(), CodegenError> {
         match &s.kind {
             rir::StmtKind::Assign(l, e) => {
                 let vals = self.expr(e)?;
@@ -180,7 +212,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let c = self.value(cond)?;
                 self.b.ins().brif(c, body_blk, &[], exit, &[]);
                 self.enter(body_blk);
-                self.loops.push((header, exit));
+                self.loops.push((header, exit, self.finallies.len()));
                 self.block(body)?;
                 self.loops.pop();
                 if !self.terminated {
@@ -190,7 +222,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.terminated = false;
             }
             rir::StmtKind::Break | rir::StmtKind::Continue => {
-                let Some(&(header, exit)) = self.loops.last() else {
+                let Some(&(header, exit, fins)) = self.loops.last() else {
                     return Err(CodegenError("break outside loop".into()));
                 };
                 let target = if matches!(s.kind, rir::StmtKind::Break) {
@@ -198,14 +230,22 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 } else {
                     header
                 };
-                self.b.ins().jump(target, &[]);
-                self.terminated = true;
+                self.run_finallies(fins)?;
+                if !self.terminated {
+                    self.b.ins().jump(target, &[]);
+                    self.terminated = true;
+                }
             }
             rir::StmtKind::Return(e) => {
                 let vals = match e {
                     Some(e) => self.expr(e)?,
                     None => Vec::new(),
                 };
+                self.run_finallies(0)?;
+                if self.terminated {
+                    // A `finally` left by `return`, `break` or `continue`.
+                    return Ok(());
+                }
                 match self.sret {
                     Some(out) => {
                         for (i, v) in vals.iter().enumerate() {
@@ -228,8 +268,239 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.call_rt_diverging(RtFn::spy_raise, &[m, site]);
                 self.terminated = true;
             }
+            rir::StmtKind::Reraise(e) => {
+                let exc = self.value(e)?;
+                self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+                self.terminated = true;
+            }
+            rir::StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => self.try_stmt(body, handlers, orelse, finally)?,
         }
         Ok(())
+    }
+
+    /// A block an exception edge enters, with the exception object.
+    fn landing_block(&mut self) -> Block {
+        let l = self.b.create_block();
+        self.b.append_block_param(l, self.cx.ptr);
+        self.b.set_cold_block(l);
+        l
+    }
+
+    /// `try` (semantics: `rir::StmtKind::Try`). The body runs in a region
+    /// whose calls go to a landing block on an exception; the landing block
+    /// picks the handler, or raises the exception again. With a `finally`,
+    /// all that is in a second region whose landing block runs the
+    /// `finally` and raises again; a `return`, `break` or `continue` runs
+    /// it on the way out (`run_finallies`).
+    fn try_stmt(
+        &mut self,
+        body: &[rir::Stmt],
+        handlers: &[rir::Handler],
+        orelse: &[rir::Stmt],
+        finally: &[rir::Stmt],
+    ) -> Result<(), CodegenError> {
+        let fin_landing = if finally.is_empty() {
+            None
+        } else {
+            let l = self.landing_block();
+            self.finallies.push(Finally {
+                body: finally.to_vec(),
+                regions: self.regions.len(),
+                loops: self.loops.len(),
+            });
+            self.regions.push(l);
+            Some(l)
+        };
+        if handlers.is_empty() {
+            self.block(body)?;
+            if !self.terminated {
+                self.block(orelse)?;
+            }
+        } else {
+            self.try_except(body, handlers, orelse)?;
+        }
+        let Some(landing) = fin_landing else {
+            return Ok(());
+        };
+        self.regions.pop();
+        self.finallies.pop();
+        let after = self.b.create_block();
+        let mut reaches = false;
+        if !self.terminated {
+            self.block(finally)?;
+            if !self.terminated {
+                self.b.ins().jump(after, &[]);
+                self.terminated = true;
+                reaches = true;
+            }
+        }
+        self.enter(landing);
+        self.terminated = false;
+        let exc = self.b.block_params(landing)[0];
+        self.block(finally)?;
+        if !self.terminated {
+            self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+        }
+        self.end_join(after, reaches);
+        Ok(())
+    }
+
+    fn try_except(
+        &mut self,
+        body: &[rir::Stmt],
+        handlers: &[rir::Handler],
+        orelse: &[rir::Stmt],
+    ) -> Result<(), CodegenError> {
+        let landing = self.landing_block();
+        let merge = self.b.create_block();
+        let mut reaches = false;
+        self.regions.push(landing);
+        let r = self.block(body);
+        self.regions.pop();
+        r?;
+        if !self.terminated {
+            self.block(orelse)?;
+            if !self.terminated {
+                self.b.ins().jump(merge, &[]);
+                self.terminated = true;
+                reaches = true;
+            }
+        }
+        self.enter(landing);
+        self.terminated = false;
+        let exc = self.b.block_params(landing)[0];
+        for h in handlers {
+            let next = if h.classes.is_empty() {
+                None
+            } else {
+                let mut any: Option<Value> = None;
+                for c in &h.classes {
+                    let name = self.str_const(c)?;
+                    let is = self.call_rt1(RtFn::spy_exc_is, &[exc, name])?;
+                    any = Some(match any {
+                        Some(a) => self.b.ins().bor(a, is),
+                        None => is,
+                    });
+                }
+                let (hb, next) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(any.unwrap_or(exc), hb, &[], next, &[]);
+                self.enter(hb);
+                Some(next)
+            };
+            self.set_local(h.bind, &[exc]);
+            self.block(&h.body)?;
+            if !self.terminated {
+                self.b.ins().jump(merge, &[]);
+                self.terminated = true;
+                reaches = true;
+            }
+            match next {
+                Some(n) => {
+                    self.enter(n);
+                    self.terminated = false;
+                }
+                None => break,
+            }
+        }
+        if !self.terminated {
+            // No clause matches: on to the enclosing handler.
+            self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+            self.terminated = true;
+        }
+        self.end_join(merge, reaches);
+        Ok(())
+    }
+
+    /// Continue at `join`, reached from somewhere or not at all.
+    fn end_join(&mut self, join: Block, reaches: bool) {
+        self.enter(join);
+        self.terminated = false;
+        if !reaches {
+            self.b.ins().trap(TrapCode::unwrap_user(1));
+            self.terminated = true;
+        }
+    }
+
+    /// Before leaving the pending `finally` bodies from `down_to` on
+    /// (innermost first): each runs with the regions, loops and `finally`
+    /// bodies around its own `try`. One that ends by `return`, `break` or
+    /// `continue` ends the path (`terminated`).
+    fn run_finallies(&mut self, down_to: usize) -> Result<(), CodegenError> {
+        for i in (down_to..self.finallies.len()).rev() {
+            let fin = self.finallies[i].clone();
+            let regions = self.regions.split_off(fin.regions);
+            let loops = self.loops.split_off(fin.loops);
+            let fins = self.finallies.split_off(i);
+            let r = self.block(&fin.body);
+            self.regions.extend(regions);
+            self.loops.extend(loops);
+            self.finallies.extend(fins);
+            r?;
+            if self.terminated {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Call function `id`. Inside a `try` region: a `try_call` (to a
+    /// `tail` thunk for a runtime function) whose exception edge goes to the
+    /// region's landing block; the code after it continues in a new block.
+    pub(crate) fn call_id(
+        &mut self,
+        id: FuncId,
+        args: &[Value],
+    ) -> Result<Vec<Value>, CodegenError> {
+        let site = data::site(self.cx, self.cur_span, None) as u32;
+        let Some(&landing) = self.regions.last() else {
+            let r = self.cx.obj.declare_func_in_func(id, self.b.func);
+            let call = self.b.ins().call(r, args);
+            self.b.func.debug_tags.set(call, [DebugTag::User(site)]);
+            return Ok(self.b.inst_results(call).to_vec());
+        };
+        let target = crate::tail_callable(self.cx, id)?;
+        let r = self.cx.obj.declare_func_in_func(target, self.b.func);
+        let sig = self.b.func.dfg.ext_funcs[r].signature;
+        let ret_tys: Vec<types::Type> = self.b.func.dfg.signatures[sig]
+            .returns
+            .iter()
+            .map(|p| p.value_type)
+            .collect();
+        let cont = self.b.create_block();
+        let rets: Vec<Value> = ret_tys
+            .iter()
+            .map(|t| self.b.append_block_param(cont, *t))
+            .collect();
+        let ret_args: Vec<BlockArg> = (0..ret_tys.len() as u32)
+            .map(BlockArg::TryCallRet)
+            .collect();
+        let normal = self.b.func.dfg.block_call(cont, &ret_args);
+        let exn = self
+            .b
+            .func
+            .dfg
+            .block_call(landing, &[BlockArg::TryCallExn(0)]);
+        // The tag is the call's site (its traceback frame; the unwinder
+        // takes the default handler), as debug tags do for plain calls.
+        let tagged = self
+            .b
+            .func
+            .dfg
+            .block_call(landing, &[BlockArg::TryCallExn(0)]);
+        let items = [
+            ExceptionTableItem::Tag(ExceptionTag::from_u32(site), tagged),
+            ExceptionTableItem::Default(exn),
+        ];
+        let table = ExceptionTableData::new(sig, normal, items);
+        let et = self.b.func.dfg.exception_tables.push(table);
+        self.b.ins().try_call(r, args, et);
+        self.enter(cont);
+        Ok(rets)
     }
 
     /// Branch to a cold block that panics with `etype: msg` unless `ok` is true.
@@ -364,6 +635,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
     /// The values of an expression: one per scalar, several for a struct (its
     /// fields flattened in order), none for `None`.
     pub fn expr(&mut self, e: &rir::Expr) -> Result<Vec<Value>, CodegenError> {
+        let outer = std::mem::replace(&mut self.cur_span, e.span);
+        let r = self.expr_kind(e);
+        self.cur_span = outer;
+        r
+    }
+
+    fn expr_kind(&mut self, e: &rir::Expr) -> Result<Vec<Value>, CodegenError> {
         Ok(match &e.kind {
             rir::ExprKind::Const(c) => self.constant(c)?.into_iter().collect(),
             rir::ExprKind::Local(l) => {
@@ -390,7 +668,6 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     .funcs
                     .get(fqn)
                     .ok_or_else(|| CodegenError(format!("unknown function {fqn}")))?;
-                let fr = self.cx.obj.declare_func_in_func(id, self.b.func);
                 let ret_tys = flat(self.cx, e.ty);
                 if crate::returns_in_memory(&self.cx.m.types, e.ty, self.cx.ptr) {
                     let slot = self.b.create_sized_stack_slot(StackSlotData::new(
@@ -401,7 +678,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     let ptr = self.ptr();
                     let addr = self.b.ins().stack_addr(ptr, slot, 0);
                     vals.insert(0, addr);
-                    self.b.ins().call(fr, &vals);
+                    self.call_id(id, &vals)?;
                     ret_tys
                         .iter()
                         .enumerate()
@@ -412,8 +689,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                         })
                         .collect()
                 } else {
-                    let call = self.b.ins().call(fr, &vals);
-                    self.b.inst_results(call).to_vec()
+                    self.call_id(id, &vals)?
                 }
             }
             rir::ExprKind::And(a, b) | rir::ExprKind::Or(a, b) => {

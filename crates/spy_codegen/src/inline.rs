@@ -99,7 +99,9 @@ impl Inline for Inliner<'_> {
         } else {
             SMALL
         };
-        if size(body) > limit || !body.global_values.is_empty() {
+        // A callee with `try` regions keeps its own frame: the table of
+        // handlers is made per compiled function.
+        if size(body) > limit || !body.global_values.is_empty() || has_try_call(body) {
             return InlineCommand::KeepCall;
         }
         self.done += 1;
@@ -110,6 +112,10 @@ impl Inline for Inliner<'_> {
             visit_callee: visit,
         }
     }
+}
+
+fn has_try_call(f: &ir::Function) -> bool {
+    !f.dfg.exception_tables.is_empty()
 }
 
 fn calls_itself(f: &ir::Function, me: u32) -> bool {

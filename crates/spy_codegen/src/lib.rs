@@ -18,12 +18,14 @@ mod prim;
 
 use std::collections::HashMap;
 
+use cranelift_codegen::ir::DebugTag;
 use cranelift_codegen::ir::{
     types, AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
+use cranelift_codegen::{FinalizedMachExceptionHandler, MachDebugTagPos};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module as _};
 use cranelift_object::{ObjectBuilder, ObjectModule};
@@ -106,6 +108,17 @@ pub(crate) struct ModCtx<'a> {
     /// Each compiled function: its id, machine-code size and FQN (the table
     /// `spy_funcs` that names the function a stack overflow happened in).
     pub code: Vec<(FuncId, u32, rir::Fqn)>,
+    /// The `try_call` sites compiled so far: function, return-address
+    /// offset, handler offset, frame offset (the table `spy_handlers`).
+    pub handlers: Vec<(FuncId, u32, u32, u32)>,
+    /// `tail`-convention thunks of runtime functions called inside `try`
+    /// regions, by the function they call (defined at the end).
+    pub thunks: HashMap<FuncId, FuncId>,
+    /// Every call's return-address offset and sites (its debug tags): the
+    /// frames of a traceback (the table `spy_calltags`).
+    pub calltags: Vec<(FuncId, u32, Vec<u32>)>,
+    /// The function being translated, as a traceback names it.
+    pub cur_func: String,
 }
 
 /// The Cranelift types that represent a value of type `t`: one per scalar,
@@ -120,7 +133,7 @@ pub(crate) fn flat_tys(types_: &rir::TypeTable, t: rir::Ty, ptr: types::Type) ->
         rir::Ty::Num(I64 | U64) => vec![types::I64],
         rir::Ty::Num(F32) => vec![types::F32],
         rir::Ty::Num(F64) => vec![types::F64],
-        rir::Ty::Str => vec![ptr],
+        rir::Ty::Str | rir::Ty::Exc => vec![ptr],
         rir::Ty::Def(_) => match types_.fields(t) {
             Some(fields) => fields
                 .iter()
@@ -222,6 +235,10 @@ fn compile(
         checks: !opts.optimize,
         code: Vec::new(),
         kernels: HashMap::new(),
+        handlers: Vec::new(),
+        thunks: HashMap::new(),
+        calltags: Vec::new(),
+        cur_func: String::new(),
     };
     cx.runtime = abi::declare_runtime(&mut cx)?;
     data::define_statics(&mut cx)?;
@@ -268,9 +285,12 @@ fn compile(
         )?;
     }
     if let Some(entry) = &m.entry {
-        entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif)?;
+        entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif.as_deref_mut())?;
     }
+    define_thunks(&mut cx, &mut ctx, &mut fctx, clif)?;
     data::define_sites(&mut cx)?;
+    data::define_handlers(&mut cx)?;
+    data::define_calltags(&mut cx)?;
     data::define_funcs(&mut cx)?;
     data::define_marker(&mut cx)?;
     Ok(cx.obj)
@@ -287,16 +307,121 @@ fn define(
         // Show the optimised IR: what the machine code is generated from.
         ctx.optimize(cx.obj.isa(), &mut Default::default())
             .map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
-        out.push_str(&format!("; {name}\n{}\n", ctx.func.display()));
+        // Without the call-site tags (tracebacks' sites, noise here).
+        let mut shown = ctx.func.clone();
+        shown.debug_tags.clear();
+        out.push_str(&format!("; {name}\n{}\n", shown.display()));
     }
     cx.obj
         .define_function(id, ctx)
         .map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
     if let Some(code) = ctx.compiled_code() {
-        cx.code
-            .push((id, code.code_info().total_size, rir::Fqn::parse(name)));
+        if !name.starts_with(THUNK_PREFIX) {
+            cx.code
+                .push((id, code.code_info().total_size, rir::Fqn::parse(name)));
+        }
+        // A call's sites follow it (`Post`), after any stack adjustment
+        // that follows the call (a `tail` callee pops its stack arguments):
+        // the call's return address is the last call site's at or before
+        // the tag. A `try_call` loses its debug tags in Cranelift 0.135's
+        // lowering: its site is its exception table's tag instead
+        // (`FnCx::call_id`), read below.
+        let mut rets: Vec<u32> = code.buffer.call_sites().map(|c| c.ret_addr).collect();
+        rets.sort_unstable();
+        for t in code.buffer.debug_tags() {
+            if t.pos != MachDebugTagPos::Post {
+                continue;
+            }
+            let Some(&ret) = rets[..rets.partition_point(|&r| r <= t.offset)].last() else {
+                return Err(CodegenError(format!(
+                    "{name}: a call's debug tag before any call"
+                )));
+            };
+            let sites: Vec<u32> = t
+                .tags
+                .iter()
+                .filter_map(|t| match t {
+                    DebugTag::User(s) => Some(*s),
+                    _ => None,
+                })
+                .collect();
+            if !sites.is_empty() {
+                cx.calltags.push((id, ret, sites));
+            }
+        }
+        for site in code.buffer.call_sites() {
+            for h in site.exception_handlers {
+                if let FinalizedMachExceptionHandler::Tag(tag, _) = h {
+                    cx.calltags.push((id, site.ret_addr, vec![tag.as_u32()]));
+                }
+                if let FinalizedMachExceptionHandler::Default(off) = h {
+                    let Some(frame) = site.frame_offset else {
+                        return Err(CodegenError(format!(
+                            "{name}: a try_call site without a frame offset"
+                        )));
+                    };
+                    cx.handlers.push((id, site.ret_addr, *off, frame));
+                }
+            }
+        }
     }
     cx.obj.clear_context(ctx);
+    Ok(())
+}
+
+const THUNK_PREFIX: &str = "spy.tail.";
+
+/// A function of the `tail` convention that calls `id` (itself, if it is
+/// one): what a `try_call` calls. An exception's edge from a `tail` call
+/// clobbers every register, so the unwinder restores none
+/// (`spy_runtime/src/unwind.rs`).
+pub(crate) fn tail_callable(cx: &mut ModCtx<'_>, id: FuncId) -> Result<FuncId, CodegenError> {
+    let decl = cx.obj.declarations().get_function_decl(id);
+    if decl.signature.call_conv == CallConv::Tail {
+        return Ok(id);
+    }
+    if let Some(t) = cx.thunks.get(&id) {
+        return Ok(*t);
+    }
+    let mut sig = decl.signature.clone();
+    sig.call_conv = CallConv::Tail;
+    let name = format!("{THUNK_PREFIX}{}", decl.linkage_name(id));
+    let t = cx
+        .obj
+        .declare_function(&name, Linkage::Local, &sig)
+        .map_err(cg)?;
+    cx.thunks.insert(id, t);
+    Ok(t)
+}
+
+/// The bodies of the thunks: call, return what the callee returns.
+fn define_thunks(
+    cx: &mut ModCtx<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    mut clif: Option<&mut String>,
+) -> Result<(), CodegenError> {
+    let mut thunks: Vec<(FuncId, FuncId)> = cx.thunks.iter().map(|(a, b)| (*a, *b)).collect();
+    thunks.sort_by_key(|(_, t)| t.as_u32());
+    for (callee, t) in thunks {
+        let decl = cx.obj.declarations().get_function_decl(t);
+        let (sig, name) = (decl.signature.clone(), decl.linkage_name(t).into_owned());
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, t.as_u32()), sig);
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+            let block = b.create_block();
+            b.append_block_params_for_function_params(block);
+            b.switch_to_block(block);
+            b.seal_block(block);
+            let args = b.block_params(block).to_vec();
+            let f = cx.obj.declare_func_in_func(callee, b.func);
+            let call = b.ins().call(f, &args);
+            let rets = b.inst_results(call).to_vec();
+            b.ins().return_(&rets);
+            b.finalize(cx.obj.isa().frontend_config());
+        }
+        define(cx, t, ctx, clif.as_deref_mut(), &name)?;
+    }
     Ok(())
 }
 

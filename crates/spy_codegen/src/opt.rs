@@ -107,6 +107,8 @@ fn scan(
                     && scan(else_body, me, t, in_loop, op, found)
             }
             StmtKind::While { body, .. } => scan(body, me, t, true, op, found),
+            // A `return` inside a `try` is no tail call (`finally`, handlers).
+            StmtKind::Try { .. } => false,
             _ => true,
         };
         if !ok {

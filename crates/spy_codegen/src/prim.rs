@@ -54,9 +54,8 @@ impl FnCx<'_, '_, '_> {
             !f.never_returns(),
             "{f:?} never returns: call it with call_rt_diverging"
         );
-        let r = abi::func_ref(self.cx, &mut self.b, f);
-        let call = self.b.ins().call(r, args);
-        self.b.inst_results(call).first().copied()
+        let id = abi::func_id(self.cx, f);
+        self.call_id(id, args).ok()?.first().copied()
     }
 
     pub(crate) fn call_rt1(&mut self, f: RtFn, args: &[Value]) -> Result<Value, CodegenError> {
@@ -68,8 +67,12 @@ impl FnCx<'_, '_, '_> {
     /// never to return, or it is a check's runtime function called on
     /// arguments it rejects.
     pub(crate) fn call_rt_diverging(&mut self, f: RtFn, args: &[Value]) {
-        let r = abi::func_ref(self.cx, &mut self.b, f);
-        self.b.ins().call(r, args);
+        let id = abi::func_id(self.cx, f);
+        if self.call_id(id, args).is_err() {
+            // (Only a thunk's declaration can fail; the call is then plain.)
+            let r = abi::func_ref(self.cx, &mut self.b, f);
+            self.b.ins().call(r, args);
+        }
         self.b.ins().trap(TrapCode::unwrap_user(2));
     }
 
@@ -822,6 +825,10 @@ pub(crate) fn lower(
         Prim::StrRepr => fx.call_rt1(RtFn::spy_str_repr, &a)?,
         Prim::StrAscii => fx.call_rt1(RtFn::spy_str_ascii, &a)?,
         Prim::ComplexRepr => fx.call_rt1(RtFn::spy_complex_repr, &a)?,
+        // The exception object: {class name, message, site} (runtime's `SpyExc`).
+        Prim::ExcClassName => fx.b.ins().load(fx.cx.ptr, MemFlagsData::trusted(), a[0], 0),
+        Prim::ExcMessage => fx.b.ins().load(fx.cx.ptr, MemFlagsData::trusted(), a[0], 8),
+        Prim::ExcRepr => fx.call_rt1(RtFn::spy_exc_repr, &a)?,
         Prim::Math(m) => match m {
             rir::MathFn::Sqrt => fx.b.ins().sqrt(a[0]),
             rir::MathFn::Floor => fx.b.ins().floor(a[0]),
@@ -860,9 +867,8 @@ pub(crate) fn lower(
             fx.call_rt1(RtFn::spy_format_str, &[a[0], sa, sb])?
         }
         Prim::Kernel(k) => {
-            let f = abi::kernel_ref(fx.cx, &mut fx.b, k)?;
-            let call = fx.b.ins().call(f, &a);
-            fx.b.inst_results(call)[0]
+            let f = abi::kernel_id(fx.cx, k)?;
+            fx.call_id(f, &a)?[0]
         }
         Prim::FormatNumDyn(t) => {
             let loc = fx.loc(span)?;

@@ -216,6 +216,7 @@ impl Session {
         let main = self.main_func()?;
         let span = spy_diagnostics::Span::default();
         let r = self.vm.call_red(main, Vec::new(), span, false);
+        let r = r.map_err(|e| e.left(self.vm.func(main).fqn.short_name(), None));
         // Files still open are flushed and closed when the program ends.
         spy_runtime::files::close_all();
         self.vm.flush_out();

@@ -117,6 +117,14 @@ impl Fqn {
         self.parts().last().copied().unwrap_or("")
     }
 
+    /// The name a traceback shows: the last part, without type arguments
+    /// or suffix (`mod::Point::norm` is `norm`, `mod::f[i32]` is `f`).
+    pub fn short_name(&self) -> &str {
+        let last = self.last();
+        let end = last.find(['[', '#', '$']).unwrap_or(last.len());
+        &last[..end]
+    }
+
     /// The human form: `builtins::` dropped.
     pub fn human(&self) -> String {
         self.text.replace("builtins::", "")

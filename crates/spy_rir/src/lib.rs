@@ -29,6 +29,9 @@ pub enum Ty {
     Num(NumTy),
     /// Immutable text: a pointer to a runtime string object.
     Str,
+    /// A caught exception: a pointer to a runtime exception object (its
+    /// class name, its message and where it was raised).
+    Exc,
     /// A type defined in the [`TypeTable`] (structs, pointers).
     Def(TypeIdx),
 }
@@ -110,6 +113,7 @@ impl TypeTable {
             Ty::Bool => "bool".into(),
             Ty::Num(n) => n.name().into(),
             Ty::Str => "str".into(),
+            Ty::Exc => "Exception".into(),
             Ty::Def(i) => match self.get(i) {
                 TypeDef::Struct { fqn, .. } => format!("`{fqn}`"),
                 TypeDef::Ptr { name, .. } => name.clone(),
@@ -132,7 +136,7 @@ impl TypeTable {
     /// order, size rounded to the alignment). `str` and pointers are 8 bytes.
     pub fn layout(&self, ty: Ty) -> (u32, u32) {
         match ty {
-            Ty::None | Ty::Bool | Ty::Num(_) | Ty::Str => scalar_layout(ty),
+            Ty::None | Ty::Bool | Ty::Num(_) | Ty::Str | Ty::Exc => scalar_layout(ty),
             Ty::Def(i) => match self.get(i) {
                 TypeDef::Ptr { .. } => POINTER_LAYOUT,
                 TypeDef::Struct { fields, .. } => {
@@ -150,7 +154,7 @@ impl TypeTable {
     pub fn holds_pointers(&self, ty: Ty) -> bool {
         match ty {
             Ty::None | Ty::Bool | Ty::Num(_) => false,
-            Ty::Str => true,
+            Ty::Str | Ty::Exc => true,
             Ty::Def(i) => match self.get(i) {
                 TypeDef::Ptr { .. } => true,
                 TypeDef::Struct { fields, .. } => {
@@ -185,7 +189,7 @@ pub fn scalar_layout(ty: Ty) -> (u32, u32) {
         Ty::None => (0, 1),
         Ty::Bool => (1, 1),
         Ty::Num(n) => (n.bits() / 8, n.bits() / 8),
-        Ty::Str | Ty::Def(_) => POINTER_LAYOUT,
+        Ty::Str | Ty::Exc | Ty::Def(_) => POINTER_LAYOUT,
     }
 }
 
@@ -352,6 +356,36 @@ pub enum StmtKind {
     /// Panic with an exception type name and a message of type `Str`. The
     /// statement's span is the location reported.
     Raise { etype: Rc<str>, msg: Expr },
+    /// Raise a caught exception again (`raise e`, bare `raise`); `exc.ty` is
+    /// `Exc`. It keeps its class, message and location.
+    Reraise(Expr),
+    /// `try`: an exception raised while `body` runs (in it or in a function
+    /// it calls) goes to the first handler whose classes hold the
+    /// exception's class; none matching, it propagates. `orelse` runs when
+    /// `body` ends without an exception (its own exceptions are not caught
+    /// here). `finally` runs however the rest is left: at the end, by an
+    /// exception (raised again after it), or by a `return`, `break` or
+    /// `continue` inside (the value of a `return` computed first); a
+    /// `return`, `break` or `continue` in `finally` itself discards a
+    /// pending exception, as in Python.
+    Try {
+        body: Vec<Stmt>,
+        handlers: Vec<Handler>,
+        orelse: Vec<Stmt>,
+        finally: Vec<Stmt>,
+    },
+}
+
+/// An `except` clause of a [`StmtKind::Try`].
+#[derive(Clone, Debug)]
+pub struct Handler {
+    /// The names of the exception classes it catches, subclasses included;
+    /// empty: every exception.
+    pub classes: Vec<Rc<str>>,
+    /// The local (of type `Exc`) the exception is stored in.
+    pub bind: LocalId,
+    pub body: Vec<Stmt>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

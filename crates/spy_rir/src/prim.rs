@@ -225,6 +225,12 @@ pub enum Prim {
     StrAscii,
     /// `repr(complex(re, im))` from the two parts.
     ComplexRepr,
+    /// The message of a caught exception (`str(e)`).
+    ExcMessage,
+    /// The class name of a caught exception (`type(e).__name__`).
+    ExcClassName,
+    /// `repr(e)` of a caught exception.
+    ExcRepr,
     /// A C math library function on `f64` (the `math` module; no error checks).
     Math(MathFn),
     /// A runtime service of the standard library (`spy_runtime::kernels`);
@@ -283,6 +289,7 @@ impl Prim {
             StrContains => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Bool),
             NumToStr(t) => (smallvec::smallvec![n(t)], Ty::Str),
             BoolToStr => (smallvec::smallvec![Ty::Bool], Ty::Str),
+            ExcMessage | ExcClassName | ExcRepr => (smallvec::smallvec![Ty::Exc], Ty::Str),
             StrRepr | StrAscii => (smallvec::smallvec![Ty::Str], Ty::Str),
             ComplexRepr => (
                 smallvec::smallvec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)],
@@ -366,6 +373,9 @@ impl Prim {
             StrRepr => "operator::str_repr".into(),
             StrAscii => "operator::str_ascii".into(),
             ComplexRepr => "operator::complex_repr".into(),
+            ExcMessage => "operator::exc_message".into(),
+            ExcClassName => "operator::exc_class_name".into(),
+            ExcRepr => "operator::exc_repr".into(),
             Math(m) => format!("math::{}", m.name()),
             Kernel(k) => format!("__spy__::{}", k.name()),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),

@@ -403,6 +403,38 @@ impl<'m> Printer<'m> {
                 let m = self.sub(msg, prec::TEST);
                 self.line(&format!("raise {etype}({m})"));
             }
+            StmtKind::Reraise(e) => {
+                let v = self.sub(e, prec::TEST);
+                self.line(&format!("raise {v}"));
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => {
+                self.line("try:");
+                self.block(body);
+                for h in handlers {
+                    let name = self.local_name(h.bind).to_string();
+                    self.declared.insert(h.bind);
+                    let classes = match h.classes.as_slice() {
+                        [] => "BaseException".to_string(),
+                        [one] => one.to_string(),
+                        many => format!("({})", many.join(", ")),
+                    };
+                    self.line(&format!("except {classes} as {name}:"));
+                    self.block(&h.body);
+                }
+                if !orelse.is_empty() {
+                    self.line("else:");
+                    self.block(orelse);
+                }
+                if !finally.is_empty() || handlers.is_empty() {
+                    self.line("finally:");
+                    self.block(finally);
+                }
+            }
         }
     }
 }

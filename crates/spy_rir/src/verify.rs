@@ -308,6 +308,26 @@ impl<'m> Verifier<'m> {
                 self.expr(msg);
                 self.expect_ty("raise message", msg.ty, Ty::Str);
             }
+            StmtKind::Reraise(e) => {
+                self.expr(e);
+                self.expect_ty("raised exception", e.ty, Ty::Exc);
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => {
+                self.block(body, in_loop);
+                for h in handlers {
+                    if let Some(t) = self.local_ty(h.bind) {
+                        self.expect_ty("exception variable", t, Ty::Exc);
+                    }
+                    self.block(&h.body, in_loop);
+                }
+                self.block(orelse, in_loop);
+                self.block(finally, in_loop);
+            }
         }
     }
 }

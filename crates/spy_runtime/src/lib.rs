@@ -44,6 +44,8 @@ pub mod unicode;
 mod native;
 #[cfg(not(spy_staticlib))]
 pub mod oom;
+#[cfg(spy_staticlib)]
+mod unwind;
 
 /// A Python-level error raised by a runtime operation: exception type and message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use core::fmt::Write;
 
-use crate::panic::{write_panic, Location};
+use crate::panic::{write_panic, write_traceback, Location};
 use crate::{num, text, PyErr, StackBuf};
 
 /// A string object: the header codegen's literals share (`spy_codegen::data`),
@@ -37,6 +37,8 @@ pub struct Loc {
     etype: *const SpyStr,
     /// For checks with a fixed message.
     msg: *const SpyStr,
+    /// The function the site is in, as a traceback names it.
+    func: *const SpyStr,
 }
 
 /// A panic site: an index into the program's table `spy_locs` (defined by
@@ -330,6 +332,12 @@ static mut ALT_STACK: [u8; ALT_STACK_SIZE] = [0; ALT_STACK_SIZE];
 static mut STACK_TOP: usize = 0;
 static mut STACK_LIMIT: usize = 0;
 
+/// An address just below the frames of the C `main` (0 before start-up).
+pub(crate) fn stack_top() -> usize {
+    // SAFETY: written once at start-up.
+    unsafe { STACK_TOP }
+}
+
 fn install_segv_handler() {
     let here = 0u8;
     let mut rl = [0u64; 2];
@@ -436,6 +444,68 @@ unsafe fn overflowed_function(ctx: *const u8, fault: usize, top: usize) -> Optio
     None
 }
 
+/// The most frames a stack overflow's traceback shows.
+const OVERFLOW_FRAMES: usize = 64;
+
+/// The frame pointer saved in a signal's `ucontext_t` (0 where the
+/// traceback has no frame walk).
+unsafe fn saved_fp(ctx: *const u8) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // uc_mcontext.gregs starts at 40; REG_RBP is 10.
+        *(ctx.add(40 + 10 * 8) as *const usize)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = ctx;
+        0
+    }
+}
+
+/// The traceback of a stack overflow, allocating nothing (it runs in the
+/// SIGSEGV handler): the sites of the calls on the stack into `out`,
+/// outermost first, each run of frames of one function kept as its
+/// innermost, as `write_traceback` shows them (so deep recursion through
+/// one call is two frames); past `out`'s size, the innermost are dropped.
+unsafe fn overflow_chain(ctx: *const u8, out: &mut [u32; OVERFLOW_FRAMES]) -> usize {
+    let (_, sp) = pc_and_sp(ctx);
+    let mut n = 0;
+    let mut last: (usize, &[u32]) = (0, &[]);
+    let mut last_func = "";
+    crate::unwind::walk_from(saved_fp(ctx), sp, |ret| {
+        if ret != last.0 {
+            last = (ret, crate::unwind::call_sites_unsorted(ret));
+        }
+        for &site in last.1.iter().rev() {
+            let loc = location(site);
+            if !loc.shown() || (n > 0 && loc.func == last_func) {
+                continue;
+            }
+            last_func = loc.func;
+            if n < out.len() {
+                n += 1;
+            }
+            out[n - 1] = site;
+        }
+        true
+    });
+    out[..n].reverse();
+    n
+}
+
+/// The source location of `site`, an index of `spy_locs`.
+unsafe fn location(site: u32) -> Location<'static> {
+    let loc = site_loc(Site::from(site));
+    Location {
+        file: as_str((*loc).file),
+        line: (*loc).line,
+        col: (*loc).col,
+        source_line: as_str((*loc).source_line),
+        width: (*loc).width,
+        func: as_str((*loc).func),
+    }
+}
+
 extern "C" fn on_segv(_sig: i32, info: *const u8, ctx: *const u8) {
     // SAFETY: the kernel passes a valid `siginfo_t`, whose `si_addr` is at
     // offset 16 for SIGSEGV; the statics were set before the handler was.
@@ -445,16 +515,27 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, ctx: *const u8) {
     let low = top.saturating_sub(limit).saturating_sub(1 << 20);
     flush();
     if addr < top && addr >= low {
-        let mut b = StackBuf::<512>::default();
+        let mut b = StackBuf::<16384>::default();
         let e = crate::panic::RECURSION_ERROR;
-        let _ = write_panic(&mut b, e.etype, e.msg, None);
+        // SAFETY: `ctx` is the signal's `ucontext_t`.
+        let mut sites = [0u32; OVERFLOW_FRAMES];
+        let n = unsafe { overflow_chain(ctx, &mut sites) };
+        let mut frames = [const { Location::EMPTY }; OVERFLOW_FRAMES];
+        for (f, &site) in frames.iter_mut().zip(&sites[..n]) {
+            // SAFETY: a site of the program's `spy_locs`.
+            *f = unsafe { location(site) };
+        }
+        let _ = write_traceback(&mut b, e.etype, e.msg, &frames[..n]);
+        // Without a compiled frame on the chain, the function at fault.
         // SAFETY: `ctx` is the signal's `ucontext_t`; the scan reads only
         // stack memory between the fault's page and the stack's top.
-        if let Some(f) = unsafe { overflowed_function(ctx, addr, top) } {
-            let _ = core::fmt::Write::write_fmt(
-                &mut b,
-                format_args!("  in function `{f}`, which recursed until the stack ran out\n"),
-            );
+        if n == 0 {
+            if let Some(f) = unsafe { overflowed_function(ctx, addr, top) } {
+                let _ = core::fmt::Write::write_fmt(
+                    &mut b,
+                    format_args!("  in function `{f}`, which recursed until the stack ran out\n"),
+                );
+            }
         }
         write_all(2, b.as_bytes());
         // SAFETY: terminating the process.
@@ -649,29 +730,98 @@ fn oom() -> ! {
     unsafe { exit(1) }
 }
 
+/// A raised exception as compiled code holds it (RIR's `Ty::Exc`): the
+/// class name, the message, and its traceback: the sites of the frames it
+/// was raised through, outermost first (`unwind::chain`), recorded when it
+/// was raised. Codegen reads the first two fields directly (`str(e)`,
+/// `type(e).__name__`).
+#[repr(C)]
+struct SpyExc {
+    etype: *const SpyStr,
+    msg: *const SpyStr,
+    chain: *const u32,
+    chain_len: usize,
+}
+
+/// Raise `etype: msg` at `site`: to the innermost `try` of compiled code
+/// that catches it (every `try_call` site of a `try` region has a handler;
+/// which `except` clause matches is decided there), else the report and
+/// exit status 1.
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
-    let loc = site_loc(site);
+    let (chain, chain_len) = crate::unwind::chain(site);
+    if crate::panic::catchable(etype) {
+        if let Some(h) = crate::unwind::handler() {
+            let e = spy_gc_alloc(core::mem::size_of::<SpyExc>()).cast::<SpyExc>();
+            // SAFETY: a fresh allocation of the right size; the handler's
+            // frame is live (the unwinder found it on this stack).
+            unsafe {
+                (*e).etype = new_str(etype);
+                (*e).msg = new_str(msg);
+                (*e).chain = chain;
+                (*e).chain_len = chain_len;
+                crate::unwind::resume(h, e.cast())
+            }
+        }
+    }
+    // SAFETY: `chain` holds `chain_len` site indices.
+    unsafe { report_and_exit(etype, msg, core::slice::from_raw_parts(chain, chain_len)) }
+}
+
+/// `raise e` of a caught exception: to the next handler, with its message
+/// and where it was first raised.
+#[no_mangle]
+pub extern "C" fn spy_reraise(e: *const u8) -> ! {
+    let e = e.cast::<SpyExc>();
+    if let Some(h) = crate::unwind::handler() {
+        // SAFETY: the exception object stays as it was; its frame is live.
+        unsafe { crate::unwind::resume(h, e.cast()) }
+    }
+    // SAFETY: codegen passes exception objects made by `panic_at`.
+    unsafe {
+        let chain = core::slice::from_raw_parts((*e).chain, (*e).chain_len);
+        report_and_exit(as_str((*e).etype), as_str((*e).msg), chain)
+    }
+}
+
+/// Whether caught exception `e` is of class `name` (an `except` clause lists
+/// every class it catches).
+#[no_mangle]
+pub extern "C" fn spy_exc_is(e: *const u8, name: *const SpyStr) -> i8 {
+    // SAFETY: an exception object and a string object.
+    unsafe { i8::from(as_str((*e.cast::<SpyExc>()).etype) == as_str(name)) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_exc_repr(e: *const u8) -> *const SpyStr {
+    let e = e.cast::<SpyExc>();
+    let mut b = GcText::new();
+    // SAFETY: an exception object.
+    let _ = unsafe { text::write_exc_repr(&mut b, as_str((*e).etype), as_str((*e).msg)) };
+    b.finish()
+}
+
+/// The traceback of an uncaught exception (its frames' sites, outermost
+/// first), and exit status 1.
+fn report_and_exit(etype: &str, msg: &str, chain: &[u32]) -> ! {
     crate::files::close_all();
     flush();
-    let mut buf = GcText::new();
-    // SAFETY: codegen passes either null or a pointer to a static `Loc` whose
-    // strings are static `SpyStr` literals.
-    unsafe {
-        let l = if loc.is_null() {
-            None
-        } else {
-            Some(Location {
-                file: as_str((*loc).file),
-                line: (*loc).line,
-                col: (*loc).col,
-                source_line: as_str((*loc).source_line),
-                width: (*loc).width,
-            })
-        };
-        let _ = write_panic(&mut buf, etype, msg, l.as_ref());
-        write_all(2, buf.as_str().as_bytes());
-        exit(1)
+    let frames = spy_gc_alloc(core::mem::size_of::<Location<'_>>() * chain.len().max(1))
+        .cast::<Location<'static>>();
+    let mut n = 0;
+    for &site in chain {
+        // SAFETY: codegen passes indices of `spy_locs` entries, whose strings
+        // are static `SpyStr` literals; `frames` has room for every site.
+        unsafe { frames.add(n).write(location(site)) };
+        n += 1;
     }
+    let mut buf = GcText::new();
+    // SAFETY: the first `n` entries were written above.
+    let _ = write_traceback(&mut buf, etype, msg, unsafe {
+        core::slice::from_raw_parts(frames, n)
+    });
+    write_all(2, buf.as_str().as_bytes());
+    // SAFETY: terminating the process.
+    unsafe { exit(1) }
 }
 
 fn raise(e: PyErr, loc: Site) -> ! {
@@ -706,6 +856,16 @@ pub extern "C" fn spy_raise(msg: *const SpyStr, site: Site) -> ! {
         };
         panic_at(etype, as_str(msg), site)
     }
+}
+
+/// `n` bytes the collector scans and never frees.
+pub(crate) fn uncollectable(n: usize) -> *mut u8 {
+    // SAFETY: a plain allocation.
+    let p = unsafe { GC_malloc_uncollectable(n) };
+    if p.is_null() {
+        oom();
+    }
+    p
 }
 
 #[no_mangle]

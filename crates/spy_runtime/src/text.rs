@@ -3,6 +3,20 @@
 
 use core::fmt::{self, Write};
 
+/// `repr(e)` of an exception of class `etype` with message `msg`:
+/// `ValueError('bad')`, or `ValueError()` without a message. A `KeyError`'s
+/// message is already the `repr` of its key (`KeyError(5)`, `KeyError('k')`).
+pub fn write_exc_repr<W: Write>(w: &mut W, etype: &str, msg: &str) -> fmt::Result {
+    w.write_str(etype)?;
+    w.write_char('(')?;
+    if etype == "KeyError" {
+        w.write_str(msg)?;
+    } else if !msg.is_empty() {
+        write_str_repr(w, msg)?;
+    }
+    w.write_char(')')
+}
+
 /// Python `repr(s)`: non-printable characters (`str.isprintable`) escaped as
 /// `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
 pub fn write_str_repr<W: Write>(w: &mut W, s: &str) -> fmt::Result {

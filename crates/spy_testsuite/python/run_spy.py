@@ -98,6 +98,11 @@ def main():
             e.args = (REWORDED[(type(e), e.args[0])],)
         import traceback  # only now: importing it takes longer than most programs run
 
+        # A user exception class prints by its bare name, as in spyc.
+        for cls in type(e).__mro__:
+            if cls.__module__ == "__spy_program__":
+                cls.__module__ = "__main__"
+
         sys.stdout.flush()
         traceback.print_exception(e)
         sys.exit(1)

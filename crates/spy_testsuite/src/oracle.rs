@@ -5,7 +5,7 @@
 //! `.out`) is therefore also run by `python3` through `python/run_spy.py`, which
 //! defines the spyc names that have an exact Python meaning and calls `main()`.
 //! CPython must print the `.out`, exit with the `#@ exit-code`, and, for a program
-//! that panics, end with the exception line that starts its `.stderr`. A program
+//! that panics, end with the exception line that ends its `.stderr`. A program
 //! outside the common subset says so with `#@ python: no -- why`; one whose
 //! expectation records a known spyc bug with `#@ python: differs -- bug`. Both
 //! headers are checked too: they fail once CPython agrees with the expectation.
@@ -217,7 +217,7 @@ pub fn run(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
     pub stdout: String,
-    /// The first line of the `.stderr` file: the panic's `ExcType: message`.
+    /// The last line of the `.stderr` file: the panic's `ExcType: message`.
     pub exception: Option<String>,
     pub code: i32,
 }
@@ -228,7 +228,7 @@ impl Expected {
         let stderr = std::fs::read_to_string(path.with_extension("stderr")).unwrap_or_default();
         Expected {
             stdout,
-            exception: stderr.lines().next().map(str::to_string),
+            exception: stderr.lines().last().map(str::to_string),
             code: h.exit_code,
         }
     }
@@ -369,7 +369,7 @@ mod tests {
     fn exceptions_compare_the_last_traceback_line() {
         let src = "#@ exit-code: 1\ndef main() -> None:\n    print('a')\n    print(1.5 % 0.0)\n";
         // The message is rewritten to the newest CPython wording on 3.11 and 3.12.
-        let err = "ZeroDivisionError: float modulo by zero\n --> prog.spy:4:11\n";
+        let err = "Traceback (most recent call last):\n  File \"prog.spy\", line 4, in main\n    print(1.5 % 0.0)\n          ^^^^^^^^^\nZeroDivisionError: float modulo by zero\n";
         assert_eq!(run_text(src, "a\n", err), Ok(()));
         let e = run_text(src, "a\n", "ZeroDivisionError: division by zero\n")
             .expect_err("wrong message");

@@ -169,7 +169,7 @@ struct Prepared {
 
 /// A program that must fail with exit status 1 and no output: either a compile
 /// error in each of its functions (`compile`; `expected` are the first lines of
-/// the diagnostics, in order), or a panic (`expected` is the first line of
+/// the diagnostics, in order), or a panic (`expected` is the last line of
 /// stderr).
 struct Failing {
     source: String,
@@ -297,7 +297,8 @@ fn check_failing(f: &Failing, path: &std::path::Path, out: &runner::Outcome) -> 
             .filter(|l| l.starts_with("error"))
             .collect()
     } else {
-        out.stderr.lines().take(1).collect()
+        // A traceback's last line names the exception.
+        out.stderr.lines().last().into_iter().collect()
     };
     let mut msg = String::new();
     if out.code != 1 || !out.stdout.is_empty() {
@@ -1387,7 +1388,7 @@ const PANIC_COUNT: usize = 40;
 fn make_expressions(seed: u64) -> Result<Prepared, String> {
     let mut rng = Rng::new(seed, 2);
     let mut kept: Vec<(ExprCase, String)> = Vec::new();
-    // Expressions that overflow: (case, the first line of spyc's stderr).
+    // Expressions that overflow: (case, the exception line of spyc's stderr).
     let mut compile: Vec<(ExprCase, String)> = Vec::new();
     let mut panic: Vec<(ExprCase, String)> = Vec::new();
     let mut skipped = 0usize;

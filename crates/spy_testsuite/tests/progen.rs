@@ -32,20 +32,14 @@ struct Expected {
     by: &'static str,
 }
 
-/// The exception of a spyc run: its stderr up to the location line (` --> file:l:c`).
+/// The exception of a spyc run: the last line of its traceback.
 fn spyc_exception(o: &Outcome) -> String {
     if o.code == 0 {
         return String::new();
     }
-    let mut out = Vec::new();
-    for line in o.stderr.lines() {
-        if line.trim_start().starts_with("--> ") {
-            break;
-        }
-        out.push(line);
-    }
-    // Only the line breaks: a message may end in spaces (`ValueError: 'x '`).
-    out.join("\n").trim_end_matches('\n').to_string()
+    // Only the line break: a message may end in spaces (`ValueError: 'x '`).
+    let err = o.stderr.strip_suffix('\n').unwrap_or(&o.stderr);
+    err.rsplit('\n').next().unwrap_or("").to_string()
 }
 
 fn compare(seed: &str, exp: &Expected, mode: &str, got: &Outcome) -> Result<(), Failed> {

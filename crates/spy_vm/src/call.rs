@@ -808,7 +808,10 @@ impl Vm {
             ));
         }
         let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
-        let v = self.call_red(fid, vals, span, f.is_compile_time())?;
+        let v = match self.call_red(fid, vals, span, f.is_compile_time()) {
+            Ok(v) => v,
+            Err(e) => return Err(e.left(self.func(fid).fqn.short_name(), Some(span))),
+        };
         Ok(AVal::red_val(v, af.ret, span))
     }
 

@@ -9,6 +9,31 @@ pub struct Panic {
     pub etype: String,
     pub msg: String,
     pub span: Option<Span>,
+    /// The frames it went through, innermost first: where it was raised,
+    /// then each call it left, with the function each is in (`None` until
+    /// it leaves that function; the driver names the entry's).
+    pub trace: Vec<(Span, Option<std::rc::Rc<str>>)>,
+}
+
+impl Panic {
+    /// The exception leaves function `callee` (its short name), called at
+    /// `site` (none for the program's entry).
+    pub fn left(&mut self, callee: &str, site: Option<Span>) {
+        if self.trace.is_empty() {
+            match self.span {
+                Some(s) => self.trace.push((s, None)),
+                None => return,
+            }
+        }
+        if let Some(last) = self.trace.last_mut() {
+            if last.1.is_none() {
+                last.1 = Some(callee.into());
+            }
+        }
+        if let Some(s) = site {
+            self.trace.push((s, None));
+        }
+    }
 }
 
 /// A bug in spyc: an invariant the compiler relies on does not hold. It is
@@ -40,6 +65,7 @@ impl VmError {
             etype: etype.into(),
             msg: msg.into(),
             span: Some(span),
+            trace: Vec::new(),
         }))
     }
 
@@ -49,6 +75,23 @@ impl VmError {
             msg: msg.into(),
             span: Some(span),
         }))
+    }
+
+    /// Whether `finally` bodies and `__exit__` run on the way out of this
+    /// error: an exception a handler could catch. A static error or a bug
+    /// stops everything, and an uncatchable exception ends the program at
+    /// once (natively `sys.exit` exits).
+    pub fn unwinds(&self) -> bool {
+        matches!(self, VmError::Panic(p) if spy_runtime::panic::catchable(&p.etype))
+    }
+
+    /// An exception leaving function `callee`, called at `site`
+    /// ([`Panic::left`]); other errors pass unchanged.
+    pub fn left(mut self, callee: &str, site: Option<Span>) -> VmError {
+        if let VmError::Panic(p) = &mut self {
+            p.left(callee, site);
+        }
+        self
     }
 
     pub fn with_note_str(mut self, note: &str) -> VmError {

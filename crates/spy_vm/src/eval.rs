@@ -159,9 +159,13 @@ impl Vm {
             TypeId::NONE => rir::Ty::None,
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
+            TypeId::EXCEPTION => rir::Ty::Exc,
             t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
             t if self.ptr_info(t).is_some() => {
                 let (pointee, _, _) = self.ptr_info(t).unwrap_or((TypeId::NONE, true, false));
+                if pointee == TypeId::EXCEPTION {
+                    return Err(exc_in_memory(span));
+                }
                 let pt = self.rir_ty(pointee, span)?;
                 let name = self.type_name(t);
                 let idx = self
@@ -196,6 +200,9 @@ impl Vm {
         self.rir_type_map.borrow_mut().insert(t, idx);
         let mut fields = Vec::new();
         for (name, ft, fspan) in self.ty(t).fields.clone() {
+            if ft == TypeId::EXCEPTION {
+                return Err(exc_in_memory(span).called_from(fspan, ""));
+            }
             let rt = self
                 .rir_ty(ft, fspan)
                 .map_err(|e| e.called_from(span, ""))?;
@@ -212,6 +219,7 @@ impl Vm {
             rir::Ty::None => TypeId::NONE,
             rir::Ty::Bool => TypeId::BOOL,
             rir::Ty::Str => TypeId::STR,
+            rir::Ty::Exc => TypeId::EXCEPTION,
             rir::Ty::Num(n) => TypeId::num(n),
             rir::Ty::Def(_) => TypeId::OBJECT,
         }
@@ -1295,6 +1303,7 @@ impl Vm {
             mode: EvalMode::Shift(shift),
             ns: f.ns.clone(),
             local_suffix: f.local_suffix.clone(),
+            handling: Vec::new(),
         }
     }
 
@@ -2056,6 +2065,9 @@ impl Vm {
         }
         match v.ty {
             TypeId::STR => Ok(v),
+            TypeId::EXCEPTION if !matches!(v.value(), Some(Value::Exc(_))) => {
+                self.apply_prim(f, Prim::ExcMessage, &mut [v], span)
+            }
             TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &mut [v], span),
             TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
             t => match t.as_num() {
@@ -2067,6 +2079,9 @@ impl Vm {
                         let parts = self.tuple_parts(f, &v, span)?.unwrap_or_default();
                         let t = self.make_red_tuple(f, parts, span)?;
                         self.struct_repr(f, t, true)
+                    }
+                    Some(Value::Exc(e)) => {
+                        Ok(AVal::blue(Value::Str(e.msg.clone()), TypeId::STR, span))
                     }
                     Some(val) => {
                         let s = self.display_blue(val);
@@ -2092,6 +2107,13 @@ impl Vm {
         if v.ty == TypeId::STR {
             return self.apply_prim(f, Prim::StrRepr, &mut [v], span);
         }
+        if let Some(e @ Value::Exc(_)) = v.value() {
+            let s = self.display_blue(e);
+            return Ok(AVal::blue(Value::Str(s.into()), TypeId::STR, span));
+        }
+        if v.ty == TypeId::EXCEPTION {
+            return self.apply_prim(f, Prim::ExcRepr, &mut [v], span);
+        }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, false);
         }
@@ -2112,7 +2134,11 @@ impl Vm {
                     format!("({})", parts.join(", "))
                 }
             }
-            Value::Exc(e) => format!("{}('{}')", self.type_name(e.ty), e.msg),
+            Value::Exc(e) => {
+                let mut s = String::new();
+                let _ = spy_runtime::text::write_exc_repr(&mut s, &self.type_name(e.ty), &e.msg);
+                s
+            }
             v => crate::value::scalar_str(v).unwrap_or_default(),
         }
     }
@@ -2532,4 +2558,13 @@ pub(crate) fn is_empty_call_of(e: &Expr, name: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// Caught exceptions live in locals only, for now.
+fn exc_in_memory(span: Span) -> VmError {
+    err(
+        "exceptions cannot be stored in containers or struct fields yet",
+        span,
+        "this holds an `Exception`",
+    )
 }

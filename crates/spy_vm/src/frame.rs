@@ -122,20 +122,6 @@ pub struct ShiftCtx {
     pub temp_counter: u32,
     /// The enclosing loops, innermost last.
     pub loops: Vec<LoopCtx>,
-    /// The enclosing `with` statements, innermost last: a `return` (or a
-    /// `break`/`continue` out of the loop they are in) calls their
-    /// `__exit__` first.
-    pub withs: Vec<WithCtx>,
-}
-
-/// A `with` statement's context manager while its body is redshifted.
-#[derive(Clone, Debug)]
-pub struct WithCtx {
-    /// The manager (a temporary, or a blue value).
-    pub mgr: AVal,
-    pub exit: crate::ids::FuncId,
-    /// How many loops enclose the statement.
-    pub loop_depth: usize,
 }
 
 /// A loop being redshifted.
@@ -203,6 +189,9 @@ pub struct Frame {
     pub ns: Option<rir::Fqn>,
     /// Appended to the names of residual locals: the body of an inlined call.
     pub local_suffix: Option<String>,
+    /// The exceptions of the `except` clauses being run, innermost last
+    /// (what a bare `raise` raises again).
+    pub handling: Vec<AVal>,
 }
 
 impl Slot {
@@ -242,6 +231,7 @@ impl Frame {
             mode,
             ns: None,
             local_suffix: None,
+            handling: Vec::new(),
         }
     }
 

@@ -319,6 +319,16 @@ pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, Prim
         NumToStr(_) => Value::Str(float_repr(flt(&a)?).into()),
         BoolToStr => Value::Str(if boolean(&a)? { "True" } else { "False" }.into()),
         StrRepr => Value::Str(str_repr(&string(&a)?).into()),
+        ExcMessage | ExcClassName | ExcRepr => match &a {
+            Value::Raised(e) if p == ExcMessage => Value::Str(e.msg.as_str().into()),
+            Value::Raised(e) if p == ExcClassName => Value::Str(e.etype.as_str().into()),
+            Value::Raised(e) => {
+                let mut s = String::new();
+                let _ = spy_runtime::text::write_exc_repr(&mut s, &e.etype, &e.msg);
+                Value::Str(s.into())
+            }
+            _ => return Err(bad_operand("an exception", &a)),
+        },
         StrAscii => {
             let mut s = String::new();
             let _ = text::write_ascii_escaped(&mut s, &string(&a)?);

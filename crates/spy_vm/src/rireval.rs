@@ -60,6 +60,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
         spy_rir::Ty::Bool => Shape::Bool,
         spy_rir::Ty::Num(n) => Shape::Num(n),
         spy_rir::Ty::Str => Shape::Str,
+        spy_rir::Ty::Exc => Shape::Ptr,
         spy_rir::Ty::Def(_) => match types.fields(t) {
             Some(fields) => Shape::Struct(
                 crate::ids::TypeId::OBJECT,
@@ -106,6 +107,7 @@ pub fn run_main<'m>(m: &'m Module, io: crate::prims::Io<'m>, heap: Heap) -> Resu
     };
     let span = m.functions[entry].span;
     ev.call(entry, Vec::new(), span)
+        .map_err(|e| e.left(m.functions[entry].fqn.short_name(), None))
 }
 
 /// Allocate the module's static objects in the heap and store their items.
@@ -155,11 +157,13 @@ impl<'m> Eval<'m> {
         let f: &'m Function = &self.m.functions[idx];
         self.depth += 1;
         if self.depth > spy_runtime::panic::RECURSION_LIMIT {
+            self.depth -= 1;
             let e = spy_runtime::panic::RECURSION_ERROR;
             return Err(VmError::Panic(Box::new(Panic {
                 etype: e.etype.into(),
                 msg: e.msg.into(),
                 span: Some(site),
+                trace: Vec::new(),
             })));
         }
         let mut locals = args;
@@ -258,8 +262,54 @@ impl<'m> Eval<'m> {
                 };
                 return Err(VmError::panic(etype.to_string(), m.to_string(), s.span));
             }
+            StmtKind::Reraise(e) => {
+                let Value::Raised(p) = self.eval(locals, e)? else {
+                    return Err(bad("a non-exception `raise`", e));
+                };
+                return Err(VmError::Panic(Box::new((*p).clone())));
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => return self.try_stmt(locals, body, handlers, orelse, finally),
         }
         Ok(Ctl::Normal)
+    }
+
+    /// `try` (the semantics are `StmtKind::Try`'s).
+    fn try_stmt(
+        &mut self,
+        locals: &mut [Value],
+        body: &'m [Stmt],
+        handlers: &'m [spy_rir::Handler],
+        orelse: &'m [Stmt],
+        finally: &'m [Stmt],
+    ) -> R<Ctl> {
+        let r = match self.block(locals, body) {
+            Ok(Ctl::Normal) => self.block(locals, orelse),
+            Err(VmError::Panic(p)) if spy_runtime::panic::catchable(&p.etype) => {
+                let h = handlers
+                    .iter()
+                    .find(|h| h.classes.is_empty() || h.classes.iter().any(|c| **c == *p.etype));
+                match h {
+                    Some(h) => {
+                        locals[h.bind.0 as usize] = Value::Raised(std::rc::Rc::new(*p));
+                        self.block(locals, &h.body)
+                    }
+                    None => Err(VmError::Panic(p)),
+                }
+            }
+            r => r,
+        };
+        if finally.is_empty() || r.as_ref().err().is_some_and(|e| !e.unwinds()) {
+            return r;
+        }
+        match self.block(locals, finally)? {
+            Ctl::Normal => r,
+            c => Ok(c),
+        }
     }
 
     fn eval(&mut self, locals: &mut [Value], e: &'m Expr) -> R<Value> {
@@ -286,7 +336,9 @@ impl<'m> Eval<'m> {
                             .get(fqn)
                             .copied()
                             .ok_or_else(|| bad(&format!("a call of unknown `{fqn}`"), e))?;
-                        self.call(idx, vals, e.span)?
+                        self.call(idx, vals, e.span).map_err(|x| {
+                            x.left(self.m.functions[idx].fqn.short_name(), Some(e.span))
+                        })?
                     }
                 }
             }

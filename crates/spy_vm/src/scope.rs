@@ -225,6 +225,9 @@ impl Counter<'_> {
             StmtKind::Try(t) => {
                 self.block(&t.body, in_loop);
                 for h in &t.handlers {
+                    if let Some(n) = &h.name {
+                        self.add(n.name, n.span, true, None);
+                    }
                     self.block(&h.body, in_loop);
                 }
                 self.block(&t.orelse, in_loop);

@@ -111,6 +111,11 @@ impl Vm {
                 }
             }
         }
+        if !is_struct && cdef.type_params.is_empty() {
+            if let Some(base) = self.exception_base(f, cdef)? {
+                return self.define_exception_class(cdef, t, base);
+            }
+        }
         if !is_struct {
             return Err(VmError::diag(
                 Diagnostic::error("only `@struct` classes are supported for now")
@@ -140,6 +145,43 @@ impl Vm {
         }));
         self.exec_class_body(&mut body_frame, &cdef.body, t)?;
         self.types[t.0 as usize].defined = true;
+        Ok(())
+    }
+
+    /// The base of `class E(Base):` when `Base` is an exception class.
+    fn exception_base(&mut self, f: &mut Frame, cdef: &ClassDef) -> VmResult<Option<TypeId>> {
+        let [spy_ast::Arg::Positional(a)] = cdef.args.as_slice() else {
+            return Ok(None);
+        };
+        let v = self.eval_expr(f, a)?;
+        Ok(match v.blue_value() {
+            Some(Value::Type(b)) if self.ty(*b).kind == TypeKind::Exception => Some(*b),
+            _ => None,
+        })
+    }
+
+    /// `class ParseError(ValueError): ...`: a new exception class. Its body
+    /// holds nothing but a docstring or `pass` (exception objects carry
+    /// their class and message only).
+    fn define_exception_class(&mut self, cdef: &ClassDef, t: TypeId, base: TypeId) -> VmResult<()> {
+        for s in &cdef.body {
+            let empty = matches!(s.kind, StmtKind::Pass)
+                || matches!(&s.kind, StmtKind::Expr(e)
+                    if matches!(e.kind, ExprKind::Str(_) | ExprKind::Ellipsis));
+            if !empty {
+                return Err(VmError::diag(
+                    Diagnostic::error(
+                        "exception classes with fields or methods are not supported yet",
+                    )
+                    .with_primary(self.header_span(s.span), "not supported yet")
+                    .with_note("an exception carries its class and its message"),
+                ));
+            }
+        }
+        let ty = &mut self.types[t.0 as usize];
+        ty.kind = TypeKind::Exception;
+        ty.base = Some(base);
+        ty.defined = true;
         Ok(())
     }
 

@@ -58,6 +58,9 @@ pub enum Value {
     /// An immutable tuple of blue values.
     Tuple(Rc<Vec<Value>>),
     Exc(Rc<ExcValue>),
+    /// A caught exception (the variable of `except ... as e`), at run time:
+    /// its class name, message and where it was raised.
+    Raised(Rc<crate::errors::Panic>),
     /// A struct value (immutable; fields in declaration order).
     Struct(Rc<StructValue>),
     /// An address in the interpreters' heap.
@@ -222,6 +225,7 @@ impl Value {
             | Value::Module(_)
             | Value::Tuple(_)
             | Value::Exc(_)
+            | Value::Raised(_)
             | Value::Struct(_)
             | Value::Ptr(_)
             | Value::MetaArg(_)
@@ -259,6 +263,7 @@ impl Value {
             Value::Module(m) => ValueKey::Module(*m),
             Value::Tuple(items) => ValueKey::Tuple(items.iter().map(|v| v.key()).collect()),
             Value::Exc(e) => ValueKey::Exc(e.ty, e.msg.clone()),
+            Value::Raised(p) => ValueKey::Str(format!("{}: {}", p.etype, p.msg).into()),
             Value::Struct(s) => ValueKey::Struct(s.ty, s.fields.iter().map(|v| v.key()).collect()),
             Value::Ptr(p) => ValueKey::Int(p.addr as i128, 255),
             // The origin is not part of the key: a metafunc runs once per

@@ -469,20 +469,38 @@ class Prog:
         if self.panic:
             exc, line, expr = self.panic
             lines = src.split("\n")
-            hits = [i for i, l in enumerate(lines) if l.strip() == line.strip()]
-            assert len(hits) == 1, (self.path, line, hits)
-            no = hits[0] + 1
-            sl = lines[hits[0]]
-            col = sl.index(expr) + 1
-            assert sl.count(expr) == 1, (self.path, sl, expr)
-            pad = " " * len(str(no))
-            err = (
-                f"{exc.etype}: {exc.msg}\n"
-                f"{pad}--> {name}:{no}:{col}\n"
-                f"{pad} |\n"
-                f"{no} | {sl}\n"
-                f"{pad} | {' ' * (col - 1)}{'^' * len(expr)}\n"
-            )
+            frames = []
+            if line is not None and line != self.body[-1]:
+                # The panic is in a helper that main's last statement calls:
+                # main's frame marks the call.
+                code = self.body[-1]
+                helper = next(
+                    f.split("def ", 1)[1].split("(", 1)[0]
+                    for f in self.funcs
+                    if any(l.strip() == line.strip() for l in f.split("\n"))
+                )
+                at = code.index(helper + "(")
+                depth, end = 0, at
+                for end in range(at + len(helper), len(code)):
+                    depth += {"(": 1, ")": -1}.get(code[end], 0)
+                    if depth == 0:
+                        break
+                frames.append(("main", code, code[at : end + 1]))
+                frames.append((helper, line, expr))
+            else:
+                frames.append(("main", line, expr))
+            err = "Traceback (most recent call last):\n"
+            for func, text, mark in frames:
+                hits = [i for i, l in enumerate(lines) if l.strip() == text.strip()]
+                assert len(hits) == 1, (self.path, text, hits)
+                no = hits[0] + 1
+                body = lines[hits[0]].strip()
+                assert body.count(mark) == 1, (self.path, body, mark)
+                col = body.index(mark)
+                err += f'  File "{name}", line {no}, in {func}\n    {body}\n'
+                if mark != body:
+                    err += f"    {' ' * col}{'^' * len(mark)}\n"
+            err += f"{exc.etype}: {exc.msg}\n"
             res[f"{base}.stderr"] = err
         return res
 

@@ -28,11 +28,11 @@ fn stmt(kind: rir::StmtKind, span: Span) -> rir::Stmt {
     rir::Stmt { kind, span }
 }
 
-fn intersect(a: &Assigned, b: &Assigned) -> Assigned {
+pub(super) fn intersect(a: &Assigned, b: &Assigned) -> Assigned {
     a.iter().zip(b).map(|(x, y)| *x && *y).collect()
 }
 
-fn falls(flow: &Flow) -> bool {
+pub(super) fn falls(flow: &Flow) -> bool {
     matches!(flow, Flow::Normal)
 }
 
@@ -327,7 +327,6 @@ impl Vm {
                 f.emit(stmt(rir::StmtKind::Assign(flag, yes), span));
             }
         }
-        self.emit_with_exits(f, true, span)?;
         let kind = if is_break {
             rir::StmtKind::Break
         } else {
@@ -359,14 +358,6 @@ impl Vm {
 
     #[inline(never)]
     fn shift_return(&mut self, f: &mut Frame, v: AVal, span: Span) -> VmResult<Flow> {
-        // Leaving a `with`: the value first, then each `__exit__`.
-        let v = if Vm::in_with(f) {
-            let v = self.pin(f, v)?;
-            self.emit_with_exits(f, false, span)?;
-            v
-        } else {
-            v
-        };
         if f.ret == TypeId::NONE {
             self.emit_effect(f, v, span);
             f.emit(stmt(rir::StmtKind::Return(None), span));

@@ -6,10 +6,11 @@
 //!
 //! Families: control flow (`flow.rs`), assignments (`assign.rs`),
 //! definitions and imports (`defs.rs`), `raise` and `assert` (`raise.rs`),
-//! `with` (`with.rs`).
+//! `try` (`exc.rs`), `with` (`with.rs`).
 
 pub(crate) mod assign;
 mod defs;
+mod exc;
 mod flow;
 mod raise;
 mod with;
@@ -70,6 +71,20 @@ impl Vm {
         body: &[Stmt],
     ) -> VmResult<(Vec<rir::Stmt>, Flow)> {
         self.shift_prefixed_block(f, Vec::new(), body)
+    }
+
+    /// Redshift what `run` emits into a buffer of its own.
+    pub(crate) fn shift_block_with(
+        &mut self,
+        f: &mut Frame,
+        run: impl FnOnce(&mut Vm, &mut Frame) -> VmResult<Flow>,
+    ) -> VmResult<(Vec<rir::Stmt>, Flow)> {
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(Vec::new());
+        }
+        let r = run(self, f);
+        let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        Ok((stmts, r?))
     }
 
     /// Like [`Vm::shift_block`], with `prefix` emitted first.
@@ -144,8 +159,8 @@ impl Vm {
                 items,
                 body,
             } => self.exec_with(f, *is_async, items, body, span),
+            StmtKind::Try(t) => self.exec_try(f, t, span),
             StmtKind::Nonlocal(_)
-            | StmtKind::Try(_)
             | StmtKind::Match { .. }
             | StmtKind::TypeAlias { .. }
             | StmtKind::Error => Err(stmt_not_supported(

@@ -3,7 +3,7 @@
 use spy_ast::{Expr, ExprKind, Span, Symbol};
 use spy_rir::{self as rir, Prim};
 
-use super::{stmt_not_supported, Flow};
+use super::Flow;
 use crate::errors::{err, VmError, VmResult};
 use crate::eval::ConvCtx;
 use crate::frame::{AVal, Frame};
@@ -20,29 +20,75 @@ impl Vm {
         cause: Option<&Expr>,
         span: Span,
     ) -> VmResult<Flow> {
-        if cause.is_some() {
-            return Err(stmt_not_supported("raise ... from", self.header_span(span)));
-        }
-        let Some(exc) = exc else {
-            return Err(err(
-                "bare `raise` is not supported yet",
-                self.header_span(span),
-                "give the exception to raise",
-            ));
+        let raising = match exc {
+            None => match f.handling.last() {
+                Some(v) => Raising::Again(v.clone()),
+                None => {
+                    return Err(err(
+                        "bare `raise` outside an `except` clause",
+                        self.header_span(span),
+                        "there is no exception to raise again here",
+                    ))
+                }
+            },
+            Some(exc) => {
+                if self.names_system_exit(f, exc)? {
+                    return self.exec_system_exit(f, exc, span);
+                }
+                self.eval_raise(f, exc)?
+            }
         };
-        if self.names_system_exit(f, exc)? {
-            return self.exec_system_exit(f, exc, span);
+        if let Some(c) = cause {
+            self.eval_cause(f, c, span)?;
         }
-        let (etype, msg) = self.eval_raise(f, exc)?;
-        if !f.redshifting() {
-            let msg = msg
-                .value()
-                .and_then(|v| v.as_str().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Err(VmError::panic(etype, msg, span));
+        match raising {
+            Raising::Again(v) => {
+                if !f.redshifting() {
+                    return match v.value() {
+                        Some(Value::Raised(p)) => Err(VmError::Panic(Box::new((**p).clone()))),
+                        _ => Err(VmError::internal("a caught exception has no value", span)),
+                    };
+                }
+                let e = self.to_rir(&v)?;
+                f.emit(rir::Stmt {
+                    kind: rir::StmtKind::Reraise(e),
+                    span,
+                });
+                Ok(Flow::Diverges)
+            }
+            Raising::New(etype, msg) => {
+                if !f.redshifting() {
+                    let msg = msg
+                        .value()
+                        .and_then(|v| v.as_str().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    return Err(VmError::panic(etype, msg, span));
+                }
+                let msg = self.to_rir(&msg)?;
+                Ok(emit_raise(f, etype, msg, span))
+            }
         }
-        let msg = self.to_rir(&msg)?;
-        Ok(emit_raise(f, etype, msg, span))
+    }
+
+    /// `raise ... from cause`: the cause is evaluated and checked (an
+    /// exception or `None`); an uncaught exception's report does not show it.
+    fn eval_cause(&mut self, f: &mut Frame, c: &Expr, span: Span) -> VmResult<()> {
+        let v = self.eval_expr(f, c)?;
+        let ok = v.ty == TypeId::EXCEPTION
+            || v.ty == TypeId::NONE
+            || matches!(f.known(&v), Some(Value::Exc(_)))
+            || matches!(v.blue_value(), Some(Value::Type(t))
+                if self.ty(*t).kind == crate::types::TypeKind::Exception);
+        if !ok {
+            let tn = self.type_name(v.ty);
+            return Err(err(
+                "exception causes must derive from BaseException",
+                c.span,
+                format!("this is `{tn}`"),
+            ));
+        }
+        self.emit_effect(f, v, span);
+        Ok(())
     }
 
     /// Is `exc` `SystemExit` or `SystemExit(...)`?
@@ -156,36 +202,45 @@ impl Vm {
 
     /// `raise E`, `raise E("msg")`: the exception type and the message (a `str`
     /// value that may be red).
-    pub fn eval_raise(&mut self, f: &mut Frame, exc: &Expr) -> VmResult<(String, AVal)> {
+    fn eval_raise(&mut self, f: &mut Frame, exc: &Expr) -> VmResult<Raising> {
         if let ExprKind::Call { func, args } = &exc.kind {
             let callee = self.eval_expr(f, func)?;
             if let Some(Value::Type(t)) = callee.blue_value() {
                 if self.ty(*t).kind == crate::types::TypeKind::Exception {
                     let name = self.ty(*t).name.clone();
+                    let key_error = self.exception_type("KeyError");
                     let msg = match args.as_slice() {
                         [] => AVal::blue(Value::Str("".into()), TypeId::STR, exc.span),
+                        // `str(KeyError(k))` is `repr(k)`, for a key of any type.
+                        [spy_ast::Arg::Positional(m)] if self.exc_derives(*t, key_error) => {
+                            let v = self.eval_expr(f, m)?;
+                            self.repr_of(f, v)?
+                        }
                         [spy_ast::Arg::Positional(m)] => {
                             let v = self.eval_expr(f, m)?;
                             self.convert(f, v, TypeId::STR, ConvCtx::Other)?
                         }
                         _ => return Err(err("exceptions take one message argument", exc.span, "")),
                     };
-                    return Ok((name, msg));
+                    return Ok(Raising::New(name, msg));
                 }
             }
         }
         let v = self.eval_expr(f, exc)?;
+        if v.ty == TypeId::EXCEPTION {
+            return Ok(Raising::Again(v));
+        }
         match v.blue_value() {
             Some(Value::Exc(e)) => {
                 let name = self.ty(e.ty).name.clone();
-                Ok((
+                Ok(Raising::New(
                     name,
                     AVal::blue(Value::Str(e.msg.clone()), TypeId::STR, exc.span),
                 ))
             }
             Some(Value::Type(t)) if self.ty(*t).kind == crate::types::TypeKind::Exception => {
                 let name = self.ty(*t).name.clone();
-                Ok((
+                Ok(Raising::New(
                     name,
                     AVal::blue(Value::Str("".into()), TypeId::STR, exc.span),
                 ))
@@ -200,6 +255,14 @@ impl Vm {
             }
         }
     }
+}
+
+/// What a `raise` raises.
+enum Raising {
+    /// A new exception: its class name and message.
+    New(String, AVal),
+    /// A caught exception (`raise e`, bare `raise`).
+    Again(AVal),
 }
 
 /// The residual `raise etype(msg)`: the path ends.

@@ -7,12 +7,12 @@
 //!                          mgr2.__exit__(); mgr1.__exit__()
 //! ```
 //!
-//! `__exit__` runs however the body is left: at its end, or by `return`,
+//! `__exit__` runs however the body is left: at its end, by `return`,
 //! `break` or `continue` (a `return`'s value is computed first, as in
-//! Python). There are no exceptions yet: a panic ends the program without
-//! calling `__exit__` (open files are still flushed: the runtime closes them
-//! when the program ends), so `__exit__` takes only `self`; it gains
-//! Python's three exception arguments with exceptions.
+//! Python), or by an exception, which then goes on: in residual code the
+//! body is a `try` whose `finally` calls `__exit__`. `__exit__` takes only
+//! `self`: it cannot see or swallow the exception (Python's three
+//! exception arguments are not supported yet).
 
 use spy_ast::{Span, Stmt, WithItem};
 use spy_diagnostics::Diagnostic;
@@ -20,7 +20,7 @@ use spy_rir as rir;
 
 use super::{stmt_not_supported, Flow};
 use crate::errors::{VmError, VmResult};
-use crate::frame::{AVal, Frame, Repr, WithCtx};
+use crate::frame::{AVal, Frame, Repr};
 use crate::ids::FuncId;
 use crate::vm::Vm;
 
@@ -60,29 +60,29 @@ impl Vm {
             None => self.emit_effect(f, v, sp),
         }
         if !f.redshifting() {
-            let flow = self.exec_with_items(f, rest, body, span)?;
-            self.call_func_pos(f, exit, vec![mgr], sp)?;
-            return Ok(flow);
-        }
-        let w = WithCtx {
-            mgr,
-            exit,
-            loop_depth: f.shift().map_or(0, |sh| sh.loops.len()),
-        };
-        if let Some(sh) = f.shift() {
-            sh.withs.push(w.clone());
-        }
-        let flow = self.exec_with_items(f, rest, body, span);
-        if let Some(sh) = f.shift() {
-            sh.withs.pop();
-        }
-        match flow? {
-            Flow::Diverges => Ok(Flow::Diverges),
-            _ => {
-                self.emit_exit(f, &w, sp)?;
-                Ok(Flow::Normal)
+            let r = self.exec_with_items(f, rest, body, span);
+            if super::exc::unwinds(&r) {
+                self.call_func_pos(f, exit, vec![mgr], sp)?;
             }
+            return r;
         }
+        let (inner, flow) =
+            self.shift_block_with(f, |vm, f| vm.exec_with_items(f, rest, body, span))?;
+        let (finally, _) = self.shift_block_with(f, |vm, f| {
+            let r = vm.call_func_pos(f, exit, vec![mgr], sp)?;
+            vm.emit_effect(f, r, sp);
+            Ok(Flow::Normal)
+        })?;
+        f.emit(rir::Stmt {
+            kind: rir::StmtKind::Try {
+                body: inner,
+                handlers: Vec::new(),
+                orelse: Vec::new(),
+                finally,
+            },
+            span,
+        });
+        Ok(flow)
     }
 
     /// `__enter__` and `__exit__` of the manager's type.
@@ -143,41 +143,5 @@ impl Vm {
             kw: Vec::new(),
         };
         self.call_func(f, func, span, args, span)
-    }
-
-    fn emit_exit(&mut self, f: &mut Frame, w: &WithCtx, span: Span) -> VmResult<()> {
-        let r = self.call_func_pos(f, w.exit, vec![w.mgr.clone()], span)?;
-        self.emit_effect(f, r, span);
-        Ok(())
-    }
-
-    /// Before a residual `return` (`loop_exit`: a `break` or `continue`),
-    /// the `__exit__` of each `with` it leaves, innermost first.
-    pub(super) fn emit_with_exits(
-        &mut self,
-        f: &mut Frame,
-        loop_exit: bool,
-        span: Span,
-    ) -> VmResult<()> {
-        let Some(sh) = f.shift() else {
-            return Ok(());
-        };
-        let depth = sh.loops.len();
-        let leaving: Vec<WithCtx> = sh
-            .withs
-            .iter()
-            .rev()
-            .take_while(|w| !loop_exit || w.loop_depth >= depth)
-            .cloned()
-            .collect();
-        for w in &leaving {
-            self.emit_exit(f, w, span)?;
-        }
-        Ok(())
-    }
-
-    /// Whether a residual `return` leaves a `with`.
-    pub(super) fn in_with(f: &mut Frame) -> bool {
-        f.shift().is_some_and(|sh| !sh.withs.is_empty())
     }
 }

@@ -270,7 +270,8 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             }
             rir::StmtKind::Reraise(e) => {
                 let exc = self.value(e)?;
-                self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+                let site = data::site(self.cx, s.span, None);
+                self.reraise(exc, site);
                 self.terminated = true;
             }
             rir::StmtKind::Try {
@@ -284,6 +285,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
     }
 
     /// A block an exception edge enters, with the exception object.
+    /// Raise exception `exc` again (`spy_reraise`); one never raised
+    /// before is raised at `site` (-1: none, for exceptions in flight).
+    fn reraise(&mut self, exc: Value, site: i64) {
+        let site = self.b.ins().iconst(types::I64, site);
+        self.call_rt_diverging(RtFn::spy_reraise, &[exc, site]);
+    }
+
     fn landing_block(&mut self) -> Block {
         let l = self.b.create_block();
         self.b.append_block_param(l, self.cx.ptr);
@@ -344,7 +352,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         let exc = self.b.block_params(landing)[0];
         self.block(finally)?;
         if !self.terminated {
-            self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+            self.reraise(exc, -1);
         }
         self.end_join(after, reaches);
         Ok(())
@@ -409,7 +417,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         }
         if !self.terminated {
             // No clause matches: on to the enclosing handler.
-            self.call_rt_diverging(RtFn::spy_reraise, &[exc]);
+            self.reraise(exc, -1);
             self.terminated = true;
         }
         self.end_join(merge, reaches);

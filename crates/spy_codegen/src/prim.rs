@@ -829,6 +829,7 @@ pub(crate) fn lower(
         Prim::ExcClassName => fx.b.ins().load(fx.cx.ptr, MemFlagsData::trusted(), a[0], 0),
         Prim::ExcMessage => fx.b.ins().load(fx.cx.ptr, MemFlagsData::trusted(), a[0], 8),
         Prim::ExcRepr => fx.call_rt1(RtFn::spy_exc_repr, &a)?,
+        Prim::ExcNew => fx.call_rt1(RtFn::spy_exc_new, &a)?,
         Prim::Math(m) => match m {
             rir::MathFn::Sqrt => fx.b.ins().sqrt(a[0]),
             rir::MathFn::Floor => fx.b.ins().floor(a[0]),

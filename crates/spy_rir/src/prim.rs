@@ -231,6 +231,9 @@ pub enum Prim {
     ExcClassName,
     /// `repr(e)` of a caught exception.
     ExcRepr,
+    /// A new exception of the class named by the first operand, with the
+    /// message of the second (`ValueError(msg)` not raised yet).
+    ExcNew,
     /// A C math library function on `f64` (the `math` module; no error checks).
     Math(MathFn),
     /// A runtime service of the standard library (`spy_runtime::kernels`);
@@ -290,6 +293,7 @@ impl Prim {
             NumToStr(t) => (smallvec::smallvec![n(t)], Ty::Str),
             BoolToStr => (smallvec::smallvec![Ty::Bool], Ty::Str),
             ExcMessage | ExcClassName | ExcRepr => (smallvec::smallvec![Ty::Exc], Ty::Str),
+            ExcNew => (smallvec::smallvec![Ty::Str, Ty::Str], Ty::Exc),
             StrRepr | StrAscii => (smallvec::smallvec![Ty::Str], Ty::Str),
             ComplexRepr => (
                 smallvec::smallvec![Ty::Num(NumTy::F64), Ty::Num(NumTy::F64)],
@@ -376,6 +380,7 @@ impl Prim {
             ExcMessage => "operator::exc_message".into(),
             ExcClassName => "operator::exc_class_name".into(),
             ExcRepr => "operator::exc_repr".into(),
+            ExcNew => "operator::exc_new".into(),
             Math(m) => format!("math::{}", m.name()),
             Kernel(k) => format!("__spy__::{}", k.name()),
             FormatNum(t, _) => format!("builtins::format[{}]", t.name()),

@@ -152,10 +152,11 @@ runtime_abi! {
     /// `raise E(msg)`: message, site (with the exception type).
     runtime fn spy_raise(Ptr, I64) -> !;
     /// `raise e` of a caught exception (an exception object).
-    runtime fn spy_reraise(Ptr) -> !;
+    runtime fn spy_reraise(Ptr, I64) -> !;
     /// Whether an exception object's class is the named one.
     runtime fn spy_exc_is(Ptr, Ptr) -> I8;
     runtime fn spy_exc_repr(Ptr) -> Ptr;
+    runtime fn spy_exc_new(Ptr, Ptr) -> Ptr;
     runtime fn spy_write_str(Ptr);
     runtime fn spy_write_i64(I64);
     runtime fn spy_write_u64(I64);

@@ -767,11 +767,30 @@ fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
     unsafe { report_and_exit(etype, msg, core::slice::from_raw_parts(chain, chain_len)) }
 }
 
-/// `raise e` of a caught exception: to the next handler, with its message
-/// and where it was first raised.
+/// An exception made and not raised yet (`ValueError(msg)`): no traceback
+/// until `spy_reraise` raises it.
 #[no_mangle]
-pub extern "C" fn spy_reraise(e: *const u8) -> ! {
+pub extern "C" fn spy_exc_new(etype: *const SpyStr, msg: *const SpyStr) -> *const u8 {
+    let e = spy_gc_alloc(core::mem::size_of::<SpyExc>()).cast::<SpyExc>();
+    // SAFETY: a fresh allocation of the right size (zeroed: no chain).
+    unsafe {
+        (*e).etype = etype;
+        (*e).msg = msg;
+    }
+    e.cast()
+}
+
+/// `raise e`: to the next handler, with its message and where it was
+/// first raised; one never raised before is raised here, at `site`.
+#[no_mangle]
+pub extern "C" fn spy_reraise(e: *const u8, site: Site) -> ! {
     let e = e.cast::<SpyExc>();
+    // SAFETY: codegen passes exception objects.
+    unsafe {
+        if (*e).chain_len == 0 {
+            panic_at(as_str((*e).etype), as_str((*e).msg), site)
+        }
+    }
     if let Some(h) = crate::unwind::handler() {
         // SAFETY: the exception object stays as it was; its frame is live.
         unsafe { crate::unwind::resume(h, e.cast()) }

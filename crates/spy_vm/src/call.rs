@@ -1844,25 +1844,42 @@ impl Vm {
         }
         let kind = self.ty(t).kind.clone();
         if kind == TypeKind::Exception {
-            let msg = match args.pos.as_slice() {
-                [] => Rc::from(""),
-                [m] => match m.blue_value() {
-                    Some(Value::Str(s)) => s.clone(),
+            let (msg, color) = match args.pos.as_slice() {
+                [] => (Rc::from(""), Color::Blue),
+                [m] if m.ty == TypeId::STR => match m.value() {
+                    Some(Value::Str(s)) => (s.clone(), m.color),
+                    // A message known at run time only: made at run time.
                     _ => {
-                        return Err(err(
-                            "exception messages must be blue `str` values here",
-                            m.span,
-                            "use `raise E(msg)` directly to raise with a run-time message",
-                        ))
+                        let name = rir::Expr::constant(
+                            rir::Const::Str(self.ty(t).name.as_str().into()),
+                            span,
+                        );
+                        let e = rir::Expr::new(
+                            rir::ExprKind::Call(
+                                rir::Callee::Prim(rir::Prim::ExcNew),
+                                vec![name, self.to_rir(m)?],
+                            ),
+                            rir::Ty::Exc,
+                            span,
+                        );
+                        return Ok(AVal::code(e, t));
                     }
                 },
+                [m] => {
+                    return Err(err(
+                        format!("`{tn}` takes a `str` message here"),
+                        m.span,
+                        format!("this is `{}`", self.type_name(m.ty)),
+                    ))
+                }
                 _ => return Err(err(format!("`{tn}` takes at most one argument"), span, "")),
             };
-            return Ok(AVal::blue(
-                Value::Exc(Rc::new(ExcValue { ty: t, msg })),
-                t,
+            return Ok(AVal {
+                ty: t,
+                color,
+                repr: Repr::Val(Value::Exc(Rc::new(ExcValue { ty: t, msg }))),
                 span,
-            ));
+            });
         }
         let mut pos = args.pos;
         if pos.len() == 2 && t.as_num().is_some_and(|n| n.is_int()) && pos[0].ty == TypeId::STR {

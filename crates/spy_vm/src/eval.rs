@@ -139,6 +139,16 @@ impl Vm {
                 let (id, off) = self.static_addr(p.addr, a.ty, a.span)?;
                 Ok(rir::Expr::new(rir::ExprKind::Static(id, off), rty, a.span))
             }
+            // An exception made and not raised: made at run time too.
+            Repr::Val(Value::Exc(e)) => {
+                let s = |t: &str| rir::Expr::constant(rir::Const::Str(t.into()), a.span);
+                let args = vec![s(&self.ty(e.ty).name), s(&e.msg)];
+                Ok(rir::Expr::new(
+                    rir::ExprKind::Call(Callee::Prim(Prim::ExcNew), args),
+                    rir::Ty::Exc,
+                    a.span,
+                ))
+            }
             Repr::Val(v) => match v.to_const() {
                 Some(c) => Ok(rir::Expr::constant(c, a.span)),
                 None => Err(err(
@@ -159,11 +169,11 @@ impl Vm {
             TypeId::NONE => rir::Ty::None,
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
-            TypeId::EXCEPTION => rir::Ty::Exc,
+            t if self.is_exc_type(t) => rir::Ty::Exc,
             t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
             t if self.ptr_info(t).is_some() => {
                 let (pointee, _, _) = self.ptr_info(t).unwrap_or((TypeId::NONE, true, false));
-                if pointee == TypeId::EXCEPTION {
+                if self.is_exc_type(pointee) {
                     return Err(exc_in_memory(span));
                 }
                 let pt = self.rir_ty(pointee, span)?;
@@ -200,7 +210,7 @@ impl Vm {
         self.rir_type_map.borrow_mut().insert(t, idx);
         let mut fields = Vec::new();
         for (name, ft, fspan) in self.ty(t).fields.clone() {
-            if ft == TypeId::EXCEPTION {
+            if self.is_exc_type(ft) {
                 return Err(exc_in_memory(span).called_from(fspan, ""));
             }
             let rt = self
@@ -1753,6 +1763,11 @@ impl Vm {
         if v.ty == to || to == TypeId::DYNAMIC || to == TypeId::OBJECT {
             return Ok(v);
         }
+        // An exception converts to its class's bases: every exception is
+        // one residual type.
+        if self.is_exc_type(v.ty) && self.exc_derives(v.ty, to) {
+            return Ok(AVal { ty: to, ..v });
+        }
         // A reference converts to the value it refers to.
         if let Some((pointee, _, true)) = self.ptr_info(v.ty) {
             if pointee == to {
@@ -2055,6 +2070,10 @@ impl Vm {
     /// `str(v)`
     pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        // A made exception (of any colour): its message.
+        if let Some(Value::Exc(e)) = v.value() {
+            return Ok(AVal::blue(Value::Str(e.msg.clone()), TypeId::STR, span));
+        }
         if let Some((pointee, _, true)) = self.ptr_info(v.ty) {
             let loaded = self.load(f, v, span)?;
             let _ = pointee;
@@ -2065,9 +2084,7 @@ impl Vm {
         }
         match v.ty {
             TypeId::STR => Ok(v),
-            TypeId::EXCEPTION if !matches!(v.value(), Some(Value::Exc(_))) => {
-                self.apply_prim(f, Prim::ExcMessage, &mut [v], span)
-            }
+            t if self.is_exc_type(t) => self.apply_prim(f, Prim::ExcMessage, &mut [v], span),
             TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &mut [v], span),
             TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
             t => match t.as_num() {
@@ -2111,7 +2128,7 @@ impl Vm {
             let s = self.display_blue(e);
             return Ok(AVal::blue(Value::Str(s.into()), TypeId::STR, span));
         }
-        if v.ty == TypeId::EXCEPTION {
+        if self.is_exc_type(v.ty) {
             return self.apply_prim(f, Prim::ExcRepr, &mut [v], span);
         }
         if self.is_struct(v.ty) {
@@ -2136,7 +2153,7 @@ impl Vm {
             }
             Value::Exc(e) => {
                 let mut s = String::new();
-                let _ = spy_runtime::text::write_exc_repr(&mut s, &self.type_name(e.ty), &e.msg);
+                let _ = spy_runtime::text::write_exc_repr(&mut s, &self.ty(e.ty).name, &e.msg);
                 s
             }
             v => crate::value::scalar_str(v).unwrap_or_default(),

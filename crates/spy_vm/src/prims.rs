@@ -319,6 +319,12 @@ pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, Prim
         NumToStr(_) => Value::Str(float_repr(flt(&a)?).into()),
         BoolToStr => Value::Str(if boolean(&a)? { "True" } else { "False" }.into()),
         StrRepr => Value::Str(str_repr(&string(&a)?).into()),
+        ExcNew => Value::Raised(std::rc::Rc::new(crate::errors::Panic {
+            etype: string(&a)?.to_string(),
+            msg: string(&b)?.to_string(),
+            span: None,
+            trace: Vec::new(),
+        })),
         ExcMessage | ExcClassName | ExcRepr => match &a {
             Value::Raised(e) if p == ExcMessage => Value::Str(e.msg.as_str().into()),
             Value::Raised(e) if p == ExcClassName => Value::Str(e.etype.as_str().into()),

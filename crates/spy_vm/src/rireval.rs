@@ -266,7 +266,12 @@ impl<'m> Eval<'m> {
                 let Value::Raised(p) = self.eval(locals, e)? else {
                     return Err(bad("a non-exception `raise`", e));
                 };
-                return Err(VmError::Panic(Box::new((*p).clone())));
+                let mut p = (*p).clone();
+                // One never raised before is raised here.
+                if p.span.is_none() && p.trace.is_empty() {
+                    p.span = Some(s.span);
+                }
+                return Err(VmError::Panic(Box::new(p)));
             }
             StmtKind::Try {
                 body,

@@ -68,7 +68,10 @@ impl Vm {
                     .zip(&catches)
                     .find(|(_, c)| self.catches(c, ety));
                 match found {
-                    Some((h, _)) => self.run_handler(f, h, *p),
+                    Some((h, c)) => {
+                        let bound = self.bound_type(c);
+                        self.run_handler(f, h, bound, *p)
+                    }
                     None => Err(VmError::Panic(p)),
                 }
             }
@@ -85,9 +88,16 @@ impl Vm {
         }
     }
 
-    fn run_handler(&mut self, f: &mut Frame, h: &ExceptHandler, p: Panic) -> VmResult<Flow> {
-        let v = AVal::red_val(Value::Raised(Rc::new(p)), TypeId::EXCEPTION, h.span);
+    fn run_handler(
+        &mut self,
+        f: &mut Frame,
+        h: &ExceptHandler,
+        bound: TypeId,
+        p: Panic,
+    ) -> VmResult<Flow> {
+        let v = AVal::red_val(Value::Raised(Rc::new(p)), bound, h.span);
         if let Some(n) = &h.name {
+            self.type_handler_name(f, n, bound);
             self.assign_name(f, n.name, n.span, v.clone(), None, h.span)?;
         }
         f.handling.push(v);
@@ -120,12 +130,13 @@ impl Vm {
             f.set_assigned(&before);
             let bind = self.new_temp(f, "exc", rir::Ty::Exc, h.span)?;
             let e = rir::Expr::new(rir::ExprKind::Local(bind), rir::Ty::Exc, h.span);
-            let v = AVal::code(e, TypeId::EXCEPTION);
+            let v = AVal::code(e, self.bound_type(c));
             if let Some(sh) = f.shift() {
                 sh.blocks.push(Vec::new());
             }
             let mut r = Ok(Flow::Normal);
             if let Some(n) = &h.name {
+                self.type_handler_name(f, n, v.ty);
                 r = self
                     .assign_name(f, n.name, n.span, v.clone(), None, h.span)
                     .map(|_| Flow::Normal);
@@ -231,6 +242,46 @@ impl Vm {
         } else {
             Catch::Classes(out)
         })
+    }
+
+    /// Is `t` an exception class (`Exception`, `ValueError`, a user's)?
+    pub fn is_exc_type(&self, t: TypeId) -> bool {
+        self.ty(t).kind == crate::types::TypeKind::Exception
+    }
+
+    /// The static type of the exception a clause binds (`as e`): its class,
+    /// or the nearest base of its classes.
+    fn bound_type(&self, c: &Catch) -> TypeId {
+        let Catch::Classes(cs) = c else {
+            return TypeId::EXCEPTION;
+        };
+        let Some(&first) = cs.first() else {
+            return TypeId::EXCEPTION;
+        };
+        let mut t = first;
+        loop {
+            if cs.iter().all(|&c| self.exc_derives(c, t)) {
+                return t;
+            }
+            match self.ty(t).base {
+                Some(b) => t = b,
+                None => return TypeId::EXCEPTION,
+            }
+        }
+    }
+
+    /// An `as` name is bound anew by each clause, unbound after it: it takes
+    /// the clause's type unless the function gave it another (an
+    /// annotation, a value that is no exception). Every exception is one
+    /// residual type, so its residual local stays.
+    fn type_handler_name(&self, f: &mut Frame, n: &spy_ast::Ident, bound: TypeId) {
+        if let Some(i) = f.scope.slot(n.name) {
+            let slot = &mut f.slots[i];
+            if !slot.annotated && slot.ty.is_none_or(|t| self.is_exc_type(t)) {
+                slot.ty = Some(bound);
+                slot.decl = Some(n.span);
+            }
+        }
     }
 
     /// Whether exception class `t` is `class` or derives from it.

@@ -74,7 +74,7 @@ impl Vm {
     /// exception or `None`); an uncaught exception's report does not show it.
     fn eval_cause(&mut self, f: &mut Frame, c: &Expr, span: Span) -> VmResult<()> {
         let v = self.eval_expr(f, c)?;
-        let ok = v.ty == TypeId::EXCEPTION
+        let ok = self.is_exc_type(v.ty)
             || v.ty == TypeId::NONE
             || matches!(f.known(&v), Some(Value::Exc(_)))
             || matches!(v.blue_value(), Some(Value::Type(t))
@@ -227,10 +227,12 @@ impl Vm {
             }
         }
         let v = self.eval_expr(f, exc)?;
-        if v.ty == TypeId::EXCEPTION {
+        // A made exception (`e = ValueError("x")`) is raised anew; one whose
+        // value is not known here (a caught one, a parameter) again.
+        if !matches!(v.value(), Some(Value::Exc(_))) && self.is_exc_type(v.ty) {
             return Ok(Raising::Again(v));
         }
-        match v.blue_value() {
+        match v.value() {
             Some(Value::Exc(e)) => {
                 let name = self.ty(e.ty).name.clone();
                 Ok(Raising::New(

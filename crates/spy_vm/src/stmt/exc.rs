@@ -24,14 +24,29 @@ pub(super) fn unwinds<T>(r: &VmResult<T>) -> bool {
 }
 
 /// Python deletes the name of `except ... as name` at the end of the
-/// clause: reading it after is an error.
-fn unbind_handler_name(f: &mut Frame, h: &ExceptHandler) {
+/// clause: reading it after is an error, and assigning it starts afresh
+/// (`prior`: what `type_handler_name` found before the clause).
+fn unbind_handler_name(f: &mut Frame, h: &ExceptHandler, prior: Option<Prior>) {
     if let Some(i) = h.name.as_ref().and_then(|n| f.scope.slot(n.name)) {
-        f.slots[i].assigned = false;
-        if !f.redshifting() {
-            f.slots[i].value = None;
+        let running = !f.redshifting();
+        let slot = &mut f.slots[i];
+        slot.assigned = false;
+        if running {
+            slot.value = None;
+        }
+        if let Some(p) = prior {
+            (slot.ty, slot.decl) = (p.ty, p.decl);
+            if p.ty.is_none() {
+                slot.rir = None;
+            }
         }
     }
+}
+
+/// The type of an `as` name before its clause retyped it.
+struct Prior {
+    ty: Option<TypeId>,
+    decl: Option<Span>,
 }
 
 /// What an `except` clause catches.
@@ -96,14 +111,15 @@ impl Vm {
         p: Panic,
     ) -> VmResult<Flow> {
         let v = AVal::red_val(Value::Raised(Rc::new(p)), bound, h.span);
+        let mut prior = None;
         if let Some(n) = &h.name {
-            self.type_handler_name(f, n, bound);
+            prior = self.type_handler_name(f, n, bound);
             self.assign_name(f, n.name, n.span, v.clone(), None, h.span)?;
         }
         f.handling.push(v);
         let r = self.exec_block(f, &h.body);
         f.handling.pop();
-        unbind_handler_name(f, h);
+        unbind_handler_name(f, h, prior);
         r
     }
 
@@ -135,8 +151,9 @@ impl Vm {
                 sh.blocks.push(Vec::new());
             }
             let mut r = Ok(Flow::Normal);
+            let mut prior = None;
             if let Some(n) = &h.name {
-                self.type_handler_name(f, n, v.ty);
+                prior = self.type_handler_name(f, n, v.ty);
                 r = self
                     .assign_name(f, n.name, n.span, v.clone(), None, h.span)
                     .map(|_| Flow::Normal);
@@ -145,7 +162,7 @@ impl Vm {
                 f.handling.push(v);
                 r = self.exec_block(f, &h.body);
                 f.handling.pop();
-                unbind_handler_name(f, h);
+                unbind_handler_name(f, h, prior);
             }
             let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
             if falls(&r?) {
@@ -274,14 +291,19 @@ impl Vm {
     /// the clause's type unless the function gave it another (an
     /// annotation, a value that is no exception). Every exception is one
     /// residual type, so its residual local stays.
-    fn type_handler_name(&self, f: &mut Frame, n: &spy_ast::Ident, bound: TypeId) {
-        if let Some(i) = f.scope.slot(n.name) {
-            let slot = &mut f.slots[i];
-            if !slot.annotated && slot.ty.is_none_or(|t| self.is_exc_type(t)) {
-                slot.ty = Some(bound);
-                slot.decl = Some(n.span);
-            }
+    fn type_handler_name(&self, f: &mut Frame, n: &spy_ast::Ident, bound: TypeId) -> Option<Prior> {
+        let i = f.scope.slot(n.name)?;
+        let slot = &mut f.slots[i];
+        if slot.annotated || !slot.ty.is_none_or(|t| self.is_exc_type(t)) {
+            return None;
         }
+        let prior = Prior {
+            ty: slot.ty,
+            decl: slot.decl,
+        };
+        slot.ty = Some(bound);
+        slot.decl = Some(n.span);
+        Some(prior)
     }
 
     /// Whether exception class `t` is `class` or derives from it.

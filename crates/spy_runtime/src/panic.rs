@@ -24,9 +24,11 @@ pub const RECURSION_ERROR: PyErr = PyErr::new("RecursionError", "maximum recursi
 /// Whether an `except` clause can catch an exception of class `etype`:
 /// `SystemExit` (`sys.exit`) ends the program as in CPython, where it is no
 /// `Exception`; a `RecursionError` too, in every mode, because compiled code
-/// detects it as a stack overflow, where no handler can run.
+/// detects it as a stack overflow, where no handler can run; a
+/// `KeyboardInterrupt` (an interrupt in the interpreters; natively SIGINT
+/// ends the program) stops the statement the REPL runs.
 pub fn catchable(etype: &str) -> bool {
-    !matches!(etype, "SystemExit" | "RecursionError")
+    !matches!(etype, "SystemExit" | "RecursionError" | "KeyboardInterrupt")
 }
 
 /// A frame of a traceback: file name as given to the compiler, 1-based line

@@ -9,6 +9,17 @@ use core::fmt::{self, Write};
 pub fn write_exc_repr<W: Write>(w: &mut W, etype: &str, msg: &str) -> fmt::Result {
     w.write_str(etype)?;
     w.write_char('(')?;
+    // An `OSError`'s message is `[Errno N] strerror: 'path'`; its repr
+    // shows CPython's arguments, `(N, 'strerror')`.
+    if let Some((n, text)) = msg
+        .strip_prefix("[Errno ")
+        .and_then(|rest| rest.split_once("] "))
+        .filter(|(n, _)| n.parse::<i32>().is_ok())
+    {
+        write!(w, "{n}, ")?;
+        write_str_repr(w, text.split_once(": ").map_or(text, |(t, _)| t))?;
+        return w.write_char(')');
+    }
     if etype == "KeyError" {
         w.write_str(msg)?;
     } else if !msg.is_empty() {

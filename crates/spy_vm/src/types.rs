@@ -137,8 +137,12 @@ pub fn builtin_types() -> Vec<TypeObj> {
     v.into_iter().flatten().collect()
 }
 
-/// Exception classes below `Exception`: (name, parent name).
+/// Exception classes besides `Exception`: (name, parent name; none for
+/// `BaseException`, which `Exception` derives from).
 pub const EXCEPTIONS: &[(&str, &str)] = &[
+    ("BaseException", ""),
+    // Raised by an interrupt in the interpreters; no handler catches it.
+    ("KeyboardInterrupt", "BaseException"),
     ("StaticError", "Exception"),
     ("TypeError", "StaticError"),
     ("ValueError", "Exception"),
@@ -152,9 +156,9 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("KeyError", "LookupError"),
     ("ZeroDivisionError", "ArithmeticError"),
     ("AssertionError", "Exception"),
-    ("NotImplementedError", "Exception"),
     ("RuntimeError", "Exception"),
     ("RecursionError", "RuntimeError"),
+    ("NotImplementedError", "RuntimeError"),
     ("MemoryError", "Exception"),
     ("StopIteration", "Exception"),
     ("NameError", "Exception"),
@@ -167,14 +171,29 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("PermissionError", "OSError"),
     ("io.UnsupportedOperation", "OSError"),
     ("EOFError", "Exception"),
-    // CPython's derives from BaseException; `raise SystemExit(arg)` is
-    // `sys.exit(arg)` (stmt/raise.rs).
-    ("SystemExit", "Exception"),
+    // `raise SystemExit(arg)` is `sys.exit(arg)` (stmt/raise.rs).
+    ("SystemExit", "BaseException"),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each exception class's parent comes before it (the VM looks it up
+    /// while it adds the classes in order); only `BaseException` has none.
+    #[test]
+    fn exception_parents_come_first() {
+        for (i, (name, parent)) in EXCEPTIONS.iter().enumerate() {
+            if parent.is_empty() {
+                assert_eq!(*name, "BaseException");
+                continue;
+            }
+            assert!(
+                *parent == "Exception" || EXCEPTIONS[..i].iter().any(|(n, _)| n == parent),
+                "{name}'s parent {parent} comes later"
+            );
+        }
+    }
 
     /// Each builtin type sits at the index of its `TypeId`, and the ids are
     /// dense: `TypeId::num` and every constant name the right type.

@@ -327,19 +327,21 @@ impl Vm {
     }
 
     fn init_builtins(&mut self) {
-        let exc_base = TypeId::EXCEPTION;
         for (name, parent) in EXCEPTIONS {
             let base = self
                 .types
                 .iter()
                 .position(|t| t.name == *parent)
-                .map(|i| TypeId(i as u32))
-                .unwrap_or(exc_base);
+                .map(|i| TypeId(i as u32));
+            if name == &"BaseException" {
+                self.types[TypeId::EXCEPTION.0 as usize].base =
+                    Some(TypeId(self.types.len() as u32));
+            }
             self.types.push(TypeObj {
                 name: name.to_string(),
                 fqn: Fqn::new("builtins", name),
                 kind: TypeKind::Exception,
-                base: Some(base),
+                base,
                 attrs: HashMap::new(),
                 fields: Vec::new(),
                 methods: HashMap::new(),

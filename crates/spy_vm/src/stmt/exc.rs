@@ -254,7 +254,10 @@ impl Vm {
                 }
             }
         }
-        Ok(if out.contains(&TypeId::EXCEPTION) {
+        // Every exception a clause can catch is an `Exception` (but a
+        // raised `BaseException` itself, which `except Exception` catches).
+        let base = self.exception_type("BaseException");
+        Ok(if out.contains(&TypeId::EXCEPTION) || out.contains(&base) {
             Catch::All
         } else {
             Catch::Classes(out)

@@ -212,6 +212,21 @@ impl Vm {
             // spyc has the type it was compiled with), `x` evaluated once.
             let x = self.eval_expr(f, e)?;
             let t = x.ty;
+            // An exception's class is its own: that of a made one is known,
+            // that of another (a caught one, a parameter) is known at run
+            // time only, by its name (`crate::eval::exc_class_name`).
+            if let Some(Value::Exc(made)) = x.value() {
+                let t = made.ty;
+                self.emit_effect(f, x, span);
+                return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
+            }
+            if self.is_exc_type(t) {
+                let name = self.apply_prim(f, Prim::ExcClassName, &mut [x], span)?;
+                return Ok(AVal {
+                    ty: TypeId::TYPE,
+                    ..name
+                });
+            }
             self.emit_effect(f, x, span);
             return Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span));
         }
@@ -1139,6 +1154,9 @@ impl Vm {
                         "spyc decides isinstance() from static types, at compile time",
                     ));
                 };
+                if self.is_exc_type(x.ty) {
+                    return self.exc_is_instance(f, x, &tv, t.span, span);
+                }
                 let yes = self.is_instance(x.ty, &tv, t.span)?;
                 self.emit_effect(f, x, span);
                 Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
@@ -2003,6 +2021,71 @@ fn e_span(a: &Arg) -> Span {
 }
 
 impl Vm {
+    /// `isinstance(e, C)` of an exception: decided at compile time when its
+    /// class is known or derives from `C`, else by its class's name at run
+    /// time (`C` or a subclass, as `except C` matches).
+    fn exc_is_instance(
+        &mut self,
+        f: &mut Frame,
+        x: AVal,
+        cls: &Value,
+        cls_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let classes: Vec<TypeId> = match cls {
+            Value::Tuple(items) => items
+                .iter()
+                .filter_map(|c| match c {
+                    Value::Type(t) => Some(*t),
+                    _ => None,
+                })
+                .collect(),
+            Value::Type(t) => vec![*t],
+            _ => Vec::new(),
+        };
+        let known = match x.value() {
+            Some(Value::Exc(made)) => Some(made.ty),
+            _ => None,
+        };
+        let static_ty = known.unwrap_or(x.ty);
+        // Decided at compile time: derives from one, or can be none.
+        let yes = classes.iter().any(|&c| self.exc_derives(static_ty, c));
+        let maybe: Vec<TypeId> = classes
+            .iter()
+            .copied()
+            .filter(|&c| known.is_none() && self.is_exc_type(c) && self.exc_derives(c, x.ty))
+            .collect();
+        if yes || maybe.is_empty() {
+            self.is_instance(x.ty, cls, cls_span)?;
+            self.emit_effect(f, x, span);
+            return Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span));
+        }
+        let name = self.apply_prim(f, Prim::ExcClassName, &mut [x], span)?;
+        let name = self.hold_value(f, name, "cls")?;
+        let mut names: Vec<Rc<str>> = Vec::new();
+        for (i, t) in self.types.iter().enumerate() {
+            let id = TypeId(i as u32);
+            if t.kind == TypeKind::Exception
+                && maybe.iter().any(|&c| self.exc_derives(id, c))
+                && !names.iter().any(|n| **n == *t.name)
+            {
+                names.push(t.name.as_str().into());
+            }
+        }
+        let mut res = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
+        for n in names {
+            let lit = AVal::blue(Value::Str(n), TypeId::STR, span);
+            let eq = self.apply_prim(
+                f,
+                Prim::StrCmp(rir::CmpKind::Eq),
+                &mut [name.clone(), lit],
+                span,
+            )?;
+            res = self.or_bools(res, eq, span)?;
+        }
+        Ok(res)
+    }
+
     /// Whether a value of static type `ty` is an instance of `cls` (a type,
     /// a generic container such as `list`, or a tuple of them), as
     /// CPython's `isinstance`: `bool` is an `int`, every integer type is

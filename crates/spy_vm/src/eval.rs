@@ -1468,6 +1468,9 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(res) = self.compare_exc_class(f, op, &l, &r, span)? {
+            return Ok(res);
+        }
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
             return self.compare_is(f, op, l, r, span);
         }
@@ -1505,6 +1508,50 @@ impl Vm {
             return self.apply_prim(f, Prim::Not, &mut [res], span);
         }
         Ok(res)
+    }
+
+    /// `type(e) is KeyError`, `type(e) == type(d)`: the class of an
+    /// exception known at run time only is compared by its name (classes
+    /// are matched by name, as `except` matches them).
+    fn compare_exc_class(
+        &mut self,
+        f: &mut Frame,
+        op: CmpOp,
+        l: &AVal,
+        r: &AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let eq = match op {
+            CmpOp::Eq | CmpOp::Is => true,
+            CmpOp::NotEq | CmpOp::IsNot => false,
+            _ => return Ok(None),
+        };
+        let (lc, rc) = (exc_class_name(l), exc_class_name(r));
+        if lc.is_none() && rc.is_none() {
+            return Ok(None);
+        }
+        let side = |v: &AVal, c: Option<AVal>| match (c, v.blue_value()) {
+            (Some(c), _) => Some(c),
+            (None, Some(Value::Type(t))) if self.is_exc_type(*t) => Some(AVal::blue(
+                Value::Str(self.ty(*t).name.as_str().into()),
+                TypeId::STR,
+                v.span,
+            )),
+            _ => None,
+        };
+        let (Some(a), Some(b)) = (side(l, lc), side(r, rc)) else {
+            // No exception class is another value.
+            self.emit_effect(f, l.clone(), span);
+            self.emit_effect(f, r.clone(), span);
+            return Ok(Some(AVal::blue(Value::Bool(!eq), TypeId::BOOL, span)));
+        };
+        let k = if eq {
+            rir::CmpKind::Eq
+        } else {
+            rir::CmpKind::Ne
+        };
+        self.apply_prim(f, Prim::StrCmp(k), &mut [a, b], span)
+            .map(Some)
     }
 
     /// Comparisons on struct types: dunders, then the default field-wise `==`.
@@ -2070,6 +2117,11 @@ impl Vm {
     /// `str(v)`
     pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if let Some(name) = exc_class_name(&v) {
+            let s = |t: &str| AVal::blue(Value::Str(t.into()), TypeId::STR, span);
+            let l = self.apply_prim(f, Prim::StrConcat, &mut [s("<spy type '"), name], span)?;
+            return self.apply_prim(f, Prim::StrConcat, &mut [l, s("'>")], span);
+        }
         // A made exception (of any colour): its message.
         if let Some(Value::Exc(e)) = v.value() {
             return Ok(AVal::blue(Value::Str(e.msg.clone()), TypeId::STR, span));
@@ -2208,6 +2260,16 @@ impl Vm {
         if let Some(Value::MetaArg(m)) = f.known(&obj) {
             let m = m.clone();
             return self.meta_arg_attr(&m, name, span);
+        }
+        if let Some(cls) = exc_class_name(&obj) {
+            if name.as_str() == "__name__" {
+                return Ok(AVal { span, ..cls });
+            }
+            return Err(err(
+                format!("the class of this exception has no attribute `{name}` here"),
+                name_span,
+                "it is known at run time only, by its name: `__name__`",
+            ));
         }
         if let Some(Value::Func(fid)) = obj.blue_value() {
             let fo = self.func(*fid);
@@ -2584,4 +2646,17 @@ fn exc_in_memory(span: Span) -> VmError {
         span,
         "this holds an `Exception`",
     )
+}
+
+/// `type(e)` of an exception whose class is known at run time only: its
+/// class's name, as a `str` (a value of static type `type` that is no
+/// blue type).
+pub(crate) fn exc_class_name(v: &AVal) -> Option<AVal> {
+    if v.ty != TypeId::TYPE || matches!(v.value(), Some(Value::Type(_))) {
+        return None;
+    }
+    Some(AVal {
+        ty: TypeId::STR,
+        ..v.clone()
+    })
 }

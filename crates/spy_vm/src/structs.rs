@@ -556,21 +556,37 @@ impl Vm {
 
     /// `a and b` on two `bool` values, short-circuit.
     pub fn and_bools(&mut self, a: AVal, b: AVal, span: Span) -> VmResult<AVal> {
+        self.join_bools(false, a, b, span)
+    }
+
+    pub fn or_bools(&mut self, a: AVal, b: AVal, span: Span) -> VmResult<AVal> {
+        self.join_bools(true, a, b, span)
+    }
+
+    /// `a and b` (`a or b` when `or`) of two `bool`s, folded where `a` is
+    /// blue.
+    fn join_bools(&mut self, or: bool, a: AVal, b: AVal, span: Span) -> VmResult<AVal> {
         match (a.value(), b.value()) {
             (Some(Value::Bool(x)), Some(Value::Bool(y))) => {
                 let color = Color::join(a.color, b.color);
+                let v = if or { *x || *y } else { *x && *y };
                 Ok(AVal {
                     ty: TypeId::BOOL,
                     color,
-                    repr: Repr::Val(Value::Bool(*x && *y)),
+                    repr: Repr::Val(Value::Bool(v)),
                     span,
                 })
             }
-            (Some(Value::Bool(false)), _) if a.is_blue() => Ok(a),
-            (Some(Value::Bool(true)), _) if a.is_blue() => Ok(b),
+            // `a` decides: `false and b`, `true or b`.
+            (Some(Value::Bool(x)), _) if a.is_blue() && *x == or => Ok(a),
+            (Some(Value::Bool(_)), _) if a.is_blue() => Ok(b),
             _ => {
-                let (ea, eb) = (self.to_rir(&a)?, self.to_rir(&b)?);
-                let kind = rir::ExprKind::And(Box::new(ea), Box::new(eb));
+                let (ea, eb) = (Box::new(self.to_rir(&a)?), Box::new(self.to_rir(&b)?));
+                let kind = if or {
+                    rir::ExprKind::Or(ea, eb)
+                } else {
+                    rir::ExprKind::And(ea, eb)
+                };
                 Ok(AVal::code(
                     rir::Expr::new(kind, rir::Ty::Bool, span),
                     TypeId::BOOL,

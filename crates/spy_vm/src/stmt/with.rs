@@ -112,6 +112,12 @@ impl Vm {
     /// In residual code, the manager evaluated once, into a temporary (the
     /// body may assign the variable it came from).
     fn hold(&mut self, f: &mut Frame, mgr: AVal) -> VmResult<AVal> {
+        self.hold_value(f, mgr, "mgr")
+    }
+
+    /// In residual code, `v` evaluated once, into a temporary named after
+    /// `what`, for the uses that follow.
+    pub(crate) fn hold_value(&mut self, f: &mut Frame, mgr: AVal, what: &str) -> VmResult<AVal> {
         let Repr::Code(e) = &mgr.repr else {
             return Ok(mgr);
         };
@@ -119,7 +125,7 @@ impl Vm {
             return Ok(mgr);
         }
         let (ty, sp) = (e.ty, e.span);
-        let t = self.new_temp(f, "mgr", ty, sp)?;
+        let t = self.new_temp(f, what, ty, sp)?;
         let e = self.to_rir(&mgr)?;
         f.emit(rir::Stmt {
             kind: rir::StmtKind::Assign(t, e),

@@ -2062,16 +2062,7 @@ impl Vm {
         }
         let name = self.apply_prim(f, Prim::ExcClassName, &mut [x], span)?;
         let name = self.hold_value(f, name, "cls")?;
-        let mut names: Vec<Rc<str>> = Vec::new();
-        for (i, t) in self.types.iter().enumerate() {
-            let id = TypeId(i as u32);
-            if t.kind == TypeKind::Exception
-                && maybe.iter().any(|&c| self.exc_derives(id, c))
-                && !names.iter().any(|n| **n == *t.name)
-            {
-                names.push(t.name.as_str().into());
-            }
-        }
+        let names = self.exc_class_names(&maybe);
         let mut res = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
         for n in names {
             let lit = AVal::blue(Value::Str(n), TypeId::STR, span);

@@ -331,16 +331,23 @@ impl Vm {
 
     /// The class names a residual handler matches (empty: all).
     fn catch_names(&self, c: &Catch) -> Vec<Rc<str>> {
+        match c {
+            Catch::All => Vec::new(),
+            Catch::Classes(cs) => self.exc_class_names(cs),
+        }
+    }
+
+    /// The names of `classes` and of their subclasses, each once (classes
+    /// are matched by name at run time).
+    pub(crate) fn exc_class_names(&self, classes: &[TypeId]) -> Vec<Rc<str>> {
         let mut names: Vec<Rc<str>> = Vec::new();
-        if let Catch::Classes(_) = c {
-            for (i, ty) in self.types.iter().enumerate() {
-                let id = TypeId(i as u32);
-                if ty.kind == TypeKind::Exception
-                    && self.catches(c, id)
-                    && !names.iter().any(|n| **n == *ty.name)
-                {
-                    names.push(ty.name.as_str().into());
-                }
+        for (i, ty) in self.types.iter().enumerate() {
+            let id = TypeId(i as u32);
+            if ty.kind == TypeKind::Exception
+                && classes.iter().any(|&c| self.exc_derives(id, c))
+                && !names.iter().any(|n| **n == *ty.name)
+            {
+                names.push(ty.name.as_str().into());
             }
         }
         names

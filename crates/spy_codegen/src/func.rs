@@ -890,6 +890,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     .ins()
                     .icmp(cranelift_codegen::ir::condcodes::IntCC::Equal, x, y)]
             }
+            rir::ExprKind::PtrCast(p) | rir::ExprKind::PtrAddr(p) => vec![self.value(p)?],
             rir::ExprKind::PtrNonNull(p) => {
                 let x = self.value(p)?;
                 vec![self.b.ins().icmp_imm_s(

@@ -472,6 +472,11 @@ pub enum ExprKind {
     PtrEq(Box<Expr>, Box<Expr>),
     /// The pointer is not NULL (`bool`).
     PtrNonNull(Box<Expr>),
+    /// The same address as another pointer type (the expression's): a heap
+    /// class instance seen as its base class.
+    PtrCast(Box<Expr>),
+    /// The address a pointer holds, as an `i64` (a default `repr`).
+    PtrAddr(Box<Expr>),
     /// Bulk memory operations counted in items of the first operand's pointee.
     Mem(MemOp, Vec<Expr>),
 }
@@ -551,6 +556,8 @@ impl Expr {
             | ExprKind::FieldAddr(e, _)
             | ExprKind::Load(e)
             | ExprKind::PtrNonNull(e)
+            | ExprKind::PtrCast(e)
+            | ExprKind::PtrAddr(e)
             | ExprKind::Alloc { count: e, .. } => vec![e],
             ExprKind::Block(_, e) => vec![e],
         }

@@ -286,6 +286,18 @@ impl<'m> Printer<'m> {
                 format!("`unsafe::nonnull`({})", self.sub(p, prec::TEST)),
                 prec::ATOM,
             ),
+            ExprKind::PtrAddr(p) => (
+                format!("`unsafe::addr`({})", self.sub(p, prec::TEST)),
+                prec::ATOM,
+            ),
+            ExprKind::PtrCast(p) => (
+                format!(
+                    "`unsafe::cast`[{}]({})",
+                    self.m.types.ty_name(e.ty),
+                    self.sub(p, prec::TEST)
+                ),
+                prec::ATOM,
+            ),
             ExprKind::Mem(op, args) => {
                 let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
                 (

@@ -199,6 +199,16 @@ impl<'m> Verifier<'m> {
                 self.expr(p);
                 self.expect_ty("non-null test", e.ty, Ty::Bool);
             }
+            ExprKind::PtrAddr(p) => {
+                self.expr(p);
+                self.expect_ty("pointer address", e.ty, Ty::I64);
+            }
+            ExprKind::PtrCast(p) => {
+                self.expr(p);
+                if self.m.types.pointee(p.ty).is_none() || self.m.types.pointee(e.ty).is_none() {
+                    self.err("pointer cast of a non-pointer type".into());
+                }
+            }
             ExprKind::Mem(op, args) => {
                 for a in args {
                     self.expr(a);

@@ -44,6 +44,17 @@ impl Vm {
         }
         // `obj.m(...)`: a method of the object's struct type.
         if let ExprKind::Attribute { value, attr } = &func.kind {
+            if let ExprKind::Call {
+                func: sf,
+                args: sargs,
+            } = &value.kind
+            {
+                if matches!(&sf.kind, ExprKind::Name(n) if n.as_str() == "super")
+                    && sargs.is_empty()
+                {
+                    return self.call_super(f, value.span, attr.name, attr.span, args, span);
+                }
+            }
             let obj = self.eval_expr(f, value)?;
             if let Some(r) =
                 self.try_method_call(f, obj.clone(), attr.name, attr.span, args, span)?
@@ -113,14 +124,14 @@ impl Vm {
             _ => obj,
         };
         let owner = match obj.blue_value() {
-            Some(Value::Type(t)) if self.is_struct(*t) => *t,
+            Some(Value::Type(t)) if self.has_methods(*t) => *t,
             Some(Value::Type(t)) if self.builtin_methods(*t, name_span)? => *t,
-            _ if self.is_struct(obj.ty) => obj.ty,
+            _ if self.has_methods(obj.ty) || self.class_ref(obj.ty).is_some() => obj.ty,
             _ if self.builtin_methods(obj.ty, name_span)? => obj.ty,
             _ => return Ok(None),
         };
         let on_type = owner != obj.ty;
-        let Some(m) = self.ty(owner).methods.get(&name).copied() else {
+        let Some(m) = self.find_method(owner, name.as_str()) else {
             if on_type && name.as_str() == "__make__" {
                 let fields: Vec<(Symbol, TypeId)> = self
                     .ty(owner)
@@ -176,6 +187,39 @@ impl Vm {
             ));
         }
         self.call_method(f, obj, m, args, name_span, span).map(Some)
+    }
+
+    /// `super().name(args)`: the base class's method, called directly.
+    fn call_super(
+        &mut self,
+        f: &mut Frame,
+        super_span: Span,
+        name: Symbol,
+        name_span: Span,
+        args: &[Arg],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (recv, base) = self.eval_super(f, super_span)?;
+        let Some(m) = self.class_method(base, name) else {
+            return Err(err(
+                format!("`{}` has no method `{name}`", self.type_name(base)),
+                name_span,
+                "not found in the base class",
+            ));
+        };
+        let mut params = self.param_types(&Value::Func(m.func));
+        let implicit = matches!(
+            m.kind,
+            crate::types::MethodKind::Instance | crate::types::MethodKind::Property
+        );
+        if implicit && !params.is_empty() {
+            params.remove(0);
+        }
+        let mut args = self.eval_args_for(f, args, &params, false)?;
+        if implicit {
+            args.pos.insert(0, recv);
+        }
+        self.call_func(f, m.func, name_span, args, span)
     }
 
     pub(crate) fn call_value(
@@ -369,6 +413,18 @@ impl Vm {
                 }
                 _ => Vec::new(),
             },
+            Value::Type(t) if self.is_class(*t) => {
+                match self.class_method(*t, Symbol::intern("__init__")) {
+                    Some(m) => {
+                        let mut ps = self.param_types(&Value::Func(m.func));
+                        if !ps.is_empty() {
+                            ps.remove(0);
+                        }
+                        ps
+                    }
+                    None => Vec::new(),
+                }
+            }
             Value::Type(t)
                 if self.is_struct(*t)
                     && !self.ty(*t).methods.contains_key(&Symbol::intern("__new__")) =>
@@ -929,7 +985,11 @@ impl Vm {
             if slots[i].is_none() {
                 match &p.default {
                     Some(d) => {
-                        let t = self.type_of(d);
+                        // (A `None` default of a `C | None` is a NULL of it.)
+                        let t = match d {
+                            Value::Ptr(_) => p.ty,
+                            _ => self.type_of(d),
+                        };
                         slots[i] = Some(AVal::blue(d.clone(), t, span));
                     }
                     None => missing.push(p.name),
@@ -1156,6 +1216,11 @@ impl Vm {
                 };
                 if self.is_exc_type(x.ty) {
                     return self.exc_is_instance(f, x, &tv, t.span, span);
+                }
+                if self.class_ref(x.ty).is_some() {
+                    let classes = types_of(&tv);
+                    self.is_instance(TypeId::OBJECT, &tv, t.span)?;
+                    return self.class_is_instance(f, x, &classes, span);
                 }
                 let yes = self.is_instance(x.ty, &tv, t.span)?;
                 self.emit_effect(f, x, span);
@@ -1840,6 +1905,9 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let tn = self.type_name(t);
+        if self.is_class(t) {
+            return self.construct(f, t, args, span);
+        }
         if self.is_struct(t) {
             if !self.ty(t).defined {
                 return Err(err(
@@ -2014,6 +2082,21 @@ impl Vm {
     }
 }
 
+/// The types `isinstance`'s second argument names: one, or a tuple of them.
+fn types_of(cls: &Value) -> Vec<TypeId> {
+    match cls {
+        Value::Tuple(items) => items
+            .iter()
+            .filter_map(|c| match c {
+                Value::Type(t) => Some(*t),
+                _ => None,
+            })
+            .collect(),
+        Value::Type(t) => vec![*t],
+        _ => Vec::new(),
+    }
+}
+
 fn e_span(a: &Arg) -> Span {
     match a {
         Arg::Positional(e) | Arg::Keyword(_, e) | Arg::Star(e) | Arg::DoubleStar(e) => e.span,
@@ -2032,17 +2115,7 @@ impl Vm {
         cls_span: Span,
         span: Span,
     ) -> VmResult<AVal> {
-        let classes: Vec<TypeId> = match cls {
-            Value::Tuple(items) => items
-                .iter()
-                .filter_map(|c| match c {
-                    Value::Type(t) => Some(*t),
-                    _ => None,
-                })
-                .collect(),
-            Value::Type(t) => vec![*t],
-            _ => Vec::new(),
-        };
+        let classes = types_of(cls);
         let known = match x.value() {
             Some(Value::Exc(made)) => Some(made.ty),
             _ => None,

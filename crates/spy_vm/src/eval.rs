@@ -171,6 +171,17 @@ impl Vm {
             TypeId::STR => rir::Ty::Str,
             t if self.is_exc_type(t) => rir::Ty::Exc,
             t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
+            t if self.class_ref(t).is_some() => {
+                let (c, _) = self.class_ref(t).unwrap_or((t, false));
+                let data = self.class_data(c);
+                let pt = self.ptr_types.get(&(data, true, false)).copied();
+                match pt {
+                    Some(pt) => return self.rir_ty(pt, span),
+                    None => {
+                        return Err(VmError::internal("a class without its pointer type", span))
+                    }
+                }
+            }
             t if self.ptr_info(t).is_some() => {
                 let (pointee, _, _) = self.ptr_info(t).unwrap_or((TypeId::NONE, true, false));
                 if self.is_exc_type(pointee) {
@@ -976,7 +987,7 @@ impl Vm {
             Some(imp) => self.apply_impl(f, &imp, &mut [l, r], span),
             None => {
                 // User types: the left operand's dunder.
-                if self.is_struct(l.ty) {
+                if self.has_methods(l.ty) {
                     let names: &[&str] = if op == BinOp::Div {
                         &["__truediv__", "__div__"]
                     } else {
@@ -988,7 +999,7 @@ impl Vm {
                 }
                 // Then the right operand's reflected dunder (`1 + z` is
                 // `z.__radd__(1)`), as in Python.
-                if self.is_struct(r.ty) && l.ty != r.ty {
+                if self.has_methods(r.ty) && l.ty != r.ty {
                     if let Some(m) = self.find_method(r.ty, op.rdunder()) {
                         let args = self.in_order(f, vec![l, r], &[1, 0])?;
                         return self.call_dunder(f, m, args, span);
@@ -1006,7 +1017,7 @@ impl Vm {
                 self.apply_prim(f, Prim::Not, &mut [b], span)
             }
             UnaryOp::Pos if v.ty.as_num().is_some() => Ok(v.with_span(span)),
-            _ if self.is_struct(v.ty) => {
+            _ if self.has_methods(v.ty) => {
                 let name = match op {
                     UnaryOp::Neg => "__neg__",
                     UnaryOp::Pos => "__pos__",
@@ -1070,14 +1081,16 @@ impl Vm {
                 self.to_bool(f, v)
             }
             t if self.ptr_info(t).is_some() => self.ptr_to_bool(f, v, span),
-            t if self.is_struct(t) && self.find_method(t, "__bool__").is_some() => {
+            // `C | None`: not `None` (and then the object's truth).
+            t if matches!(self.class_ref(t), Some((_, true))) => self.ptr_to_bool(f, v, span),
+            t if self.has_methods(t) && self.find_method(t, "__bool__").is_some() => {
                 let m = self
                     .find_method(t, "__bool__")
                     .ok_or_else(|| err("no __bool__", span, ""))?;
                 self.call_dunder(f, m, vec![v], span)
             }
             // Python's fallback: a container is true when it is not empty.
-            t if self.is_struct(t) && self.find_method(t, "__len__").is_some() => {
+            t if self.has_methods(t) && self.find_method(t, "__len__").is_some() => {
                 let m = self
                     .find_method(t, "__len__")
                     .ok_or_else(|| err("no __len__", span, ""))?;
@@ -1416,7 +1429,7 @@ impl Vm {
             e.kind,
             ExprKind::List(_) | ExprKind::Set(_) | ExprKind::Dict(_)
         ) || is_empty_call_of(e, "set");
-        if display && self.is_struct(t) {
+        if display && self.has_methods(t) {
             let param = dunders.iter().find_map(|d| {
                 let m = self.find_method(t, d)?;
                 self.param_types(&Value::Func(m.func)).last().map(|p| p.1)
@@ -1587,7 +1600,7 @@ impl Vm {
                     Ok(Some(acc))
                 };
             }
-            if !self.is_struct(r.ty) {
+            if !self.has_methods(r.ty) {
                 return Ok(None);
             }
             let Some(m) = self.find_method(r.ty, "__contains__") else {
@@ -1602,9 +1615,9 @@ impl Vm {
                 Ok(Some(res))
             };
         }
-        if !self.is_struct(l.ty) {
+        if !self.has_methods(l.ty) {
             // `1 == z` is `z == 1`, `1 < z` is `z > 1` (Python's reflection).
-            if self.is_struct(r.ty) {
+            if self.has_methods(r.ty) {
                 let swapped = match op {
                     CmpOp::Eq | CmpOp::NotEq => op,
                     CmpOp::Lt => CmpOp::Gt,
@@ -1623,6 +1636,20 @@ impl Vm {
         }
         if let Some(m) = self.find_method(l.ty, op.dunder()) {
             return self.call_dunder(f, m, vec![l, r], span).map(Some);
+        }
+        // Objects are equal when they are the same object (`object.__eq__`).
+        if matches!(op, CmpOp::Eq | CmpOp::NotEq)
+            && self.class_ref(l.ty).is_some()
+            && self.find_method(l.ty, "__eq__").is_none()
+        {
+            let Some(same) = self.class_is(f, l, r, span)? else {
+                return Ok(None);
+            };
+            return if op == CmpOp::NotEq {
+                self.apply_prim(f, Prim::Not, &mut [same], span).map(Some)
+            } else {
+                Ok(Some(same))
+            };
         }
         match op {
             // `!=` is the negation of a user `__eq__` (Python semantics).
@@ -1650,6 +1677,13 @@ impl Vm {
         r: AVal,
         span: Span,
     ) -> VmResult<AVal> {
+        if let Some(r) = self.class_is(f, l.clone(), r.clone(), span)? {
+            return Ok(if op == CmpOp::Is {
+                r
+            } else {
+                self.apply_prim(f, Prim::Not, &mut [r], span)?
+            });
+        }
         // Lists, dicts and sets are references to their `__ll__` header:
         // two are the same object when the headers are.
         let ll = Symbol::intern("__ll__");
@@ -1814,6 +1848,9 @@ impl Vm {
         // one residual type.
         if self.is_exc_type(v.ty) && self.exc_derives(v.ty, to) {
             return Ok(AVal { ty: to, ..v });
+        }
+        if let Some(r) = self.convert_class_ref(f, v.clone(), to)? {
+            return Ok(r);
         }
         // A reference converts to the value it refers to.
         if let Some((pointee, _, true)) = self.ptr_info(v.ty) {
@@ -2134,6 +2171,9 @@ impl Vm {
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, true);
         }
+        if self.class_ref(v.ty).is_some() {
+            return self.class_repr(f, v, true);
+        }
         match v.ty {
             TypeId::STR => Ok(v),
             t if self.is_exc_type(t) => self.apply_prim(f, Prim::ExcMessage, &mut [v], span),
@@ -2185,6 +2225,9 @@ impl Vm {
         }
         if self.is_struct(v.ty) {
             return self.struct_repr(f, v, false);
+        }
+        if self.class_ref(v.ty).is_some() {
+            return self.class_repr(f, v, false);
         }
         self.str_of(f, v)
     }
@@ -2324,6 +2367,11 @@ impl Vm {
         }
         if let Some(r) = self.ptr_getattr(f, obj.clone(), name, span)? {
             return Ok(r);
+        }
+        if self.class_ref(obj.ty).is_some() {
+            if let Some(r) = self.class_getattr(f, obj.clone(), name, name_span, span)? {
+                return Ok(r);
+            }
         }
         // Methods and properties of a struct through a pointer: on the value.
         let obj = match self.ptr_info(obj.ty) {

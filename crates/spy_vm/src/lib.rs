@@ -11,6 +11,7 @@
 
 mod blue;
 mod call;
+mod classes;
 mod comp;
 pub mod dispatch;
 pub mod errors;

@@ -22,6 +22,7 @@ use crate::vm::{
 impl Vm {
     /// Load and run the main module from its text. Returns the module id.
     pub fn load_main(&mut self, name: &str, path: &str, text: &str) -> VmResult<ModId> {
+        self.main_name = Some(name.to_string());
         self.load_module_text(name, path, text)
     }
 
@@ -106,6 +107,15 @@ impl Vm {
                     continue;
                 }
                 let t = self.declare_struct(id, c.name.name);
+                let is_struct = c
+                    .decorators
+                    .iter()
+                    .any(|d| matches!(&d.kind, ExprKind::Name(n) if n.as_str() == "struct"));
+                if !is_struct {
+                    // A heap class (an exception class becomes one when its
+                    // statement runs).
+                    self.declare_class_data(t);
+                }
                 let v = AVal::blue(Value::Type(t), TypeId::TYPE, c.name.span);
                 self.assign_module_global(
                     &mut frame,
@@ -271,6 +281,24 @@ impl Vm {
                     ));
                 }
                 let dotted = module.to_string_dotted();
+                if dotted == "__future__" {
+                    // Annotations are evaluated when classes are defined,
+                    // after every class of the module is declared: they are
+                    // postponed already.
+                    for n in names {
+                        if n.name.to_string_dotted() != "annotations" {
+                            return Err(err(
+                                format!(
+                                    "`from __future__ import {}` is not supported",
+                                    n.name.to_string_dotted()
+                                ),
+                                n.span,
+                                "only `annotations` is",
+                            ));
+                        }
+                    }
+                    return Ok(());
+                }
                 let m = self.import_module(&dotted, module.span)?;
                 for n in names {
                     let attr = n.name.parts[0].name;

@@ -401,7 +401,7 @@ impl Vm {
         Ok(AVal::red_val(v, pointee, span))
     }
 
-    fn store(&mut self, f: &mut Frame, p: AVal, v: AVal, span: Span) -> VmResult<AVal> {
+    pub(crate) fn store(&mut self, f: &mut Frame, p: AVal, v: AVal, span: Span) -> VmResult<AVal> {
         let (pointee, _, _) = self
             .ptr_info(p.ty)
             .ok_or_else(|| err("not a pointer", p.span, ""))?;
@@ -428,7 +428,13 @@ impl Vm {
     }
 
     /// A pointer to field `n` of the struct `p` points to.
-    fn field_addr(&mut self, f: &mut Frame, p: AVal, n: usize, span: Span) -> VmResult<AVal> {
+    pub(crate) fn field_addr(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        n: usize,
+        span: Span,
+    ) -> VmResult<AVal> {
         let (st, gc, _) = self
             .ptr_info(p.ty)
             .ok_or_else(|| err("not a pointer", p.span, ""))?;

@@ -450,6 +450,8 @@ impl<'m> Eval<'m> {
                 let y = ptr(self.eval(locals, b)?, e)?;
                 Value::Bool(x == y)
             }
+            ExprKind::PtrCast(p) => self.eval(locals, p)?,
+            ExprKind::PtrAddr(p) => Value::I64(ptr(self.eval(locals, p)?, e)?.addr as i64),
             ExprKind::PtrNonNull(p) => Value::Bool(!ptr(self.eval(locals, p)?, e)?.is_null()),
             ExprKind::Mem(op, args) => {
                 let mut vals = Vec::new();

@@ -116,17 +116,15 @@ impl Vm {
                 return self.define_exception_class(cdef, t, base);
             }
         }
-        if !is_struct {
-            return Err(VmError::diag(
-                Diagnostic::error("only `@struct` classes are supported for now")
-                    .with_primary(cdef.header_span, "add `@struct` before `class`")
-                    .with_note("structs are value types: fields are fixed and values immutable"),
-            ));
-        }
         if let Some(tp) = cdef.type_params.first() {
             return Err(err("generic structs are not supported yet", tp.span, ""));
         }
-        if let Some(a) = cdef.args.first() {
+        let base = if is_struct {
+            None
+        } else {
+            self.class_base(f, cdef)?
+        };
+        if let (true, Some(a)) = (is_struct, cdef.args.first()) {
             return Err(err(
                 "base classes are not supported",
                 a.expr().span,
@@ -143,6 +141,9 @@ impl Vm {
             red: Vec::new(),
             parent: f.closure.clone(),
         }));
+        if !is_struct {
+            return self.define_heap_class(&mut body_frame, cdef, t, base);
+        }
         self.exec_class_body(&mut body_frame, &cdef.body, t)?;
         self.types[t.0 as usize].defined = true;
         Ok(())
@@ -185,7 +186,12 @@ impl Vm {
         Ok(())
     }
 
-    fn exec_class_body(&mut self, f: &mut Frame, body: &[Stmt], t: TypeId) -> VmResult<()> {
+    pub(crate) fn exec_class_body(
+        &mut self,
+        f: &mut Frame,
+        body: &[Stmt],
+        t: TypeId,
+    ) -> VmResult<()> {
         for s in body {
             match &s.kind {
                 StmtKind::AnnAssign {
@@ -197,7 +203,7 @@ impl Vm {
                         return Err(err("invalid field declaration", target.span, ""));
                     };
                     let ft = self.eval_type(f, ann)?;
-                    if ft == t {
+                    if ft == t && self.is_struct(t) {
                         return Err(VmError::diag(
                             Diagnostic::error(format!(
                                 "struct `{}` cannot contain itself",
@@ -238,6 +244,8 @@ impl Vm {
                         ));
                     }
                     self.check_member_name(t, name, "method", def.name.span)?;
+                    self.method_owner.insert(fid, t);
+                    self.method_kinds.insert(fid, kind);
                     self.types[t.0 as usize]
                         .methods
                         .insert(name, Method { func: fid, kind });
@@ -414,6 +422,9 @@ impl Vm {
     }
 
     pub fn find_method(&self, t: TypeId, name: &str) -> Option<Method> {
+        if let Some((c, _)) = self.class_ref(t) {
+            return self.class_method(c, Symbol::intern(name));
+        }
         self.ty(t).methods.get(&Symbol::intern(name)).copied()
     }
 
@@ -476,7 +487,13 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         match m.kind {
-            MethodKind::Instance | MethodKind::Property => args.pos.insert(0, obj),
+            MethodKind::Instance | MethodKind::Property => {
+                if self.class_ref(obj.ty).is_some() {
+                    args.pos.insert(0, obj);
+                    return self.call_virtual(f, m, args, callee_span, span);
+                }
+                args.pos.insert(0, obj)
+            }
             // The class is bound in the method's body already. The instance is
             // not an argument, but it is still evaluated first, as in Python
             // (`make().static_method()` calls `make`).
@@ -528,6 +545,13 @@ impl Vm {
             pos: operands,
             kw: Vec::new(),
         };
+        let on_class = args
+            .pos
+            .first()
+            .is_some_and(|r| self.class_ref(r.ty).is_some());
+        if m.kind == MethodKind::Instance && on_class {
+            return self.call_virtual(f, m, args, span, span);
+        }
         self.call_func(f, m.func, span, args, span)
     }
 

@@ -30,6 +30,13 @@ pub enum TypeKind {
     OpSpec,
     /// A `@struct` class: a value type with fields (see `TypeObj::fields`).
     Struct,
+    /// A heap class (`classes.rs`): instances are references to a record of
+    /// the data struct `data`; `base` is the base class.
+    Class {
+        data: TypeId,
+    },
+    /// `C | None` of a heap class `C`.
+    Nullable(TypeId),
     /// `gc_ptr[T]`, `raw_ptr[T]` (indexable) and `gc_ref[T]`, `raw_ref[T]`.
     Ptr {
         pointee: TypeId,
@@ -89,6 +96,8 @@ impl TypeObj {
                 | TypeKind::Module
                 | TypeKind::Object
                 | TypeKind::Dynamic
+                | TypeKind::Class { .. }
+                | TypeKind::Nullable(_)
         )
     }
 }
@@ -171,6 +180,7 @@ pub const EXCEPTIONS: &[(&str, &str)] = &[
     ("PermissionError", "OSError"),
     ("io.UnsupportedOperation", "OSError"),
     ("EOFError", "Exception"),
+    ("AttributeError", "Exception"),
     // `raise SystemExit(arg)` is `sys.exit(arg)` (stmt/raise.rs).
     ("SystemExit", "BaseException"),
 ];

@@ -257,6 +257,13 @@ pub struct Vm {
     /// The interpreters' memory.
     pub heap: crate::heap::Heap,
     pub(crate) ptr_types: HashMap<(TypeId, bool, bool), TypeId>,
+    /// `C | None` of each heap class `C`.
+    pub(crate) nullable_types: HashMap<TypeId, TypeId>,
+    /// The class each method was defined in, and how it is called.
+    pub(crate) method_owner: HashMap<FuncId, TypeId>,
+    pub(crate) method_kinds: HashMap<FuncId, crate::types::MethodKind>,
+    /// The program's main module's name (its classes print as `__main__.C`).
+    pub main_name: Option<String>,
     pub(crate) alloc_funcs: HashMap<(bool, TypeId), FuncId>,
     /// `@force_inline` functions being inlined (recursion check).
     pub(crate) inlining: Vec<FuncId>,
@@ -306,6 +313,10 @@ impl Vm {
             statics: Default::default(),
             heap: Default::default(),
             ptr_types: HashMap::new(),
+            nullable_types: HashMap::new(),
+            method_owner: HashMap::new(),
+            method_kinds: HashMap::new(),
+            main_name: None,
             alloc_funcs: HashMap::new(),
             inlining: Vec::new(),
             inline_counter: 0,
@@ -432,6 +443,9 @@ impl Vm {
             return "None".into();
         }
         let t = self.ty(id);
+        if let TypeKind::Nullable(c) = t.kind {
+            return format!("{} | None", self.type_name(c));
+        }
         if matches!(t.kind, TypeKind::Ptr { .. } | TypeKind::PtrFamily { .. }) {
             return t.name.clone();
         }

@@ -52,6 +52,19 @@ impl Vm {
                     self.find_method(ot, setter)
                         .and_then(|m| self.param_types(&Value::Func(m.func)).last().map(|p| p.1))
                 }
+                // A field of a class: `self.items = []`.
+                ExprKind::Attribute { value: obj, attr } => {
+                    let ot = self.static_type_of(f, obj)?;
+                    match self.class_ref(ot) {
+                        Some((c, _)) => self
+                            .ty(c)
+                            .fields
+                            .iter()
+                            .find(|(n, _, _)| *n == attr.name)
+                            .map(|x| x.1),
+                        None => None,
+                    }
+                }
                 _ => None,
             },
             _ => None,
@@ -76,6 +89,14 @@ impl Vm {
     ) -> VmResult<Flow> {
         let ty = self.eval_type(f, ann)?;
         let ExprKind::Name(n) = target.kind else {
+            // `self.x: T = v` in a class's method (the annotation typed the
+            // field when the class was defined).
+            if let (ExprKind::Attribute { .. }, Some(v)) = (&target.kind, value) {
+                let v = self.eval_expecting(f, v, ty)?;
+                let v = self.convert(f, v, ty, crate::eval::ConvCtx::Decl(Some(ann.span)))?;
+                self.assign_target(f, target, v, span)?;
+                return Ok(Flow::Normal);
+            }
             return Err(not_supported(
                 "annotated assignments to attributes",
                 target.span,
@@ -144,6 +165,35 @@ impl Vm {
     pub fn eval_type(&mut self, f: &mut Frame, e: &Expr) -> VmResult<TypeId> {
         if let ExprKind::None = e.kind {
             return Ok(TypeId::NONE);
+        }
+        // `C | None` (or `None | C`) of a heap class.
+        if let ExprKind::BinOp {
+            op: spy_ast::BinOp::BitOr,
+            left,
+            right,
+        } = &e.kind
+        {
+            let (l, r) = (self.eval_type(f, left)?, self.eval_type(f, right)?);
+            let (c, other, cspan) = if r == TypeId::NONE {
+                (l, r, left.span)
+            } else {
+                (r, l, right.span)
+            };
+            if other != TypeId::NONE {
+                return Err(err(
+                    "union types are not supported",
+                    e.span,
+                    "only `C | None` of a class is",
+                ));
+            }
+            if let Some((c, _)) = self.class_ref(c) {
+                return Ok(self.nullable_type(c));
+            }
+            let tn = self.type_name(c);
+            return Err(
+                err(format!("`{tn}` cannot be `None`"), cspan, "not a class")
+                    .with_note_str("only references to heap classes can be `None` (`C | None`)"),
+            );
         }
         let v = self.eval_expr(f, e)?;
         match v.blue_value() {
@@ -500,6 +550,12 @@ impl Vm {
         target_span: Span,
         span: Span,
     ) -> VmResult<()> {
+        if self.class_ref(obj.ty).is_some() {
+            if let Some(r) = self.class_setattr(f, obj, name, v, target_span, span)? {
+                self.emit_effect(f, r, span);
+            }
+            return Ok(());
+        }
         if let Some(r) = self.ptr_setattr(f, obj.clone(), name, v, span)? {
             self.emit_effect(f, r, span);
             return Ok(());

@@ -104,7 +104,7 @@ impl Vm {
     /// module body ran, while its `class` statement has not run yet.
     fn declared_struct(&self, f: &Frame, name: Symbol) -> Option<TypeId> {
         match self.module(f.module).globals.get(&name).map(|g| &g.value) {
-            Some(Value::Type(t)) if self.is_struct(*t) && !self.ty(*t).defined => Some(*t),
+            Some(Value::Type(t)) if self.has_methods(*t) && !self.ty(*t).defined => Some(*t),
             _ => None,
         }
     }

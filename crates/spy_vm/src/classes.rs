@@ -1,0 +1,1272 @@
+//! Heap classes: `class C:` without `@struct`. An instance is a reference to
+//! a GC-allocated record, the class's *data struct*: the class id (an `i32`,
+//! the class's `TypeId`), then the fields, the base class's first, so that a
+//! subclass's record starts like its base's and a reference converts to a
+//! base class without moving (RIR `PtrCast`). A class's residual type is the
+//! `gc_ptr` to its data struct; `C | None` is the same pointer, NULL for
+//! `None`.
+//!
+//! Fields come from annotations in the class body and from the assignments
+//! `self.x = ...` in `__init__` (typed by an annotation, the parameter
+//! assigned, a literal or a constructor call). Methods are looked up through
+//! the base classes; a call through a reference whose static class has
+//! subclasses overriding the method dispatches on the class id
+//! (`call_method`), else it is a direct call.
+
+use std::rc::Rc;
+
+use spy_ast::{ClassDef, Expr, ExprKind, FuncDef, Span, Stmt, StmtKind, Symbol};
+use spy_diagnostics::Diagnostic;
+use spy_rir as rir;
+
+use crate::call::CallArgs;
+use crate::errors::{err, VmError, VmResult};
+use crate::frame::{AVal, Frame, Repr};
+use crate::types::{Method, MethodKind, TypeId, TypeKind, TypeObj};
+use crate::value::{Color, Value};
+use crate::vm::{FuncId, FuncKind, Vm};
+
+/// The data struct's first field.
+const CLASS_ID: &str = "__class_id__";
+
+impl Vm {
+    /// The static class of a class reference (`C` or `C | None`), and
+    /// whether it may be `None`.
+    pub fn class_ref(&self, t: TypeId) -> Option<(TypeId, bool)> {
+        match self.ty(t).kind {
+            TypeKind::Class { .. } => Some((t, false)),
+            TypeKind::Nullable(c) => Some((c, true)),
+            _ => None,
+        }
+    }
+
+    pub fn is_class(&self, t: TypeId) -> bool {
+        matches!(self.ty(t).kind, TypeKind::Class { .. })
+    }
+
+    /// Types with fields and methods written in a class body.
+    pub fn has_methods(&self, t: TypeId) -> bool {
+        matches!(self.ty(t).kind, TypeKind::Struct | TypeKind::Class { .. })
+    }
+
+    /// The data struct behind a class.
+    pub(crate) fn class_data(&self, c: TypeId) -> TypeId {
+        match self.ty(c).kind {
+            TypeKind::Class { data } => data,
+            _ => c,
+        }
+    }
+
+    /// `c` is `base` or derives from it.
+    pub fn class_derives(&self, mut c: TypeId, base: TypeId) -> bool {
+        loop {
+            if c == base {
+                return true;
+            }
+            match self.ty(c).base {
+                Some(b) if self.is_class(b) => c = b,
+                _ => return false,
+            }
+        }
+    }
+
+    /// `C | None`, made once per class.
+    pub fn nullable_type(&mut self, c: TypeId) -> TypeId {
+        if let Some(t) = self.nullable_types.get(&c) {
+            return *t;
+        }
+        let name = format!("{} | None", self.type_name(c));
+        let fqn = self.ty(c).fqn.clone();
+        self.types.push(TypeObj {
+            name,
+            fqn,
+            kind: TypeKind::Nullable(c),
+            base: None,
+            attrs: Default::default(),
+            fields: Vec::new(),
+            methods: Default::default(),
+            defined: true,
+        });
+        let t = TypeId(self.types.len() as u32 - 1);
+        self.nullable_types.insert(c, t);
+        t
+    }
+
+    /// The classes deriving from `c` (not `c` itself), in definition order.
+    fn subclasses(&self, c: TypeId) -> Vec<TypeId> {
+        (0..self.types.len() as u32)
+            .map(TypeId)
+            .filter(|&t| t != c && self.is_class(t) && self.class_derives(t, c))
+            .collect()
+    }
+
+    /// The method `name` of class `c`, its own or inherited.
+    pub(crate) fn class_method(&self, c: TypeId, name: Symbol) -> Option<Method> {
+        let mut t = c;
+        loop {
+            if let Some(m) = self.ty(t).methods.get(&name) {
+                return Some(*m);
+            }
+            match self.ty(t).base {
+                Some(b) if self.is_class(b) => t = b,
+                _ => return None,
+            }
+        }
+    }
+
+    /// The class attribute `name` of `c`, its own or inherited.
+    pub(crate) fn class_attr(&self, c: TypeId, name: Symbol) -> Option<Value> {
+        let mut t = c;
+        loop {
+            if let Some(v) = self.ty(t).attrs.get(&name) {
+                return Some(v.clone());
+            }
+            match self.ty(t).base {
+                Some(b) if self.is_class(b) => t = b,
+                _ => return None,
+            }
+        }
+    }
+
+    /// The base class of `class C(Base):` when it is a heap class (or
+    /// `object`): `Ok(None)` for no base.
+    pub(crate) fn class_base(
+        &mut self,
+        f: &mut Frame,
+        cdef: &ClassDef,
+    ) -> VmResult<Option<TypeId>> {
+        match cdef.args.as_slice() {
+            [] => Ok(None),
+            [spy_ast::Arg::Positional(a)] => {
+                let v = self.eval_expr(f, a)?;
+                match v.blue_value() {
+                    Some(Value::Type(TypeId::OBJECT)) => Ok(None),
+                    Some(Value::Type(b)) if self.is_class(*b) => {
+                        if !self.ty(*b).defined {
+                            return Err(err(
+                                format!("`{}` is used before its definition", self.type_name(*b)),
+                                a.span,
+                                "define the base class first",
+                            ));
+                        }
+                        Ok(Some(*b))
+                    }
+                    _ => {
+                        let what = match v.blue_value() {
+                            Some(Value::Type(b)) if self.is_struct(*b) => "a `@struct`",
+                            _ => "not a class",
+                        };
+                        Err(err("a class can only derive from another class", a.span, what)
+                            .with_note_str("heap classes derive from one heap class, or from an exception class"))
+                    }
+                }
+            }
+            [_, second, ..] => Err(err(
+                "multiple inheritance is not supported",
+                second.expr().span,
+                "a second base class",
+            )),
+            [other] => Err(err(
+                "unsupported base class",
+                other.expr().span,
+                "expected a class",
+            )),
+        }
+    }
+
+    /// Make `t` a heap class, with its data struct (fields to come).
+    pub(crate) fn declare_class_data(&mut self, t: TypeId) -> TypeId {
+        if let TypeKind::Class { data } = self.ty(t).kind {
+            return data;
+        }
+        let name = self.ty(t).name.clone();
+        // Named as the class: in residual code a `C` is a `gc_ptr[C]`.
+        let data_fqn = self.ty(t).fqn.clone();
+        let data = self.declare_struct_at(format!("{name}.__data__"), data_fqn);
+        // The residual type of the class (`rir_ty` only looks it up).
+        self.ptr_type(data, true, false);
+        self.types[t.0 as usize].kind = TypeKind::Class { data };
+        data
+    }
+
+    /// Run the body of a heap class `t` (its type object exists, its kind
+    /// not set yet) deriving from `base`.
+    pub(crate) fn define_heap_class(
+        &mut self,
+        f: &mut Frame,
+        cdef: &Rc<ClassDef>,
+        t: TypeId,
+        base: Option<TypeId>,
+    ) -> VmResult<()> {
+        let data = self.declare_class_data(t);
+        let inherited = base.map(|b| self.ty(b).fields.clone()).unwrap_or_default();
+        {
+            let ty = &mut self.types[t.0 as usize];
+            ty.kind = TypeKind::Class { data };
+            ty.base = base;
+            ty.fields = inherited;
+        }
+        self.exec_class_body(f, &cdef.body, t)?;
+        // Fields assigned in `__init__`.
+        if let Some(init) = cdef.body.iter().find_map(|s| match &s.kind {
+            StmtKind::FuncDef(d) if d.name.name.as_str() == "__init__" => Some(d.clone()),
+            _ => None,
+        }) {
+            self.fields_from_init(f, t, &init)?;
+        }
+        self.check_overrides(cdef, t)?;
+        let mut dfields = vec![(Symbol::intern(CLASS_ID), TypeId::I32, cdef.header_span)];
+        dfields.extend(self.ty(t).fields.iter().cloned());
+        let d = &mut self.types[data.0 as usize];
+        d.fields = dfields;
+        d.defined = true;
+        self.types[t.0 as usize].defined = true;
+        Ok(())
+    }
+
+    /// Add the fields `init` assigns (`self.x = ...`) that are not declared.
+    fn fields_from_init(&mut self, f: &mut Frame, t: TypeId, init: &Rc<FuncDef>) -> VmResult<()> {
+        let Some(me) = init.params.posonly.iter().chain(&init.params.args).next() else {
+            return Ok(());
+        };
+        let me = me.name.name;
+        let Some(m) = self.ty(t).methods.get(&Symbol::intern("__init__")).copied() else {
+            return Ok(());
+        };
+        let params = self.param_types(&Value::Func(m.func));
+        let mut found = Vec::new();
+        collect_self_assigns(&init.body, me, &mut found);
+        for (fname, ann, value, span) in found {
+            if self.ty(t).fields.iter().any(|(n, _, _)| *n == fname) {
+                continue;
+            }
+            let ft = match (ann, value) {
+                (Some(a), _) => self.eval_type(f, a)?,
+                (None, Some(v)) => self.infer_field_type(f, t, fname, v, &params)?,
+                (None, None) => continue,
+            };
+            if self.ty(t).methods.contains_key(&fname) || self.ty(t).attrs.contains_key(&fname) {
+                return Err(err(
+                    format!(
+                        "`{fname}` is already a method or class attribute of `{}`",
+                        self.ty(t).name
+                    ),
+                    span,
+                    "this field has the same name",
+                ));
+            }
+            self.types[t.0 as usize].fields.push((fname, ft, span));
+        }
+        Ok(())
+    }
+
+    /// The type of field `name` from the value `__init__` first assigns it.
+    fn infer_field_type(
+        &mut self,
+        f: &mut Frame,
+        t: TypeId,
+        name: Symbol,
+        v: &Expr,
+        params: &[(Symbol, TypeId)],
+    ) -> VmResult<TypeId> {
+        let known = match &v.kind {
+            ExprKind::Name(n) => params.iter().find(|(p, _)| p == n).map(|(_, ty)| *ty),
+            ExprKind::Int(_) => Some(TypeId::I32),
+            ExprKind::Float(_) => Some(TypeId::F64),
+            ExprKind::Str(_) | ExprKind::FString(_) => Some(TypeId::STR),
+            ExprKind::Bool(_) => Some(TypeId::BOOL),
+            ExprKind::UnaryOp { operand, .. } => match operand.kind {
+                ExprKind::Int(_) => Some(TypeId::I32),
+                ExprKind::Float(_) => Some(TypeId::F64),
+                _ => None,
+            },
+            ExprKind::Call { func, .. } => match self
+                .eval_expr(f, func)
+                .ok()
+                .and_then(|c| c.blue_value().cloned())
+            {
+                Some(Value::Type(c)) if self.has_methods(c) || c == t => Some(c),
+                Some(Value::Type(c))
+                    if matches!(c, TypeId::STR | TypeId::BOOL) || c.as_num().is_some() =>
+                {
+                    Some(c)
+                }
+                Some(Value::Func(fid)) => match &self.func(fid).kind {
+                    FuncKind::Ast(af) if af.ret != TypeId::DYNAMIC => Some(af.ret),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(ft) = known {
+            return Ok(ft);
+        }
+        let note = if matches!(v.kind, ExprKind::None) {
+            format!("declare it: `self.{name}: T | None = None`")
+        } else {
+            format!("declare its type: `self.{name}: T = ...`, or `{name}: T` in the class body")
+        };
+        Err(VmError::diag(
+            Diagnostic::error(format!("cannot infer the type of field `{name}`"))
+                .with_primary(v.span, "from this value")
+                .with_note(note),
+        ))
+    }
+
+    /// A method overriding one of a base class takes the same parameters and
+    /// returns the same type (a call through the base runs either).
+    fn check_overrides(&self, cdef: &ClassDef, t: TypeId) -> VmResult<()> {
+        let Some(base) = self.ty(t).base else {
+            return Ok(());
+        };
+        for s in &cdef.body {
+            let StmtKind::FuncDef(def) = &s.kind else {
+                continue;
+            };
+            let name = def.name.name;
+            if name.as_str() == "__init__" {
+                continue;
+            }
+            let (Some(mine), Some(theirs)) =
+                (self.ty(t).methods.get(&name), self.class_method(base, name))
+            else {
+                continue;
+            };
+            let sig = |fid: FuncId| match &self.func(fid).kind {
+                FuncKind::Ast(af) => {
+                    let skip = usize::from(matches!(
+                        self.func_method_kind(fid),
+                        MethodKind::Instance | MethodKind::Property
+                    ));
+                    let ps: Vec<TypeId> = af.params.iter().skip(skip).map(|p| p.ty).collect();
+                    Some((ps, af.ret))
+                }
+                _ => None,
+            };
+            let (a, b) = (sig(mine.func), sig(theirs.func));
+            if mine.kind != theirs.kind || a != b {
+                let show = |s: &Option<(Vec<TypeId>, TypeId)>| match s {
+                    Some((ps, r)) => {
+                        let ps: Vec<String> = ps.iter().map(|p| self.type_name(*p)).collect();
+                        format!("({}) -> {}", ps.join(", "), self.type_name(*r))
+                    }
+                    None => "?".into(),
+                };
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "method `{name}` overrides `{}.{name}` with an incompatible signature",
+                        self.ty(base).name
+                    ))
+                    .with_primary(def.header_span, format!("this is `{}`", show(&a)))
+                    .with_note(format!("the base class's method is `{}`: an override takes the same parameters and returns the same type", show(&b))),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn func_method_kind(&self, fid: FuncId) -> MethodKind {
+        self.method_kinds
+            .get(&fid)
+            .copied()
+            .unwrap_or(MethodKind::Instance)
+    }
+
+    /// `obj` (a class reference) as a pointer to its data struct.
+    fn record_ptr(&mut self, obj: AVal) -> AVal {
+        let (c, _) = self.class_ref(obj.ty).unwrap_or((obj.ty, false));
+        let data = self.class_data(c);
+        let pt = self.ptr_type(data, true, false);
+        AVal { ty: pt, ..obj }
+    }
+
+    /// `v` when it is not NULL, else an `etype` raised with `msg`.
+    fn null_checked(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        etype: &str,
+        msg: String,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if let Some(Value::Ptr(p)) = v.value() {
+            if p.is_null() {
+                return Err(VmError::panic(etype, msg, span));
+            }
+            return Ok(v);
+        }
+        if !f.redshifting() {
+            return Ok(v);
+        }
+        let (first, again) = self.share(f, v)?;
+        let e = self.to_rir(&first)?;
+        let nonnull = rir::Expr::new(rir::ExprKind::PtrNonNull(Box::new(e)), rir::Ty::Bool, span);
+        let raise = rir::Stmt {
+            kind: rir::StmtKind::Raise {
+                etype: etype.into(),
+                msg: rir::Expr::constant(rir::Const::Str(msg.into()), span),
+            },
+            span,
+        };
+        let check = rir::Stmt {
+            kind: rir::StmtKind::If {
+                cond: nonnull,
+                then_body: Vec::new(),
+                else_body: vec![raise],
+            },
+            span,
+        };
+        let e2 = self.to_rir(&again)?;
+        let ty = e2.ty;
+        Ok(AVal {
+            repr: Repr::Code(rir::Expr::new(
+                rir::ExprKind::Block(vec![check], Box::new(e2)),
+                ty,
+                span,
+            )),
+            ..again
+        })
+    }
+
+    /// A class reference known not to be `None`: `C | None` checked, as
+    /// CPython's `AttributeError` for an attribute of `None`.
+    fn non_none(&mut self, f: &mut Frame, obj: AVal, attr: Symbol, span: Span) -> VmResult<AVal> {
+        match self.class_ref(obj.ty) {
+            Some((c, true)) => {
+                let v = self.null_checked(
+                    f,
+                    obj,
+                    "AttributeError",
+                    format!("'NoneType' object has no attribute '{attr}'"),
+                    span,
+                )?;
+                Ok(AVal { ty: c, ..v })
+            }
+            _ => Ok(obj),
+        }
+    }
+
+    /// The same reference seen as class (or `C | None`) `to`: an upcast, or
+    /// a downcast the caller has checked.
+    pub(crate) fn cast_ref(&mut self, v: AVal, to: TypeId) -> VmResult<AVal> {
+        if v.ty == to {
+            return Ok(v);
+        }
+        let repr = match v.repr {
+            Repr::Code(e) => {
+                let same = self.class_ref(v.ty).map(|x| x.0) == self.class_ref(to).map(|x| x.0);
+                let rty = self.rir_ty(to, e.span)?;
+                if same {
+                    Repr::Code(rir::Expr { ty: rty, ..e })
+                } else {
+                    let sp = e.span;
+                    Repr::Code(rir::Expr::new(rir::ExprKind::PtrCast(Box::new(e)), rty, sp))
+                }
+            }
+            r => r,
+        };
+        Ok(AVal { ty: to, repr, ..v })
+    }
+
+    /// Implicit conversions of class references: to a base class, to
+    /// `C | None` (`None` too), and from `C | None` to `C` (checked).
+    pub(crate) fn convert_class_ref(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        to: TypeId,
+    ) -> VmResult<Option<AVal>> {
+        let Some((tc, to_null)) = self.class_ref(to) else {
+            return Ok(None);
+        };
+        if v.ty == TypeId::NONE {
+            if !to_null {
+                return Ok(None);
+            }
+            if let Repr::Code(e) = &v.repr {
+                if !matches!(e.kind, rir::ExprKind::Const(_)) {
+                    return Ok(None);
+                }
+            }
+            let color = v.color;
+            let null = AVal {
+                color,
+                ..AVal::red_val(Value::Ptr(crate::value::Ptr::NULL), to, v.span)
+            };
+            if f.redshifting() {
+                let rty = self.rir_ty(to, v.span)?;
+                return Ok(Some(AVal {
+                    color,
+                    ..AVal::code(rir::Expr::new(rir::ExprKind::Null, rty, v.span), to)
+                }));
+            }
+            return Ok(Some(null));
+        }
+        let Some((fc, from_null)) = self.class_ref(v.ty) else {
+            return Ok(None);
+        };
+        if !self.class_derives(fc, tc) {
+            return Ok(None);
+        }
+        let v = if from_null && !to_null {
+            let msg = format!("expected '{}', got None", self.ty(tc).name);
+            let s = v.span;
+            let c = self.null_checked(f, v, "TypeError", msg, s)?;
+            AVal { ty: fc, ..c }
+        } else {
+            v
+        };
+        self.cast_ref(v, to).map(Some)
+    }
+
+    /// `C(args)`: a new record, its class id stored, then `__init__`.
+    pub(crate) fn construct(
+        &mut self,
+        f: &mut Frame,
+        c: TypeId,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if !self.ty(c).defined {
+            return Err(err(
+                format!("`{}` is used before its definition", self.type_name(c)),
+                span,
+                "",
+            ));
+        }
+        let data = self.class_data(c);
+        let one = AVal::blue(Value::I32(1), TypeId::I32, span);
+        let p = self.call_alloc(
+            f,
+            true,
+            data,
+            CallArgs {
+                pos: vec![one],
+                kw: Vec::new(),
+            },
+            span,
+        )?;
+        let (first, again) = self.share(f, p)?;
+        let mut effects = Vec::new();
+        let id = AVal::blue(Value::I32(c.0 as i32), TypeId::I32, span);
+        effects.push(self.ptr_store_field(f, first, 0, id, span)?);
+        let fields = self.ty(c).fields.clone();
+        for (i, (_, ft, _)) in fields.iter().enumerate() {
+            if *ft == TypeId::STR {
+                let empty = AVal::blue(Value::Str("".into()), TypeId::STR, span);
+                effects.push(self.ptr_store_field(f, again.clone(), i + 1, empty, span)?);
+            }
+        }
+        let obj = AVal { ty: c, ..again };
+        match self.class_method(c, Symbol::intern("__init__")) {
+            Some(m) => {
+                let mut args = args;
+                args.pos.insert(0, obj.clone());
+                let r = self.call_func(f, m.func, span, args, span)?;
+                effects.push(r);
+            }
+            None if !args.pos.is_empty() || !args.kw.is_empty() => {
+                return Err(err(
+                    format!("`{}()` takes no arguments", self.ty(c).name),
+                    span,
+                    "the class has no `__init__`",
+                ));
+            }
+            None => {}
+        }
+        if !f.redshifting() {
+            return Ok(AVal {
+                color: Color::Red,
+                ..obj
+            });
+        }
+        let mut items = Vec::with_capacity(effects.len() + 1);
+        for e in &effects {
+            items.push(self.to_rir(e)?);
+        }
+        let last = self.to_rir(&obj)?;
+        let ty = last.ty;
+        items.push(last);
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::Seq(items), ty, span),
+            c,
+        ))
+    }
+
+    /// Store `v` in field `i` of the data struct `p` points to.
+    fn ptr_store_field(
+        &mut self,
+        f: &mut Frame,
+        p: AVal,
+        i: usize,
+        v: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let p = if self.class_ref(p.ty).is_some() {
+            self.record_ptr(p)
+        } else {
+            p
+        };
+        let fa = self.field_addr(f, p, i, span)?;
+        self.store(f, fa, v, span)
+    }
+
+    /// `obj.name` on a class reference: a field, a property or a class
+    /// attribute (`None` when it has none of that name).
+    pub(crate) fn class_getattr(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        name_span: Span,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some((c, _)) = self.class_ref(obj.ty) else {
+            return Ok(None);
+        };
+        if let Some(i) = self.ty(c).fields.iter().position(|(n, _, _)| *n == name) {
+            let obj = self.non_none(f, obj, name, span)?;
+            let ft = self.ty(c).fields[i].1;
+            let p = self.record_ptr(obj);
+            let fa = self.field_addr(f, p, i + 1, span)?;
+            let v = self.load(f, fa, span)?;
+            if self.is_class(ft) {
+                // Declared and not assigned yet.
+                let msg = format!("'{}' object has no attribute '{name}'", self.ty(c).name);
+                return self
+                    .null_checked(f, v, "AttributeError", msg, span)
+                    .map(Some);
+            }
+            return Ok(Some(v));
+        }
+        if let Some(m) = self.class_method(c, name) {
+            if m.kind == MethodKind::Property {
+                let obj = self.non_none(f, obj, name, span)?;
+                return self
+                    .call_method(f, obj, m, CallArgs::default(), name_span, span)
+                    .map(Some);
+            }
+            return Err(err(
+                format!("method `{name}` of `{}` must be called", self.type_name(c)),
+                name_span,
+                "add `(...)`",
+            ));
+        }
+        if let Some(v) = self.class_attr(c, name) {
+            let vt = self.type_of(&v);
+            return self.after(f, &obj, AVal::blue(v, vt, span)).map(Some);
+        }
+        Err(VmError::diag(
+            Diagnostic::error(format!(
+                "type `{}` has no attribute `{name}`",
+                self.type_name(c)
+            ))
+            .with_primary(name_span, "unknown attribute")
+            .with_note(
+                "a class's fields are declared in its body (`x: T`) or assigned in `__init__`",
+            ),
+        ))
+    }
+
+    /// `obj.name = v` on a class reference.
+    pub(crate) fn class_setattr(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        name: Symbol,
+        v: AVal,
+        target_span: Span,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some((c, _)) = self.class_ref(obj.ty) else {
+            return Ok(None);
+        };
+        let Some(i) = self.ty(c).fields.iter().position(|(n, _, _)| *n == name) else {
+            let what = if self.class_method(c, name).is_some() {
+                "a method"
+            } else {
+                "not declared"
+            };
+            return Err(VmError::diag(
+                Diagnostic::error(format!("type `{}` has no field `{name}`", self.type_name(c)))
+                    .with_primary(target_span, what)
+                    .with_note("attributes cannot be added at run time: declare the field in the class body (`x: T`) or assign it in `__init__`"),
+            ));
+        };
+        let obj = self.non_none(f, obj, name, span)?;
+        let (ft, fspan) = (self.ty(c).fields[i].1, self.ty(c).fields[i].2);
+        let v = self.convert(f, v, ft, crate::eval::ConvCtx::Decl(Some(fspan)))?;
+        self.ptr_store_field(f, obj, i + 1, v, span).map(Some)
+    }
+
+    /// The name of method `fid` in class `c` (or a base).
+    fn method_symbol(&self, c: TypeId, fid: FuncId) -> Option<Symbol> {
+        let mut t = c;
+        loop {
+            if let Some((n, _)) = self.ty(t).methods.iter().find(|(_, m)| m.func == fid) {
+                return Some(*n);
+            }
+            match self.ty(t).base {
+                Some(b) if self.is_class(b) => t = b,
+                _ => return None,
+            }
+        }
+    }
+
+    /// The implementations of method `m` of class `c` that subclasses
+    /// override it with, each with the classes that run it.
+    fn overrides(&self, c: TypeId, m: FuncId) -> Vec<(FuncId, Vec<TypeId>)> {
+        let Some(name) = self.method_symbol(c, m) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(FuncId, Vec<TypeId>)> = Vec::new();
+        for d in self.subclasses(c) {
+            let Some(dm) = self.class_method(d, name) else {
+                continue;
+            };
+            if dm.func == m {
+                continue;
+            }
+            match out.iter_mut().find(|(f, _)| *f == dm.func) {
+                Some((_, cs)) => cs.push(d),
+                None => out.push((dm.func, vec![d])),
+            }
+        }
+        out
+    }
+
+    /// The type of a function's first parameter (a method's `self`).
+    fn self_type(&self, fid: FuncId) -> Option<TypeId> {
+        match &self.func(fid).kind {
+            FuncKind::Ast(af) => af.params.first().map(|p| p.ty),
+            _ => None,
+        }
+    }
+
+    /// An instance method call on a class reference (`args.pos[0]` is the
+    /// receiver): the override of the receiver's run-time class.
+    pub(crate) fn call_virtual(
+        &mut self,
+        f: &mut Frame,
+        m: Method,
+        mut args: CallArgs,
+        callee_span: Span,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some((c, nullable)) = args.pos.first().and_then(|r| self.class_ref(r.ty)) else {
+            return Err(VmError::internal(
+                "a method call without a class receiver",
+                span,
+            ));
+        };
+        if nullable {
+            let name = self.method_symbol(c, m.func).unwrap_or(Symbol::intern("?"));
+            let r = args.pos.remove(0);
+            let r = self.non_none(f, r, name, span)?;
+            args.pos.insert(0, r);
+        }
+        let targets = self.overrides(c, m.func);
+        if targets.is_empty() {
+            return self.call_func(f, m.func, callee_span, args, span);
+        }
+        let mut call =
+            |vm: &mut Vm, f: &mut Frame, fid: FuncId, mut a: CallArgs| -> VmResult<AVal> {
+                let st = vm.self_type(fid).unwrap_or(c);
+                let r = a.pos.remove(0);
+                a.pos.insert(0, vm.cast_ref(r, st)?);
+                vm.call_func(f, fid, callee_span, a, span)
+            };
+        self.dispatch_on_class(f, c, args, m.func, targets, &mut call, span)
+    }
+
+    /// Run `build(key, args)` for the key of the run-time class of
+    /// `args.pos[0]` (a reference to class `c`, not `None`): the key of the
+    /// first of `cases` holding it, else `default`. In residual code the
+    /// operands are evaluated once, in order, then the class id is tested.
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch_on_class<K: Copy + PartialEq>(
+        &mut self,
+        f: &mut Frame,
+        c: TypeId,
+        args: CallArgs,
+        default: K,
+        cases: Vec<(K, Vec<TypeId>)>,
+        build: &mut dyn FnMut(&mut Vm, &mut Frame, K, CallArgs) -> VmResult<AVal>,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if !f.redshifting() {
+            let Some(Value::Ptr(p)) = args.pos[0].value().cloned() else {
+                return Err(VmError::internal("a class reference without a value", span));
+            };
+            let id = self
+                .heap
+                .load(p.addr, &crate::heap::Shape::Num(rir::NumTy::I32))
+                .map_err(|e| e.into_vm(span))?;
+            let dynamic = TypeId(id.as_int().unwrap_or(0) as u32);
+            let key = cases
+                .iter()
+                .find(|(_, cs)| cs.contains(&dynamic))
+                .map(|(k, _)| *k)
+                .unwrap_or(default);
+            return build(self, f, key, args);
+        }
+        let mut prelude = Vec::new();
+        let mut shared = CallArgs::default();
+        for a in args.pos {
+            let (first, again) = self.share(f, a)?;
+            prelude.push(self.to_rir(&first)?);
+            shared.pos.push(again);
+        }
+        for (n, s, a) in args.kw {
+            let (first, again) = self.share(f, a)?;
+            prelude.push(self.to_rir(&first)?);
+            shared.kw.push((n, s, again));
+        }
+        let copy = |a: &CallArgs| CallArgs {
+            pos: a.pos.clone(),
+            kw: a.kw.iter().map(|(n, s, v)| (*n, *s, v.clone())).collect(),
+        };
+        let recv = AVal {
+            ty: c,
+            ..shared.pos[0].clone()
+        };
+        let p = self.record_ptr(recv);
+        let fa = self.field_addr(f, p, 0, span)?;
+        let id = self.load(f, fa, span)?;
+        let (id_first, id_again) = self.share(f, id)?;
+        let mut result = build(self, f, default, copy(&shared))?;
+        // The outermost test, evaluated first, stores the class id.
+        let mut first_id = Some(id_first);
+        let mut conds = Vec::new();
+        for (_, classes) in &cases {
+            let mut cond: Option<AVal> = None;
+            for d in classes {
+                let idv = first_id.take().unwrap_or_else(|| id_again.clone());
+                let lit = AVal::blue(Value::I32(d.0 as i32), TypeId::I32, span);
+                let eq = self.apply_prim(
+                    f,
+                    rir::Prim::Cmp(rir::CmpKind::Eq, rir::NumTy::I32),
+                    &mut [idv, lit],
+                    span,
+                )?;
+                cond = Some(match cond {
+                    None => eq,
+                    Some(prev) => self.or_bools(prev, eq, span)?,
+                });
+            }
+            conds.push(cond);
+        }
+        for ((key, _), cond) in cases.iter().zip(conds).rev() {
+            let Some(cond) = cond else { continue };
+            let then = build(self, f, *key, copy(&shared))?;
+            let then = self.convert(f, then, result.ty, crate::eval::ConvCtx::Other)?;
+            let kind = rir::ExprKind::IfExp {
+                cond: Box::new(self.to_rir(&cond)?),
+                then: Box::new(self.to_rir(&then)?),
+                otherwise: Box::new(self.to_rir(&result)?),
+            };
+            let rty = self.rir_ty(result.ty, span)?;
+            result = AVal::code(rir::Expr::new(kind, rty, span), result.ty);
+        }
+        let e = self.to_rir(&result)?;
+        let ty = e.ty;
+        prelude.push(e);
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::Seq(prelude), ty, span),
+            result.ty,
+        ))
+    }
+
+    /// `str(obj)` (`use_str`) or `repr(obj)` of a class reference: the
+    /// run-time class's `__str__` or `__repr__`, else CPython's default.
+    pub(crate) fn class_repr(&mut self, f: &mut Frame, v: AVal, use_str: bool) -> VmResult<AVal> {
+        let span = v.span;
+        let Some((c, nullable)) = self.class_ref(v.ty) else {
+            return Err(VmError::internal("class_repr of a non-class", span));
+        };
+        if nullable {
+            // `None` prints as `None`.
+            if let (Some(Value::Ptr(p)), false) = (v.value(), f.redshifting()) {
+                if p.is_null() {
+                    return Ok(AVal::red_val(Value::Str("None".into()), TypeId::STR, span));
+                }
+                return self.class_repr(f, AVal { ty: c, ..v }, use_str);
+            }
+            let (first, again) = self.share(f, v)?;
+            let e = self.to_rir(&first)?;
+            let cond = rir::Expr::new(rir::ExprKind::PtrNonNull(Box::new(e)), rir::Ty::Bool, span);
+            let some = self.class_repr(f, AVal { ty: c, ..again }, use_str)?;
+            let kind = rir::ExprKind::IfExp {
+                cond: Box::new(cond),
+                then: Box::new(self.to_rir(&some)?),
+                otherwise: Box::new(rir::Expr::constant(rir::Const::Str("None".into()), span)),
+            };
+            return Ok(AVal::code(
+                rir::Expr::new(kind, rir::Ty::Str, span),
+                TypeId::STR,
+            ));
+        }
+        #[derive(Clone, Copy, PartialEq)]
+        enum Imp {
+            Method(FuncId),
+            Default(TypeId),
+        }
+        let imp_of = |vm: &Vm, d: TypeId| {
+            let m = if use_str {
+                vm.find_method(d, "__str__")
+            } else {
+                None
+            }
+            .or(vm.find_method(d, "__repr__"));
+            match m {
+                Some(m) => Imp::Method(m.func),
+                None => Imp::Default(d),
+            }
+        };
+        let default = imp_of(self, c);
+        let mut cases: Vec<(Imp, Vec<TypeId>)> = Vec::new();
+        for d in self.subclasses(c) {
+            let k = imp_of(self, d);
+            if k == default {
+                continue;
+            }
+            match cases.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, cs)) => cs.push(d),
+                None => cases.push((k, vec![d])),
+            }
+        }
+        let mut build = |vm: &mut Vm, f: &mut Frame, k: Imp, mut a: CallArgs| -> VmResult<AVal> {
+            let recv = a.pos.remove(0);
+            match k {
+                Imp::Method(fid) => {
+                    let st = vm.self_type(fid).unwrap_or(c);
+                    let recv = vm.cast_ref(recv, st)?;
+                    let r = vm.call_func(
+                        f,
+                        fid,
+                        span,
+                        CallArgs {
+                            pos: vec![recv],
+                            kw: Vec::new(),
+                        },
+                        span,
+                    )?;
+                    if r.ty != TypeId::STR {
+                        let tn = vm.type_name(r.ty);
+                        return Err(err(
+                            format!("`__repr__` must return `str`, not `{tn}`"),
+                            span,
+                            "",
+                        ));
+                    }
+                    Ok(r)
+                }
+                Imp::Default(d) => {
+                    let recv = vm.cast_ref(recv, d)?;
+                    vm.class_default_repr(f, recv, span)
+                }
+            }
+        };
+        let args = CallArgs {
+            pos: vec![v],
+            kw: Vec::new(),
+        };
+        self.dispatch_on_class(f, c, args, default, cases, &mut build, span)
+    }
+
+    /// `isinstance(x, C)` of a class reference: decided statically when
+    /// the static class derives from `C` (or cannot), else by the class id.
+    pub(crate) fn class_is_instance(
+        &mut self,
+        f: &mut Frame,
+        x: AVal,
+        classes: &[TypeId],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some((c, nullable)) = self.class_ref(x.ty) else {
+            return Err(VmError::internal("isinstance of a non-class", span));
+        };
+        let yes = classes
+            .iter()
+            .any(|&k| self.class_derives(c, k) || k == TypeId::OBJECT);
+        let maybe: Vec<TypeId> = classes
+            .iter()
+            .flat_map(|&k| {
+                if self.is_class(k) && self.class_derives(k, c) && k != c {
+                    let mut v = vec![k];
+                    v.extend(self.subclasses(k));
+                    v
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        if (yes && !nullable) || (!yes && maybe.is_empty()) {
+            self.emit_effect(f, x, span);
+            return Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span));
+        }
+        let (first, again) = if nullable {
+            self.share(f, x)?
+        } else {
+            (x.clone(), x)
+        };
+        let nonnull = if let (Some(Value::Ptr(p)), false) = (first.value(), f.redshifting()) {
+            AVal::red_val(Value::Bool(!p.is_null()), TypeId::BOOL, span)
+        } else {
+            let p = self.to_rir(&first)?;
+            AVal::code(
+                rir::Expr::new(rir::ExprKind::PtrNonNull(Box::new(p)), rir::Ty::Bool, span),
+                TypeId::BOOL,
+            )
+        };
+        if yes {
+            return Ok(nonnull);
+        }
+        let nonnull = if nullable {
+            nonnull
+        } else {
+            AVal::blue(Value::Bool(true), TypeId::BOOL, span)
+        };
+        let nonnull_known = nonnull.value().and_then(|v| {
+            if let Value::Bool(b) = v {
+                Some(*b)
+            } else {
+                None
+            }
+        });
+        if nonnull_known == Some(false) {
+            return Ok(AVal::red_val(Value::Bool(false), TypeId::BOOL, span));
+        }
+        let obj = AVal { ty: c, ..again };
+        let p = self.record_ptr(obj);
+        let fa = self.field_addr(f, p, 0, span)?;
+        let id = self.load(f, fa, span)?;
+        let id = self.hold_value(f, id, "cls")?;
+        let mut res = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
+        for k in maybe {
+            let lit = AVal::blue(Value::I32(k.0 as i32), TypeId::I32, span);
+            let eq = self.apply_prim(
+                f,
+                rir::Prim::Cmp(rir::CmpKind::Eq, rir::NumTy::I32),
+                &mut [id.clone(), lit],
+                span,
+            )?;
+            res = self.or_bools(res, eq, span)?;
+        }
+        if nullable {
+            return self.and_bools(nonnull, res, span);
+        }
+        Ok(res)
+    }
+
+    /// `a is b` where either is a class reference (the other one, or `None`).
+    pub(crate) fn class_is(
+        &mut self,
+        f: &mut Frame,
+        l: AVal,
+        r: AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let (lc, rc) = (self.class_ref(l.ty), self.class_ref(r.ty));
+        if lc.is_none() && rc.is_none() {
+            return Ok(None);
+        }
+        // `x is None`: the pointer is NULL.
+        if l.ty == TypeId::NONE || r.ty == TypeId::NONE {
+            let (x, (_, nullable)) = match (lc, rc) {
+                (Some(c), _) => (l, c),
+                (_, Some(c)) => (r, c),
+                _ => return Ok(None),
+            };
+            if !nullable {
+                self.emit_effect(f, x, span);
+                return Ok(Some(AVal::blue(Value::Bool(false), TypeId::BOOL, span)));
+            }
+            if let (Some(Value::Ptr(p)), false) = (x.value(), f.redshifting()) {
+                return Ok(Some(AVal::red_val(
+                    Value::Bool(p.is_null()),
+                    TypeId::BOOL,
+                    span,
+                )));
+            }
+            let e = self.to_rir(&x)?;
+            let nn = AVal::code(
+                rir::Expr::new(rir::ExprKind::PtrNonNull(Box::new(e)), rir::Ty::Bool, span),
+                TypeId::BOOL,
+            );
+            return self
+                .apply_prim(f, rir::Prim::Not, &mut [nn], span)
+                .map(Some);
+        }
+        let (Some((a, _)), Some((b, _))) = (lc, rc) else {
+            return Ok(None);
+        };
+        // Compared as the common base (none: never the same object).
+        let common = if self.class_derives(a, b) {
+            b
+        } else if self.class_derives(b, a) {
+            a
+        } else {
+            self.emit_effect(f, l, span);
+            self.emit_effect(f, r, span);
+            return Ok(Some(AVal::blue(Value::Bool(false), TypeId::BOOL, span)));
+        };
+        let nt = self.nullable_type(common);
+        let l = self.cast_ref(l, nt)?;
+        let r = self.cast_ref(r, nt)?;
+        if let (Some(Value::Ptr(x)), Some(Value::Ptr(y)), false) =
+            (l.value(), r.value(), f.redshifting())
+        {
+            return Ok(Some(AVal::red_val(
+                Value::Bool(x.addr == y.addr),
+                TypeId::BOOL,
+                span,
+            )));
+        }
+        let (el, er) = (self.to_rir(&l)?, self.to_rir(&r)?);
+        Ok(Some(AVal::code(
+            rir::Expr::new(
+                rir::ExprKind::PtrEq(Box::new(el), Box::new(er)),
+                rir::Ty::Bool,
+                span,
+            ),
+            TypeId::BOOL,
+        )))
+    }
+
+    /// `super()` in a method of class `C`: the method's receiver seen as
+    /// `C`'s base class, whose methods it calls directly.
+    pub(crate) fn eval_super(&mut self, f: &mut Frame, span: Span) -> VmResult<(AVal, TypeId)> {
+        let owner = f.func.and_then(|fid| self.method_owner.get(&fid).copied());
+        let Some(owner) = owner else {
+            return Err(err(
+                "`super()` is only allowed in methods of a class",
+                span,
+                "not in a method",
+            ));
+        };
+        let Some(base) = self.ty(owner).base.filter(|b| self.is_class(*b)) else {
+            return Err(err(
+                format!("`{}` has no base class", self.ty(owner).name),
+                span,
+                "`super()` needs one",
+            ));
+        };
+        let me = match f.func.map(|fid| &self.func(fid).kind) {
+            Some(FuncKind::Ast(af)) => af.params.first().map(|p| p.name),
+            _ => None,
+        };
+        let Some(me) = me else {
+            return Err(err("`super()` needs the method's `self`", span, ""));
+        };
+        let recv = self.eval_expr(
+            f,
+            &Expr {
+                kind: ExprKind::Name(me),
+                span,
+            },
+        )?;
+        if self.class_ref(recv.ty).is_none() {
+            return Err(err(
+                "`super()` is only allowed in instance methods",
+                span,
+                "",
+            ));
+        }
+        let recv = self.cast_ref(recv, base)?;
+        Ok((recv, base))
+    }
+
+    /// `repr(obj)` of a class reference without `__repr__`: CPython's
+    /// `<module.C object at 0x...>`.
+    pub(crate) fn class_default_repr(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let (c, _) = self.class_ref(v.ty).unwrap_or((v.ty, false));
+        let module = self.ty(c).fqn.module().to_string();
+        let module = match &self.main_name {
+            Some(m) if *m == module => "__main__".to_string(),
+            _ => module,
+        };
+        let name = self.ty(c).name.clone();
+        let addr = if let (Some(Value::Ptr(p)), false) = (v.value(), f.redshifting()) {
+            AVal::red_val(Value::I64(p.addr as i64), TypeId::I64, span)
+        } else {
+            let e = self.to_rir(&v)?;
+            AVal::code(
+                rir::Expr::new(rir::ExprKind::PtrAddr(Box::new(e)), rir::Ty::I64, span),
+                TypeId::I64,
+            )
+        };
+        let spec = AVal::blue(Value::Str("x".into()), TypeId::STR, span);
+        let hex = self.builtin_format(
+            f,
+            CallArgs {
+                pos: vec![addr, spec],
+                kw: Vec::new(),
+            },
+            span,
+        )?;
+        let pre = AVal::blue(
+            Value::Str(format!("<{module}.{name} object at 0x").into()),
+            TypeId::STR,
+            span,
+        );
+        let acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [pre, hex], span)?;
+        let close = AVal::blue(Value::Str(">".into()), TypeId::STR, span);
+        self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, close], span)
+    }
+}
+
+/// `self.x = v` and `self.x: T = v` anywhere in a method body (not in nested
+/// functions or classes): the field, its annotation, its value.
+fn collect_self_assigns<'a>(
+    body: &'a [Stmt],
+    me: Symbol,
+    out: &mut Vec<(Symbol, Option<&'a Expr>, Option<&'a Expr>, Span)>,
+) {
+    let field = |t: &Expr| match &t.kind {
+        ExprKind::Attribute { value, attr } if matches!(&value.kind, ExprKind::Name(n) if *n == me) => {
+            Some(attr.name)
+        }
+        _ => None,
+    };
+    for s in body {
+        match &s.kind {
+            StmtKind::Assign { targets, value } => {
+                for t in targets {
+                    if let Some(n) = field(t) {
+                        out.push((n, None, Some(value), t.span));
+                    }
+                }
+            }
+            StmtKind::AnnAssign { target, ann, value } => {
+                if let Some(n) = field(target) {
+                    out.push((n, Some(ann), value.as_ref(), target.span));
+                }
+            }
+            StmtKind::If { body, orelse, .. } => {
+                collect_self_assigns(body, me, out);
+                collect_self_assigns(orelse, me, out);
+            }
+            StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                collect_self_assigns(body, me, out);
+                collect_self_assigns(orelse, me, out);
+            }
+            StmtKind::With { body, .. } => collect_self_assigns(body, me, out),
+            StmtKind::Try(t) => {
+                collect_self_assigns(&t.body, me, out);
+                for h in &t.handlers {
+                    collect_self_assigns(&h.body, me, out);
+                }
+                collect_self_assigns(&t.orelse, me, out);
+                collect_self_assigns(&t.finalbody, me, out);
+            }
+            _ => {}
+        }
+    }
+}

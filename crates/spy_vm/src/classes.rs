@@ -447,6 +447,47 @@ impl Vm {
         }
     }
 
+    /// The operands of an operator, each `C | None` checked not to be
+    /// `None` (CPython's `TypeError` for an operand `None`).
+    pub(crate) fn operands_not_none(
+        &mut self,
+        f: &mut Frame,
+        op: &str,
+        l: AVal,
+        r: AVal,
+    ) -> VmResult<(AVal, AVal)> {
+        let nullable = |vm: &Vm, a: &AVal| matches!(vm.class_ref(a.ty), Some((_, true)));
+        if !nullable(self, &l) && !nullable(self, &r) {
+            return Ok((l, r));
+        }
+        let name = |vm: &Vm, a: &AVal| match vm.class_ref(a.ty) {
+            Some((c, _)) => vm.ty(c).name.clone(),
+            None => vm.type_name(a.ty),
+        };
+        let (ln, rn) = (name(self, &l), name(self, &r));
+        let check = |vm: &mut Vm, f: &mut Frame, a: AVal, left: bool| -> VmResult<AVal> {
+            let Some((c, true)) = vm.class_ref(a.ty) else {
+                return Ok(a);
+            };
+            let (x, y) = if left {
+                ("NoneType", rn.as_str())
+            } else {
+                (ln.as_str(), "NoneType")
+            };
+            let msg = if matches!(op, "<" | "<=" | ">" | ">=") {
+                format!("'{op}' not supported between instances of '{x}' and '{y}'")
+            } else {
+                format!("unsupported operand type(s) for {op}: '{x}' and '{y}'")
+            };
+            let s = a.span;
+            let v = vm.null_checked(f, a, "TypeError", msg, s)?;
+            Ok(AVal { ty: c, ..v })
+        };
+        let l = check(self, f, l, true)?;
+        let r = check(self, f, r, false)?;
+        Ok((l, r))
+    }
+
     /// The same reference seen as class (or `C | None`) `to`: an upcast, or
     /// a downcast the caller has checked.
     pub(crate) fn cast_ref(&mut self, v: AVal, to: TypeId) -> VmResult<AVal> {

@@ -979,6 +979,7 @@ impl Vm {
     ) -> VmResult<AVal> {
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        let (l, r) = self.operands_not_none(f, op.symbol(), l, r)?;
         if let Some(t) = self.tuple_binop(f, op, &l, &r, span)? {
             return Ok(t);
         }
@@ -1489,6 +1490,23 @@ impl Vm {
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        // `x == None` of a `C | None` is `x is None`.
+        if matches!(op, CmpOp::Eq | CmpOp::NotEq)
+            && (l.ty == TypeId::NONE || r.ty == TypeId::NONE)
+            && (self.class_ref(l.ty).is_some() || self.class_ref(r.ty).is_some())
+        {
+            let is = if op == CmpOp::Eq {
+                CmpOp::Is
+            } else {
+                CmpOp::IsNot
+            };
+            return self.compare_is(f, is, l, r, span);
+        }
+        let (l, r) = if matches!(op, CmpOp::In | CmpOp::NotIn) {
+            (l, r)
+        } else {
+            self.operands_not_none(f, op.symbol(), l, r)?
+        };
         let (l, r) = self.adapt_tuples(f, l, r)?;
         if matches!(op, CmpOp::Lt | CmpOp::LtE | CmpOp::Gt | CmpOp::GtE)
             && l.ty == r.ty

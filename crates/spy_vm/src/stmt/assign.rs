@@ -323,6 +323,10 @@ impl Vm {
         // more than once) makes it a `tuple[...]` of its items' types.
         let vty = if f.slots[i].kind == VarKind::Var && v.ty == TypeId::TUPLE {
             self.runtime_type(&v)
+        } else if let (VarKind::Var, Some((c, false))) = (f.slots[i].kind, self.class_ref(v.ty)) {
+            // An object reference assigned again may later be `None`
+            // (`n = head` ... `n = n.next`).
+            self.nullable_type(c)
         } else {
             v.ty
         };

@@ -181,6 +181,7 @@ impl Session {
     pub fn load_text(&mut self, name: &str, display: &str, text: &str) -> Result<ModId, Failure> {
         let r = self.vm.load_main(name, display, text);
         self.vm.flush_out();
+
         let m = r.map_err(|e| self.failure(e))?;
         self.main_module = Some(m);
         Ok(m)
@@ -284,6 +285,12 @@ impl Session {
     }
 
     /// Render a failure as it is printed on stderr.
+    /// The warnings of the phases run so far (rendered once).
+    pub fn take_warnings(&mut self) -> String {
+        let warnings = std::mem::take(&mut self.vm.warnings);
+        render_all(&warnings, &self.vm.sources, self.config.color)
+    }
+
     pub fn render_failure(&self, f: &Failure) -> String {
         match f {
             Failure::Compile(ds) => render_all(ds, &self.vm.sources, self.config.color),
@@ -325,7 +332,9 @@ pub fn run_file_timed(
         .chain(args.iter().cloned())
         .collect();
     let mut ran = std::time::Duration::ZERO;
-    let result = s.load(path).and_then(|_| match mode {
+    let loaded = s.load(path);
+    let _ = write!(std::io::stderr(), "{}", s.take_warnings());
+    let result = loaded.and_then(|_| match mode {
         Mode::Interp => {
             let t0 = std::time::Instant::now();
             let r = s.run_interp();

@@ -175,6 +175,9 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     s.config.optimize = !debug;
     let input = stdin_of(path);
     let err = SharedBuf::default();
+    // Warnings (at compile time) come first on stderr, in every mode.
+    let warned = s.take_warnings();
+    err.0.borrow_mut().extend_from_slice(warned.as_bytes());
     s.vm.err = Box::new(err.clone());
     s.vm.input = Box::new(std::io::Cursor::new(input.clone()));
     let program = display_path(path);
@@ -224,7 +227,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     if let Err(f) = s.build(&exe) {
         return Outcome {
             stdout: text(&buf),
-            stderr: s.render_failure(&f),
+            stderr: warned + &s.render_failure(&f),
             code: 1,
         };
     }
@@ -291,7 +294,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     match status {
         Ok(st) => Outcome {
             stdout: compile_out + &String::from_utf8_lossy(&out),
-            stderr: String::from_utf8_lossy(&err).into_owned(),
+            stderr: warned + &String::from_utf8_lossy(&err),
             code: st.code().unwrap_or(128),
         },
         Err((msg, code)) => Outcome {

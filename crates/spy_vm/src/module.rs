@@ -167,6 +167,9 @@ impl Vm {
         if !errors.is_empty() {
             return Err(VmError::Many(errors));
         }
+        if self.main_name.as_deref() == Some(name) {
+            self.check_except_order(id, &ast.body);
+        }
         Ok(id)
     }
 

@@ -262,6 +262,8 @@ pub struct Vm {
     /// The class each method was defined in, and how it is called.
     pub(crate) method_owner: HashMap<FuncId, TypeId>,
     pub(crate) method_kinds: HashMap<FuncId, crate::types::MethodKind>,
+    /// Warnings for the driver to print (compile time, every mode).
+    pub warnings: Vec<spy_diagnostics::Diagnostic>,
     /// The program's main module's name (its classes print as `__main__.C`).
     pub main_name: Option<String>,
     pub(crate) alloc_funcs: HashMap<(bool, TypeId), FuncId>,
@@ -317,6 +319,7 @@ impl Vm {
             method_owner: HashMap::new(),
             method_kinds: HashMap::new(),
             main_name: None,
+            warnings: Vec::new(),
             alloc_funcs: HashMap::new(),
             inlining: Vec::new(),
             inline_counter: 0,

@@ -247,7 +247,9 @@ fn main_impl(cli: Cli) -> i32 {
         }
         Cmd::Redshift { common, file } => {
             let mut s = Session::for_file(config(&common), &file, stdout());
-            match s.load(&file).and_then(|_| s.redshift()) {
+            let loaded = s.load(&file);
+            eprint!("{}", s.take_warnings());
+            match loaded.and_then(|_| s.redshift()) {
                 Ok(m) => {
                     s.vm.flush_out();
                     out!("{}", spy_rir::print_module(&m));
@@ -280,7 +282,9 @@ fn main_impl(cli: Cli) -> i32 {
                     .map_err(|e| spy_driver::Failure::Other(e.to_string()))?;
                 Ok(out)
             };
-            let result = s.load(&file).and_then(|_| match emit {
+            let loaded = s.load(&file);
+            eprint!("{}", s.take_warnings());
+            let result = loaded.and_then(|_| match emit {
                 Emit::Exe => {
                     let out = target("")?;
                     s.build(&out)

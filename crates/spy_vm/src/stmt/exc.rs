@@ -5,7 +5,8 @@
 
 use std::rc::Rc;
 
-use spy_ast::{ExceptHandler, Span, TryStmt};
+use spy_ast::{ExceptHandler, Expr, ExprKind, Span, Stmt, StmtKind, TryStmt};
+use spy_diagnostics::Diagnostic;
 use spy_rir as rir;
 use spy_runtime::panic::catchable;
 
@@ -16,7 +17,7 @@ use crate::frame::{AVal, Frame};
 use crate::ids::TypeId;
 use crate::types::TypeKind;
 use crate::value::Value;
-use crate::vm::Vm;
+use crate::vm::{ModId, Vm};
 
 /// Whether `finally` bodies (and `__exit__`) run on the way out of `r`.
 pub(super) fn unwinds<T>(r: &VmResult<T>) -> bool {
@@ -351,5 +352,92 @@ impl Vm {
             }
         }
         names
+    }
+}
+
+impl Vm {
+    /// Warn about each `except` clause of the program's functions that can
+    /// never run: every class it names is caught by an earlier clause (or a
+    /// bare `except:` comes before). Checked once the module is defined, so
+    /// every mode warns alike.
+    pub(crate) fn check_except_order(&mut self, m: ModId, body: &[Stmt]) {
+        for s in body {
+            match &s.kind {
+                StmtKind::FuncDef(d) => self.check_except_order(m, &d.body),
+                StmtKind::ClassDef(c) => self.check_except_order(m, &c.body),
+                StmtKind::If { body, orelse, .. }
+                | StmtKind::While { body, orelse, .. }
+                | StmtKind::For { body, orelse, .. } => {
+                    self.check_except_order(m, body);
+                    self.check_except_order(m, orelse);
+                }
+                StmtKind::With { body, .. } => self.check_except_order(m, body),
+                StmtKind::Try(t) => {
+                    self.check_handlers(m, &t.handlers);
+                    self.check_except_order(m, &t.body);
+                    for h in &t.handlers {
+                        self.check_except_order(m, &h.body);
+                    }
+                    self.check_except_order(m, &t.orelse);
+                    self.check_except_order(m, &t.finalbody);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The exception classes an `except` clause names, when each is a
+    /// module-level or builtin name (else `None`: not checked).
+    fn clause_classes(&self, m: ModId, e: &Expr) -> Option<Vec<TypeId>> {
+        let one = |e: &Expr| -> Option<TypeId> {
+            let ExprKind::Name(n) = &e.kind else {
+                return None;
+            };
+            let v = match self.module(m).globals.get(n) {
+                Some(g) => g.value.clone(),
+                None => self.builtins.get(n)?.clone(),
+            };
+            match v {
+                Value::Type(t) if self.is_exc_type(t) => Some(t),
+                _ => None,
+            }
+        };
+        match &e.kind {
+            ExprKind::Tuple(items) => items.iter().map(one).collect(),
+            _ => one(e).map(|t| vec![t]),
+        }
+    }
+
+    fn check_handlers(&mut self, m: ModId, handlers: &[ExceptHandler]) {
+        let mut earlier: Vec<(TypeId, Span)> = Vec::new();
+        let mut bare: Option<Span> = None;
+        for h in handlers {
+            let head = self.header_span(h.span);
+            let Some(typ) = &h.typ else {
+                bare = Some(head);
+                continue;
+            };
+            let Some(classes) = self.clause_classes(m, typ) else {
+                continue;
+            };
+            let covered: Option<Span> = bare.or_else(|| {
+                let mut by = None;
+                for c in &classes {
+                    by = Some(earlier.iter().find(|(e, _)| self.exc_derives(*c, *e))?.1);
+                }
+                by
+            });
+            if let Some(by) = covered {
+                self.warnings.push(
+                    Diagnostic::warning("this `except` clause can never run")
+                        .with_primary(typ.span, "already caught")
+                        .with_secondary(by, "by this earlier clause")
+                        .with_note("a clause catches its classes and their subclasses: put the more specific one first"),
+                );
+            }
+            for c in classes {
+                earlier.push((c, head));
+            }
+        }
     }
 }

@@ -891,6 +891,21 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     .icmp(cranelift_codegen::ir::condcodes::IntCC::Equal, x, y)]
             }
             rir::ExprKind::PtrCast(p) | rir::ExprKind::PtrAddr(p) => vec![self.value(p)?],
+            rir::ExprKind::ExcPayload(x) => {
+                let e = self.value(x)?;
+                let off = spy_runtime::abi::EXC_PAYLOAD_OFFSET;
+                vec![self
+                    .b
+                    .ins()
+                    .load(self.cx.ptr, MemFlagsData::trusted(), e, off)]
+            }
+            rir::ExprKind::ExcAttach(x, p) => {
+                let e = self.value(x)?;
+                let v = self.value(p)?;
+                let off = spy_runtime::abi::EXC_PAYLOAD_OFFSET;
+                self.b.ins().store(MemFlagsData::trusted(), v, e, off);
+                vec![e]
+            }
             rir::ExprKind::PtrNonNull(p) => {
                 let x = self.value(p)?;
                 vec![self.b.ins().icmp_imm_s(

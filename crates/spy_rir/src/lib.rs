@@ -477,6 +477,12 @@ pub enum ExprKind {
     PtrCast(Box<Expr>),
     /// The address a pointer holds, as an `i64` (a default `repr`).
     PtrAddr(Box<Expr>),
+    /// The record of a user exception class's fields that an exception (of
+    /// type `Exc`) carries; the expression's type is the record's pointer type.
+    ExcPayload(Box<Expr>),
+    /// The exception (first, of type `Exc`, made and not raised) with the
+    /// record (second, a pointer) attached; of type `Exc`.
+    ExcAttach(Box<Expr>, Box<Expr>),
     /// Bulk memory operations counted in items of the first operand's pointee.
     Mem(MemOp, Vec<Expr>),
 }
@@ -544,7 +550,8 @@ impl Expr {
             | ExprKind::Or(a, b)
             | ExprKind::ElemAddr(a, b)
             | ExprKind::Store(a, b)
-            | ExprKind::PtrEq(a, b) => vec![a, b],
+            | ExprKind::PtrEq(a, b)
+            | ExprKind::ExcAttach(a, b) => vec![a, b],
             ExprKind::IfExp {
                 cond,
                 then,
@@ -558,6 +565,7 @@ impl Expr {
             | ExprKind::PtrNonNull(e)
             | ExprKind::PtrCast(e)
             | ExprKind::PtrAddr(e)
+            | ExprKind::ExcPayload(e)
             | ExprKind::Alloc { count: e, .. } => vec![e],
             ExprKind::Block(_, e) => vec![e],
         }

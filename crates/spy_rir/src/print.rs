@@ -286,6 +286,14 @@ impl<'m> Printer<'m> {
                 format!("`unsafe::nonnull`({})", self.sub(p, prec::TEST)),
                 prec::ATOM,
             ),
+            ExprKind::ExcPayload(x) => (
+                format!("`operator::exc_payload`({})", self.sub(x, prec::TEST)),
+                prec::ATOM,
+            ),
+            ExprKind::ExcAttach(x, p) => {
+                let (x, p) = (self.sub(x, prec::TEST), self.sub(p, prec::TEST));
+                (format!("`operator::exc_attach`({x}, {p})"), prec::ATOM)
+            }
             ExprKind::PtrAddr(p) => (
                 format!("`unsafe::addr`({})", self.sub(p, prec::TEST)),
                 prec::ATOM,

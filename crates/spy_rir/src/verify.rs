@@ -199,6 +199,22 @@ impl<'m> Verifier<'m> {
                 self.expr(p);
                 self.expect_ty("non-null test", e.ty, Ty::Bool);
             }
+            ExprKind::ExcPayload(x) => {
+                self.expr(x);
+                self.expect_ty("exception payload's exception", x.ty, Ty::Exc);
+                if self.m.types.pointee(e.ty).is_none() {
+                    self.err("exception payload of a non-pointer type".into());
+                }
+            }
+            ExprKind::ExcAttach(x, p) => {
+                self.expr(x);
+                self.expr(p);
+                self.expect_ty("exception with a payload", x.ty, Ty::Exc);
+                self.expect_ty("exception with a payload", e.ty, Ty::Exc);
+                if self.m.types.pointee(p.ty).is_none() {
+                    self.err("exception payload of a non-pointer type".into());
+                }
+            }
             ExprKind::PtrAddr(p) => {
                 self.expr(p);
                 self.expect_ty("pointer address", e.ty, Ty::I64);

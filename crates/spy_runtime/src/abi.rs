@@ -13,6 +13,10 @@
 //! `#[no_mangle] pub extern "C" fn` of the same name in `native.rs`, and its
 //! uses in codegen through `RtFn::NAME`.
 
+/// Where a compiled exception object (`Ty::Exc`) holds the record of a user
+/// exception class's fields (`native.rs` checks it against its layout).
+pub const EXC_PAYLOAD_OFFSET: i32 = 32;
+
 /// A parameter or result as the C ABI sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ty {

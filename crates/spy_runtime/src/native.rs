@@ -733,21 +733,32 @@ fn oom() -> ! {
 /// A raised exception as compiled code holds it (RIR's `Ty::Exc`): the
 /// class name, the message, and its traceback: the sites of the frames it
 /// was raised through, outermost first (`unwind::chain`), recorded when it
-/// was raised. Codegen reads the first two fields directly (`str(e)`,
-/// `type(e).__name__`).
+/// was raised, and the record of a user exception class's fields (NULL for
+/// none). Codegen reads the first two fields and the payload directly
+/// (`str(e)`, `type(e).__name__`, `e.field`; offsets 0, 8 and
+/// `EXC_PAYLOAD_OFFSET`).
 #[repr(C)]
 struct SpyExc {
     etype: *const SpyStr,
     msg: *const SpyStr,
     chain: *const u32,
     chain_len: usize,
+    payload: *const u8,
 }
+
+const _: () =
+    assert!(core::mem::offset_of!(SpyExc, payload) == crate::abi::EXC_PAYLOAD_OFFSET as usize);
 
 /// Raise `etype: msg` at `site`: to the innermost `try` of compiled code
 /// that catches it (every `try_call` site of a `try` region has a handler;
 /// which `except` clause matches is decided there), else the report and
 /// exit status 1.
 fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
+    panic_with(etype, msg, core::ptr::null(), site)
+}
+
+/// `panic_at`, the exception carrying `payload` (its fields).
+fn panic_with(etype: &str, msg: &str, payload: *const u8, site: Site) -> ! {
     let (chain, chain_len) = crate::unwind::chain(site);
     if crate::panic::catchable(etype) {
         if let Some(h) = crate::unwind::handler() {
@@ -759,6 +770,7 @@ fn panic_at(etype: &str, msg: &str, site: Site) -> ! {
                 (*e).msg = new_str(msg);
                 (*e).chain = chain;
                 (*e).chain_len = chain_len;
+                (*e).payload = payload;
                 crate::unwind::resume(h, e.cast())
             }
         }
@@ -788,7 +800,7 @@ pub extern "C" fn spy_reraise(e: *const u8, site: Site) -> ! {
     // SAFETY: codegen passes exception objects.
     unsafe {
         if (*e).chain_len == 0 {
-            panic_at(as_str((*e).etype), as_str((*e).msg), site)
+            panic_with(as_str((*e).etype), as_str((*e).msg), (*e).payload, site)
         }
     }
     if let Some(h) = crate::unwind::handler() {

@@ -115,6 +115,14 @@ impl Vm {
             };
             return self.call_func(f, inst, name_span, call, span).map(Some);
         }
+        // A user exception's methods run on its record.
+        let obj = match self.exc_record(obj.ty) {
+            Some(r) if obj.blue_value().is_none() && self.class_method(r, name).is_some() => {
+                let s = obj.span;
+                self.exc_payload(f, obj, s)?
+            }
+            _ => obj,
+        };
         // Through a pointer or reference, methods get the pointed-to value.
         let obj = match self.ptr_info(obj.ty) {
             Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {
@@ -199,6 +207,37 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<AVal> {
+        // In a user exception's methods: `BaseException.__init__`.
+        let owner = f.func.and_then(|fid| self.method_owner.get(&fid).copied());
+        if let Some(o) =
+            owner.filter(|o| self.record_exc.contains_key(o) && self.ty(*o).base.is_none())
+        {
+            if name.as_str() != "__init__" {
+                return Err(err(
+                    format!("`super().{name}` of a builtin exception class is not supported"),
+                    name_span,
+                    "only `super().__init__(message)` is",
+                ));
+            }
+            let me = match f.func.map(|fid| &self.func(fid).kind) {
+                Some(FuncKind::Ast(af)) => af.params.first().map(|p| p.name),
+                _ => None,
+            };
+            let Some(me) = me else {
+                return Err(err("`super()` needs the method's `self`", super_span, ""));
+            };
+            let recv = self.eval_expr(
+                f,
+                &Expr {
+                    kind: ExprKind::Name(me),
+                    span: super_span,
+                },
+            )?;
+            let args = self.eval_args_typed(f, args, &[])?;
+            if let Some(r) = self.record_super_init(f, o, recv, args, span)? {
+                return Ok(r);
+            }
+        }
         let (recv, base) = self.eval_super(f, super_span)?;
         let Some(m) = self.class_method(base, name) else {
             return Err(err(
@@ -413,8 +452,9 @@ impl Vm {
                 }
                 _ => Vec::new(),
             },
-            Value::Type(t) if self.is_class(*t) => {
-                match self.class_method(*t, Symbol::intern("__init__")) {
+            Value::Type(t) if self.is_class(*t) || self.exc_record(*t).is_some() => {
+                let c = self.exc_record(*t).unwrap_or(*t);
+                match self.class_method(c, Symbol::intern("__init__")) {
                     Some(m) => {
                         let mut ps = self.param_types(&Value::Func(m.func));
                         if !ps.is_empty() {
@@ -1929,6 +1969,9 @@ impl Vm {
             ));
         }
         let kind = self.ty(t).kind.clone();
+        if kind == TypeKind::Exception && self.exc_record(t).is_some() {
+            return self.construct_exception(f, t, args, span);
+        }
         if kind == TypeKind::Exception {
             let (msg, color) = match args.pos.as_slice() {
                 [] => (Rc::from(""), Color::Blue),

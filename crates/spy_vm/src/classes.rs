@@ -28,6 +28,8 @@ use crate::vm::{FuncId, FuncKind, Vm};
 
 /// The data struct's first field.
 const CLASS_ID: &str = "__class_id__";
+/// The first field of an exception's record: its message.
+const MESSAGE: &str = "__message__";
 
 impl Vm {
     /// The static class of a class reference (`C` or `C | None`), and
@@ -205,6 +207,13 @@ impl Vm {
             ty.kind = TypeKind::Class { data };
             ty.base = base;
             ty.fields = inherited;
+        }
+        if base.is_none() && self.record_exc.contains_key(&t) {
+            // An exception's record starts with its message.
+            let span = cdef.header_span;
+            self.types[t.0 as usize]
+                .fields
+                .push((Symbol::intern(MESSAGE), TypeId::STR, span));
         }
         self.exec_class_body(f, &cdef.body, t)?;
         // Fields assigned in `__init__`.
@@ -1260,6 +1269,200 @@ impl Vm {
         let acc = self.apply_prim(f, rir::Prim::StrConcat, &mut [pre, hex], span)?;
         let close = AVal::blue(Value::Str(">".into()), TypeId::STR, span);
         self.apply_prim(f, rir::Prim::StrConcat, &mut [acc, close], span)
+    }
+}
+
+impl Vm {
+    /// The record class of exception class `e`, when it has fields or
+    /// methods (its own or inherited).
+    pub(crate) fn exc_record(&self, e: TypeId) -> Option<TypeId> {
+        self.exc_records.get(&e).copied()
+    }
+
+    /// Make the record of exception class `t` (deriving from the record of
+    /// its base, `base`) and run the class body as the record's.
+    pub(crate) fn define_exception_record(
+        &mut self,
+        f: &mut Frame,
+        cdef: &Rc<ClassDef>,
+        t: TypeId,
+        base: Option<TypeId>,
+    ) -> VmResult<()> {
+        let name = self.ty(t).name.clone();
+        let fqn = rir::Fqn::new(self.ty(t).fqn.module(), &format!("{name}__fields"));
+        let r = self.declare_struct_at(name, fqn);
+        self.exc_records.insert(t, r);
+        self.record_exc.insert(r, t);
+        self.define_heap_class(f, cdef, r, base)
+    }
+
+    /// `E(args)` of an exception class with a record: the record made (its
+    /// `__init__`, or the message as `BaseException`'s), then the exception
+    /// carrying it.
+    pub(crate) fn construct_exception(
+        &mut self,
+        f: &mut Frame,
+        e: TypeId,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some(r) = self.exc_record(e) else {
+            return Err(VmError::internal(
+                "an exception class without a record",
+                span,
+            ));
+        };
+        let rec = if self.class_method(r, Symbol::intern("__init__")).is_some() {
+            self.construct(f, r, args, span)?
+        } else {
+            let rec = self.construct(f, r, CallArgs::default(), span)?;
+            let (first, again) = self.share(f, rec)?;
+            let set = self.set_message(f, again.clone(), args, span)?;
+            self.seq(f, vec![first, set], again)?
+        };
+        let (first, again) = self.share(f, rec)?;
+        let msg = self.class_getattr(f, again.clone(), Symbol::intern(MESSAGE), span, span)?;
+        let Some(msg) = msg else {
+            return Err(VmError::internal("a record without its message", span));
+        };
+        let ename = self.ty(e).name.clone();
+        if !f.redshifting() {
+            let (Some(Value::Str(m)), Some(Value::Ptr(p))) = (msg.value(), again.value()) else {
+                return Err(VmError::internal(
+                    "an exception record without a value",
+                    span,
+                ));
+            };
+            let p = crate::errors::Panic {
+                etype: ename,
+                msg: m.to_string(),
+                span: None,
+                trace: Vec::new(),
+                payload: Some(crate::errors::Payload(p.clone())),
+            };
+            return Ok(AVal::red_val(Value::Raised(Rc::new(p)), e, span));
+        }
+        let name = rir::Expr::constant(rir::Const::Str(ename.as_str().into()), span);
+        let made = rir::Expr::new(
+            rir::ExprKind::Call(
+                rir::Callee::Prim(rir::Prim::ExcNew),
+                vec![name, self.to_rir(&msg)?],
+            ),
+            rir::Ty::Exc,
+            span,
+        );
+        let attached = rir::Expr::new(
+            rir::ExprKind::ExcAttach(Box::new(made), Box::new(self.to_rir(&again)?)),
+            rir::Ty::Exc,
+            span,
+        );
+        let first = self.to_rir(&first)?;
+        Ok(AVal::code(
+            rir::Expr::new(
+                rir::ExprKind::Seq(vec![first, attached]),
+                rir::Ty::Exc,
+                span,
+            ),
+            e,
+        ))
+    }
+
+    /// `effects` evaluated in order, then `v`.
+    fn seq(&mut self, f: &mut Frame, effects: Vec<AVal>, v: AVal) -> VmResult<AVal> {
+        if !f.redshifting() {
+            return Ok(v);
+        }
+        let mut items = Vec::new();
+        for e in &effects {
+            items.push(self.to_rir(e)?);
+        }
+        let last = self.to_rir(&v)?;
+        let ty = last.ty;
+        items.push(last);
+        Ok(AVal {
+            repr: Repr::Code(rir::Expr::new(rir::ExprKind::Seq(items), ty, v.span)),
+            ..v
+        })
+    }
+
+    /// `BaseException.__init__(self, *args)` on a record: its message is the
+    /// argument (none: empty; `KeyError`'s is the repr of the key).
+    fn set_message(
+        &mut self,
+        f: &mut Frame,
+        rec: AVal,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<AVal> {
+        if let Some((k, ks, _)) = args.kw.first() {
+            return Err(err(
+                format!("exceptions take no keyword arguments (`{k}=` given)"),
+                *ks,
+                "",
+            ));
+        }
+        let msg = match <[AVal; 1]>::try_from(args.pos) {
+            Ok([m]) => {
+                let key_error = self.exception_type("KeyError");
+                let (r, _) = self.class_ref(rec.ty).unwrap_or((rec.ty, false));
+                let is_key = self
+                    .record_exc
+                    .get(&r)
+                    .is_some_and(|e| self.exc_derives(*e, key_error));
+                if is_key || m.ty != TypeId::STR {
+                    self.repr_of(f, m)?
+                } else {
+                    m
+                }
+            }
+            Err(v) if v.is_empty() => AVal::blue(Value::Str("".into()), TypeId::STR, span),
+            Err(_) => return Err(err("exceptions take one message argument", span, "")),
+        };
+        let r = self.class_setattr(f, rec, Symbol::intern(MESSAGE), msg, span, span)?;
+        Ok(r.unwrap_or_else(|| AVal::blue(Value::None, TypeId::NONE, span)))
+    }
+
+    /// The record a caught or made exception of class `e` carries.
+    pub(crate) fn exc_payload(&mut self, f: &mut Frame, x: AVal, span: Span) -> VmResult<AVal> {
+        let Some(r) = self.exc_record(x.ty) else {
+            return Err(VmError::internal(
+                "the record of an exception class without one",
+                span,
+            ));
+        };
+        if !f.redshifting() {
+            return match x.value() {
+                Some(Value::Raised(p)) => match &p.payload {
+                    Some(crate::errors::Payload(ptr)) => {
+                        Ok(AVal::red_val(Value::Ptr(ptr.clone()), r, span))
+                    }
+                    None => Err(VmError::internal("an exception without its record", span)),
+                },
+                _ => Err(VmError::internal("an exception without a value", span)),
+            };
+        }
+        let rty = self.rir_ty(r, span)?;
+        let e = self.to_rir(&x)?;
+        Ok(AVal::code(
+            rir::Expr::new(rir::ExprKind::ExcPayload(Box::new(e)), rty, span),
+            r,
+        ))
+    }
+
+    /// `super().__init__(...)` in a method of an exception's record whose
+    /// base is a builtin exception class: sets the message.
+    pub(crate) fn record_super_init(
+        &mut self,
+        f: &mut Frame,
+        owner: TypeId,
+        recv: AVal,
+        args: CallArgs,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        if !self.record_exc.contains_key(&owner) || self.ty(owner).base.is_some() {
+            return Ok(None);
+        }
+        self.set_message(f, recv, args, span).map(Some)
     }
 }
 

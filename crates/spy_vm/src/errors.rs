@@ -13,6 +13,18 @@ pub struct Panic {
     /// then each call it left, with the function each is in (`None` until
     /// it leaves that function; the driver names the entry's).
     pub trace: Vec<(Span, Option<std::rc::Rc<str>>)>,
+    /// The record of a user exception class's fields.
+    pub payload: Option<Payload>,
+}
+
+/// The record of a user exception's fields: a pointer into the heap.
+#[derive(Clone, Debug)]
+pub struct Payload(pub crate::value::Ptr);
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.0.addr == other.0.addr
+    }
 }
 
 impl Panic {
@@ -66,6 +78,7 @@ impl VmError {
             msg: msg.into(),
             span: Some(span),
             trace: Vec::new(),
+            payload: None,
         }))
     }
 

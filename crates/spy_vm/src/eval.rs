@@ -2391,6 +2391,28 @@ impl Vm {
                 return Ok(r);
             }
         }
+        if self.is_exc_type(obj.ty) && obj.blue_value().is_none() {
+            if name.as_str() == "args" {
+                // `(message,)`: the argument of `BaseException.__init__`.
+                let m = self.str_of(f, obj)?;
+                return self.make_red_tuple(f, vec![m], span);
+            }
+            if let Some(r) = self.exc_record(obj.ty) {
+                let known = self
+                    .ty(r)
+                    .fields
+                    .iter()
+                    .any(|(n, _, _)| *n == name && n.as_str() != "__message__")
+                    || self.class_method(r, name).is_some()
+                    || self.class_attr(r, name).is_some();
+                if known {
+                    let p = self.exc_payload(f, obj.clone(), span)?;
+                    if let Some(v) = self.class_getattr(f, p, name, name_span, span)? {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
         // Methods and properties of a struct through a pointer: on the value.
         let obj = match self.ptr_info(obj.ty) {
             Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {

@@ -324,6 +324,7 @@ pub fn eval_prim(p: Prim, args: &[Value], io: &mut Io<'_>) -> Result<Value, Prim
             msg: string(&b)?.to_string(),
             span: None,
             trace: Vec::new(),
+            payload: None,
         })),
         ExcMessage | ExcClassName | ExcRepr => match &a {
             Value::Raised(e) if p == ExcMessage => Value::Str(e.msg.as_str().into()),

@@ -393,7 +393,7 @@ mod tests {
     fn a_failed_class_keeps_the_previous_binding() {
         let mut r = Repl::new();
         assert_eq!(r.run("P = 5\n"), Ok("".into()));
-        assert!(r.run("class P:\n    x: i32\n\n").is_err());
+        assert!(r.run("class P:\n    x: no_such_type\n\n").is_err());
         assert_eq!(r.run("P\n"), Ok("5\n".into()));
     }
 }

@@ -164,6 +164,7 @@ impl<'m> Eval<'m> {
                 msg: e.msg.into(),
                 span: Some(site),
                 trace: Vec::new(),
+                payload: None,
             })));
         }
         let mut locals = args;
@@ -451,6 +452,26 @@ impl<'m> Eval<'m> {
                 Value::Bool(x == y)
             }
             ExprKind::PtrCast(p) => self.eval(locals, p)?,
+            ExprKind::ExcPayload(x) => match self.eval(locals, x)? {
+                Value::Raised(p) => Value::Ptr(
+                    p.payload
+                        .clone()
+                        .map(|x| x.0)
+                        .unwrap_or(crate::value::Ptr::NULL),
+                ),
+                _ => return Err(VmError::internal("the payload of a non-exception", e.span)),
+            },
+            ExprKind::ExcAttach(x, p) => {
+                let payload = ptr(self.eval(locals, p)?, e)?;
+                match self.eval(locals, x)? {
+                    Value::Raised(r) => {
+                        let mut r = (*r).clone();
+                        r.payload = Some(crate::errors::Payload(payload));
+                        Value::Raised(std::rc::Rc::new(r))
+                    }
+                    _ => return Err(VmError::internal("a payload for a non-exception", e.span)),
+                }
+            }
             ExprKind::PtrAddr(p) => Value::I64(ptr(self.eval(locals, p)?, e)?.addr as i64),
             ExprKind::PtrNonNull(p) => Value::Bool(!ptr(self.eval(locals, p)?, e)?.is_null()),
             ExprKind::Mem(op, args) => {

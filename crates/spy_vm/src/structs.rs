@@ -111,15 +111,15 @@ impl Vm {
                 }
             }
         }
-        if !is_struct && cdef.type_params.is_empty() {
-            if let Some(base) = self.exception_base(f, cdef)? {
-                return self.define_exception_class(cdef, t, base);
-            }
-        }
+        let exc_base = if !is_struct && cdef.type_params.is_empty() {
+            self.exception_base(f, cdef)?
+        } else {
+            None
+        };
         if let Some(tp) = cdef.type_params.first() {
             return Err(err("generic structs are not supported yet", tp.span, ""));
         }
-        let base = if is_struct {
+        let base = if is_struct || exc_base.is_some() {
             None
         } else {
             self.class_base(f, cdef)?
@@ -141,6 +141,9 @@ impl Vm {
             red: Vec::new(),
             parent: f.closure.clone(),
         }));
+        if let Some(b) = exc_base {
+            return self.define_exception_class(&mut body_frame, cdef, t, b);
+        }
         if !is_struct {
             return self.define_heap_class(&mut body_frame, cdef, t, base);
         }
@@ -161,28 +164,31 @@ impl Vm {
         })
     }
 
-    /// `class ParseError(ValueError): ...`: a new exception class. Its body
-    /// holds nothing but a docstring or `pass` (exception objects carry
-    /// their class and message only).
-    fn define_exception_class(&mut self, cdef: &ClassDef, t: TypeId, base: TypeId) -> VmResult<()> {
-        for s in &cdef.body {
-            let empty = matches!(s.kind, StmtKind::Pass)
+    /// `class ParseError(ValueError): ...`: a new exception class. A body
+    /// with fields or methods (or a base with them) gives it a record, a
+    /// heap class its exceptions carry (`classes.rs`, `exc_record`).
+    fn define_exception_class(
+        &mut self,
+        f: &mut Frame,
+        cdef: &Rc<ClassDef>,
+        t: TypeId,
+        base: TypeId,
+    ) -> VmResult<()> {
+        let empty = cdef.body.iter().all(|s| {
+            matches!(s.kind, StmtKind::Pass)
                 || matches!(&s.kind, StmtKind::Expr(e)
-                    if matches!(e.kind, ExprKind::Str(_) | ExprKind::Ellipsis));
-            if !empty {
-                return Err(VmError::diag(
-                    Diagnostic::error(
-                        "exception classes with fields or methods are not supported yet",
-                    )
-                    .with_primary(self.header_span(s.span), "not supported yet")
-                    .with_note("an exception carries its class and its message"),
-                ));
-            }
+                    if matches!(e.kind, ExprKind::Str(_) | ExprKind::Ellipsis))
+        });
+        {
+            let ty = &mut self.types[t.0 as usize];
+            ty.kind = TypeKind::Exception;
+            ty.base = Some(base);
         }
-        let ty = &mut self.types[t.0 as usize];
-        ty.kind = TypeKind::Exception;
-        ty.base = Some(base);
-        ty.defined = true;
+        let base_record = self.exc_record(base);
+        if !empty || base_record.is_some() {
+            self.define_exception_record(f, cdef, t, base_record)?;
+        }
+        self.types[t.0 as usize].defined = true;
         Ok(())
     }
 

@@ -262,6 +262,10 @@ pub struct Vm {
     /// The class each method was defined in, and how it is called.
     pub(crate) method_owner: HashMap<FuncId, TypeId>,
     pub(crate) method_kinds: HashMap<FuncId, crate::types::MethodKind>,
+    /// The record class of each exception class with fields or methods,
+    /// and the other way.
+    pub(crate) exc_records: HashMap<TypeId, TypeId>,
+    pub(crate) record_exc: HashMap<TypeId, TypeId>,
     /// Warnings for the driver to print (compile time, every mode).
     pub warnings: Vec<spy_diagnostics::Diagnostic>,
     /// The program's main module's name (its classes print as `__main__.C`).
@@ -318,6 +322,8 @@ impl Vm {
             nullable_types: HashMap::new(),
             method_owner: HashMap::new(),
             method_kinds: HashMap::new(),
+            exc_records: HashMap::new(),
+            record_exc: HashMap::new(),
             main_name: None,
             warnings: Vec::new(),
             alloc_funcs: HashMap::new(),

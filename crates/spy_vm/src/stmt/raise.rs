@@ -45,7 +45,14 @@ impl Vm {
             Raising::Again(v) => {
                 if !f.redshifting() {
                     return match v.value() {
-                        Some(Value::Raised(p)) => Err(VmError::Panic(Box::new((**p).clone()))),
+                        Some(Value::Raised(p)) => {
+                            let mut p = (**p).clone();
+                            // Made and never raised: raised here.
+                            if p.span.is_none() {
+                                p.span = Some(span);
+                            }
+                            Err(VmError::Panic(Box::new(p)))
+                        }
                         _ => Err(VmError::internal("a caught exception has no value", span)),
                     };
                 }
@@ -206,6 +213,11 @@ impl Vm {
         if let ExprKind::Call { func, args } = &exc.kind {
             let callee = self.eval_expr(f, func)?;
             if let Some(Value::Type(t)) = callee.blue_value() {
+                if self.exc_record(*t).is_some() {
+                    // Made with its fields, then raised.
+                    let v = self.eval_expr(f, exc)?;
+                    return Ok(Raising::Again(v));
+                }
                 if self.ty(*t).kind == crate::types::TypeKind::Exception {
                     let name = self.ty(*t).name.clone();
                     let key_error = self.exception_type("KeyError");

@@ -625,23 +625,11 @@ impl Vm {
             }
             None => {}
         }
-        if !f.redshifting() {
-            return Ok(AVal {
-                color: Color::Red,
-                ..obj
-            });
-        }
-        let mut items = Vec::with_capacity(effects.len() + 1);
-        for e in &effects {
-            items.push(self.to_rir(e)?);
-        }
-        let last = self.to_rir(&obj)?;
-        let ty = last.ty;
-        items.push(last);
-        Ok(AVal::code(
-            rir::Expr::new(rir::ExprKind::Seq(items), ty, span),
-            c,
-        ))
+        let made = self.seq(f, effects, obj)?;
+        Ok(AVal {
+            color: Color::Red,
+            ..made
+        })
     }
 
     /// Store `v` in field `i` of the data struct `p` points to.

@@ -219,20 +219,7 @@ impl Vm {
                     "only `super().__init__(message)` is",
                 ));
             }
-            let me = match f.func.map(|fid| &self.func(fid).kind) {
-                Some(FuncKind::Ast(af)) => af.params.first().map(|p| p.name),
-                _ => None,
-            };
-            let Some(me) = me else {
-                return Err(err("`super()` needs the method's `self`", super_span, ""));
-            };
-            let recv = self.eval_expr(
-                f,
-                &Expr {
-                    kind: ExprKind::Name(me),
-                    span: super_span,
-                },
-            )?;
+            let recv = self.method_receiver(f, super_span)?;
             let args = self.eval_args_typed(f, args, &[])?;
             if let Some(r) = self.record_super_init(f, o, recv, args, span)? {
                 return Ok(r);

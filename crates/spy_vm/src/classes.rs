@@ -1173,6 +1173,25 @@ impl Vm {
         )))
     }
 
+    /// The receiver (first parameter, `self`) of the method running, for
+    /// `super()` at `span`.
+    pub(crate) fn method_receiver(&mut self, f: &mut Frame, span: Span) -> VmResult<AVal> {
+        let me = match f.func.map(|fid| &self.func(fid).kind) {
+            Some(FuncKind::Ast(af)) => af.params.first().map(|p| p.name),
+            _ => None,
+        };
+        let Some(me) = me else {
+            return Err(err("`super()` needs the method's `self`", span, ""));
+        };
+        self.eval_expr(
+            f,
+            &Expr {
+                kind: ExprKind::Name(me),
+                span,
+            },
+        )
+    }
+
     /// `super()` in a method of class `C`: the method's receiver seen as
     /// `C`'s base class, whose methods it calls directly.
     pub(crate) fn eval_super(&mut self, f: &mut Frame, span: Span) -> VmResult<(AVal, TypeId)> {
@@ -1191,20 +1210,7 @@ impl Vm {
                 "`super()` needs one",
             ));
         };
-        let me = match f.func.map(|fid| &self.func(fid).kind) {
-            Some(FuncKind::Ast(af)) => af.params.first().map(|p| p.name),
-            _ => None,
-        };
-        let Some(me) = me else {
-            return Err(err("`super()` needs the method's `self`", span, ""));
-        };
-        let recv = self.eval_expr(
-            f,
-            &Expr {
-                kind: ExprKind::Name(me),
-                span,
-            },
-        )?;
+        let recv = self.method_receiver(f, span)?;
         if self.class_ref(recv.ty).is_none() {
             return Err(err(
                 "`super()` is only allowed in instance methods",

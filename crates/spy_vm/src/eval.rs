@@ -169,6 +169,9 @@ impl Vm {
             TypeId::NONE => rir::Ty::None,
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
+            // A class known at run time only, an exception's: its name
+            // (`exc_class_name`).
+            TypeId::TYPE => rir::Ty::Str,
             t if self.is_exc_type(t) => rir::Ty::Exc,
             t if self.ty(t).kind == TypeKind::Struct => self.rir_struct(t, span)?,
             t if self.class_ref(t).is_some() => {
@@ -1075,7 +1078,11 @@ impl Vm {
                     span,
                 )
             }
-            TypeId::NONE => Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
+            TypeId::NONE => {
+                // False, once the value has run (`if f():`).
+                self.emit_effect(f, v, span);
+                Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span))
+            }
             // A reference to a struct in memory: the truth of the value.
             t if matches!(self.ptr_info(t), Some((_, _, true))) => {
                 let v = self.deref(f, v)?;
@@ -1783,6 +1790,11 @@ impl Vm {
             } else {
                 branch(self, f, orelse)?
             };
+            // A blue condition compiles the branch it takes only (`exc.x if
+            // exc is not None else ...` of an `exc` known to be `None`).
+            if c.is_blue() {
+                return Ok(v.with_span(span));
+            }
             // The branch not taken must still agree on the type, with the
             // same adaptation of constants as when both are compiled.
             let not_taken = if truth { orelse } else { body };

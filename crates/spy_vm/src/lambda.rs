@@ -7,6 +7,11 @@
 //! A lambda captures the blue values around it, as a nested `def` does; the
 //! red locals of the function around it cannot be captured yet (a
 //! diagnostic).
+//!
+//! The same mechanism instantiates the other functions whose parameters
+//! take their types from the call: `__exit__(self, exc_type, exc, tb)`,
+//! which `with` calls with `None`s or with an exception (`stmt/with.rs`);
+//! such a template has its return type written (`LambdaDef::ret`).
 
 use std::rc::Rc;
 
@@ -28,6 +33,19 @@ pub struct LambdaDef {
     pub def: Rc<FuncDef>,
     pub module: ModId,
     pub closure: Option<Rc<Closure>>,
+    /// The return type of a template written with `def` (`None`: a
+    /// lambda's, the static type of its body).
+    pub ret: Option<TypeId>,
+}
+
+impl LambdaDef {
+    /// How messages name it: "this lambda", "`__exit__()`".
+    fn label(&self) -> String {
+        match self.def.name.name.as_str() {
+            "lambda" => "this lambda".into(),
+            n => format!("`{n}()`"),
+        }
+    }
 }
 
 fn free_names(e: &Expr, out: &mut Vec<(Symbol, Span)>) {
@@ -138,6 +156,7 @@ impl Vm {
                 def,
                 module: f.module,
                 closure,
+                ret: None,
             })),
         });
         Ok(Value::Func(fid))
@@ -158,7 +177,8 @@ impl Vm {
         if args.pos.len() > p.posonly.len() + p.args.len() {
             return Err(err(
                 format!(
-                    "this lambda takes {} positional arguments but {} were given",
+                    "{} takes {} positional arguments but {} were given",
+                    ld.label(),
                     p.posonly.len() + p.args.len(),
                     args.pos.len()
                 ),
@@ -174,14 +194,14 @@ impl Vm {
                 Some(i) if types[i].is_none() => types[i] = Some(self.param_type_of(a)),
                 Some(_) => {
                     return Err(err(
-                        format!("this lambda got multiple values for argument '{k}'"),
+                        format!("{} got multiple values for argument '{k}'", ld.label()),
                         *kspan,
                         "",
                     ))
                 }
                 None => {
                     return Err(err(
-                        format!("this lambda got an unexpected keyword argument '{k}'"),
+                        format!("{} got an unexpected keyword argument '{k}'", ld.label()),
                         *kspan,
                         "",
                     ))
@@ -192,7 +212,7 @@ impl Vm {
         for (prm, t) in names.iter().zip(&types) {
             let Some(t) = *t else {
                 return Err(err(
-                    format!("this lambda is missing the argument '{}'", prm.name.name),
+                    format!("{} is missing the argument '{}'", ld.label(), prm.name.name),
                     span,
                     "",
                 ));
@@ -202,7 +222,10 @@ impl Vm {
         if let Some(&inst) = self.lambda_instances.get(&(fid, sig.clone())) {
             return Ok(inst);
         }
-        let scope = Rc::new(analyze_function(&ld.def, false, &|_| false));
+        let var_names = self.module(ld.module).var_names.clone();
+        let scope = Rc::new(analyze_function(&ld.def, false, &|n: Symbol| {
+            var_names.contains(&n)
+        }));
         let params: Vec<ParamSig> = names
             .iter()
             .zip(&sig)
@@ -228,14 +251,20 @@ impl Vm {
             vararg: None,
             ret,
         };
+        let name = ld.def.name.name.to_string();
         let inst = self.add_func(FuncObj {
             fqn,
-            name: "lambda".to_string(),
+            name,
             color: Color::Red,
             flavor: Flavor::Plain,
             inline: false,
             kind: FuncKind::Ast(Rc::new(make(TypeId::NONE))),
         });
+        if let Some(ret) = ld.ret {
+            self.funcs[inst.0 as usize].kind = FuncKind::Ast(Rc::new(make(ret)));
+            self.lambda_instances.insert((fid, sig), inst);
+            return Ok(inst);
+        }
         // The return type: the body's static type with the parameters typed.
         let mut frame = Frame::new(
             ld.module,

@@ -529,6 +529,30 @@ impl Vm {
                 span: v.span,
             }),
         };
+        // `__exit__(self, exc_type, exc, tb)`: its exception parameters take
+        // the types of what `with` passes (`stmt/with.rs`), a template.
+        let exit_template = method_of.is_some()
+            && kind == MethodKind::Instance
+            && color == Color::Red
+            && def.name.name.as_str() == "__exit__"
+            && user_decorators.is_empty()
+            && p.posonly.is_empty()
+            && p.kwonly.is_empty()
+            && p.vararg.is_none()
+            && p.args.len() == 4;
+        if exit_template {
+            if let Some(a) = p.args[1..].iter().find_map(|a| a.ann.as_ref()) {
+                return Err(VmError::diag(
+                    Diagnostic::error("the exception parameters of `__exit__` take no annotations")
+                        .with_primary(a.span, "remove this annotation")
+                        .with_note(
+                            "spyc types them from what `with` passes: three `None`s when the body \
+                             is left without an exception, else the exception's class, the \
+                             exception and `None` (spyc has no traceback objects)",
+                        ),
+                ));
+            }
+        }
         let mut params = Vec::new();
         for (i, prm) in p.posonly.iter().chain(&p.args).chain(&p.kwonly).enumerate() {
             // A metafunc's parameters are `MetaArg`s, `self`'s included.
@@ -543,7 +567,7 @@ impl Vm {
             let ty = match (&prm.ann, implicit) {
                 (Some(a), _) => self.eval_type(f, a)?,
                 (None, Some(t)) => t,
-                (None, None) if color == Color::Blue => TypeId::DYNAMIC,
+                (None, None) if color == Color::Blue || exit_template => TypeId::DYNAMIC,
                 (None, None) => {
                     return Err(VmError::diag(
                         Diagnostic::error(format!("missing type for argument `{}`", prm.name.name))
@@ -616,14 +640,23 @@ impl Vm {
             fqn = fqn.with_suffix("__bare__");
         }
         let fqn = self.fresh_fqn(fqn);
-        let af = AstFunc {
-            def: def.clone(),
-            module,
-            closure,
-            scope: Rc::new(scope),
-            params,
-            vararg,
-            ret,
+        let kind_of_func = if exit_template {
+            FuncKind::Lambda(Rc::new(crate::lambda::LambdaDef {
+                def: def.clone(),
+                module,
+                closure,
+                ret: Some(ret),
+            }))
+        } else {
+            FuncKind::Ast(Rc::new(AstFunc {
+                def: def.clone(),
+                module,
+                closure,
+                scope: Rc::new(scope),
+                params,
+                vararg,
+                ret,
+            }))
         };
         let fid = self.add_func(FuncObj {
             fqn,
@@ -631,8 +664,11 @@ impl Vm {
             color,
             flavor,
             inline: false,
-            kind: FuncKind::Ast(Rc::new(af)),
+            kind: kind_of_func,
         });
+        if exit_template {
+            return Ok((Value::Func(fid), kind));
+        }
         // Decorators apply bottom-up, at definition time, in the blue world.
         let mut value = Value::Func(fid);
         for d in user_decorators.into_iter().rev() {

@@ -166,6 +166,26 @@ impl Vm {
         if let ExprKind::None = e.kind {
             return Ok(TypeId::NONE);
         }
+        // A forward reference, `-> "Node"`: the type the string spells.
+        if let ExprKind::Str(text) = &e.kind {
+            let lit = self.sources.snippet(e.span);
+            let quoted = lit.len() == text.len() + 2 && lit[1..lit.len() - 1] == **text;
+            let base = e.span.start as usize + usize::from(quoted);
+            let (te, errors) = spy_parser::parse_expression_at(text, e.span.file, base);
+            if !errors.is_empty() || matches!(te.kind, ExprKind::Error | ExprKind::Str(_)) {
+                return Err(err(
+                    "this string is not a type",
+                    e.span,
+                    "a string annotation must spell a type, as in `\"Node\"`",
+                ));
+            }
+            let te = if quoted {
+                te
+            } else {
+                Expr::new(te.kind, e.span)
+            };
+            return self.eval_type(f, &te);
+        }
         // `C | None` (or `None | C`) of a heap class.
         if let ExprKind::BinOp {
             op: spy_ast::BinOp::BitOr,

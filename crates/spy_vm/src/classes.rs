@@ -116,6 +116,21 @@ impl Vm {
         }
     }
 
+    /// The value field `name` of class `c` starts with (`x: T = v` in its
+    /// body or a base's).
+    fn field_default(&self, c: TypeId, name: Symbol) -> Option<Value> {
+        let mut t = c;
+        loop {
+            if let Some(v) = self.field_defaults.get(&(t, name)) {
+                return Some(v.clone());
+            }
+            match self.ty(t).base {
+                Some(b) if self.is_class(b) => t = b,
+                _ => return None,
+            }
+        }
+    }
+
     /// The class attribute `name` of `c`, its own or inherited.
     pub(crate) fn class_attr(&self, c: TypeId, name: Symbol) -> Option<Value> {
         let mut t = c;
@@ -222,6 +237,7 @@ impl Vm {
             _ => None,
         }) {
             self.fields_from_init(f, t, &init)?;
+            self.check_init_reads(cdef, t, &init)?;
         }
         self.check_overrides(cdef, t)?;
         let mut dfields = vec![(Symbol::intern(CLASS_ID), TypeId::I32, cdef.header_span)];
@@ -251,7 +267,7 @@ impl Vm {
             }
             let ft = match (ann, value) {
                 (Some(a), _) => self.eval_type(f, a)?,
-                (None, Some(v)) => self.infer_field_type(f, t, fname, v, &params)?,
+                (None, Some(v)) => self.infer_field_type(f, t, fname, v, &params, (m.func, me))?,
                 (None, None) => continue,
             };
             if self.ty(t).methods.contains_key(&fname) || self.ty(t).attrs.contains_key(&fname) {
@@ -269,6 +285,56 @@ impl Vm {
         Ok(())
     }
 
+    /// A field of this class read in `__init__` before it is assigned
+    /// there (`crate::init_check`): the fields `__init__` assigns that have
+    /// no value before (inherited ones are the base's `__init__`'s affair,
+    /// `x: T = v` in the body gives one).
+    fn check_init_reads(&self, cdef: &ClassDef, t: TypeId, init: &FuncDef) -> VmResult<()> {
+        let Some(me) = init.params.posonly.iter().chain(&init.params.args).next() else {
+            return Ok(());
+        };
+        let me = me.name.name;
+        let inherited: Vec<Symbol> = match self.ty(t).base {
+            Some(b) => self.ty(b).fields.iter().map(|x| x.0).collect(),
+            None => Vec::new(),
+        };
+        let with_value = |n: Symbol| {
+            cdef.body.iter().any(|s| match &s.kind {
+                StmtKind::AnnAssign { target, value, .. } => {
+                    value.is_some() && matches!(&target.kind, ExprKind::Name(x) if *x == n)
+                }
+                StmtKind::Assign { targets, .. } => targets
+                    .iter()
+                    .any(|t| matches!(&t.kind, ExprKind::Name(x) if *x == n)),
+                _ => false,
+            })
+        };
+        let mut found = Vec::new();
+        collect_self_assigns(&init.body, me, &mut found);
+        let mut fields: Vec<(Symbol, Span)> = Vec::new();
+        for (n, _, _, span) in found {
+            if !inherited.contains(&n) && !with_value(n) && !fields.iter().any(|x| x.0 == n) {
+                fields.push((n, span));
+            }
+        }
+        let names: Vec<Symbol> = fields.iter().map(|x| x.0).collect();
+        let Some((n, at)) = crate::init_check::read_before_assignment(&init.body, me, &names)
+        else {
+            return Ok(());
+        };
+        let assigned = fields.iter().find(|x| x.0 == n).map(|x| x.1);
+        let cname = self.ty(t).name.clone();
+        let mut d = Diagnostic::error(format!("field `{n}` is read before it is assigned"))
+            .with_primary(at, "read here, before `__init__` assigns it");
+        if let Some(a) = assigned {
+            d = d.with_secondary(a, "assigned here");
+        }
+        Err(VmError::diag(d.with_note(format!(
+            "CPython raises `AttributeError: '{cname}' object has no attribute '{n}'` here; \
+             assign the field first, or give it a value in the class body (`{n}: T = ...`)"
+        ))))
+    }
+
     /// The type of field `name` from the value `__init__` first assigns it.
     fn infer_field_type(
         &mut self,
@@ -277,6 +343,7 @@ impl Vm {
         name: Symbol,
         v: &Expr,
         params: &[(Symbol, TypeId)],
+        (init, me): (FuncId, Symbol),
     ) -> VmResult<TypeId> {
         let known = match &v.kind {
             ExprKind::Name(n) => params.iter().find(|(p, _)| p == n).map(|(_, ty)| *ty),
@@ -308,7 +375,7 @@ impl Vm {
             },
             _ => None,
         };
-        if let Some(ft) = known {
+        if let Some(ft) = known.or_else(|| self.static_type_in(t, init, me, v)) {
             return Ok(ft);
         }
         let note = if matches!(v.kind, ExprKind::None) {
@@ -321,6 +388,48 @@ impl Vm {
                 .with_primary(v.span, "from this value")
                 .with_note(note),
         ))
+    }
+
+    /// The static type of `v`, an expression of method `func` of class `c`
+    /// that reads its parameters and the fields known so far (not the locals
+    /// it assigns): `self.n = len(items)`, `self.label = self.kind + "!"`.
+    fn static_type_in(&mut self, c: TypeId, func: FuncId, me: Symbol, v: &Expr) -> Option<TypeId> {
+        let FuncKind::Ast(af) = &self.func(func).kind else {
+            return None;
+        };
+        let af = af.clone();
+        let mut names = Vec::new();
+        free_names(v, &mut names);
+        let is_param = |n: &Symbol| af.params.iter().any(|p| p.name == *n);
+        if names
+            .iter()
+            .any(|n| *n != me && af.scope.slot(*n).is_some() && !is_param(n))
+        {
+            return None;
+        }
+        // The data struct as far as the fields go, for `self.x`.
+        let data = self.class_data(c);
+        let mut dfields = vec![(Symbol::intern(CLASS_ID), TypeId::I32, v.span)];
+        dfields.extend(self.ty(c).fields.iter().cloned());
+        self.types[data.0 as usize].fields = dfields;
+        let mut frame = Frame::new(
+            af.module,
+            Some(func),
+            af.scope.clone(),
+            af.closure.clone(),
+            crate::frame::EvalMode::Blue,
+        );
+        for p in &af.params {
+            if let Some(i) = frame.scope.slot(p.name) {
+                let s = &mut frame.slots[i];
+                s.ty = Some(p.ty);
+                s.color = Color::Red;
+                s.assigned = true;
+            }
+        }
+        let a = self.static_aval_of(&mut frame, v).ok()?;
+        let t = self.runtime_type(&a);
+        (t != TypeId::DYNAMIC && t != TypeId::NONE).then_some(t)
     }
 
     /// A method overriding one of a base class takes the same parameters and
@@ -602,10 +711,16 @@ impl Vm {
         let id = AVal::blue(Value::I32(c.0 as i32), TypeId::I32, span);
         effects.push(self.ptr_store_field(f, first, 0, id, span)?);
         let fields = self.ty(c).fields.clone();
-        for (i, (_, ft, _)) in fields.iter().enumerate() {
-            if *ft == TypeId::STR {
-                let empty = AVal::blue(Value::Str("".into()), TypeId::STR, span);
-                effects.push(self.ptr_store_field(f, again.clone(), i + 1, empty, span)?);
+        for (i, (name, ft, _)) in fields.iter().enumerate() {
+            let start = match self.field_default(c, *name) {
+                Some(d) => Some(AVal::blue(d, *ft, span)),
+                None if *ft == TypeId::STR => {
+                    Some(AVal::blue(Value::Str("".into()), TypeId::STR, span))
+                }
+                None => None,
+            };
+            if let Some(v) = start {
+                effects.push(self.ptr_store_field(f, again.clone(), i + 1, v, span)?);
             }
         }
         let obj = AVal { ty: c, ..again };
@@ -1507,4 +1622,16 @@ fn collect_self_assigns<'a>(
             _ => {}
         }
     }
+}
+
+/// The names `e` reads (lambdas and comprehensions included).
+fn free_names(e: &Expr, out: &mut Vec<Symbol>) {
+    if let ExprKind::Name(n) = &e.kind {
+        out.push(*n);
+    }
+    spy_ast::walk_expr_children(e, &mut |c| {
+        if let spy_ast::Node::Expr(c) = c {
+            free_names(c, out);
+        }
+    });
 }

@@ -214,7 +214,7 @@ impl Vm {
         })
     }
 
-    /// The residual struct type of a struct, interned per redshift.
+    /// The residual struct type of a struct, interned once defined.
     fn rir_struct(&self, t: TypeId, span: Span) -> VmResult<rir::Ty> {
         if let Some(idx) = self.rir_type_map.borrow().get(&t) {
             return Ok(rir::Ty::Def(*idx));
@@ -235,6 +235,11 @@ impl Vm {
         self.rir_types
             .borrow_mut()
             .set(idx, rir::TypeDef::Struct { fqn, fields });
+        if !self.ty(t).defined {
+            // A struct still being defined (a static evaluation in its class
+            // body): its fields so far, not kept for the complete type.
+            self.rir_type_map.borrow_mut().remove(&t);
+        }
         Ok(rir::Ty::Def(idx))
     }
 
@@ -2369,12 +2374,21 @@ impl Vm {
             if self.ptr_info(t).is_some() && name.as_str() == "NULL" {
                 return Ok(AVal::blue(Value::Ptr(Ptr::NULL), t, span));
             }
-            if let Some(v) = self.ty(t).attrs.get(&name).cloned() {
+            // A heap class's are its own or inherited.
+            let attr = match self.is_class(t) {
+                true => self.class_attr(t, name),
+                false => self.ty(t).attrs.get(&name).cloned(),
+            };
+            if let Some(v) = attr {
                 let vt = self.type_of(&v);
                 return Ok(AVal::blue(v, vt, span));
             }
             self.builtin_methods(t, name_span)?;
-            if let Some(m) = self.ty(t).methods.get(&name).copied() {
+            let method = match self.is_class(t) {
+                true => self.class_method(t, name),
+                false => self.ty(t).methods.get(&name).copied(),
+            };
+            if let Some(m) = method {
                 return Ok(AVal::blue(Value::Func(m.func), TypeId::FUNCTION, span));
             }
             match name.as_str() {

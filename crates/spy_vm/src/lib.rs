@@ -20,6 +20,7 @@ mod fold;
 pub mod frame;
 pub mod heap;
 pub mod ids;
+mod init_check;
 mod lambda;
 mod module;
 mod pointers;

@@ -200,11 +200,9 @@ impl Vm {
     ) -> VmResult<()> {
         for s in body {
             match &s.kind {
-                StmtKind::AnnAssign {
-                    target,
-                    ann,
-                    value: None,
-                } => {
+                StmtKind::AnnAssign { target, ann, value }
+                    if value.is_none() || self.is_class(t) =>
+                {
                     let Some(name) = target.as_name() else {
                         return Err(err("invalid field declaration", target.span, ""));
                     };
@@ -230,6 +228,29 @@ impl Vm {
                         ));
                     }
                     self.check_member_name(t, name, "field", target.span)?;
+                    if let Some(v) = value {
+                        // `x: T = v` of a heap class: each new object's `x`
+                        // starts as `v`, and `C.x` is `v` (Python's class
+                        // attribute that an instance's assignment shadows).
+                        let dv = self.eval_expecting(f, v, ft)?;
+                        if matches!(dv.blue_value(), Some(Value::None))
+                            && self.class_ref(ft).is_some()
+                        {
+                            // `C | None = None`: a new object's is NULL already.
+                            self.types[t.0 as usize].attrs.insert(name, Value::None);
+                        } else {
+                            let dv = self.convert(f, dv, ft, ConvCtx::Decl(Some(ann.span)))?;
+                            let Some(d) = dv.blue_value().cloned() else {
+                                return Err(err(
+                                    "the default value of a field must be known at compile time",
+                                    v.span,
+                                    "this is red",
+                                ));
+                            };
+                            self.field_defaults.insert((t, name), d.clone());
+                            self.types[t.0 as usize].attrs.insert(name, d);
+                        }
+                    }
                     self.types[t.0 as usize].fields.push((name, ft, s.span));
                 }
                 StmtKind::AnnAssign { value: Some(v), .. } => {

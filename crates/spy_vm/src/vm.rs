@@ -265,6 +265,9 @@ pub struct Vm {
     /// The record class of each exception class with fields or methods,
     /// and the other way.
     pub(crate) exc_records: HashMap<TypeId, TypeId>,
+    /// The value a heap class's field starts with (`x: T = v` in the body),
+    /// by the class that declares it.
+    pub(crate) field_defaults: HashMap<(TypeId, Symbol), Value>,
     pub(crate) record_exc: HashMap<TypeId, TypeId>,
     /// Warnings for the driver to print (compile time, every mode).
     pub warnings: Vec<spy_diagnostics::Diagnostic>,
@@ -323,6 +326,7 @@ impl Vm {
             method_owner: HashMap::new(),
             method_kinds: HashMap::new(),
             exc_records: HashMap::new(),
+            field_defaults: HashMap::new(),
             record_exc: HashMap::new(),
             main_name: None,
             warnings: Vec::new(),

@@ -259,7 +259,7 @@ impl Vm {
     }
 
     /// Whether `hash()` takes a `t`: numbers, `bool`, `str`, and structs
-    /// with `__hash__`.
+    /// and classes with `__hash__`.
     pub(crate) fn is_hashable(&self, t: TypeId) -> bool {
         if let Some(items) = self.tuple_items(t) {
             return items.iter().all(|i| self.is_hashable(*i));
@@ -267,7 +267,7 @@ impl Vm {
         t.as_num().is_some()
             || t == TypeId::BOOL
             || t == TypeId::STR
-            || (self.is_struct(t) && self.find_method(t, "__hash__").is_some())
+            || (self.has_methods(t) && self.find_method(t, "__hash__").is_some())
     }
 
     /// A diagnostic unless `t` is hashable: the items of a set (`what` is
@@ -288,7 +288,7 @@ impl Vm {
             "lists, sets and dicts change, so they have no hash (as in Python)".to_string()
         } else if self.tuple_items(t).is_some() {
             "a tuple hashes when its items do".to_string()
-        } else if self.is_struct(t) {
+        } else if self.has_methods(t) {
             format!("give `{tn}` a `__hash__(self) -> i64` method (and `__eq__`)")
         } else {
             format!("`hash()` does not take a `{tn}`")
@@ -1256,9 +1256,20 @@ impl Vm {
     }
 
     /// The type of the items a `for` loop over a `t` gives: `__item__`'s
-    /// result on `t.__fastiter__()`'s.
+    /// result on `t.__fastiter__()`'s, or Python's `__next__`'s on
+    /// `t.__iter__()`'s.
     pub(crate) fn iter_item_type(&mut self, t: TypeId, span: Span) -> VmResult<Option<TypeId>> {
-        Ok(self.iter_types(t, span)?.map(|(_, item)| item))
+        if let Some(item) = self.iter_types(t, span)?.map(|(_, item)| item) {
+            return Ok(Some(item));
+        }
+        let ret = |vm: &Vm, m: Option<crate::types::Method>| -> Option<TypeId> {
+            match &vm.func(m?.func).kind {
+                FuncKind::Ast(af) => Some(af.ret),
+                _ => None,
+            }
+        };
+        let it = ret(self, self.find_method(t, "__iter__"));
+        Ok(it.and_then(|it| ret(self, self.find_method(it, "__next__"))))
     }
 
     /// The iterator type of a `t` (`t.__fastiter__()`'s) and its item type.

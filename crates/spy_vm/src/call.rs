@@ -1253,6 +1253,14 @@ impl Vm {
                 self.emit_effect(f, x, span);
                 Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
             }
+            Builtin::IsSubclass => {
+                arity(2, &args, "issubclass")?;
+                let mut it = args.pos.into_iter();
+                let (Some(a), Some(b)) = (it.next(), it.next()) else {
+                    return Err(err("issubclass() takes 2 arguments", span, ""));
+                };
+                self.builtin_issubclass(f, a, b, span)
+            }
             Builtin::GetAttr | Builtin::HasAttr => {
                 let has = b == Builtin::HasAttr;
                 let what = if has { "hasattr" } else { "getattr" };
@@ -1517,7 +1525,12 @@ impl Vm {
                     return Err(err(format!("{name} takes a type"), a.span, "not a type"));
                 };
                 let t = *t;
-                match self.iter_types(t, span)? {
+                // (A Python iterable's items: what generic code's `for` gives.)
+                let found = match self.iter_types(t, span)? {
+                    None if !iter => self.iter_item_type(t, span)?.map(|item| (t, item)),
+                    x => x,
+                };
+                match found {
                     Some((it, item)) => Ok(AVal::blue(
                         Value::Type(if iter { it } else { item }),
                         TypeId::TYPE,
@@ -2164,8 +2177,21 @@ impl Vm {
             return Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span));
         }
         let name = self.apply_prim(f, Prim::ExcClassName, &mut [x], span)?;
+        self.exc_name_in(f, name, &maybe, span)
+    }
+
+    /// Whether the exception class named `name` (known at run time) is one
+    /// of `classes` or derives from one: its name compared with theirs and
+    /// their subclasses'.
+    fn exc_name_in(
+        &mut self,
+        f: &mut Frame,
+        name: AVal,
+        classes: &[TypeId],
+        span: Span,
+    ) -> VmResult<AVal> {
         let name = self.hold_value(f, name, "cls")?;
-        let names = self.exc_class_names(&maybe);
+        let names = self.exc_class_names(classes);
         let mut res = AVal::blue(Value::Bool(false), TypeId::BOOL, span);
         for n in names {
             let lit = AVal::blue(Value::Str(n), TypeId::STR, span);
@@ -2178,6 +2204,61 @@ impl Vm {
             res = self.or_bools(res, eq, span)?;
         }
         Ok(res)
+    }
+
+    /// `issubclass(a, b)`: of blue classes, decided now; of the class of an
+    /// exception known at run time only (`type(e)`, `__exit__`'s
+    /// `exc_type`), by its name.
+    fn builtin_issubclass(
+        &mut self,
+        f: &mut Frame,
+        a: AVal,
+        b: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some(bv) = b.blue_value().cloned() else {
+            return Err(err(
+                "the second argument of issubclass() must be blue",
+                b.span,
+                "this is red: only known at run time",
+            ));
+        };
+        let classes = types_of(&bv);
+        if classes.is_empty() {
+            return Err(err(
+                "issubclass() arg 2 must be a class or tuple of classes",
+                b.span,
+                "this is not a class",
+            ));
+        }
+        if let Some(name) = crate::eval::exc_class_name(&a) {
+            let exc: Vec<TypeId> = classes
+                .iter()
+                .copied()
+                .filter(|&c| self.is_exc_type(c))
+                .collect();
+            if classes
+                .iter()
+                .any(|&c| c == TypeId::EXCEPTION || c == TypeId::OBJECT)
+            {
+                self.emit_effect(f, a, span);
+                return Ok(AVal::blue(Value::Bool(true), TypeId::BOOL, span));
+            }
+            return self.exc_name_in(f, name, &exc, span);
+        }
+        let Some(Value::Type(t)) = a.blue_value().cloned() else {
+            return Err(err(
+                "issubclass() arg 1 must be a class",
+                a.span,
+                format!("this is a `{}`", self.type_name(a.ty)),
+            ));
+        };
+        let yes = classes.iter().any(|&c| {
+            (self.is_class(t) && self.class_derives(t, c))
+                || (self.is_exc_type(t) && self.exc_derives(t, c))
+                || self.is_instance(t, &Value::Type(c), span).unwrap_or(false)
+        });
+        Ok(AVal::blue(Value::Bool(yes), TypeId::BOOL, span))
     }
 
     /// Whether a value of static type `ty` is an instance of `cls` (a type,

@@ -74,6 +74,8 @@ pub enum Builtin {
     Format,
     /// `isinstance(x, T)`: decided by the static type of `x` (blue).
     IsInstance,
+    /// `issubclass(C, B)`: of blue classes, or of an exception's class.
+    IsSubclass,
     /// `getattr(o, name[, default])`, `hasattr(o, name)`: a blue name.
     GetAttr,
     HasAttr,
@@ -395,6 +397,7 @@ impl Vm {
             ("ascii", Builtin::Ascii, Color::Red),
             ("format", Builtin::Format, Color::Red),
             ("isinstance", Builtin::IsInstance, Color::Red),
+            ("issubclass", Builtin::IsSubclass, Color::Red),
             ("getattr", Builtin::GetAttr, Color::Red),
             ("hasattr", Builtin::HasAttr, Color::Red),
             ("setattr", Builtin::SetAttr, Color::Red),

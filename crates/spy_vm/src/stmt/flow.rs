@@ -163,15 +163,28 @@ impl Vm {
                 break;
             }
             self.spend_loop(f, s.span)?;
-            match self.exec_block(f, body)? {
-                Flow::Break => return Ok(Flow::Normal),
-                Flow::Return(v) => return Ok(Flow::Return(v)),
-                Flow::Normal | Flow::Continue => {}
-                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            if let Some(out) = self.run_loop_body(f, body, s.span)? {
+                return Ok(out);
             }
         }
         // The loop ended without `break`: its `else` runs.
         self.exec_block(f, orelse)
+    }
+
+    /// One run of a loop's body: `Some` of how the whole loop ends when the
+    /// body leaves it (`break`: normally, `return`), `None` to go on.
+    fn run_loop_body(
+        &mut self,
+        f: &mut Frame,
+        body: &[Stmt],
+        span: Span,
+    ) -> VmResult<Option<Flow>> {
+        match self.exec_block(f, body)? {
+            Flow::Break => Ok(Some(Flow::Normal)),
+            Flow::Return(v) => Ok(Some(Flow::Return(v))),
+            Flow::Normal | Flow::Continue => Ok(None),
+            Flow::Diverges => Err(VmError::internal("redshift flow", span)),
+        }
     }
 
     fn shift_while(
@@ -440,11 +453,8 @@ impl Vm {
             };
             self.assign_target(f, target, v, s.span)?;
             i += step;
-            match self.exec_block(f, body)? {
-                Flow::Break => return Ok(Flow::Normal),
-                Flow::Return(v) => return Ok(Flow::Return(v)),
-                Flow::Normal | Flow::Continue => {}
-                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            if let Some(out) = self.run_loop_body(f, body, s.span)? {
+                return Ok(out);
             }
         }
         // The loop ended without `break`: its `else` runs.
@@ -489,6 +499,9 @@ impl Vm {
         s: &Stmt,
     ) -> VmResult<Flow> {
         let x = self.eval_for_iterable(f, iter)?;
+        if self.python_iterable(x.ty) {
+            return self.run_for_python_iter(f, x, target, body, orelse, s);
+        }
         let mut it = self.iter_protocol(f, x, "__fastiter__", iter.span)?;
         loop {
             let c = self.iter_protocol(f, it.clone(), "__continue_iteration__", iter.span)?;
@@ -500,15 +513,112 @@ impl Vm {
             let item = self.iter_protocol(f, it.clone(), "__item__", iter.span)?;
             it = self.iter_protocol(f, it, "__next__", iter.span)?;
             self.assign_target(f, target, item.with_span(target.span), s.span)?;
-            match self.exec_block(f, body)? {
-                Flow::Break => return Ok(Flow::Normal),
-                Flow::Return(v) => return Ok(Flow::Return(v)),
-                Flow::Normal | Flow::Continue => {}
-                Flow::Diverges => return Err(VmError::internal("redshift flow", s.span)),
+            if let Some(out) = self.run_loop_body(f, body, s.span)? {
+                return Ok(out);
             }
         }
         // The loop ended without `break`: its `else` runs.
         self.exec_block(f, orelse)
+    }
+
+    /// Whether `t` is iterated by Python's protocol: `__iter__()` gives the
+    /// iterator, whose `__next__()` gives each item until it raises
+    /// `StopIteration` (a heap class's), not SPy's `__fastiter__`.
+    fn python_iterable(&self, t: TypeId) -> bool {
+        self.find_method(t, "__fastiter__").is_none() && self.find_method(t, "__iter__").is_some()
+    }
+
+    fn run_for_python_iter(
+        &mut self,
+        f: &mut Frame,
+        x: AVal,
+        target: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        s: &Stmt,
+    ) -> VmResult<Flow> {
+        let sp = x.span;
+        let it = self.iter_protocol(f, x, "__iter__", sp)?;
+        let stop = self.exception_type("StopIteration");
+        loop {
+            self.spend_loop(f, s.span)?;
+            let item = match self.iter_protocol(f, it.clone(), "__next__", sp) {
+                Err(VmError::Panic(p)) if self.exc_derives(self.exception_type(&p.etype), stop) => {
+                    break;
+                }
+                r => r?,
+            };
+            self.assign_target(f, target, item.with_span(target.span), s.span)?;
+            if let Some(out) = self.run_loop_body(f, body, s.span)? {
+                return Ok(out);
+            }
+        }
+        self.exec_block(f, orelse)
+    }
+
+    /// Python's iteration protocol in residual code:
+    ///
+    /// ```text
+    /// __iter = X.__iter__()
+    /// while True:
+    ///     try:
+    ///         __item = __iter.__next__()
+    ///     except StopIteration:
+    ///         break                    # (not a `break` of the body: `else` runs)
+    ///     x = __item
+    ///     body
+    /// ```
+    fn shift_for_python_iter(
+        &mut self,
+        f: &mut Frame,
+        x: AVal,
+        target: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> VmResult<Flow> {
+        let sp = x.span;
+        let it0 = self.iter_protocol(f, x, "__iter__", sp)?;
+        let it = self.hold_value(f, it0, "iter")?;
+        let before = f.assigned();
+        if let Some(sh) = f.shift() {
+            sh.blocks.push(Vec::new());
+        }
+        let r = (|| {
+            let (next_block, item) = {
+                if let Some(sh) = f.shift() {
+                    sh.blocks.push(Vec::new());
+                }
+                let r = self.iter_protocol(f, it.clone(), "__next__", sp);
+                let r = r.and_then(|item| self.hold_value(f, item, "item"));
+                let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+                (stmts, r?)
+            };
+            let bind = self.new_temp(f, "exc", rir::Ty::Exc, sp)?;
+            let stop = self.exception_type("StopIteration");
+            f.emit(stmt(
+                rir::StmtKind::Try {
+                    body: next_block,
+                    handlers: vec![rir::Handler {
+                        classes: self.exc_class_names(&[stop]),
+                        bind,
+                        body: vec![stmt(rir::StmtKind::Break, sp)],
+                        span: sp,
+                    }],
+                    orelse: Vec::new(),
+                    finally: Vec::new(),
+                },
+                sp,
+            ));
+            self.assign_target(f, target, item.with_span(target.span), span)
+        })();
+        let prefix = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
+        r?;
+        let broke = self.broke_flag(f, orelse, span)?;
+        let (body, breaks) = self.shift_loop_body(f, prefix, body, broke)?;
+        let cond = rir::Expr::constant(Const::Bool(true), sp);
+        f.emit(stmt(rir::StmtKind::While { cond, body }, span));
+        self.shift_loop_end(f, Some(before), breaks, broke, orelse, span)
     }
 
     /// `for x in range(start, stop, step)` becomes a counted loop, so that the
@@ -618,6 +728,9 @@ impl Vm {
     ) -> VmResult<Flow> {
         let sp = iter.span;
         let x = self.eval_for_iterable(f, iter)?;
+        if self.python_iterable(x.ty) {
+            return self.shift_for_python_iter(f, x, target, body, orelse, span);
+        }
         let it0 = self.iter_protocol(f, x, "__fastiter__", sp)?;
         let ity = it0.ty;
         let rty = self.rir_ty(ity, sp)?;

@@ -41,7 +41,8 @@ use super::flow::{falls, intersect};
 use super::{stmt_not_supported, Flow};
 use crate::errors::{VmError, VmResult};
 use crate::frame::{AVal, Frame, Repr};
-use crate::ids::{FuncId, TypeId};
+use crate::ids::TypeId;
+use crate::types::Method;
 use crate::value::Value;
 use crate::vm::{FuncKind, Vm};
 
@@ -75,7 +76,7 @@ impl Vm {
         let (enter, exit) = self.context_methods(&mgr)?;
         let mgr = self.hold(f, mgr)?;
         let sp = item.context.span;
-        let v = self.call_func_pos(f, enter, vec![mgr.clone()], sp)?;
+        let v = self.call_dunder(f, enter, vec![mgr.clone()], sp)?;
         match &item.vars {
             Some(t) => self.assign_target(f, t, v.with_span(t.span), span)?,
             None => self.emit_effect(f, v, sp),
@@ -86,14 +87,14 @@ impl Vm {
         if !f.redshifting() {
             let r = self.exec_with_items(f, rest, body, span);
             if super::exc::unwinds(&r) {
-                self.call_func_pos(f, exit, vec![mgr], sp)?;
+                self.call_dunder(f, exit, vec![mgr], sp)?;
             }
             return r;
         }
         let (inner, flow) =
             self.shift_block_with(f, |vm, f| vm.exec_with_items(f, rest, body, span))?;
         let (finally, _) = self.shift_block_with(f, |vm, f| {
-            let r = vm.call_func_pos(f, exit, vec![mgr], sp)?;
+            let r = vm.call_dunder(f, exit, vec![mgr], sp)?;
             vm.emit_effect(f, r, sp);
             Ok(Flow::Normal)
         })?;
@@ -111,8 +112,8 @@ impl Vm {
 
     /// Whether `__exit__` is Python's, with the three exception parameters
     /// (else SPy's, `self` only).
-    fn exit_takes_exception(&self, exit: FuncId, span: Span) -> VmResult<bool> {
-        match &self.func(exit).kind {
+    fn exit_takes_exception(&self, exit: Method, span: Span) -> VmResult<bool> {
+        match &self.func(exit.func).kind {
             FuncKind::Lambda(_) => Ok(true),
             FuncKind::Ast(af) if af.params.len() == 1 => Ok(false),
             kind => {
@@ -134,7 +135,7 @@ impl Vm {
         &mut self,
         f: &mut Frame,
         mgr: AVal,
-        exit: FuncId,
+        exit: Method,
         rest: &[WithItem],
         body: &[Stmt],
         span: Span,
@@ -148,7 +149,7 @@ impl Vm {
                     let cls = AVal::red_val(Value::Str(p.etype.as_str().into()), TypeId::TYPE, sp);
                     let exc =
                         AVal::red_val(Value::Raised(Rc::new((*p).clone())), TypeId::EXCEPTION, sp);
-                    let v = self.call_func_pos(f, exit, vec![mgr, cls, exc, none()], sp)?;
+                    let v = self.call_dunder(f, exit, vec![mgr, cls, exc, none()], sp)?;
                     let v = self.to_bool(f, v)?;
                     match self.known_bool(f, &v) {
                         Some(true) => Ok(Flow::Normal),
@@ -156,7 +157,7 @@ impl Vm {
                     }
                 }
                 Ok(flow) => {
-                    self.call_func_pos(f, exit, vec![mgr, none(), none(), none()], sp)?;
+                    self.call_dunder(f, exit, vec![mgr, none(), none(), none()], sp)?;
                     Ok(flow)
                 }
                 r => r,
@@ -185,7 +186,7 @@ impl Vm {
                 ty: TypeId::TYPE,
                 ..cls
             };
-            let v = vm.call_func_pos(f, exit, vec![mgr.clone(), cls, exc.clone(), none()], sp)?;
+            let v = vm.call_dunder(f, exit, vec![mgr.clone(), cls, exc.clone(), none()], sp)?;
             let v = vm.to_bool(f, v)?;
             let reraise = rir::Stmt {
                 kind: rir::StmtKind::Reraise(vm.to_rir(&exc)?),
@@ -214,7 +215,7 @@ impl Vm {
         })?;
         let (finally, _) = self.shift_block_with(f, |vm, f| {
             let (then_body, _) = vm.shift_block_with(f, |vm, f| {
-                let r = vm.call_func_pos(f, exit, vec![mgr, none(), none(), none()], sp)?;
+                let r = vm.call_dunder(f, exit, vec![mgr, none(), none(), none()], sp)?;
                 vm.emit_effect(f, r, sp);
                 Ok(Flow::Normal)
             })?;
@@ -257,12 +258,12 @@ impl Vm {
     }
 
     /// `__enter__` and `__exit__` of the manager's type.
-    fn context_methods(&mut self, mgr: &AVal) -> VmResult<(FuncId, FuncId)> {
+    fn context_methods(&mut self, mgr: &AVal) -> VmResult<(Method, Method)> {
         self.builtin_methods(mgr.ty, mgr.span)?;
         let enter = self.find_method(mgr.ty, "__enter__");
         let exit = self.find_method(mgr.ty, "__exit__");
         match (enter, exit) {
-            (Some(a), Some(b)) => Ok((a.func, b.func)),
+            (Some(a), Some(b)) => Ok((a, b)),
             (a, _) => {
                 let tn = self.type_name(mgr.ty);
                 let missing = if a.is_none() { "__enter__" } else { "__exit__" };
@@ -306,19 +307,5 @@ impl Vm {
             rir::Expr::new(rir::ExprKind::Local(t), ty, sp),
             mgr.ty,
         ))
-    }
-
-    fn call_func_pos(
-        &mut self,
-        f: &mut Frame,
-        func: FuncId,
-        pos: Vec<AVal>,
-        span: Span,
-    ) -> VmResult<AVal> {
-        let args = crate::call::CallArgs {
-            pos,
-            kw: Vec::new(),
-        };
-        self.call_func(f, func, span, args, span)
     }
 }

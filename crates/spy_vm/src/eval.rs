@@ -1083,11 +1083,8 @@ impl Vm {
                     span,
                 )
             }
-            TypeId::NONE => {
-                // False, once the value has run (`if f():`).
-                self.emit_effect(f, v, span);
-                Ok(AVal::blue(Value::Bool(false), TypeId::BOOL, span))
-            }
+            // False, once the value has run (`if f():`).
+            TypeId::NONE => self.after(f, &v, AVal::blue(Value::Bool(false), TypeId::BOOL, span)),
             // A reference to a struct in memory: the truth of the value.
             t if matches!(self.ptr_info(t), Some((_, _, true))) => {
                 let v = self.deref(f, v)?;
@@ -1180,6 +1177,17 @@ impl Vm {
         b_expr: &Expr,
         span: Span,
     ) -> VmResult<AVal> {
+        // `None` is false whatever it came from: `f() or x` is `x` once `f()`
+        // ran, `f() and x` is `None` (as in Python, whatever `x`'s type).
+        if a.ty == TypeId::NONE {
+            return match op {
+                BoolOp::Or => {
+                    let b = self.eval_expr(f, b_expr)?;
+                    self.after(f, &a, b.with_span(span))
+                }
+                BoolOp::And => self.after(f, &a, AVal::blue(Value::None, TypeId::NONE, span)),
+            };
+        }
         // Decide statically when `a` is blue: the other side is not evaluated.
         if !f.redshifting() || a.is_blue() {
             let ab = self.to_bool(f, a.clone())?;
@@ -2213,7 +2221,10 @@ impl Vm {
             TypeId::STR => Ok(v),
             t if self.is_exc_type(t) => self.apply_prim(f, Prim::ExcMessage, &mut [v], span),
             TypeId::BOOL => self.apply_prim(f, Prim::BoolToStr, &mut [v], span),
-            TypeId::NONE => Ok(AVal::blue(Value::Str("None".into()), TypeId::STR, span)),
+            TypeId::NONE => {
+                let none = AVal::blue(Value::Str("None".into()), TypeId::STR, span);
+                self.after(f, &v, none)
+            }
             t => match t.as_num() {
                 Some(n) => self.apply_prim(f, Prim::NumToStr(n), &mut [v], span),
                 None => match v.blue_value() {

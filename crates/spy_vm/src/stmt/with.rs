@@ -187,7 +187,14 @@ impl Vm {
                 ..cls
             };
             let v = vm.call_dunder(f, exit, vec![mgr.clone(), cls, exc.clone(), none()], sp)?;
-            let v = vm.to_bool(f, v)?;
+            // An `__exit__` returning `None` never swallows.
+            let v = match v.ty {
+                TypeId::NONE => {
+                    vm.emit_effect(f, v, sp);
+                    AVal::blue(Value::Bool(false), TypeId::BOOL, sp)
+                }
+                _ => vm.to_bool(f, v)?,
+            };
             let reraise = rir::Stmt {
                 kind: rir::StmtKind::Reraise(vm.to_rir(&exc)?),
                 span: sp,

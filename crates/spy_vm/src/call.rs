@@ -1973,6 +1973,13 @@ impl Vm {
             return self.construct_exception(f, t, args, span);
         }
         if kind == TypeKind::Exception {
+            // `str(KeyError(k))` is `repr(k)`, for a key of any type (as
+            // when raised: `stmt/raise.rs`).
+            let mut args = args;
+            if args.pos.len() == 1 && self.exc_derives(t, self.exception_type("KeyError")) {
+                let k = args.pos.remove(0);
+                args.pos.push(self.repr_of(f, k)?);
+            }
             let (msg, color) = match args.pos.as_slice() {
                 [] => (Rc::from(""), Color::Blue),
                 [m] if m.ty == TypeId::STR => match m.value() {

@@ -187,9 +187,6 @@ impl Vm {
             }
             t if self.ptr_info(t).is_some() => {
                 let (pointee, _, _) = self.ptr_info(t).unwrap_or((TypeId::NONE, true, false));
-                if self.is_exc_type(pointee) {
-                    return Err(exc_in_memory(span));
-                }
                 let pt = self.rir_ty(pointee, span)?;
                 let name = self.type_name(t);
                 let idx = self
@@ -224,9 +221,6 @@ impl Vm {
         self.rir_type_map.borrow_mut().insert(t, idx);
         let mut fields = Vec::new();
         for (name, ft, fspan) in self.ty(t).fields.clone() {
-            if self.is_exc_type(ft) {
-                return Err(exc_in_memory(span).called_from(fspan, ""));
-            }
             let rt = self
                 .rir_ty(ft, fspan)
                 .map_err(|e| e.called_from(span, ""))?;
@@ -2762,15 +2756,6 @@ pub(crate) fn is_empty_call_of(e: &Expr, name: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Caught exceptions live in locals only, for now.
-fn exc_in_memory(span: Span) -> VmError {
-    err(
-        "exceptions cannot be stored in containers or struct fields yet",
-        span,
-        "this holds an `Exception`",
-    )
 }
 
 /// `type(e)` of an exception whose class is known at run time only: its

@@ -30,6 +30,8 @@ pub enum Shape {
     Num(NumTy),
     Str,
     Ptr,
+    /// An exception (RIR `Ty::Exc`): a handle, as a string is.
+    Exc,
     /// Fields at byte offsets; the struct type for the values built on load.
     Struct(TypeId, Vec<(u32, Shape)>),
 }
@@ -42,6 +44,9 @@ struct Block {
     /// `raw_alloc` memory: never collected, and a root.
     raw: bool,
 }
+
+/// The tag of an exception's handle in memory (no block address has it).
+const EXC_TAG: u64 = 1 << 62;
 
 /// Bytes counted for a block besides its contents.
 const BLOCK_OVERHEAD: usize = 64;
@@ -56,6 +61,10 @@ pub struct Heap {
     /// Strings stored in memory are handles into this table (0 is "").
     strings: Vec<Option<Rc<str>>>,
     free_strings: Vec<usize>,
+    /// Exceptions stored in memory: handles `EXC_TAG | (k + 1)` into this
+    /// table (0 is no exception), kept while a word holds theirs.
+    excs: Vec<Option<Value>>,
+    free_excs: Vec<usize>,
     /// Bytes allocated since the last collection, and live after it.
     since_gc: usize,
     live_after_gc: usize,
@@ -92,6 +101,8 @@ impl Heap {
             free_blocks: Vec::new(),
             strings: Vec::new(),
             free_strings: Vec::new(),
+            excs: Vec::new(),
+            free_excs: Vec::new(),
             since_gc: 0,
             live_after_gc: 0,
             interval,
@@ -133,6 +144,7 @@ impl Heap {
         let n = self.blocks.len();
         let mut marked = vec![false; n];
         let mut strings = vec![false; self.strings.len()];
+        let mut excs = vec![false; self.excs.len()];
         let mut work = Vec::new();
         for (i, b) in self.blocks.iter().enumerate() {
             if let Some(b) = b {
@@ -158,6 +170,12 @@ impl Heap {
                 if let Some(s) = (v as usize).checked_sub(1).and_then(|k| strings.get_mut(k)) {
                     *s = true;
                 }
+                if v & EXC_TAG != 0 {
+                    let k = ((v & !EXC_TAG) as usize).checked_sub(1);
+                    if let Some(e) = k.and_then(|k| excs.get_mut(k)) {
+                        *e = true;
+                    }
+                }
             }
         }
         let mut live = 0;
@@ -175,6 +193,12 @@ impl Heap {
             if slot.is_some() && !strings[k] {
                 *slot = None;
                 self.free_strings.push(k);
+            }
+        }
+        for (k, slot) in self.excs.iter_mut().enumerate() {
+            if slot.is_some() && !excs[k] {
+                *slot = None;
+                self.free_excs.push(k);
             }
         }
         self.since_gc = 0;
@@ -295,6 +319,16 @@ impl Heap {
                 )
             }
             Shape::Ptr => Value::Ptr(self.pinned(le8(self.bytes(addr, 8)?))),
+            Shape::Exc => {
+                let h = le8(self.bytes(addr, 8)?);
+                ((h & !EXC_TAG) as usize)
+                    .checked_sub(1)
+                    .and_then(|k| self.excs.get(k).cloned().flatten())
+                    .ok_or_else(|| PrimErr {
+                        etype: "PanicError",
+                        msg: "read of an exception never stored".into(),
+                    })?
+            }
             Shape::Struct(t, fields) => {
                 let mut vals = Vec::with_capacity(fields.len());
                 for (off, s) in fields {
@@ -342,6 +376,19 @@ impl Heap {
                 put(self, 8, h)
             }
             (Shape::Ptr, Value::Ptr(p)) => put(self, 8, p.addr),
+            (Shape::Exc, e @ (Value::Raised(_) | Value::Exc(_))) => {
+                let k = match self.free_excs.pop() {
+                    Some(k) => {
+                        self.excs[k] = Some(e.clone());
+                        k
+                    }
+                    None => {
+                        self.excs.push(Some(e.clone()));
+                        self.excs.len() - 1
+                    }
+                };
+                put(self, 8, EXC_TAG | (k as u64 + 1))
+            }
             (Shape::Struct(_, fields), Value::Struct(sv)) => {
                 for ((off, s), fv) in fields.iter().zip(&sv.fields) {
                     self.store(addr + *off as u64, s, fv)?;

@@ -140,6 +140,7 @@ impl Vm {
             TypeId::STR => Shape::Str,
             t => match (t.as_num(), &self.ty(t).kind) {
                 (Some(n), _) => Shape::Num(n),
+                (None, TypeKind::Exception) => Shape::Exc,
                 (None, TypeKind::Struct) => {
                     let fields = &self.ty(t).fields;
                     let l: Vec<(u32, u32)> = fields

@@ -60,7 +60,7 @@ pub fn rir_shape(types: &spy_rir::TypeTable, t: spy_rir::Ty) -> crate::heap::Sha
         spy_rir::Ty::Bool => Shape::Bool,
         spy_rir::Ty::Num(n) => Shape::Num(n),
         spy_rir::Ty::Str => Shape::Str,
-        spy_rir::Ty::Exc => Shape::Ptr,
+        spy_rir::Ty::Exc => Shape::Exc,
         spy_rir::Ty::Def(_) => match types.fields(t) {
             Some(fields) => Shape::Struct(
                 crate::ids::TypeId::OBJECT,

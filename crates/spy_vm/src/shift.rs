@@ -215,6 +215,14 @@ impl Vm {
             let (id, off) = self.static_of(p.addr, t, span)?;
             return Ok(rir::StaticVal::Addr(id, off));
         }
+        if matches!(v, Value::Exc(_) | Value::Raised(_)) {
+            return Err(err(
+                "an exception stored at import time cannot be used at run time yet",
+                span,
+                "memory reached from here holds one",
+            )
+            .with_note_str("make the exception in a function instead"));
+        }
         v.to_const().map(rir::StaticVal::Const).ok_or_else(|| {
             VmError::internal(
                 format!("a `{}` in memory has no run-time value", self.type_name(t)),

@@ -76,6 +76,7 @@ FEATURES = {
     "walrus": ":=",
     "order": "calls that print inside operands (evaluation order)",
     "panics": "zero division, failed assert, raise ValueError",
+    "try": "try/except (several clauses, `as e`, the class name and message printed)/else/finally, raises of several classes",
     "blue": "@blue helpers and module constants",
     "structs": "@struct values (Python: frozen dataclasses)",
     "dunders": "struct __repr__, __len__, __getitem__, __add__/__radd__, @property, @staticmethod",
@@ -2303,6 +2304,8 @@ class Gen:
         if self.on("panics"):
             opts.append((self.s_assert, 0.35))
             opts.append((self.s_raise, 0.2))
+        if self.on("try") and depth_ok:
+            opts.append((self.s_try, 1))
         if self.on("calls") and any(f.ret == "None" for f in self.funcs):
             opts.append((self.s_call, 1))
         if self.on("globals") and self.globals:
@@ -2699,6 +2702,68 @@ class Gen:
         m = self.expr("str", 1)
         self.emit(indent, f"if {c.text}:")
         self.emit(indent + 1, f"raise ValueError({m.text})")
+
+    # The classes a generated `try` raises and catches (a base catches its
+    # subclasses: the first matching clause runs).
+    RAISED = ["ValueError", "ZeroDivisionError", "IndexError", "KeyError", "OverflowError", "AssertionError"]
+    CAUGHT = RAISED + ["LookupError", "ArithmeticError", "Exception"]
+    BASES = {
+        "ZeroDivisionError": "ArithmeticError",
+        "OverflowError": "ArithmeticError",
+        "IndexError": "LookupError",
+        "KeyError": "LookupError",
+    }
+
+    def ancestors(self, cls):
+        out = {cls, "Exception"}
+        while cls in self.BASES:
+            cls = self.BASES[cls]
+            out.add(cls)
+        return out
+
+    def s_raise_some(self, indent):
+        """`if c: raise C(msg)`, C one of RAISED."""
+        c = self.cond_expr()
+        m = self.expr("str", 1)
+        self.emit(indent, f"if {c.text}:")
+        self.emit(indent + 1, f"raise {self.pick(self.RAISED)}({m.text})")
+
+    def s_try(self, indent, ctx):
+        self.use("try")
+        self.emit(indent, "try:")
+        self.cond += 1
+        try:
+            if self.chance(0.5):
+                self.s_raise_some(indent + 1)
+            self.block(indent + 1, self.pick([1, 2, 3]), ctx)
+            if self.chance(0.5):
+                self.s_raise_some(indent + 1)
+            # No clause after one that catches all it would (spyc warns).
+            classes = []
+            for _ in range(self.pick([1, 1, 2, 3])):
+                c = self.pick(self.CAUGHT)
+                if not any(e in self.ancestors(c) for e in classes):
+                    classes.append(c)
+            if self.chance(0.3):
+                classes = ["(" + ", ".join(classes) + ")"]
+            for cls in classes:
+                e = self.fresh("e")
+                self.emit(indent, f"except {cls} as {e}:")
+                if self.printed + self.mult <= self.budget_lines:
+                    self.emit(indent + 1, f'print("{self.fresh("caught")}", type({e}).__name__, {e})')
+                    self.printed += self.mult
+                if self.chance(0.4):
+                    self.block(indent + 1, self.pick([1, 2]), ctx)
+                elif self.printed + self.mult > self.budget_lines:
+                    self.emit(indent + 1, "pass")
+            if self.chance(0.3):
+                self.emit(indent, "else:")
+                self.block(indent + 1, self.pick([1, 2]), ctx)
+            if self.chance(0.3):
+                self.emit(indent, "finally:")
+                self.block(indent + 1, self.pick([1, 2]), ctx)
+        finally:
+            self.cond -= 1
 
     def s_call(self, indent, ctx):
         fs = [f for f in self.funcs if f.ret == "None"]

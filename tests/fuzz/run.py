@@ -92,9 +92,17 @@ def run_python(path):
 
 
 def spyc_exception(err):
-    """The `ExcType: message` of a spyc panic: the traceback's last line."""
-    lines = err.rstrip("\n").split("\n")
-    return lines[-1] if lines else ""
+    """The `ExcType: message` of a spyc panic: what the traceback ends with,
+    after the last frame (`  File ...`) and its source lines (a message may
+    span lines, and end in line breaks)."""
+    lines = (err[:-1] if err.endswith("\n") else err).split("\n")
+    frames = [i for i, l in enumerate(lines) if l.startswith("  File ")]
+    if not frames:
+        return lines[-1] if lines else ""
+    i = frames[-1] + 1
+    while i < len(lines) and lines[i].startswith("    "):
+        i += 1
+    return "\n".join(lines[i:])
 
 
 def run_spyc(spyc, mode, path):
@@ -109,7 +117,7 @@ def run_spyc(spyc, mode, path):
     if "panicked" in err or "internal compiler error" in err or code not in (0, 1):
         return Outcome(out, code, first, "crash", err)
     last = spyc_exception(err)
-    m = EXC_LINE.match(last)
+    m = EXC_LINE.match(last.split("\n", 1)[0])
     if code == 1 and m and (first == last or first.startswith("Traceback")):
         return Outcome(out, code, spyc_exception(err), "panic", err)
     return Outcome(out, code, first, "other", err)

@@ -32,14 +32,23 @@ struct Expected {
     by: &'static str,
 }
 
-/// The exception of a spyc run: the last line of its traceback.
+/// The exception of a spyc run: what its traceback ends with, after the
+/// last frame (`  File ...`) and its source lines (a message may span lines).
 fn spyc_exception(o: &Outcome) -> String {
     if o.code == 0 {
         return String::new();
     }
     // Only the line break: a message may end in spaces (`ValueError: 'x '`).
     let err = o.stderr.strip_suffix('\n').unwrap_or(&o.stderr);
-    err.rsplit('\n').next().unwrap_or("").to_string()
+    let lines: Vec<&str> = err.split('\n').collect();
+    let Some(mut i) = lines.iter().rposition(|l| l.starts_with("  File ")) else {
+        return lines.last().unwrap_or(&"").to_string();
+    };
+    i += 1;
+    while i < lines.len() && lines[i].starts_with("    ") {
+        i += 1;
+    }
+    lines[i.min(lines.len())..].join("\n")
 }
 
 fn compare(seed: &str, exp: &Expected, mode: &str, got: &Outcome) -> Result<(), Failed> {

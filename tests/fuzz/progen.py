@@ -76,6 +76,7 @@ FEATURES = {
     "walrus": ":=",
     "order": "calls that print inside operands (evaluation order)",
     "panics": "zero division, failed assert, raise ValueError",
+    "classes": "heap classes: a hierarchy with fields, overrides, super(), a list of base-class references iterated",
     "try": "try/except (several clauses, `as e`, the class name and message printed)/else/finally, raises of several classes",
     "blue": "@blue helpers and module constants",
     "structs": "@struct values (Python: frozen dataclasses)",
@@ -249,6 +250,7 @@ class Gen:
         self.used = set()
         self.funcs = []
         self.structs = []
+        self.classes = []  # (name, parent, constructor arguments' kinds)
         self.blue_helpers = []  # names of @blue helpers (int -> int)
         self.consts = []  # module constants: Var
         self.globals = []  # `var` module variables: Var
@@ -2306,6 +2308,8 @@ class Gen:
             opts.append((self.s_raise, 0.2))
         if self.on("try") and depth_ok:
             opts.append((self.s_try, 1))
+        if self.classes and depth_ok and self.mult < 100:
+            opts.append((self.s_objects, 1))
         if self.on("calls") and any(f.ret == "None" for f in self.funcs):
             opts.append((self.s_call, 1))
         if self.on("globals") and self.globals:
@@ -2908,6 +2912,96 @@ class Gen:
         self.emit(0, "")
         self.funcs.append(wrapper)
 
+    def small(self):
+        return str(self.pick(range(-9, 10)))
+
+    def gen_classes(self):
+        """A base class and one to three subclasses (fields from `__init__`,
+        overrides, `super()`), small integers only."""
+        self.use("classes")
+        base = f"C{self.fresh('')}"
+        k = self.small()
+        lines = [
+            f"class {base}:",
+            "    def __init__(self, a: int, tag: str) -> None:",
+            "        self.a = a",
+            "        self.tag = tag",
+            "        self.count = 0",
+            "",
+            "    def m(self, x: int) -> int:",
+            f"        return self.a * {k} + x",
+            "",
+            "    def name(self) -> str:",
+            '        return self.tag + "!"',
+            "",
+            "    def bump(self) -> None:",
+            "        self.count += 1",
+        ]
+        if self.chance(0.5):
+            lines += ["", "    def __repr__(self) -> str:",
+                      f'        return f"{base}({{self.a}}, {{self.tag!r}})"']
+        self.classes.append((base, None, False))
+        for _ in range(self.pick([1, 2, 3])):
+            name = f"D{self.fresh('')}"
+            parent, _, parent_b = self.pick(self.classes)
+            own_b = not parent_b and self.chance(0.5)
+            lines += ["", "", f"class {name}({parent}):"]
+            body = []
+            if own_b:
+                body += ["    def __init__(self, a: int, tag: str, b: int) -> None:",
+                         "        super().__init__(a, tag)",
+                         "        self.b = b", ""]
+            has_b = own_b or parent_b
+            if self.chance(0.7):
+                k2 = self.small()
+                how = self.pick(["super", "own"] + (["b"] if has_b else []))
+                expr = {"super": f"super().m(x) + {k2}", "own": f"x * {k2} - self.a",
+                        "b": f"self.b * x - self.a"}[how]
+                body += ["    def m(self, x: int) -> int:", f"        return {expr}", ""]
+            if self.chance(0.4):
+                body += ["    def name(self) -> str:", f'        return "{name}:" + super().name()', ""]
+            if not body:
+                body = ["    pass", ""]
+            lines += body[:-1] if body[-1] == "" else body
+            self.classes.append((name, parent, has_b))
+        for line in lines:
+            self.emit(0, line)
+        self.emit(0, "")
+        self.emit(0, "")
+
+    def s_objects(self, indent, ctx):
+        """A list of references to the base class of a hierarchy, iterated:
+        virtual calls, a field, `isinstance`."""
+        self.use("classes")
+        roots = [c for c in self.classes if c[1] is None]
+        root = self.pick(roots)[0]
+
+        def derives(c):
+            while c is not None:
+                if c == root:
+                    return True
+                c = next(x[1] for x in self.classes if x[0] == c)
+            return False
+
+        family = [c for c in self.classes if derives(c[0])]
+        objs = []
+        for _ in range(self.pick([1, 2, 3, 4])):
+            name, _, has_b = self.pick(family)
+            args = f"{self.small()}, {py_str_literal(self.str_value(2))}"
+            if has_b:
+                args += f", {self.small()}"
+            objs.append(f"{name}({args})")
+        v = self.fresh("objs")
+        o = self.fresh("o")
+        probe = self.pick(family)[0]
+        self.emit(indent, f"{v}: list[{root}] = [{', '.join(objs)}]")
+        self.emit(indent, f"for {o} in {v}:")
+        self.emit(indent + 1, f"{o}.bump()")
+        self.emit(indent + 1, f'print("{self.fresh("ob")}", {o}.m({self.small()}), {o}.name(), '
+                              f"{o}.count, {o}.a, isinstance({o}, {probe}))")
+        self.printed += self.mult * len(objs)
+        self.work += 4 * len(objs)
+
     def gen_id(self, ty):
         self.emit(0, f"def id_{ty}(x: {ty}) -> {ty}:")
         self.emit(1, "return x")
@@ -3093,6 +3187,8 @@ class Gen:
         if self.on("structs"):
             for _ in range(self.pick([0, 1, 1, 2])):
                 self.gen_struct()
+        if self.on("classes") and self.chance(0.4):
+            self.gen_classes()
         if self.on("blue"):
             for _ in range(self.pick([0, 1, 2])):
                 self.gen_const()

@@ -29,6 +29,7 @@ import builtins
 import dataclasses
 import dis
 import json
+import re
 import operator
 import sys
 
@@ -224,20 +225,38 @@ PRELUDE = {
 # (exception type, older CPython wording) -> the newest wording, which spyc prints.
 REWORDED = {
     (ZeroDivisionError, "float modulo"): "float modulo by zero",  # before 3.13
+    (ValueError, "min() arg is an empty sequence"): "min() iterable argument is empty",  # 3.11
+    (ValueError, "max() arg is an empty sequence"): "max() iterable argument is empty",  # 3.11
 }
 
 
 def install():
     for name, value in PRELUDE.items():
         setattr(builtins, name, value)
+    builtins.__spy_reword = reword
     sys.setrecursionlimit(20000)
 
 
-def exception_line(e):
+def reword(e):
+    """Give `e` the newest CPython's wording of its message, in place."""
     if len(e.args) == 1 and (type(e), e.args[0]) in REWORDED:
         e.args = (REWORDED[(type(e), e.args[0])],)
     if type(e) is ValueError and len(e.args) == 1 and str(e.args[0]).endswith(" is not in list"):
         e.args = ("list.index(x): x not in list",)  # 3.13's text, spyc's
+    return e
+
+
+# `except C as e:` of a generated program: its first statement rewords `e`,
+# so that a caught exception prints as the newest CPython prints it.
+EXCEPT_AS = re.compile(rb"^( *)except [^\n]* as (e[0-9]+):[ ]*$", re.M)
+
+
+def with_reworded_handlers(src):
+    return EXCEPT_AS.sub(lambda m: m.group(0) + b"\n" + m.group(1) + b"    __spy_reword(" + m.group(2) + b")", src)
+
+
+def exception_line(e):
+    reword(e)
     msg = str(e)
     return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
 
@@ -258,7 +277,7 @@ def run_one(path, out):
     saved = sys.stdout
     sys.stdout = out
     try:
-        code = compile(src, path, "exec")
+        code = compile(with_reworded_handlers(src), path, "exec")
         exec(code, namespace)
     except SystemExit as e:
         # the status the process would exit with (`raise SystemExit(300)` is 44)
@@ -281,7 +300,7 @@ def main():
         src = f.read()
     namespace = {"__name__": "__main__", "__file__": path, "__builtins__": builtins}
     try:
-        exec(compile(src, path, "exec"), namespace)
+        exec(compile(with_reworded_handlers(src), path, "exec"), namespace)
     except Exception as e:
         line = exception_line(e)  # rewords the message
         import traceback

@@ -836,6 +836,26 @@ impl Vm {
             return Ok(None);
         };
         let Some(i) = self.ty(c).fields.iter().position(|(n, _, _)| *n == name) else {
+            let setter = Symbol::intern(&format!("{name}.setter"));
+            if let Some(m) = self.class_method(c, setter) {
+                let obj = self.non_none(f, obj, name, span)?;
+                return self.call_dunder(f, m, vec![obj, v], span).map(Some);
+            }
+            if self
+                .class_method(c, name)
+                .is_some_and(|m| m.kind == MethodKind::Property)
+            {
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "property `{name}` of `{}` has no setter",
+                        self.type_name(c)
+                    ))
+                    .with_primary(target_span, "assigned here")
+                    .with_note(format!(
+                        "CPython raises AttributeError here; give it one: `@{name}.setter` on `def {name}(self, value: T) -> None:`"
+                    )),
+                ));
+            }
             let what = if self.class_method(c, name).is_some() {
                 "a method"
             } else {

@@ -474,6 +474,8 @@ impl Vm {
                 (Some("staticmethod"), Some(_)) => kind = MethodKind::Static,
                 (Some("classmethod"), Some(_)) => kind = MethodKind::Class,
                 (Some("property"), Some(_)) => kind = MethodKind::Property,
+                // (Registered as the property's setter by the class body.)
+                (Some(n), Some(_)) if n == format!("{}.setter", def.name.name) => {}
                 _ => user_decorators.push(d),
             }
         }

@@ -262,7 +262,18 @@ impl Vm {
                 }
                 StmtKind::FuncDef(def) => {
                     let (fid, kind) = self.make_method(f, def, t)?;
-                    let name = def.name.name;
+                    // `@x.setter def x(self, v)`: the setter of property `x`,
+                    // a method named `x.setter` (`Vm::class_setattr`).
+                    let setter = format!("{}.setter", def.name.name);
+                    let name = if def
+                        .decorators
+                        .iter()
+                        .any(|d| crate::module::decorator_name(d).as_deref() == Some(&setter))
+                    {
+                        Symbol::intern(&setter)
+                    } else {
+                        def.name.name
+                    };
                     if name.as_str() == "__make__" {
                         return Err(err(
                             "`__make__` is generated and cannot be defined",

@@ -1441,7 +1441,28 @@ impl Vm {
                 span,
             ));
         };
-        let rec = if self.class_method(r, Symbol::intern("__init__")).is_some() {
+        let init = self.class_method(r, Symbol::intern("__init__"));
+        let rec = if init.is_some_and(|m| !self.calls_super_init(m.func)) {
+            // An `__init__` that leaves `BaseException.__init__` out: the
+            // message is made of the arguments given to the class, as
+            // CPython's `BaseException.__new__` keeps them.
+            let mut firsts = Vec::with_capacity(args.pos.len());
+            let mut agains = Vec::with_capacity(args.pos.len());
+            for a in args.pos {
+                let (x, y) = self.share(f, a)?;
+                firsts.push(x);
+                agains.push(y);
+            }
+            let kw = args.kw;
+            let rec = self.construct(f, r, CallArgs { pos: firsts, kw }, span)?;
+            let (first, again) = self.share(f, rec)?;
+            let msg_args = CallArgs {
+                pos: agains,
+                kw: Vec::new(),
+            };
+            let set = self.set_message(f, again.clone(), msg_args, span)?;
+            self.seq(f, vec![first, set], again)?
+        } else if init.is_some() {
             self.construct(f, r, args, span)?
         } else {
             let rec = self.construct(f, r, CallArgs::default(), span)?;
@@ -1496,6 +1517,48 @@ impl Vm {
         ))
     }
 
+    /// Whether method `m` calls `super().__init__(...)` (anywhere in its
+    /// body but nested definitions).
+    fn calls_super_init(&self, m: FuncId) -> bool {
+        fn in_expr(e: &Expr) -> bool {
+            if let ExprKind::Call { func, .. } = &e.kind {
+                if let ExprKind::Attribute { value, attr } = &func.kind {
+                    if attr.name.as_str() == "__init__"
+                        && matches!(&value.kind, ExprKind::Call { func, .. }
+                            if matches!(&func.kind, ExprKind::Name(n) if n.as_str() == "super"))
+                    {
+                        return true;
+                    }
+                }
+            }
+            let mut found = false;
+            spy_ast::walk_expr_children(e, &mut |c| {
+                if let spy_ast::Node::Expr(c) = c {
+                    found = found || in_expr(c);
+                }
+            });
+            found
+        }
+        fn in_stmt(s: &Stmt) -> bool {
+            if matches!(s.kind, StmtKind::FuncDef(_) | StmtKind::ClassDef(_)) {
+                return false;
+            }
+            let mut found = false;
+            spy_ast::walk_stmt_children(s, &mut |c| {
+                found = found
+                    || match c {
+                        spy_ast::Node::Expr(e) => in_expr(e),
+                        spy_ast::Node::Stmt(s) => in_stmt(s),
+                    };
+            });
+            found
+        }
+        match &self.func(m).kind {
+            FuncKind::Ast(af) => af.def.body.iter().any(in_stmt),
+            _ => true,
+        }
+    }
+
     /// `effects` evaluated in order, then `v`.
     fn seq(&mut self, f: &mut Frame, effects: Vec<AVal>, v: AVal) -> VmResult<AVal> {
         if !f.redshifting() {
@@ -1545,7 +1608,11 @@ impl Vm {
                 }
             }
             Err(v) if v.is_empty() => AVal::blue(Value::Str("".into()), TypeId::STR, span),
-            Err(_) => return Err(err("exceptions take one message argument", span, "")),
+            // Several: the repr of their tuple, as CPython's `str(e)`.
+            Err(v) => {
+                let t = self.make_red_tuple(f, v.to_vec(), span)?;
+                self.repr_of(f, t)?
+            }
         };
         let r = self.class_setattr(f, rec, Symbol::intern(MESSAGE), msg, span, span)?;
         Ok(r.unwrap_or_else(|| AVal::blue(Value::None, TypeId::NONE, span)))

@@ -102,47 +102,34 @@ impl Vm {
             .collect()
     }
 
-    /// The method `name` of class `c`, its own or inherited.
-    pub(crate) fn class_method(&self, c: TypeId, name: Symbol) -> Option<Method> {
+    /// What `get` finds first in class `c` or its base classes, nearest first.
+    fn class_lookup<T>(&self, c: TypeId, get: impl Fn(TypeId) -> Option<T>) -> Option<T> {
         let mut t = c;
         loop {
-            if let Some(m) = self.ty(t).methods.get(&name) {
-                return Some(*m);
+            if let Some(v) = get(t) {
+                return Some(v);
             }
             match self.ty(t).base {
                 Some(b) if self.is_class(b) => t = b,
                 _ => return None,
             }
         }
+    }
+
+    /// The method `name` of class `c`, its own or inherited.
+    pub(crate) fn class_method(&self, c: TypeId, name: Symbol) -> Option<Method> {
+        self.class_lookup(c, |t| self.ty(t).methods.get(&name).copied())
     }
 
     /// The value field `name` of class `c` starts with (`x: T = v` in its
     /// body or a base's).
     fn field_default(&self, c: TypeId, name: Symbol) -> Option<Value> {
-        let mut t = c;
-        loop {
-            if let Some(v) = self.field_defaults.get(&(t, name)) {
-                return Some(v.clone());
-            }
-            match self.ty(t).base {
-                Some(b) if self.is_class(b) => t = b,
-                _ => return None,
-            }
-        }
+        self.class_lookup(c, |t| self.field_defaults.get(&(t, name)).cloned())
     }
 
     /// The class attribute `name` of `c`, its own or inherited.
     pub(crate) fn class_attr(&self, c: TypeId, name: Symbol) -> Option<Value> {
-        let mut t = c;
-        loop {
-            if let Some(v) = self.ty(t).attrs.get(&name) {
-                return Some(v.clone());
-            }
-            match self.ty(t).base {
-                Some(b) if self.is_class(b) => t = b,
-                _ => return None,
-            }
-        }
+        self.class_lookup(c, |t| self.ty(t).attrs.get(&name).cloned())
     }
 
     /// The base class of `class C(Base):` when it is a heap class (or

@@ -585,15 +585,13 @@ impl Vm {
             sh.blocks.push(Vec::new());
         }
         let r = (|| {
-            let (next_block, item) = {
-                if let Some(sh) = f.shift() {
-                    sh.blocks.push(Vec::new());
-                }
-                let r = self.iter_protocol(f, it.clone(), "__next__", sp);
-                let r = r.and_then(|item| self.hold_value(f, item, "item"));
-                let stmts = f.shift().and_then(|sh| sh.blocks.pop()).unwrap_or_default();
-                (stmts, r?)
-            };
+            let mut item = None;
+            let (next_block, _) = self.shift_block_with(f, |vm, f| {
+                let next = vm.iter_protocol(f, it.clone(), "__next__", sp)?;
+                item = Some(vm.hold_value(f, next, "item")?);
+                Ok(Flow::Normal)
+            })?;
+            let item = item.ok_or_else(|| VmError::internal("`__next__` without a value", sp))?;
             let bind = self.new_temp(f, "exc", rir::Ty::Exc, sp)?;
             let stop = self.exception_type("StopIteration");
             f.emit(stmt(

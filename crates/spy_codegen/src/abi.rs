@@ -10,7 +10,7 @@ use spy_runtime::abi::{Ret, Ty};
 
 use crate::{cg, CodegenError, ModCtx};
 
-fn clif_ty(t: Ty, ptr: types::Type) -> types::Type {
+pub(crate) fn clif_ty(t: Ty, ptr: types::Type) -> types::Type {
     match t {
         Ty::Ptr => ptr,
         Ty::I8 => types::I8,

@@ -50,6 +50,69 @@ struct Finally {
     loops: usize,
 }
 
+/// The body of a `.spy` function the runtime implements natively
+/// (`spy_runtime::abi::NATIVE_BODIES`): a call to the runtime function with
+/// the parameters, its result returned. Its flattened signature must be the
+/// runtime function's.
+pub(crate) fn translate_native(
+    cx: &mut ModCtx<'_>,
+    f: &rir::Function,
+    rt: crate::abi::RtFn,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), CodegenError> {
+    let d = rt.decl();
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params: Vec<Value> = b.block_params(entry).to_vec();
+    let ptys: Vec<_> = params.iter().map(|v| b.func.dfg.value_type(*v)).collect();
+    let rtys: Vec<_> = b
+        .func
+        .signature
+        .returns
+        .iter()
+        .map(|r| r.value_type)
+        .collect();
+    let want = |t| crate::abi::clif_ty(t, cx.ptr);
+    let ret_ok = match d.ret {
+        spy_runtime::abi::Ret::Value(t) => rtys == [want(t)],
+        _ => false,
+    };
+    if !ret_ok || ptys != d.params.iter().map(|t| want(*t)).collect::<Vec<_>>() {
+        return Err(CodegenError(format!(
+            "`{}` is implemented by `{}`, whose signature differs",
+            f.fqn, d.name
+        )));
+    }
+    // A list result: the `_ListBuf[T]` the runtime builds has the layout
+    // the compiler gives it.
+    let types_ = &cx.m.types;
+    if let Some([(_, header)]) = types_.fields(f.ret) {
+        let buf = types_.pointee(*header).unwrap_or(*header);
+        let want = spy_runtime::abi::LIST_BUF;
+        let n = types_.fields(buf).map_or(0, |fs| fs.len());
+        let offsets: Vec<usize> = (0..n as u32)
+            .map(|i| types_.field_offset(buf, i) as usize)
+            .chain([types_.layout(buf).0 as usize])
+            .collect();
+        if offsets != want {
+            return Err(CodegenError(format!(
+                "`{}` returns a list whose header is laid out as {offsets:?}, not as the runtime's {want:?}",
+                f.fqn
+            )));
+        }
+    }
+    let callee = crate::abi::func_ref(cx, &mut b, rt);
+    let call = b.ins().call(callee, &params);
+    let results = b.inst_results(call).to_vec();
+    b.ins().return_(&results);
+    b.seal_all_blocks();
+    b.finalize(cx.obj.isa().frontend_config());
+    Ok(())
+}
+
 pub(crate) fn translate(
     cx: &mut ModCtx<'_>,
     f: &rir::Function,

@@ -264,7 +264,12 @@ fn compile(
             UserFuncName::user(0, id.as_u32()),
             signature(&m.types, f, ptr),
         );
-        func::translate(&mut cx, f, &mut func, &mut fctx)?;
+        // Native bodies only when optimising: the debug builds' checked
+        // memory (length headers) is the `.spy` body's.
+        match spy_runtime::abi::native_body(&f.fqn.to_string()).filter(|_| opts.optimize) {
+            Some(rt) => func::translate_native(&mut cx, f, rt, &mut func, &mut fctx)?,
+            None => func::translate(&mut cx, f, &mut func, &mut fctx)?,
+        }
         bodies.insert(id.as_u32(), func);
     }
     let sites = inline::call_sites(&bodies);

@@ -131,6 +131,28 @@ macro_rules! runtime_abi {
     };
 }
 
+/// The `.spy` functions of `stdlib/` whose compiled body is a call to a
+/// runtime function of the same flattened signature (their `.spy` body is
+/// what the interpreters run, and what `--debug` builds compile): the ones
+/// whose per-item overhead in `.spy` is most of their cost. Each returns
+/// what its `.spy` body returns (the differential tests compare the
+/// engines). A `list[str]` result is a `_ListBuf[str]` (`LIST_BUF`).
+pub const NATIVE_BODIES: &[(&str, RtFn)] = &[("_str::_split_ws", RtFn::spy_str_split_ws)];
+
+/// The runtime function that implements the `.spy` function `fqn`, if any.
+pub fn native_body(fqn: &str) -> Option<RtFn> {
+    NATIVE_BODIES
+        .iter()
+        .find(|(f, _)| *f == fqn)
+        .map(|(_, r)| *r)
+}
+
+/// The layout of `stdlib/_list.spy`'s `_ListBuf[T]` (the header a `list[T]`
+/// points to), as the native bodies build it: the byte offsets of `items`,
+/// `length` (an `i32`) and `cap` (an `i32`), and its size. A test checks
+/// it against the type the compiler lays out.
+pub const LIST_BUF: [usize; 4] = [0, 8, 12, 16];
+
 impl RtFn {
     pub const fn decl(self) -> &'static Decl {
         &DECLS[self as usize]
@@ -167,6 +189,8 @@ runtime_abi! {
     runtime fn spy_write_f64(F64);
     runtime fn spy_write_bool(I8);
     runtime fn spy_str_concat(Ptr, Ptr) -> Ptr;
+    /// `_str::_split_ws(s, maxsplit)` (`NATIVE_BODIES`): a `_ListBuf[str]`.
+    runtime fn spy_str_split_ws(Ptr, I32) -> Ptr;
     runtime fn spy_str_repeat(Ptr, I32) -> Ptr;
     runtime fn spy_str_cmp(Ptr, Ptr) -> I32;
     /// String, index, site.

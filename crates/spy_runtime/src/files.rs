@@ -75,6 +75,7 @@ const CODECS: [&str; 3] = ["utf-8", "ascii", "latin-1"];
 extern "C" {
     fn open(path: *const u8, flags: i32, ...) -> i32;
     fn read(fd: i32, buf: *mut u8, n: usize) -> isize;
+    fn memchr(s: *const u8, c: i32, n: usize) -> *const u8;
     fn write(fd: i32, buf: *const u8, n: usize) -> isize;
     fn close(fd: i32) -> i32;
     fn lseek(fd: i32, off: i64, whence: i32) -> i64;
@@ -245,7 +246,10 @@ impl Slot {
     /// The length of what is read ahead up to and with its first `\n`.
     fn line_end(&self) -> Option<usize> {
         let ahead = &self.buf[self.pos..self.len];
-        ahead.iter().position(|&c| c == b'\n').map(|i| i + 1)
+        // SAFETY: the C library's search inside `ahead` (its vector code:
+        // a line is tens of bytes).
+        let p = unsafe { memchr(ahead.as_ptr(), i32::from(b'\n'), ahead.len()) };
+        (!p.is_null()).then(|| p as usize - ahead.as_ptr() as usize + 1)
     }
 
     /// The next `n` bytes read ahead, consumed, as text: validated already

@@ -785,25 +785,50 @@ pub mod imp {
     pub(crate) const MAYBE_SPACE_LEAD: [u8; 4] = [0xc2, 0xe1, 0xe2, 0xe3];
 
     /// The byte offset of the first character of `t` whose being whitespace
-    /// is `space` (the length if none): ASCII by a table, other characters
-    /// decoded.
-    fn first_where_space(t: &str, space: bool) -> usize {
+    /// is `SPACE` (the length if none): ASCII by a table, other characters
+    /// decoded only when their lead byte may start whitespace.
+    #[inline(always)]
+    pub(crate) fn first_where_space<const SPACE: bool>(t: &str) -> usize {
         let bytes = t.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
+            if SPACE {
+                // Eight bytes at a time while they are printable ASCII: the
+                // lowest byte flagged (below 0x21, or not ASCII) is the
+                // first such (a borrow only starts at a byte below 0x21).
+                while let Some(w) = bytes.get(i..i + 8) {
+                    let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                    let m =
+                        ((x.wrapping_sub(0x2121_2121_2121_2121) & !x) | x) & 0x8080_8080_8080_8080;
+                    if m != 0 {
+                        i += (m.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    i += 8;
+                }
+                if i >= bytes.len() {
+                    break;
+                }
+            }
             let c = bytes[i];
-            if c < 0x80 {
-                if ASCII_SPACE[c as usize] == space {
+            if c > b' ' && c < 0x80 {
+                // Printable ASCII: never whitespace.
+                if !SPACE {
+                    return i;
+                }
+                i += 1;
+            } else if c < 0x80 {
+                if ASCII_SPACE[c as usize] == SPACE {
                     return i;
                 }
                 i += 1;
             } else if MAYBE_SPACE_LEAD.contains(&c) {
                 let ch = t[i..].chars().next().unwrap_or(' ');
-                if unicode::is_space(ch) == space {
+                if unicode::is_space(ch) == SPACE {
                     return i;
                 }
                 i += ch.len_utf8();
-            } else if !space {
+            } else if !SPACE {
                 return i;
             } else {
                 // Not whitespace: skip the character by its lead byte.
@@ -820,7 +845,7 @@ pub mod imp {
     pub fn skip_space(s: &str, b: i64) -> i64 {
         let b = at(s, b);
         match s.get(b..) {
-            Some(t) => (b + first_where_space(t, false)) as i64,
+            Some(t) => (b + first_where_space::<false>(t)) as i64,
             None => s.len() as i64,
         }
     }
@@ -828,7 +853,7 @@ pub mod imp {
     pub fn find_space(s: &str, b: i64) -> i64 {
         let b = at(s, b);
         match s.get(b..) {
-            Some(t) => (b + first_where_space(t, true)) as i64,
+            Some(t) => (b + first_where_space::<true>(t)) as i64,
             None => s.len() as i64,
         }
     }

@@ -70,6 +70,8 @@ extern "C" {
     fn GC_malloc(n: usize) -> *mut u8;
     fn GC_malloc_atomic(n: usize) -> *mut u8;
     fn GC_malloc_uncollectable(n: usize) -> *mut u8;
+    fn GC_generic_malloc_many(lb: usize, kind: i32, result: *mut *mut u8);
+    fn GC_set_on_collection_event(f: extern "C" fn(i32));
     fn GC_base(p: *const u8) -> *mut u8;
     fn calloc(n: usize, size: usize) -> *mut u8;
     fn memcpy(d: *mut u8, s: *const u8, n: usize) -> *mut u8;
@@ -261,6 +263,7 @@ pub extern "C" fn spy_rt_init(argc: i32, argv: *const *const u8) {
         // Running out of memory is a `MemoryError`, not the collector's
         // warnings about heap expansion.
         GC_set_warn_proc(ignore_gc_warning);
+        GC_set_on_collection_event(drop_free_lists);
         // The runtime's own buffers hold no pointer to collected memory: the
         // collector need not scan them (2 MB of file buffers, at every
         // collection, otherwise).
@@ -596,10 +599,7 @@ fn new_str_parts(parts: &[&str]) -> *const SpyStr {
     let chars: usize = parts.iter().map(|p| text::char_len(p)).sum();
     // SAFETY: the allocation is large enough for the header plus the bytes.
     unsafe {
-        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
-        if p.is_null() {
-            oom();
-        }
+        let p = gc_atomic(STR_HEADER + total) as *mut SpyStr;
         (*p).byte_len = total as i64;
         (*p).char_len = chars as i64;
         (*p).hash = 0;
@@ -609,6 +609,141 @@ fn new_str_parts(parts: &[&str]) -> *const SpyStr {
             at = at.add(part.len());
         }
         p
+    }
+}
+
+/// `str_byte_slice` (`kernels::imp::byte_slice`, its meaning) without the
+/// scratch text.
+unsafe fn byte_slice(s: *const SpyStr, a: i64, b: i64) -> *const SpyStr {
+    let t = as_str(s);
+    let at = |i: i64| (i.max(0) as u64).min(t.len() as u64) as usize;
+    let (a, b) = (at(a), at(b));
+    let ascii = char_len(s) == t.len() as i64;
+    if a >= b || (!ascii && !(t.is_char_boundary(a) && t.is_char_boundary(b))) {
+        return new_str("");
+    }
+    new_slice(t, a, b, ascii)
+}
+
+/// A new string of `t[a..b]` (character boundaries, `a < b`): a slice of an
+/// ASCII string is ASCII (no count of its characters), and a short one is
+/// copied and counted byte by byte.
+#[inline(always)]
+unsafe fn new_slice(t: &str, a: usize, b: usize, ascii: bool) -> *const SpyStr {
+    let n = b - a;
+    let p = gc_atomic(STR_HEADER + n) as *mut SpyStr;
+    (*p).byte_len = n as i64;
+    (*p).hash = 0;
+    let (from, to) = (t.as_ptr().add(a), (*p).data.as_mut_ptr());
+    (*p).char_len = if n <= 16 {
+        let continuing = copy_small(from, to, n);
+        if ascii {
+            n as i64
+        } else {
+            (n - continuing) as i64
+        }
+    } else {
+        core::ptr::copy_nonoverlapping(from, to, n);
+        if ascii {
+            n as i64
+        } else {
+            t.get_unchecked(a..b).chars().count() as i64
+        }
+    };
+    p
+}
+
+/// Copy `n` <= 16 bytes from `from` to `to` by two overlapping loads and
+/// stores (no call, no loop); the number of bytes among them that continue
+/// a character (`0b10xx_xxxx`), counted on the loaded words.
+#[inline(always)]
+unsafe fn copy_small(from: *const u8, to: *mut u8, n: usize) -> usize {
+    // Per byte: its top bit set and the next clear, summed by a multiply.
+    let continuing = |x: u64| {
+        ((((x & !(x << 1)) & 0x8080_8080_8080_8080) >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56)
+            as usize
+    };
+    if n >= 8 {
+        let a = (from as *const u64).read_unaligned();
+        let b = (from.add(n - 8) as *const u64).read_unaligned();
+        (to as *mut u64).write_unaligned(a);
+        (to.add(n - 8) as *mut u64).write_unaligned(b);
+        // `b`'s first 16 - n bytes are `a`'s last: counted once.
+        continuing(a) + continuing(b.checked_shr(((16 - n) * 8) as u32).unwrap_or(0))
+    } else if n >= 4 {
+        let a = (from as *const u32).read_unaligned();
+        let b = (from.add(n - 4) as *const u32).read_unaligned();
+        (to as *mut u32).write_unaligned(a);
+        (to.add(n - 4) as *mut u32).write_unaligned(b);
+        continuing(u64::from(a)) + continuing(u64::from(b) >> ((8 - n) * 8))
+    } else {
+        let mut c = 0;
+        for i in 0..n {
+            let x = *from.add(i);
+            *to.add(i) = x;
+            c += usize::from((x as i8) < -0x40);
+        }
+        c
+    }
+}
+
+/// `stdlib/_list.spy`'s `_ListBuf[T]` (`abi::LIST_BUF`).
+#[repr(C)]
+struct ListBuf {
+    items: *mut *const SpyStr,
+    length: i32,
+    cap: i32,
+}
+
+const _: () = {
+    let l = crate::abi::LIST_BUF;
+    assert!(core::mem::offset_of!(ListBuf, items) == l[0]);
+    assert!(core::mem::offset_of!(ListBuf, length) == l[1]);
+    assert!(core::mem::offset_of!(ListBuf, cap) == l[2]);
+    assert!(core::mem::size_of::<ListBuf>() == l[3]);
+};
+
+/// `_str::_split_ws(s, maxsplit)`, natively (`abi::NATIVE_BODIES`): the words
+/// of `s` between runs of Python's whitespace; with `maxsplit` >= 0, at
+/// most that many, then the rest from the next word on. One pass, each word
+/// a new string, the list's items grown by doubling.
+#[no_mangle]
+pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
+    use crate::kernels::imp::first_where_space;
+    // SAFETY: a valid string object (or NULL, ""); the list's blocks are the
+    // collector's, filled before they are returned; `first_where_space`
+    // returns character boundaries of the text it is given.
+    unsafe {
+        let t = as_str(s);
+        let ascii = char_len(s) == t.len() as i64;
+        let mut cap = 8usize;
+        let mut items = gc_small(cap * 8, KIND_NORMAL) as *mut *const SpyStr;
+        let mut len = 0usize;
+        let mut b = first_where_space::<false>(t);
+        while b < t.len() {
+            let rest = maxsplit >= 0 && len >= maxsplit as usize;
+            let e = if rest {
+                t.len()
+            } else {
+                b + first_where_space::<true>(t.get_unchecked(b..))
+            };
+            if len == cap {
+                items =
+                    grow_block(items as *mut u8, cap * 8, cap * 16, false) as *mut *const SpyStr;
+                cap *= 2;
+            }
+            *items.add(len) = new_slice(t, b, e, ascii);
+            len += 1;
+            if rest {
+                break;
+            }
+            b = e + first_where_space::<false>(t.get_unchecked(e..));
+        }
+        let buf = gc_small(core::mem::size_of::<ListBuf>(), KIND_NORMAL) as *mut ListBuf;
+        (*buf).items = items;
+        (*buf).length = len as i32;
+        (*buf).cap = cap as i32;
+        buf as *mut u8
     }
 }
 
@@ -681,10 +816,7 @@ impl GcText {
         // SAFETY: a fresh atomic (pointer-free) allocation; the old bytes are
         // copied over and the old block is left to the collector.
         unsafe {
-            let p = GC_malloc_atomic(STR_HEADER + cap) as *mut SpyStr;
-            if p.is_null() {
-                oom();
-            }
+            let p = gc_atomic(STR_HEADER + cap) as *mut SpyStr;
             if !self.obj.is_null() {
                 core::ptr::copy_nonoverlapping(
                     (*self.obj).data.as_ptr(),
@@ -899,26 +1031,94 @@ pub(crate) fn uncollectable(n: usize) -> *mut u8 {
     p
 }
 
-#[no_mangle]
-pub extern "C" fn spy_gc_alloc(n: usize) -> *mut u8 {
-    // SAFETY: GC_malloc returns zeroed memory or null.
-    let p = unsafe { GC_malloc(n) };
+// ---- small blocks: the collector's inline allocation (`gc_inline.h`)
+//
+// Blocks of up to 24 granules (16 bytes each) come from free lists of the
+// runtime's own, one per size and kind, refilled a block's worth at a time
+// by `GC_generic_malloc_many`: an allocation is a load and a store, not a
+// call into the collector (which is what Boehm's thread-local allocation
+// does for threads; the runtime has one thread). The objects on these lists
+// are not reachable (the collector does not trace through them), so the
+// lists are dropped when a collection starts: their objects are then free
+// for the collector again, never handed out twice.
+
+const GRANULE: usize = 16;
+/// `GC_TINY_FREELISTS`: sizes of 0..25 granules have a list.
+const TINY_LISTS: usize = 25;
+/// `GC_I_PTRFREE`, `GC_I_NORMAL`.
+const KIND_ATOMIC: i32 = 0;
+const KIND_NORMAL: i32 = 1;
+static mut FREE_LISTS: [[*mut u8; TINY_LISTS]; 2] = [[core::ptr::null_mut(); TINY_LISTS]; 2];
+
+extern "C" fn drop_free_lists(event: i32) {
+    // `GC_EVENT_START` (0): before marking. Called with the collector's
+    // lock held, by the one thread.
+    if event == 0 {
+        // SAFETY: the runtime's one thread is inside the collector.
+        unsafe { FREE_LISTS = [[core::ptr::null_mut(); TINY_LISTS]; 2] }
+    }
+}
+
+/// `n` bytes of the collector: pointer-free and uninitialised (`kind`
+/// `KIND_ATOMIC`), or scanned and zeroed (`KIND_NORMAL`).
+#[inline(always)]
+unsafe fn gc_small(n: usize, kind: i32) -> *mut u8 {
+    // The collector's extra byte past the end (interior pointers) counted.
+    let g = (n + GRANULE) / GRANULE;
+    if g >= TINY_LISTS {
+        let p = if kind == KIND_ATOMIC {
+            GC_malloc_atomic(n)
+        } else {
+            GC_malloc(n)
+        };
+        if p.is_null() {
+            oom();
+        }
+        return p;
+    }
+    let slot = &raw mut FREE_LISTS[kind as usize][g];
+    let mut p = *slot;
+    if p.is_null() {
+        p = refill(slot, g, kind);
+    }
+    // A free object's first word links to the next; the rest of a
+    // scanned one is already zero.
+    *slot = *(p as *mut *mut u8);
+    *(p as *mut usize) = 0;
+    p
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn refill(slot: *mut *mut u8, g: usize, kind: i32) -> *mut u8 {
+    GC_generic_malloc_many(g * GRANULE, kind, slot);
+    let p = *slot;
     if p.is_null() {
         oom();
     }
     p
 }
 
+/// `n` bytes of pointer-free collected memory, uninitialised.
+#[inline(always)]
+fn gc_atomic(n: usize) -> *mut u8 {
+    // SAFETY: the collector was initialised by `spy_rt_init`.
+    unsafe { gc_small(n, KIND_ATOMIC) }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_gc_alloc(n: usize) -> *mut u8 {
+    // SAFETY: zeroed memory (never null).
+    unsafe { gc_small(n, KIND_NORMAL) }
+}
+
 /// Zeroed memory the collector does not scan: items that hold no pointer
 /// (`gc_alloc[i64]`), so a large buffer of numbers costs no marking.
 #[no_mangle]
 pub extern "C" fn spy_gc_alloc_atomic(n: usize) -> *mut u8 {
-    // SAFETY: GC_malloc_atomic returns `n` uninitialised bytes or null.
+    // SAFETY: `n` uninitialised bytes (never null), zeroed.
     unsafe {
-        let p = GC_malloc_atomic(n);
-        if p.is_null() {
-            oom();
-        }
+        let p = gc_atomic(n);
         zero_fill(p, n);
         p
     }
@@ -1097,10 +1297,7 @@ pub extern "C" fn spy_str_concat(a: *const SpyStr, b: *const SpyStr) -> *const S
     unsafe {
         let (x, y) = (as_str(a), as_str(b));
         let total = x.len() + y.len();
-        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
-        if p.is_null() {
-            oom();
-        }
+        let p = gc_atomic(STR_HEADER + total) as *mut SpyStr;
         (*p).byte_len = total as i64;
         // (A NULL string, zeroed memory, is "".)
         let chars = |s: *const SpyStr| if s.is_null() { 0 } else { (*s).char_len };
@@ -1120,10 +1317,7 @@ pub extern "C" fn spy_str_repeat(a: *const SpyStr, n: i32) -> *const SpyStr {
         let s = as_str(a);
         let n = n.max(0) as usize;
         let total = s.len() * n;
-        let p = GC_malloc_atomic(STR_HEADER + total) as *mut SpyStr;
-        if p.is_null() {
-            oom();
-        }
+        let p = gc_atomic(STR_HEADER + total) as *mut SpyStr;
         (*p).byte_len = total as i64;
         (*p).char_len = char_len(a) * n as i64;
         (*p).hash = 0;
@@ -1585,6 +1779,10 @@ macro_rules! kernel_entry {
                 h
             }
         }
+    };
+    (str_byte_slice, [$s:ident, $a:ident, $b:ident], $ret:ident, $f:path, [], $($x:expr),*) => {
+        // SAFETY: generated code passes valid string objects (or NULL, "").
+        unsafe { byte_slice($s, $a, $b) }
     };
     ($name:ident, [$($arg:ident),*], $ret:ident, $f:path, [$($io:ident)?], $($a:expr),*) => {
         kernel_call!($ret, $f, [$($io)?], $($a),*)

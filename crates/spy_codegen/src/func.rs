@@ -790,6 +790,22 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 otherwise,
             } => {
                 let c = self.value(cond)?;
+                // Both arms a local or a constant: no effect and nothing to
+                // trap, so both are evaluated and one chosen, without a
+                // branch (a `cmov`: no misprediction on data-dependent
+                // conditions, as a merge's).
+                let plain = |x: &rir::Expr| {
+                    matches!(x.kind, rir::ExprKind::Local(_) | rir::ExprKind::Const(_))
+                };
+                if plain(then) && plain(otherwise) {
+                    let tv = self.expr(then)?;
+                    let ov = self.expr(otherwise)?;
+                    return Ok(tv
+                        .into_iter()
+                        .zip(ov)
+                        .map(|(t, o)| self.b.ins().select(c, t, o))
+                        .collect());
+                }
                 let tb = self.b.create_block();
                 let ob = self.b.create_block();
                 let done = self.b.create_block();

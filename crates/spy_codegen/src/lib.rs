@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::DebugTag;
 use cranelift_codegen::ir::{
-    types, AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName,
+    types, AbiParam, ArgumentPurpose, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
@@ -205,6 +205,7 @@ fn compile(
     sources: &SourceMap,
     opts: Options,
     mut clif: Option<&mut String>,
+    exports: &[Export],
 ) -> Result<ObjectModule, CodegenError> {
     let optimized;
     let m = if opts.optimize {
@@ -293,6 +294,7 @@ fn compile(
         entry_point(&mut cx, entry, &mut ctx, &mut fctx, clif.as_deref_mut())?;
     }
     define_thunks(&mut cx, &mut ctx, &mut fctx, clif)?;
+    define_exports(&mut cx, exports, &mut ctx, &mut fctx)?;
     data::define_sites(&mut cx)?;
     data::define_handlers(&mut cx)?;
     data::define_calltags(&mut cx)?;
@@ -481,8 +483,116 @@ pub fn compile_object(
     sources: &SourceMap,
     opts: Options,
 ) -> Result<Vec<u8>, CodegenError> {
-    let obj = compile(m, sources, opts, None)?;
+    let obj = compile(m, sources, opts, None, &[])?;
     obj.finish().emit().map_err(cg)
+}
+
+/// A function a Python extension module exports (`spyc build
+/// --python-module`): its RIR function, the name Python calls it by, and the
+/// text the module's shim reads: `sig`, one letter per parameter and one for
+/// the result (`spy_driver::pymodule` writes and reads them), and `doc`.
+pub struct Export {
+    pub fqn: rir::Fqn,
+    pub name: String,
+    pub sig: String,
+    pub doc: String,
+}
+
+/// Compile a Python extension module's object: the module's functions, no
+/// `main`, and for each export a C function `(const u64 *args, u64 *out)`
+/// that loads the parameters from `args` (one 8-byte slot each), calls the
+/// function and stores its result in `out[0]`, listed in `spy_exports`
+/// (`{name, sig, doc, function}` per export, the strings `SpyStr` objects,
+/// then a zero entry).
+pub fn compile_python_module(
+    m: &rir::Module,
+    sources: &SourceMap,
+    opts: Options,
+    exports: &[Export],
+) -> Result<Vec<u8>, CodegenError> {
+    let obj = compile(m, sources, opts, None, exports)?;
+    obj.finish().emit().map_err(cg)
+}
+
+/// The exports' C functions and their table (`compile_python_module`).
+fn define_exports(
+    cx: &mut ModCtx<'_>,
+    exports: &[Export],
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), CodegenError> {
+    if exports.is_empty() {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for e in exports {
+        let Some(f) = cx.m.function(&e.fqn) else {
+            return Err(CodegenError(format!("missing export `{}`", e.fqn)));
+        };
+        if returns_in_memory(&cx.m.types, f.ret, cx.ptr) {
+            return Err(CodegenError(format!(
+                "export `{}` returns in memory",
+                e.fqn
+            )));
+        }
+        let mut sig = Signature::new(cx.obj.isa().default_call_conv());
+        sig.params.push(AbiParam::new(cx.ptr));
+        sig.params.push(AbiParam::new(cx.ptr));
+        let name = format!("spyx_{}", e.name);
+        let id = cx
+            .obj
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(cg)?;
+        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+            let block = b.create_block();
+            b.append_block_params_for_function_params(block);
+            b.switch_to_block(block);
+            b.seal_block(block);
+            let (args, out) = (b.block_params(block)[0], b.block_params(block)[1]);
+            let mut vals = Vec::new();
+            for t in f.param_tys() {
+                for ct in flat_tys(&cx.m.types, t, cx.ptr) {
+                    let at = 8 * vals.len() as i32;
+                    vals.push(b.ins().load(ct, MemFlagsData::trusted(), args, at));
+                }
+            }
+            let user = cx.obj.declare_func_in_func(cx.funcs[&e.fqn], b.func);
+            let call = b.ins().call(user, &vals);
+            let rets = b.inst_results(call).to_vec();
+            for (i, r) in rets.iter().enumerate() {
+                b.ins()
+                    .store(MemFlagsData::trusted(), *r, out, 8 * i as i32);
+            }
+            b.ins().return_(&[]);
+            b.finalize(cx.obj.isa().frontend_config());
+        }
+        define(cx, id, ctx, None, &name)?;
+        let strings = [
+            data::string(cx, &e.name)?,
+            data::string(cx, &e.sig)?,
+            data::string(cx, &e.doc)?,
+        ];
+        entries.push((strings, id));
+    }
+    let table = cx
+        .obj
+        .declare_data("spy_exports", Linkage::Export, false, false)
+        .map_err(cg)?;
+    let mut d = cranelift_module::DataDescription::new();
+    d.define(vec![0u8; 32 * (entries.len() + 1)].into_boxed_slice());
+    d.set_align(8);
+    for (k, (strings, func)) in entries.iter().enumerate() {
+        for (i, sid) in strings.iter().enumerate() {
+            let r = cx.obj.declare_data_in_data(*sid, &mut d);
+            d.write_data_addr((32 * k + 8 * i) as u32, r, 0);
+        }
+        let r = cx.obj.declare_func_in_data(*func, &mut d);
+        d.write_function_addr((32 * k + 24) as u32, r);
+    }
+    cx.obj.define_data(table, &d).map_err(cg)?;
+    Ok(())
 }
 
 /// The optimised Cranelift IR of every function, as text (`spyc build --emit clif`).
@@ -492,6 +602,6 @@ pub fn emit_clif(
     opts: Options,
 ) -> Result<String, CodegenError> {
     let mut out = String::new();
-    compile(m, sources, opts, Some(&mut out))?;
+    compile(m, sources, opts, Some(&mut out), &[])?;
     Ok(out)
 }

@@ -7,6 +7,7 @@
 
 mod link;
 mod panic;
+pub mod pymodule;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -282,6 +283,43 @@ impl Session {
             })
         })?;
         link_executable(&obj, exe).map_err(|e| Failure::Other(e.to_string()))
+    }
+
+    /// Compile to a Python extension module in directory `dir`: its path,
+    /// and why each function left out is (`pymodule::exports`).
+    pub fn build_python_module(&mut self, dir: &Path) -> Result<(PathBuf, Vec<String>), Failure> {
+        let Some(module) = self.main_module else {
+            return Err(Failure::Other("no program loaded".into()));
+        };
+        let r = spy_redshift::redshift_library(&mut self.vm, module);
+        self.vm.flush_out();
+        let (m, fqns) = r.map_err(|e| match spy_redshift::error_diagnostics(e) {
+            Ok(ds) => Failure::Compile(ds),
+            Err(e) => self.failure(e),
+        })?;
+        let (exports, skipped) = pymodule::exports(&m, &fqns);
+        if exports.is_empty() {
+            let mut msg = "error: no function of this module can be exported to Python".to_string();
+            for s in &skipped {
+                msg.push_str(&format!("\n  = note: {s}"));
+            }
+            return Err(Failure::Other(msg));
+        }
+        let opts = spy_codegen::Options {
+            optimize: self.config.optimize,
+            verify: self.config.verify || !self.config.optimize,
+        };
+        let obj = spy_codegen::compile_python_module(&m, &self.vm.sources, opts, &exports)
+            .map_err(|e| {
+                Failure::Internal(spy_vm::Internal {
+                    msg: format!("code generation failed: {e}"),
+                    span: None,
+                })
+            })?;
+        let name = m.name.clone();
+        let path =
+            pymodule::link_module(&obj, &name, dir).map_err(|e| Failure::Other(e.to_string()))?;
+        Ok((path, skipped))
     }
 
     /// Render a failure as it is printed on stderr.

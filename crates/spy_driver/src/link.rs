@@ -16,7 +16,7 @@ impl std::fmt::Display for LinkError {
 }
 
 /// The runtime library on disk, written once per runtime version.
-fn runtime_path() -> Result<PathBuf, LinkError> {
+pub(crate) fn runtime_path() -> Result<PathBuf, LinkError> {
     runtime_in(&std::env::temp_dir().join("spyc-runtime"))
 }
 

@@ -31,21 +31,7 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
         }
     };
     drain_queue(vm, &mut functions, &mut errors)?;
-    // Unreachable red functions of the program's own modules are checked too, so
-    // that every static error is reported (their code is not kept).
-    for fid in unreached_functions(vm) {
-        let saved = (
-            vm.redshift_queue.len(),
-            vm.var_globals.len(),
-            vm.statics.borrow().objects.len(),
-        );
-        if let Err(e) = vm.shift_function(fid) {
-            errors.extend(error_diagnostics(e)?);
-        }
-        vm.redshift_queue.truncate(saved.0);
-        vm.var_globals.truncate(saved.1);
-        vm.statics.borrow_mut().truncate(saved.2);
-    }
+    check_unreached(vm, &mut errors)?;
     if !errors.is_empty() {
         return Err(sorted_errors(errors));
     }
@@ -55,6 +41,49 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     // Deterministic order: entry first, then by FQN.
     let entry = vm.func(main).fqn.clone();
     finish_module(vm, main_mod, functions, &entry, true)
+}
+
+/// Redshift a library: the module-level red functions of `module` whose names
+/// do not start with `_` (a Python extension module's exports), in
+/// definition order, and every function they reach; no `main` is needed.
+/// Returns the module and the exports' FQNs. The module's other red
+/// functions are checked too, as `redshift` does.
+pub fn redshift_library(vm: &mut Vm, module: ModId) -> VmResult<(rir::Module, Vec<rir::Fqn>)> {
+    start(vm);
+    let mut exports: Vec<(FuncId, rir::Fqn)> = Vec::new();
+    for (name, g) in &vm.module(module).globals {
+        if let Value::Func(fid) = g.value {
+            let f = vm.func(fid);
+            if f.color == Color::Red
+                && matches!(&f.kind, FuncKind::Ast(af) if af.module == module)
+                && !name.as_str().starts_with('_')
+            {
+                exports.push((fid, f.fqn.clone()));
+            }
+        }
+    }
+    exports.sort_by_key(|(fid, _)| *fid);
+    for (fid, _) in &exports {
+        if vm.redshift_seen.insert(*fid) {
+            vm.redshift_queue.push(*fid);
+        }
+    }
+    let mut functions = Vec::new();
+    let mut errors = Vec::new();
+    drain_queue(vm, &mut functions, &mut errors)?;
+    check_unreached(vm, &mut errors)?;
+    if !errors.is_empty() {
+        return Err(sorted_errors(errors));
+    }
+    let Some((_, first)) = exports.first().cloned() else {
+        let name = vm.sources.get(vm.module(module).file).name.clone();
+        return Err(VmError::diag(
+            Diagnostic::error(format!("`{name}` defines no function to export"))
+                .with_note("a Python module exports the module-level red functions whose names do not start with `_`"),
+        ));
+    };
+    let m = finish_module(vm, module, functions, &first, false)?;
+    Ok((m, exports.into_iter().map(|(_, f)| f).collect()))
 }
 
 /// Redshift one red function and every function it reaches, without a
@@ -183,6 +212,25 @@ fn finish_module(
         }
     }
     Ok(m)
+}
+
+/// Unreachable red functions of the program's own modules are checked too, so
+/// that every static error is reported (their code is not kept).
+fn check_unreached(vm: &mut Vm, errors: &mut Vec<Diagnostic>) -> VmResult<()> {
+    for fid in unreached_functions(vm) {
+        let saved = (
+            vm.redshift_queue.len(),
+            vm.var_globals.len(),
+            vm.statics.borrow().objects.len(),
+        );
+        if let Err(e) = vm.shift_function(fid) {
+            errors.extend(error_diagnostics(e)?);
+        }
+        vm.redshift_queue.truncate(saved.0);
+        vm.var_globals.truncate(saved.1);
+        vm.statics.borrow_mut().truncate(saved.2);
+    }
+    Ok(())
 }
 
 /// Red functions defined at module level in non-stdlib modules that the

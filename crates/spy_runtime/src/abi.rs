@@ -173,6 +173,22 @@ runtime_abi! {
     runtime fn spy_rt_init(I32, Ptr);
     /// `main` returned: flush stdout, give back the exit status.
     runtime fn spy_rt_exit(I32) -> I32;
+    /// A Python extension module's start (`spyc build --python-module`; its C
+    /// shim calls it once): the collector, no signal handler, and the function
+    /// that takes an uncaught exception (class name and message as UTF-8
+    /// bytes and lengths) instead of the report and exit: it never returns
+    /// (it `longjmp`s out of the call).
+    runtime fn spy_rt_init_library(Ptr);
+    /// The stack's top for the call about to start (the shim's frame): where
+    /// `try` and tracebacks stop walking frames.
+    runtime fn spy_rt_set_stack_top(Ptr);
+    /// Write stdout's buffer out (the shim, after each call).
+    runtime fn spy_rt_flush();
+    /// A new string of `n` bytes of UTF-8 at `p` (the shim's arguments).
+    runtime fn spy_str_from_utf8(Ptr, I64) -> Ptr;
+    /// The UTF-8 bytes of a string, their number stored at the second
+    /// argument (the shim's results).
+    runtime fn spy_str_utf8(Ptr, Ptr) -> Ptr;
     /// A failed check: the site holds the exception type and message.
     runtime fn spy_panic_site(I64) -> !;
     /// `raise E(msg)`: message, site (with the exception type).

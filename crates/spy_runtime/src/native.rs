@@ -248,6 +248,14 @@ impl crate::host::Host for NativeHost {
     }
 
     fn exit(&mut self, code: i32) {
+        if let Some(hook) = library_hook() {
+            // Inside a Python extension module: `SystemExit` for Python.
+            flush();
+            let mut t = GcText::new();
+            let _ = core::fmt::Write::write_fmt(&mut t, format_args!("{code}"));
+            let msg = t.as_str();
+            hook(b"SystemExit".as_ptr(), 10, msg.as_ptr(), msg.len());
+        }
         // SAFETY: terminating the process, as `main`'s return does.
         unsafe { exit(spy_rt_exit(code)) }
     }
@@ -291,6 +299,62 @@ pub extern "C" fn spy_rt_init(argc: i32, argv: *const *const u8) {
 }
 
 extern "C" fn ignore_gc_warning(_msg: *const u8, _arg: usize) {}
+
+/// What takes an uncaught exception in a Python extension module (class
+/// name, message: UTF-8 pointers and lengths); it never returns.
+type LibraryHook = extern "C" fn(*const u8, usize, *const u8, usize) -> !;
+static mut LIBRARY_HOOK: Option<LibraryHook> = None;
+
+fn library_hook() -> Option<LibraryHook> {
+    // SAFETY: set once by `spy_rt_init_library`, before any call.
+    unsafe { LIBRARY_HOOK }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_rt_init_library(hook: *const u8) {
+    // SAFETY: called once, by the module's initialisation, before any
+    // allocation, with a `LibraryHook`; the process's signal handlers are
+    // Python's business.
+    unsafe {
+        if LIBRARY_HOOK.is_some() || hook.is_null() {
+            return;
+        }
+        LIBRARY_HOOK = Some(core::mem::transmute::<*const u8, LibraryHook>(hook));
+        GC_init();
+        GC_set_warn_proc(ignore_gc_warning);
+        GC_set_on_collection_event(drop_free_lists);
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_rt_set_stack_top(p: *const u8) {
+    // SAFETY: one call at a time (Python's GIL is held).
+    unsafe { STACK_TOP = p as usize }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_rt_flush() {
+    flush();
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_from_utf8(p: *const u8, n: i64) -> *const SpyStr {
+    // SAFETY: the shim passes `n` bytes of valid UTF-8 (Python's own).
+    unsafe {
+        let t = core::str::from_utf8_unchecked(core::slice::from_raw_parts(p, n as usize));
+        new_str(t)
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_utf8(s: *const SpyStr, n: *mut i64) -> *const u8 {
+    // SAFETY: a valid string object (or NULL, ""), and room for the length.
+    unsafe {
+        let t = as_str(s);
+        *n = t.len() as i64;
+        t.as_ptr()
+    }
+}
 
 /// `spyc run` sets `SPYC_RUN` for the programs it starts: the hint after an
 /// invalid memory access then names the command that was used.
@@ -966,8 +1030,12 @@ pub extern "C" fn spy_exc_repr(e: *const u8) -> *const SpyStr {
 /// The traceback of an uncaught exception (its frames' sites, outermost
 /// first), and exit status 1.
 fn report_and_exit(etype: &str, msg: &str, chain: &[u32]) -> ! {
-    crate::files::close_all();
     flush();
+    if let Some(hook) = library_hook() {
+        // A Python extension module: the exception goes to Python.
+        hook(etype.as_ptr(), etype.len(), msg.as_ptr(), msg.len());
+    }
+    crate::files::close_all();
     let frames = spy_gc_alloc(core::mem::size_of::<Location<'_>>() * chain.len().max(1))
         .cast::<Location<'static>>();
     let mut n = 0;

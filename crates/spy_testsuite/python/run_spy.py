@@ -76,6 +76,21 @@ REWORDED = {
 }
 
 
+def load_module(path, name):
+    """The `.spy` file at `path` run by CPython as module `name`, with the prelude:
+    the oracle of the Python-module tests (tests/pymodule/), which compare a module
+    spyc compiled with the same source run this way."""
+    import types
+
+    for prelude_name, value in PRELUDE.items():
+        setattr(builtins, prelude_name, value)
+    module = types.ModuleType(name)
+    module.__file__ = path
+    with open(path, "rb") as f:
+        exec(compile(f.read(), path, "exec"), module.__dict__)
+    return module
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit("usage: run_spy.py FILE.spy [ARGS...]")

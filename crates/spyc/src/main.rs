@@ -70,6 +70,11 @@ enum Cmd {
         /// No optimisation; every pointer access checked (NULL, bounds).
         #[arg(long)]
         debug: bool,
+        /// Build a CPython extension module (`NAME.cpython-3XY-....so`) that
+        /// `import NAME` loads, into the directory `-o` names (default: the
+        /// file's); no `main` needed.
+        #[arg(long, conflicts_with = "emit")]
+        python_module: bool,
     },
     /// Run a program.
     Run {
@@ -268,10 +273,34 @@ fn main_impl(cli: Cli) -> i32 {
             output,
             emit,
             debug,
+            python_module,
         } => {
             let mut cfg = config(&common);
             cfg.optimize = !debug;
             let mut s = Session::for_file(cfg, &file, stdout());
+            if python_module {
+                let loaded = s.load(&file);
+                eprint!("{}", s.take_warnings());
+                let dir = output.clone().unwrap_or_else(|| {
+                    file.parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+                });
+                let result = loaded.and_then(|_| s.build_python_module(&dir));
+                s.vm.flush_out();
+                return match result {
+                    Ok((_, skipped)) => {
+                        for why in skipped {
+                            err!("warning: {why}\n  = note: a Python module exports functions of numbers, `bool` and `str`\n");
+                        }
+                        0
+                    }
+                    Err(f) => {
+                        err!("{}", s.render_failure(&f));
+                        f.exit_status()
+                    }
+                };
+            }
             let target = |ext: &str| -> Result<PathBuf, spy_driver::Failure> {
                 let out = match &output {
                     Some(o) => o.clone(),

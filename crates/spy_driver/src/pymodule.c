@@ -1,0 +1,342 @@
+/* The C side of a Python extension module that `spyc build --python-module`
+ * builds: compiled against the Python.h of the python3 that builds it, with
+ * SPY_MODULE_NAME defined, and linked with the module's object (its functions,
+ * their C entry points and the table `spy_exports`, see
+ * `spy_codegen::compile_python_module`) and the runtime.
+ *
+ * Each export is a Python function of positional arguments. A call converts
+ * the arguments by the export's signature (`name:letter,...>letter`, the
+ * letters of `spy_driver::pymodule::letter`), flushes Python's stdout (so that
+ * the two programs' output stays in order), calls the entry point, flushes
+ * spyc's stdout and converts the result. An exception spyc code does not catch
+ * comes back here by `longjmp` (`spy_rt_init_library`) and becomes the
+ * Python exception of the same class and message: a builtin class by name,
+ * else a class of this module made on first use. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define GC_THREADS
+#include <gc/gc.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+#define STR2(a) #a
+#define STR(a) STR2(a)
+
+typedef struct SpyStr SpyStr;
+typedef void (*spy_entry)(const uint64_t *args, uint64_t *out);
+typedef struct {
+    const SpyStr *name, *sig, *doc;
+    spy_entry fn;
+} spy_export;
+
+extern const spy_export spy_exports[];
+extern void spy_rt_init_library(const void *hook);
+extern void spy_rt_flush(void);
+extern void spy_rt_set_stack_top(const void *top);
+extern const SpyStr *spy_str_from_utf8(const char *p, int64_t n);
+extern const char *spy_str_utf8(const SpyStr *s, int64_t *n);
+
+#define MAX_ARGS 32
+
+/* The call in progress (the GIL is held: one at a time). */
+static jmp_buf *catch_point;
+static char exc_type[256];
+static char *exc_msg;
+static size_t exc_msg_len;
+static PyObject *module_obj;
+
+static void on_uncaught(const char *t, size_t tn, const char *m, size_t mn) {
+    if (tn >= sizeof exc_type) tn = sizeof exc_type - 1;
+    memcpy(exc_type, t, tn);
+    exc_type[tn] = 0;
+    free(exc_msg);
+    exc_msg = malloc(mn + 1);
+    if (exc_msg) {
+        memcpy(exc_msg, m, mn);
+        exc_msg[mn] = 0;
+        exc_msg_len = mn;
+    } else {
+        exc_msg_len = 0;
+    }
+    longjmp(*catch_point, 1);
+}
+
+static PyObject *utf8(const SpyStr *s) {
+    int64_t n;
+    const char *p = spy_str_utf8(s, &n);
+    return PyUnicode_FromStringAndSize(p, (Py_ssize_t)n);
+}
+
+/* The Python exception for spyc's `etype: msg`. */
+static void set_exception(void) {
+    const char *msg = exc_msg ? exc_msg : "";
+    if (strcmp(exc_type, "SystemExit") == 0) {
+        PyObject *code = PyLong_FromString(msg, NULL, 10);
+        if (!code) {
+            PyErr_Clear();
+            code = PyUnicode_FromString(msg);
+        }
+        PyErr_SetObject(PyExc_SystemExit, code);
+        Py_XDECREF(code);
+        return;
+    }
+    PyObject *cls = PyDict_GetItemString(PyEval_GetBuiltins(), exc_type);
+    if (!(cls && PyExceptionClass_Check(cls))) {
+        /* A class of the program: one of this module's, made once. */
+        cls = PyObject_GetAttrString(module_obj, exc_type);
+        if (!(cls && PyExceptionClass_Check(cls))) {
+            PyErr_Clear();
+            Py_XDECREF(cls);
+            char full[300];
+            snprintf(full, sizeof full, "%s.%s", STR(SPY_MODULE_NAME), exc_type);
+            cls = PyErr_NewException(full, PyExc_Exception, NULL);
+            if (!cls) return;
+            if (PyModule_AddObjectRef(module_obj, exc_type, cls) < 0) {
+                Py_DECREF(cls);
+                return;
+            }
+        }
+        Py_DECREF(cls);
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)exc_msg_len, "replace");
+    if (!text) return;
+    if (exc_msg_len == 0) {
+        PyErr_SetNone(cls);
+    } else if (cls == PyExc_KeyError) {
+        /* spyc's message is the key's repr: the key again, as CPython's. */
+        PyObject *ast = PyImport_ImportModule("ast");
+        PyObject *key = ast ? PyObject_CallMethod(ast, "literal_eval", "O", text) : NULL;
+        if (!key) PyErr_Clear();
+        PyErr_SetObject(cls, key ? key : text);
+        Py_XDECREF(key);
+        Py_XDECREF(ast);
+    } else {
+        PyErr_SetObject(cls, text);
+    }
+    Py_DECREF(text);
+}
+
+static const char *type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
+
+/* Convert argument `o` (named `pname`) for letter `c` into `slot`. */
+static int convert_arg(const char *fname, const char *pname, char c, PyObject *o, uint64_t *slot) {
+    *slot = 0;
+    switch (c) {
+    case 'b': case 'h': case 'i': case 'l': {
+        if (!PyLong_Check(o)) goto not_int;
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        int bits = c == 'b' ? 8 : c == 'h' ? 16 : c == 'i' ? 32 : 64;
+        long long lo = bits == 64 ? LLONG_MIN : -(1LL << (bits - 1));
+        long long hi = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
+        if (overflow > 0 || v > hi) {
+            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': signed integer is greater than maximum", fname, pname);
+            return -1;
+        }
+        if (overflow < 0 || v < lo) {
+            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': signed integer is less than minimum", fname, pname);
+            return -1;
+        }
+        *slot = (uint64_t)v;
+        return 0;
+    }
+    case 'B': case 'H': case 'I': case 'L': {
+        if (!PyLong_Check(o)) goto not_int;
+        if (_PyLong_Sign(o) < 0) {
+            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': can't convert negative int to unsigned", fname, pname);
+            return -1;
+        }
+        unsigned long long v = PyLong_AsUnsignedLongLong(o);
+        int bits = c == 'B' ? 8 : c == 'H' ? 16 : c == 'I' ? 32 : 64;
+        if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+            PyErr_Clear();
+            goto too_big;
+        }
+        if (bits < 64 && v > (1ULL << bits) - 1) goto too_big;
+        *slot = v;
+        return 0;
+    too_big:
+        PyErr_Format(PyExc_OverflowError, "%s() argument '%s': unsigned integer is greater than maximum", fname, pname);
+        return -1;
+    }
+    case 'd': case 'f': {
+        if (!(PyFloat_Check(o) || PyLong_Check(o))) {
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be float, not %s", fname, pname, type_name(o));
+            return -1;
+        }
+        double d = PyFloat_AsDouble(o);
+        if (d == -1.0 && PyErr_Occurred()) return -1;
+        if (c == 'd') {
+            memcpy(slot, &d, 8);
+        } else {
+            float f = (float)d;
+            memcpy(slot, &f, 4);
+        }
+        return 0;
+    }
+    case '?':
+        if (!PyBool_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be bool, not %s", fname, pname, type_name(o));
+            return -1;
+        }
+        *slot = o == Py_True;
+        return 0;
+    case 's': {
+        if (!PyUnicode_Check(o)) {
+            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be str, not %s", fname, pname, type_name(o));
+            return -1;
+        }
+        Py_ssize_t n;
+        const char *p = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!p) return -1;
+        *slot = (uint64_t)(uintptr_t)spy_str_from_utf8(p, (int64_t)n);
+        return 0;
+    }
+    }
+    PyErr_Format(PyExc_SystemError, "%s(): unknown parameter kind '%c'", fname, c);
+    return -1;
+not_int:
+    PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be int, not %s", fname, pname, type_name(o));
+    return -1;
+}
+
+static PyObject *convert_result(char c, const uint64_t *slot) {
+    switch (c) {
+    case 'n': Py_RETURN_NONE;
+    case 'b': { int8_t v; memcpy(&v, slot, 1); return PyLong_FromLong(v); }
+    case 'h': { int16_t v; memcpy(&v, slot, 2); return PyLong_FromLong(v); }
+    case 'i': { int32_t v; memcpy(&v, slot, 4); return PyLong_FromLong(v); }
+    case 'l': { int64_t v; memcpy(&v, slot, 8); return PyLong_FromLongLong(v); }
+    case 'B': { uint8_t v; memcpy(&v, slot, 1); return PyLong_FromUnsignedLong(v); }
+    case 'H': { uint16_t v; memcpy(&v, slot, 2); return PyLong_FromUnsignedLong(v); }
+    case 'I': { uint32_t v; memcpy(&v, slot, 4); return PyLong_FromUnsignedLong(v); }
+    case 'L': { uint64_t v; memcpy(&v, slot, 8); return PyLong_FromUnsignedLongLong(v); }
+    case 'd': { double v; memcpy(&v, slot, 8); return PyFloat_FromDouble(v); }
+    case 'f': { float v; memcpy(&v, slot, 4); return PyFloat_FromDouble(v); }
+    case '?': { uint8_t v; memcpy(&v, slot, 1); return PyBool_FromLong(v); }
+    case 's': return utf8((const SpyStr *)(uintptr_t)slot[0]);
+    }
+    PyErr_Format(PyExc_SystemError, "unknown result kind '%c'", c);
+    return NULL;
+}
+
+/* `self` is the export's index. */
+static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    const spy_export *e = &spy_exports[PyLong_AsSsize_t(self)];
+    PyObject *fname_obj = utf8(e->name);
+    PyObject *sig_obj = utf8(e->sig);
+    if (!fname_obj || !sig_obj) {
+        Py_XDECREF(fname_obj);
+        Py_XDECREF(sig_obj);
+        return NULL;
+    }
+    const char *fname = PyUnicode_AsUTF8(fname_obj);
+    const char *sig = PyUnicode_AsUTF8(sig_obj);
+    PyObject *result = NULL;
+    int registered_here = 0;
+    /* The arguments' strings live in `slots`, on this (scanned) stack. */
+    uint64_t slots[MAX_ARGS];
+    uint64_t out[2] = {0, 0};
+    char names[MAX_ARGS][64];
+    char kinds[MAX_ARGS];
+    Py_ssize_t n = 0;
+    const char *p = sig;
+    while (*p && *p != '>') {
+        const char *colon = strchr(p, ':');
+        if (!colon || n >= MAX_ARGS) break;
+        size_t len = (size_t)(colon - p);
+        if (len > 63) len = 63;
+        memcpy(names[n], p, len);
+        names[n][len] = 0;
+        kinds[n] = colon[1];
+        n++;
+        p = colon + 2;
+        if (*p == ',') p++;
+    }
+    char ret = *p == '>' ? p[1] : 'n';
+    if (nargs != n) {
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, n, n == 1 ? "" : "s", nargs);
+        goto done;
+    }
+    /* A thread the collector does not know is known for the call (a thread
+       registered for good would be signalled after it ended). */
+    if (!GC_thread_is_registered()) {
+        struct GC_stack_base sb;
+        registered_here = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (convert_arg(fname, names[i], kinds[i], args[i], &slots[i]) < 0) goto done;
+    }
+    PyObject *pyout = PySys_GetObject("stdout");
+    if (pyout && pyout != Py_None) {
+        PyObject *r = PyObject_CallMethod(pyout, "flush", NULL);
+        if (!r) goto done;
+        Py_DECREF(r);
+    }
+    jmp_buf here;
+    jmp_buf *outer = catch_point;
+    catch_point = &here;
+    spy_rt_set_stack_top(&here);
+    if (setjmp(here) == 0) {
+        e->fn(slots, out);
+        catch_point = outer;
+        spy_rt_flush();
+        result = convert_result(ret, out);
+    } else {
+        catch_point = outer;
+        spy_rt_flush();
+        set_exception();
+    }
+done:
+    if (registered_here) GC_unregister_my_thread();
+    Py_DECREF(fname_obj);
+    Py_DECREF(sig_obj);
+    return result;
+}
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, STR(SPY_MODULE_NAME), NULL, -1, NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC CAT(PyInit_, SPY_MODULE_NAME)(void) {
+    spy_rt_init_library((const void *)on_uncaught);
+    GC_allow_register_threads();
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m) return NULL;
+    module_obj = m;
+    PyObject *modname = PyModule_GetNameObject(m);
+    if (!modname) goto fail;
+    Py_ssize_t count = 0;
+    while (spy_exports[count].fn) count++;
+    PyMethodDef *defs = PyMem_Calloc((size_t)count + 1, sizeof(PyMethodDef));
+    if (!defs) goto fail;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *name = utf8(spy_exports[i].name);
+        PyObject *doc = utf8(spy_exports[i].doc);
+        if (!name || !doc) goto fail;
+        /* Kept for the life of the process, as the module's methods are. */
+        defs[i].ml_name = PyUnicode_AsUTF8(name);
+        defs[i].ml_doc = PyUnicode_AsUTF8(doc);
+        defs[i].ml_meth = (PyCFunction)(void (*)(void))call_export;
+        defs[i].ml_flags = METH_FASTCALL;
+        PyObject *index = PyLong_FromSsize_t(i);
+        PyObject *f = index ? PyCFunction_NewEx(&defs[i], index, modname) : NULL;
+        Py_XDECREF(index);
+        if (!f || PyModule_AddObject(m, defs[i].ml_name, f) < 0) {
+            Py_XDECREF(f);
+            goto fail;
+        }
+    }
+    Py_DECREF(modname);
+    return m;
+fail:
+    Py_XDECREF(modname);
+    Py_DECREF(m);
+    return NULL;
+}

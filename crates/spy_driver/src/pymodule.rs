@@ -1,0 +1,179 @@
+//! `spyc build --python-module`: a CPython extension module from a `.spy`
+//! file. The module's exports are its module-level red functions whose names
+//! do not start with `_` (`spy_redshift::redshift_library`) and whose
+//! parameter and result types convert (`letter`); codegen gives each a C entry
+//! point and lists them in `spy_exports` (`spy_codegen::compile_python_module`);
+//! `pymodule.c`, compiled here against the building python3's `Python.h`,
+//! makes them Python functions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use spy_rir as rir;
+
+use crate::link::{runtime_path, LinkError};
+
+/// The C side of every module (see its header comment).
+const SHIM: &str = include_str!("pymodule.c");
+
+/// The letter `pymodule.c` converts a value of `t` by, if it converts: the
+/// integers by width and sign, `d`/`f` the floats, `?` bool, `s` str, and
+/// (results only) `n` for `None`.
+pub fn letter(t: rir::Ty, result: bool) -> Option<char> {
+    use rir::NumTy::*;
+    Some(match t {
+        rir::Ty::Num(n) => match n {
+            I8 => 'b',
+            U8 => 'B',
+            I32 => 'i',
+            U32 => 'I',
+            I64 => 'l',
+            U64 => 'L',
+            F64 => 'd',
+            F32 => 'f',
+        },
+        rir::Ty::Bool => '?',
+        rir::Ty::Str => 's',
+        rir::Ty::None if result => 'n',
+        _ => return None,
+    })
+}
+
+/// How a type is named to a Python user (`list[i32]`, not `` `_list::list[i32]` ``).
+fn shown(m: &rir::Module, t: rir::Ty) -> String {
+    let n = m.types.ty_name(t);
+    let n = n.trim_matches('`');
+    n.rsplit_once("::").map_or(n, |(_, last)| last).to_string()
+}
+
+/// The exports of `m` among `fqns`, and for each function left out the
+/// reason (a parameter or the result whose type does not convert).
+pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for fqn in fqns {
+        let Some(f) = m.function(fqn) else { continue };
+        let name = fqn.short_name().to_string();
+        let mut sig = Vec::new();
+        let mut described = Vec::new();
+        let mut bad = None;
+        for l in &f.locals[..f.params as usize] {
+            match letter(l.ty, false) {
+                Some(c) => sig.push(format!("{}:{c}", l.name)),
+                None => {
+                    bad = Some(format!(
+                        "`{name}` is not exported: its parameter `{}` is a `{}`",
+                        l.name,
+                        shown(m, l.ty)
+                    ))
+                }
+            }
+            described.push(format!("{}: {}", l.name, shown(m, l.ty)));
+        }
+        let ret = letter(f.ret, true);
+        if ret.is_none() && bad.is_none() {
+            bad = Some(format!(
+                "`{name}` is not exported: it returns a `{}`",
+                shown(m, f.ret)
+            ));
+        }
+        if let Some(why) = bad {
+            skipped.push(why);
+            continue;
+        }
+        out.push(spy_codegen::Export {
+            fqn: fqn.clone(),
+            doc: format!(
+                "{name}({}) -> {}\n\nCompiled by spyc.",
+                described.join(", "),
+                shown(m, f.ret)
+            ),
+            sig: format!("{}>{}", sig.join(","), ret.unwrap_or('n')),
+            name,
+        });
+    }
+    (out, skipped)
+}
+
+/// The include directory and the file name suffix of extension modules of
+/// the `python3` on the `PATH`.
+fn python_config() -> Result<(String, String), LinkError> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))",
+        ])
+        .output()
+        .map_err(|e| LinkError(format!("error: cannot run `python3`: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    match (lines.next(), lines.next()) {
+        (Some(inc), Some(suffix)) if out.status.success() => {
+            if !Path::new(inc).join("Python.h").exists() {
+                return Err(LinkError(format!(
+                    "error: `Python.h` is not in `{inc}`\n  = note: install Python's headers (`apt-get install -y python3-dev`)"
+                )));
+            }
+            Ok((inc.to_string(), suffix.to_string()))
+        }
+        _ => Err(LinkError(
+            "error: `python3` did not report its include directory".into(),
+        )),
+    }
+}
+
+/// Link the module object `obj` for module `name` into `dir`: the path of
+/// the extension module.
+pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkError> {
+    if !dir.is_dir() {
+        return Err(LinkError(format!(
+            "error: cannot write into `{}`: no such directory",
+            dir.display()
+        )));
+    }
+    let (include, suffix) = python_config()?;
+    let rt = runtime_path()?;
+    let tmp = tempfile::Builder::new()
+        .prefix("spyc-pymodule")
+        .tempdir()
+        .map_err(|e| LinkError(format!("error: cannot create a temporary directory: {e}")))?;
+    let o = tmp.path().join("module.o");
+    let c = tmp.path().join("shim.c");
+    let map = tmp.path().join("exports.map");
+    let write = |p: &Path, bytes: &[u8]| {
+        std::fs::write(p, bytes)
+            .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", p.display())))
+    };
+    write(&o, obj)?;
+    write(&c, SHIM.as_bytes())?;
+    // Only the module's initialisation is visible: two modules' runtimes do
+    // not meet.
+    write(
+        &map,
+        format!("{{ global: PyInit_{name}; local: *; }};\n").as_bytes(),
+    )?;
+    let target = dir.join(format!("{name}{suffix}"));
+    let staged = tmp.path().join("module.so");
+    let out = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O2", "-w"])
+        .arg(format!("-I{include}"))
+        .arg(format!("-DSPY_MODULE_NAME={name}"))
+        .arg("-o")
+        .arg(&staged)
+        .arg(&c)
+        .arg(&o)
+        .arg(&rt)
+        .arg(format!("-Wl,--version-script={}", map.display()))
+        .args(["-Wl,--gc-sections", "-lgc", "-lpthread", "-lm"])
+        .output()
+        .map_err(|e| LinkError(format!("error: cannot run the C compiler `cc`: {e}")))?;
+    if !out.status.success() {
+        return Err(LinkError(format!(
+            "error: linking the Python module failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    std::fs::copy(&staged, &target)
+        .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", target.display())))?;
+    Ok(target)
+}

@@ -432,6 +432,34 @@ fn define_thunks(
     Ok(())
 }
 
+/// Declare a function of the C calling convention (`name`, `linkage`; its
+/// parameter and result types) and build its body of one block with `body`,
+/// which is given the parameters and returns.
+fn c_function(
+    cx: &mut ModCtx<'_>,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    (name, linkage): (&str, Linkage),
+    (params, results): (&[types::Type], &[types::Type]),
+    body: impl FnOnce(&mut ModCtx<'_>, &mut FunctionBuilder<'_>, &[cranelift_codegen::ir::Value]),
+) -> Result<FuncId, CodegenError> {
+    let mut sig = Signature::new(cx.obj.isa().default_call_conv());
+    sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+    sig.returns
+        .extend(results.iter().map(|t| AbiParam::new(*t)));
+    let id = cx.obj.declare_function(name, linkage, &sig).map_err(cg)?;
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    b.seal_block(block);
+    let params = b.block_params(block).to_vec();
+    body(cx, &mut b, &params);
+    b.finalize(cx.obj.isa().frontend_config());
+    Ok(id)
+}
+
 /// The C `main`: initialise the runtime, run the program's `main`, flush and
 /// return its exit status.
 fn entry_point(
@@ -444,36 +472,28 @@ fn entry_point(
     let Some(f) = cx.m.function(entry) else {
         return Err(CodegenError(format!("missing entry `{entry}`")));
     };
-    let mut sig = Signature::new(cx.obj.isa().default_call_conv());
-    sig.params.push(AbiParam::new(types::I32));
-    sig.params.push(AbiParam::new(cx.ptr));
-    sig.returns.push(AbiParam::new(types::I32));
-    let id = cx
-        .obj
-        .declare_function("main", Linkage::Export, &sig)
-        .map_err(cg)?;
-    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-    {
-        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-        let block = b.create_block();
-        b.append_block_params_for_function_params(block);
-        b.switch_to_block(block);
-        b.seal_block(block);
-        let init = abi::func_ref(cx, &mut b, abi::RtFn::spy_rt_init);
-        let (argc, argv) = (b.block_params(block)[0], b.block_params(block)[1]);
-        b.ins().call(init, &[argc, argv]);
-        let user = cx.obj.declare_func_in_func(cx.funcs[entry], b.func);
-        let call = b.ins().call(user, &[]);
-        let code = match f.ret {
-            rir::Ty::Num(rir::NumTy::I32) => b.inst_results(call)[0],
-            _ => b.ins().iconst(types::I32, 0),
-        };
-        let exit = abi::func_ref(cx, &mut b, abi::RtFn::spy_rt_exit);
-        let call = b.ins().call(exit, &[code]);
-        let r = b.inst_results(call)[0];
-        b.ins().return_(&[r]);
-        b.finalize(cx.obj.isa().frontend_config());
-    }
+    let ptr = cx.ptr;
+    let id = c_function(
+        cx,
+        ctx,
+        fctx,
+        ("main", Linkage::Export),
+        (&[types::I32, ptr], &[types::I32]),
+        |cx, b, params| {
+            let init = abi::func_ref(cx, b, abi::RtFn::spy_rt_init);
+            b.ins().call(init, params);
+            let user = cx.obj.declare_func_in_func(cx.funcs[entry], b.func);
+            let call = b.ins().call(user, &[]);
+            let code = match f.ret {
+                rir::Ty::Num(rir::NumTy::I32) => b.inst_results(call)[0],
+                _ => b.ins().iconst(types::I32, 0),
+            };
+            let exit = abi::func_ref(cx, b, abi::RtFn::spy_rt_exit);
+            let call = b.ins().call(exit, &[code]);
+            let r = b.inst_results(call)[0];
+            b.ins().return_(&[r]);
+        },
+    )?;
     define(cx, id, ctx, clif, "main")
 }
 
@@ -535,39 +555,33 @@ fn define_exports(
                 e.fqn
             )));
         }
-        let mut sig = Signature::new(cx.obj.isa().default_call_conv());
-        sig.params.push(AbiParam::new(cx.ptr));
-        sig.params.push(AbiParam::new(cx.ptr));
         let name = format!("spyx_{}", e.name);
-        let id = cx
-            .obj
-            .declare_function(&name, Linkage::Local, &sig)
-            .map_err(cg)?;
-        ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-        {
-            let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-            let block = b.create_block();
-            b.append_block_params_for_function_params(block);
-            b.switch_to_block(block);
-            b.seal_block(block);
-            let (args, out) = (b.block_params(block)[0], b.block_params(block)[1]);
-            let mut vals = Vec::new();
-            for t in f.param_tys() {
-                for ct in flat_tys(&cx.m.types, t, cx.ptr) {
-                    let at = 8 * vals.len() as i32;
-                    vals.push(b.ins().load(ct, MemFlagsData::trusted(), args, at));
+        let ptr = cx.ptr;
+        let id = c_function(
+            cx,
+            ctx,
+            fctx,
+            (&name, Linkage::Local),
+            (&[ptr, ptr], &[]),
+            |cx, b, params| {
+                let (args, out) = (params[0], params[1]);
+                let mut vals = Vec::new();
+                for t in f.param_tys() {
+                    for ct in flat_tys(&cx.m.types, t, cx.ptr) {
+                        let at = 8 * vals.len() as i32;
+                        vals.push(b.ins().load(ct, MemFlagsData::trusted(), args, at));
+                    }
                 }
-            }
-            let user = cx.obj.declare_func_in_func(cx.funcs[&e.fqn], b.func);
-            let call = b.ins().call(user, &vals);
-            let rets = b.inst_results(call).to_vec();
-            for (i, r) in rets.iter().enumerate() {
-                b.ins()
-                    .store(MemFlagsData::trusted(), *r, out, 8 * i as i32);
-            }
-            b.ins().return_(&[]);
-            b.finalize(cx.obj.isa().frontend_config());
-        }
+                let user = cx.obj.declare_func_in_func(cx.funcs[&e.fqn], b.func);
+                let call = b.ins().call(user, &vals);
+                let rets = b.inst_results(call).to_vec();
+                for (i, r) in rets.iter().enumerate() {
+                    b.ins()
+                        .store(MemFlagsData::trusted(), *r, out, 8 * i as i32);
+                }
+                b.ins().return_(&[]);
+            },
+        )?;
         define(cx, id, ctx, None, &name)?;
         let strings = [
             data::string(cx, &e.name)?,

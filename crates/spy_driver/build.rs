@@ -17,54 +17,21 @@ fn main() {
     {
         println!("cargo:rerun-if-changed={}", entry.path().display());
     }
-    let lib = out.join("libspyrt.a");
-    let status = Command::new(rustc)
-        .args([
-            "--edition",
-            "2021",
-            "--crate-type",
-            "staticlib",
-            "--crate-name",
-            "spyrt",
-        ])
-        .args([
-            "-C",
-            "panic=abort",
-            "-C",
-            "opt-level=3",
-            "-C",
-            "debuginfo=0",
-            "-C",
-            "codegen-units=1",
-            // The exception unwinder walks the frame-pointer chain
-            // (`spy_runtime/src/unwind.rs`).
-            "-C",
-            "force-frame-pointers=yes",
-        ])
-        .args(["--cfg", "spy_staticlib"])
-        .arg(rt_src.join("lib.rs"))
-        .arg("-o")
-        .arg(&lib)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .status()
-        .expect("failed to run rustc for the runtime");
-    assert!(
-        status.success(),
-        "building the runtime static library failed"
-    );
-    // The archive holds `core`'s objects with their debug information: without
-    // it an executable is half the size and links faster. (Kept as built
-    // where `strip` is missing: the same library, larger.)
-    let _ = Command::new("strip")
-        .arg("--strip-debug")
-        .arg(&lib)
-        .status();
-    let bytes = std::fs::read(&lib).expect("read runtime library");
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in &bytes {
-        h = (h ^ *b as u64).wrapping_mul(0x100000001b3);
+    // The executables' runtime, and a Python module's (`--cfg spy_pymodule`:
+    // thread-safe, its calls running in Python's threads).
+    for (name, env, extra) in [
+        ("libspyrt.a", "SPYRT_HASH", None),
+        ("libspyrt_py.a", "SPYRT_PY_HASH", Some("spy_pymodule")),
+    ] {
+        let lib = out.join(name);
+        build_runtime(&rustc, &rt_src, &lib, extra);
+        let bytes = std::fs::read(&lib).expect("read runtime library");
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in &bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x100000001b3);
+        }
+        println!("cargo:rustc-env={env}={h:016x}");
     }
-    println!("cargo:rustc-env=SPYRT_HASH={h:016x}");
     // The standard library embedded in the compiler.
     let stdlib = manifest.join("../../stdlib");
     println!("cargo:rerun-if-changed={}", stdlib.display());
@@ -91,4 +58,52 @@ fn main() {
     }
     table.push_str("];\n");
     std::fs::write(out.join("stdlib.rs"), table).expect("write stdlib table");
+}
+
+/// Build the runtime static library at `lib` (`extra`: one more `--cfg`).
+fn build_runtime(
+    rustc: &str,
+    rt_src: &std::path::Path,
+    lib: &std::path::Path,
+    extra: Option<&str>,
+) {
+    let status = Command::new(rustc)
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "staticlib",
+            "--crate-name",
+            "spyrt",
+        ])
+        .args([
+            "-C",
+            "panic=abort",
+            "-C",
+            "opt-level=3",
+            "-C",
+            "debuginfo=0",
+            "-C",
+            "codegen-units=1",
+            // The exception unwinder walks the frame-pointer chain
+            // (`spy_runtime/src/unwind.rs`).
+            "-C",
+            "force-frame-pointers=yes",
+        ])
+        .args(["--cfg", "spy_staticlib"])
+        .args(extra.iter().flat_map(|c| ["--cfg", c]))
+        .arg(rt_src.join("lib.rs"))
+        .arg("-o")
+        .arg(lib)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .expect("failed to run rustc for the runtime");
+    assert!(
+        status.success(),
+        "building the runtime static library failed"
+    );
+    // The archive holds `core`'s objects with their debug information: without
+    // it an executable is half the size and links faster. (Kept as built
+    // where `strip` is missing: the same library, larger.)
+    let _ = Command::new("strip").arg("--strip-debug").arg(lib).status();
 }

@@ -5,6 +5,9 @@ use std::process::Command;
 
 static RUNTIME: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libspyrt.a"));
 const RUNTIME_HASH: &str = env!("SPYRT_HASH");
+/// A Python module's runtime (`--cfg spy_pymodule`: thread-safe).
+static RUNTIME_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libspyrt_py.a"));
+const RUNTIME_PY_HASH: &str = env!("SPYRT_PY_HASH");
 
 #[derive(Debug)]
 pub struct LinkError(pub String);
@@ -17,12 +20,21 @@ impl std::fmt::Display for LinkError {
 
 /// The runtime library on disk, written once per runtime version.
 pub(crate) fn runtime_path() -> Result<PathBuf, LinkError> {
-    runtime_in(&std::env::temp_dir().join("spyc-runtime"))
+    runtime_in(&cache_dir(), "libspyrt", RUNTIME_HASH, RUNTIME)
 }
 
-/// The runtime library installed in `dir` (once; later calls reuse it).
-fn runtime_in(dir: &Path) -> Result<PathBuf, LinkError> {
-    let path = dir.join(format!("libspyrt-{RUNTIME_HASH}.a"));
+/// A Python module's runtime library on disk (`runtime_path`).
+pub(crate) fn runtime_py_path() -> Result<PathBuf, LinkError> {
+    runtime_in(&cache_dir(), "libspyrt_py", RUNTIME_PY_HASH, RUNTIME_PY)
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::temp_dir().join("spyc-runtime")
+}
+
+/// The runtime library `bytes` installed in `dir` (once; later calls reuse it).
+fn runtime_in(dir: &Path, name: &str, hash: &str, bytes: &[u8]) -> Result<PathBuf, LinkError> {
+    let path = dir.join(format!("{name}-{hash}.a"));
     if path.exists() {
         return Ok(path);
     }
@@ -32,7 +44,7 @@ fn runtime_in(dir: &Path) -> Result<PathBuf, LinkError> {
     // one process included) never see a partial library.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| LinkError(format!("error: cannot write the runtime: {e}")))?;
-    std::io::Write::write_all(&mut tmp, RUNTIME)
+    std::io::Write::write_all(&mut tmp, bytes)
         .map_err(|e| LinkError(format!("error: cannot write the runtime: {e}")))?;
     tmp.persist(&path)
         .map_err(|e| LinkError(format!("error: cannot install the runtime: {e}")))?;
@@ -180,7 +192,8 @@ mod tests {
                 let hs: Vec<_> = (0..8)
                     .map(|_| {
                         s.spawn(|| {
-                            let p = runtime_in(dir.path()).expect("the runtime installs");
+                            let p = runtime_in(dir.path(), "libspyrt", RUNTIME_HASH, RUNTIME)
+                                .expect("the runtime installs");
                             assert_eq!(std::fs::read(&p).expect("the runtime reads back"), RUNTIME);
                             p
                         })
@@ -200,55 +213,61 @@ mod tests {
 
     /// The library the driver embeds defines exactly the `spy_` functions
     /// `spy_runtime::abi` says the runtime defines, and none of the C library
-    /// functions the table imports.
+    /// functions the table imports (both: the executables' and a Python
+    /// module's).
     #[test]
     fn runtime_library_defines_the_declared_functions() {
         use spy_runtime::abi::{Home, RtFn};
         use std::collections::BTreeSet;
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let lib = runtime_in(dir.path()).expect("the runtime installs");
-        let out = Command::new("nm")
-            .args(["-g", "--defined-only"])
-            .arg(&lib)
-            .output()
-            .expect("nm runs");
-        assert!(out.status.success(), "nm failed");
-        // Lines are `ADDRESS TYPE NAME`; member headers and blanks are not.
-        let text = String::from_utf8_lossy(&out.stdout);
-        let defined: BTreeSet<(&str, &str)> = text
-            .lines()
-            .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-                [_, kind, name] => Some((kind, name)),
-                _ => None,
-            })
-            .collect();
-        let ours: BTreeSet<&str> = defined
-            .iter()
-            .filter(|(kind, name)| *kind == "T" && name.starts_with("spy_"))
-            .map(|(_, name)| *name)
-            .collect();
-        let declared: BTreeSet<&str> = RtFn::ALL
-            .iter()
-            .filter(|f| f.decl().home == Home::Runtime)
-            .map(|f| f.name())
-            .collect();
-        assert_eq!(ours, declared, "libspyrt.a and spy_runtime::abi disagree");
-        let kernels: BTreeSet<&str> = defined
-            .iter()
-            .filter(|(kind, name)| *kind == "T" && name.starts_with("spyk_"))
-            .map(|(_, name)| *name)
-            .collect();
-        let listed: BTreeSet<&str> = spy_runtime::kernels::Kernel::ALL
-            .iter()
-            .map(|k| k.symbol())
-            .collect();
-        assert_eq!(kernels, listed, "libspyrt.a and the kernel list disagree");
-        for f in RtFn::ALL.iter().filter(|f| f.decl().home == Home::Libc) {
-            assert!(
-                !defined.iter().any(|(_, name)| *name == f.name()),
-                "libspyrt.a defines `{}`, declared as a C library function",
-                f.name()
-            );
+        for (name, hash, bytes) in [
+            ("libspyrt", RUNTIME_HASH, RUNTIME),
+            ("libspyrt_py", RUNTIME_PY_HASH, RUNTIME_PY),
+        ] {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let lib = runtime_in(dir.path(), name, hash, bytes).expect("the runtime installs");
+            let out = Command::new("nm")
+                .args(["-g", "--defined-only"])
+                .arg(&lib)
+                .output()
+                .expect("nm runs");
+            assert!(out.status.success(), "nm failed");
+            // Lines are `ADDRESS TYPE NAME`; member headers and blanks are not.
+            let text = String::from_utf8_lossy(&out.stdout);
+            let defined: BTreeSet<(&str, &str)> = text
+                .lines()
+                .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+                    [_, kind, name] => Some((kind, name)),
+                    _ => None,
+                })
+                .collect();
+            let ours: BTreeSet<&str> = defined
+                .iter()
+                .filter(|(kind, name)| *kind == "T" && name.starts_with("spy_"))
+                .map(|(_, name)| *name)
+                .collect();
+            let declared: BTreeSet<&str> = RtFn::ALL
+                .iter()
+                .filter(|f| f.decl().home == Home::Runtime)
+                .map(|f| f.name())
+                .collect();
+            assert_eq!(ours, declared, "libspyrt.a and spy_runtime::abi disagree");
+            let kernels: BTreeSet<&str> = defined
+                .iter()
+                .filter(|(kind, name)| *kind == "T" && name.starts_with("spyk_"))
+                .map(|(_, name)| *name)
+                .collect();
+            let listed: BTreeSet<&str> = spy_runtime::kernels::Kernel::ALL
+                .iter()
+                .map(|k| k.symbol())
+                .collect();
+            assert_eq!(kernels, listed, "libspyrt.a and the kernel list disagree");
+            for f in RtFn::ALL.iter().filter(|f| f.decl().home == Home::Libc) {
+                assert!(
+                    !defined.iter().any(|(_, name)| *name == f.name()),
+                    "libspyrt.a defines `{}`, declared as a C library function",
+                    f.name()
+                );
+            }
         }
     }
 }

@@ -7,8 +7,9 @@
  * Each export is a Python function of positional arguments. A call converts
  * the arguments by the export's signature (`name:letter,...>letter`, the
  * letters of `spy_driver::pymodule::letter`), flushes Python's stdout (so that
- * the two programs' output stays in order), calls the entry point, flushes
- * spyc's stdout and converts the result. An exception spyc code does not catch
+ * the two programs' output stays in order), releases the GIL, calls the entry
+ * point, flushes spyc's stdout, takes the GIL back and converts the result.
+ * A thread is registered with the collector at its first call, until it ends. An exception spyc code does not catch
  * comes back here by `longjmp` (`spy_rt_init_library`) and becomes the
  * Python exception of the same class and message: a builtin class by name,
  * else a class of this module made on first use. */
@@ -17,6 +18,7 @@
 #include <Python.h>
 #define GC_THREADS
 #include <gc/gc.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
@@ -42,12 +44,21 @@ extern const char *spy_str_utf8(const SpyStr *s, int64_t *n);
 
 #define MAX_ARGS 32
 
-/* The call in progress (the GIL is held: one at a time). */
-static jmp_buf *catch_point;
-static char exc_type[256];
-static char *exc_msg;
-static size_t exc_msg_len;
+/* Each thread's call in progress (calls run without the GIL, several at once). */
+static _Thread_local jmp_buf *catch_point;
+static _Thread_local char exc_type[256];
+static _Thread_local char *exc_msg;
+static _Thread_local size_t exc_msg_len;
 static PyObject *module_obj;
+/* Set in the threads this module registered with the collector. */
+static pthread_key_t thread_key;
+
+/* A registered thread ends: the collector forgets it (it would signal it at
+   its next collection). */
+static void thread_ended(void *unused) {
+    (void)unused;
+    GC_unregister_my_thread();
+}
 
 static void on_uncaught(const char *t, size_t tn, const char *m, size_t mn) {
     if (tn >= sizeof exc_type) tn = sizeof exc_type - 1;
@@ -239,7 +250,6 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
     const char *fname = PyUnicode_AsUTF8(fname_obj);
     const char *sig = PyUnicode_AsUTF8(sig_obj);
     PyObject *result = NULL;
-    int registered_here = 0;
     /* The arguments' strings live in `slots`, on this (scanned) stack. */
     uint64_t slots[MAX_ARGS];
     uint64_t out[2] = {0, 0};
@@ -264,11 +274,13 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, n, n == 1 ? "" : "s", nargs);
         goto done;
     }
-    /* A thread the collector does not know is known for the call (a thread
-       registered for good would be signalled after it ended). */
+    /* A thread the collector does not know is known from its first call
+       until it ends (`thread_ended`): its allocations use the collector's
+       free lists of the thread. */
     if (!GC_thread_is_registered()) {
         struct GC_stack_base sb;
-        registered_here = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
+        if (GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS)
+            pthread_setspecific(thread_key, (void *)1);
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         if (convert_arg(fname, names[i], kinds[i], args[i], &slots[i]) < 0) goto done;
@@ -283,18 +295,21 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
     jmp_buf *outer = catch_point;
     catch_point = &here;
     spy_rt_set_stack_top(&here);
+    /* spyc code touches no Python object: other threads run meanwhile. */
+    PyThreadState *saved = PyEval_SaveThread();
     if (setjmp(here) == 0) {
         e->fn(slots, out);
-        catch_point = outer;
         spy_rt_flush();
+        PyEval_RestoreThread(saved);
+        catch_point = outer;
         result = convert_result(ret, out);
     } else {
-        catch_point = outer;
         spy_rt_flush();
+        PyEval_RestoreThread(saved);
+        catch_point = outer;
         set_exception();
     }
 done:
-    if (registered_here) GC_unregister_my_thread();
     Py_DECREF(fname_obj);
     Py_DECREF(sig_obj);
     return result;
@@ -307,6 +322,10 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC CAT(PyInit_, SPY_MODULE_NAME)(void) {
     spy_rt_init_library((const void *)on_uncaught);
     GC_allow_register_threads();
+    if (pthread_key_create(&thread_key, thread_ended) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot create a thread key");
+        return NULL;
+    }
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     module_obj = m;

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use spy_rir as rir;
 
-use crate::link::{runtime_path, LinkError};
+use crate::link::{runtime_py_path, LinkError};
 
 /// The C side of every module (see its header comment).
 const SHIM: &str = include_str!("pymodule.c");
@@ -132,7 +132,7 @@ pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkEr
         )));
     }
     let (include, suffix) = python_config()?;
-    let rt = runtime_path()?;
+    let rt = runtime_py_path()?;
     let tmp = tempfile::Builder::new()
         .prefix("spyc-pymodule")
         .tempdir()

@@ -437,6 +437,8 @@ mod table {
     use super::{Slot, MAX_FILES};
 
     static mut SLOTS: [Slot; MAX_FILES] = [Slot::FREE; MAX_FILES];
+    /// The table's one user at a time, in a Python module's threads.
+    static LOCK: crate::native::SpinLock = crate::native::SpinLock::new();
 
     pub fn memory() -> (usize, usize) {
         (
@@ -447,14 +449,16 @@ mod table {
 
     pub fn with<R>(h: i32, f: impl FnOnce(&mut Slot) -> R) -> Option<R> {
         let i = usize::try_from(h).ok().filter(|&i| i < MAX_FILES)?;
-        // SAFETY: compiled programs are single-threaded and `f` cannot reach
-        // the table again.
+        let _held = LOCK.hold();
+        // SAFETY: one user at a time (`LOCK`), and `f` cannot reach the
+        // table again.
         let s = unsafe { &mut (*core::ptr::addr_of_mut!(SLOTS))[i] };
         (s.fd() >= 0).then(|| f(s))
     }
 
     /// A free entry, set up by `init`: its handle, or -1 when all are taken.
     pub fn add(init: impl FnOnce(&mut Slot)) -> i32 {
+        let _held = LOCK.hold();
         // SAFETY: as in `with`.
         let slots = unsafe { &mut *core::ptr::addr_of_mut!(SLOTS) };
         match slots.iter_mut().position(|s| s.fd() < 0) {

@@ -6,6 +6,7 @@
 //! layout; runtime-made strings live in the Boehm GC heap (atomic: no pointers).
 
 use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::panic::{write_panic, write_traceback, Location};
 use crate::{num, text, PyErr, StackBuf};
@@ -73,6 +74,9 @@ extern "C" {
     fn GC_generic_malloc_many(lb: usize, kind: i32, result: *mut *mut u8);
     fn GC_set_on_collection_event(f: extern "C" fn(i32));
     fn GC_base(p: *const u8) -> *mut u8;
+    fn pthread_key_create(key: *mut u32, destructor: *const u8) -> i32;
+    fn pthread_setspecific(key: u32, value: *const u8) -> i32;
+    fn pthread_getspecific(key: u32) -> *const u8;
     fn calloc(n: usize, size: usize) -> *mut u8;
     fn memcpy(d: *mut u8, s: *const u8, n: usize) -> *mut u8;
     fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32;
@@ -116,13 +120,74 @@ fn write_all(fd: i32, mut b: &[u8]) {
     }
 }
 
-/// Compiled programs are single-threaded: the stdout buffer has one user.
+// ---- threads: a Python module's calls may run at the same time
+
+/// Whether this is a Python module's runtime (`--cfg spy_pymodule`, the
+/// archive `spyc build --python-module` links): its calls run in Python's
+/// threads, several at once (the GIL is released), so it locks its shared
+/// state and allocates through the collector's thread-safe entry points.
+/// An executable's runtime has one thread: no lock, and small blocks from
+/// its own free lists.
+pub(crate) const fn threaded() -> bool {
+    cfg!(spy_pymodule)
+}
+
+/// A lock of the runtime's shared state (stdout's and stdin's buffers, the
+/// table of open files), taken only when `threaded`. Nothing raises while
+/// holding one.
+pub(crate) struct SpinLock(AtomicBool);
+
+/// A held `SpinLock`, released when dropped.
+pub(crate) struct Held(Option<&'static SpinLock>);
+
+impl SpinLock {
+    pub(crate) const fn new() -> SpinLock {
+        SpinLock(AtomicBool::new(false))
+    }
+
+    pub(crate) fn hold(&'static self) -> Held {
+        if !threaded() {
+            return Held(None);
+        }
+        while self
+            .0
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        Held(Some(self))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(l) = self.0 {
+            l.0.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// Stdout's and stdin's buffers.
+static IO: SpinLock = SpinLock::new();
+
 fn out(bytes: &[u8]) {
-    // SAFETY: single-threaded access to the buffer statics.
+    let _held = IO.hold();
+    out_held(bytes);
+}
+
+fn flush() {
+    let _held = IO.hold();
+    flush_held();
+}
+
+/// `out`, `IO` held (or one thread).
+fn out_held(bytes: &[u8]) {
+    // SAFETY: the buffer statics have one user at a time (`IO`).
     unsafe {
         let len = OUT_LEN;
         if len + bytes.len() > OUT_CAP {
-            flush();
+            flush_held();
             if bytes.len() > OUT_CAP {
                 write_all(1, bytes);
                 return;
@@ -135,8 +200,9 @@ fn out(bytes: &[u8]) {
     }
 }
 
-fn flush() {
-    // SAFETY: single-threaded access to the buffer statics.
+/// `flush`, `IO` held (or one thread).
+fn flush_held() {
+    // SAFETY: the buffer statics have one user at a time (`IO`).
     unsafe {
         let buf = &*core::ptr::addr_of!(OUT_BUF);
         write_all(1, &buf[..OUT_LEN]);
@@ -214,12 +280,14 @@ impl crate::host::Host for NativeHost {
     }
 
     fn write_err(&mut self, s: &str) {
-        flush();
+        let _held = IO.hold();
+        flush_held();
         write_all(2, s.as_bytes());
     }
 
     fn read_line(&mut self, line: &mut dyn core::fmt::Write) {
-        // SAFETY: single-threaded access to the buffer statics.
+        let _held = IO.hold();
+        // SAFETY: the buffer statics have one user at a time (`IO`).
         unsafe {
             let buf = &mut *core::ptr::addr_of_mut!(IN_BUF);
             loop {
@@ -322,14 +390,23 @@ pub extern "C" fn spy_rt_init_library(hook: *const u8) {
         LIBRARY_HOOK = Some(core::mem::transmute::<*const u8, LibraryHook>(hook));
         GC_init();
         GC_set_warn_proc(ignore_gc_warning);
-        GC_set_on_collection_event(drop_free_lists);
+        if pthread_key_create(&raw mut STACK_TOP_KEY, core::ptr::null()) != 0 {
+            oom();
+        }
+        // Built now, while one thread runs: the tables the unwinder sorts
+        // at its first use.
+        let _ = (crate::unwind::calls(), crate::unwind::table());
     }
 }
 
+/// A Python module's threads each have their stack: its top, per thread.
+static mut STACK_TOP_KEY: u32 = 0;
+
 #[no_mangle]
 pub extern "C" fn spy_rt_set_stack_top(p: *const u8) {
-    // SAFETY: one call at a time (Python's GIL is held).
-    unsafe { STACK_TOP = p as usize }
+    // SAFETY: the key was made by `spy_rt_init_library`; the value is this
+    // thread's.
+    unsafe { pthread_setspecific(STACK_TOP_KEY, p) };
 }
 
 #[no_mangle]
@@ -401,6 +478,10 @@ static mut STACK_LIMIT: usize = 0;
 
 /// An address just below the frames of the C `main` (0 before start-up).
 pub(crate) fn stack_top() -> usize {
+    if threaded() {
+        // SAFETY: the key was made by `spy_rt_init_library`.
+        return unsafe { pthread_getspecific(STACK_TOP_KEY) } as usize;
+    }
     // SAFETY: written once at start-up.
     unsafe { STACK_TOP }
 }
@@ -1133,7 +1214,7 @@ extern "C" fn drop_free_lists(event: i32) {
 unsafe fn gc_small(n: usize, kind: i32) -> *mut u8 {
     // The collector's extra byte past the end (interior pointers) counted.
     let g = (n + GRANULE) / GRANULE;
-    if g >= TINY_LISTS {
+    if g >= TINY_LISTS || threaded() {
         let p = if kind == KIND_ATOMIC {
             GC_malloc_atomic(n)
         } else {
@@ -1201,7 +1282,7 @@ const LARGE: usize = 1 << 18;
 /// Each page move splits the collector's heap mapping (a few kernel VMAs):
 /// past this many, growth copies (the kernel's limit is 65,530 mappings).
 const PAGE_MOVES_MAX: u32 = 8192;
-static mut PAGE_MOVES: u32 = 0;
+static PAGE_MOVES: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 const PROT_READ_WRITE: i32 = 3;
 const MAP_PRIVATE_ANONYMOUS_FIXED: i32 = 0x02 | 0x20 | 0x10;
 const MREMAP_MAYMOVE_FIXED: i32 = 1 | 2;
@@ -1239,7 +1320,7 @@ unsafe fn grow_block(old: *mut u8, keep: usize, total: usize, atomic: bool) -> *
     }
     let mut moved = 0;
     if keep >= LARGE
-        && PAGE_MOVES < PAGE_MOVES_MAX
+        && PAGE_MOVES.load(Ordering::Relaxed) < PAGE_MOVES_MAX
         && (old as usize) % PAGE == 0
         && (q as usize) % PAGE == 0
         && GC_base(old) == old
@@ -1258,7 +1339,7 @@ unsafe fn grow_block(old: *mut u8, keep: usize, total: usize, atomic: bool) -> *
                 // The collector's heap has a hole: nothing can continue.
                 oom();
             }
-            PAGE_MOVES += 1;
+            PAGE_MOVES.fetch_add(1, Ordering::Relaxed);
             moved = pages;
         }
     }

@@ -45,7 +45,7 @@ struct CallTags {
 static mut CALLS: *mut (usize, u32, u32) = core::ptr::null_mut();
 static mut CALLS_LEN: usize = 0;
 
-fn calls() -> &'static [(usize, u32, u32)] {
+pub(crate) fn calls() -> &'static [(usize, u32, u32)] {
     // SAFETY: codegen ends `spy_calltags` with a zero `func`.
     unsafe {
         sorted_copy(
@@ -61,7 +61,7 @@ fn calls() -> &'static [(usize, u32, u32)] {
 /// A table of codegen's, ended by the entry `end` accepts, converted by
 /// `conv` to entries keyed by a return address and sorted by it, into
 /// uncollectable memory at `*at` (`*len` entries) at the first use.
-/// Single-threaded.
+/// Single-threaded (a Python module builds both tables when it starts).
 unsafe fn sorted_copy<E, A: Copy, B: Copy>(
     at: *mut *mut (usize, A, B),
     len: *mut usize,
@@ -199,7 +199,7 @@ pub(crate) struct Handler {
 static mut SORTED: *mut (usize, usize, usize) = core::ptr::null_mut();
 static mut SORTED_LEN: usize = 0;
 
-fn table() -> &'static [(usize, usize, usize)] {
+pub(crate) fn table() -> &'static [(usize, usize, usize)] {
     // SAFETY: codegen ends `spy_handlers` with a zero `func`.
     unsafe {
         sorted_copy(

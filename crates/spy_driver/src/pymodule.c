@@ -134,7 +134,7 @@ static void set_exception(void) {
 static const char *type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
 
 /* Convert argument `o` (named `pname`) for letter `c` into `slot`. */
-static int convert_arg(const char *fname, const char *pname, char c, PyObject *o, uint64_t *slot) {
+static int convert_arg(const char *fname, const char *what, char c, PyObject *o, uint64_t *slot) {
     *slot = 0;
     switch (c) {
     case 'b': case 'h': case 'i': case 'l': {
@@ -146,11 +146,11 @@ static int convert_arg(const char *fname, const char *pname, char c, PyObject *o
         long long lo = bits == 64 ? LLONG_MIN : -(1LL << (bits - 1));
         long long hi = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
         if (overflow > 0 || v > hi) {
-            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': signed integer is greater than maximum", fname, pname);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is greater than maximum", fname, what);
             return -1;
         }
         if (overflow < 0 || v < lo) {
-            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': signed integer is less than minimum", fname, pname);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is less than minimum", fname, what);
             return -1;
         }
         *slot = (uint64_t)v;
@@ -159,7 +159,7 @@ static int convert_arg(const char *fname, const char *pname, char c, PyObject *o
     case 'B': case 'H': case 'I': case 'L': {
         if (!PyLong_Check(o)) goto not_int;
         if (_PyLong_Sign(o) < 0) {
-            PyErr_Format(PyExc_OverflowError, "%s() argument '%s': can't convert negative int to unsigned", fname, pname);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: can't convert negative int to unsigned", fname, what);
             return -1;
         }
         unsigned long long v = PyLong_AsUnsignedLongLong(o);
@@ -173,12 +173,12 @@ static int convert_arg(const char *fname, const char *pname, char c, PyObject *o
         *slot = v;
         return 0;
     too_big:
-        PyErr_Format(PyExc_OverflowError, "%s() argument '%s': unsigned integer is greater than maximum", fname, pname);
+        PyErr_Format(PyExc_OverflowError, "%s() %s: unsigned integer is greater than maximum", fname, what);
         return -1;
     }
     case 'd': case 'f': {
         if (!(PyFloat_Check(o) || PyLong_Check(o))) {
-            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be float, not %s", fname, pname, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be float, not %s", fname, what, type_name(o));
             return -1;
         }
         double d = PyFloat_AsDouble(o);
@@ -193,14 +193,14 @@ static int convert_arg(const char *fname, const char *pname, char c, PyObject *o
     }
     case '?':
         if (!PyBool_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be bool, not %s", fname, pname, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be bool, not %s", fname, what, type_name(o));
             return -1;
         }
         *slot = o == Py_True;
         return 0;
     case 's': {
         if (!PyUnicode_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be str, not %s", fname, pname, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be str, not %s", fname, what, type_name(o));
             return -1;
         }
         Py_ssize_t n;
@@ -213,7 +213,7 @@ static int convert_arg(const char *fname, const char *pname, char c, PyObject *o
     PyErr_Format(PyExc_SystemError, "%s(): unknown parameter kind '%c'", fname, c);
     return -1;
 not_int:
-    PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be int, not %s", fname, pname, type_name(o));
+    PyErr_Format(PyExc_TypeError, "%s() %s must be int, not %s", fname, what, type_name(o));
     return -1;
 }
 
@@ -237,6 +237,76 @@ static PyObject *convert_result(char c, const uint64_t *slot) {
     return NULL;
 }
 
+/* The bytes an item of letter `c` takes in a list's buffer. */
+static size_t item_size(char c) {
+    switch (c) {
+    case 'b': case 'B': case '?': return 1;
+    case 'i': case 'I': case 'f': return 4;
+    default: return 8;
+    }
+}
+
+extern void *spy_gc_alloc(int64_t n);
+extern void *spy_gc_alloc_atomic(int64_t n);
+
+/* A Python list (or tuple) as a new `list[T]` of items of letter `c`: its
+   `_ListBuf[T]` (the layout `spy_runtime::abi::LIST_BUF`, given as
+   SPY_LIST_*), the items copied. */
+static int convert_list(const char *fname, const char *pname, char c, PyObject *o, uint64_t *slot) {
+    if (!PyList_Check(o) && !PyTuple_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be list, not %s", fname, pname, type_name(o));
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    if (n > INT32_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%s() argument '%s': too many items", fname, pname);
+        return -1;
+    }
+    size_t size = item_size(c), cap = n < 4 ? 4 : (size_t)n;
+    char *buf = spy_gc_alloc(SPY_LIST_SIZE);
+    /* Reachable from the stack from now on: `slot` is scanned. */
+    *slot = (uint64_t)(uintptr_t)buf;
+    char *items = c == 's' ? spy_gc_alloc((int64_t)(cap * size)) : spy_gc_alloc_atomic((int64_t)(cap * size));
+    memcpy(buf + SPY_LIST_ITEMS, &items, sizeof items);
+    int32_t len = (int32_t)n, icap = (int32_t)cap;
+    memcpy(buf + SPY_LIST_LENGTH, &len, 4);
+    memcpy(buf + SPY_LIST_CAP, &icap, 4);
+    PyObject **xs = PySequence_Fast_ITEMS(o);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "argument '%s' item %zd", pname, i);
+        uint64_t v;
+        if (convert_arg(fname, what, c, xs[i], &v) < 0) return -1;
+        memcpy(items + (size_t)i * size, &v, size);
+    }
+    return 0;
+}
+
+static PyObject *convert_result(char c, const uint64_t *slot);
+
+/* A `list[T]` result as a new Python list. */
+static PyObject *list_result(char c, const char *buf) {
+    if (!buf) return PyList_New(0);
+    char *items;
+    int32_t len;
+    memcpy(&items, buf + SPY_LIST_ITEMS, sizeof items);
+    memcpy(&len, buf + SPY_LIST_LENGTH, 4);
+    size_t size = item_size(c);
+    PyObject *list = PyList_New(len);
+    if (!list) return NULL;
+    for (int32_t i = 0; i < len; i++) {
+        uint64_t v = 0;
+        memcpy(&v, items + (size_t)i * size, size);
+        PyObject *x = convert_result(c, &v);
+        if (!x) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, x);
+    }
+    return list;
+}
+
 /* `self` is the export's index. */
 static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     const spy_export *e = &spy_exports[PyLong_AsSsize_t(self)];
@@ -253,8 +323,9 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
     /* The arguments' strings live in `slots`, on this (scanned) stack. */
     uint64_t slots[MAX_ARGS];
     uint64_t out[2] = {0, 0};
+    /* `name:code,...>code`: a code is a letter, or `[` and the item's. */
     char names[MAX_ARGS][64];
-    char kinds[MAX_ARGS];
+    const char *codes[MAX_ARGS];
     Py_ssize_t n = 0;
     const char *p = sig;
     while (*p && *p != '>') {
@@ -264,12 +335,12 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
         if (len > 63) len = 63;
         memcpy(names[n], p, len);
         names[n][len] = 0;
-        kinds[n] = colon[1];
+        codes[n] = colon + 1;
         n++;
-        p = colon + 2;
+        p = colon + 1 + (colon[1] == '[' ? 2 : 1);
         if (*p == ',') p++;
     }
-    char ret = *p == '>' ? p[1] : 'n';
+    const char *ret = *p == '>' ? p + 1 : "n";
     if (nargs != n) {
         PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, n, n == 1 ? "" : "s", nargs);
         goto done;
@@ -283,7 +354,12 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
             pthread_setspecific(thread_key, (void *)1);
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (convert_arg(fname, names[i], kinds[i], args[i], &slots[i]) < 0) goto done;
+        char what[80];
+        snprintf(what, sizeof what, "argument '%s'", names[i]);
+        int r = codes[i][0] == '['
+            ? convert_list(fname, names[i], codes[i][1], args[i], &slots[i])
+            : convert_arg(fname, what, codes[i][0], args[i], &slots[i]);
+        if (r < 0) goto done;
     }
     PyObject *pyout = PySys_GetObject("stdout");
     if (pyout && pyout != Py_None) {
@@ -302,7 +378,7 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
         spy_rt_flush();
         PyEval_RestoreThread(saved);
         catch_point = outer;
-        result = convert_result(ret, out);
+        result = ret[0] == '[' ? list_result(ret[1], (const char *)(uintptr_t)out[0]) : convert_result(ret[0], out);
     } else {
         spy_rt_flush();
         PyEval_RestoreThread(saved);

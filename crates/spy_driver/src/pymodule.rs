@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use spy_rir as rir;
+use spy_runtime::abi::LIST_BUF;
 
 use crate::link::{runtime_py_path, LinkError};
 
@@ -39,6 +40,33 @@ pub fn letter(t: rir::Ty, result: bool) -> Option<char> {
     })
 }
 
+/// The code of `t` in an export's signature: its letter, or `[` and the
+/// item's letter for a `list` of one (copied both ways).
+fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
+    if let Some(item) = list_item(m, t) {
+        return letter(item, false).map(|c| format!("[{c}"));
+    }
+    letter(t, result).map(String::from)
+}
+
+/// The item type of a `list[T]` (`stdlib/_list.spy`: one field, a pointer
+/// to the `_ListBuf[T]` whose first field points to the items).
+fn list_item(m: &rir::Module, t: rir::Ty) -> Option<rir::Ty> {
+    let rir::Ty::Def(i) = t else { return None };
+    let rir::TypeDef::Struct { fqn, fields } = m.types.get(i) else {
+        return None;
+    };
+    if !fqn.as_str().starts_with("_list::list[") {
+        return None;
+    }
+    let [(_, header)] = fields.as_slice() else {
+        return None;
+    };
+    let buf = m.types.pointee(*header)?;
+    let (_, items) = m.types.fields(buf)?.first()?;
+    m.types.pointee(*items)
+}
+
 /// How a type is named to a Python user (`list[i32]`, not `` `_list::list[i32]` ``).
 fn shown(m: &rir::Module, t: rir::Ty) -> String {
     let n = m.types.ty_name(t);
@@ -58,7 +86,7 @@ pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>,
         let mut described = Vec::new();
         let mut bad = None;
         for l in &f.locals[..f.params as usize] {
-            match letter(l.ty, false) {
+            match code(m, l.ty, false) {
                 Some(c) => sig.push(format!("{}:{c}", l.name)),
                 None => {
                     bad = Some(format!(
@@ -70,7 +98,7 @@ pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>,
             }
             described.push(format!("{}: {}", l.name, shown(m, l.ty)));
         }
-        let ret = letter(f.ret, true);
+        let ret = code(m, f.ret, true);
         if ret.is_none() && bad.is_none() {
             bad = Some(format!(
                 "`{name}` is not exported: it returns a `{}`",
@@ -88,7 +116,7 @@ pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>,
                 described.join(", "),
                 shown(m, f.ret)
             ),
-            sig: format!("{}>{}", sig.join(","), ret.unwrap_or('n')),
+            sig: format!("{}>{}", sig.join(","), ret.unwrap_or_default()),
             name,
         });
     }
@@ -158,6 +186,10 @@ pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkEr
         .args(["-shared", "-fPIC", "-O2", "-w"])
         .arg(format!("-I{include}"))
         .arg(format!("-DSPY_MODULE_NAME={name}"))
+        .arg(format!("-DSPY_LIST_ITEMS={}", LIST_BUF[0]))
+        .arg(format!("-DSPY_LIST_LENGTH={}", LIST_BUF[1]))
+        .arg(format!("-DSPY_LIST_CAP={}", LIST_BUF[2]))
+        .arg(format!("-DSPY_LIST_SIZE={}", LIST_BUF[3]))
         .arg("-o")
         .arg(&staged)
         .arg(&c)

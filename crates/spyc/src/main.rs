@@ -291,7 +291,7 @@ fn main_impl(cli: Cli) -> i32 {
                 return match result {
                     Ok((_, skipped)) => {
                         for why in skipped {
-                            err!("warning: {why}\n  = note: a Python module exports functions of numbers, `bool` and `str`\n");
+                            err!("warning: {why}\n  = note: a Python module exports functions of numbers, `bool`, `str` and lists of them\n");
                         }
                         0
                     }

@@ -6,9 +6,10 @@
  *
  * Each export is a Python function of positional arguments. A call converts
  * the arguments by the export's signature (`name:letter,...>letter`, the
- * letters of `spy_driver::pymodule::letter`), flushes Python's stdout (so that
- * the two programs' output stays in order), releases the GIL, calls the entry
+ * letters of `spy_driver::pymodule::letter`), releases the GIL, calls the entry
  * point, flushes spyc's stdout, takes the GIL back and converts the result.
+ * Before spyc code writes to stdout, Python's stdout is flushed (the runtime's
+ * output hook), so that the two programs' output stays in order.
  * A thread is registered with the collector at its first call, until it ends. An exception spyc code does not catch
  * comes back here by `longjmp` (`spy_rt_init_library`) and becomes the
  * Python exception of the same class and message: a builtin class by name,
@@ -38,7 +39,8 @@ typedef struct {
 extern const spy_export spy_exports[];
 extern void spy_rt_init_library(const void *hook);
 extern void spy_rt_flush(void);
-extern void spy_rt_set_stack_top(const void *top);
+extern void spy_rt_set_stack_top(const void *get);
+extern void spy_rt_set_output_hook(const void *hook);
 extern const SpyStr *spy_str_from_utf8(const char *p, int64_t n);
 extern const char *spy_str_utf8(const SpyStr *s, int64_t *n);
 
@@ -134,7 +136,20 @@ static void set_exception(void) {
 static const char *type_name(PyObject *o) { return Py_TYPE(o)->tp_name; }
 
 /* Convert argument `o` (named `pname`) for letter `c` into `slot`. */
-static int convert_arg(const char *fname, const char *what, char c, PyObject *o, uint64_t *slot) {
+/* The argument (or its item) an error names: `argument 'xs'`, `argument
+   'xs' item 3`. */
+static const char *describe(char *buf, size_t size, const char *pname, Py_ssize_t item) {
+    if (item < 0)
+        snprintf(buf, size, "argument '%s'", pname);
+    else
+        snprintf(buf, size, "argument '%s' item %zd", pname, item);
+    return buf;
+}
+
+#define WHAT describe(what, sizeof what, pname, item)
+
+static int convert_arg(const char *fname, const char *pname, Py_ssize_t item, char c, PyObject *o, uint64_t *slot) {
+    char what[96];
     *slot = 0;
     switch (c) {
     case 'b': case 'h': case 'i': case 'l': {
@@ -146,11 +161,11 @@ static int convert_arg(const char *fname, const char *what, char c, PyObject *o,
         long long lo = bits == 64 ? LLONG_MIN : -(1LL << (bits - 1));
         long long hi = bits == 64 ? LLONG_MAX : (1LL << (bits - 1)) - 1;
         if (overflow > 0 || v > hi) {
-            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is greater than maximum", fname, what);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is greater than maximum", fname, WHAT);
             return -1;
         }
         if (overflow < 0 || v < lo) {
-            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is less than minimum", fname, what);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: signed integer is less than minimum", fname, WHAT);
             return -1;
         }
         *slot = (uint64_t)v;
@@ -159,7 +174,7 @@ static int convert_arg(const char *fname, const char *what, char c, PyObject *o,
     case 'B': case 'H': case 'I': case 'L': {
         if (!PyLong_Check(o)) goto not_int;
         if (_PyLong_Sign(o) < 0) {
-            PyErr_Format(PyExc_OverflowError, "%s() %s: can't convert negative int to unsigned", fname, what);
+            PyErr_Format(PyExc_OverflowError, "%s() %s: can't convert negative int to unsigned", fname, WHAT);
             return -1;
         }
         unsigned long long v = PyLong_AsUnsignedLongLong(o);
@@ -173,12 +188,17 @@ static int convert_arg(const char *fname, const char *what, char c, PyObject *o,
         *slot = v;
         return 0;
     too_big:
-        PyErr_Format(PyExc_OverflowError, "%s() %s: unsigned integer is greater than maximum", fname, what);
+        PyErr_Format(PyExc_OverflowError, "%s() %s: unsigned integer is greater than maximum", fname, WHAT);
         return -1;
     }
     case 'd': case 'f': {
+        if (c == 'd' && PyFloat_CheckExact(o)) {
+            double d = PyFloat_AS_DOUBLE(o);
+            memcpy(slot, &d, 8);
+            return 0;
+        }
         if (!(PyFloat_Check(o) || PyLong_Check(o))) {
-            PyErr_Format(PyExc_TypeError, "%s() %s must be float, not %s", fname, what, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be float, not %s", fname, WHAT, type_name(o));
             return -1;
         }
         double d = PyFloat_AsDouble(o);
@@ -193,14 +213,14 @@ static int convert_arg(const char *fname, const char *what, char c, PyObject *o,
     }
     case '?':
         if (!PyBool_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "%s() %s must be bool, not %s", fname, what, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be bool, not %s", fname, WHAT, type_name(o));
             return -1;
         }
         *slot = o == Py_True;
         return 0;
     case 's': {
         if (!PyUnicode_Check(o)) {
-            PyErr_Format(PyExc_TypeError, "%s() %s must be str, not %s", fname, what, type_name(o));
+            PyErr_Format(PyExc_TypeError, "%s() %s must be str, not %s", fname, WHAT, type_name(o));
             return -1;
         }
         Py_ssize_t n;
@@ -213,7 +233,7 @@ static int convert_arg(const char *fname, const char *what, char c, PyObject *o,
     PyErr_Format(PyExc_SystemError, "%s(): unknown parameter kind '%c'", fname, c);
     return -1;
 not_int:
-    PyErr_Format(PyExc_TypeError, "%s() %s must be int, not %s", fname, what, type_name(o));
+    PyErr_Format(PyExc_TypeError, "%s() %s must be int, not %s", fname, WHAT, type_name(o));
     return -1;
 }
 
@@ -273,10 +293,8 @@ static int convert_list(const char *fname, const char *pname, char c, PyObject *
     memcpy(buf + SPY_LIST_CAP, &icap, 4);
     PyObject **xs = PySequence_Fast_ITEMS(o);
     for (Py_ssize_t i = 0; i < n; i++) {
-        char what[96];
-        snprintf(what, sizeof what, "argument '%s' item %zd", pname, i);
         uint64_t v;
-        if (convert_arg(fname, what, c, xs[i], &v) < 0) return -1;
+        if (convert_arg(fname, pname, i, c, xs[i], &v) < 0) return -1;
         memcpy(items + (size_t)i * size, &v, size);
     }
     return 0;
@@ -307,70 +325,99 @@ static PyObject *list_result(char c, const char *buf) {
     return list;
 }
 
-/* `self` is the export's index. */
-static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    const spy_export *e = &spy_exports[PyLong_AsSsize_t(self)];
-    PyObject *fname_obj = utf8(e->name);
-    PyObject *sig_obj = utf8(e->sig);
-    if (!fname_obj || !sig_obj) {
-        Py_XDECREF(fname_obj);
-        Py_XDECREF(sig_obj);
-        return NULL;
-    }
-    const char *fname = PyUnicode_AsUTF8(fname_obj);
-    const char *sig = PyUnicode_AsUTF8(sig_obj);
-    PyObject *result = NULL;
-    /* The arguments' strings live in `slots`, on this (scanned) stack. */
-    uint64_t slots[MAX_ARGS];
-    uint64_t out[2] = {0, 0};
-    /* `name:code,...>code`: a code is a letter, or `[` and the item's. */
+/* An export's signature, parsed once (`name:code,...>code`; a code is a
+   letter, or `[` and the item's). */
+typedef struct {
+    const char *name;
+    Py_ssize_t n;
     char names[MAX_ARGS][64];
-    const char *codes[MAX_ARGS];
+    char codes[MAX_ARGS][3];
+    char ret[3];
+    spy_entry fn;
+} signature;
+
+static signature *sigs;
+
+static int parse_signature(const char *sig, signature *out) {
     Py_ssize_t n = 0;
     const char *p = sig;
     while (*p && *p != '>') {
         const char *colon = strchr(p, ':');
-        if (!colon || n >= MAX_ARGS) break;
+        if (!colon || n >= MAX_ARGS) return -1;
         size_t len = (size_t)(colon - p);
         if (len > 63) len = 63;
-        memcpy(names[n], p, len);
-        names[n][len] = 0;
-        codes[n] = colon + 1;
+        memcpy(out->names[n], p, len);
+        out->names[n][len] = 0;
+        size_t clen = colon[1] == '[' ? 2 : 1;
+        memcpy(out->codes[n], colon + 1, clen);
+        out->codes[n][clen] = 0;
         n++;
-        p = colon + 1 + (colon[1] == '[' ? 2 : 1);
+        p = colon + 1 + clen;
         if (*p == ',') p++;
     }
-    const char *ret = *p == '>' ? p + 1 : "n";
+    if (*p != '>') return -1;
+    strncpy(out->ret, p + 1, 2);
+    out->ret[2] = 0;
+    out->n = n;
+    return 0;
+}
+
+/* This thread was registered with the collector (by this module or before). */
+static _Thread_local int known_thread;
+/* The frame of this thread's call in progress: the top of the stack the
+   runtime walks (`try`, tracebacks). */
+static _Thread_local uintptr_t stack_top;
+
+static uintptr_t get_stack_top(void) { return stack_top; }
+
+/* spyc code is about to write to stdout: what Python wrote before goes
+   first (called without the GIL, before the runtime's first write of a
+   call and after each time its buffer fills). */
+static void before_output(void) {
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *out = PySys_GetObject("stdout");
+    if (out && out != Py_None) {
+        PyObject *r = PyObject_CallMethod(out, "flush", NULL);
+        if (r) Py_DECREF(r); else PyErr_Clear();
+    }
+    PyGILState_Release(g);
+}
+
+/* `self` is the export's index. */
+static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    const signature *e = &sigs[PyLong_AsSsize_t(self)];
+    const char *fname = e->name;
+    Py_ssize_t n = e->n;
     if (nargs != n) {
         PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd argument%s (%zd given)", fname, n, n == 1 ? "" : "s", nargs);
-        goto done;
+        return NULL;
     }
     /* A thread the collector does not know is known from its first call
        until it ends (`thread_ended`): its allocations use the collector's
        free lists of the thread. */
-    if (!GC_thread_is_registered()) {
-        struct GC_stack_base sb;
-        if (GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS)
-            pthread_setspecific(thread_key, (void *)1);
+    if (!known_thread) {
+        if (!GC_thread_is_registered()) {
+            struct GC_stack_base sb;
+            if (GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS)
+                pthread_setspecific(thread_key, (void *)1);
+        }
+        known_thread = 1;
     }
+    /* The arguments' strings and lists live in `slots`, on this (scanned)
+       stack. */
+    uint64_t slots[MAX_ARGS];
+    uint64_t out[MAX_ARGS] = {0};
     for (Py_ssize_t i = 0; i < n; i++) {
-        char what[80];
-        snprintf(what, sizeof what, "argument '%s'", names[i]);
-        int r = codes[i][0] == '['
-            ? convert_list(fname, names[i], codes[i][1], args[i], &slots[i])
-            : convert_arg(fname, what, codes[i][0], args[i], &slots[i]);
-        if (r < 0) goto done;
-    }
-    PyObject *pyout = PySys_GetObject("stdout");
-    if (pyout && pyout != Py_None) {
-        PyObject *r = PyObject_CallMethod(pyout, "flush", NULL);
-        if (!r) goto done;
-        Py_DECREF(r);
+        int r = e->codes[i][0] == '['
+            ? convert_list(fname, e->names[i], e->codes[i][1], args[i], &slots[i])
+            : convert_arg(fname, e->names[i], -1, e->codes[i][0], args[i], &slots[i]);
+        if (r < 0) return NULL;
     }
     jmp_buf here;
     jmp_buf *outer = catch_point;
     catch_point = &here;
-    spy_rt_set_stack_top(&here);
+    uintptr_t outer_top = stack_top;
+    stack_top = (uintptr_t)&here;
     /* spyc code touches no Python object: other threads run meanwhile. */
     PyThreadState *saved = PyEval_SaveThread();
     if (setjmp(here) == 0) {
@@ -378,17 +425,15 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
         spy_rt_flush();
         PyEval_RestoreThread(saved);
         catch_point = outer;
-        result = ret[0] == '[' ? list_result(ret[1], (const char *)(uintptr_t)out[0]) : convert_result(ret[0], out);
-    } else {
-        spy_rt_flush();
-        PyEval_RestoreThread(saved);
-        catch_point = outer;
-        set_exception();
+        stack_top = outer_top;
+        return e->ret[0] == '[' ? list_result(e->ret[1], (const char *)(uintptr_t)out[0]) : convert_result(e->ret[0], out);
     }
-done:
-    Py_DECREF(fname_obj);
-    Py_DECREF(sig_obj);
-    return result;
+    spy_rt_flush();
+    PyEval_RestoreThread(saved);
+    catch_point = outer;
+    stack_top = outer_top;
+    set_exception();
+    return NULL;
 }
 
 static struct PyModuleDef module_def = {
@@ -397,6 +442,8 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC CAT(PyInit_, SPY_MODULE_NAME)(void) {
     spy_rt_init_library((const void *)on_uncaught);
+    spy_rt_set_output_hook((const void *)before_output);
+    spy_rt_set_stack_top((const void *)get_stack_top);
     GC_allow_register_threads();
     if (pthread_key_create(&thread_key, thread_ended) != 0) {
         PyErr_SetString(PyExc_RuntimeError, "cannot create a thread key");
@@ -410,12 +457,20 @@ PyMODINIT_FUNC CAT(PyInit_, SPY_MODULE_NAME)(void) {
     Py_ssize_t count = 0;
     while (spy_exports[count].fn) count++;
     PyMethodDef *defs = PyMem_Calloc((size_t)count + 1, sizeof(PyMethodDef));
-    if (!defs) goto fail;
+    sigs = PyMem_Calloc((size_t)count + 1, sizeof(signature));
+    if (!defs || !sigs) goto fail;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *name = utf8(spy_exports[i].name);
         PyObject *doc = utf8(spy_exports[i].doc);
         if (!name || !doc) goto fail;
         /* Kept for the life of the process, as the module's methods are. */
+        PyObject *sig = utf8(spy_exports[i].sig);
+        if (!sig || parse_signature(PyUnicode_AsUTF8(sig), &sigs[i]) < 0) {
+            PyErr_SetString(PyExc_SystemError, "a bad export signature");
+            goto fail;
+        }
+        sigs[i].name = PyUnicode_AsUTF8(name);
+        sigs[i].fn = spy_exports[i].fn;
         defs[i].ml_name = PyUnicode_AsUTF8(name);
         defs[i].ml_doc = PyUnicode_AsUTF8(doc);
         defs[i].ml_meth = (PyCFunction)(void (*)(void))call_export;

@@ -179,9 +179,12 @@ runtime_abi! {
     /// bytes and lengths) instead of the report and exit: it never returns
     /// (it `longjmp`s out of the call).
     runtime fn spy_rt_init_library(Ptr);
-    /// The stack's top for the call about to start (the shim's frame): where
-    /// `try` and tracebacks stop walking frames.
+    /// The shim's function that returns the calling thread's stack top (its
+    /// call's frame): where `try` and tracebacks stop walking frames.
     runtime fn spy_rt_set_stack_top(Ptr);
+    /// What the runtime calls before it writes to stdout when its buffer is
+    /// empty (a Python module: flushing Python's stdout first).
+    runtime fn spy_rt_set_output_hook(Ptr);
     /// Write stdout's buffer out (the shim, after each call).
     runtime fn spy_rt_flush();
     /// A new string of `n` bytes of UTF-8 at `p` (the shim's arguments).

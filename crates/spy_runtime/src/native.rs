@@ -74,9 +74,6 @@ extern "C" {
     fn GC_generic_malloc_many(lb: usize, kind: i32, result: *mut *mut u8);
     fn GC_set_on_collection_event(f: extern "C" fn(i32));
     fn GC_base(p: *const u8) -> *mut u8;
-    fn pthread_key_create(key: *mut u32, destructor: *const u8) -> i32;
-    fn pthread_setspecific(key: u32, value: *const u8) -> i32;
-    fn pthread_getspecific(key: u32) -> *const u8;
     fn calloc(n: usize, size: usize) -> *mut u8;
     fn memcpy(d: *mut u8, s: *const u8, n: usize) -> *mut u8;
     fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32;
@@ -172,11 +169,36 @@ impl Drop for Held {
 static IO: SpinLock = SpinLock::new();
 
 fn out(bytes: &[u8]) {
+    if threaded() && !OUTPUT_STARTED.swap(true, Ordering::Relaxed) {
+        // The first write since stdout's buffer was last written out.
+        // SAFETY: set once, by the module's start.
+        if let Some(hook) = unsafe { OUTPUT_HOOK } {
+            hook();
+        }
+    }
     let _held = IO.hold();
     out_held(bytes);
 }
 
+/// A Python module's output hook (`spy_rt_set_output_hook`), and whether it
+/// was called since stdout's buffer was last written out.
+static mut OUTPUT_HOOK: Option<extern "C" fn()> = None;
+static OUTPUT_STARTED: AtomicBool = AtomicBool::new(false);
+
+#[no_mangle]
+pub extern "C" fn spy_rt_set_output_hook(hook: *const u8) {
+    // SAFETY: called once by the module's start, with an `extern "C" fn()`.
+    unsafe {
+        OUTPUT_HOOK =
+            (!hook.is_null()).then(|| core::mem::transmute::<*const u8, extern "C" fn()>(hook));
+    }
+}
+
 fn flush() {
+    if threaded() && !OUTPUT_STARTED.load(Ordering::Relaxed) {
+        // Nothing written since the buffer was last written out.
+        return;
+    }
     let _held = IO.hold();
     flush_held();
 }
@@ -202,6 +224,7 @@ fn out_held(bytes: &[u8]) {
 
 /// `flush`, `IO` held (or one thread).
 fn flush_held() {
+    OUTPUT_STARTED.store(false, Ordering::Relaxed);
     // SAFETY: the buffer statics have one user at a time (`IO`).
     unsafe {
         let buf = &*core::ptr::addr_of!(OUT_BUF);
@@ -390,24 +413,25 @@ pub extern "C" fn spy_rt_init_library(hook: *const u8) {
         LIBRARY_HOOK = Some(core::mem::transmute::<*const u8, LibraryHook>(hook));
         GC_init();
         GC_set_warn_proc(ignore_gc_warning);
-        if pthread_key_create(&raw mut STACK_TOP_KEY, core::ptr::null()) != 0 {
-            oom();
-        }
         // Built now, while one thread runs: the tables the unwinder sorts
         // at its first use.
         let _ = (crate::unwind::calls(), crate::unwind::table());
     }
 }
 
-/// A Python module's threads each have their stack: its top, per thread.
-static mut STACK_TOP_KEY: u32 = 0;
-
 #[no_mangle]
-pub extern "C" fn spy_rt_set_stack_top(p: *const u8) {
-    // SAFETY: the key was made by `spy_rt_init_library`; the value is this
-    // thread's.
-    unsafe { pthread_setspecific(STACK_TOP_KEY, p) };
+pub extern "C" fn spy_rt_set_stack_top(get: *const u8) {
+    // SAFETY: called once by the module's start, with an `extern "C" fn()
+    // -> usize` that returns the calling thread's stack top.
+    unsafe {
+        STACK_TOP_FN = (!get.is_null())
+            .then(|| core::mem::transmute::<*const u8, extern "C" fn() -> usize>(get));
+    }
 }
+
+/// A Python module's threads each have their stack: the shim's function that
+/// returns the calling thread's top (its call's frame).
+static mut STACK_TOP_FN: Option<extern "C" fn() -> usize> = None;
 
 #[no_mangle]
 pub extern "C" fn spy_rt_flush() {
@@ -479,8 +503,8 @@ static mut STACK_LIMIT: usize = 0;
 /// An address just below the frames of the C `main` (0 before start-up).
 pub(crate) fn stack_top() -> usize {
     if threaded() {
-        // SAFETY: the key was made by `spy_rt_init_library`.
-        return unsafe { pthread_getspecific(STACK_TOP_KEY) } as usize;
+        // SAFETY: set once by the module's start.
+        return unsafe { STACK_TOP_FN }.map_or(0, |f| f());
     }
     // SAFETY: written once at start-up.
     unsafe { STACK_TOP }

@@ -34,7 +34,10 @@ fn modules() -> &'static Result<PathBuf, String> {
 }
 
 fn sources() -> Vec<PathBuf> {
-    files_with(&repo_root().join("tests/pymodule"), "", ".spy")
+    let mut all = files_with(&repo_root().join("tests/pymodule"), "", ".spy");
+    // The module of examples/python/demo.py.
+    all.push(repo_root().join("examples/raytracer_bench.spy"));
+    all
 }
 
 fn files_with(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
@@ -55,6 +58,11 @@ fn files_with(dir: &Path, prefix: &str, suffix: &str) -> Vec<PathBuf> {
 }
 
 fn run_script(script: &Path) -> Result<(), Failed> {
+    run_script_with(script, &[], " ok")
+}
+
+/// Run `script` with `args`; it must succeed and print `expect`.
+fn run_script_with(script: &Path, args: &[&str], expect: &str) -> Result<(), Failed> {
     let dir = modules().as_ref().map_err(|e| Failed::from(e.clone()))?;
     let root = repo_root();
     let path = format!(
@@ -65,12 +73,13 @@ fn run_script(script: &Path) -> Result<(), Failed> {
     );
     let out = Command::new("python3")
         .arg(script)
+        .args(args)
         .env("PYTHONPATH", path)
         .current_dir(dir)
         .output()
         .map_err(|e| Failed::from(format!("cannot run python3: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || !stdout.contains(" ok") {
+    if !out.status.success() || !stdout.contains(expect) {
         return Err(Failed::from(format!(
             "{} failed ({}):\n{stdout}{}",
             script.display(),
@@ -119,5 +128,13 @@ fn main() {
         "pymodule::nothing_to_export",
         nothing_to_export,
     ));
+    // The example renders the same pixels as its pure-Python raytracer.
+    trials.push(Trial::test("pymodule::examples_python_demo", || {
+        run_script_with(
+            &repo_root().join("examples/python/demo.py"),
+            &["2"],
+            "the same pixels",
+        )
+    }));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -290,8 +290,11 @@ fn main_impl(cli: Cli) -> i32 {
                 s.vm.flush_out();
                 return match result {
                     Ok((_, skipped)) => {
-                        for why in skipped {
-                            err!("warning: {why}\n  = note: a Python module exports functions of numbers, `bool`, `str` and lists of them\n");
+                        for why in &skipped {
+                            err!("warning: {why}\n");
+                        }
+                        if !skipped.is_empty() {
+                            err!("  = note: a Python module exports functions of numbers, `bool`, `str` and lists of them\n");
                         }
                         0
                     }

@@ -1026,6 +1026,10 @@ impl core::fmt::Write for GcText {
 
 fn oom() -> ! {
     flush();
+    if let Some(hook) = library_hook() {
+        // A Python module: Python's `MemoryError`, its process going on.
+        hook(b"MemoryError".as_ptr(), 11, b"".as_ptr(), 0);
+    }
     write_all(2, crate::panic::OUT_OF_MEMORY);
     // SAFETY: terminating the process.
     unsafe { exit(1) }

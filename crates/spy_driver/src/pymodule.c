@@ -331,8 +331,8 @@ typedef struct {
     const char *name;
     Py_ssize_t n;
     char names[MAX_ARGS][64];
-    char codes[MAX_ARGS][3];
-    char ret[3];
+    char codes[MAX_ARGS][64];
+    char ret[64];
     spy_entry fn;
 } signature;
 
@@ -348,18 +348,99 @@ static int parse_signature(const char *sig, signature *out) {
         if (len > 63) len = 63;
         memcpy(out->names[n], p, len);
         out->names[n][len] = 0;
-        size_t clen = colon[1] == '[' ? 2 : 1;
-        memcpy(out->codes[n], colon + 1, clen);
+        const char *c = colon + 1;
+        size_t clen = strcspn(c, ",>");
+        if (clen > 63) return -1;
+        memcpy(out->codes[n], c, clen);
         out->codes[n][clen] = 0;
         n++;
-        p = colon + 1 + clen;
+        p = c + clen;
         if (*p == ',') p++;
     }
-    if (*p != '>') return -1;
-    strncpy(out->ret, p + 1, 2);
-    out->ret[2] = 0;
+    if (*p != '>' || strlen(p + 1) > 63) return -1;
+    strcpy(out->ret, p + 1);
     out->n = n;
     return 0;
+}
+
+/* Convert `o` by the code at `*code` (advanced past it) into the slots from
+   `*k` on: a letter is one slot, a list one (its buffer), a tuple its
+   items' slots in order. */
+static int convert_value(const char *fname, const char *pname, Py_ssize_t item, const char **code,
+                         PyObject *o, uint64_t *slots, int *k) {
+    char c = **code;
+    if (c == '[') {
+        *code += 2;
+        if (*k >= MAX_ARGS) goto too_many;
+        return convert_list(fname, pname, (*code)[-1], o, &slots[(*k)++]);
+    }
+    if (c == '(') {
+        (*code)++;
+        Py_ssize_t count = 0;
+        for (const char *q = *code; *q != ')';) {
+            /* The items' codes, to check the length first. */
+            int depth = 0;
+            do {
+                if (*q == '(') depth++;
+                else if (*q == ')') depth--;
+                else if (*q == '[') q++;
+                q++;
+            } while (depth > 0);
+            count++;
+        }
+        if (!PyTuple_Check(o)) {
+            char what[96];
+            PyErr_Format(PyExc_TypeError, "%s() %s must be tuple, not %s", fname, WHAT, type_name(o));
+            return -1;
+        }
+        if (PyTuple_GET_SIZE(o) != count) {
+            char what[96];
+            PyErr_Format(PyExc_TypeError, "%s() %s must be a tuple of %zd items, not %zd", fname, WHAT, count, PyTuple_GET_SIZE(o));
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < count; i++) {
+            if (convert_value(fname, pname, i, code, PyTuple_GET_ITEM(o, i), slots, k) < 0) return -1;
+        }
+        (*code)++; /* ')' */
+        return 0;
+    }
+    (*code)++;
+    if (*k >= MAX_ARGS) goto too_many;
+    return convert_arg(fname, pname, item, c, o, &slots[(*k)++]);
+too_many:
+    PyErr_Format(PyExc_SystemError, "%s(): too many values", fname);
+    return -1;
+}
+
+/* The Python value of the code at `*code` (advanced past it) from the slots
+   of `out` from `*k` on. */
+static PyObject *result_value(const char **code, const uint64_t *out, int *k) {
+    char c = **code;
+    if (c == '[') {
+        *code += 2;
+        return list_result((*code)[-1], (const char *)(uintptr_t)out[(*k)++]);
+    }
+    if (c == '(') {
+        (*code)++;
+        PyObject *items = PyList_New(0);
+        if (!items) return NULL;
+        while (**code != ')') {
+            PyObject *x = result_value(code, out, k);
+            if (!x || PyList_Append(items, x) < 0) {
+                Py_XDECREF(x);
+                Py_DECREF(items);
+                return NULL;
+            }
+            Py_DECREF(x);
+        }
+        (*code)++;
+        PyObject *t = PyList_AsTuple(items);
+        Py_DECREF(items);
+        return t;
+    }
+    (*code)++;
+    if (c == 'n') Py_RETURN_NONE;
+    return convert_result(c, &out[(*k)++]);
 }
 
 /* This thread was registered with the collector (by this module or before). */
@@ -407,11 +488,10 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
        stack. */
     uint64_t slots[MAX_ARGS];
     uint64_t out[MAX_ARGS] = {0};
+    int k = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        int r = e->codes[i][0] == '['
-            ? convert_list(fname, e->names[i], e->codes[i][1], args[i], &slots[i])
-            : convert_arg(fname, e->names[i], -1, e->codes[i][0], args[i], &slots[i]);
-        if (r < 0) return NULL;
+        const char *code = e->codes[i];
+        if (convert_value(fname, e->names[i], -1, &code, args[i], slots, &k) < 0) return NULL;
     }
     jmp_buf here;
     jmp_buf *outer = catch_point;
@@ -426,7 +506,9 @@ static PyObject *call_export(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyEval_RestoreThread(saved);
         catch_point = outer;
         stack_top = outer_top;
-        return e->ret[0] == '[' ? list_result(e->ret[1], (const char *)(uintptr_t)out[0]) : convert_result(e->ret[0], out);
+        const char *code = e->ret;
+        int j = 0;
+        return result_value(&code, out, &j);
     }
     spy_rt_flush();
     PyEval_RestoreThread(saved);

@@ -40,14 +40,47 @@ pub fn letter(t: rir::Ty, result: bool) -> Option<char> {
     })
 }
 
-/// The code of `t` in an export's signature: its letter, or `[` and the
-/// item's letter for a `list` of one (copied both ways).
+/// The code of `t` in an export's signature: its letter; `[` and the item's
+/// letter for a `list` of one (copied both ways); `(`, the fields' codes and
+/// `)` for a tuple or a struct whose fields convert (a Python tuple both
+/// ways: the fields in order).
 fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
     if let Some(item) = list_item(m, t) {
         return letter(item, false).map(|c| format!("[{c}"));
     }
+    if let Some(fields) = m.types.fields(t) {
+        let mut s = String::from("(");
+        for (_, ft) in fields {
+            s.push_str(&code(m, *ft, false)?);
+        }
+        s.push(')');
+        return Some(s);
+    }
     letter(t, result).map(String::from)
 }
+
+/// The values a code flattens into, as (integers and pointers, floats): the
+/// entry point's slots, of which a result may use at most 8 of each (the
+/// rest would be returned through memory).
+fn leaves(code: &str) -> (usize, usize) {
+    let (mut ints, mut floats) = (0, 0);
+    let mut cs = code.chars();
+    while let Some(c) = cs.next() {
+        match c {
+            '(' | ')' | 'n' => {}
+            '[' => {
+                cs.next();
+                ints += 1;
+            }
+            'd' | 'f' => floats += 1,
+            _ => ints += 1,
+        }
+    }
+    (ints, floats)
+}
+
+/// `pymodule.c`'s room for the arguments' flattened values.
+const MAX_SLOTS: usize = 32;
 
 /// The item type of a `list[T]` (`stdlib/_list.spy`: one field, a pointer
 /// to the `_ListBuf[T]` whose first field points to the items).
@@ -103,6 +136,25 @@ pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>,
             bad = Some(format!(
                 "`{name}` is not exported: it returns a `{}`",
                 shown(m, f.ret)
+            ));
+        }
+        let (ints, floats) = ret.as_deref().map_or((0, 0), leaves);
+        if bad.is_none() && (ints > 8 || floats > 8) {
+            bad = Some(format!(
+                "`{name}` is not exported: its result `{}` has more than 8 values of a kind",
+                shown(m, f.ret)
+            ));
+        }
+        let args: usize = sig
+            .iter()
+            .map(|p: &String| {
+                let (i, f) = leaves(p.split_once(':').map_or("", |(_, c)| c));
+                i + f
+            })
+            .sum();
+        if bad.is_none() && args > MAX_SLOTS {
+            bad = Some(format!(
+                "`{name}` is not exported: its parameters have more than {MAX_SLOTS} values"
             ));
         }
         if let Some(why) = bad {

@@ -3,22 +3,11 @@
 //! backend of `crates/spyc/python/spyc-build`, and checks the installed module
 //! against its source run by CPython.
 
-use std::process::Command;
+mod common;
 
 #[test]
 fn pip_installs_a_project_with_spy_modules() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/packaging.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_spyc"))
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "packaging check failed:\n{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::python("packaging.py", &[env!("CARGO_BIN_EXE_spyc")]);
     assert!(
         text.contains("installed ok") && text.contains("uninstalled ok"),
         "{text}"

@@ -4,20 +4,11 @@
 
 use std::process::Command;
 
+mod common;
+
 #[test]
 fn raytracer_draws_the_reference_picture_in_a_terminal() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/picture.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_spyc"))
-        .output()
-        .expect("python3 runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "picture check failed:\n{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::python("picture.py", &[env!("CARGO_BIN_EXE_spyc")]);
     if text.starts_with("skipped:") {
         // The reference raytracer lives beside the checkout (../shared/bench).
         eprintln!("{text}");

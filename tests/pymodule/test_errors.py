@@ -13,6 +13,19 @@ for k in ("a", "b", "z", "it's"):
     same(m, py, "lookup", k)
 for code in (0, 3):
     same(m, py, "leave", code)
+for n in (5, -5, -500):
+    same(m, py, "sign_check", n)
+# The program's exception classes are the module's from its import, with
+# the Python base of the same name: `except ValueError` catches a subclass.
+assert issubclass(m.VeryNegative, m.Negative) and issubclass(m.Negative, ValueError)
+try:
+    m.sign_check(-500)
+except m.Negative as e:
+    assert type(e) is m.VeryNegative and str(e) == "-500 is very negative"
+try:
+    m.sign_check(-5)
+except ValueError as e:
+    assert type(e).__name__ == "Negative" and type(e).__module__ == "errors"
 # A class of the program: an exception class of the compiled module.
 try:
     m.check(1000)

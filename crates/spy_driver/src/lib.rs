@@ -316,9 +316,25 @@ impl Session {
                     span: None,
                 })
             })?;
+        // The module's exception classes, bases first (definition order): the
+        // module defines them when it is imported.
+        let mut classes: Vec<(spy_vm::TypeId, String, String)> = Vec::new();
+        for g in self.vm.module(module).globals.values() {
+            if let Value::Type(t) = g.value {
+                let ty = self.vm.ty(t);
+                if ty.kind == spy_vm::types::TypeKind::Exception && ty.fqn.module() == m.name {
+                    let base = ty
+                        .base
+                        .map_or("Exception".to_string(), |b| self.vm.ty(b).name.clone());
+                    classes.push((t, ty.name.clone(), base));
+                }
+            }
+        }
+        classes.sort_by_key(|(t, ..)| *t);
+        let classes: Vec<(String, String)> = classes.into_iter().map(|(_, n, b)| (n, b)).collect();
         let name = m.name.clone();
-        let path =
-            pymodule::link_module(&obj, &name, dir).map_err(|e| Failure::Other(e.to_string()))?;
+        let path = pymodule::link_module(&obj, &name, &classes, dir)
+            .map_err(|e| Failure::Other(e.to_string()))?;
         Ok((path, skipped))
     }
 

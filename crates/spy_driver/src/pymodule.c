@@ -24,6 +24,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The module's exception classes: name, base class name, ..., 0. */
+#include "spy_classes.h"
+
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define STR2(a) #a
@@ -536,6 +539,27 @@ PyMODINIT_FUNC CAT(PyInit_, SPY_MODULE_NAME)(void) {
     module_obj = m;
     PyObject *modname = PyModule_GetNameObject(m);
     if (!modname) goto fail;
+    /* The program's exception classes, as classes of this module deriving
+       from the Python class of the same base (builtin or the module's). */
+    for (const char *const *c = spy_classes; *c; c += 2) {
+        PyObject *base = PyDict_GetItemString(PyEval_GetBuiltins(), c[1]);
+        if (!(base && PyExceptionClass_Check(base))) {
+            base = PyObject_GetAttrString(m, c[1]);
+            if (!base) {
+                PyErr_Clear();
+                base = PyExc_Exception;
+            } else {
+                Py_DECREF(base);
+            }
+        }
+        char full[300];
+        snprintf(full, sizeof full, "%s.%s", STR(SPY_MODULE_NAME), c[0]);
+        PyObject *cls = PyErr_NewException(full, base, NULL);
+        if (!cls || PyModule_AddObject(m, c[0], cls) < 0) {
+            Py_XDECREF(cls);
+            goto fail;
+        }
+    }
     Py_ssize_t count = 0;
     while (spy_exports[count].fn) count++;
     PyMethodDef *defs = PyMem_Calloc((size_t)count + 1, sizeof(PyMethodDef));

@@ -203,8 +203,15 @@ fn python_config() -> Result<(String, String), LinkError> {
 }
 
 /// Link the module object `obj` for module `name` into `dir`: the path of
-/// the extension module.
-pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkError> {
+/// the extension module. `classes` are the module's exception classes
+/// (name, base class name), bases first: the module makes them when it is
+/// imported (`spy_classes.h`, which `pymodule.c` includes).
+pub fn link_module(
+    obj: &[u8],
+    name: &str,
+    classes: &[(String, String)],
+    dir: &Path,
+) -> Result<PathBuf, LinkError> {
     if !dir.is_dir() {
         return Err(LinkError(format!(
             "error: cannot write into `{}`: no such directory",
@@ -226,6 +233,12 @@ pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkEr
     };
     write(&o, obj)?;
     write(&c, SHIM.as_bytes())?;
+    let mut table = String::from("static const char *const spy_classes[] = {\n");
+    for (class, base) in classes {
+        table.push_str(&format!("    {class:?}, {base:?},\n"));
+    }
+    table.push_str("    0,\n};\n");
+    write(&tmp.path().join("spy_classes.h"), table.as_bytes())?;
     // Only the module's initialisation is visible: two modules' runtimes do
     // not meet.
     write(
@@ -237,6 +250,7 @@ pub fn link_module(obj: &[u8], name: &str, dir: &Path) -> Result<PathBuf, LinkEr
     let out = Command::new("cc")
         .args(["-shared", "-fPIC", "-O2", "-w"])
         .arg(format!("-I{include}"))
+        .arg(format!("-I{}", tmp.path().display()))
         .arg(format!("-DSPY_MODULE_NAME={name}"))
         .arg(format!("-DSPY_LIST_ITEMS={}", LIST_BUF[0]))
         .arg(format!("-DSPY_LIST_LENGTH={}", LIST_BUF[1]))

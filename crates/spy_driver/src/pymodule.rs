@@ -107,14 +107,17 @@ fn shown(m: &rir::Module, t: rir::Ty) -> String {
     n.rsplit_once("::").map_or(n, |(_, last)| last).to_string()
 }
 
-/// The exports of `m` among `fqns`, and for each function left out the
+/// The exports of `m` among `fqns` (names and functions), and for each one left out the
 /// reason (a parameter or the result whose type does not convert).
-pub fn exports(m: &rir::Module, fqns: &[rir::Fqn]) -> (Vec<spy_codegen::Export>, Vec<String>) {
+pub fn exports(
+    m: &rir::Module,
+    fqns: &[(String, rir::Fqn)],
+) -> (Vec<spy_codegen::Export>, Vec<String>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    for fqn in fqns {
+    for (name, fqn) in fqns {
         let Some(f) = m.function(fqn) else { continue };
-        let name = fqn.short_name().to_string();
+        let name = name.clone();
         let mut sig = Vec::new();
         let mut described = Vec::new();
         let mut bad = None;

@@ -43,14 +43,19 @@ pub fn redshift(vm: &mut Vm, main_mod: ModId) -> VmResult<rir::Module> {
     finish_module(vm, main_mod, functions, &entry, true)
 }
 
-/// Redshift a library: the module-level red functions of `module` whose names
-/// do not start with `_` (a Python extension module's exports), in
-/// definition order, and every function they reach; no `main` is needed.
-/// Returns the module and the exports' FQNs. The module's other red
-/// functions are checked too, as `redshift` does.
-pub fn redshift_library(vm: &mut Vm, module: ModId) -> VmResult<(rir::Module, Vec<rir::Fqn>)> {
+/// Redshift a library: the red functions bound to module-level names of
+/// `module` that do not start with `_` (a Python extension module's exports:
+/// its functions, and instantiations of its generic ones bound to a name,
+/// `add_i64 = add[i64]`), in definition order, and every function they
+/// reach; no `main` is needed. Returns the module and the exports, each a
+/// name and the function's FQN. The module's other red functions are
+/// checked too, as `redshift` does.
+pub fn redshift_library(
+    vm: &mut Vm,
+    module: ModId,
+) -> VmResult<(rir::Module, Vec<(String, rir::Fqn)>)> {
     start(vm);
-    let mut exports: Vec<(FuncId, rir::Fqn)> = Vec::new();
+    let mut exports: Vec<(FuncId, String, rir::Fqn)> = Vec::new();
     for (name, g) in &vm.module(module).globals {
         if let Value::Func(fid) = g.value {
             let f = vm.func(fid);
@@ -58,12 +63,12 @@ pub fn redshift_library(vm: &mut Vm, module: ModId) -> VmResult<(rir::Module, Ve
                 && matches!(&f.kind, FuncKind::Ast(af) if af.module == module)
                 && !name.as_str().starts_with('_')
             {
-                exports.push((fid, f.fqn.clone()));
+                exports.push((fid, name.as_str().to_string(), f.fqn.clone()));
             }
         }
     }
-    exports.sort_by_key(|(fid, _)| *fid);
-    for (fid, _) in &exports {
+    exports.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    for (fid, ..) in &exports {
         if vm.redshift_seen.insert(*fid) {
             vm.redshift_queue.push(*fid);
         }
@@ -75,7 +80,7 @@ pub fn redshift_library(vm: &mut Vm, module: ModId) -> VmResult<(rir::Module, Ve
     if !errors.is_empty() {
         return Err(sorted_errors(errors));
     }
-    let Some((_, first)) = exports.first().cloned() else {
+    let Some((_, _, first)) = exports.first().cloned() else {
         let name = vm.sources.get(vm.module(module).file).name.clone();
         return Err(VmError::diag(
             Diagnostic::error(format!("`{name}` defines no function to export"))
@@ -83,7 +88,7 @@ pub fn redshift_library(vm: &mut Vm, module: ModId) -> VmResult<(rir::Module, Ve
         ));
     };
     let m = finish_module(vm, module, functions, &first, false)?;
-    Ok((m, exports.into_iter().map(|(_, f)| f).collect()))
+    Ok((m, exports.into_iter().map(|(_, n, f)| (n, f)).collect()))
 }
 
 /// Redshift one red function and every function it reaches, without a

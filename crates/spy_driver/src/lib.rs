@@ -297,7 +297,51 @@ impl Session {
             Ok(ds) => Failure::Compile(ds),
             Err(e) => self.failure(e),
         })?;
-        let (exports, skipped) = pymodule::exports(&m, &fqns);
+        // Exports with dicts go through wrappers added to the module's source
+        // (`pymodule::dict_wrappers`): compiled in a second session.
+        let wrappers = pymodule::dict_wrappers(&m, &fqns);
+        if !wrappers.is_empty() {
+            let src = self.vm.sources.get(self.vm.module(module).file);
+            let (display, text) = (src.name.clone(), format!("{}\n{wrappers}", src.text));
+            let src_dir = Path::new(&display)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let mut s = Session::new(self.config.clone(), &src_dir, Box::new(std::io::sink()));
+            let internal = |s: &Session, f: Failure| {
+                Failure::Internal(spy_vm::Internal {
+                    msg: format!(
+                        "the dict wrappers of the Python module do not compile:\n{}",
+                        s.render_failure(&f)
+                    ),
+                    span: None,
+                })
+            };
+            let module = s
+                .load_text(&m.name, &display, &text)
+                .map_err(|f| internal(&s, f))?;
+            let r = spy_redshift::redshift_library(&mut s.vm, module);
+            let (m2, fqns2) = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    let f = s.failure(e);
+                    return Err(internal(&s, f));
+                }
+            };
+            return s.finish_python_module(module, &m2, &fqns2, dir);
+        }
+        self.finish_python_module(module, &m, &fqns, dir)
+    }
+
+    /// `build_python_module` from the redshifted module `m` and its exports.
+    fn finish_python_module(
+        &mut self,
+        module: ModId,
+        m: &rir::Module,
+        fqns: &[(String, rir::Fqn)],
+        dir: &Path,
+    ) -> Result<(PathBuf, Vec<String>), Failure> {
+        let (exports, skipped) = pymodule::exports(m, fqns);
         if exports.is_empty() {
             let mut msg = "error: no function of this module can be exported to Python".to_string();
             for s in &skipped {
@@ -309,13 +353,14 @@ impl Session {
             optimize: self.config.optimize,
             verify: self.config.verify || !self.config.optimize,
         };
-        let obj = spy_codegen::compile_python_module(&m, &self.vm.sources, opts, &exports)
-            .map_err(|e| {
+        let obj = spy_codegen::compile_python_module(m, &self.vm.sources, opts, &exports).map_err(
+            |e| {
                 Failure::Internal(spy_vm::Internal {
                     msg: format!("code generation failed: {e}"),
                     span: None,
                 })
-            })?;
+            },
+        )?;
         // The module's exception classes, bases first (definition order): the
         // module defines them when it is imported.
         let mut classes: Vec<(spy_vm::TypeId, String, String)> = Vec::new();

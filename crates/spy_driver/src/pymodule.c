@@ -377,6 +377,25 @@ static int convert_value(const char *fname, const char *pname, Py_ssize_t item, 
         if (*k >= MAX_ARGS) goto too_many;
         return convert_list(fname, pname, (*code)[-1], o, &slots[(*k)++]);
     }
+    if (c == '{') {
+        /* A dict: its keys' list and its values', in its order (the
+           function's wrapper makes the dict again). */
+        char kc = (*code)[1], vc = (*code)[2];
+        *code += 4;
+        if (*k + 2 > MAX_ARGS) goto too_many;
+        if (!PyDict_Check(o)) {
+            char what[96];
+            PyErr_Format(PyExc_TypeError, "%s() %s must be dict, not %s", fname, WHAT, type_name(o));
+            return -1;
+        }
+        PyObject *keys = PyDict_Keys(o), *values = PyDict_Values(o);
+        int r = keys && values ? convert_list(fname, pname, kc, keys, &slots[*k]) : -1;
+        if (r == 0) r = convert_list(fname, pname, vc, values, &slots[*k + 1]);
+        Py_XDECREF(keys);
+        Py_XDECREF(values);
+        *k += 2;
+        return r;
+    }
     if (c == '(') {
         (*code)++;
         Py_ssize_t count = 0;
@@ -387,6 +406,7 @@ static int convert_value(const char *fname, const char *pname, Py_ssize_t item, 
                 if (*q == '(') depth++;
                 else if (*q == ')') depth--;
                 else if (*q == '[') q++;
+                else if (*q == '{') q += 3;
                 q++;
             } while (depth > 0);
             count++;
@@ -422,6 +442,22 @@ static PyObject *result_value(const char **code, const uint64_t *out, int *k) {
     if (c == '[') {
         *code += 2;
         return list_result((*code)[-1], (const char *)(uintptr_t)out[(*k)++]);
+    }
+    if (c == '{') {
+        char kc = (*code)[1], vc = (*code)[2];
+        *code += 4;
+        PyObject *keys = list_result(kc, (const char *)(uintptr_t)out[*k]);
+        PyObject *values = list_result(vc, (const char *)(uintptr_t)out[*k + 1]);
+        *k += 2;
+        PyObject *d = keys && values ? PyDict_New() : NULL;
+        for (Py_ssize_t i = 0; d && i < PyList_GET_SIZE(keys); i++) {
+            if (PyDict_SetItem(d, PyList_GET_ITEM(keys, i), PyList_GET_ITEM(values, i)) < 0) {
+                Py_CLEAR(d);
+            }
+        }
+        Py_XDECREF(keys);
+        Py_XDECREF(values);
+        return d;
     }
     if (c == '(') {
         (*code)++;

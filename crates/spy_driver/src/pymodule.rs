@@ -48,6 +48,9 @@ fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
     if let Some(item) = list_item(m, t) {
         return letter(item, false).map(|c| format!("[{c}"));
     }
+    if let Some((k, v)) = dict_types(m, t) {
+        return Some(format!("{{{}{}}}", name_letter(&k)?, name_letter(&v)?));
+    }
     if let Some(fields) = m.types.fields(t) {
         let mut s = String::from("(");
         for (_, ft) in fields {
@@ -57,6 +60,88 @@ fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
         return Some(s);
     }
     letter(t, result).map(String::from)
+}
+
+/// The key and value types of a `dict[K, V]`, by name (`stdlib/_dict.spy`'s
+/// struct is named after them).
+fn dict_types(m: &rir::Module, t: rir::Ty) -> Option<(String, String)> {
+    let rir::Ty::Def(i) = t else { return None };
+    let rir::TypeDef::Struct { fqn, .. } = m.types.get(i) else {
+        return None;
+    };
+    let inner = fqn
+        .as_str()
+        .strip_prefix("_dict::dict[")?
+        .strip_suffix(']')?;
+    let (k, v) = inner.split_once(", ")?;
+    Some((k.to_string(), v.to_string()))
+}
+
+/// The letter of a type named `n` (`dict_types`' keys and values).
+fn name_letter(n: &str) -> Option<char> {
+    Some(match n {
+        "i8" => 'b',
+        "u8" => 'B',
+        "i32" => 'i',
+        "u32" => 'I',
+        "i64" => 'l',
+        "u64" => 'L',
+        "f64" => 'd',
+        "f32" => 'f',
+        "bool" => '?',
+        "str" => 's',
+        _ => return None,
+    })
+}
+
+/// The prefix of the functions `dict_wrappers` writes.
+const WRAPPER: &str = "spyx_dict_";
+
+/// For the exports of `m` whose parameters or result are dicts (of numbers,
+/// bools and strings), a function to add to the module's source: it takes
+/// each dict as a list of keys and a list of values and returns a dict
+/// result as such a pair, so that the C side converts lists only. Empty
+/// when no export has a dict.
+pub fn dict_wrappers(m: &rir::Module, fqns: &[(String, rir::Fqn)]) -> String {
+    let mut text = String::new();
+    for (name, fqn) in fqns {
+        let Some(f) = m.function(fqn) else { continue };
+        let params = &f.locals[..f.params as usize];
+        let ret_dict = dict_types(m, f.ret);
+        let dicts: Vec<_> = params.iter().map(|l| dict_types(m, l.ty)).collect();
+        if ret_dict.is_none() && dicts.iter().all(Option::is_none) {
+            continue;
+        }
+        let mut sig = Vec::new();
+        let mut fill = String::new();
+        let mut args = Vec::new();
+        for (l, d) in params.iter().zip(&dicts) {
+            match d {
+                Some((k, v)) => {
+                    sig.push(format!("{0}__k: list[{k}], {0}__v: list[{v}]", l.name));
+                    fill.push_str(&format!(
+                        "    {0}: dict[{k}, {v}] = {{}}\n    i_{0} = 0\n    while i_{0} < len({0}__k):\n        {0}[{0}__k[i_{0}]] = {0}__v[i_{0}]\n        i_{0} += 1\n",
+                        l.name
+                    ));
+                }
+                None => sig.push(format!("{}: {}", l.name, shown(m, l.ty))),
+            }
+            args.push(l.name.clone());
+        }
+        let call = format!("{name}({})", args.join(", "));
+        let (ret, body) = match &ret_dict {
+            Some((k, v)) => (
+                format!("tuple[list[{k}], list[{v}]]"),
+                format!("    r = {call}\n    return list(r.keys()), list(r.values())\n"),
+            ),
+            None => (shown(m, f.ret), format!("    return {call}\n")),
+        };
+        text.push_str(&format!(
+            "\n\ndef {WRAPPER}{name}({}) -> {ret}:\n{fill}{body}",
+            sig.join(", ")
+        ));
+    }
+    text
 }
 
 /// The values a code flattens into, as (integers and pointers, floats): the
@@ -71,6 +156,13 @@ fn leaves(code: &str) -> (usize, usize) {
             '[' => {
                 cs.next();
                 ints += 1;
+            }
+            '{' => {
+                // `{KV}`: the keys' list and the values'.
+                cs.next();
+                cs.next();
+                cs.next();
+                ints += 2;
             }
             'd' | 'f' => floats += 1,
             _ => ints += 1,
@@ -115,9 +207,20 @@ pub fn exports(
 ) -> (Vec<spy_codegen::Export>, Vec<String>) {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    for (name, fqn) in fqns {
-        let Some(f) = m.function(fqn) else { continue };
-        let name = name.clone();
+    for (export_name, export_fqn) in fqns {
+        // A function with dicts is exported through its wrapper (under its
+        // own name and with its own signature), when it has one.
+        let wrapper = fqns
+            .iter()
+            .find(|(n, _)| *n == format!("{WRAPPER}{export_name}"));
+        if export_name.starts_with(WRAPPER) {
+            continue;
+        }
+        let Some(f) = m.function(export_fqn) else {
+            continue;
+        };
+        let name = export_name.clone();
+        let entry = wrapper.map_or(export_fqn, |(_, w)| w);
         let mut sig = Vec::new();
         let mut described = Vec::new();
         let mut bad = None;
@@ -164,8 +267,14 @@ pub fn exports(
             skipped.push(why);
             continue;
         }
+        let has_dict =
+            sig.iter().any(|c| c.contains('{')) || ret.as_deref().is_some_and(|c| c.contains('{'));
+        if has_dict && wrapper.is_none() {
+            // (The first pass: `dict_wrappers` writes its wrapper.)
+            continue;
+        }
         out.push(spy_codegen::Export {
-            fqn: fqn.clone(),
+            fqn: entry.clone(),
             doc: format!(
                 "{name}({}) -> {}\n\nCompiled by spyc.",
                 described.join(", "),

@@ -377,6 +377,22 @@ static int convert_value(const char *fname, const char *pname, Py_ssize_t item, 
         if (*k >= MAX_ARGS) goto too_many;
         return convert_list(fname, pname, (*code)[-1], o, &slots[(*k)++]);
     }
+    if (c == '^') {
+        /* A set (or frozenset): the list of its items (the function's
+           wrapper makes the set again). */
+        char ic = (*code)[1];
+        *code += 2;
+        if (*k >= MAX_ARGS) goto too_many;
+        if (!PyAnySet_Check(o)) {
+            char what[96];
+            PyErr_Format(PyExc_TypeError, "%s() %s must be set, not %s", fname, WHAT, type_name(o));
+            return -1;
+        }
+        PyObject *items = PySequence_List(o);
+        int r = items ? convert_list(fname, pname, ic, items, &slots[(*k)++]) : -1;
+        Py_XDECREF(items);
+        return r;
+    }
     if (c == '{') {
         /* A dict: its keys' list and its values', in its order (the
            function's wrapper makes the dict again). */
@@ -407,6 +423,7 @@ static int convert_value(const char *fname, const char *pname, Py_ssize_t item, 
                 else if (*q == ')') depth--;
                 else if (*q == '[') q++;
                 else if (*q == '{') q += 3;
+                else if (*q == '^') q++;
                 q++;
             } while (depth > 0);
             count++;
@@ -442,6 +459,14 @@ static PyObject *result_value(const char **code, const uint64_t *out, int *k) {
     if (c == '[') {
         *code += 2;
         return list_result((*code)[-1], (const char *)(uintptr_t)out[(*k)++]);
+    }
+    if (c == '^') {
+        char ic = (*code)[1];
+        *code += 2;
+        PyObject *items = list_result(ic, (const char *)(uintptr_t)out[(*k)++]);
+        PyObject *set = items ? PySet_New(items) : NULL;
+        Py_XDECREF(items);
+        return set;
     }
     if (c == '{') {
         char kc = (*code)[1], vc = (*code)[2];

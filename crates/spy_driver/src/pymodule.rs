@@ -51,6 +51,9 @@ fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
     if let Some((k, v)) = dict_types(m, t) {
         return Some(format!("{{{}{}}}", name_letter(&k)?, name_letter(&v)?));
     }
+    if let Some(k) = set_type(m, t) {
+        return Some(format!("^{}", name_letter(&k)?));
+    }
     if let Some(fields) = m.types.fields(t) {
         let mut s = String::from("(");
         for (_, ft) in fields {
@@ -77,6 +80,16 @@ fn dict_types(m: &rir::Module, t: rir::Ty) -> Option<(String, String)> {
     Some((k.to_string(), v.to_string()))
 }
 
+/// The item type of a `set[K]`, by name.
+fn set_type(m: &rir::Module, t: rir::Ty) -> Option<String> {
+    let rir::Ty::Def(i) = t else { return None };
+    let rir::TypeDef::Struct { fqn, .. } = m.types.get(i) else {
+        return None;
+    };
+    let inner = fqn.as_str().strip_prefix("_set::set[")?.strip_suffix(']')?;
+    Some(inner.to_string())
+}
+
 /// The letter of a type named `n` (`dict_types`' keys and values).
 fn name_letter(n: &str) -> Option<char> {
     Some(match n {
@@ -97,44 +110,58 @@ fn name_letter(n: &str) -> Option<char> {
 /// The prefix of the functions `dict_wrappers` writes.
 const WRAPPER: &str = "spyx_dict_";
 
-/// For the exports of `m` whose parameters or result are dicts (of numbers,
-/// bools and strings), a function to add to the module's source: it takes
-/// each dict as a list of keys and a list of values and returns a dict
-/// result as such a pair, so that the C side converts lists only. Empty
-/// when no export has a dict.
+/// For the exports of `m` whose parameters or result are dicts or sets (of
+/// numbers, bools and strings), a function to add to the module's source: it
+/// takes each dict as a list of keys and a list of values (a set as the list
+/// of its items) and returns a dict result as such a pair (a set as a list),
+/// so that the C side converts lists only. Empty when no export has one.
 pub fn dict_wrappers(m: &rir::Module, fqns: &[(String, rir::Fqn)]) -> String {
     let mut text = String::new();
     for (name, fqn) in fqns {
         let Some(f) = m.function(fqn) else { continue };
         let params = &f.locals[..f.params as usize];
         let ret_dict = dict_types(m, f.ret);
+        let ret_set = set_type(m, f.ret);
         let dicts: Vec<_> = params.iter().map(|l| dict_types(m, l.ty)).collect();
-        if ret_dict.is_none() && dicts.iter().all(Option::is_none) {
+        let sets: Vec<_> = params.iter().map(|l| set_type(m, l.ty)).collect();
+        if ret_dict.is_none()
+            && ret_set.is_none()
+            && dicts.iter().all(Option::is_none)
+            && sets.iter().all(Option::is_none)
+        {
             continue;
         }
         let mut sig = Vec::new();
         let mut fill = String::new();
         let mut args = Vec::new();
-        for (l, d) in params.iter().zip(&dicts) {
-            match d {
-                Some((k, v)) => {
+        for ((l, d), st) in params.iter().zip(&dicts).zip(&sets) {
+            match (d, st) {
+                (None, Some(k)) => {
+                    sig.push(format!("{0}__l: list[{k}]", l.name));
+                    fill.push_str(&format!(
+                        "    {0}: set[{k}] = set()\n    for x_{0} in {0}__l:\n        {0}.add(x_{0})\n",
+                        l.name
+                    ));
+                }
+                (Some((k, v)), _) => {
                     sig.push(format!("{0}__k: list[{k}], {0}__v: list[{v}]", l.name));
                     fill.push_str(&format!(
                         "    {0}: dict[{k}, {v}] = {{}}\n    i_{0} = 0\n    while i_{0} < len({0}__k):\n        {0}[{0}__k[i_{0}]] = {0}__v[i_{0}]\n        i_{0} += 1\n",
                         l.name
                     ));
                 }
-                None => sig.push(format!("{}: {}", l.name, shown(m, l.ty))),
+                (None, None) => sig.push(format!("{}: {}", l.name, shown(m, l.ty))),
             }
             args.push(l.name.clone());
         }
         let call = format!("{name}({})", args.join(", "));
-        let (ret, body) = match &ret_dict {
-            Some((k, v)) => (
+        let (ret, body) = match (&ret_dict, &ret_set) {
+            (Some((k, v)), _) => (
                 format!("tuple[list[{k}], list[{v}]]"),
                 format!("    r = {call}\n    return list(r.keys()), list(r.values())\n"),
             ),
-            None => (shown(m, f.ret), format!("    return {call}\n")),
+            (None, Some(k)) => (format!("list[{k}]"), format!("    return list({call})\n")),
+            (None, None) => (shown(m, f.ret), format!("    return {call}\n")),
         };
         text.push_str(&format!(
             "\n\ndef {WRAPPER}{name}({}) -> {ret}:\n{fill}{body}",
@@ -154,6 +181,11 @@ fn leaves(code: &str) -> (usize, usize) {
         match c {
             '(' | ')' | 'n' => {}
             '[' => {
+                cs.next();
+                ints += 1;
+            }
+            '^' => {
+                // `^K`: the items' list.
                 cs.next();
                 ints += 1;
             }

@@ -97,7 +97,7 @@ fn nothing_to_export() -> Result<(), Failed> {
     let src = dir.path().join("nothing.spy");
     std::fs::write(
         &src,
-        "def total(xs: set[i32]) -> i32:\n    return len(xs)\n\n\ndef _hidden() -> i32:\n    return 1\n",
+        "def total(xs: list[list[i32]]) -> i32:\n    return len(xs)\n\n\ndef _hidden() -> i32:\n    return 1\n",
     )
     .map_err(|e| Failed::from(e.to_string()))?;
     let (mut s, _, loaded) = runner::session(&src);
@@ -106,7 +106,7 @@ fn nothing_to_export() -> Result<(), Failed> {
         return Err("a module with nothing to export was built".into());
     };
     let text = s.render_failure(&f);
-    let want = "error: no function of this module can be exported to Python\n  = note: `total` is not exported: its parameter `xs` is a `set[i32]`\n";
+    let want = "error: no function of this module can be exported to Python\n  = note: `total` is not exported: its parameter `xs` is a `list[list[i32]]`\n";
     if text != want {
         return Err(format!("got {text:?}, want {want:?}").into());
     }

@@ -223,9 +223,12 @@ impl Vm {
             return Ok(inst);
         }
         let var_names = self.module(ld.module).var_names.clone();
-        let scope = Rc::new(analyze_function(&ld.def, false, &|n: Symbol| {
-            var_names.contains(&n)
-        }));
+        let scope = Rc::new(analyze_function(
+            &ld.def,
+            false,
+            &|n: Symbol| var_names.contains(&n),
+            &|_| None,
+        ));
         let params: Vec<ParamSig> = names
             .iter()
             .zip(&sig)

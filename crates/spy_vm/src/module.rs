@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use spy_ast::{DeclKind, ExprKind, FuncDef, Span, Stmt, StmtKind, Symbol};
+use spy_ast::{DeclKind, Expr, ExprKind, FuncDef, Ident, Span, Stmt, StmtKind, Symbol};
 use spy_diagnostics::Diagnostic;
 use spy_rir::Fqn;
 
@@ -83,12 +83,15 @@ impl Vm {
             ));
         }
         let var_names = module_var_names(&ast.body);
+        let mut const_names = Default::default();
+        module_const_names(&ast.body, &mut const_names);
         let id = ModId(self.modules.len() as u32);
         self.modules.push(ModuleObj {
             name: name.to_string(),
             file,
             globals: Default::default(),
             var_names,
+            const_names,
             done: false,
         });
         self.module_names.insert(name.to_string(), id);
@@ -606,9 +609,28 @@ impl Vm {
         };
         let module = f.module;
         let var_names = self.module(module).var_names.clone();
-        let scope = analyze_function(def, color == Color::Blue, &|n: Symbol| {
-            var_names.contains(&n)
-        });
+        let const_names = &self.module(module).const_names;
+        let scope = analyze_function(
+            def,
+            color == Color::Blue,
+            &|n: Symbol| var_names.contains(&n),
+            &|n: Symbol| const_names.get(&n).copied(),
+        );
+        if let Some((name, at, decl)) = scope.global_const_assigned {
+            return Err(VmError::diag(
+                Diagnostic::error("invalid assignment target")
+                    .with_primary(at, format!("`{name}` is const"))
+                    .with_secondary(decl, "const declared here (module level)")
+                    .with_note(
+                        "an assignment inside a function to a module-level name assigns that \
+                         name, and a module-level name is const unless declared `var`",
+                    )
+                    .with_note(format!(
+                        "help: declare it `var {name} ...` at module level, or give the local \
+                         another name"
+                    )),
+            ));
+        }
         if let Some((name, at, decl)) = scope.const_reassigned {
             return Err(VmError::diag(
                 Diagnostic::error("invalid assignment target")
@@ -1033,6 +1055,78 @@ fn defined_names(s: &Stmt) -> Vec<Symbol> {
             .map(|n| n.asname.map(|a| a.name).unwrap_or(n.name.parts[0].name))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Names bound at module level other than by `var` (assignments, `def`,
+/// `class`, imports; in `if`/`for`/`while`/`with`/`try` blocks too, but not
+/// those blocks' own variables), with their
+/// first binding: SPy's "global-const" names, which a function cannot assign.
+pub(crate) fn module_const_names(body: &[Stmt], out: &mut rustc_hash::FxHashMap<Symbol, Span>) {
+    fn target(t: &Expr, out: &mut rustc_hash::FxHashMap<Symbol, Span>) {
+        match &t.kind {
+            ExprKind::Name(n) => {
+                out.entry(*n).or_insert(t.span);
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                items.iter().for_each(|i| target(i, out));
+            }
+            ExprKind::Starred(inner) => target(inner, out),
+            _ => {}
+        }
+    }
+    fn bind(id: &Ident, out: &mut rustc_hash::FxHashMap<Symbol, Span>) {
+        out.entry(id.name).or_insert(id.span);
+    }
+    for s in body {
+        match &s.kind {
+            StmtKind::FuncDef(d) => bind(&d.name, out),
+            StmtKind::ClassDef(c) => bind(&c.name, out),
+            StmtKind::Import(names) => {
+                for n in names {
+                    match &n.asname {
+                        Some(a) => bind(a, out),
+                        None => bind(&n.name.parts[0], out),
+                    }
+                }
+            }
+            StmtKind::ImportFrom { names, .. } => {
+                for n in names {
+                    match &n.asname {
+                        Some(a) => bind(a, out),
+                        None => bind(n.name.parts.last().unwrap_or(&n.name.parts[0]), out),
+                    }
+                }
+            }
+            StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target(t, out)),
+            StmtKind::AnnAssign { target: t, .. } | StmtKind::AugAssign { target: t, .. } => {
+                target(t, out)
+            }
+            StmtKind::VarDecl {
+                kind: DeclKind::Const,
+                name,
+                ..
+            } => bind(name, out),
+            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
+                module_const_names(body, out);
+                module_const_names(orelse, out);
+            }
+            // Loop, `with` and `except` variables are not declarations.
+            StmtKind::For { body, orelse, .. } => {
+                module_const_names(body, out);
+                module_const_names(orelse, out);
+            }
+            StmtKind::With { body, .. } => module_const_names(body, out),
+            StmtKind::Try(t) => {
+                module_const_names(&t.body, out);
+                for h in &t.handlers {
+                    module_const_names(&h.body, out);
+                }
+                module_const_names(&t.orelse, out);
+                module_const_names(&t.finalbody, out);
+            }
+            _ => {}
+        }
     }
 }
 

@@ -36,6 +36,7 @@ impl Vm {
             file,
             globals: Default::default(),
             var_names: Default::default(),
+            const_names: Default::default(),
             done: true,
         });
         self.module_names.insert(name.to_string(), id);
@@ -100,6 +101,16 @@ impl Vm {
                 }
             }
         }
+        let mut consts = Default::default();
+        crate::module::module_const_names(stmts, &mut consts);
+        let mut new_consts = Vec::new();
+        for (n, span) in consts {
+            let mo = &mut self.modules[m.0 as usize];
+            if !mo.var_names.contains(&n) && !mo.const_names.contains_key(&n) {
+                mo.const_names.insert(n, span);
+                new_consts.push(n);
+            }
+        }
         let mut r = Ok(());
         for s in stmts {
             r = self.repl_stmt(m, s);
@@ -116,6 +127,11 @@ impl Vm {
                 .is_some_and(|g| g.kind == VarKind::Var);
             if !is_var {
                 self.modules[m.0 as usize].var_names.remove(&n);
+            }
+        }
+        for n in new_consts {
+            if !self.module(m).globals.contains_key(&n) {
+                self.modules[m.0 as usize].const_names.remove(&n);
             }
         }
         self.flush_out();

@@ -30,6 +30,11 @@ pub struct FuncScope {
     /// The first assignment to a local declared `const` after its declaration:
     /// (name, the assignment, the declaration), SPy's "invalid assignment target".
     pub const_reassigned: Option<(Symbol, Span, Span)>,
+    /// The first assignment to a module-level name that is not `var`: (name,
+    /// the assignment, the module's binding). SPy's rule: an assignment inside a
+    /// function to a name of an outer scope assigns that name, and a
+    /// module-level name is const unless declared `var`.
+    pub global_const_assigned: Option<(Symbol, Span, Span)>,
 }
 
 impl FuncScope {
@@ -44,12 +49,28 @@ struct Counter<'a> {
     /// Module-level `var` names and `global` declarations: assignments to these
     /// write the global instead of creating a local.
     is_global_var: &'a dyn Fn(Symbol) -> bool,
+    /// Module-level names not declared `var`, with their binding.
+    global_const: &'a dyn Fn(Symbol) -> Option<Span>,
     declared_global: Vec<Symbol>,
     /// Locals declared `const`, by slot: the declaration.
     explicit_const: FxHashMap<usize, Span>,
 }
 
 impl Counter<'_> {
+    /// An assignment (not a declaration) of `name`.
+    fn assign(&mut self, name: Symbol, span: Span, force_var: bool) {
+        if !self.scope.map.contains_key(&name)
+            && !self.declared_global.contains(&name)
+            && !(self.is_global_var)(name)
+            && self.scope.global_const_assigned.is_none()
+        {
+            if let Some(decl) = (self.global_const)(name) {
+                self.scope.global_const_assigned = Some((name, span, decl));
+            }
+        }
+        self.add(name, span, force_var, None)
+    }
+
     fn add(&mut self, name: Symbol, span: Span, force_var: bool, explicit: Option<DeclKind>) {
         if self.declared_global.contains(&name) {
             return;
@@ -97,7 +118,7 @@ impl Counter<'_> {
 
     fn target(&mut self, t: &Expr, in_loop: bool) {
         match &t.kind {
-            ExprKind::Name(n) => self.add(*n, t.span, in_loop, None),
+            ExprKind::Name(n) => self.assign(*n, t.span, in_loop),
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 for i in items {
                     self.target(i, in_loop);
@@ -112,7 +133,7 @@ impl Counter<'_> {
 
     fn walk_expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::NamedExpr { target, .. } => self.add(target.name, target.span, true, None),
+            ExprKind::NamedExpr { target, .. } => self.assign(target.name, target.span, true),
             // A comprehension's variables and its accumulator are locals of
             // the function (`Vm::eval_comprehension` keeps them from being
             // seen outside it).
@@ -177,7 +198,7 @@ impl Counter<'_> {
             StmtKind::AugAssign { target, value, .. } => {
                 self.walk_expr(value);
                 if let ExprKind::Name(n) = target.kind {
-                    self.add(n, target.span, true, None);
+                    self.assign(n, target.span, true);
                 }
             }
             StmtKind::For {
@@ -253,11 +274,13 @@ pub fn analyze_function(
     def: &FuncDef,
     blue: bool,
     is_global_var: &dyn Fn(Symbol) -> bool,
+    global_const: &dyn Fn(Symbol) -> Option<Span>,
 ) -> FuncScope {
     let mut c = Counter {
         scope: FuncScope::default(),
         counts: Vec::new(),
         is_global_var,
+        global_const,
         declared_global: Vec::new(),
         explicit_const: FxHashMap::default(),
     };

@@ -212,6 +212,9 @@ pub struct ModuleObj {
     pub globals: rustc_hash::FxHashMap<Symbol, GlobalSlot>,
     /// Names declared `var` at module level (known before the body runs).
     pub var_names: HashSet<Symbol>,
+    /// The other names bound at module level, with their first binding: a
+    /// function assigning one is SPy's "`x` is const".
+    pub const_names: rustc_hash::FxHashMap<Symbol, Span>,
     pub done: bool,
 }
 
@@ -431,6 +434,7 @@ impl Vm {
             file,
             globals,
             var_names: Default::default(),
+            const_names: Default::default(),
             done: true,
         });
         self.module_names.insert(name.into(), id);

@@ -40,6 +40,8 @@ pub enum Mode {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub blue_quota: u64,
+    /// `--error-mode` ([`spy_vm::ErrorMode`]).
+    pub error_mode: spy_vm::ErrorMode,
     pub color: ColorMode,
     pub optimize: bool,
     /// Cranelift's IR verifier on every function ([`spy_codegen::Options::verify`]).
@@ -52,6 +54,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             blue_quota: spy_vm::DEFAULT_BLUE_QUOTA,
+            error_mode: spy_vm::ErrorMode::Eager,
             color: ColorMode::Plain,
             optimize: true,
             verify: cfg!(debug_assertions),
@@ -139,6 +142,7 @@ impl Session {
         };
         let mut vm = Vm::new(Box::new(loader), out);
         vm.set_blue_quota(config.blue_quota);
+        vm.error_mode = config.error_mode;
         vm.heap = spy_vm::heap::Heap::new(config.gc_interval);
         Session {
             vm,
@@ -194,6 +198,10 @@ impl Session {
         };
         let r = spy_redshift::redshift(&mut self.vm, m);
         self.vm.flush_out();
+        // The redshift's own warnings (`--error-mode warn`), as it ends, on
+        // the program's stderr.
+        let warnings = self.take_warnings();
+        let _ = self.vm.err.write_all(warnings.as_bytes());
         r.map_err(|e| match e {
             VmError::Panic(p) => match spy_redshift::error_diagnostics(VmError::Panic(p)) {
                 Ok(ds) => Failure::Compile(ds),

@@ -34,6 +34,9 @@ pub struct Headers {
     /// `#@ env: K=V K2=V2`: environment variables added for the run (in
     /// every mode and for CPython).
     pub env: Vec<(String, String)>,
+    /// `#@ error-mode: lazy|warn`: the compiler's `--error-mode` in every mode
+    /// (CPython has none: its type errors are the program's).
+    pub error_mode: spy_vm::ErrorMode,
 }
 
 /// Parse the leading `#@` lines. Unknown keys are an error, so a typo cannot
@@ -73,6 +76,18 @@ pub fn parse(text: &str) -> Result<Headers, String> {
                         .split_once('=')
                         .ok_or_else(|| format!("`env` takes `NAME=value` items: {line}"))?;
                     h.env.push((k.to_string(), v.to_string()));
+                }
+            }
+            "error-mode" => {
+                h.error_mode = match value {
+                    "eager" => spy_vm::ErrorMode::Eager,
+                    "lazy" => spy_vm::ErrorMode::Lazy,
+                    "warn" => spy_vm::ErrorMode::Warn,
+                    _ => {
+                        return Err(format!(
+                            "`error-mode` takes `eager`, `lazy` or `warn`: {line}"
+                        ))
+                    }
                 }
             }
             "native-build" => match value {

@@ -107,6 +107,8 @@ pub struct RunOpts {
     pub env: Vec<(String, String)>,
     /// The native mode builds without optimisation, with pointer checks.
     pub debug: bool,
+    /// `--error-mode`.
+    pub error_mode: spy_vm::ErrorMode,
 }
 
 /// A fresh, empty working directory for one run of a program (removed when
@@ -124,8 +126,8 @@ pub fn work_dir() -> std::io::Result<(tempfile::TempDir, PathBuf)> {
 pub fn run(path: &Path, mode: Mode, args: &[String], debug: bool) -> Outcome {
     let opts = RunOpts {
         args: args.to_vec(),
-        env: Vec::new(),
         debug,
+        ..RunOpts::default()
     };
     run_with(path, mode, &opts)
 }
@@ -173,6 +175,7 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     };
     let (mut s, buf, loaded) = session(path);
     s.config.optimize = !debug;
+    s.vm.error_mode = opts.error_mode;
     let input = stdin_of(path);
     let err = SharedBuf::default();
     // Warnings (at compile time) come first on stderr, in every mode.
@@ -227,10 +230,12 @@ fn run_inner(path: &Path, mode: Mode, opts: &RunOpts) -> Outcome {
     if let Err(f) = s.build(&exe) {
         return Outcome {
             stdout: text(&buf),
-            stderr: warned + &s.render_failure(&f),
+            stderr: text(&err) + &s.render_failure(&f),
             code: 1,
         };
     }
+    // The warnings of the load and of the redshift.
+    let warned = text(&err);
     let compile_out = text(&buf);
     use std::os::unix::process::CommandExt;
     let child = Command::new(&exe)
@@ -323,6 +328,12 @@ pub fn compile(path: &Path) -> Result<String, String> {
         .stack_size(1 << 29)
         .spawn(move || {
             let (mut s, buf, loaded) = session(&path);
+            // The program's `#@ error-mode`; its warnings are not the output.
+            let text_of = std::fs::read_to_string(&path).unwrap_or_default();
+            s.vm.error_mode = crate::headers::parse(&text_of)
+                .map(|h| h.error_mode)
+                .unwrap_or_default();
+            s.vm.err = Box::new(std::io::sink());
             let r = loaded.and_then(|_| s.redshift());
             let out = text(&buf);
             match r {

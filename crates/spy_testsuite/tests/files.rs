@@ -76,6 +76,7 @@ fn run_test(path: &Path, mode: Mode) -> Result<(), Failed> {
         args: h.args.clone(),
         env: h.env.clone(),
         debug: h.debug,
+        error_mode: h.error_mode,
     };
     let o = runner::run_with(path, mode, &opts);
     let check = || -> Result<(), Failed> {

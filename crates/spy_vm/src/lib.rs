@@ -43,4 +43,6 @@ pub use frame::{AVal, EvalMode, Frame, Repr, ShiftCtx, Slot};
 pub use stmt::{stmt_not_supported, Flow, RangeLoop};
 pub use types::TypeId;
 pub use value::{Color, Value};
-pub use vm::{AstFunc, Builtin, FuncId, FuncKind, FuncObj, Loader, ModId, Vm, DEFAULT_BLUE_QUOTA};
+pub use vm::{
+    AstFunc, Builtin, ErrorMode, FuncId, FuncKind, FuncObj, Loader, ModId, Vm, DEFAULT_BLUE_QUOTA,
+};

@@ -295,6 +295,21 @@ pub struct Vm {
     /// Set (by a signal handler) to stop the running evaluation with a
     /// `KeyboardInterrupt`: checked at every call and loop iteration.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// `--error-mode`: what a static error in a statement of a red function does.
+    pub error_mode: ErrorMode,
+}
+
+/// SPy's error modes (`-E/--error-mode`, spy-reference.md §4.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ErrorMode {
+    /// The first error stops the compilation.
+    #[default]
+    Eager,
+    /// A type error in a statement of a red function makes that statement a
+    /// `raise TypeError(message)`: the program fails when it gets there.
+    Lazy,
+    /// As `Lazy`, and each such error is also a warning at compile time.
+    Warn,
 }
 
 pub const DEFAULT_BLUE_QUOTA: u64 = 10_000_000;
@@ -343,6 +358,7 @@ impl Vm {
             methods_loaded: Default::default(),
             tuple_types: HashMap::new(),
             tuple_items: HashMap::new(),
+            error_mode: ErrorMode::Eager,
         };
         vm.init_builtins();
         vm.init_unsafe_module();

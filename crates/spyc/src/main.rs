@@ -39,6 +39,18 @@ struct Common {
     /// Compile-time evaluation budget (loop iterations and calls).
     #[arg(long, value_name = "N", default_value_t = spy_driver::Config::default().blue_quota)]
     blue_quota: u64,
+    /// What a type error in a red function does: `eager` stops the
+    /// compilation; `lazy` makes the statement raise `TypeError` when it
+    /// runs; `warn` does the same and prints a warning (SPy's `-E`).
+    #[arg(short = 'E', long, value_enum, default_value = "eager")]
+    error_mode: ErrorModeArg,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ErrorModeArg {
+    Eager,
+    Lazy,
+    Warn,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +128,11 @@ fn color() -> ColorMode {
 fn config(common: &Common) -> Config {
     Config {
         blue_quota: common.blue_quota,
+        error_mode: match common.error_mode {
+            ErrorModeArg::Eager => spy_vm::ErrorMode::Eager,
+            ErrorModeArg::Lazy => spy_vm::ErrorMode::Lazy,
+            ErrorModeArg::Warn => spy_vm::ErrorMode::Warn,
+        },
         color: color(),
         optimize: true,
         ..Config::default()

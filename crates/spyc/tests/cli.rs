@@ -419,3 +419,31 @@ fn out_of_memory_is_a_memory_error_in_every_mode() {
         assert_eq!(lines[19], "20 8388608", "{mode}");
     }
 }
+
+#[test]
+fn error_mode_lazy_redshifts_a_type_error_to_a_raise() {
+    let file = "tests/run/errormode/lazy_type_error.spy";
+    let eager = spyc().args(["redshift", file]).output().expect("run spyc");
+    assert_eq!(eager.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&eager.stderr).contains("error: mismatched types"));
+    for flag in [["-E", "lazy"], ["--error-mode", "warn"]] {
+        let out = spyc()
+            .arg("redshift")
+            .args(flag)
+            .arg(file)
+            .output()
+            .expect("run spyc");
+        assert_eq!(out.status.code(), Some(0), "{flag:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("raise TypeError('mismatched types')"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("raise TypeError('cannot do `i32` + `str`')"),
+            "{stdout}"
+        );
+        let warned = String::from_utf8_lossy(&out.stderr).contains("warning: mismatched types");
+        assert_eq!(warned, flag[1] == "warn", "{flag:?}");
+    }
+}

@@ -22,7 +22,7 @@ use spy_rir as rir;
 use crate::errors::{VmError, VmResult};
 use crate::frame::{AVal, EvalMode, Frame, Repr};
 use crate::value::Value;
-use crate::vm::Vm;
+use crate::vm::{ErrorMode, Vm};
 
 pub use flow::RangeLoop;
 
@@ -48,6 +48,14 @@ pub fn stmt_not_supported(what: &str, span: Span) -> VmError {
         Diagnostic::error(format!("`{what}` is not supported yet"))
             .with_primary(span, "not supported yet"),
     )
+}
+
+/// Whether `--error-mode lazy` defers static error `d` to run time: type
+/// errors do; as in SPy, an undefined name and what is not supported yet stop
+/// the compilation in every mode.
+fn deferrable(d: &Diagnostic) -> bool {
+    let undefined_name = d.message.starts_with("name `") && d.message.ends_with("` is not defined");
+    !undefined_name && !d.message.contains("not supported yet")
 }
 
 impl Vm {
@@ -103,6 +111,55 @@ impl Vm {
     }
 
     pub fn exec_stmt(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<Flow> {
+        if self.error_mode == ErrorMode::Eager || f.is_compile_time() {
+            return self.exec_stmt_eager(f, s);
+        }
+        let emitted = f.shift().and_then(|sh| sh.blocks.last().map(Vec::len));
+        match self.exec_stmt_eager(f, s) {
+            Err(VmError::Static(d)) if deferrable(&d) => self.defer_error(f, *d, s, emitted),
+            r => r,
+        }
+    }
+
+    /// `--error-mode lazy|warn`: the statement `s` of a red function whose
+    /// compilation failed with `d` is a `raise TypeError(message)` (what it
+    /// had emitted, `emitted` statements on, is dropped). In the interpreter,
+    /// which runs the statement after the redshift replaced it, the error is
+    /// that panic.
+    fn defer_error(
+        &mut self,
+        f: &mut Frame,
+        d: Diagnostic,
+        s: &Stmt,
+        emitted: Option<usize>,
+    ) -> VmResult<Flow> {
+        if !f.redshifting() {
+            return Err(VmError::panic("TypeError", d.message, s.span));
+        }
+        if let (Some(sh), Some(n)) = (f.shift(), emitted) {
+            if let Some(b) = sh.blocks.last_mut() {
+                b.truncate(n);
+            }
+        }
+        let msg = rir::Expr::constant(rir::Const::Str(d.message.as_str().into()), s.span);
+        f.emit(rir::Stmt {
+            kind: rir::StmtKind::Raise {
+                etype: "TypeError".into(),
+                msg,
+            },
+            span: s.span,
+        });
+        if self.error_mode == ErrorMode::Warn {
+            let mut w = d;
+            w.severity = spy_diagnostics::Severity::Warning;
+            w.notes
+                .push("--error-mode warn: this statement raises `TypeError` when it runs".into());
+            self.warnings.push(w);
+        }
+        Ok(Flow::Diverges)
+    }
+
+    fn exec_stmt_eager(&mut self, f: &mut Frame, s: &Stmt) -> VmResult<Flow> {
         let span = s.span;
         if f.is_compile_time() {
             self.tick();

@@ -2411,6 +2411,22 @@ impl Vm {
                         span,
                     ))
                 }
+                // As SPy names it: an instance of a generic struct is the
+                // `Self` its generic defines.
+                "__full_fqn__" => {
+                    let fqn = self.ty(t).fqn.as_str().to_string();
+                    let full = match self.type_origin.contains_key(&t) {
+                        true => format!("{fqn}::Self"),
+                        false => fqn,
+                    };
+                    return Ok(AVal::blue(Value::Str(full.into()), TypeId::STR, span));
+                }
+                "__origin__" => {
+                    return Ok(match self.type_origin.get(&t) {
+                        Some(&g) => AVal::blue(Value::Func(g), TypeId::FUNCTION, span),
+                        None => AVal::blue(Value::None, TypeId::NONE, span),
+                    })
+                }
                 _ => {}
             }
         }

@@ -926,6 +926,7 @@ impl Vm {
             GenericItem::Struct(cdef) => {
                 let fqn = self.fresh_type_fqn(ns.clone());
                 let t = self.declare_struct_at(ns.last().to_string(), fqn);
+                self.type_origin.insert(t, fid);
                 // The type exists before its body runs: `C[T]` inside the class
                 // is this type, not a new instantiation.
                 self.blue_cache.insert((fid, key.clone()), Value::Type(t));

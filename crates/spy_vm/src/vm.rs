@@ -295,6 +295,9 @@ pub struct Vm {
     /// Set (by a signal handler) to stop the running evaluation with a
     /// `KeyboardInterrupt`: checked at every call and loop iteration.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The generic that made each instance of a generic struct
+    /// (`Box[i32].__origin__` is `Box`).
+    pub(crate) type_origin: HashMap<TypeId, FuncId>,
     /// `--error-mode`: what a static error in a statement of a red function does.
     pub error_mode: ErrorMode,
 }
@@ -359,6 +362,7 @@ impl Vm {
             tuple_types: HashMap::new(),
             tuple_items: HashMap::new(),
             error_mode: ErrorMode::Eager,
+            type_origin: HashMap::new(),
         };
         vm.init_builtins();
         vm.init_unsafe_module();

@@ -59,8 +59,10 @@ pub fn redshift_library(
     for (name, g) in &vm.module(module).globals {
         if let Value::Func(fid) = g.value {
             let f = vm.func(fid);
+            // A function with `*args` is a template of one function per
+            // number of arguments: nothing to export.
             if f.color == Color::Red
-                && matches!(&f.kind, FuncKind::Ast(af) if af.module == module)
+                && matches!(&f.kind, FuncKind::Ast(af) if af.module == module && af.vararg.is_none())
                 && !name.as_str().starts_with('_')
             {
                 exports.push((fid, name.as_str().to_string(), f.fqn.clone()));
@@ -259,8 +261,9 @@ fn unreached_functions(vm: &Vm) -> Vec<FuncId> {
             })
             .filter(|fid| {
                 let f = vm.func(*fid);
+                // `*args` templates are checked by their instances' calls.
                 f.color == Color::Red
-                    && matches!(f.kind, FuncKind::Ast(_))
+                    && matches!(&f.kind, FuncKind::Ast(af) if af.vararg.is_none())
                     && !vm.redshift_seen.contains(fid)
             })
             .collect();
@@ -304,6 +307,13 @@ pub fn check_main(vm: &mut Vm, m: ModId) -> VmResult<FuncId> {
         ));
     }
     let takes_argv = match af.params.as_slice() {
+        _ if af.vararg.is_some() => {
+            return Err(VmError::diag(
+                Diagnostic::error("`main` has the wrong signature")
+                    .with_primary(af.def.header_span, "defined here")
+                    .with_note("`main` takes no parameter, or the command-line arguments: `def main(argv: list[str]) -> i32:`"),
+            ))
+        }
         [] => false,
         [p] if vm.list_item_type(p.ty) == Some(TypeId::STR) => true,
         _ => {

@@ -856,6 +856,11 @@ impl Vm {
                 let inst = self.lambda_instance(fid, &ld, &args, span)?;
                 return self.call_func(f, inst, callee_span, args, span);
             }
+            FuncKind::Ast(af) if fo.color == Color::Red && af.vararg.is_some() => {
+                let af = af.clone();
+                let (inst, args) = self.vararg_instance(f, fid, &af, args, span)?;
+                return self.call_func(f, inst, callee_span, args, span);
+            }
             FuncKind::Ast(af) => (af.clone(), fo.color),
         };
         match fo.flavor {
@@ -911,6 +916,72 @@ impl Vm {
             Err(e) => return Err(e.left(self.func(fid).fqn.short_name(), Some(span))),
         };
         Ok(AVal::red_val(v, af.ret, span))
+    }
+
+    /// A call of a red function with `*args: T`: the function instantiated for
+    /// this number of extra arguments (`args` is a `tuple[T, ...]` of them),
+    /// and the arguments with the extra ones made that tuple. Each instance is
+    /// made once, named after its tuple type (`mod::f[tuple[i32, i32]]`).
+    fn vararg_instance(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        af: &AstFunc,
+        mut args: CallArgs,
+        span: Span,
+    ) -> VmResult<(FuncId, CallArgs)> {
+        let Some(va) = af.vararg.clone() else {
+            return Err(VmError::internal("a `*args` call without `*args`", span));
+        };
+        let n = af.params.len();
+        let extra = if args.pos.len() > n {
+            args.pos.split_off(n)
+        } else {
+            Vec::new()
+        };
+        let mut items = Vec::with_capacity(extra.len());
+        for a in extra {
+            let sp = a.span;
+            items.push(self.convert(f, a, va.ty, ConvCtx::Arg(sp))?);
+        }
+        let sp = match (items.first(), items.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => span,
+        };
+        let tt = self.tuple_type(&vec![va.ty; items.len()]);
+        let key = (fid, vec![tt]);
+        let inst = match self.lambda_instances.get(&key) {
+            Some(&i) => i,
+            None => {
+                let fo = self.func(fid);
+                let mut params = af.params.clone();
+                params.push(crate::vm::ParamSig { ty: tt, ..va });
+                let inst_af = AstFunc {
+                    def: af.def.clone(),
+                    module: af.module,
+                    closure: af.closure.clone(),
+                    scope: af.scope.clone(),
+                    params,
+                    vararg: None,
+                    ret: af.ret,
+                };
+                let fqn = fo.fqn.with_qualifiers(&[self.ty(tt).fqn.clone()]);
+                let obj = crate::vm::FuncObj {
+                    fqn,
+                    name: fo.name.clone(),
+                    color: Color::Red,
+                    flavor: fo.flavor,
+                    inline: fo.inline,
+                    kind: FuncKind::Ast(Rc::new(inst_af)),
+                };
+                let i = self.add_func(obj);
+                self.lambda_instances.insert(key, i);
+                i
+            }
+        };
+        let tuple = self.make_red_tuple(f, items, sp)?;
+        args.pos.push(tuple);
+        Ok((inst, args))
     }
 
     /// Match arguments to parameters (positional, keywords, defaults) and convert

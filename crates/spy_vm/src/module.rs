@@ -512,20 +512,32 @@ impl Vm {
         }
         let vararg = match &p.vararg {
             None => None,
-            Some(v) if color == Color::Red => {
-                return Err(err(
-                    "`*args` parameters are only supported in blue functions",
-                    v.span,
-                    "",
-                )
-                .with_note_str("a red function has a fixed number of parameters"))
-            }
             Some(v) if !p.kwonly.is_empty() => {
                 return Err(err(
                     "keyword-only parameters after `*args` are not supported",
                     p.kwonly[0].span,
                     "",
                 ))
+            }
+            // A red function's `*args: T` are a `tuple[T, ...]`: each number
+            // of them is an instance (`Vm::vararg_instance`).
+            Some(v) if color == Color::Red => {
+                let Some(ann) = &v.ann else {
+                    return Err(VmError::diag(
+                        Diagnostic::error(format!("missing type for argument `{}`", v.name.name))
+                            .with_primary(v.name.span, "type is missing here")
+                            .with_note(format!(
+                                "the `*{}` of a red function need the type of each: `*{}: i32`",
+                                v.name.name, v.name.name
+                            )),
+                    ));
+                };
+                Some(ParamSig {
+                    name: v.name.name,
+                    ty: self.eval_type(f, ann)?,
+                    default: None,
+                    span: v.span,
+                })
             }
             Some(v) => Some(ParamSig {
                 name: v.name.name,

@@ -461,6 +461,16 @@ impl Vm {
         self.exec_block(f, orelse)
     }
 
+    /// An empty tuple (`()`, or the `*args` of a call with none): a loop over
+    /// it runs no iteration, and its body, where the loop variable would have
+    /// no type, is not compiled.
+    pub(crate) fn is_empty_tuple(&self, x: &AVal) -> bool {
+        match x.blue_value() {
+            Some(Value::Tuple(items)) => items.is_empty(),
+            _ => self.tuple_items(x.ty).is_some_and(|i| i.is_empty()),
+        }
+    }
+
     /// The iterable of a `for` (a comprehension's too): a set display there
     /// is CPython's frozenset constant when its items are constants
     /// (`Vm::eval_set_display`).
@@ -469,8 +479,10 @@ impl Vm {
             ExprKind::Set(items) => self.eval_set_display(f, items, None, true, iter.span),
             _ => self.eval_expr(f, iter),
         }?;
-        // A tuple of items of one type is iterated as the list of them.
+        // A tuple of items of one type is iterated as the list of them; an
+        // empty one is left as it is (`Vm::is_empty_tuple`: no iteration).
         match self.tuple_parts(f, &x, iter.span)? {
+            Some(items) if items.is_empty() => Ok(x),
             Some(items) => {
                 if let Some(odd) = items.iter().find(|a| a.ty != items[0].ty) {
                     let (a, b) = (self.type_name(items[0].ty), self.type_name(odd.ty));
@@ -499,6 +511,9 @@ impl Vm {
         s: &Stmt,
     ) -> VmResult<Flow> {
         let x = self.eval_for_iterable(f, iter)?;
+        if self.is_empty_tuple(&x) {
+            return self.exec_block(f, orelse);
+        }
         if self.python_iterable(x.ty) {
             return self.run_for_python_iter(f, x, target, body, orelse, s);
         }
@@ -726,6 +741,9 @@ impl Vm {
     ) -> VmResult<Flow> {
         let sp = iter.span;
         let x = self.eval_for_iterable(f, iter)?;
+        if self.is_empty_tuple(&x) {
+            return self.exec_block(f, orelse);
+        }
         if self.python_iterable(x.ty) {
             return self.shift_for_python_iter(f, x, target, body, orelse, span);
         }

@@ -294,7 +294,7 @@ fn main_impl(cli: Cli) -> i32 {
                             err!("warning: {why}\n");
                         }
                         if !skipped.is_empty() {
-                            err!("  = note: a Python module exports functions of numbers, `bool`, `str`, and lists, tuples, structs, dicts and sets of them\n");
+                            err!("  = note: a Python module exports functions of numbers, `bool`, `str`, `bytes`, and lists, tuples, structs, dicts and sets of them\n");
                         }
                         0
                     }

@@ -5,6 +5,7 @@
 //! program runs, and rendered diagnostics. Knows nothing about the terminal or
 //! argument parsing (that is `spyc`).
 
+mod inspect;
 mod link;
 mod panic;
 pub mod pymodule;
@@ -19,6 +20,7 @@ use spy_vm::{FuncId, Loader, ModId, Value, Vm, VmError};
 /// What the interpreters' program sees of its process (`Session::process`).
 pub use spy_runtime::host::Process;
 
+pub use inspect::{imports, symtable};
 pub use link::{check_output, default_output, link_executable, write_output, LinkError};
 pub use panic::render_panic;
 

@@ -46,6 +46,8 @@ extern void spy_rt_set_stack_top(const void *get);
 extern void spy_rt_set_output_hook(const void *hook);
 extern const SpyStr *spy_str_from_utf8(const char *p, int64_t n);
 extern const char *spy_str_utf8(const SpyStr *s, int64_t *n);
+extern const SpyStr *spy_str_from_latin1(const void *p, int64_t n);
+extern int64_t spy_str_latin1(const SpyStr *s, void *out);
 
 #define MAX_ARGS 32
 
@@ -232,6 +234,19 @@ static int convert_arg(const char *fname, const char *pname, Py_ssize_t item, ch
         *slot = (uint64_t)(uintptr_t)spy_str_from_utf8(p, (int64_t)n);
         return 0;
     }
+    case 'y': {
+        /* bytes, bytearray, memoryview...: any contiguous buffer, copied. */
+        Py_buffer view;
+        if (PyObject_GetBuffer(o, &view, PyBUF_SIMPLE) < 0) {
+            if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s() %s: a bytes-like object is required, not '%s'", fname, WHAT, type_name(o));
+            return -1;
+        }
+        *slot = (uint64_t)(uintptr_t)spy_str_from_latin1(view.buf, (int64_t)view.len);
+        PyBuffer_Release(&view);
+        return 0;
+    }
     }
     PyErr_Format(PyExc_SystemError, "%s(): unknown parameter kind '%c'", fname, c);
     return -1;
@@ -255,6 +270,12 @@ static PyObject *convert_result(char c, const uint64_t *slot) {
     case 'f': { float v; memcpy(&v, slot, 4); return PyFloat_FromDouble(v); }
     case '?': { uint8_t v; memcpy(&v, slot, 1); return PyBool_FromLong(v); }
     case 's': return utf8((const SpyStr *)(uintptr_t)slot[0]);
+    case 'y': {
+        const SpyStr *s = (const SpyStr *)(uintptr_t)slot[0];
+        PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)spy_str_latin1(s, NULL));
+        if (b) spy_str_latin1(s, PyBytes_AS_STRING(b));
+        return b;
+    }
     }
     PyErr_Format(PyExc_SystemError, "unknown result kind '%c'", c);
     return NULL;
@@ -289,7 +310,7 @@ static int convert_list(const char *fname, const char *pname, char c, PyObject *
     char *buf = spy_gc_alloc(SPY_LIST_SIZE);
     /* Reachable from the stack from now on: `slot` is scanned. */
     *slot = (uint64_t)(uintptr_t)buf;
-    char *items = c == 's' ? spy_gc_alloc((int64_t)(cap * size)) : spy_gc_alloc_atomic((int64_t)(cap * size));
+    char *items = c == 's' || c == 'y' ? spy_gc_alloc((int64_t)(cap * size)) : spy_gc_alloc_atomic((int64_t)(cap * size));
     memcpy(buf + SPY_LIST_ITEMS, &items, sizeof items);
     int32_t len = (int32_t)n, icap = (int32_t)cap;
     memcpy(buf + SPY_LIST_LENGTH, &len, 4);

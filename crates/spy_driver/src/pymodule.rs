@@ -18,10 +18,14 @@ use crate::link::{runtime_py_path, LinkError};
 const SHIM: &str = include_str!("pymodule.c");
 
 /// The letter `pymodule.c` converts a value of `t` by, if it converts: the
-/// integers by width and sign, `d`/`f` the floats, `?` bool, `s` str, and
-/// (results only) `n` for `None`.
-pub fn letter(t: rir::Ty, result: bool) -> Option<char> {
+/// integers by width and sign, `d`/`f` the floats, `?` bool, `s` str, `y`
+/// bytes (its one field, a string of code points below 256, is one slot),
+/// and (results only) `n` for `None`.
+pub fn letter(m: &rir::Module, t: rir::Ty, result: bool) -> Option<char> {
     use rir::NumTy::*;
+    if is_bytes(m, t) {
+        return Some('y');
+    }
     Some(match t {
         rir::Ty::Num(n) => match n {
             I8 => 'b',
@@ -40,19 +44,28 @@ pub fn letter(t: rir::Ty, result: bool) -> Option<char> {
     })
 }
 
+/// Whether `t` is `bytes` (`stdlib/_bytes.spy`: a struct of one `str`).
+fn is_bytes(m: &rir::Module, t: rir::Ty) -> bool {
+    let rir::Ty::Def(i) = t else { return false };
+    matches!(m.types.get(i), rir::TypeDef::Struct { fqn, .. } if fqn.as_str() == "_bytes::bytes")
+}
+
 /// The code of `t` in an export's signature: its letter; `[` and the item's
 /// letter for a `list` of one (copied both ways); `(`, the fields' codes and
 /// `)` for a tuple or a struct whose fields convert (a Python tuple both
 /// ways: the fields in order).
 fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
     if let Some(item) = list_item(m, t) {
-        return letter(item, false).map(|c| format!("[{c}"));
+        return letter(m, item, false).map(|c| format!("[{c}"));
     }
     if let Some((k, v)) = dict_types(m, t) {
         return Some(format!("{{{}{}}}", name_letter(&k)?, name_letter(&v)?));
     }
     if let Some(k) = set_type(m, t) {
         return Some(format!("^{}", name_letter(&k)?));
+    }
+    if let Some(c) = letter(m, t, result) {
+        return Some(c.to_string());
     }
     if let Some(fields) = m.types.fields(t) {
         let mut s = String::from("(");
@@ -62,7 +75,7 @@ fn code(m: &rir::Module, t: rir::Ty, result: bool) -> Option<String> {
         s.push(')');
         return Some(s);
     }
-    letter(t, result).map(String::from)
+    None
 }
 
 /// The key and value types of a `dict[K, V]`, by name (`stdlib/_dict.spy`'s
@@ -103,6 +116,7 @@ fn name_letter(n: &str) -> Option<char> {
         "f32" => 'f',
         "bool" => '?',
         "str" => 's',
+        "bytes" => 'y',
         _ => return None,
     })
 }
@@ -225,10 +239,26 @@ fn list_item(m: &rir::Module, t: rir::Ty) -> Option<rir::Ty> {
 }
 
 /// How a type is named to a Python user (`list[i32]`, not `` `_list::list[i32]` ``).
+/// Every module prefix goes, type arguments' too (`list[Shape]`, not `Shape]`).
 fn shown(m: &rir::Module, t: rir::Ty) -> String {
-    let n = m.types.ty_name(t);
-    let n = n.trim_matches('`');
-    n.rsplit_once("::").map_or(n, |(_, last)| last).to_string()
+    let n = m.types.ty_name(t).replace('`', "");
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut cs = n.chars().peekable();
+    while let Some(c) = cs.next() {
+        if c == ':' && cs.peek() == Some(&':') {
+            cs.next();
+            word.clear();
+        } else if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&word);
+    out
 }
 
 /// The exports of `m` among `fqns` (names and functions), and for each one left out the

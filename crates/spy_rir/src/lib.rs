@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 pub use fqn::{Fqn, FqnPart};
 pub use prim::{kernel_ty, CmpKind, FmtSpec, KTy, Kernel, MathFn, NumTy, Prim};
-pub use print::{print_function, print_module};
+pub use print::{print_function, print_function_as, print_module, print_module_as, FqnFormat};
 pub use spy_diagnostics::Span;
 pub use verify::{verify, VerifyError};
 

@@ -116,9 +116,41 @@ pub(crate) fn const_text(c: &Const) -> (String, u8) {
     (out, p)
 }
 
+/// How functions are named: `Full` (the back-quoted FQN, `` `fib::fib` ``,
+/// `` `builtins::print_i32` ``: `spyc redshift --full-fqn`, the snapshots) or
+/// `Short` (SPy's default: a module-level function of the module printed by
+/// its bare name, a builtin without `builtins::`; everything else in full).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FqnFormat {
+    Full,
+    Short,
+}
+
+/// Whether `s` prints without back-quotes.
+fn is_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && cs.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// The name `fqn` (a function's, or a primitive's) prints as in `format`,
+/// for module `m`.
+fn fqn_text(m: &Module, fqn: &str, format: FqnFormat) -> String {
+    if format == FqnFormat::Short {
+        if let Some((module, last)) = fqn.split_once("::") {
+            if (module == m.name || module == "builtins") && is_identifier(last) {
+                return last.to_string();
+            }
+        }
+    }
+    format!("`{fqn}`")
+}
+
 struct Printer<'m> {
     m: &'m Module,
     f: &'m Function,
+    format: FqnFormat,
     out: String,
     indent: usize,
     declared: HashSet<LocalId>,
@@ -315,7 +347,8 @@ impl<'m> Printer<'m> {
             }
             ExprKind::Call(Callee::Func(fqn), args) => {
                 let args: Vec<String> = args.iter().map(|a| self.sub(a, prec::TEST)).collect();
-                (format!("`{fqn}`({})", args.join(", ")), prec::ATOM)
+                let name = fqn_text(self.m, fqn.as_str(), self.format);
+                (format!("{name}({})", args.join(", ")), prec::ATOM)
             }
             ExprKind::Call(Callee::Prim(p), args) => self.prim_text(*p, args),
         }
@@ -349,7 +382,8 @@ impl<'m> Printer<'m> {
                     quote(&text, &mut q);
                     args.push(q);
                 }
-                (format!("`{}`({})", p.name(), args.join(", ")), prec::ATOM)
+                let name = fqn_text(self.m, &p.name(), self.format);
+                (format!("{name}({})", args.join(", ")), prec::ATOM)
             }
         }
     }
@@ -461,9 +495,15 @@ impl<'m> Printer<'m> {
 
 /// One function as source.
 pub fn print_function(m: &Module, f: &Function) -> String {
+    print_function_as(m, f, FqnFormat::Full)
+}
+
+/// `f` as `.spy` source, its functions named in `format`.
+pub fn print_function_as(m: &Module, f: &Function, format: FqnFormat) -> String {
     let mut p = Printer {
         m,
         f,
+        format,
         out: String::new(),
         indent: 0,
         declared: HashSet::new(),
@@ -476,7 +516,8 @@ pub fn print_function(m: &Module, f: &Function) -> String {
         })
         .collect();
     let ret = m.types.ty_name(f.ret);
-    p.line(&format!("def `{}`({}) -> {ret}:", f.fqn, params.join(", ")));
+    let name = fqn_text(m, f.fqn.as_str(), format);
+    p.line(&format!("def {name}({}) -> {ret}:", params.join(", ")));
     p.block(&f.body);
     p.out
 }
@@ -507,6 +548,11 @@ fn static_val_text(v: &StaticVal) -> String {
 /// order. A static object prints as a call of `__spy__::static` with its
 /// item type and items.
 pub fn print_module(m: &Module) -> String {
+    print_module_as(m, FqnFormat::Full)
+}
+
+/// `m` as `.spy` source, its functions named in `format`.
+pub fn print_module_as(m: &Module, format: FqnFormat) -> String {
     let mut out = String::new();
     for (i, s) in m.statics.iter().enumerate() {
         let items: Vec<String> = s.items.iter().map(static_val_text).collect();
@@ -535,7 +581,7 @@ pub fn print_module(m: &Module) -> String {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&print_function(m, f));
+        out.push_str(&print_function_as(m, f, format));
     }
     out
 }

@@ -192,6 +192,12 @@ runtime_abi! {
     /// The UTF-8 bytes of a string, their number stored at the second
     /// argument (the shim's results).
     runtime fn spy_str_utf8(Ptr, Ptr) -> Ptr;
+    /// A new string of the `n` bytes at `p`, one character U+0000..U+00FF
+    /// each: a `bytes` value's (`stdlib/_bytes.spy`; the shim's arguments).
+    runtime fn spy_str_from_latin1(Ptr, I64) -> Ptr;
+    /// The characters of a `bytes` value's string as bytes, written at the
+    /// second argument unless it is NULL; their number (the shim's results).
+    runtime fn spy_str_latin1(Ptr, Ptr) -> I64;
     /// A failed check: the site holds the exception type and message.
     runtime fn spy_panic_site(I64) -> !;
     /// `raise E(msg)`: message, site (with the exception type).

@@ -457,6 +457,68 @@ pub extern "C" fn spy_str_utf8(s: *const SpyStr, n: *mut i64) -> *const u8 {
     }
 }
 
+#[no_mangle]
+pub extern "C" fn spy_str_from_latin1(p: *const u8, n: i64) -> *const SpyStr {
+    // SAFETY: the shim passes `n` readable bytes; the string gets room for
+    // two UTF-8 bytes per byte of 0x80 and above.
+    unsafe {
+        let src = core::slice::from_raw_parts(p, n as usize);
+        let high = src.iter().filter(|b| **b >= 0x80).count();
+        let total = src.len() + high;
+        let s = gc_atomic(STR_HEADER + total) as *mut SpyStr;
+        (*s).byte_len = total as i64;
+        (*s).char_len = n;
+        (*s).hash = 0;
+        let dst = core::slice::from_raw_parts_mut((*s).data.as_mut_ptr(), total);
+        if high == 0 {
+            dst.copy_from_slice(src);
+        } else {
+            let mut at = 0;
+            for &b in src {
+                if b < 0x80 {
+                    dst[at] = b;
+                    at += 1;
+                } else {
+                    dst[at] = 0xc0 | (b >> 6);
+                    dst[at + 1] = 0x80 | (b & 0x3f);
+                    at += 2;
+                }
+            }
+        }
+        s
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn spy_str_latin1(s: *const SpyStr, out: *mut u8) -> i64 {
+    // SAFETY: a valid string object (or NULL, "") of code points below 256,
+    // and, unless `out` is NULL, room for one byte per character.
+    unsafe {
+        let n = char_len(s);
+        if out.is_null() {
+            return n;
+        }
+        let t = as_str(s).as_bytes();
+        let dst = core::slice::from_raw_parts_mut(out, n as usize);
+        if t.len() == dst.len() {
+            dst.copy_from_slice(t);
+        } else {
+            let (mut i, mut at) = (0, 0);
+            while i < t.len() && at < dst.len() {
+                if t[i] < 0x80 {
+                    dst[at] = t[i];
+                    i += 1;
+                } else {
+                    dst[at] = (t[i] << 6) | (t[i + 1] & 0x3f);
+                    i += 2;
+                }
+                at += 1;
+            }
+        }
+        n
+    }
+}
+
 /// `spyc run` sets `SPYC_RUN` for the programs it starts: the hint after an
 /// invalid memory access then names the command that was used.
 static mut STARTED_BY_SPYC_RUN: bool = false;

@@ -63,10 +63,19 @@ enum Cmd {
         #[arg(long)]
         source: bool,
     },
+    /// Print the import tree, the search path and the import order of a program.
+    Imports { file: PathBuf },
+    /// Print the scopes of a module and the symbols of each (level, const or var).
+    Symtable { file: PathBuf },
     /// Print the redshifted program (RIR) as .spy source.
     Redshift {
         #[command(flatten)]
         common: Common,
+        /// Name every function by its fully-qualified name (`fib::fib`,
+        /// `builtins::print_i32`), not the module's own and the builtins by
+        /// their bare names.
+        #[arg(long)]
+        full_fqn: bool,
         file: PathBuf,
     },
     /// Compile to an executable (or an object file, or Cranelift IR).
@@ -228,6 +237,30 @@ fn read(file: &Path) -> Result<String, i32> {
     })
 }
 
+/// `spyc imports` and `spyc symtable`: what `verb` prints of `file`, or its errors.
+fn inspect(
+    verb: fn(&Path, &mut SourceMap) -> Result<String, spy_driver::Failure>,
+    file: &Path,
+) -> i32 {
+    let mut sm = SourceMap::new();
+    match verb(file, &mut sm) {
+        Ok(text) => {
+            out!("{text}");
+            0
+        }
+        Err(spy_driver::Failure::Compile(ds)) => {
+            err!("{}", render_all(&ds, &sm, color()));
+            1
+        }
+        Err(f) => {
+            if let spy_driver::Failure::Other(msg) = &f {
+                errln!("{msg}");
+            }
+            f.exit_status()
+        }
+    }
+}
+
 fn main_impl(cli: Cli) -> i32 {
     match cli.cmd {
         Cmd::Tokens { file } => {
@@ -267,14 +300,25 @@ fn main_impl(cli: Cli) -> i32 {
             err!("{}", render_all(&ds, &sm, color()));
             i32::from(!errs.is_empty())
         }
-        Cmd::Redshift { common, file } => {
+        Cmd::Imports { file } => inspect(spy_driver::imports, &file),
+        Cmd::Symtable { file } => inspect(spy_driver::symtable, &file),
+        Cmd::Redshift {
+            common,
+            full_fqn,
+            file,
+        } => {
             let mut s = Session::for_file(config(&common), &file, stdout());
             let loaded = s.load(&file);
             eprint!("{}", s.take_warnings());
             match loaded.and_then(|_| s.redshift()) {
                 Ok(m) => {
                     s.vm.flush_out();
-                    out!("{}", spy_rir::print_module(&m));
+                    let format = if full_fqn {
+                        spy_rir::FqnFormat::Full
+                    } else {
+                        spy_rir::FqnFormat::Short
+                    };
+                    out!("{}", spy_rir::print_module_as(&m, format));
                     0
                 }
                 Err(f) => {
@@ -311,7 +355,7 @@ fn main_impl(cli: Cli) -> i32 {
                             err!("warning: {why}\n");
                         }
                         if !skipped.is_empty() {
-                            err!("  = note: a Python module exports functions of numbers, `bool`, `str`, and lists, tuples, structs, dicts and sets of them\n");
+                            err!("  = note: a Python module exports functions of numbers, `bool`, `str`, `bytes`, and lists, tuples, structs, dicts and sets of them\n");
                         }
                         0
                     }

@@ -466,7 +466,7 @@ fn inner_scopes(s: &Stmt, parent: &str, depth: usize, outer: &Outer, out: &mut V
 
 fn function_scope(def: &FuncDef, parent: &str, depth: usize, outer: &Outer, out: &mut Vec<Scope>) {
     let blue = is_blue(def);
-    let scope = analyze_function(def, blue, &|_| false);
+    let scope = analyze_function(def, blue, &|_| false, &|_| None);
     let name = format!("{parent}::{}", def.name.name);
     // The comprehensions' own variables are renamed locals (`scope::comp_var`).
     let mut syms: Vec<Sym> = scope

@@ -1646,7 +1646,13 @@ impl Vm {
                     .into_iter()
                     .next()
                     .ok_or_else(|| err("OpSpec.const() takes one argument", span, ""))?;
-                let Some(v) = a.blue_value().cloned() else {
+                // In compile-time code every value is known, a loop's
+                // variables (red by SPy's colour rule) included.
+                let known = match f.is_compile_time() {
+                    true => a.value(),
+                    false => a.blue_value(),
+                };
+                let Some(v) = known.cloned() else {
                     return Err(err(
                         "`OpSpec.const` needs a blue value",
                         a.span,

@@ -479,6 +479,11 @@ impl Vm {
             ExprKind::Set(items) => self.eval_set_display(f, items, None, true, iter.span),
             _ => self.eval_expr(f, iter),
         }?;
+        // Compile-time code iterates a blue tuple itself (`run_for_iter`):
+        // its items may be of different types, or `MetaArg`s.
+        if f.is_compile_time() && matches!(x.blue_value(), Some(Value::Tuple(_))) {
+            return Ok(x);
+        }
         // A tuple of items of one type is iterated as the list of them; an
         // empty one is left as it is (`Vm::is_empty_tuple`: no iteration).
         match self.tuple_parts(f, &x, iter.span)? {
@@ -512,6 +517,19 @@ impl Vm {
     ) -> VmResult<Flow> {
         let x = self.eval_for_iterable(f, iter)?;
         if self.is_empty_tuple(&x) {
+            return self.exec_block(f, orelse);
+        }
+        if let Some(Value::Tuple(items)) = x.blue_value() {
+            let items = items.clone();
+            for v in items.iter() {
+                self.spend_loop(f, s.span)?;
+                let t = self.type_of(v);
+                let item = AVal::blue(v.clone(), t, target.span);
+                self.assign_target(f, target, item, s.span)?;
+                if let Some(out) = self.run_loop_body(f, body, s.span)? {
+                    return Ok(out);
+                }
+            }
             return self.exec_block(f, orelse);
         }
         if self.python_iterable(x.ty) {

@@ -863,6 +863,10 @@ impl Vm {
             }
             FuncKind::Ast(af) => (af.clone(), fo.color),
         };
+        if !af.captures.is_empty() {
+            args = self.pass_captures(f, fid, &af, args, callee_span)?;
+        }
+        let fo = self.func(fid);
         match fo.flavor {
             Flavor::Generic => return Err(self.generic_called_with_parens(fid, callee_span)),
             Flavor::Metafunc => return self.call_metafunc(f, fid, &af, callee_span, args, span),
@@ -918,6 +922,57 @@ impl Vm {
         Ok(AVal::red_val(v, af.ret, span))
     }
 
+    /// The arguments of a call of a nested function that uses red variables
+    /// of the function it is in: the caller's, by name (the function it is
+    /// in, or itself: the captured values are its parameters). The values are
+    /// the ones the `def` saw (`Vm::red_captures` rejects an assignment
+    /// after it).
+    fn pass_captures(
+        &mut self,
+        f: &mut Frame,
+        fid: FuncId,
+        af: &AstFunc,
+        mut args: CallArgs,
+        callee_span: Span,
+    ) -> VmResult<CallArgs> {
+        let name = af.def.name.name;
+        let here = f
+            .func
+            .is_some_and(|c| c == fid || Some(c) == af.capture_home);
+        if !here {
+            let n = af.captures[0];
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "`{name}` uses the red variable `{n}` of the function it is defined in, and can be called only there"
+                ))
+                .with_primary(callee_span, "called here")
+                .with_secondary(af.def.header_span, "defined here")
+                .with_note(format!("pass `{n}` as an argument instead")),
+            ));
+        }
+        let declared = af.params.len() - af.captures.len();
+        if args.pos.len() > declared {
+            return Err(err(
+                format!(
+                    "`{name}` takes {} but {} were given",
+                    plural(declared, "positional argument"),
+                    args.pos.len()
+                ),
+                args.pos[declared].span,
+                "",
+            ));
+        }
+        for &n in &af.captures {
+            let e = spy_ast::Expr {
+                kind: spy_ast::ExprKind::Name(n),
+                span: callee_span,
+            };
+            let v = self.eval_expr(f, &e)?;
+            args.kw.push((n, callee_span, v));
+        }
+        Ok(args)
+    }
+
     /// A call of a red function with `*args: T`: the function instantiated for
     /// this number of extra arguments (`args` is a `tuple[T, ...]` of them),
     /// and the arguments with the extra ones made that tuple. Each instance is
@@ -964,6 +1019,8 @@ impl Vm {
                     params,
                     vararg: None,
                     ret: af.ret,
+                    captures: af.captures.clone(),
+                    capture_home: af.capture_home,
                 };
                 let fqn = fo.fqn.with_qualifiers(&[self.ty(tt).fqn.clone()]);
                 let obj = crate::vm::FuncObj {

@@ -721,6 +721,11 @@ impl Vm {
             }
             None => {
                 if let Some(decl) = f.closure.as_ref().and_then(|c| c.red_local(name)) {
+                    // A nested function's own name, bound in the function it
+                    // is in once its `def` ran: itself (recursion).
+                    if let Some(me) = f.func.filter(|&me| self.func(me).name == name.as_str()) {
+                        return Ok(AVal::blue(Value::Func(me), TypeId::FUNCTION, span));
+                    }
                     let mut d = Diagnostic::error(format!(
                         "a nested function cannot use the red variable `{name}` of the function it is in"
                     ))

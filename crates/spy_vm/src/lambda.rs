@@ -253,6 +253,8 @@ impl Vm {
             params: params.clone(),
             vararg: None,
             ret,
+            captures: Vec::new(),
+            capture_home: None,
         };
         let name = ld.def.name.name.to_string();
         let inst = self.add_func(FuncObj {

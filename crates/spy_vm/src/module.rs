@@ -405,6 +405,68 @@ impl Vm {
         }))
     }
 
+    /// The red variables of frame `f` that nested function `def` uses (it
+    /// does not bind them itself): name, type and declaration. Captured by
+    /// value when the `def` runs, as SPy's interpreter does, so none may be
+    /// assigned after the `def`. A nested function with `*args` or
+    /// keyword-only parameters cannot capture.
+    fn red_captures(
+        &self,
+        f: &Frame,
+        def: &FuncDef,
+        own: &FuncScope,
+    ) -> VmResult<Vec<(Symbol, TypeId, Option<Span>)>> {
+        let mut used = HashSet::new();
+        names_used(&def.body, &mut used);
+        let mut caps = Vec::new();
+        for s in &f.slots {
+            if s.color != Color::Red || !used.contains(&s.name) || own.slot(s.name).is_some() {
+                continue;
+            }
+            let Some(t) = s.ty else { continue };
+            caps.push((s.name, t, s.decl));
+        }
+        if caps.is_empty() {
+            return Ok(caps);
+        }
+        let n = caps[0].0;
+        if def.params.vararg.is_some() || !def.params.kwonly.is_empty() {
+            return Err(err(
+                format!(
+                    "a nested function with `*args` or keyword-only parameters cannot use the red variable `{n}` of the function it is in"
+                ),
+                def.header_span,
+                "",
+            )
+            .with_note_str("pass it as an argument"));
+        }
+        let outer = f.func.and_then(|o| match &self.func(o).kind {
+            FuncKind::Ast(af) => Some(af.def.clone()),
+            _ => None,
+        });
+        if let Some(outer) = outer {
+            for (n, ..) in &caps {
+                if let Some(at) = assigned_after(&outer.body, *n, def.span.end) {
+                    return Err(VmError::diag(
+                        Diagnostic::error(format!(
+                            "`{n}` is assigned after the nested function `{}` captures it",
+                            def.name.name
+                        ))
+                        .with_primary(at, "assigned here")
+                        .with_secondary(def.header_span, "captured here, by value")
+                        .with_note(
+                            "a nested function sees the values of the red variables it uses as they are when its `def` runs",
+                        )
+                        .with_note(format!(
+                            "help: assign `{n}` before the `def` only, or pass it as an argument"
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(caps)
+    }
+
     /// Create a function object from its definition, in the defining frame, and
     /// apply its decorators: the value the name is bound to.
     pub fn make_function(&mut self, f: &mut Frame, def: &Rc<FuncDef>) -> VmResult<Value> {
@@ -651,6 +713,44 @@ impl Vm {
                     .with_note(format!("help: declare it as variable: `var {name} ...`")),
             ));
         }
+        // A nested red function's red variables of the function it is in:
+        // hidden parameters, after its own.
+        let (def, scope, captures) = match (color, method_of, exit_template, flavor) {
+            (Color::Red, None, false, Flavor::Plain) if !f.is_module_level() => {
+                let caps = self.red_captures(f, def, &scope)?;
+                if caps.is_empty() {
+                    (def.clone(), scope, Vec::new())
+                } else {
+                    let mut d = (**def).clone();
+                    for (n, t, decl) in &caps {
+                        d.params.args.push(spy_ast::Param {
+                            name: spy_ast::Ident {
+                                name: *n,
+                                span: def.name.span,
+                            },
+                            ann: None,
+                            default: None,
+                            span: def.name.span,
+                        });
+                        params.push(ParamSig {
+                            name: *n,
+                            ty: *t,
+                            default: None,
+                            span: decl.unwrap_or(def.name.span),
+                        });
+                    }
+                    let scope = analyze_function(
+                        &d,
+                        false,
+                        &|n: Symbol| var_names.contains(&n),
+                        &|n: Symbol| const_names.get(&n).copied(),
+                    );
+                    (Rc::new(d), scope, caps.iter().map(|c| c.0).collect())
+                }
+            }
+            _ => (def.clone(), scope, Vec::new()),
+        };
+        let def = &def;
         let mut closure = self.capture_closure(f);
         if let Some((name, t)) = cls_binding {
             let mut vars = rustc_hash::FxHashMap::default();
@@ -692,6 +792,8 @@ impl Vm {
                 params,
                 vararg,
                 ret,
+                capture_home: f.func.filter(|_| !captures.is_empty()),
+                captures,
             }))
         };
         let fid = self.add_func(FuncObj {
@@ -1155,4 +1257,79 @@ fn module_var_names(body: &[Stmt]) -> HashSet<Symbol> {
             _ => None,
         })
         .collect()
+}
+
+/// Every name `body` reads or writes, nested functions and lambdas included.
+fn names_used(body: &[Stmt], out: &mut HashSet<Symbol>) {
+    fn node(n: spy_ast::Node<'_>, out: &mut HashSet<Symbol>) {
+        match n {
+            spy_ast::Node::Expr(e) => {
+                if let ExprKind::Name(s) = &e.kind {
+                    out.insert(*s);
+                }
+                spy_ast::walk_expr_children(e, &mut |c| node(c, out));
+            }
+            spy_ast::Node::Stmt(s) => spy_ast::walk_stmt_children(s, &mut |c| node(c, out)),
+        }
+    }
+    for s in body {
+        node(spy_ast::Node::Stmt(s), out);
+    }
+}
+
+/// The first assignment to `name` in `body` that starts after byte `pos`.
+fn assigned_after(body: &[Stmt], name: Symbol, pos: u32) -> Option<Span> {
+    fn targets(t: &Expr, name: Symbol, pos: u32) -> Option<Span> {
+        match &t.kind {
+            ExprKind::Name(n) if *n == name && t.span.start > pos => Some(t.span),
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                items.iter().find_map(|i| targets(i, name, pos))
+            }
+            ExprKind::Starred(inner) => targets(inner, name, pos),
+            _ => None,
+        }
+    }
+    fn node(n: spy_ast::Node<'_>, name: Symbol, pos: u32, found: &mut Option<Span>) {
+        if found.is_some() {
+            return;
+        }
+        match n {
+            spy_ast::Node::Expr(e) => {
+                if let ExprKind::NamedExpr { target, .. } = &e.kind {
+                    if target.name == name && target.span.start > pos {
+                        *found = Some(target.span);
+                        return;
+                    }
+                }
+                spy_ast::walk_expr_children(e, &mut |c| node(c, name, pos, found));
+            }
+            spy_ast::Node::Stmt(s) => {
+                let hit = match &s.kind {
+                    StmtKind::Assign { targets: ts, .. } => {
+                        ts.iter().find_map(|t| targets(t, name, pos))
+                    }
+                    StmtKind::AnnAssign { target, .. }
+                    | StmtKind::AugAssign { target, .. }
+                    | StmtKind::For { target, .. } => targets(target, name, pos),
+                    StmtKind::With { items, .. } => items
+                        .iter()
+                        .filter_map(|i| i.vars.as_ref())
+                        .find_map(|t| targets(t, name, pos)),
+                    // A nested `def` binds its own names.
+                    StmtKind::FuncDef(_) => return,
+                    _ => None,
+                };
+                if hit.is_some() {
+                    *found = hit;
+                    return;
+                }
+                spy_ast::walk_stmt_children(s, &mut |c| node(c, name, pos, found));
+            }
+        }
+    }
+    let mut found = None;
+    for s in body {
+        node(spy_ast::Node::Stmt(s), name, pos, &mut found);
+    }
+    found
 }

@@ -143,6 +143,11 @@ pub struct AstFunc {
     /// `*args` (blue functions only): the extra arguments as a tuple.
     pub vararg: Option<ParamSig>,
     pub ret: TypeId,
+    /// A nested function's red variables of the function it is in, by name:
+    /// its last parameters, which each call passes (`Vm::pass_captures`).
+    pub captures: Vec<Symbol>,
+    /// The function a nested function with captures is defined in.
+    pub capture_home: Option<FuncId>,
 }
 
 /// The body of a PEP 695 generic (`def f[T](...)`, `class C[T]`): called with

@@ -114,6 +114,47 @@ impl Vm {
 
     /// A builtin name defined in the standard library's `_builtins` module
     /// (`ord`, `chr`), imported the first time a program names one of them.
+    /// SPy's `__spy__` names for what spyc has in the standard library:
+    /// `interp_list[T]()`, `interp_dict[K, V]()` (containers usable in blue
+    /// code: spyc's `list` and `dict` are, and in red code too),
+    /// `interp_tuple(a, b, ...)` and `_stdout_write(s)` (`print` without the
+    /// newline), the last two in `stdlib/_builtins.spy`. Added to
+    /// `__spy__` the first time one is asked for (the standard library is not
+    /// loaded when `__spy__` is made).
+    pub(crate) fn spy_alias(
+        &mut self,
+        m: crate::vm::ModId,
+        name: Symbol,
+        span: Span,
+    ) -> VmResult<Option<crate::vm::GlobalSlot>> {
+        if self.module(m).name != "__spy__" {
+            return Ok(None);
+        }
+        let value = match name.as_str() {
+            "interp_list" => self.stdlib_builtin(Symbol::intern("list"), span)?,
+            "interp_dict" => self.stdlib_builtin(Symbol::intern("dict"), span)?,
+            "interp_tuple" | "_stdout_write" => {
+                let b = self.import_module("_builtins", span)?;
+                let own = Symbol::intern(&format!("_{}", name.as_str().trim_start_matches('_')));
+                self.module(b).globals.get(&own).map(|g| g.value.clone())
+            }
+            _ => None,
+        };
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let slot = crate::vm::GlobalSlot {
+            ty: self.type_of(&value),
+            value,
+            kind: crate::scope::VarKind::Const,
+            span: Span::default(),
+        };
+        self.modules[m.0 as usize]
+            .globals
+            .insert(name, slot.clone());
+        Ok(Some(slot))
+    }
+
     pub(crate) fn stdlib_builtin(&mut self, name: Symbol, span: Span) -> VmResult<Option<Value>> {
         if name.as_str().starts_with('_') {
             return Ok(None);

@@ -2317,7 +2317,10 @@ impl Vm {
     ) -> VmResult<AVal> {
         if let Some(Value::Module(m)) = obj.blue_value() {
             let m = *m;
-            let g = self.module(m).globals.get(&name).cloned();
+            let g = match self.module(m).globals.get(&name).cloned() {
+                Some(g) => Some(g),
+                None => self.spy_alias(m, name, name_span)?,
+            };
             return match g {
                 Some(GlobalSlot {
                     value: Value::Func(fid),

@@ -308,7 +308,11 @@ impl Vm {
                 let m = self.import_module(&dotted, module.span)?;
                 for n in names {
                     let attr = n.name.parts[0].name;
-                    let Some(g) = self.module(m).globals.get(&attr).cloned() else {
+                    let g = match self.module(m).globals.get(&attr).cloned() {
+                        Some(g) => Some(g),
+                        None => self.spy_alias(m, attr, n.span)?,
+                    };
+                    let Some(g) = g else {
                         return Err(err(
                             format!("attribute `{attr}` does not exist in module `{dotted}`"),
                             n.span,

@@ -180,6 +180,7 @@ impl Vm {
             }
         };
         let (block, base, _, raw) = self.heap.block_of(addr).map_err(|e| e.into_vm(span))?;
+        let item = self.record_data_at(item, base).unwrap_or(item);
         let off = (addr - base) as u32;
         if let Some(&(id, t)) = self.statics.borrow().by_block.get(&block) {
             if self.layout_of(t) != self.layout_of(item) {

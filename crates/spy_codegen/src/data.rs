@@ -283,42 +283,25 @@ pub(crate) fn define_sites(cx: &mut ModCtx<'_>) -> Result<(), CodegenError> {
     Ok(())
 }
 
-/// Storage for a module `var`, initialised with its import-time value.
+/// Storage for a module `var`, initialised with its import-time value
+/// (writable data, so the collector scans the pointers it holds); addresses
+/// (strings, statics) are relocations. Needs the statics defined.
 pub(crate) fn define_global(cx: &mut ModCtx<'_>, g: &rir::Global) -> Result<DataId, CodegenError> {
     let id = cx
         .obj
         .declare_data(&g.fqn.symbol(), Linkage::Local, true, false)
         .map_err(cg)?;
+    let (size, align) = cx.m.types.layout(g.ty);
+    let mut bytes = vec![0u8; (size as usize).max(8)];
+    let mut relocs = Vec::new();
+    write_static(cx, &mut bytes, &mut relocs, 0, g.ty, &g.init)?;
     let mut d = DataDescription::new();
-    d.set_align(8);
-    let mut bytes = vec![0u8; 8];
-    let Some(init) = &g.init else {
-        // A null pointer: zeros.
-        d.define(bytes.into_boxed_slice());
-        cx.obj.define_data(id, &d).map_err(cg)?;
-        return Ok(id);
-    };
-    match init {
-        rir::Const::None => {}
-        rir::Const::Bool(b) => bytes[0] = *b as u8,
-        rir::Const::I8(v) => bytes[0] = *v as u8,
-        rir::Const::U8(v) => bytes[0] = *v,
-        rir::Const::I32(v) => bytes[..4].copy_from_slice(&v.to_le_bytes()),
-        rir::Const::U32(v) => bytes[..4].copy_from_slice(&v.to_le_bytes()),
-        rir::Const::I64(v) => bytes.copy_from_slice(&v.to_le_bytes()),
-        rir::Const::U64(v) => bytes.copy_from_slice(&v.to_le_bytes()),
-        rir::Const::F32(v) => bytes[..4].copy_from_slice(&v.to_le_bytes()),
-        rir::Const::F64(v) => bytes.copy_from_slice(&v.to_le_bytes()),
-        rir::Const::Str(s) => {
-            let sid = string(cx, s)?;
-            d.define(bytes.into_boxed_slice());
-            let r = cx.obj.declare_data_in_data(sid, &mut d);
-            d.write_data_addr(0, r, 0);
-            cx.obj.define_data(id, &d).map_err(cg)?;
-            return Ok(id);
-        }
-    }
     d.define(bytes.into_boxed_slice());
+    d.set_align(u64::from(align.max(8)));
+    for (off, target, addend) in relocs {
+        let r = cx.obj.declare_data_in_data(target, &mut d);
+        d.write_data_addr(off as u32, r, addend);
+    }
     cx.obj.define_data(id, &d).map_err(cg)?;
     Ok(id)
 }

@@ -227,10 +227,10 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 self.set_local(*l, &vals);
             }
             rir::StmtKind::SetGlobal(g, e) => {
-                let v = self.expr(e)?;
-                if let Some(&v) = v.first() {
+                let vals = self.expr(e)?;
+                if !vals.is_empty() {
                     let addr = self.global_addr(g.0 as usize);
-                    self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+                    self.store_flat(e.ty, addr, &vals);
                 }
             }
             rir::StmtKind::Expr(e) => {
@@ -670,6 +670,32 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
         self.b.ins().symbol_value(ptr, gv)
     }
 
+    /// A value of type `t` loaded from memory at `addr` (as `Alloc` lays it
+    /// out), one Cranelift value per flattened field.
+    fn load_flat(&mut self, t: rir::Ty, addr: Value) -> Vec<Value> {
+        let mut slots = Vec::new();
+        crate::flat_offsets(&self.cx.m.types, t, self.cx.ptr, 0, &mut slots);
+        slots
+            .into_iter()
+            .map(|(off, ct)| {
+                self.b
+                    .ins()
+                    .load(ct, MemFlagsData::trusted(), addr, off as i32)
+            })
+            .collect()
+    }
+
+    /// Store the flattened value `vals` of type `t` at `addr`.
+    fn store_flat(&mut self, t: rir::Ty, addr: Value, vals: &[Value]) {
+        let mut slots = Vec::new();
+        crate::flat_offsets(&self.cx.m.types, t, self.cx.ptr, 0, &mut slots);
+        for ((off, _), v) in slots.into_iter().zip(vals) {
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), *v, addr, off as i32);
+        }
+    }
+
     fn set_local(&mut self, l: rir::LocalId, vals: &[Value]) {
         let vars = self.vars[l.0 as usize].clone();
         for (var, v) in vars.into_iter().zip(vals) {
@@ -719,13 +745,13 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                 let vars = self.vars[l.0 as usize].clone();
                 vars.into_iter().map(|v| self.b.use_var(v)).collect()
             }
-            rir::ExprKind::Global(g) => match flat(self.cx, e.ty).first() {
-                Some(&t) => {
-                    let addr = self.global_addr(g.0 as usize);
-                    vec![self.b.ins().load(t, MemFlagsData::trusted(), addr, 0)]
+            rir::ExprKind::Global(g) => {
+                if flat(self.cx, e.ty).is_empty() {
+                    return Ok(Vec::new());
                 }
-                None => Vec::new(),
-            },
+                let addr = self.global_addr(g.0 as usize);
+                self.load_flat(e.ty, addr)
+            }
             rir::ExprKind::Call(rir::Callee::Prim(p), args) => {
                 crate::prim::lower(self, *p, args, e)?.into_iter().collect()
             }
@@ -935,16 +961,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
             }
             rir::ExprKind::Load(p) => {
                 let pv = self.checked_ptr(p, e.span)?;
-                let mut slots = Vec::new();
-                crate::flat_offsets(&self.cx.m.types, e.ty, self.cx.ptr, 0, &mut slots);
-                slots
-                    .into_iter()
-                    .map(|(off, t)| {
-                        self.b
-                            .ins()
-                            .load(t, MemFlagsData::trusted(), pv, off as i32)
-                    })
-                    .collect()
+                self.load_flat(e.ty, pv)
             }
             rir::ExprKind::Store(p, v) => {
                 // A store to `p[i]` reports `ptr_store` when out of bounds.
@@ -953,13 +970,7 @@ impl<'a, 'm, 'f> FnCx<'a, 'm, 'f> {
                     _ => self.checked_ptr(p, e.span)?,
                 };
                 let vals = self.expr(v)?;
-                let mut slots = Vec::new();
-                crate::flat_offsets(&self.cx.m.types, v.ty, self.cx.ptr, 0, &mut slots);
-                for ((off, _), val) in slots.into_iter().zip(vals) {
-                    self.b
-                        .ins()
-                        .store(MemFlagsData::trusted(), val, pv, off as i32);
-                }
+                self.store_flat(v.ty, pv, &vals);
                 Vec::new()
             }
             rir::ExprKind::PtrEq(a, b) => {

@@ -176,22 +176,10 @@ fn finish_module(
                 "`{name}` is used but never assigned"
             )))
         })?;
-        let null = matches!(&g.value, spy_vm::Value::Ptr(p) if p.is_null());
-        let init = g.value.to_const();
-        let init = init.map(Some).or(null.then_some(None)).ok_or_else(|| {
-            let mut d = Diagnostic::error(format!(
-                "module variable `{name}` has no run-time representation"
-            ))
-            .with_primary(g.span, "declared here");
-            if matches!(g.value, spy_vm::Value::Ptr(_)) {
-                d = d.with_note(
-                    "blue code stored memory allocated at compile time in it, which does \
-                     not exist when the program runs (`random.seed` in blue code does)",
-                );
-            }
-            VmError::diag(d)
-        })?;
+        // Its value now (blue code may have assigned it since), with the
+        // import-time memory it reaches.
         let ty = vm.rir_ty(g.ty, g.span)?;
+        let init = vm.static_init(&g.value, g.ty, g.span)?;
         globals.push(rir::Global {
             fqn: rir::Fqn::new(&module.name, name.as_str()),
             ty,

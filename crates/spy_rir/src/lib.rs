@@ -220,13 +220,15 @@ pub struct Local {
     pub ty: Ty,
 }
 
-/// A module-level `var`: storage with an initial value, a constant of its
-/// type, or (`None`) the null pointer of its pointer type.
+/// A module-level `var`: storage of its type with its import-time value, a
+/// value of the type written as a static item is (a struct's fields, the NULL
+/// pointer, or an address into a `Static`: memory allocated at import time).
+/// Native code keeps it in writable data that the collector scans.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Global {
     pub fqn: Fqn,
     pub ty: Ty,
-    pub init: Option<Const>,
+    pub init: StaticVal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -243,7 +245,7 @@ pub struct Static {
     pub items: Vec<StaticVal>,
 }
 
-/// A value stored in a `Static`, of the type where it is stored.
+/// A value stored in a `Static` or a `Global`, of the type where it is stored.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StaticVal {
     Const(Const),

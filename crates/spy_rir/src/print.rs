@@ -569,8 +569,8 @@ pub fn print_module_as(m: &Module, format: FqnFormat) -> String {
     for g in &m.globals {
         let ty = m.types.ty_name(g.ty);
         let v = match &g.init {
-            Some(c) => const_text(c).0,
-            None => format!("{ty}.NULL"),
+            StaticVal::Null => format!("{ty}.NULL"),
+            v => static_val_text(v),
         };
         let _ = writeln!(out, "var {}: {ty} = {v}", g.fqn.last());
     }

@@ -59,6 +59,22 @@ impl Vm {
         }
     }
 
+    /// The data struct of the class of the record at `addr` in the heap, when
+    /// `data` is a class's data struct: a reference to a base class may
+    /// point to a subclass's longer record.
+    pub(crate) fn record_data_at(&self, data: TypeId, addr: u64) -> Option<TypeId> {
+        let first = self.ty(data).fields.first()?;
+        if first.0.as_str() != CLASS_ID || self.ty(data).kind != TypeKind::Struct {
+            return None;
+        }
+        let id = self
+            .heap
+            .load(addr, &crate::heap::Shape::Num(rir::NumTy::I32))
+            .ok()?;
+        let c = TypeId(u32::try_from(id.as_int()?).ok()?);
+        self.is_class(c).then(|| self.class_data(c))
+    }
+
     /// `c` is `base` or derives from it.
     pub fn class_derives(&self, mut c: TypeId, base: TypeId) -> bool {
         loop {

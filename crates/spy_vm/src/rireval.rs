@@ -83,16 +83,13 @@ pub fn run_main<'m>(m: &'m Module, io: crate::prims::Io<'m>, heap: Heap) -> Resu
         .enumerate()
         .map(|(i, f)| (&f.fqn, i))
         .collect();
+    let mut heap = heap;
+    let statics = place_statics(m, &mut heap)?;
     let globals = m
         .globals
         .iter()
-        .map(|g| match &g.init {
-            Some(c) => Value::from_const(c),
-            None => Value::Ptr(Ptr::NULL),
-        })
+        .map(|g| static_value(&g.init, &statics))
         .collect();
-    let mut heap = heap;
-    let statics = place_statics(m, &mut heap)?;
     let mut ev = Eval {
         heap,
         m,

@@ -134,8 +134,21 @@ impl Vm {
         span: Span,
     ) -> VmResult<(rir::StaticId, u32)> {
         let r = self.static_of(addr, pty, span)?;
-        // Copy the blocks reached, breadth first (no recursion: a long linked
-        // structure does not exhaust the stack).
+        self.copy_pending(span)?;
+        Ok(r)
+    }
+
+    /// A module `var`'s import-time value `v` of type `t` as the initial value
+    /// of its storage, the memory it reaches copied as static objects.
+    pub fn static_init(&self, v: &Value, t: TypeId, span: Span) -> VmResult<rir::StaticVal> {
+        let r = self.static_val(v, t, span)?;
+        self.copy_pending(span)?;
+        Ok(r)
+    }
+
+    /// Copy the blocks reached and not copied yet, breadth first (no
+    /// recursion: a long linked structure does not exhaust the stack).
+    fn copy_pending(&self, span: Span) -> VmResult<()> {
         loop {
             let next = self.statics.borrow_mut().pending.pop();
             let Some((base, item, id)) = next else { break };
@@ -153,16 +166,21 @@ impl Vm {
             }
             self.statics.borrow_mut().objects[id.0 as usize].items = items;
         }
-        Ok(r)
+        Ok(())
     }
 
     /// The id of the block `addr` is in (reserved and queued for copying if
     /// new) and the offset of `addr` in it.
     fn static_of(&self, addr: u64, pty: TypeId, span: Span) -> VmResult<(rir::StaticId, u32)> {
-        let Some((item, _, _)) = self.ptr_info(pty) else {
-            return Err(VmError::internal("a static address of a non-pointer", span));
+        let item = match (self.ptr_info(pty), self.class_ref(pty)) {
+            (Some((item, _, _)), _) => item,
+            (None, Some((c, _))) => self.class_data(c),
+            (None, None) => {
+                return Err(VmError::internal("a static address of a non-pointer", span))
+            }
         };
         let (block, base, _, raw) = self.heap.block_of(addr).map_err(|e| e.into_vm(span))?;
+        let item = self.record_data_at(item, base).unwrap_or(item);
         let off = (addr - base) as u32;
         if let Some(&(id, t)) = self.statics.borrow().by_block.get(&block) {
             if self.layout_of(t) != self.layout_of(item) {

@@ -288,9 +288,15 @@ impl Vm {
         kind: Option<VarKind>,
     ) -> VmResult<()> {
         let existing = self.module(f.module).globals.get(&name).cloned();
+        let kind = kind
+            .or(existing.as_ref().map(|g| g.kind))
+            .unwrap_or(VarKind::Const);
         let ty = match (&existing, ann) {
             (_, Some((t, _))) => t,
             (Some(g), None) if g.kind == VarKind::Var => g.ty,
+            // A blue tuple in a `var` is a `tuple[...]` of its items' types,
+            // as in a local `var`.
+            _ if kind == VarKind::Var && v.ty == TypeId::TUPLE => self.runtime_type(&v),
             _ => v.ty,
         };
         let decl = ann.map(|a| a.1).or(existing.as_ref().map(|g| g.span));
@@ -298,24 +304,15 @@ impl Vm {
         let Some(value) = v.value().cloned() else {
             return Err(VmError::internal("module-level value is not known", span));
         };
-        let kind = kind
-            .or(existing.as_ref().map(|g| g.kind))
-            .unwrap_or(VarKind::Const);
-        let null_ptr = matches!(&value, Value::Ptr(p) if p.is_null());
-        if kind == VarKind::Var && value.to_const().is_none() && !null_ptr {
-            let tn = self.type_name(ty);
-            let note = if self.ptr_info(ty).is_some() {
-                format!("a module variable of type `{tn}` starts as `{tn}.NULL`: it exists at run time, the memory of a compile-time allocation does not")
-            } else if self.is_struct(ty) {
-                format!("module variables of type `{tn}` are not supported yet: only numbers, `bool`, `str` and pointers; keep the value in a local of `main`, or use a constant: `{name} = ...`")
-            } else {
-                format!("a `var` exists at run time, and values of type `{tn}` only exist at compile time; use a constant: `{name} = ...`")
-            };
-            return Err(VmError::diag(
-                Diagnostic::error(format!("module variable `{name}` cannot hold a `{tn}`"))
-                    .with_primary(span, "declared here")
-                    .with_note(note),
-            ));
+        if kind == VarKind::Var {
+            if let Some(note) = self.var_value_problem(&value, ty, name) {
+                let tn = self.type_name(ty);
+                return Err(VmError::diag(
+                    Diagnostic::error(format!("module variable `{name}` cannot hold a `{tn}`"))
+                        .with_primary(span, "declared here")
+                        .with_note(note),
+                ));
+            }
         }
         let m = &mut self.modules[f.module.0 as usize];
         m.globals.insert(
@@ -328,6 +325,42 @@ impl Vm {
             },
         );
         Ok(())
+    }
+
+    /// Why a module `var` of type `t` cannot start with the import-time value
+    /// `v` (a note), or `None`: numbers, `bool`, `str`, NULL, pointers to
+    /// `gc_alloc` memory and class instances (copied into the program as
+    /// static data) and structs of these.
+    fn var_value_problem(&self, v: &Value, t: TypeId, name: Symbol) -> Option<String> {
+        match v {
+            Value::Struct(s) => {
+                let fields = self.ty(s.ty).fields.clone();
+                s.fields
+                    .iter()
+                    .zip(fields)
+                    .find_map(|(fv, (fname, ft, _))| {
+                        let note = self.var_value_problem(fv, ft, name)?;
+                        Some(format!("field `{fname}`: {note}"))
+                    })
+            }
+            Value::Ptr(p) if p.is_null() => None,
+            Value::Ptr(p) => match self.heap.block_of(p.addr) {
+                Ok((.., false)) => None,
+                Ok((.., true)) | Err(_) => Some(format!(
+                    "`raw_alloc` memory allocated at compile time does not exist at run time: \
+                     allocate it with `gc_alloc`, or at run time (a `var` of type `{}` may start \
+                     as `{}.NULL`)",
+                    self.type_name(t),
+                    self.type_name(t)
+                )),
+            },
+            v if v.to_const().is_some() => None,
+            _ => Some(format!(
+                "a `var` exists at run time, and values of type `{}` only exist at compile \
+                 time; use a constant: `{name} = ...`",
+                self.type_name(t)
+            )),
+        }
     }
 
     /// Assign to local slot `i`, fixing its type on first assignment.

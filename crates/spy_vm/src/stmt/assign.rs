@@ -28,6 +28,8 @@ impl Vm {
             [t] => match &t.kind {
                 ExprKind::Name(n) => match self.resolve(f, *n) {
                     Some(Resolved::Local(i)) => f.slots[i].ty,
+                    // A module `var` has its declared type (`names = {}`).
+                    Some(Resolved::VarGlobal(m, n)) => self.module(m).globals.get(&n).map(|g| g.ty),
                     _ => None,
                 },
                 // A display stored into a container (`d[k] = []`, `d[k] = set()`) takes the

@@ -95,7 +95,7 @@ impl Vm {
             return Some(Resolved::Local(slot));
         }
         if let Some((v, t)) = f.closure.as_ref().and_then(|c| c.lookup(name)) {
-            return Some(Resolved::Blue(v.clone(), *t));
+            return Some(Resolved::Blue(v, t));
         }
         let m = self.module(f.module);
         if let Some(g) = m.globals.get(&name) {
@@ -1347,6 +1347,7 @@ impl Vm {
             ns: f.ns.clone(),
             local_suffix: f.local_suffix.clone(),
             handling: Vec::new(),
+            live: None,
         }
     }
 

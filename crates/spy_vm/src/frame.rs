@@ -12,7 +12,7 @@ use spy_rir as rir;
 use crate::scope::{FuncScope, VarKind};
 use crate::types::TypeId;
 use crate::value::{Color, Value};
-use crate::vm::{Closure, FuncId, ModId};
+use crate::vm::{Closure, FuncId, LiveVars, ModId};
 
 #[derive(Clone, Debug)]
 pub enum Repr {
@@ -192,6 +192,9 @@ pub struct Frame {
     /// The exceptions of the `except` clauses being run, innermost last
     /// (what a bare `raise` raises again).
     pub handling: Vec<AVal>,
+    /// A blue function's locals seen by the functions defined in it (made
+    /// by the first such definition, updated by every assignment).
+    pub live: Option<LiveVars>,
 }
 
 impl Slot {
@@ -232,6 +235,7 @@ impl Frame {
             ns: None,
             local_suffix: None,
             handling: Vec::new(),
+            live: None,
         }
     }
 

@@ -385,12 +385,16 @@ impl Vm {
         ns.join(name)
     }
 
-    /// The blue values a function defined in frame `f` captures.
-    pub(crate) fn capture_closure(&self, f: &Frame) -> Option<Rc<Closure>> {
+    /// The blue values a function defined in frame `f` captures. In a blue
+    /// function every local has a value, red ones (assigned twice, in a loop)
+    /// too: the nested function reads them when it runs or is redshifted, so
+    /// it sees their last assignment, as in SPy and Python.
+    pub(crate) fn capture_closure(&self, f: &mut Frame) -> Option<Rc<Closure>> {
         if f.is_module_level() {
             // Module level, a class body or a generic instantiation.
             return f.closure.clone();
         }
+        let live = self.frame_live(f);
         let mut vars = rustc_hash::FxHashMap::default();
         let mut red = Vec::new();
         for s in &f.slots {
@@ -398,12 +402,13 @@ impl Vm {
                 (Color::Blue, Some(v)) => {
                     vars.insert(s.name, (v.clone(), s.ty.unwrap_or(TypeId::DYNAMIC)));
                 }
-                (Color::Red, _) => red.push((s.name, s.decl)),
+                (Color::Red, _) if live.is_none() => red.push((s.name, s.decl)),
                 _ => {}
             }
         }
         Some(Rc::new(Closure {
             vars,
+            live,
             red,
             parent: f.closure.clone(),
         }))
@@ -469,6 +474,34 @@ impl Vm {
             }
         }
         Ok(caps)
+    }
+
+    /// In a blue function's frame, its locals as the functions defined in
+    /// it see them (made on first use).
+    pub(crate) fn frame_live(&self, f: &mut Frame) -> Option<crate::vm::LiveVars> {
+        let blue_func = f
+            .func
+            .is_some_and(|fid| self.func(fid).color == Color::Blue);
+        if !f.is_compile_time() || !blue_func {
+            return None;
+        }
+        if f.live.is_none() {
+            f.live = Some(self.live_vars(f));
+        }
+        f.live.clone()
+    }
+
+    /// The assigned locals of frame `f`, by name.
+    fn live_vars(&self, f: &Frame) -> crate::vm::LiveVars {
+        let vars = f
+            .slots
+            .iter()
+            .filter_map(|s| {
+                let v = s.value.clone()?;
+                Some((s.name, (v, s.ty.unwrap_or(TypeId::DYNAMIC))))
+            })
+            .collect();
+        Rc::new(std::cell::RefCell::new(vars))
     }
 
     /// Create a function object from its definition, in the defining frame, and
@@ -720,7 +753,12 @@ impl Vm {
         // A nested red function's red variables of the function it is in:
         // hidden parameters, after its own.
         let (def, scope, captures) = match (color, method_of, exit_template, flavor) {
-            (Color::Red, None, false, Flavor::Plain) if !f.is_module_level() => {
+            // In a red function only: a blue one's locals are all known, and
+            // captured by `capture_closure`.
+            (Color::Red, None, false, Flavor::Plain)
+                if !f.is_module_level()
+                    && f.func.is_some_and(|o| self.func(o).color == Color::Red) =>
+            {
                 let caps = self.red_captures(f, def, &scope)?;
                 if caps.is_empty() {
                     (def.clone(), scope, Vec::new())
@@ -761,6 +799,7 @@ impl Vm {
             vars.insert(name, (Value::Type(t), TypeId::TYPE));
             closure = Some(Rc::new(Closure {
                 vars,
+                live: None,
                 red: Vec::new(),
                 parent: closure,
             }));
@@ -1028,6 +1067,7 @@ impl Vm {
         }
         let closure = Rc::new(Closure {
             vars,
+            live: None,
             red: Vec::new(),
             parent: gd.closure.clone(),
         });

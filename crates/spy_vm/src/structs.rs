@@ -136,8 +136,10 @@ impl Vm {
         vars.insert(Symbol::intern("Self"), (Value::Type(t), TypeId::TYPE));
         let mut body_frame = Frame::new(f.module, f.func, f.scope.clone(), None, EvalMode::Blue);
         body_frame.slots = f.slots.clone();
+        body_frame.live = self.frame_live(f);
         body_frame.closure = Some(Rc::new(Closure {
             vars,
+            live: None,
             red: Vec::new(),
             parent: f.closure.clone(),
         }));

@@ -106,10 +106,18 @@ pub struct ParamSig {
     pub span: Span,
 }
 
+/// The locals of a blue function's frame as they are now: shared by the
+/// frame, which updates it on every assignment, and the functions defined in
+/// it, which see the latest value (Python's late binding, as SPy's closures).
+pub type LiveVars = Rc<std::cell::RefCell<rustc_hash::FxHashMap<Symbol, (Value, TypeId)>>>;
+
 /// Blue values captured by a nested function, by name.
 #[derive(Clone, Debug, Default)]
 pub struct Closure {
     pub vars: rustc_hash::FxHashMap<Symbol, (Value, TypeId)>,
+    /// Defined in a blue function: its locals, blue or red by SPy's colour
+    /// rule (compile-time code knows every value), read when used.
+    pub live: Option<LiveVars>,
     /// The enclosing function's red locals, not captured (a nested function
     /// sees compile-time values only): named in the error of a use.
     pub red: Vec<(Symbol, Option<Span>)>,
@@ -125,10 +133,18 @@ impl Closure {
         }
     }
 
-    pub fn lookup(&self, name: Symbol) -> Option<&(Value, TypeId)> {
-        self.vars
-            .get(&name)
-            .or_else(|| self.parent.as_ref().and_then(|p| p.lookup(name)))
+    pub fn lookup(&self, name: Symbol) -> Option<(Value, TypeId)> {
+        if let Some(v) = self.vars.get(&name) {
+            return Some(v.clone());
+        }
+        if let Some(v) = self
+            .live
+            .as_ref()
+            .and_then(|l| l.borrow().get(&name).cloned())
+        {
+            return Some(v);
+        }
+        self.parent.as_ref().and_then(|p| p.lookup(name))
     }
 }
 

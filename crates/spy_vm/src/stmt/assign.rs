@@ -424,6 +424,10 @@ impl Vm {
             slot.value = v.value().cloned();
             slot.color = if blue { Color::Blue } else { Color::Red };
             slot.assigned = true;
+            if let (Some(live), Some(val)) = (&f.live, v.value()) {
+                let name = f.slots[i].name;
+                live.borrow_mut().insert(name, (val.clone(), ty));
+            }
             return Ok(());
         }
         if blue {

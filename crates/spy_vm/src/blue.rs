@@ -565,7 +565,7 @@ impl Vm {
     }
 
     /// A metafunc call; `None` when it returns `OpSpec.NULL`.
-    fn try_metafunc(
+    pub(crate) fn try_metafunc(
         &mut self,
         f: &mut Frame,
         fid: FuncId,

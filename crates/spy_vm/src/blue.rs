@@ -278,6 +278,14 @@ impl Vm {
             }
         }
         self.check_container_args(fid, &vals, span)?;
+        // `def mytuple(*items_T)`: the extra arguments as one blue tuple.
+        if let FuncKind::Ast(af) = &self.func(fid).kind {
+            let n = af.params.len();
+            if af.vararg.is_some() && vals.len() >= n {
+                let rest = vals.split_off(n);
+                vals.push(Value::Tuple(Rc::new(rest)));
+            }
+        }
         let v = self.call_blue(fid, vals, span)?;
         let t = self.type_of(&v);
         Ok(AVal::blue(v, t, span))
@@ -606,7 +614,7 @@ impl Vm {
     }
 
     /// A metafunc call; `None` when it returns `OpSpec.NULL`.
-    fn try_metafunc(
+    pub(crate) fn try_metafunc(
         &mut self,
         f: &mut Frame,
         fid: FuncId,

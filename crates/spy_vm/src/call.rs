@@ -1414,7 +1414,10 @@ impl Vm {
                     (true, r, _) => {
                         // A method is an attribute too (read, it must be called).
                         self.builtin_methods(obj.ty, span)?;
-                        let method = self.find_method(obj.ty, &s).is_some();
+                        // (A `__getattribute__` alone answers, as in SPy.)
+                        let hook = self.is_struct(obj.ty)
+                            && self.find_method(obj.ty, "__getattribute__").is_some();
+                        let method = !hook && self.find_method(obj.ty, &s).is_some();
                         self.emit_effect(f, obj, span);
                         Ok(AVal::blue(
                             Value::Bool(r.is_ok() || method),

@@ -2469,6 +2469,11 @@ impl Vm {
                 }
             }
         }
+        if self.is_struct(obj.ty) {
+            if let Some(r) = self.struct_getattribute(f, &obj, name, name_span, span)? {
+                return Ok(r);
+            }
+        }
         // Methods and properties of a struct through a pointer: on the value.
         let obj = match self.ptr_info(obj.ty) {
             Some((st, _, _)) if self.is_struct(st) && self.ty(st).methods.contains_key(&name) => {

@@ -32,6 +32,9 @@ pub enum Shape {
     Ptr,
     /// An exception (RIR `Ty::Exc`): a handle, as a string is.
     Exc,
+    /// A value that exists at compile time only (a type, a function: the
+    /// values of a blue `dict[str, type]`): a handle into a table.
+    Blue,
     /// Fields at byte offsets; the struct type for the values built on load.
     Struct(TypeId, Vec<(u32, Shape)>),
 }
@@ -47,6 +50,9 @@ struct Block {
 
 /// The tag of an exception's handle in memory (no block address has it).
 const EXC_TAG: u64 = 1 << 62;
+
+/// The tag of a compile-time value's handle in memory.
+const BLUE_TAG: u64 = 1 << 61;
 
 /// Bytes counted for a block besides its contents.
 const BLOCK_OVERHEAD: usize = 64;
@@ -65,6 +71,9 @@ pub struct Heap {
     /// table (0 is no exception), kept while a word holds theirs.
     excs: Vec<Option<Value>>,
     free_excs: Vec<usize>,
+    /// Compile-time values stored in memory: handles `BLUE_TAG | (k + 1)`
+    /// (0 is none); never freed (compile time is short).
+    blues: Vec<Value>,
     /// Bytes allocated since the last collection, and live after it.
     since_gc: usize,
     live_after_gc: usize,
@@ -101,6 +110,7 @@ impl Heap {
             free_blocks: Vec::new(),
             strings: Vec::new(),
             free_strings: Vec::new(),
+            blues: Vec::new(),
             excs: Vec::new(),
             free_excs: Vec::new(),
             since_gc: 0,
@@ -329,6 +339,16 @@ impl Heap {
                         msg: "read of an exception never stored".into(),
                     })?
             }
+            Shape::Blue => {
+                let h = le8(self.bytes(addr, 8)?);
+                ((h & !BLUE_TAG) as usize)
+                    .checked_sub(1)
+                    .and_then(|k| self.blues.get(k).cloned())
+                    .ok_or_else(|| PrimErr {
+                        etype: "PanicError",
+                        msg: "read of a compile-time value never stored".into(),
+                    })?
+            }
             Shape::Struct(t, fields) => {
                 let mut vals = Vec::with_capacity(fields.len());
                 for (off, s) in fields {
@@ -388,6 +408,10 @@ impl Heap {
                     }
                 };
                 put(self, 8, EXC_TAG | (k as u64 + 1))
+            }
+            (Shape::Blue, v) => {
+                self.blues.push(v.clone());
+                put(self, 8, BLUE_TAG | self.blues.len() as u64)
             }
             (Shape::Struct(_, fields), Value::Struct(sv)) => {
                 for ((off, s), fv) in fields.iter().zip(&sv.fields) {

@@ -9,6 +9,7 @@
 //! code at import time, interpretation of `main` (interp mode), and redshift.
 //! The RIR evaluator ([`rireval`]) runs residual code (redshift mode).
 
+mod attrhooks;
 mod blue;
 mod call;
 mod classes;

@@ -138,6 +138,11 @@ impl Vm {
             TypeId::NONE => Shape::None,
             TypeId::BOOL => Shape::Bool,
             TypeId::STR => Shape::Str,
+            TypeId::TYPE
+            | TypeId::FUNCTION
+            | TypeId::MODULE
+            | TypeId::META_ARG
+            | TypeId::OP_SPEC => Shape::Blue,
             t => match (t.as_num(), &self.ty(t).kind) {
                 (Some(n), _) => Shape::Num(n),
                 (None, TypeKind::Exception) => Shape::Exc,

@@ -150,6 +150,7 @@ impl Vm {
             return self.define_heap_class(&mut body_frame, cdef, t, base);
         }
         self.exec_class_body(&mut body_frame, &cdef.body, t)?;
+        self.add_extra_fields(&mut body_frame, t)?;
         self.types[t.0 as usize].defined = true;
         Ok(())
     }
@@ -194,6 +195,97 @@ impl Vm {
         Ok(())
     }
 
+    /// Field `name: ft` of `t` may be declared: not `t` itself, not twice,
+    /// not the name of another member.
+    fn check_field(
+        &self,
+        t: TypeId,
+        name: Symbol,
+        ft: TypeId,
+        name_span: Span,
+        ty_span: Span,
+    ) -> VmResult<()> {
+        if ft == t && self.is_struct(t) {
+            return Err(VmError::diag(
+                Diagnostic::error(format!(
+                    "struct `{}` cannot contain itself",
+                    self.ty(t).name
+                ))
+                .with_primary(ty_span, "a value of this type would be infinitely large")
+                .with_note("use a pointer: `gc_ptr[...]`"),
+            ));
+        }
+        if let Some((_, _, prev)) = self.ty(t).fields.iter().find(|(n, _, _)| *n == name) {
+            return Err(VmError::diag(
+                Diagnostic::error(format!("field `{name}` is declared twice"))
+                    .with_primary(name_span, "declared again here")
+                    .with_secondary(*prev, "first declared here"),
+            ));
+        }
+        self.check_member_name(t, name, "field", name_span)
+    }
+
+    /// `__extra_fields__ = d` in the body of struct `t`: `d` is a blue
+    /// `dict[str, type]`, whose fields `add_extra_fields` adds (SPy's
+    /// `interp_dict[str, type]`).
+    fn set_extra_fields(&mut self, f: &mut Frame, t: TypeId, v: AVal, span: Span) -> VmResult<()> {
+        if !self.is_struct(t) {
+            return Err(err(
+                "`__extra_fields__` is for `@struct` classes only",
+                span,
+                "this class is a heap class",
+            ));
+        }
+        if self.dict_types(v.ty) != Some((TypeId::STR, TypeId::TYPE)) {
+            let tn = self.type_name(v.ty);
+            return Err(err(
+                "mismatched types",
+                v.span,
+                format!("expected `dict[str, type]`, got `{tn}`"),
+            )
+            .with_note_str("`__extra_fields__` maps the names of more fields to their types"));
+        }
+        if f.known(&v).is_none() {
+            return Err(err(
+                "`__extra_fields__` must be known at compile time",
+                v.span,
+                "this is red",
+            ));
+        }
+        self.extra_fields.insert(t, (v, span));
+        Ok(())
+    }
+
+    /// The fields of `__extra_fields__`, in the dict's order, after the
+    /// declared ones (as SPy's `lazy_define_from_classbody`).
+    fn add_extra_fields(&mut self, f: &mut Frame, t: TypeId) -> VmResult<()> {
+        let Some((d, span)) = self.extra_fields.remove(&t) else {
+            return Ok(());
+        };
+        let getitem = self
+            .find_method(d.ty, "__getitem__")
+            .ok_or_else(|| VmError::internal("a dict without `__getitem__`", span))?;
+        let mut it = self.iter_protocol(f, d.clone(), "__fastiter__", span)?;
+        loop {
+            let c = self.iter_protocol(f, it.clone(), "__continue_iteration__", span)?;
+            let c = self.to_bool(f, c)?;
+            if self.known_bool(f, &c) != Some(true) {
+                break;
+            }
+            let k = self.iter_protocol(f, it.clone(), "__item__", span)?;
+            it = self.iter_protocol(f, it, "__next__", span)?;
+            let ft = self.call_dunder(f, getitem, vec![d.clone(), k.clone()], span)?;
+            let (Some(Value::Str(name)), Some(Value::Type(ft))) = (f.known(&k), f.known(&ft))
+            else {
+                return Err(VmError::internal("an entry of `__extra_fields__`", span));
+            };
+            let (name, ft) = (Symbol::intern(name), *ft);
+            self.check_field(t, name, ft, span, span)?;
+            self.types[t.0 as usize].fields.push((name, ft, span));
+        }
+        Ok(())
+    }
+
     pub(crate) fn exec_class_body(
         &mut self,
         f: &mut Frame,
@@ -209,27 +301,7 @@ impl Vm {
                         return Err(err("invalid field declaration", target.span, ""));
                     };
                     let ft = self.eval_type(f, ann)?;
-                    if ft == t && self.is_struct(t) {
-                        return Err(VmError::diag(
-                            Diagnostic::error(format!(
-                                "struct `{}` cannot contain itself",
-                                self.ty(t).name
-                            ))
-                            .with_primary(
-                                ann.span,
-                                "a value of this type would be infinitely large",
-                            )
-                            .with_note("use a pointer: `gc_ptr[...]`"),
-                        ));
-                    }
-                    if self.ty(t).fields.iter().any(|(n, _, _)| *n == name) {
-                        return Err(err(
-                            format!("field `{name}` is declared twice"),
-                            target.span,
-                            "",
-                        ));
-                    }
-                    self.check_member_name(t, name, "field", target.span)?;
+                    self.check_field(t, name, ft, target.span, ann.span)?;
                     if let Some(v) = value {
                         // `x: T = v` of a heap class: each new object's `x`
                         // starts as `v`, and `C.x` is `v` (Python's class
@@ -289,6 +361,11 @@ impl Vm {
                     self.types[t.0 as usize]
                         .methods
                         .insert(name, Method { func: fid, kind });
+                }
+                StmtKind::Assign { targets, value } if matches!(targets.as_slice(), [tg] if tg.as_name().is_some_and(|n| n.as_str() == "__extra_fields__")) =>
+                {
+                    let v = self.eval_expr(f, value)?;
+                    self.set_extra_fields(f, t, v, s.span)?;
                 }
                 StmtKind::Assign { targets, value } => {
                     let v = self.eval_expr(f, value)?;

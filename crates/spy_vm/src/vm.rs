@@ -9,7 +9,7 @@ use spy_diagnostics::{Diagnostic, FileId, SourceMap};
 use spy_rir::Fqn;
 
 use crate::errors::{VmError, VmResult};
-use crate::frame::Frame;
+use crate::frame::{AVal, Frame};
 use crate::scope::{FuncScope, VarKind};
 use crate::types::{builtin_types, TypeId, TypeKind, TypeObj, EXCEPTIONS};
 use crate::value::{Color, Value, ValueKey};
@@ -294,6 +294,9 @@ pub struct Vm {
     /// The value a heap class's field starts with (`x: T = v` in the body),
     /// by the class that declares it.
     pub(crate) field_defaults: HashMap<(TypeId, Symbol), Value>,
+    /// A struct body's `__extra_fields__` (a `dict[str, type]`) and where it
+    /// is assigned: its fields follow the declared ones (`structs.rs`).
+    pub(crate) extra_fields: HashMap<TypeId, (AVal, Span)>,
     pub(crate) record_exc: HashMap<TypeId, TypeId>,
     /// Warnings for the driver to print (compile time, every mode).
     pub warnings: Vec<spy_diagnostics::Diagnostic>,
@@ -371,6 +374,7 @@ impl Vm {
             method_kinds: HashMap::new(),
             exc_records: HashMap::new(),
             field_defaults: HashMap::new(),
+            extra_fields: HashMap::new(),
             record_exc: HashMap::new(),
             main_name: None,
             warnings: Vec::new(),

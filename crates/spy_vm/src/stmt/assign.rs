@@ -619,7 +619,11 @@ impl Vm {
             }
             return Ok(());
         }
-        if let Some(r) = self.ptr_setattr(f, obj.clone(), name, v, span)? {
+        if let Some(r) = self.ptr_setattr(f, obj.clone(), name, v.clone(), span)? {
+            self.emit_effect(f, r, span);
+            return Ok(());
+        }
+        if let Some(r) = self.struct_setattr(f, &obj, name, v, target_span, span)? {
             self.emit_effect(f, r, span);
             return Ok(());
         }
@@ -628,10 +632,20 @@ impl Vm {
             "type `{tn}` does not support assignment to attribute `{name}`"
         ))
         .with_primary(target_span, "cannot assign here");
+        let hook = self.find_method(obj.ty, "__setattr__").is_some();
         if self.is_struct(obj.ty) {
-            d = d.with_note(
-                "struct values are immutable: build a new value, or use a pointer (`gc_ptr`)",
-            );
+            d = d.with_note(match (hook, self.is_struct_member(obj.ty, name)) {
+                (true, true) => format!(
+                    "`{tn}.__setattr__` serves names that are not members of `{tn}`; `{name}` is one"
+                ),
+                (true, false) => {
+                    format!("`{tn}.__setattr__` returned `OpSpec.NULL` for `{name}`")
+                }
+                (false, _) => {
+                    "struct values are immutable: build a new value, or use a pointer (`gc_ptr`)"
+                        .to_string()
+                }
+            });
         }
         Err(VmError::diag(d))
     }

@@ -266,6 +266,16 @@ impl Params {
         self.posonly.iter().chain(self.args.iter())
     }
 
+    /// Every parameter, in the order of the five groups.
+    pub fn all(&self) -> impl Iterator<Item = &Param> {
+        self.posonly
+            .iter()
+            .chain(&self.args)
+            .chain(&self.vararg)
+            .chain(&self.kwonly)
+            .chain(&self.kwarg)
+    }
+
     /// Every parameter, in the order of the five groups, mutably.
     pub fn all_mut(&mut self) -> impl Iterator<Item = &mut Param> {
         self.posonly

@@ -10,14 +10,7 @@ pub enum Node<'a> {
 }
 
 fn walk_params<'a>(p: &'a Params, f: &mut dyn FnMut(Node<'a>)) {
-    let all = p
-        .posonly
-        .iter()
-        .chain(&p.args)
-        .chain(&p.vararg)
-        .chain(&p.kwonly)
-        .chain(&p.kwarg);
-    for param in all {
+    for param in p.all() {
         if let Some(a) = &param.ann {
             f(Node::Expr(a));
         }

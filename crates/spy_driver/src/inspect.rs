@@ -539,14 +539,7 @@ fn names_used(n: Node, used: &mut Vec<String>, bound: &mut HashSet<String>) {
                     }
                 }
                 ExprKind::Lambda { params, .. } => {
-                    let all = params
-                        .posonly
-                        .iter()
-                        .chain(&params.args)
-                        .chain(&params.vararg)
-                        .chain(&params.kwonly)
-                        .chain(&params.kwarg);
-                    for p in all {
+                    for p in params.all() {
                         bound.insert(p.name.name.to_string());
                     }
                 }

@@ -284,14 +284,7 @@ pub fn analyze_function(
         declared_global: Vec::new(),
         explicit_const: FxHashMap::default(),
     };
-    let params = def
-        .params
-        .posonly
-        .iter()
-        .chain(&def.params.args)
-        .chain(&def.params.vararg)
-        .chain(&def.params.kwonly);
-    for p in params.chain(&def.params.kwarg) {
+    for p in def.params.all() {
         let i = c.scope.locals.len();
         let kind = if blue { VarKind::Const } else { VarKind::Var };
         c.scope.locals.push(LocalInfo {

@@ -362,6 +362,7 @@ kernel_list!(define_kernels);
 pub mod imp {
     use super::Host;
     use super::Scratch;
+    use crate::text::{count_sub, find_sub, rfind_sub};
     use crate::unicode;
 
     pub use crate::files::{
@@ -546,14 +547,14 @@ pub mod imp {
 
     pub fn find(s: &str, sub: &str, start: i64, end: i64) -> i64 {
         match window(s, start, end, char_len(sub)) {
-            Some((w, off)) => w.find(sub).map_or(-1, |b| off + chars_before(w, b)),
+            Some((w, off)) => find_sub(w, sub).map_or(-1, |b| off + chars_before(w, b)),
             None => -1,
         }
     }
 
     pub fn rfind(s: &str, sub: &str, start: i64, end: i64) -> i64 {
         match window(s, start, end, char_len(sub)) {
-            Some((w, off)) => w.rfind(sub).map_or(-1, |b| off + chars_before(w, b)),
+            Some((w, off)) => rfind_sub(w, sub).map_or(-1, |b| off + chars_before(w, b)),
             None => -1,
         }
     }
@@ -561,7 +562,7 @@ pub mod imp {
     pub fn count(s: &str, sub: &str, start: i64, end: i64) -> i64 {
         match window(s, start, end, char_len(sub)) {
             Some((w, _)) if sub.is_empty() => char_len(w) as i64 + 1,
-            Some((w, _)) => w.matches(sub).count() as i64,
+            Some((w, _)) => count_sub(w, sub, u64::MAX) as i64,
             None => 0,
         }
     }
@@ -590,9 +591,18 @@ pub mod imp {
             }
             return;
         }
+        // CPython's way: count the matches, then write the result into a
+        // string of its exact size (no regrowth, no copy).
+        let n = count_sub(s, old, left);
+        if n == 0 {
+            put_str(out, s);
+            return;
+        }
+        out.reserve(s.len() - n as usize * old.len() + n as usize * new.len());
+        left = n;
         let mut rest = s;
         while left > 0 {
-            let Some(b) = rest.find(old) else { break };
+            let Some(b) = find_sub(rest, old) else { break };
             put_str(out, &rest[..b]);
             put_str(out, new);
             rest = &rest[b + old.len()..];
@@ -724,14 +734,14 @@ pub mod imp {
 
     pub fn find_byte(s: &str, sub: &str, from: i64) -> i64 {
         let b = at(s, from);
-        match s.get(b..).and_then(|t| t.find(sub)) {
+        match s.get(b..).and_then(|t| find_sub(t, sub)) {
             Some(i) => (b + i) as i64,
             None => -1,
         }
     }
 
     pub fn rfind_byte(s: &str, sub: &str, to: i64) -> i64 {
-        match s.get(..at(s, to)).and_then(|t| t.rfind(sub)) {
+        match s.get(..at(s, to)).and_then(|t| rfind_sub(t, sub)) {
             Some(i) => i as i64,
             None => -1,
         }

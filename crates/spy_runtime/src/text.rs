@@ -117,3 +117,170 @@ pub fn char_at(s: &str, i: i64, nchars: usize) -> Option<(usize, usize)> {
 
 pub const STR_INDEX_ERR: crate::PyErr =
     crate::PyErr::new("IndexError", "string index out of range");
+
+extern "C" {
+    fn memchr(s: *const u8, c: i32, n: usize) -> *const u8;
+    fn memrchr(s: *const u8, c: i32, n: usize) -> *const u8;
+    fn memmem(hay: *const u8, hay_len: usize, needle: *const u8, needle_len: usize) -> *const u8;
+}
+
+/// The byte offset of the first `needle` in `hay`, as `hay.find(needle)`,
+/// by the C library's `memchr`/`memmem` (vectorised, and without the set-up
+/// of `str::find`'s two-way searcher on every call, which dominated searches
+/// repeated from match to match). A byte match of UTF-8 in UTF-8 always
+/// starts and ends on character boundaries.
+pub fn find_sub(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    if n.len() > h.len() {
+        return None;
+    }
+    // SAFETY: both ranges are valid for their lengths; the result, when not
+    // NULL, points into `h`.
+    if n.len() == 1 {
+        // SAFETY: `h` is valid for its length; the result points into it.
+        let p = unsafe { memchr(h.as_ptr(), i32::from(n[0]), h.len()) };
+        return (!p.is_null()).then(|| p as usize - h.as_ptr() as usize);
+    }
+    find_pair(h, n)
+}
+
+/// `memmem` from byte `at` of `h` on.
+fn find_memmem(h: &[u8], n: &[u8], at: usize) -> Option<usize> {
+    let h = &h[at..];
+    // SAFETY: both ranges are valid for their lengths; the result, when not
+    // NULL, points into `h`.
+    let p = unsafe { memmem(h.as_ptr(), h.len(), n.as_ptr(), n.len()) };
+    (!p.is_null()).then(|| at + (p as usize - h.as_ptr() as usize))
+}
+
+/// A needle of two bytes or more: the candidates are the positions whose
+/// byte is the needle's first and whose byte `len - 1` further is its last,
+/// sixteen positions compared at once (SSE2, which every x86-64 has); each
+/// candidate is then compared whole. When candidates fail too often (a
+/// needle like `aab` in `aaaa...`), the rest is left to `memmem`'s two-way
+/// search, linear in every case.
+#[cfg(target_arch = "x86_64")]
+fn find_pair(h: &[u8], n: &[u8]) -> Option<usize> {
+    use core::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let last = n.len() - 1;
+    let mut i = 0;
+    let mut failed = 0usize;
+    // SAFETY: every load reads 16 bytes at `i` and at `i + last`, both
+    // within `h` by the loop condition.
+    unsafe {
+        let first = _mm_set1_epi8(n[0] as i8);
+        let end = _mm_set1_epi8(n[last] as i8);
+        while i + last + 16 <= h.len() {
+            let a = _mm_loadu_si128(h.as_ptr().add(i) as *const __m128i);
+            let b = _mm_loadu_si128(h.as_ptr().add(i + last) as *const __m128i);
+            let hits = _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, end));
+            let mut m = _mm_movemask_epi8(hits) as u32;
+            while m != 0 {
+                let j = i + m.trailing_zeros() as usize;
+                // Byte by byte: the middle is short, a `memcmp` call is not.
+                if n[1..last].iter().zip(&h[j + 1..]).all(|(x, y)| x == y) {
+                    return Some(j);
+                }
+                failed += 1;
+                m &= m - 1;
+            }
+            i += 16;
+            if failed > 64 + i / 8 {
+                return find_memmem(h, n, i);
+            }
+        }
+    }
+    h[i..].windows(n.len()).position(|w| w == n).map(|p| i + p)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn find_pair(h: &[u8], n: &[u8]) -> Option<usize> {
+    find_memmem(h, n, 0)
+}
+
+/// The byte offset of the last `needle` in `hay`, as `hay.rfind(needle)`
+/// (`memrchr` for one byte).
+pub fn rfind_sub(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.len() != 1 {
+        return hay.rfind(needle);
+    }
+    // SAFETY: `h` is valid for its length; the result points into it.
+    let p = unsafe { memrchr(h.as_ptr(), i32::from(n[0]), h.len()) };
+    (!p.is_null()).then(|| p as usize - h.as_ptr() as usize)
+}
+
+/// How many non-overlapping `needle`s (not empty) `hay` holds, at most `limit`.
+pub fn count_sub(hay: &str, needle: &str, limit: u64) -> u64 {
+    let mut n = 0;
+    let mut rest = hay;
+    while n < limit {
+        let Some(b) = find_sub(rest, needle) else {
+            break;
+        };
+        rest = &rest[b + needle.len()..];
+        n += 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{count_sub, find_sub, rfind_sub};
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    /// The searches agree with the standard library's on haystacks around
+    /// the 16-byte blocks, needles at every offset, near misses, non-ASCII
+    /// text and a needle whose candidates nearly all fail (the `memmem`
+    /// fallback).
+    #[test]
+    fn searches_agree_with_str() {
+        let mut hays: Vec<String> = Vec::new();
+        for n in 0..70 {
+            hays.push(
+                (0..n)
+                    .map(|i| ["a", "b", "ab", "é", "日", "🙂"][i * 7 % 6])
+                    .collect(),
+            );
+            hays.push("a".repeat(n));
+        }
+        hays.push("a".repeat(5000) + "ab");
+        hays.push("the quick brown fox jumps over the lazy dog. ".repeat(40));
+        let needles = [
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "aab",
+            "aaab",
+            "bab",
+            "é",
+            "日🙂",
+            "éa",
+            "🙂",
+            "the",
+            "dog. the",
+            "fox jumps",
+            "zz",
+            "aaaaaaaaaaaaaaaaaaab",
+            "",
+        ];
+        for h in &hays {
+            for n in needles {
+                assert_eq!(find_sub(h, n), h.find(n), "find {n:?} in {h:?}");
+                assert_eq!(rfind_sub(h, n), h.rfind(n), "rfind {n:?} in {h:?}");
+                if !n.is_empty() {
+                    let all = h.matches(n).count() as u64;
+                    assert_eq!(count_sub(h, n, u64::MAX), all, "count {n:?} in {h:?}");
+                    assert_eq!(count_sub(h, n, 2), all.min(2));
+                }
+            }
+        }
+    }
+}

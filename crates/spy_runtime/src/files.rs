@@ -346,9 +346,9 @@ impl Slot {
     /// at the end waits for the next read.
     fn validate(&mut self, end: usize) -> bool {
         let chunk = &self.buf[self.checked..end];
-        let ok = match (self.codec, core::str::from_utf8(chunk)) {
-            (2, _) => chunk.len(),
-            (1, _) => match chunk.iter().position(|&c| c >= 0x80) {
+        let ok = match self.codec {
+            2 => chunk.len(),
+            1 => match chunk.iter().position(|&c| c >= 0x80) {
                 None => chunk.len(),
                 Some(at) => {
                     let why = "ordinal not in range(128)";
@@ -356,13 +356,21 @@ impl Slot {
                     return false;
                 }
             },
-            (_, Ok(_)) => chunk.len(),
-            (_, Err(e)) if e.error_len().is_none() => e.valid_up_to(),
-            (_, Err(e)) => {
-                let at = e.valid_up_to();
-                let (n, why) = crate::bytes::utf8_first_error(&chunk[at..]);
-                self.bad = Some((self.vbase + at as u64, n as u8, chunk[at], why));
-                return false;
+            _ => {
+                // Where the fast check stops, std's names the error (or an
+                // incomplete character at the end, for the next read to
+                // complete).
+                let valid = crate::text::utf8_valid_up_to(chunk);
+                match core::str::from_utf8(&chunk[valid..]) {
+                    Ok(_) => chunk.len(),
+                    Err(e) if e.error_len().is_none() => valid + e.valid_up_to(),
+                    Err(e) => {
+                        let at = valid + e.valid_up_to();
+                        let (n, why) = crate::bytes::utf8_first_error(&chunk[at..]);
+                        self.bad = Some((self.vbase + at as u64, n as u8, chunk[at], why));
+                        return false;
+                    }
+                }
             }
         };
         self.vbase = if self.whole {

@@ -937,20 +937,70 @@ const _: () = {
 /// `_str::_split_ws(s, maxsplit)`, natively (`abi::NATIVE_BODIES`): the words
 /// of `s` between runs of Python's whitespace; with `maxsplit` >= 0, at
 /// most that many, then the rest from the next word on. One pass, each word
-/// a new string, the list's items grown by doubling.
+/// a new string, the list's items room for 12 at first (CPython's
+/// preallocation for `split`), then grown by doubling.
 #[no_mangle]
 pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
     use crate::kernels::imp::first_where_space;
     // SAFETY: a valid string object (or NULL, ""); the list's blocks are the
     // collector's, filled before they are returned; `first_where_space`
-    // returns character boundaries of the text it is given.
+    // returns character boundaries of the text it is given, and the words
+    // found by `space_bits` begin and end next to ASCII whitespace or at the
+    // ends of the text: character boundaries too.
     unsafe {
         let t = as_str(s);
         let ascii = char_len(s) == t.len() as i64;
-        let mut cap = 8usize;
+        let mut cap = 12usize;
         let mut items = gc_small(cap * 8, KIND_NORMAL) as *mut *const SpyStr;
         let mut len = 0usize;
-        let mut b = first_where_space::<false>(t);
+        macro_rules! push {
+            ($a:expr, $e:expr) => {{
+                if len == cap {
+                    items = grow_block(items as *mut u8, cap * 8, cap * 16, false)
+                        as *mut *const SpyStr;
+                    cap *= 2;
+                }
+                *items.add(len) = new_slice(t, $a, $e, ascii);
+                len += 1;
+            }};
+        }
+        let mut b = 0;
+        if maxsplit < 0 {
+            // Sixty-four bytes at a time, the words' bounds taken from the
+            // bits of their whitespace; a block that may hold non-ASCII
+            // whitespace leaves the rest to the character-wise loop below.
+            let bytes = t.as_bytes();
+            let (mut o, mut after_space, mut word) = (0, 1u64, None);
+            loop {
+                if o >= bytes.len() {
+                    if let Some(a) = word {
+                        push!(a, bytes.len());
+                    }
+                    b = bytes.len();
+                    break;
+                }
+                let Some(sp) = space_bits(bytes, o) else {
+                    // A byte after ASCII whitespace starts a character.
+                    b = word.unwrap_or(o);
+                    word = None;
+                    break;
+                };
+                let before = (sp << 1) | after_space;
+                let mut bounds = (!sp & before) | (sp & !before);
+                while bounds != 0 {
+                    let i = o + bounds.trailing_zeros() as usize;
+                    match word.take() {
+                        None => word = Some(i),
+                        Some(a) => push!(a, i),
+                    }
+                    bounds &= bounds - 1;
+                }
+                after_space = sp >> 63;
+                o += 64;
+            }
+            debug_assert!(word.is_none());
+        }
+        b += first_where_space::<false>(t.get_unchecked(b..));
         while b < t.len() {
             let rest = maxsplit >= 0 && len >= maxsplit as usize;
             let e = if rest {
@@ -958,13 +1008,7 @@ pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
             } else {
                 b + first_where_space::<true>(t.get_unchecked(b..))
             };
-            if len == cap {
-                items =
-                    grow_block(items as *mut u8, cap * 8, cap * 16, false) as *mut *const SpyStr;
-                cap *= 2;
-            }
-            *items.add(len) = new_slice(t, b, e, ascii);
-            len += 1;
+            push!(b, e);
             if rest {
                 break;
             }
@@ -975,6 +1019,60 @@ pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
         (*buf).length = len as i32;
         (*buf).cap = cap as i32;
         buf as *mut u8
+    }
+}
+
+/// The ASCII whitespace (Python's: `\t`..`\r`, `\x1c`..` `) among the 64
+/// bytes of `t` from `o`, as bits (bytes past the end count as whitespace);
+/// None when one of them is the lead byte of a character that may be
+/// non-ASCII whitespace (`MAYBE_SPACE_LEAD`).
+#[inline(always)]
+fn space_bits(t: &[u8], o: usize) -> Option<u64> {
+    use crate::kernels::imp::MAYBE_SPACE_LEAD;
+    let mut pad = [b' '; 64];
+    let block: &[u8] = match t.get(o..o + 64) {
+        Some(w) => w,
+        None => {
+            pad[..t.len() - o].copy_from_slice(&t[o..]);
+            &pad
+        }
+    };
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: four 16-byte loads inside the 64-byte `block`.
+    unsafe {
+        use core::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
+        };
+        debug_assert_eq!(MAYBE_SPACE_LEAD, [0xc2, 0xe1, 0xe2, 0xe3]);
+        // `v - lo` (wrapping) at most `n`: `v` in `lo..=lo + n`.
+        let within = |v: __m128i, lo: u8, n: u8| {
+            let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+            _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n as i8)), d)
+        };
+        let (mut sp, mut lead) = (0u64, 0u64);
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+            let space = _mm_or_si128(within(v, 0x09, 4), within(v, 0x1c, 4));
+            let may = _mm_or_si128(
+                within(v, 0xe1, 2),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0xc2u8 as i8)),
+            );
+            sp |= u64::from(_mm_movemask_epi8(space) as u16) << (16 * k);
+            lead |= u64::from(_mm_movemask_epi8(may) as u16) << (16 * k);
+        }
+        (lead == 0).then_some(sp)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut sp = 0u64;
+        for (k, &c) in block.iter().enumerate() {
+            if MAYBE_SPACE_LEAD.contains(&c) {
+                return None;
+            }
+            sp |= u64::from(matches!(c, 0x09..=0x0d | 0x1c..=0x20)) << k;
+        }
+        Some(sp)
     }
 }
 

@@ -229,9 +229,71 @@ pub fn count_sub(hay: &str, needle: &str, limit: u64) -> u64 {
     n
 }
 
+/// The length of the longest prefix of `b` made of whole, valid UTF-8
+/// characters (where `core::str::from_utf8` would stop): runs of ASCII are
+/// skipped sixteen bytes at a time (SSE2 on x86-64, eight otherwise), each
+/// other character checked by its lead byte. std's validator only speeds
+/// up aligned runs of sixteen ASCII bytes, so text with a non-ASCII
+/// character every few words goes through it byte by byte.
+pub fn utf8_valid_up_to(b: &[u8]) -> usize {
+    let n = b.len();
+    let cont = |i: usize| i < n && b[i] & 0xc0 == 0x80;
+    let mut i = 0;
+    while i < n {
+        i += ascii_run(&b[i..]);
+        if i >= n {
+            break;
+        }
+        let c = b[i];
+        let second = |lo: u8, hi: u8| i + 1 < n && (lo..=hi).contains(&b[i + 1]);
+        let w = match c {
+            0xc2..=0xdf if cont(i + 1) => 2,
+            0xe0 if second(0xa0, 0xbf) && cont(i + 2) => 3,
+            0xe1..=0xec | 0xee..=0xef if cont(i + 1) && cont(i + 2) => 3,
+            0xed if second(0x80, 0x9f) && cont(i + 2) => 3,
+            0xf0 if second(0x90, 0xbf) && cont(i + 2) && cont(i + 3) => 4,
+            0xf1..=0xf3 if cont(i + 1) && cont(i + 2) && cont(i + 3) => 4,
+            0xf4 if second(0x80, 0x8f) && cont(i + 2) && cont(i + 3) => 4,
+            _ => return i,
+        };
+        i += w;
+    }
+    n
+}
+
+/// The number of ASCII bytes `b` starts with.
+#[inline(always)]
+fn ascii_run(b: &[u8]) -> usize {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: each load reads 16 bytes at `i`, within `b` by the condition.
+    unsafe {
+        use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
+        while i + 16 <= b.len() {
+            let m = _mm_movemask_epi8(_mm_loadu_si128(b.as_ptr().add(i) as *const __m128i));
+            if m != 0 {
+                return i + m.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        let m = x & 0x8080_8080_8080_8080;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] < 0x80 {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{count_sub, find_sub, rfind_sub};
+    use super::{count_sub, find_sub, rfind_sub, utf8_valid_up_to};
     use alloc::string::String;
     use alloc::vec::Vec;
 
@@ -281,6 +343,41 @@ mod tests {
                     assert_eq!(count_sub(h, n, 2), all.min(2));
                 }
             }
+        }
+    }
+
+    /// `utf8_valid_up_to` stops where `core::str::from_utf8` does, on every
+    /// prefix of a text mixing ASCII, 2-, 3- and 4-byte characters, with each
+    /// byte in turn replaced by each interesting value (surrogates, overlongs,
+    /// code points past U+10FFFF, stray continuation bytes, truncations).
+    #[test]
+    fn utf8_validation_agrees_with_std() {
+        let base = "ab é 日本 🙂 x\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff} the quick brown fox "
+            .repeat(3);
+        let bytes = base.as_bytes();
+        let std_up_to = |b: &[u8]| match core::str::from_utf8(b) {
+            Ok(_) => b.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let values = [
+            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+            0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+        ];
+        for end in 0..=bytes.len() {
+            assert_eq!(
+                utf8_valid_up_to(&bytes[..end]),
+                std_up_to(&bytes[..end]),
+                "prefix {end}"
+            );
+        }
+        let mut b = bytes.to_vec();
+        for at in 0..b.len() {
+            let keep = b[at];
+            for v in values {
+                b[at] = v;
+                assert_eq!(utf8_valid_up_to(&b), std_up_to(&b), "byte {at} = {v:#x}");
+            }
+            b[at] = keep;
         }
     }
 }

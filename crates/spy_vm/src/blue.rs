@@ -1327,6 +1327,12 @@ impl Vm {
         t: TypeId,
         span: Span,
     ) -> VmResult<Option<(TypeId, TypeId)>> {
+        // A tuple of items of one type is iterated as the list of them
+        // (`for`: `Vm::eval_for_iterable`; `__fastiter__`: `Vm::tuple_fastiter`).
+        if let Some(item) = self.homogeneous_tuple_item(t) {
+            let lt = self.stdlib_generic("list", &[item], span)?;
+            return self.iter_types(lt, span);
+        }
         self.builtin_methods(t, span)?;
         let ret = |vm: &Vm, m: Option<crate::types::Method>| -> Option<TypeId> {
             match &vm.func(m?.func).kind {
@@ -1338,6 +1344,39 @@ impl Vm {
             return Ok(None);
         };
         Ok(ret(self, self.find_method(it, "__item__")).map(|item| (it, item)))
+    }
+
+    /// The item type of a tuple type of one or more items of one type.
+    pub(crate) fn homogeneous_tuple_item(&self, t: TypeId) -> Option<TypeId> {
+        let items = self.tuple_items(t)?;
+        let first = *items.first()?;
+        items.iter().all(|&i| i == first).then_some(first)
+    }
+
+    /// `t.__fastiter__()` of such a tuple (what generic code iterating an
+    /// `I` calls): the iterator of the list of its items.
+    pub(crate) fn tuple_fastiter(
+        &mut self,
+        f: &mut Frame,
+        t: AVal,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let Some(items) = self.tuple_parts(f, &t, span)? else {
+            return Ok(None);
+        };
+        if items.is_empty() || items.iter().any(|a| a.ty != items[0].ty) {
+            return Ok(None);
+        }
+        let xs = self.list_of_values(f, items, None, span)?;
+        let m = Symbol::intern("__fastiter__");
+        let Some(m) = self.find_method(xs.ty, m.as_str()) else {
+            return Err(VmError::internal("a list without `__fastiter__`", span));
+        };
+        let args = crate::call::CallArgs {
+            pos: Vec::new(),
+            kw: Vec::new(),
+        };
+        self.call_method(f, xs, m, args, span, span).map(Some)
     }
 
     /// `list(iterable)` and `set(iterable)`: the generic `list` (`set`)
@@ -1396,10 +1435,15 @@ impl Vm {
         span: Span,
     ) -> VmResult<AVal> {
         let xspan = x.span;
-        // `list(t)` of a tuple: the list of its items.
-        if name == "list" {
-            if let Some(items) = self.tuple_parts(f, &x, xspan)? {
+        // `list(t)` of a tuple: the list of its items; `set(t)`, `dict(t)`
+        // of a tuple of items of one type: made from that list.
+        let mut x = x;
+        if let Some(items) = self.tuple_parts(f, &x, xspan)? {
+            if name == "list" {
                 return self.list_of_values(f, items, None, span);
+            }
+            if !items.is_empty() && items.iter().all(|a| a.ty == items[0].ty) {
+                x = self.list_of_values(f, items, None, xspan)?;
             }
         }
         let Some(item) = self.iter_item_type(x.ty, xspan)? else {

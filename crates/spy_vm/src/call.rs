@@ -115,6 +115,11 @@ impl Vm {
             };
             return self.call_func(f, inst, name_span, call, span).map(Some);
         }
+        if tuple_ty.is_some() && name.as_str() == "__fastiter__" && args.is_empty() {
+            if let Some(it) = self.tuple_fastiter(f, obj.clone(), span)? {
+                return Ok(Some(it));
+            }
+        }
         // A user exception's methods run on its record.
         let obj = match self.exc_record(obj.ty) {
             Some(r) if obj.blue_value().is_none() && self.class_method(r, name).is_some() => {
@@ -1669,11 +1674,16 @@ impl Vm {
                     )),
                     None => {
                         let tn = self.type_name(t);
-                        Err(err(
+                        let e = err(
                             format!("`{tn}` is not iterable"),
                             a.span,
                             format!("this is `{tn}`"),
-                        ))
+                        );
+                        Err(if self.tuple_items(t).is_some() {
+                            e.with_note_str("a tuple is iterable when its items have one type: use a list, or unroll the loop")
+                        } else {
+                            e
+                        })
                     }
                 }
             }

@@ -631,8 +631,7 @@ impl Vm {
                     .with_note("they are supported as the argument of `any all sum min max sorted list set dict` and of `.join`, `.extend`, `.update`; elsewhere write a list comprehension `[...]`"),
             )),
             ExprKind::Lambda { params, body } => {
-                let v = self.make_lambda(f, params, body, span)?;
-                Ok(AVal::blue(v, TypeId::FUNCTION, span))
+                self.make_lambda(f, params, body, span)
             }
             ExprKind::Yield(_) | ExprKind::YieldFrom(_) => {
                 Err(not_supported("`yield` expressions", span))

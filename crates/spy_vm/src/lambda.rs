@@ -4,9 +4,17 @@
 //! red function `def lambda(p: A...) -> R: return body`, `R` the static type
 //! of the body. So `sorted(ps, key=lambda p: p[1])` compiles to a direct call.
 //!
-//! A lambda captures the blue values around it, as a nested `def` does; the
-//! red locals of the function around it cannot be captured yet (a
-//! diagnostic).
+//! A lambda captures the blue values around it, as a nested `def` does. One
+//! that uses red locals of the function around it is a closure: a red value
+//! of a struct type made for it (`lambda#env`), whose fields are those locals'
+//! values when the lambda is evaluated (by value, as SPy's interpreter
+//! captures), and whose `__call__` is the lambda with the struct as a hidden
+//! first parameter (`__closure`; the body reads `__closure.k` for `k`). So such a
+//! lambda can be passed to the `key=` of `sorted`, `min`, `list.sort`...,
+//! which call it where it is out of the function's reach. Because the values
+//! are copied, a captured local assigned after the lambda (or in a loop
+//! around it) is an error, unless the lambda is the `key=` argument of a
+//! call, which uses it before returning.
 //!
 //! The same mechanism instantiates the other functions whose parameters
 //! take their types from the call: `__exit__(self, exc_type, exc, tb)`,
@@ -20,7 +28,7 @@ use spy_diagnostics::Diagnostic;
 
 use crate::call::CallArgs;
 use crate::errors::{err, VmError, VmResult};
-use crate::frame::{EvalMode, Frame};
+use crate::frame::{AVal, EvalMode, Frame};
 use crate::scope::analyze_function;
 use crate::types::TypeId;
 use crate::value::{Color, Value};
@@ -59,6 +67,105 @@ fn free_names(e: &Expr, out: &mut Vec<(Symbol, Span)>) {
     });
 }
 
+/// The hidden first parameter of a closure's `__call__`: its struct.
+const ENV: &str = "__closure";
+
+/// `e` with each free name of `caps` read from the closure struct `env`
+/// (`k` -> `__closure.k`); a nested lambda's parameters and a comprehension's
+/// targets shadow them.
+fn rewrite_captured(e: &mut Expr, caps: &[Symbol], env: Symbol) {
+    let inner: Vec<Symbol>;
+    let caps = match &mut e.kind {
+        ExprKind::Name(n) if caps.contains(n) => {
+            let (n, span) = (*n, e.span);
+            e.kind = ExprKind::Attribute {
+                value: Box::new(Expr {
+                    kind: ExprKind::Name(env),
+                    span,
+                }),
+                attr: Ident { name: n, span },
+            };
+            return;
+        }
+        ExprKind::Lambda { params, body } => {
+            let own: Vec<Symbol> = params.all().map(|p| p.name.name).collect();
+            inner = caps.iter().copied().filter(|c| !own.contains(c)).collect();
+            rewrite_captured(body, &inner, env);
+            return;
+        }
+        ExprKind::Comp { generators, .. } | ExprKind::DictComp { generators, .. } => {
+            let mut bound = Vec::new();
+            for g in generators.iter() {
+                free_names(&g.target, &mut bound);
+            }
+            inner = caps
+                .iter()
+                .copied()
+                .filter(|c| !bound.iter().any(|(b, _)| b == c))
+                .collect();
+            &inner[..]
+        }
+        _ => caps,
+    };
+    spy_ast::walk_expr_children_mut(e, &mut |c| rewrite_captured(c, caps, env));
+}
+
+/// Whether the expression at `span` is the `key=` argument of a call in
+/// `body`.
+fn is_key_argument(body: &[Stmt], span: Span) -> bool {
+    fn node(n: spy_ast::Node<'_>, span: Span, found: &mut bool) {
+        if *found {
+            return;
+        }
+        match n {
+            spy_ast::Node::Expr(e) => {
+                if let ExprKind::Call { args, .. } = &e.kind {
+                    if args.iter().any(|a| {
+                        matches!(a, spy_ast::Arg::Keyword(k, v)
+                            if k.name.as_str() == "key" && v.span == span)
+                    }) {
+                        *found = true;
+                        return;
+                    }
+                }
+                spy_ast::walk_expr_children(e, &mut |c| node(c, span, found));
+            }
+            spy_ast::Node::Stmt(s) => spy_ast::walk_stmt_children(s, &mut |c| node(c, span, found)),
+        }
+    }
+    let mut found = false;
+    for s in body {
+        node(spy_ast::Node::Stmt(s), span, &mut found);
+    }
+    found
+}
+
+/// An assignment of `name` inside a loop of `body` around `span` (the next
+/// iteration assigns it after the lambda there is made).
+fn assigned_in_loop_around(body: &[Stmt], name: Symbol, span: Span) -> Option<Span> {
+    fn stmt(s: &Stmt, name: Symbol, span: Span, found: &mut Option<Span>) {
+        if found.is_some() || !(s.span.start <= span.start && span.end <= s.span.end) {
+            return;
+        }
+        if matches!(s.kind, StmtKind::For { .. } | StmtKind::While { .. }) {
+            if let Some(at) = crate::module::assigned_after(std::slice::from_ref(s), name, 0) {
+                *found = Some(at);
+                return;
+            }
+        }
+        spy_ast::walk_stmt_children(s, &mut |c| {
+            if let spy_ast::Node::Stmt(c) = c {
+                stmt(c, name, span, found);
+            }
+        });
+    }
+    let mut found = None;
+    for s in body {
+        stmt(s, name, span, &mut found);
+    }
+    found
+}
+
 impl Vm {
     /// The type a lambda's parameter takes from argument `a`: a reference
     /// (`gc_ref[T]`, an item read through a pointer) passes its `T`.
@@ -77,7 +184,7 @@ impl Vm {
         params: &Params,
         body: &Expr,
         span: Span,
-    ) -> VmResult<Value> {
+    ) -> VmResult<AVal> {
         if let Some(p) = params.vararg.iter().chain(&params.kwarg).next() {
             return Err(err(
                 "`*args` and `**kwargs` in a `lambda` are not supported yet",
@@ -107,26 +214,27 @@ impl Vm {
             .collect();
         let mut names = Vec::new();
         free_names(body, &mut names);
+        let mut caps: Vec<(Symbol, Span)> = Vec::new();
         for (n, nspan) in names {
-            if own.contains(&n) {
+            if own.contains(&n) || caps.iter().any(|(c, _)| *c == n) {
                 continue;
             }
             if let Some(i) = f.scope.slot(n) {
                 let s = &f.slots[i];
                 if !(s.color == Color::Blue && s.value.is_some()) {
-                    return Err(VmError::diag(
-                        Diagnostic::error(format!(
-                            "a `lambda` cannot use the red local `{n}` of the function around it yet"
-                        ))
-                        .with_primary(nspan, "a red local of the enclosing function")
-                        .with_secondary(span, "in this `lambda`")
-                        .with_note(
-                            "a lambda captures blue values only: pass the value as an argument, or write a `def` at module level",
-                        ),
-                    ));
+                    caps.push((n, nspan));
                 }
             }
         }
+        if !caps.is_empty() {
+            return self.make_closure(f, params, body, &caps, span);
+        }
+        let fid = self.lambda_func(f, params.clone(), body.clone(), span);
+        Ok(AVal::blue(Value::Func(fid), TypeId::FUNCTION, span))
+    }
+
+    /// The function value of `lambda params: body` in frame `f`.
+    fn lambda_func(&mut self, f: &mut Frame, params: Params, body: Expr, span: Span) -> FuncId {
         let def = Rc::new(FuncDef {
             name: Ident {
                 name: Symbol::intern("lambda"),
@@ -134,11 +242,11 @@ impl Vm {
             },
             decorators: Vec::new(),
             type_params: Vec::new(),
-            params: params.clone(),
+            params,
             returns: None,
             body: vec![Stmt {
-                kind: StmtKind::Return(Some(body.clone())),
                 span: body.span,
+                kind: StmtKind::Return(Some(body)),
             }],
             is_async: false,
             span,
@@ -146,7 +254,7 @@ impl Vm {
         });
         let closure = self.capture_closure(f);
         let fqn = self.item_fqn(f, "lambda");
-        let fid = self.add_func(FuncObj {
+        self.add_func(FuncObj {
             fqn,
             name: "lambda".to_string(),
             color: Color::Red,
@@ -158,8 +266,136 @@ impl Vm {
                 closure,
                 ret: None,
             })),
-        });
-        Ok(Value::Func(fid))
+        })
+    }
+
+    /// `lambda params: body` using the red locals `caps` of frame `f`: a
+    /// value of the closure type of this lambda (made once per function
+    /// instance, lambda and captured types), its fields the locals' values.
+    fn make_closure(
+        &mut self,
+        f: &mut Frame,
+        params: &Params,
+        body: &Expr,
+        caps: &[(Symbol, Span)],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut vals = Vec::with_capacity(caps.len());
+        let mut tys = Vec::with_capacity(caps.len());
+        for &(n, nspan) in caps {
+            let v = self.eval_expr(
+                f,
+                &Expr {
+                    kind: ExprKind::Name(n),
+                    span: nspan,
+                },
+            )?;
+            let v = self.deref(f, v)?;
+            tys.push(self.runtime_type(&v));
+            vals.push(v);
+        }
+        let key = (f.func, f.module, span.start, span.end, tys.clone());
+        let t = match self.closure_types.get(&key) {
+            Some(&t) => t,
+            None => {
+                self.check_captures_stable(f, caps, span)?;
+                let t = self.closure_type(f, params, body, caps, &tys, span)?;
+                self.closure_types.insert(key, t);
+                t
+            }
+        };
+        let mut fields = Vec::with_capacity(vals.len());
+        for (v, &ft) in vals.into_iter().zip(&tys) {
+            fields.push(self.convert(f, v, ft, crate::eval::ConvCtx::Other)?);
+        }
+        let mut v = self.make_struct(f, t, fields, span)?;
+        v.color = Color::Red;
+        Ok(v)
+    }
+
+    /// The struct type of a closure: a field per captured local, and the
+    /// lambda as its `__call__`, taking the struct first.
+    fn closure_type(
+        &mut self,
+        f: &mut Frame,
+        params: &Params,
+        body: &Expr,
+        caps: &[(Symbol, Span)],
+        tys: &[TypeId],
+        span: Span,
+    ) -> VmResult<TypeId> {
+        let fqn = self.item_fqn(f, "lambda#env");
+        let fqn = self.fresh_type_fqn(fqn);
+        let t = self.declare_struct_at("lambda".to_string(), fqn);
+        let names: Vec<Symbol> = caps.iter().map(|(n, _)| *n).collect();
+        for (&(n, nspan), &ty) in caps.iter().zip(tys) {
+            self.types[t.0 as usize].fields.push((n, ty, nspan));
+        }
+        let env = Symbol::intern(ENV);
+        let mut body = body.clone();
+        rewrite_captured(&mut body, &names, env);
+        let mut params = params.clone();
+        params.posonly.insert(
+            0,
+            spy_ast::Param {
+                name: Ident { name: env, span },
+                ann: None,
+                default: None,
+                span,
+            },
+        );
+        let fid = self.lambda_func(f, params, body, span);
+        let ty = &mut self.types[t.0 as usize];
+        ty.methods.insert(
+            Symbol::intern("__call__"),
+            crate::types::Method {
+                func: fid,
+                kind: crate::types::MethodKind::Instance,
+            },
+        );
+        ty.defined = true;
+        self.method_owner.insert(fid, t);
+        Ok(t)
+    }
+
+    /// The captured locals `caps` of the lambda at `span` keep their values
+    /// while it may be called: none is assigned after it, nor in a loop
+    /// around it, unless the lambda is a call's `key=` argument.
+    fn check_captures_stable(
+        &self,
+        f: &Frame,
+        caps: &[(Symbol, Span)],
+        span: Span,
+    ) -> VmResult<()> {
+        let Some(outer) = f.func.and_then(|o| match &self.func(o).kind {
+            FuncKind::Ast(af) => Some(af.def.clone()),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        if is_key_argument(&outer.body, span) {
+            return Ok(());
+        }
+        for &(n, _) in caps {
+            let at = crate::module::assigned_after(&outer.body, n, span.end)
+                .or_else(|| assigned_in_loop_around(&outer.body, n, span));
+            if let Some(at) = at {
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "`{n}` is assigned after the lambda that uses it is made"
+                    ))
+                    .with_primary(at, "assigned here")
+                    .with_secondary(span, format!("this lambda captures `{n}` by value"))
+                    .with_note(
+                        "a lambda sees the values of the red variables it uses as they are when it is evaluated",
+                    )
+                    .with_note(format!(
+                        "help: pass `{n}` to the lambda as an argument"
+                    )),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The red function a call of lambda `fid` with `args` runs.

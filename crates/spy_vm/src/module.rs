@@ -1322,7 +1322,7 @@ fn names_used(body: &[Stmt], out: &mut HashSet<Symbol>) {
 }
 
 /// The first assignment to `name` in `body` that starts after byte `pos`.
-fn assigned_after(body: &[Stmt], name: Symbol, pos: u32) -> Option<Span> {
+pub(crate) fn assigned_after(body: &[Stmt], name: Symbol, pos: u32) -> Option<Span> {
     fn targets(t: &Expr, name: Symbol, pos: u32) -> Option<Span> {
         match &t.kind {
             ExprKind::Name(n) if *n == name && t.span.start > pos => Some(t.span),

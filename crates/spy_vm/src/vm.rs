@@ -246,6 +246,10 @@ pub trait Loader {
     fn load(&self, name: &str) -> Option<(String, String)>;
 }
 
+/// A closure type's key: the function its lambda is in, the module, the
+/// lambda's span and the types of the locals it captures.
+pub(crate) type ClosureKey = (Option<FuncId>, ModId, u32, u32, Vec<TypeId>);
+
 pub struct Vm {
     pub sources: SourceMap,
     pub types: Vec<TypeObj>,
@@ -271,6 +275,9 @@ pub struct Vm {
     pub redshift_seen: HashSet<FuncId>,
     /// The instances of each lambda, by the types of its arguments.
     pub(crate) lambda_instances: HashMap<(FuncId, Vec<TypeId>), FuncId>,
+    /// The struct type of each closure (a lambda using red locals), by the
+    /// function it is in, its module and span, and the captured types.
+    pub(crate) closure_types: HashMap<ClosureKey, TypeId>,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
     pub(crate) call_depth: u32,
@@ -361,6 +368,7 @@ impl Vm {
             redshift_queue: Vec::new(),
             redshift_seen: HashSet::new(),
             lambda_instances: HashMap::new(),
+            closure_types: HashMap::new(),
             var_globals: Vec::new(),
             interrupt: None,
             call_depth: 0,

@@ -1302,6 +1302,7 @@ impl Vm {
     ) -> VmResult<AVal> {
         let mut shadow = self.shadow_frame(f);
         let saved_queue = self.redshift_queue.len();
+        let saved_statics = self.statics.borrow().objects.len();
         let mut r = Ok(());
         for b in before {
             if let Err(x) = self.eval_expr(&mut shadow, b) {
@@ -1314,6 +1315,8 @@ impl Vm {
         for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
             self.redshift_seen.remove(&fid);
         }
+        // Nor the import-time memory only it reached.
+        self.statics.borrow_mut().truncate(saved_statics);
         r
     }
 
@@ -1327,8 +1330,13 @@ impl Vm {
             if s.color == Color::Red {
                 s.rir = None;
                 if let (true, Some(t)) = (has_value, s.ty) {
-                    if let Ok(rt) = self.rir_ty(t, spy_ast::Span::default()) {
-                        s.rir = Some(shift.new_local(s.name.to_string(), rt));
+                    match self.rir_ty(t, spy_ast::Span::default()) {
+                        Ok(rt) => s.rir = Some(shift.new_local(s.name.to_string(), rt)),
+                        // A value of compile-time-only contents (a pointer
+                        // to `MetaArg`s, in a red function run at compile
+                        // time) stays itself.
+                        Err(_) if s.value.is_some() => s.color = Color::Blue,
+                        Err(_) => {}
                     }
                 }
             }

@@ -838,6 +838,9 @@ impl Vm {
         args: CallArgs,
         span: Span,
     ) -> VmResult<AVal> {
+        if self.dbg_on {
+            self.dbg_snapshot(f);
+        }
         let fo = self.func(fid);
         let by_value = matches!(fo.kind, FuncKind::Builtin(_)) || fo.flavor == Flavor::Metafunc;
         let mut args = args;
@@ -1321,9 +1324,13 @@ impl Vm {
             slot.value = Some(v);
             slot.assigned = true;
         }
+        if matches!(frame.mode, EvalMode::Blue) {
+            frame.dbg = self.dbg_enter(&frame, span);
+        }
         self.call_depth += 1;
         let r = self.exec_block(&mut frame, &af.def.body);
         self.call_depth -= 1;
+        self.dbg_leave(frame.dbg);
         match r? {
             Flow::Return(v) => Ok(v),
             _ if af.ret == TypeId::NONE || af.ret == TypeId::DYNAMIC => Ok(Value::None),
@@ -1357,6 +1364,11 @@ impl Vm {
         };
         match b {
             Builtin::Print => self.builtin_print(f, args, span),
+            Builtin::Breakpoint => {
+                arity(0, &args, "breakpoint")?;
+                self.breakpoint(f, span)?;
+                Ok(AVal::blue(Value::None, TypeId::NONE, span))
+            }
             Builtin::Format => self.builtin_format(f, args, span),
             Builtin::IsInstance => {
                 arity(2, &args, "isinstance")?;

@@ -1355,6 +1355,7 @@ impl Vm {
             local_suffix: f.local_suffix.clone(),
             handling: Vec::new(),
             live: None,
+            dbg: 0,
         }
     }
 

@@ -195,6 +195,8 @@ pub struct Frame {
     /// A blue function's locals seen by the functions defined in it (made
     /// by the first such definition, updated by every assignment).
     pub live: Option<LiveVars>,
+    /// The debugger's record of this frame (`crate::spdb`), 0 for none.
+    pub dbg: u32,
 }
 
 impl Slot {
@@ -236,6 +238,7 @@ impl Frame {
             local_suffix: None,
             handling: Vec::new(),
             live: None,
+            dbg: 0,
         }
     }
 

@@ -30,6 +30,7 @@ mod repl;
 pub mod rireval;
 pub mod scope;
 mod shift;
+mod spdb;
 mod stmt;
 mod strformat;
 mod structs;

@@ -76,6 +76,7 @@ impl Vm {
 
     fn load_module_text(&mut self, name: &str, path: &str, text: &str) -> VmResult<ModId> {
         let file = self.sources.add(path, text);
+        self.dbg_on |= text.contains("breakpoint");
         let (ast, errors) = spy_parser::parse_module(text, file);
         if !errors.is_empty() {
             return Err(VmError::Many(

@@ -47,6 +47,7 @@ impl Vm {
     /// parse it as statements.
     pub fn repl_parse(&mut self, file_name: &str, text: &str) -> VmResult<Vec<Stmt>> {
         let file = self.sources.add(file_name, text);
+        self.dbg_on |= text.contains("breakpoint");
         let (ast, errors) = spy_parser::parse_module(text, file);
         if !errors.is_empty() {
             return Err(VmError::Many(

@@ -46,7 +46,10 @@ impl Vm {
         }
         f.ret = af.ret;
         f.ret_span = af.def.returns.as_ref().map(|r| r.span);
-        let flow = self.exec_block(&mut f, &af.def.body)?;
+        f.dbg = self.dbg_enter(&f, af.def.header_span);
+        let flow = self.exec_block(&mut f, &af.def.body);
+        self.dbg_leave(f.dbg);
+        let flow = flow?;
         let rir_ret = self.rir_ty(af.ret, af.def.header_span)?;
         if matches!(flow, Flow::Normal) && af.ret != TypeId::NONE {
             return Err(self.missing_return(&af.def, af.ret));

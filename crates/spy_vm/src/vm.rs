@@ -20,6 +20,8 @@ pub use crate::ids::{FuncId, ModId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
     Print,
+    /// `breakpoint()`: the debugger, in blue code (`crate::spdb`).
+    Breakpoint,
     Len,
     Abs,
     Min,
@@ -278,6 +280,11 @@ pub struct Vm {
     /// The struct type of each closure (a lambda using red locals), by the
     /// function it is in, its module and span, and the captured types.
     pub(crate) closure_types: HashMap<ClosureKey, TypeId>,
+    /// The debugger (`crate::spdb`): on when a source mentions
+    /// `breakpoint`; the records of the compile-time frames, innermost last.
+    pub(crate) dbg_on: bool,
+    pub(crate) dbg_stack: Vec<crate::spdb::DbgFrame>,
+    pub(crate) dbg_next: u32,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
     pub(crate) call_depth: u32,
@@ -369,6 +376,9 @@ impl Vm {
             redshift_seen: HashSet::new(),
             lambda_instances: HashMap::new(),
             closure_types: HashMap::new(),
+            dbg_on: false,
+            dbg_stack: Vec::new(),
+            dbg_next: 0,
             var_globals: Vec::new(),
             interrupt: None,
             call_depth: 0,
@@ -445,6 +455,7 @@ impl Vm {
             .insert(Symbol::intern("float"), Value::Type(TypeId::F64));
         for (name, b, color) in [
             ("print", Builtin::Print, Color::Red),
+            ("breakpoint", Builtin::Breakpoint, Color::Red),
             ("len", Builtin::Len, Color::Red),
             ("abs", Builtin::Abs, Color::Red),
             ("min", Builtin::Min, Color::Red),

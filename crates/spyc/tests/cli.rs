@@ -447,3 +447,50 @@ fn error_mode_lazy_redshifts_a_type_error_to_a_raise() {
         assert_eq!(warned, flag[1] == "warn", "{flag:?}");
     }
 }
+
+/// `quit` in the debugger (`breakpoint()` in blue code) stops the
+/// compilation: status 1, the error at the `breakpoint()`; `spyc build`
+/// stops at it too (the debugger reads spyc's own stdin).
+#[test]
+fn spdb_quit_stops_the_compilation() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("q.spy");
+    std::fs::write(
+        &src,
+        "@blue\ndef f() -> int:\n    breakpoint()\n    return 1\n\ndef main() -> None:\n    print(f())\n",
+    )
+    .expect("write");
+    for args in [vec!["run"], vec!["build", "-o"]] {
+        let mut cmd = spyc();
+        cmd.args(&args);
+        if args[0] == "build" {
+            cmd.arg(dir.path().join("q"));
+        }
+        let mut child = cmd
+            .arg(&src)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run spyc");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"q\n")
+            .expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stdout.starts_with("--- entering applevel debugger ---\n   [1] q::f at "),
+            "{args:?}: {stdout}"
+        );
+        assert!(
+            stderr.contains("error: the debugger was quit"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+}

@@ -15,15 +15,8 @@
 # With --write, the .out files are rewritten from SPy's output.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-p=${1:?usage: regen-with-spy.sh PATH-TO-SPY-CHECKOUT-OR-VENV [--write]}
-write=${2:-}
-if [ -x "$p" ] && [ ! -d "$p" ]; then spy=$p
-elif [ -x "$p/venv/bin/spy" ]; then spy=$p/venv/bin/spy
-elif [ -x "$p/bin/spy" ]; then spy=$p/bin/spy
-else echo "no spy executable under $p" >&2; exit 2; fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0; pass=0
+# shellcheck source=/dev/null
+. "$here/spy-oracle.sh"
 cd "$here"
 for f in *.spy; do
   n=${f%.spy}

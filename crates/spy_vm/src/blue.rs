@@ -27,6 +27,7 @@ impl Vm {
             ("ITEM_TYPE", Builtin::ItemType { iter: false }),
             ("ITER_TYPE", Builtin::ItemType { iter: true }),
             ("TUPLE_LEN", Builtin::TupleLen),
+            ("CALL_TYPE", Builtin::CallType),
             ("as_red", Builtin::AsRed),
             ("force_inline", Builtin::ForceInline),
             ("module_property", Builtin::ModuleProperty),

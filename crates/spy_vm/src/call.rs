@@ -1699,6 +1699,16 @@ impl Vm {
                     }
                 }
             }
+            Builtin::CallType => {
+                arity(2, &args, "CALL_TYPE")?;
+                let (Some(Value::Type(k)), Some(Value::Type(t))) =
+                    (args.pos[0].blue_value(), args.pos[1].blue_value())
+                else {
+                    return Err(err("CALL_TYPE takes two types", span, ""));
+                };
+                let t = self.call_result_type(f, *k, *t, span)?;
+                Ok(AVal::blue(Value::Type(t), TypeId::TYPE, span))
+            }
             Builtin::TupleLen => {
                 arity(1, &args, "TUPLE_LEN")?;
                 let a = &args.pos[0];

@@ -1301,23 +1301,63 @@ impl Vm {
         e: &Expr,
     ) -> VmResult<AVal> {
         let mut shadow = self.shadow_frame(f);
+        self.scratch(|vm| {
+            for b in before {
+                vm.eval_expr(&mut shadow, b)?;
+            }
+            vm.eval_expr(&mut shadow, e)
+        })
+    }
+
+    /// Run `work`, which evaluates code only for its static types: the
+    /// functions its residual code alone referenced are not redshifted,
+    /// and the import-time memory it alone reached is not copied.
+    pub(crate) fn scratch<R>(&mut self, work: impl FnOnce(&mut Vm) -> R) -> R {
         let saved_queue = self.redshift_queue.len();
         let saved_statics = self.statics.borrow().objects.len();
-        let mut r = Ok(());
-        for b in before {
-            if let Err(x) = self.eval_expr(&mut shadow, b) {
-                r = Err(x);
-                break;
-            }
-        }
-        let r = r.and_then(|()| self.eval_expr(&mut shadow, e));
-        // Functions referenced only by the scratch code are not needed.
+        let r = work(self);
         for fid in self.redshift_queue.drain(saved_queue..).collect::<Vec<_>>() {
             self.redshift_seen.remove(&fid);
         }
-        // Nor the import-time memory only it reached.
         self.statics.borrow_mut().truncate(saved_statics);
         r
+    }
+
+    /// The static type of `k(x)`, `k` of type `k_ty`, `x` of type `x_ty`
+    /// (both red): `CALL_TYPE(K, T)`.
+    pub(crate) fn call_result_type(
+        &mut self,
+        f: &Frame,
+        k_ty: TypeId,
+        x_ty: TypeId,
+        span: Span,
+    ) -> VmResult<TypeId> {
+        let mut shift = crate::frame::ShiftCtx::default();
+        shift.blocks.push(Vec::new());
+        let (krt, xrt) = (self.rir_ty(k_ty, span)?, self.rir_ty(x_ty, span)?);
+        let (lk, lx) = (
+            shift.new_local("k".into(), krt),
+            shift.new_local("x".into(), xrt),
+        );
+        let mut fr = Frame::new(
+            f.module,
+            f.func,
+            std::rc::Rc::new(crate::scope::FuncScope::default()),
+            None,
+            EvalMode::Shift(shift),
+        );
+        let k = AVal::code(rir::Expr::new(rir::ExprKind::Local(lk), krt, span), k_ty);
+        let x = AVal::code(rir::Expr::new(rir::ExprKind::Local(lx), xrt, span), x_ty);
+        let Some(m) = self.find_method(k_ty, "__call__") else {
+            let tn = self.type_name(k_ty);
+            return Err(err(format!("cannot call objects of type `{tn}`"), span, ""));
+        };
+        let args = crate::call::CallArgs {
+            pos: vec![x],
+            kw: Vec::new(),
+        };
+        let r = self.scratch(|vm| vm.call_method(&mut fr, k, m, args, span, span))?;
+        Ok(r.ty)
     }
 
     /// A copy of `f` in redshift mode where every red local is abstract.

@@ -39,6 +39,9 @@ pub enum Builtin {
     /// `TUPLE_LEN(T)`: the number of items of tuple type `T`, -1 for
     /// another type (blue).
     TupleLen,
+    /// `CALL_TYPE(K, T)`: the static type of `k(x)` for a `k` of type `K`
+    /// (a struct with `__call__`) and an `x` of type `T` (blue).
+    CallType,
     AsRed,
     Range,
     /// `gc_alloc`/`raw_alloc` before `[T]`.

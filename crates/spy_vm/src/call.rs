@@ -2106,7 +2106,7 @@ impl Vm {
         }
     }
 
-    fn call_type(
+    pub(crate) fn call_type(
         &mut self,
         f: &mut Frame,
         t: TypeId,

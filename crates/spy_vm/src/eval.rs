@@ -985,6 +985,9 @@ impl Vm {
     ) -> VmResult<AVal> {
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        if op == BinOp::Mod && l.ty == TypeId::STR {
+            return self.percent_format(f, l, r, span);
+        }
         let (l, r) = self.operands_not_none(f, op.symbol(), l, r)?;
         if let Some(t) = self.tuple_binop(f, op, &l, &r, span)? {
             return Ok(t);
@@ -2195,7 +2198,12 @@ impl Vm {
     }
 
     /// `format(v, spec)`: the spec is parsed and checked now, at compile time.
-    fn format_value(&mut self, f: &mut Frame, v: AVal, spec_text: &str) -> VmResult<AVal> {
+    pub(crate) fn format_value(
+        &mut self,
+        f: &mut Frame,
+        v: AVal,
+        spec_text: &str,
+    ) -> VmResult<AVal> {
         use spy_runtime::format;
         let span = v.span;
         if spec_text.is_empty() {

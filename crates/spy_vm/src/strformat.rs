@@ -485,6 +485,260 @@ impl From<VmError> for Render {
     }
 }
 
+/// A conversion of a printf-style format (`%-8.3f`).
+struct Percent {
+    flags: String,
+    width: String,
+    precision: Option<String>,
+    conv: char,
+}
+
+impl Vm {
+    /// `fmt % args` of a `str`: printf-style formatting as CPython's
+    /// (`PyUnicode_Format`): `args` is a tuple of the values, or the one
+    /// value; `%s %r %a` convert, `%d %i %u` take a number (a float is
+    /// truncated), `%x %X %o` an integer, `%e %E %f %F %g %G` a number, with
+    /// the flags `- + space 0 #`, a width and a precision; `%%` is `%`. The
+    /// format must be known at compile time; each conversion becomes the
+    /// formatting an f-string field does, and CPython's `TypeError`s (too
+    /// few or too many values, a `str` for `%d`) are compile-time errors.
+    pub(crate) fn percent_format(
+        &mut self,
+        f: &mut Frame,
+        fmt: AVal,
+        args: AVal,
+        span: Span,
+    ) -> VmResult<AVal> {
+        let Some(Value::Str(text)) = fmt.blue_value().cloned() else {
+            return Err(err(
+                "the format string of `%` must be known at compile time",
+                fmt.span,
+                "this is known at run time only",
+            )
+            .with_note_str("use an f-string, or `str.format` with a constant format"));
+        };
+        let mut values = match self.tuple_parts(f, &args, args.span)? {
+            Some(items) => items,
+            None => vec![args.clone()],
+        }
+        .into_iter();
+        let mut pieces: Vec<AVal> = Vec::new();
+        let mut lit = String::new();
+        let mut chars = text.chars().peekable();
+        let bad = |msg: &str| {
+            err(
+                format!("unsupported format character in `%`: {msg}"),
+                fmt.span,
+                "in this format",
+            )
+        };
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                lit.push(c);
+                continue;
+            }
+            if chars.peek() == Some(&'%') {
+                chars.next();
+                lit.push('%');
+                continue;
+            }
+            let mut p = Percent {
+                flags: String::new(),
+                width: String::new(),
+                precision: None,
+                conv: '\0',
+            };
+            while let Some(&c) = chars.peek() {
+                if "-+ 0#".contains(c) {
+                    p.flags.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            while let Some(&c) = chars.peek().filter(|c| c.is_ascii_digit()) {
+                p.width.push(c);
+                chars.next();
+            }
+            if chars.peek() == Some(&'.') {
+                chars.next();
+                let mut prec = String::new();
+                while let Some(&c) = chars.peek().filter(|c| c.is_ascii_digit()) {
+                    prec.push(c);
+                    chars.next();
+                }
+                p.precision = Some(if prec.is_empty() { "0".into() } else { prec });
+            }
+            while chars.peek().is_some_and(|c| "hlL".contains(*c)) {
+                chars.next();
+            }
+            match chars.next() {
+                None => {
+                    return Err(err(
+                        "incomplete format",
+                        fmt.span,
+                        "this format ends inside a `%` conversion",
+                    ))
+                }
+                Some(c @ ('(' | '*')) => {
+                    return Err(bad(&format!(
+                        "`{c}` (mapping keys and `*` widths are not supported yet)"
+                    )))
+                }
+                Some(c) => p.conv = c,
+            }
+            let Some(v) = values.next() else {
+                return Err(err(
+                    "not enough arguments for format string",
+                    args.span,
+                    "these are the values",
+                )
+                .with_note_str("CPython raises `TypeError` here"));
+            };
+            if !lit.is_empty() {
+                pieces.push(AVal::blue(
+                    Value::Str(std::mem::take(&mut lit).into()),
+                    TypeId::STR,
+                    span,
+                ));
+            }
+            pieces.push(self.percent_piece(f, &p, v, fmt.span)?);
+        }
+        if let Some(extra) = values.next() {
+            return Err(err(
+                "not all arguments converted during string formatting",
+                extra.span,
+                "this value has no `%` conversion",
+            )
+            .with_note_str("CPython raises `TypeError` here"));
+        }
+        if !lit.is_empty() || pieces.is_empty() {
+            pieces.push(AVal::blue(Value::Str(lit.into()), TypeId::STR, span));
+        }
+        let mut acc = pieces.remove(0);
+        for p in pieces {
+            acc = self.apply_prim(f, Prim::StrConcat, &mut [acc, p], span)?;
+        }
+        Ok(acc.with_span(span))
+    }
+
+    /// One `%` conversion of `v`.
+    fn percent_piece(
+        &mut self,
+        f: &mut Frame,
+        p: &Percent,
+        v: AVal,
+        fmt_span: Span,
+    ) -> VmResult<AVal> {
+        let left = p.flags.contains('-');
+        let align = if left { "<" } else { ">" };
+        let prec = p
+            .precision
+            .as_ref()
+            .map(|d| format!(".{d}"))
+            .unwrap_or_default();
+        let num_flags = |p: &Percent| {
+            let mut s = String::new();
+            if left {
+                s.push('<');
+            }
+            if p.flags.contains('+') {
+                s.push('+');
+            } else if p.flags.contains(' ') {
+                s.push(' ');
+            }
+            if p.flags.contains('#') {
+                s.push('#');
+            }
+            if p.flags.contains('0') && !left {
+                s.push('0');
+            }
+            s
+        };
+        let tn = self.type_name(v.ty);
+        let is_num = v.ty.as_num().is_some() || v.ty == TypeId::BOOL;
+        let is_int = v.ty == TypeId::BOOL || v.ty.as_num().is_some_and(|n| n.is_int());
+        let needs = |what: &str| {
+            err(
+                format!("%{} format: {what} is required, not {tn}", p.conv),
+                v.span,
+                format!("this is `{tn}`"),
+            )
+            .with_note_str("CPython raises `TypeError` here")
+        };
+        let span = v.span;
+        match p.conv {
+            's' | 'r' | 'a' => {
+                let s = self.convert_field(f, v, Some(p.conv))?;
+                if p.width.is_empty() && prec.is_empty() {
+                    return Ok(s);
+                }
+                self.format_value(f, s, &format!("{align}{}{prec}", p.width))
+            }
+            'd' | 'i' | 'u' => {
+                if !is_num {
+                    return Err(needs("a real number"));
+                }
+                if p.precision.is_some() {
+                    return Err(err(
+                        "a precision in `%d` is not supported yet",
+                        fmt_span,
+                        "in this format",
+                    ));
+                }
+                let v = if is_int {
+                    v
+                } else {
+                    let args = CallArgs {
+                        pos: vec![v],
+                        kw: Vec::new(),
+                    };
+                    self.call_type(f, TypeId::I64, args, span)?
+                };
+                self.format_value(f, v, &format!("{}{}d", num_flags(p), p.width))
+            }
+            'x' | 'X' | 'o' => {
+                if !is_int {
+                    return Err(needs("an integer"));
+                }
+                self.format_value(f, v, &format!("{}{}{}", num_flags(p), p.width, p.conv))
+            }
+            'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
+                if !is_num {
+                    return Err(needs("a real number"));
+                }
+                let v = if is_int {
+                    let args = CallArgs {
+                        pos: vec![v],
+                        kw: Vec::new(),
+                    };
+                    self.call_type(f, TypeId::F64, args, span)?
+                } else {
+                    v
+                };
+                let spec = format!(
+                    "{}{}{}{}",
+                    num_flags(p),
+                    p.width,
+                    if prec.is_empty() {
+                        ".6".to_string()
+                    } else {
+                        prec
+                    },
+                    p.conv
+                );
+                self.format_value(f, v, &spec)
+            }
+            c => Err(err(
+                format!("unsupported format character '{c}' in `%`"),
+                fmt_span,
+                "in this format",
+            )
+            .with_note_str("the conversions are s r a d i u x X o e E f F g G and %%")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod blue;
 mod call;
 mod classes;
 mod comp;
+mod dataclass;
 pub mod dispatch;
 pub mod errors;
 mod eval;

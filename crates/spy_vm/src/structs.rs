@@ -99,9 +99,16 @@ impl Vm {
     /// Run a `class` statement: fields, methods and class attributes.
     pub fn exec_class(&mut self, f: &mut Frame, cdef: &Rc<ClassDef>, t: TypeId) -> VmResult<()> {
         let mut is_struct = false;
+        let written;
+        let mut cdef = cdef;
         for d in &cdef.decorators {
             match &d.kind {
                 ExprKind::Name(n) if n.as_str() == "struct" => is_struct = true,
+                _ if cdef.decorators.len() == 1 && self.is_dataclass_decorator(f, d)? => {
+                    written = Rc::new(self.dataclass_def(cdef)?);
+                    cdef = &written;
+                    break;
+                }
                 _ => {
                     return Err(err(
                         "this class decorator is not supported",

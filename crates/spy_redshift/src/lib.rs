@@ -131,7 +131,19 @@ fn drain_queue(
     while next < vm.redshift_queue.len() {
         let fid = vm.redshift_queue[next];
         next += 1;
-        match vm.shift_function(fid) {
+        // A redshift starts again when it typed an empty display by its
+        // first use (`spy_vm`'s `pending.rs`): once per display at most.
+        let mut tries = 0;
+        let r = loop {
+            vm.take_shift_retry();
+            let r = vm.shift_function(fid);
+            if r.is_err() && vm.take_shift_retry() && tries < 64 {
+                tries += 1;
+                continue;
+            }
+            break r;
+        };
+        match r {
             Ok(f) => functions.push(f),
             Err(e) => errors.extend(error_diagnostics(e)?),
         }

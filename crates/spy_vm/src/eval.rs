@@ -782,7 +782,8 @@ impl Vm {
         let ty = slot.ty.unwrap_or(TypeId::DYNAMIC);
         if f.redshifting() {
             if !slot.assigned {
-                return Err(unassigned());
+                let (e, name) = (unassigned(), slot.name);
+                return Err(self.read_pending(f, name, span).unwrap_or(e));
             }
             if slot.color == Color::Blue {
                 if let Some(v) = &slot.value {

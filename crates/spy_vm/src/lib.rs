@@ -25,6 +25,7 @@ pub mod ids;
 mod init_check;
 mod lambda;
 mod module;
+mod pending;
 mod pointers;
 pub mod prims;
 mod repl;

@@ -288,6 +288,12 @@ pub struct Vm {
     pub(crate) dbg_on: bool,
     pub(crate) dbg_stack: Vec<crate::spdb::DbgFrame>,
     pub(crate) dbg_next: u32,
+    /// Empty displays typed by their first use (`crate::pending`): the type
+    /// of each, by function and span; the locals waiting for theirs; and
+    /// whether the redshift of a function must start again.
+    pub(crate) display_types: HashMap<(FuncId, Span), TypeId>,
+    pub(crate) pending_displays: HashMap<(FuncId, Symbol), crate::pending::Pending>,
+    pub(crate) shift_retry: bool,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
     pub(crate) call_depth: u32,
@@ -382,6 +388,9 @@ impl Vm {
             dbg_on: false,
             dbg_stack: Vec::new(),
             dbg_next: 0,
+            display_types: HashMap::new(),
+            pending_displays: HashMap::new(),
+            shift_retry: false,
             var_globals: Vec::new(),
             interrupt: None,
             call_depth: 0,

@@ -71,10 +71,30 @@ impl Vm {
             },
             _ => None,
         };
+        // An empty display whose type its first use tells (`crate::pending`).
+        let mut expected = expected;
+        if let ([t], None) = (targets, expected) {
+            if let ExprKind::Name(n) = &t.kind {
+                if matches!(self.resolve(f, *n), Some(Resolved::Local(_))) {
+                    match self.display_first_use(f, *n, value) {
+                        Some(Ok(ty)) => expected = Some(ty),
+                        Some(Err(())) => return Ok(Flow::Normal),
+                        None => {}
+                    }
+                }
+            }
+        }
         let v = match expected {
             Some(t) => self.eval_expecting(f, value, t)?,
             None => self.eval_expr(f, value)?,
         };
+        if let [t] = targets {
+            if let ExprKind::Name(n) = &t.kind {
+                if let Some(e) = self.assign_pending(f, *n, &v, span) {
+                    return Err(e);
+                }
+            }
+        }
         for t in targets {
             self.assign_target(f, t, v.clone(), span)?;
         }

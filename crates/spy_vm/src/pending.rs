@@ -1,0 +1,401 @@
+//! Empty displays typed by their first use, as a Python programmer writes
+//! them: `xs = []` then `xs.append(x)`, `counts = {}` then
+//! `counts[w] = counts.get(w, 0) + 1`, `seen = set()` then `seen.add(v)`.
+//!
+//! In a red function, an unannotated local assigned an empty display (`[]`,
+//! `{}`, `set()`) with no type yet is *pending*: the assignment is left out
+//! and the local stays unassigned. Its first read, wherever it is, infers
+//! the type: the first use in the function that tells it (in source order
+//! after the display: `append`/`add`/`insert`/`extend`, `d[k] = v` and
+//! `d[k] += v`, `setdefault`/`get` with a default, or an assignment of a
+//! value) is typed in the current frame, the type recorded for the display
+//! (`Vm::display_types`, by function and span), and the redshift of the
+//! function starts again (`Vm::take_shift_retry`), now with the display
+//! typed as if annotated. The interpreter, which runs after the redshift,
+//! finds the same record. A use that types nothing, or whose expression
+//! cannot be typed there, is the error it was: annotate the variable.
+
+use spy_ast::{Arg, Expr, ExprKind, Span, Stmt, StmtKind, Symbol};
+use spy_diagnostics::Diagnostic;
+
+use crate::errors::VmError;
+use crate::frame::Frame;
+use crate::types::TypeId;
+use crate::vm::{FuncKind, Vm};
+
+/// Which container an empty display makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DisplayKind {
+    List,
+    Dict,
+    Set,
+}
+
+impl DisplayKind {
+    /// The kind of `e`, if it is an empty display.
+    pub(crate) fn of(e: &Expr) -> Option<DisplayKind> {
+        match &e.kind {
+            ExprKind::List(items) if items.is_empty() => Some(DisplayKind::List),
+            ExprKind::Dict(items) if items.is_empty() => Some(DisplayKind::Dict),
+            _ if crate::eval::is_empty_call_of(e, "set") => Some(DisplayKind::Set),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            DisplayKind::List => "list",
+            DisplayKind::Dict => "dict",
+            DisplayKind::Set => "set",
+        }
+    }
+}
+
+/// A pending local: its display and kind.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pending {
+    pub display: Span,
+    pub kind: DisplayKind,
+}
+
+/// What a use of the local says about its type: the item expression (a
+/// list's or set's), an iterable whose items are the items (`extend`), a
+/// key and a value (a dict's), or the whole value.
+enum Hint<'a> {
+    Item(&'a Expr),
+    Items(&'a Expr),
+    KeyValue(&'a Expr, &'a Expr),
+    /// `d.setdefault(k, []).append(x)` (`set()` and `add`): a key, and the
+    /// item of the container each value is.
+    KeyContainer(&'a Expr, DisplayKind, &'a Expr),
+    Whole(&'a Expr),
+    /// `return name`: the function's return type.
+    Returned,
+}
+
+impl Vm {
+    /// `name = <empty display>` in frame `f`: the type recorded for the
+    /// display, or None after making the local pending (redshift), or None
+    /// when the display is not one this applies to.
+    pub(crate) fn display_first_use(
+        &mut self,
+        f: &Frame,
+        name: Symbol,
+        value: &Expr,
+    ) -> Option<Result<TypeId, ()>> {
+        let kind = DisplayKind::of(value)?;
+        let fid = f.func?;
+        if self.func(fid).color != crate::value::Color::Red || f.is_compile_time() {
+            return None;
+        }
+        if let Some(&t) = self.display_types.get(&(fid, value.span)) {
+            return Some(Ok(t));
+        }
+        if !f.redshifting() {
+            return None;
+        }
+        self.pending_displays.insert(
+            (fid, name),
+            Pending {
+                display: value.span,
+                kind,
+            },
+        );
+        Some(Err(()))
+    }
+
+    /// A read of local `name` that is unassigned: if it is pending, its type
+    /// inferred and the redshift restarted (an internal "retry" error), or
+    /// the error that the display cannot be typed.
+    pub(crate) fn read_pending(
+        &mut self,
+        f: &mut Frame,
+        name: Symbol,
+        span: Span,
+    ) -> Option<VmError> {
+        let fid = f.func?;
+        let p = self.pending_displays.remove(&(fid, name))?;
+        let (body, ret) = match &self.func(fid).kind {
+            FuncKind::Ast(af) => (af.def.body.clone(), af.ret),
+            _ => return None,
+        };
+        let mut uses = Vec::new();
+        find_uses(&body, name, p.kind, p.display.end, &mut uses);
+        let mut found = None;
+        for (hint, _) in &uses {
+            if let Hint::Returned = hint {
+                if self.is_container_of(p.kind, ret) {
+                    found = Some(ret);
+                    break;
+                }
+                continue;
+            }
+            if let Some(t) = self.type_from_hint(f, p.kind, hint) {
+                found = Some(t);
+                break;
+            }
+        }
+        match found {
+            Some(t) => {
+                self.display_types.insert((fid, p.display), t);
+                self.shift_retry = true;
+                Some(VmError::internal(
+                    "the redshift restarts: an empty display was typed",
+                    span,
+                ))
+            }
+            None => {
+                let what = match p.kind {
+                    DisplayKind::Dict => "the key and value types of this empty dict",
+                    k => return Some(self.untyped_display(k, p.display, span, name, "item type")),
+                };
+                Some(self.untyped_display(p.kind, p.display, span, name, what))
+            }
+        }
+    }
+
+    fn untyped_display(
+        &self,
+        kind: DisplayKind,
+        display: Span,
+        read: Span,
+        name: Symbol,
+        what: &str,
+    ) -> VmError {
+        let what = if what == "item type" {
+            format!("the item type of this empty {}", kind.name())
+        } else {
+            what.to_string()
+        };
+        let example = match kind {
+            DisplayKind::List => format!("`{name}: list[int] = []`"),
+            DisplayKind::Dict => format!("`{name}: dict[str, int] = {{}}`"),
+            DisplayKind::Set => format!("`{name}: set[int] = set()`"),
+        };
+        VmError::diag(
+            Diagnostic::error(format!("cannot infer {what}"))
+                .with_primary(display, "its type is unknown here")
+                .with_secondary(read, format!("`{name}` is used here before anything tells its type"))
+                .with_note(format!(
+                    "its first `append`, `add`, `d[k] = v` (...) gives it; or annotate it: {example}"
+                )),
+        )
+    }
+
+    /// The container type a use tells, typed in frame `f` (None if its
+    /// expressions cannot be typed here).
+    fn type_from_hint(
+        &mut self,
+        f: &mut Frame,
+        kind: DisplayKind,
+        hint: &Hint<'_>,
+    ) -> Option<TypeId> {
+        let span = Span::default();
+        let mut st = |vm: &mut Vm, e: &Expr| -> Option<TypeId> {
+            let a = vm.static_aval_after(f, std::iter::empty(), e).ok()?;
+            Some(vm.runtime_type(&a))
+        };
+        let generic =
+            |vm: &mut Vm, args: &[TypeId]| vm.stdlib_generic(kind.name(), args, span).ok();
+        match (kind, hint) {
+            (DisplayKind::List | DisplayKind::Set, Hint::Item(e)) => {
+                let t = st(self, e)?;
+                generic(self, &[t])
+            }
+            (DisplayKind::List | DisplayKind::Set, Hint::Items(e)) => {
+                let t = st(self, e)?;
+                let item = self.iter_item_type(t, span).ok()??;
+                generic(self, &[item])
+            }
+            (DisplayKind::Dict, Hint::KeyValue(k, v)) => {
+                let kt = st(self, k)?;
+                let vt = st(self, v)?;
+                generic(self, &[kt, vt])
+            }
+            (DisplayKind::Dict, Hint::KeyContainer(k, inner, x)) => {
+                let kt = st(self, k)?;
+                let xt = st(self, x)?;
+                let vt = self.stdlib_generic(inner.name(), &[xt], span).ok()?;
+                generic(self, &[kt, vt])
+            }
+            (_, Hint::Whole(e)) => {
+                let t = st(self, e)?;
+                self.is_container_of(kind, t).then_some(t)
+            }
+            _ => None,
+        }
+    }
+
+    /// An assignment of `v` to local `name` while it is pending: the
+    /// display takes `v`'s type when it is a container of its kind (the
+    /// redshift restarts), else nothing is known.
+    pub(crate) fn assign_pending(
+        &mut self,
+        f: &Frame,
+        name: Symbol,
+        v: &crate::frame::AVal,
+        span: Span,
+    ) -> Option<VmError> {
+        let fid = f.func?;
+        let p = *self.pending_displays.get(&(fid, name))?;
+        let t = v.ty;
+        let fits = self.is_container_of(p.kind, t);
+        self.pending_displays.remove(&(fid, name));
+        if !fits {
+            return None;
+        }
+        self.display_types.insert((fid, p.display), t);
+        self.shift_retry = true;
+        Some(VmError::internal(
+            "the redshift restarts: an empty display was typed",
+            span,
+        ))
+    }
+
+    /// Whether `t` is a `list`, `dict` or `set` type, as `kind` says.
+    fn is_container_of(&self, kind: DisplayKind, t: TypeId) -> bool {
+        match kind {
+            DisplayKind::List => self.list_item_type(t).is_some(),
+            DisplayKind::Dict => self.dict_types(t).is_some(),
+            DisplayKind::Set => self.set_item_type(t).is_some(),
+        }
+    }
+
+    /// Whether a redshift failed only to start again (an empty display was
+    /// typed): the flag is cleared.
+    pub fn take_shift_retry(&mut self) -> bool {
+        self.pending_displays.clear();
+        std::mem::take(&mut self.shift_retry)
+    }
+}
+
+/// The uses of `name` after byte `after` in `body` that tell a container's
+/// type, in source order.
+fn find_uses<'a>(
+    body: &'a [Stmt],
+    name: Symbol,
+    kind: DisplayKind,
+    after: u32,
+    out: &mut Vec<(Hint<'a>, Span)>,
+) {
+    fn is_name(e: &Expr, name: Symbol) -> bool {
+        matches!(e.kind, ExprKind::Name(n) if n == name)
+    }
+    fn expr<'a>(
+        e: &'a Expr,
+        name: Symbol,
+        kind: DisplayKind,
+        after: u32,
+        out: &mut Vec<(Hint<'a>, Span)>,
+    ) {
+        if let ExprKind::Call { func, args } = &e.kind {
+            if let ExprKind::Attribute { value, attr } = &func.kind {
+                // `d.setdefault(k, []).append(x)`.
+                if let (
+                    ExprKind::Call {
+                        func: inner,
+                        args: inner_args,
+                    },
+                    [Arg::Positional(x)],
+                ) = (&value.kind, args.as_slice())
+                {
+                    if let (
+                        ExprKind::Attribute {
+                            value: obj,
+                            attr: sd,
+                        },
+                        [Arg::Positional(k), Arg::Positional(d)],
+                    ) = (&inner.kind, inner_args.as_slice())
+                    {
+                        let made = DisplayKind::of(d);
+                        let fits = matches!(
+                            (made, attr.name.as_str()),
+                            (Some(DisplayKind::List), "append") | (Some(DisplayKind::Set), "add")
+                        );
+                        if kind == DisplayKind::Dict
+                            && is_name(obj, name)
+                            && sd.name.as_str() == "setdefault"
+                            && fits
+                            && e.span.start >= after
+                        {
+                            if let Some(m) = made {
+                                out.push((Hint::KeyContainer(k, m, x), e.span));
+                            }
+                        }
+                    }
+                }
+                if is_name(value, name) && e.span.start >= after {
+                    let pos: Vec<&Expr> = args
+                        .iter()
+                        .filter_map(|a| match a {
+                            Arg::Positional(x) => Some(x),
+                            _ => None,
+                        })
+                        .collect();
+                    let hint = match (kind, attr.name.as_str(), pos.as_slice()) {
+                        (DisplayKind::List, "append", [x]) => Some(Hint::Item(x)),
+                        (DisplayKind::List, "insert", [_, x]) => Some(Hint::Item(x)),
+                        (DisplayKind::List | DisplayKind::Set, "extend" | "update", [x]) => {
+                            Some(Hint::Items(x))
+                        }
+                        (DisplayKind::Set, "add", [x]) => Some(Hint::Item(x)),
+                        (DisplayKind::Dict, "setdefault" | "get", [k, v]) => {
+                            Some(Hint::KeyValue(k, v))
+                        }
+                        _ => None,
+                    };
+                    if let Some(h) = hint {
+                        out.push((h, e.span));
+                    }
+                }
+            }
+        }
+        spy_ast::walk_expr_children(e, &mut |c| {
+            if let spy_ast::Node::Expr(c) = c {
+                expr(c, name, kind, after, out);
+            }
+        });
+    }
+    for s in body {
+        let mut stmt_hint = None;
+        if s.span.start >= after {
+            match &s.kind {
+                StmtKind::Assign { targets, value } => {
+                    for t in targets {
+                        match &t.kind {
+                            ExprKind::Subscript { value: obj, index }
+                                if kind == DisplayKind::Dict && is_name(obj, name) =>
+                            {
+                                stmt_hint = Some(Hint::KeyValue(index, value));
+                            }
+                            ExprKind::Name(n) if *n == name && DisplayKind::of(value).is_none() => {
+                                stmt_hint = Some(Hint::Whole(value));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                StmtKind::Return(Some(e)) if is_name(e, name) => stmt_hint = Some(Hint::Returned),
+                StmtKind::AugAssign { target, value, .. } => {
+                    if let ExprKind::Subscript { value: obj, index } = &target.kind {
+                        if kind == DisplayKind::Dict && is_name(obj, name) {
+                            stmt_hint = Some(Hint::KeyValue(index, value));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The value of an assignment is evaluated before its target is
+        // stored: its uses come first.
+        spy_ast::walk_stmt_children(s, &mut |c| match c {
+            spy_ast::Node::Expr(e) => expr(e, name, kind, after, out),
+            spy_ast::Node::Stmt(inner) => {
+                find_uses(std::slice::from_ref(inner), name, kind, after, out)
+            }
+        });
+        if let Some(h) = stmt_hint {
+            out.push((h, s.span));
+        }
+    }
+}

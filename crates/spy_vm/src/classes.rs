@@ -239,7 +239,7 @@ impl Vm {
             StmtKind::FuncDef(d) if d.name.name.as_str() == "__init__" => Some(d.clone()),
             _ => None,
         }) {
-            self.fields_from_init(f, t, &init)?;
+            self.fields_from_init(f, t, &init, cdef)?;
             self.check_init_reads(cdef, t, &init)?;
         }
         self.check_overrides(cdef, t)?;
@@ -253,7 +253,13 @@ impl Vm {
     }
 
     /// Add the fields `init` assigns (`self.x = ...`) that are not declared.
-    fn fields_from_init(&mut self, f: &mut Frame, t: TypeId, init: &Rc<FuncDef>) -> VmResult<()> {
+    fn fields_from_init(
+        &mut self,
+        f: &mut Frame,
+        t: TypeId,
+        init: &Rc<FuncDef>,
+        cdef: &ClassDef,
+    ) -> VmResult<()> {
         let Some(me) = init.params.posonly.iter().chain(&init.params.args).next() else {
             return Ok(());
         };
@@ -268,7 +274,14 @@ impl Vm {
             if self.ty(t).fields.iter().any(|(n, _, _)| *n == fname) {
                 continue;
             }
+            // `self.items = []`: the type its first telling use gives.
+            let from_uses = match (ann, value) {
+                (None, Some(v)) => crate::pending::DisplayKind::of(v)
+                    .and_then(|k| self.field_type_from_uses(t, cdef, fname, k)),
+                _ => None,
+            };
             let ft = match (ann, value) {
+                _ if from_uses.is_some() => from_uses.unwrap_or(TypeId::NONE),
                 (Some(a), _) => self.eval_type(f, a)?,
                 (None, Some(v)) => self.infer_field_type(f, t, fname, v, &params, (m.func, me))?,
                 (None, None) => continue,
@@ -396,7 +409,13 @@ impl Vm {
     /// The static type of `v`, an expression of method `func` of class `c`
     /// that reads its parameters and the fields known so far (not the locals
     /// it assigns): `self.n = len(items)`, `self.label = self.kind + "!"`.
-    fn static_type_in(&mut self, c: TypeId, func: FuncId, me: Symbol, v: &Expr) -> Option<TypeId> {
+    pub(crate) fn static_type_in(
+        &mut self,
+        c: TypeId,
+        func: FuncId,
+        me: Symbol,
+        v: &Expr,
+    ) -> Option<TypeId> {
         let FuncKind::Ast(af) = &self.func(func).kind else {
             return None;
         };
@@ -802,6 +821,11 @@ impl Vm {
                 return self
                     .call_method(f, obj, m, CallArgs::default(), name_span, span)
                     .map(Some);
+            }
+            if m.kind == MethodKind::Instance {
+                if let Some(b) = self.bound_method(f, obj.clone(), m, name, span)? {
+                    return Ok(Some(b));
+                }
             }
             return Err(err(
                 format!("method `{name}` of `{}` must be called", self.type_name(c)),

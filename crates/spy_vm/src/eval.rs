@@ -2014,6 +2014,9 @@ impl Vm {
             }
             ConvCtx::Return(None) | ConvCtx::Decl(None) | ConvCtx::Other => {}
         }
+        if self.bound_method_types.contains(&v.ty) {
+            d = d.with_note("this is a method read without a call: add `(...)` to call it");
+        }
         if v.ty.as_num().is_some() && to.as_num().is_some() {
             if let Some(val) = v.blue_value().and_then(|x| x.as_int()) {
                 d = d.with_note(format!("{val} does not fit in `{exp}`"));
@@ -2547,6 +2550,11 @@ impl Vm {
                 if m.kind == crate::types::MethodKind::Property {
                     return self.call_dunder(f, m, vec![obj], span);
                 }
+                if m.kind == crate::types::MethodKind::Instance {
+                    if let Some(b) = self.bound_method(f, obj.clone(), m, name, span)? {
+                        return Ok(b);
+                    }
+                }
                 return Err(err(
                     format!("method `{name}` of `{}` must be called", self.type_name(t)),
                     name_span,
@@ -2560,6 +2568,13 @@ impl Vm {
         }
         let tn = self.type_name(obj.ty);
         if self.builtin_methods(obj.ty, name_span)? && self.ty(obj.ty).methods.contains_key(&name) {
+            if let Some(m) = self.ty(obj.ty).methods.get(&name).copied() {
+                if m.kind == crate::types::MethodKind::Instance {
+                    if let Some(b) = self.bound_method(f, obj.clone(), m, name, span)? {
+                        return Ok(b);
+                    }
+                }
+            }
             return Err(err(
                 format!("method `{name}` of `{tn}` must be called"),
                 name_span,

@@ -299,7 +299,12 @@ impl Vm {
             Some(&t) => t,
             None => {
                 self.check_captures_stable(f, caps, span)?;
-                let t = self.closure_type(f, params, body, caps, &tys, span)?;
+                let typed: Vec<(Symbol, Span, TypeId)> = caps
+                    .iter()
+                    .zip(&tys)
+                    .map(|(&(n, s), &t)| (n, s, t))
+                    .collect();
+                let t = self.closure_type(f, params, body, &typed, "lambda#env", span)?;
                 self.closure_types.insert(key, t);
                 t
             }
@@ -313,6 +318,82 @@ impl Vm {
         Ok(v)
     }
 
+    /// `obj.name` of a method read and not called (`key=scores.get`): a
+    /// bound method, the closure `lambda a...: obj.name(a...)` holding
+    /// `obj`, taking the method's required positional parameters. None for
+    /// a method whose parameters are not known before a call (a metafunc).
+    pub(crate) fn bound_method(
+        &mut self,
+        f: &mut Frame,
+        obj: AVal,
+        m: crate::types::Method,
+        name: Symbol,
+        span: Span,
+    ) -> VmResult<Option<AVal>> {
+        let FuncKind::Ast(af) = &self.func(m.func).kind else {
+            return Ok(None);
+        };
+        if self.func(m.func).flavor != Flavor::Plain || af.vararg.is_some() {
+            return Ok(None);
+        }
+        let n = af
+            .params
+            .iter()
+            .skip(1)
+            .filter(|p| p.default.is_none())
+            .count();
+        let me = Symbol::intern("__self");
+        let key = (f.func, f.module, span.start, span.end, vec![obj.ty]);
+        let t = match self.closure_types.get(&key) {
+            Some(&t) => t,
+            None => {
+                let ps: Vec<Symbol> = (0..n).map(|i| Symbol::intern(&format!("__a{i}"))).collect();
+                let ident = |s: Symbol| Ident { name: s, span };
+                let nm = |s: Symbol| Expr {
+                    kind: ExprKind::Name(s),
+                    span,
+                };
+                let params = Params {
+                    args: ps
+                        .iter()
+                        .map(|&p| spy_ast::Param {
+                            name: ident(p),
+                            ann: None,
+                            default: None,
+                            span,
+                        })
+                        .collect(),
+                    ..Params::default()
+                };
+                let body = Expr {
+                    kind: ExprKind::Call {
+                        func: Box::new(Expr {
+                            kind: ExprKind::Attribute {
+                                value: Box::new(nm(me)),
+                                attr: ident(name),
+                            },
+                            span,
+                        }),
+                        args: ps
+                            .iter()
+                            .map(|&p| spy_ast::Arg::Positional(nm(p)))
+                            .collect(),
+                    },
+                    span,
+                };
+                let label = format!("method#{name}");
+                let t =
+                    self.closure_type(f, &params, &body, &[(me, span, obj.ty)], &label, span)?;
+                self.closure_types.insert(key, t);
+                self.bound_method_types.insert(t);
+                t
+            }
+        };
+        let mut v = self.make_struct(f, t, vec![obj], span)?;
+        v.color = Color::Red;
+        Ok(Some(v))
+    }
+
     /// The struct type of a closure: a field per captured local, and the
     /// lambda as its `__call__`, taking the struct first.
     fn closure_type(
@@ -320,15 +401,15 @@ impl Vm {
         f: &mut Frame,
         params: &Params,
         body: &Expr,
-        caps: &[(Symbol, Span)],
-        tys: &[TypeId],
+        caps: &[(Symbol, Span, TypeId)],
+        label: &str,
         span: Span,
     ) -> VmResult<TypeId> {
-        let fqn = self.item_fqn(f, "lambda#env");
+        let fqn = self.item_fqn(f, label);
         let fqn = self.fresh_type_fqn(fqn);
         let t = self.declare_struct_at("lambda".to_string(), fqn);
-        let names: Vec<Symbol> = caps.iter().map(|(n, _)| *n).collect();
-        for (&(n, nspan), &ty) in caps.iter().zip(tys) {
+        let names: Vec<Symbol> = caps.iter().map(|(n, ..)| *n).collect();
+        for &(n, nspan, ty) in caps {
             self.types[t.0 as usize].fields.push((n, ty, nspan));
         }
         let env = Symbol::intern(ENV);

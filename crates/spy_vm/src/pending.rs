@@ -120,7 +120,8 @@ impl Vm {
             _ => return None,
         };
         let mut uses = Vec::new();
-        find_uses(&body, name, p.kind, p.display.end, &mut uses);
+        let is_local = |e: &Expr| matches!(e.kind, ExprKind::Name(n) if n == name);
+        find_uses(&body, &is_local, p.kind, p.display.end, &mut uses);
         let mut found = None;
         for (hint, _) in &uses {
             if let Hint::Returned = hint {
@@ -252,6 +253,64 @@ impl Vm {
         ))
     }
 
+    /// The type of field `field` of class `t` that `__init__` assigns an
+    /// empty display of `kind` (`self.items = []`): what its first telling
+    /// use in the methods of `cdef` gives (`self.items.append(x)` in
+    /// `add(self, x: str)`), each use typed from the method's parameters
+    /// and the fields known so far.
+    pub(crate) fn field_type_from_uses(
+        &mut self,
+        t: TypeId,
+        cdef: &spy_ast::ClassDef,
+        field: Symbol,
+        kind: DisplayKind,
+    ) -> Option<TypeId> {
+        let span = Span::default();
+        for s in &cdef.body {
+            let StmtKind::FuncDef(def) = &s.kind else {
+                continue;
+            };
+            let Some(me) = def.params.positional().next().map(|p| p.name.name) else {
+                continue;
+            };
+            let Some(m) = self.ty(t).methods.get(&def.name.name).copied() else {
+                continue;
+            };
+            let is_field = |e: &Expr| {
+                matches!(&e.kind, ExprKind::Attribute { value, attr }
+                    if attr.name == field && matches!(value.kind, ExprKind::Name(n) if n == me))
+            };
+            let mut uses = Vec::new();
+            find_uses(&def.body, &is_field, kind, 0, &mut uses);
+            for (hint, _) in &uses {
+                let st = |vm: &mut Vm, e: &Expr| vm.static_type_in(t, m.func, me, e);
+                let found = match (kind, hint) {
+                    (DisplayKind::List | DisplayKind::Set, Hint::Item(e)) => {
+                        st(self, e).and_then(|i| self.stdlib_generic(kind.name(), &[i], span).ok())
+                    }
+                    (DisplayKind::Dict, Hint::KeyValue(k, v)) => match (st(self, k), st(self, v)) {
+                        (Some(kt), Some(vt)) => self.stdlib_generic("dict", &[kt, vt], span).ok(),
+                        _ => None,
+                    },
+                    (DisplayKind::Dict, Hint::KeyContainer(k, inner, x)) => {
+                        match (st(self, k), st(self, x)) {
+                            (Some(kt), Some(xt)) => self
+                                .stdlib_generic(inner.name(), &[xt], span)
+                                .ok()
+                                .and_then(|vt| self.stdlib_generic("dict", &[kt, vt], span).ok()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
+        None
+    }
+
     /// Whether `t` is a `list`, `dict` or `set` type, as `kind` says.
     fn is_container_of(&self, kind: DisplayKind, t: TypeId) -> bool {
         match kind {
@@ -269,21 +328,19 @@ impl Vm {
     }
 }
 
-/// The uses of `name` after byte `after` in `body` that tell a container's
-/// type, in source order.
+/// The uses of the container `is_it` recognises (a local `xs`, a field
+/// `self.xs`) after byte `after` in `body` that tell its type, in source
+/// order.
 fn find_uses<'a>(
     body: &'a [Stmt],
-    name: Symbol,
+    is_it: &dyn Fn(&Expr) -> bool,
     kind: DisplayKind,
     after: u32,
     out: &mut Vec<(Hint<'a>, Span)>,
 ) {
-    fn is_name(e: &Expr, name: Symbol) -> bool {
-        matches!(e.kind, ExprKind::Name(n) if n == name)
-    }
     fn expr<'a>(
         e: &'a Expr,
-        name: Symbol,
+        is_it: &dyn Fn(&Expr) -> bool,
         kind: DisplayKind,
         after: u32,
         out: &mut Vec<(Hint<'a>, Span)>,
@@ -313,7 +370,7 @@ fn find_uses<'a>(
                             (Some(DisplayKind::List), "append") | (Some(DisplayKind::Set), "add")
                         );
                         if kind == DisplayKind::Dict
-                            && is_name(obj, name)
+                            && is_it(obj)
                             && sd.name.as_str() == "setdefault"
                             && fits
                             && e.span.start >= after
@@ -324,7 +381,7 @@ fn find_uses<'a>(
                         }
                     }
                 }
-                if is_name(value, name) && e.span.start >= after {
+                if is_it(value) && e.span.start >= after {
                     let pos: Vec<&Expr> = args
                         .iter()
                         .filter_map(|a| match a {
@@ -352,7 +409,7 @@ fn find_uses<'a>(
         }
         spy_ast::walk_expr_children(e, &mut |c| {
             if let spy_ast::Node::Expr(c) = c {
-                expr(c, name, kind, after, out);
+                expr(c, is_it, kind, after, out);
             }
         });
     }
@@ -364,21 +421,21 @@ fn find_uses<'a>(
                     for t in targets {
                         match &t.kind {
                             ExprKind::Subscript { value: obj, index }
-                                if kind == DisplayKind::Dict && is_name(obj, name) =>
+                                if kind == DisplayKind::Dict && is_it(obj) =>
                             {
                                 stmt_hint = Some(Hint::KeyValue(index, value));
                             }
-                            ExprKind::Name(n) if *n == name && DisplayKind::of(value).is_none() => {
+                            _ if is_it(t) && DisplayKind::of(value).is_none() => {
                                 stmt_hint = Some(Hint::Whole(value));
                             }
                             _ => {}
                         }
                     }
                 }
-                StmtKind::Return(Some(e)) if is_name(e, name) => stmt_hint = Some(Hint::Returned),
+                StmtKind::Return(Some(e)) if is_it(e) => stmt_hint = Some(Hint::Returned),
                 StmtKind::AugAssign { target, value, .. } => {
                     if let ExprKind::Subscript { value: obj, index } = &target.kind {
-                        if kind == DisplayKind::Dict && is_name(obj, name) {
+                        if kind == DisplayKind::Dict && is_it(obj) {
                             stmt_hint = Some(Hint::KeyValue(index, value));
                         }
                     }
@@ -389,9 +446,9 @@ fn find_uses<'a>(
         // The value of an assignment is evaluated before its target is
         // stored: its uses come first.
         spy_ast::walk_stmt_children(s, &mut |c| match c {
-            spy_ast::Node::Expr(e) => expr(e, name, kind, after, out),
+            spy_ast::Node::Expr(e) => expr(e, is_it, kind, after, out),
             spy_ast::Node::Stmt(inner) => {
-                find_uses(std::slice::from_ref(inner), name, kind, after, out)
+                find_uses(std::slice::from_ref(inner), is_it, kind, after, out)
             }
         });
         if let Some(h) = stmt_hint {

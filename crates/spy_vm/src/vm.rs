@@ -283,6 +283,8 @@ pub struct Vm {
     /// The struct type of each closure (a lambda using red locals), by the
     /// function it is in, its module and span, and the captured types.
     pub(crate) closure_types: HashMap<ClosureKey, TypeId>,
+    /// The closure types of bound methods (`obj.method` not called).
+    pub(crate) bound_method_types: HashSet<TypeId>,
     /// The debugger (`crate::spdb`): on when a source mentions
     /// `breakpoint`; the records of the compile-time frames, innermost last.
     pub(crate) dbg_on: bool,
@@ -385,6 +387,7 @@ impl Vm {
             redshift_seen: HashSet::new(),
             lambda_instances: HashMap::new(),
             closure_types: HashMap::new(),
+            bound_method_types: HashSet::new(),
             dbg_on: false,
             dbg_stack: Vec::new(),
             dbg_next: 0,

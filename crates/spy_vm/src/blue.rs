@@ -1046,9 +1046,14 @@ impl Vm {
             }
         };
         let mut conv = Vec::with_capacity(pairs.len());
+        let mixed = "a dict's keys have one type, and its values one type: for a record of fields of several types, use a class or a `@dataclass`";
         for (k, v) in pairs {
-            let k = self.convert(f, k, kt, ConvCtx::Other)?;
-            let v = self.convert(f, v, vt, ConvCtx::Other)?;
+            let k = self
+                .convert(f, k, kt, ConvCtx::Other)
+                .map_err(|e| e.with_note_str(mixed))?;
+            let v = self
+                .convert(f, v, vt, ConvCtx::Other)
+                .map_err(|e| e.with_note_str(mixed))?;
             conv.push(vec![k, v]);
         }
         let dt = self.stdlib_generic("dict", &[kt, vt], span)?;

@@ -1292,7 +1292,8 @@ pub(crate) fn module_const_names(body: &[Stmt], out: &mut rustc_hash::FxHashMap<
 
 /// Names declared `var` at module level.
 fn module_var_names(body: &[Stmt]) -> HashSet<Symbol> {
-    body.iter()
+    let mut out: HashSet<Symbol> = body
+        .iter()
         .filter_map(|s| match &s.kind {
             StmtKind::VarDecl {
                 kind: DeclKind::Var,
@@ -1301,7 +1302,23 @@ fn module_var_names(body: &[Stmt]) -> HashSet<Symbol> {
             } => Some(name.name),
             _ => None,
         })
-        .collect()
+        .collect();
+    // The names its functions (and methods) declare `global`: Python's
+    // module variables.
+    fn globals(n: spy_ast::Node<'_>, out: &mut HashSet<Symbol>) {
+        if let spy_ast::Node::Stmt(s) = n {
+            if let StmtKind::Global(names) = &s.kind {
+                out.extend(names.iter().map(|i| i.name));
+            }
+            spy_ast::walk_stmt_children(s, &mut |c| globals(c, out));
+        }
+    }
+    for s in body {
+        if matches!(s.kind, StmtKind::FuncDef(_) | StmtKind::ClassDef(_)) {
+            spy_ast::walk_stmt_children(s, &mut |c| globals(c, &mut out));
+        }
+    }
+    out
 }
 
 /// Every name `body` reads or writes, nested functions and lambdas included.

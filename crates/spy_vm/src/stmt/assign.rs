@@ -274,6 +274,9 @@ impl Vm {
                         format!("`{n}` is assigned before its definition"),
                         name_span,
                         "",
+                    )
+                    .with_note_str(
+                        "a module variable is made at import time: define it at module level",
                     ));
                 };
                 let v = self.convert(f, v, g.ty, ConvCtx::Decl(Some(g.span)))?;
@@ -310,9 +313,16 @@ impl Vm {
         kind: Option<VarKind>,
     ) -> VmResult<()> {
         let existing = self.module(f.module).globals.get(&name).cloned();
+        // A name a function declares `global` is a `var` (Python's way of
+        // saying so: `count = 0`, then `global count` in a function).
+        let declared_var = self.module(f.module).var_names.contains(&name);
         let kind = kind
             .or(existing.as_ref().map(|g| g.kind))
-            .unwrap_or(VarKind::Const);
+            .unwrap_or(if declared_var {
+                VarKind::Var
+            } else {
+                VarKind::Const
+            });
         let ty = match (&existing, ann) {
             (_, Some((t, _))) => t,
             (Some(g), None) if g.kind == VarKind::Var => g.ty,

@@ -21,6 +21,7 @@ use spy_diagnostics::Diagnostic;
 use crate::errors::VmError;
 use crate::frame::Frame;
 use crate::types::TypeId;
+use crate::value::Value;
 use crate::vm::{FuncKind, Vm};
 
 /// Which container an empty display makes.
@@ -28,6 +29,19 @@ use crate::vm::{FuncKind, Vm};
 pub(crate) enum DisplayKind {
     List,
     Dict,
+    Set,
+    /// `collections.defaultdict(factory)`, its factory a type.
+    DefaultDict(Factory),
+}
+
+/// The factory of a `defaultdict`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Factory {
+    Int,
+    Float,
+    Str,
+    Bool,
+    List,
     Set,
 }
 
@@ -38,6 +52,28 @@ impl DisplayKind {
             ExprKind::List(items) if items.is_empty() => Some(DisplayKind::List),
             ExprKind::Dict(items) if items.is_empty() => Some(DisplayKind::Dict),
             _ if crate::eval::is_empty_call_of(e, "set") => Some(DisplayKind::Set),
+            ExprKind::Call { func, args } => {
+                let (ExprKind::Name(n), [Arg::Positional(fac)]) = (&func.kind, args.as_slice())
+                else {
+                    return None;
+                };
+                let ExprKind::Name(fname) = &fac.kind else {
+                    return None;
+                };
+                if n.as_str() != "defaultdict" {
+                    return None;
+                }
+                let fac = match fname.as_str() {
+                    "int" => Factory::Int,
+                    "float" => Factory::Float,
+                    "str" => Factory::Str,
+                    "bool" => Factory::Bool,
+                    "list" => Factory::List,
+                    "set" => Factory::Set,
+                    _ => return None,
+                };
+                Some(DisplayKind::DefaultDict(fac))
+            }
             _ => None,
         }
     }
@@ -47,7 +83,13 @@ impl DisplayKind {
             DisplayKind::List => "list",
             DisplayKind::Dict => "dict",
             DisplayKind::Set => "set",
+            DisplayKind::DefaultDict(_) => "defaultdict",
         }
+    }
+
+    /// A dict or a defaultdict: typed by keys and values.
+    fn is_dict_like(self) -> bool {
+        matches!(self, DisplayKind::Dict | DisplayKind::DefaultDict(_))
     }
 }
 
@@ -148,6 +190,7 @@ impl Vm {
             None => {
                 let what = match p.kind {
                     DisplayKind::Dict => "the key and value types of this empty dict",
+                    DisplayKind::DefaultDict(_) => "the key and value types of this defaultdict",
                     k => return Some(self.untyped_display(k, p.display, span, name, "item type")),
                 };
                 Some(self.untyped_display(p.kind, p.display, span, name, what))
@@ -172,6 +215,9 @@ impl Vm {
             DisplayKind::List => format!("`{name}: list[int] = []`"),
             DisplayKind::Dict => format!("`{name}: dict[str, int] = {{}}`"),
             DisplayKind::Set => format!("`{name}: set[int] = set()`"),
+            DisplayKind::DefaultDict(_) => {
+                format!("a `dict` with `get`: `{name}: dict[str, int] = {{}}`")
+            }
         };
         VmError::diag(
             Diagnostic::error(format!("cannot infer {what}"))
@@ -196,9 +242,39 @@ impl Vm {
             let a = vm.static_aval_after(f, std::iter::empty(), e).ok()?;
             Some(vm.runtime_type(&a))
         };
-        let generic =
-            |vm: &mut Vm, args: &[TypeId]| vm.stdlib_generic(kind.name(), args, span).ok();
+        let generic = |vm: &mut Vm, args: &[TypeId]| vm.container_type(kind, args, span);
         match (kind, hint) {
+            (DisplayKind::DefaultDict(fac), Hint::KeyValue(k, v)) => {
+                let kt = st(self, k)?;
+                let vt = match fac {
+                    Factory::Float => TypeId::F64,
+                    Factory::Str => TypeId::STR,
+                    Factory::Bool => TypeId::BOOL,
+                    Factory::Int => {
+                        let vt = st(self, v)?;
+                        if vt.as_num().is_some() {
+                            vt
+                        } else {
+                            TypeId::I32
+                        }
+                    }
+                    Factory::List | Factory::Set => st(self, v)?,
+                };
+                generic(self, &[kt, vt])
+            }
+            (DisplayKind::DefaultDict(fac), Hint::KeyContainer(k, inner, x)) => {
+                let fits = matches!(
+                    (fac, inner),
+                    (Factory::List, DisplayKind::List) | (Factory::Set, DisplayKind::Set)
+                );
+                if !fits {
+                    return None;
+                }
+                let kt = st(self, k)?;
+                let xt = st(self, x)?;
+                let vt = self.stdlib_generic(inner.name(), &[xt], span).ok()?;
+                generic(self, &[kt, vt])
+            }
             (DisplayKind::List | DisplayKind::Set, Hint::Item(e)) => {
                 let t = st(self, e)?;
                 generic(self, &[t])
@@ -311,13 +387,75 @@ impl Vm {
         None
     }
 
-    /// Whether `t` is a `list`, `dict` or `set` type, as `kind` says.
+    /// Whether `t` is a `list`, `dict`, `set` or `defaultdict` type, as
+    /// `kind` says.
     fn is_container_of(&self, kind: DisplayKind, t: TypeId) -> bool {
         match kind {
             DisplayKind::List => self.list_item_type(t).is_some(),
             DisplayKind::Dict => self.dict_types(t).is_some(),
             DisplayKind::Set => self.set_item_type(t).is_some(),
+            DisplayKind::DefaultDict(_) => self.default_dict_types(t).is_some(),
         }
+    }
+
+    /// The container type of `kind` for the type arguments `args`.
+    fn container_type(&mut self, kind: DisplayKind, args: &[TypeId], span: Span) -> Option<TypeId> {
+        match kind {
+            DisplayKind::DefaultDict(_) => {
+                let g = self.stdlib_func("collections", "_DefaultDict", span).ok()?;
+                let targs: Vec<crate::frame::AVal> = args
+                    .iter()
+                    .map(|t| crate::frame::AVal::blue(Value::Type(*t), TypeId::TYPE, span))
+                    .collect();
+                match self.specialize_generic(g, &targs, span).ok()?.blue_value() {
+                    Some(Value::Type(t)) => Some(*t),
+                    _ => None,
+                }
+            }
+            k => self.stdlib_generic(k.name(), args, span).ok(),
+        }
+    }
+
+    /// The key and value types of a `defaultdict` type (its `dict` field's).
+    pub(crate) fn default_dict_types(&self, t: TypeId) -> Option<(TypeId, TypeId)> {
+        if !self
+            .ty(t)
+            .fqn
+            .to_string()
+            .starts_with("collections::_DefaultDict[")
+        {
+            return None;
+        }
+        let (_, ft, _) = *self.ty(t).fields.first()?;
+        self.dict_types(ft)
+    }
+
+    /// A new empty `defaultdict` of type `t`: `_new_defaultdict[K, V]()`.
+    pub(crate) fn new_default_dict(
+        &mut self,
+        f: &mut Frame,
+        t: TypeId,
+        span: Span,
+    ) -> crate::errors::VmResult<crate::frame::AVal> {
+        let Some((k, v)) = self.default_dict_types(t) else {
+            return Err(VmError::internal("a defaultdict without its types", span));
+        };
+        let g = self.stdlib_func("collections", "_new_defaultdict", span)?;
+        let targs = [
+            crate::frame::AVal::blue(Value::Type(k), TypeId::TYPE, span),
+            crate::frame::AVal::blue(Value::Type(v), TypeId::TYPE, span),
+        ];
+        let Some(Value::Func(inst)) = self
+            .specialize_generic(g, &targs, span)?
+            .blue_value()
+            .cloned()
+        else {
+            return Err(VmError::internal(
+                "`_new_defaultdict` is not a function",
+                span,
+            ));
+        };
+        self.call_func(f, inst, span, crate::call::CallArgs::default(), span)
     }
 
     /// Whether a redshift failed only to start again (an empty display was
@@ -369,7 +507,7 @@ fn find_uses<'a>(
                             (made, attr.name.as_str()),
                             (Some(DisplayKind::List), "append") | (Some(DisplayKind::Set), "add")
                         );
-                        if kind == DisplayKind::Dict
+                        if kind.is_dict_like()
                             && is_it(obj)
                             && sd.name.as_str() == "setdefault"
                             && fits
@@ -379,6 +517,26 @@ fn find_uses<'a>(
                                 out.push((Hint::KeyContainer(k, m, x), e.span));
                             }
                         }
+                    }
+                }
+                // `d[k].append(x)` of a defaultdict(list) (`add`: set).
+                if let (
+                    ExprKind::Subscript {
+                        value: obj,
+                        index: k,
+                    },
+                    [Arg::Positional(x)],
+                ) = (&value.kind, args.as_slice())
+                {
+                    let inner = match (kind, attr.name.as_str()) {
+                        (DisplayKind::DefaultDict(Factory::List), "append") => {
+                            Some(DisplayKind::List)
+                        }
+                        (DisplayKind::DefaultDict(Factory::Set), "add") => Some(DisplayKind::Set),
+                        _ => None,
+                    };
+                    if let (Some(inner), true) = (inner, is_it(obj) && e.span.start >= after) {
+                        out.push((Hint::KeyContainer(k, inner, x), e.span));
                     }
                 }
                 if is_it(value) && e.span.start >= after {
@@ -396,7 +554,8 @@ fn find_uses<'a>(
                             Some(Hint::Items(x))
                         }
                         (DisplayKind::Set, "add", [x]) => Some(Hint::Item(x)),
-                        (DisplayKind::Dict, "setdefault" | "get", [k, v]) => {
+                        (k, "setdefault" | "get", [key, v]) if k.is_dict_like() => {
+                            let k = key;
                             Some(Hint::KeyValue(k, v))
                         }
                         _ => None,
@@ -421,7 +580,7 @@ fn find_uses<'a>(
                     for t in targets {
                         match &t.kind {
                             ExprKind::Subscript { value: obj, index }
-                                if kind == DisplayKind::Dict && is_it(obj) =>
+                                if kind.is_dict_like() && is_it(obj) =>
                             {
                                 stmt_hint = Some(Hint::KeyValue(index, value));
                             }
@@ -435,7 +594,7 @@ fn find_uses<'a>(
                 StmtKind::Return(Some(e)) if is_it(e) => stmt_hint = Some(Hint::Returned),
                 StmtKind::AugAssign { target, value, .. } => {
                     if let ExprKind::Subscript { value: obj, index } = &target.kind {
-                        if kind == DisplayKind::Dict && is_it(obj) {
+                        if kind.is_dict_like() && is_it(obj) {
                             stmt_hint = Some(Hint::KeyValue(index, value));
                         }
                     }

@@ -85,6 +85,16 @@ impl Vm {
             }
         }
         let v = match expected {
+            // `d = defaultdict(int)` typed by its first use.
+            Some(t)
+                if self.default_dict_types(t).is_some()
+                    && matches!(
+                        crate::pending::DisplayKind::of(value),
+                        Some(crate::pending::DisplayKind::DefaultDict(_))
+                    ) =>
+            {
+                self.new_default_dict(f, t, value.span)?
+            }
             Some(t) => self.eval_expecting(f, value, t)?,
             None => self.eval_expr(f, value)?,
         };

@@ -996,7 +996,8 @@ impl Vm {
         let Some(va) = af.vararg.clone() else {
             return Err(VmError::internal("a `*args` call without `*args`", span));
         };
-        let n = af.params.len();
+        // The positional parameters; keyword-only ones come after `*args`.
+        let n = af.params.len() - af.def.params.kwonly.len();
         let extra = if args.pos.len() > n {
             args.pos.split_off(n)
         } else {
@@ -1017,8 +1018,10 @@ impl Vm {
             Some(&i) => i,
             None => {
                 let fo = self.func(fid);
+                // In the order of the function's locals: the positional
+                // parameters, `*args`, the keyword-only ones.
                 let mut params = af.params.clone();
-                params.push(crate::vm::ParamSig { ty: tt, ..va });
+                params.insert(n, crate::vm::ParamSig { ty: tt, ..va });
                 let inst_af = AstFunc {
                     def: af.def.clone(),
                     module: af.module,
@@ -1045,7 +1048,11 @@ impl Vm {
             }
         };
         let tuple = self.make_red_tuple(f, items, sp)?;
-        args.pos.push(tuple);
+        if af.def.params.kwonly.is_empty() {
+            args.pos.push(tuple);
+        } else {
+            args.kw.push((va.name, sp, tuple));
+        }
         Ok((inst, args))
     }
 

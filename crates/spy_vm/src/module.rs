@@ -612,7 +612,7 @@ impl Vm {
         }
         let vararg = match &p.vararg {
             None => None,
-            Some(v) if !p.kwonly.is_empty() => {
+            Some(v) if !p.kwonly.is_empty() && color != Color::Red => {
                 return Err(err(
                     "keyword-only parameters after `*args` are not supported",
                     p.kwonly[0].span,

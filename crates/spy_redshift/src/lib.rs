@@ -131,24 +131,27 @@ fn drain_queue(
     while next < vm.redshift_queue.len() {
         let fid = vm.redshift_queue[next];
         next += 1;
-        // A redshift starts again when it typed an empty display by its
-        // first use (`spy_vm`'s `pending.rs`): once per display at most.
-        let mut tries = 0;
-        let r = loop {
-            vm.take_shift_retry();
-            let r = vm.shift_function(fid);
-            if r.is_err() && vm.take_shift_retry() && tries < 64 {
-                tries += 1;
-                continue;
-            }
-            break r;
-        };
-        match r {
+        match shift(vm, fid) {
             Ok(f) => functions.push(f),
             Err(e) => errors.extend(error_diagnostics(e)?),
         }
     }
     Ok(())
+}
+
+/// Redshift one function. It starts again when it typed an empty display by
+/// its first use (`spy_vm`'s `pending.rs`): once per display at most.
+fn shift(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Function> {
+    let mut tries = 0;
+    loop {
+        vm.take_shift_retry();
+        let r = vm.shift_function(fid);
+        if r.is_err() && vm.take_shift_retry() && tries < 64 {
+            tries += 1;
+            continue;
+        }
+        return r;
+    }
 }
 
 /// Errors in source order, without repeats.
@@ -230,7 +233,7 @@ fn check_unreached(vm: &mut Vm, errors: &mut Vec<Diagnostic>) -> VmResult<()> {
             vm.var_globals.len(),
             vm.statics.borrow().objects.len(),
         );
-        if let Err(e) = vm.shift_function(fid) {
+        if let Err(e) = shift(vm, fid) {
             errors.extend(error_diagnostics(e)?);
         }
         vm.redshift_queue.truncate(saved.0);

@@ -1013,6 +1013,20 @@ impl Vm {
             .flat_map(|(k, v)| k.iter().chain(std::iter::once(v)))
             .collect();
         let mut at = 0;
+        // An empty display among the values (`{0: [1], 1: []}`) takes the
+        // type of the first other value (its static type, found first).
+        let is_empty = |e: &Expr| {
+            matches!(&e.kind, ExprKind::List(x) if x.is_empty())
+                || matches!(&e.kind, ExprKind::Dict(x) if x.is_empty())
+                || crate::eval::is_empty_call_of(e, "set")
+        };
+        let empty_vt = match (types, items.iter().any(|(_, v)| is_empty(v))) {
+            (None, true) => match items.iter().find(|(_, v)| !is_empty(v)) {
+                Some((_, v)) => Some(self.static_type_of(f, v)?),
+                None => None,
+            },
+            _ => None,
+        };
         for (k, v) in items {
             let Some(k) = k else {
                 return Err(crate::eval::not_supported("`**` in dict displays", v.span));
@@ -1022,9 +1036,10 @@ impl Vm {
                 None => self.eval_expr(f, k)?,
             };
             let ka = self.pin_before(f, ka, &all[at + 1..])?;
-            let vv = match types {
-                Some((_, vt)) => self.eval_expecting(f, v, vt)?,
-                None => self.eval_expr(f, v)?,
+            let vv = match (types, empty_vt) {
+                (Some((_, vt)), _) => self.eval_expecting(f, v, vt)?,
+                (None, Some(vt)) if is_empty(v) => self.eval_expecting(f, v, vt)?,
+                (None, _) => self.eval_expr(f, v)?,
             };
             let vv = self.pin_before(f, vv, &all[at + 2..])?;
             at += 2;

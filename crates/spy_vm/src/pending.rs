@@ -32,6 +32,8 @@ pub(crate) enum DisplayKind {
     Set,
     /// `collections.defaultdict(factory)`, its factory a type.
     DefaultDict(Factory),
+    /// `collections.deque()`.
+    Deque,
 }
 
 /// The factory of a `defaultdict`.
@@ -52,6 +54,7 @@ impl DisplayKind {
             ExprKind::List(items) if items.is_empty() => Some(DisplayKind::List),
             ExprKind::Dict(items) if items.is_empty() => Some(DisplayKind::Dict),
             _ if crate::eval::is_empty_call_of(e, "set") => Some(DisplayKind::Set),
+            _ if crate::eval::is_empty_call_of(e, "deque") => Some(DisplayKind::Deque),
             ExprKind::Call { func, args } => {
                 let (ExprKind::Name(n), [Arg::Positional(fac)]) = (&func.kind, args.as_slice())
                 else {
@@ -84,6 +87,7 @@ impl DisplayKind {
             DisplayKind::Dict => "dict",
             DisplayKind::Set => "set",
             DisplayKind::DefaultDict(_) => "defaultdict",
+            DisplayKind::Deque => "deque",
         }
     }
 
@@ -218,6 +222,7 @@ impl Vm {
             DisplayKind::DefaultDict(_) => {
                 format!("a `dict` with `get`: `{name}: dict[str, int] = {{}}`")
             }
+            DisplayKind::Deque => format!("`{name} = deque(xs)` of a typed list"),
         };
         VmError::diag(
             Diagnostic::error(format!("cannot infer {what}"))
@@ -275,11 +280,11 @@ impl Vm {
                 let vt = self.stdlib_generic(inner.name(), &[xt], span).ok()?;
                 generic(self, &[kt, vt])
             }
-            (DisplayKind::List | DisplayKind::Set, Hint::Item(e)) => {
+            (DisplayKind::List | DisplayKind::Set | DisplayKind::Deque, Hint::Item(e)) => {
                 let t = st(self, e)?;
                 generic(self, &[t])
             }
-            (DisplayKind::List | DisplayKind::Set, Hint::Items(e)) => {
+            (DisplayKind::List | DisplayKind::Set | DisplayKind::Deque, Hint::Items(e)) => {
                 let t = st(self, e)?;
                 let item = self.iter_item_type(t, span).ok()??;
                 generic(self, &[item])
@@ -361,7 +366,7 @@ impl Vm {
             for (hint, _) in &uses {
                 let st = |vm: &mut Vm, e: &Expr| vm.static_type_in(t, m.func, me, e);
                 let found = match (kind, hint) {
-                    (DisplayKind::List | DisplayKind::Set, Hint::Item(e)) => {
+                    (DisplayKind::List | DisplayKind::Set | DisplayKind::Deque, Hint::Item(e)) => {
                         st(self, e).and_then(|i| self.stdlib_generic(kind.name(), &[i], span).ok())
                     }
                     (DisplayKind::Dict, Hint::KeyValue(k, v)) => match (st(self, k), st(self, v)) {
@@ -395,14 +400,19 @@ impl Vm {
             DisplayKind::Dict => self.dict_types(t).is_some(),
             DisplayKind::Set => self.set_item_type(t).is_some(),
             DisplayKind::DefaultDict(_) => self.default_dict_types(t).is_some(),
+            DisplayKind::Deque => self.deque_item_type(t).is_some(),
         }
     }
 
     /// The container type of `kind` for the type arguments `args`.
     fn container_type(&mut self, kind: DisplayKind, args: &[TypeId], span: Span) -> Option<TypeId> {
+        let name = match kind {
+            DisplayKind::DefaultDict(_) => "_DefaultDict",
+            _ => "_Deque",
+        };
         match kind {
-            DisplayKind::DefaultDict(_) => {
-                let g = self.stdlib_func("collections", "_DefaultDict", span).ok()?;
+            DisplayKind::DefaultDict(_) | DisplayKind::Deque => {
+                let g = self.stdlib_func("collections", name, span).ok()?;
                 let targs: Vec<crate::frame::AVal> = args
                     .iter()
                     .map(|t| crate::frame::AVal::blue(Value::Type(*t), TypeId::TYPE, span))
@@ -430,32 +440,53 @@ impl Vm {
         self.dict_types(ft)
     }
 
-    /// A new empty `defaultdict` of type `t`: `_new_defaultdict[K, V]()`.
-    pub(crate) fn new_default_dict(
+    /// The item type of a `deque` type (its buffer's items').
+    pub(crate) fn deque_item_type(&self, t: TypeId) -> Option<TypeId> {
+        if !self
+            .ty(t)
+            .fqn
+            .to_string()
+            .starts_with("collections::_Deque[")
+        {
+            return None;
+        }
+        let (_, bt, _) = *self.ty(t).fields.first()?;
+        let (buf, _, _) = self.ptr_info(bt)?;
+        let (_, it, _) = *self.ty(buf).fields.first()?;
+        self.ptr_info(it).map(|(item, _, _)| item)
+    }
+
+    /// A new empty `defaultdict` or `deque` of type `t` (`collections`'s
+    /// `_new_defaultdict[K, V]()`, `_new_deque[T]()`), or None for
+    /// another type.
+    pub(crate) fn new_collection(
         &mut self,
         f: &mut Frame,
         t: TypeId,
         span: Span,
-    ) -> crate::errors::VmResult<crate::frame::AVal> {
-        let Some((k, v)) = self.default_dict_types(t) else {
-            return Err(VmError::internal("a defaultdict without its types", span));
+    ) -> crate::errors::VmResult<Option<crate::frame::AVal>> {
+        let (maker, tys) = match (self.default_dict_types(t), self.deque_item_type(t)) {
+            (Some((k, v)), _) => ("_new_defaultdict", vec![k, v]),
+            (None, Some(item)) => ("_new_deque", vec![item]),
+            (None, None) => return Ok(None),
         };
-        let g = self.stdlib_func("collections", "_new_defaultdict", span)?;
-        let targs = [
-            crate::frame::AVal::blue(Value::Type(k), TypeId::TYPE, span),
-            crate::frame::AVal::blue(Value::Type(v), TypeId::TYPE, span),
-        ];
+        let g = self.stdlib_func("collections", maker, span)?;
+        let targs: Vec<crate::frame::AVal> = tys
+            .iter()
+            .map(|t| crate::frame::AVal::blue(Value::Type(*t), TypeId::TYPE, span))
+            .collect();
         let Some(Value::Func(inst)) = self
             .specialize_generic(g, &targs, span)?
             .blue_value()
             .cloned()
         else {
             return Err(VmError::internal(
-                "`_new_defaultdict` is not a function",
+                format!("`{maker}` is not a function"),
                 span,
             ));
         };
         self.call_func(f, inst, span, crate::call::CallArgs::default(), span)
+            .map(Some)
     }
 
     /// Whether a redshift failed only to start again (an empty display was
@@ -549,6 +580,8 @@ fn find_uses<'a>(
                         .collect();
                     let hint = match (kind, attr.name.as_str(), pos.as_slice()) {
                         (DisplayKind::List, "append", [x]) => Some(Hint::Item(x)),
+                        (DisplayKind::Deque, "append" | "appendleft", [x]) => Some(Hint::Item(x)),
+                        (DisplayKind::Deque, "extend", [x]) => Some(Hint::Items(x)),
                         (DisplayKind::List, "insert", [_, x]) => Some(Hint::Item(x)),
                         (DisplayKind::List | DisplayKind::Set, "extend" | "update", [x]) => {
                             Some(Hint::Items(x))

@@ -85,15 +85,20 @@ impl Vm {
             }
         }
         let v = match expected {
-            // `d = defaultdict(int)` typed by its first use.
+            // `d = defaultdict(int)`, `q = deque()` typed by their first use.
             Some(t)
-                if self.default_dict_types(t).is_some()
-                    && matches!(
-                        crate::pending::DisplayKind::of(value),
-                        Some(crate::pending::DisplayKind::DefaultDict(_))
-                    ) =>
+                if matches!(
+                    crate::pending::DisplayKind::of(value),
+                    Some(
+                        crate::pending::DisplayKind::DefaultDict(_)
+                            | crate::pending::DisplayKind::Deque
+                    )
+                ) =>
             {
-                self.new_default_dict(f, t, value.span)?
+                match self.new_collection(f, t, value.span)? {
+                    Some(v) => v,
+                    None => self.eval_expecting(f, value, t)?,
+                }
             }
             Some(t) => self.eval_expecting(f, value, t)?,
             None => self.eval_expr(f, value)?,

@@ -958,9 +958,29 @@ impl Vm {
             let vt = self.runtime_type(v);
             if vt != t && crate::dispatch::implicit_conv(t, vt).is_some() {
                 t = vt;
+            } else if vt != t {
+                // Instances of classes: their nearest common base
+                // (`[Circle(1), Rect(2, 3)]` is a `list[Shape]`).
+                if let Some(b) = self.common_base(t, vt) {
+                    t = b;
+                }
             }
         }
         t
+    }
+
+    /// The nearest class both classes `a` and `b` are or derive from.
+    fn common_base(&self, a: TypeId, b: TypeId) -> Option<TypeId> {
+        if !(self.is_class(a) && self.is_class(b)) {
+            return None;
+        }
+        let mut c = a;
+        loop {
+            if self.class_derives(b, c) {
+                return Some(c);
+            }
+            c = self.ty(c).base.filter(|x| self.is_class(*x))?;
+        }
     }
 
     /// `ty()`, then `method(item...)` for each item (its arguments

@@ -1727,6 +1727,21 @@ impl Vm {
         if let Some(m) = self.find_method(l.ty, op.dunder()) {
             return self.call_dunder(f, m, vec![l, r], span).map(Some);
         }
+        // Python's reflection: `a > b` without `__gt__` is `b.__lt__(a)`
+        // (`max` of objects that define only `__lt__`).
+        let reflected = match op {
+            CmpOp::Lt => Some(CmpOp::Gt),
+            CmpOp::LtE => Some(CmpOp::GtE),
+            CmpOp::Gt => Some(CmpOp::Lt),
+            CmpOp::GtE => Some(CmpOp::LtE),
+            _ => None,
+        };
+        if let Some(rop) = reflected.filter(|_| self.has_methods(r.ty)) {
+            if let Some(m) = self.find_method(r.ty, rop.dunder()) {
+                let args = self.in_order(f, vec![l, r], &[1, 0])?;
+                return self.call_dunder(f, m, args, span).map(Some);
+            }
+        }
         // Objects are equal when they are the same object (`object.__eq__`).
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && self.class_ref(l.ty).is_some()

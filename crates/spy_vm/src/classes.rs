@@ -144,6 +144,54 @@ impl Vm {
     }
 
     /// The class attribute `name` of `c`, its own or inherited.
+    /// The class attributes of `t` (named `cname`) that functions of its
+    /// module assign (`Shape.count += 1`): each a module `var`
+    /// `__Shape__count`, starting with the attribute's value.
+    fn declare_class_vars(&mut self, f: &mut Frame, cname: Symbol, t: TypeId) -> VmResult<()> {
+        if !f.is_module_level() {
+            return Ok(());
+        }
+        let mut attrs: Vec<(Symbol, Value)> = self
+            .ty(t)
+            .attrs
+            .iter()
+            .filter(|(a, _)| self.module(f.module).class_vars.contains(&(cname, **a)))
+            .map(|(a, v)| (*a, v.clone()))
+            .collect();
+        attrs.sort_by_key(|(a, _)| a.as_str().to_string());
+        for (a, v) in attrs {
+            // (A name no program writes, valid in the redshift output.)
+            let sym = Symbol::intern(&format!("__{cname}__{a}"));
+            let vt = self.type_of(&v);
+            let span = spy_ast::Span::default();
+            self.assign_module_global(
+                f,
+                sym,
+                span,
+                AVal::blue(v, vt, span),
+                None,
+                Some(crate::scope::VarKind::Var),
+            )?;
+            self.class_vars.insert((t, a), (f.module, sym));
+        }
+        Ok(())
+    }
+
+    /// The module `var` holding class attribute `name` of `c` (or of a
+    /// base), if a function assigns it.
+    pub(crate) fn class_var(&self, c: TypeId, name: Symbol) -> Option<(crate::vm::ModId, Symbol)> {
+        let mut t = c;
+        loop {
+            if let Some(&v) = self.class_vars.get(&(t, name)) {
+                return Some(v);
+            }
+            if self.ty(t).attrs.contains_key(&name) {
+                return None;
+            }
+            t = self.ty(t).base.filter(|b| self.is_class(*b))?;
+        }
+    }
+
     pub(crate) fn class_attr(&self, c: TypeId, name: Symbol) -> Option<Value> {
         self.class_lookup(c, |t| self.ty(t).attrs.get(&name).cloned())
     }
@@ -234,6 +282,7 @@ impl Vm {
                 .push((Symbol::intern(MESSAGE), TypeId::STR, span));
         }
         self.exec_class_body(f, &cdef.body, t)?;
+        self.declare_class_vars(f, cdef.name.name, t)?;
         // Fields assigned in `__init__`.
         if let Some(init) = cdef.body.iter().find_map(|s| match &s.kind {
             StmtKind::FuncDef(d) if d.name.name.as_str() == "__init__" => Some(d.clone()),
@@ -832,6 +881,10 @@ impl Vm {
                 name_span,
                 "add `(...)`",
             ));
+        }
+        if let Some((m, sym)) = self.class_var(c, name) {
+            let v = self.read_var_global(f, m, sym, span)?;
+            return self.after(f, &obj, v).map(Some);
         }
         if let Some(v) = self.class_attr(c, name) {
             let vt = self.type_of(&v);

@@ -810,7 +810,7 @@ impl Vm {
         }
     }
 
-    fn read_var_global(
+    pub(crate) fn read_var_global(
         &mut self,
         f: &mut Frame,
         m: ModId,
@@ -2462,6 +2462,9 @@ impl Vm {
             let t = *t;
             if self.ptr_info(t).is_some() && name.as_str() == "NULL" {
                 return Ok(AVal::blue(Value::Ptr(Ptr::NULL), t, span));
+            }
+            if let Some((m, sym)) = self.is_class(t).then(|| self.class_var(t, name)).flatten() {
+                return self.read_var_global(f, m, sym, span);
             }
             // A heap class's are its own or inherited.
             let attr = match self.is_class(t) {

@@ -84,6 +84,7 @@ impl Vm {
             ));
         }
         let var_names = module_var_names(&ast.body);
+        let class_vars = module_class_vars(&ast.body);
         let mut const_names = Default::default();
         module_const_names(&ast.body, &mut const_names);
         let id = ModId(self.modules.len() as u32);
@@ -93,6 +94,7 @@ impl Vm {
             globals: Default::default(),
             var_names,
             const_names,
+            class_vars,
             done: false,
         });
         self.module_names.insert(name.to_string(), id);
@@ -1316,6 +1318,35 @@ fn module_var_names(body: &[Stmt]) -> HashSet<Symbol> {
     for s in body {
         if matches!(s.kind, StmtKind::FuncDef(_) | StmtKind::ClassDef(_)) {
             spy_ast::walk_stmt_children(s, &mut |c| globals(c, &mut out));
+        }
+    }
+    out
+}
+
+/// The class attributes the functions of a module body assign: `C.x = v`,
+/// `C.x += v` with `C` a name (a class, if it is one).
+fn module_class_vars(body: &[Stmt]) -> HashSet<(Symbol, Symbol)> {
+    fn target(t: &Expr, out: &mut HashSet<(Symbol, Symbol)>) {
+        if let ExprKind::Attribute { value, attr } = &t.kind {
+            if let ExprKind::Name(c) = &value.kind {
+                out.insert((*c, attr.name));
+            }
+        }
+    }
+    fn node(n: spy_ast::Node<'_>, out: &mut HashSet<(Symbol, Symbol)>) {
+        if let spy_ast::Node::Stmt(s) = n {
+            match &s.kind {
+                StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target(t, out)),
+                StmtKind::AugAssign { target: t, .. } => target(t, out),
+                _ => {}
+            }
+            spy_ast::walk_stmt_children(s, &mut |c| node(c, out));
+        }
+    }
+    let mut out = HashSet::new();
+    for s in body {
+        if matches!(s.kind, StmtKind::FuncDef(_) | StmtKind::ClassDef(_)) {
+            spy_ast::walk_stmt_children(s, &mut |c| node(c, &mut out));
         }
     }
     out

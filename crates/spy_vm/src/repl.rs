@@ -37,6 +37,7 @@ impl Vm {
             globals: Default::default(),
             var_names: Default::default(),
             const_names: Default::default(),
+            class_vars: Default::default(),
             done: true,
         });
         self.module_names.insert(name.to_string(), id);

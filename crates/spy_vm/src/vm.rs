@@ -241,6 +241,9 @@ pub struct ModuleObj {
     /// The other names bound at module level, with their first binding: a
     /// function assigning one is SPy's "`x` is const".
     pub const_names: rustc_hash::FxHashMap<Symbol, Span>,
+    /// The class attributes its functions assign (`Shape.count += 1`):
+    /// (class name, attribute); each is a module `var` (`Vm::class_var`).
+    pub class_vars: HashSet<(Symbol, Symbol)>,
     pub done: bool,
 }
 
@@ -296,6 +299,8 @@ pub struct Vm {
     pub(crate) display_types: HashMap<(FuncId, Span), TypeId>,
     pub(crate) pending_displays: HashMap<(FuncId, Symbol), crate::pending::Pending>,
     pub(crate) shift_retry: bool,
+    /// The class attributes that are module `var`s (`Vm::class_var`).
+    pub(crate) class_vars: HashMap<(TypeId, Symbol), (ModId, Symbol)>,
     /// Module `var`s referenced by residual code, in order of first use.
     pub var_globals: Vec<(ModId, Symbol)>,
     pub(crate) call_depth: u32,
@@ -394,6 +399,7 @@ impl Vm {
             display_types: HashMap::new(),
             pending_displays: HashMap::new(),
             shift_retry: false,
+            class_vars: HashMap::new(),
             var_globals: Vec::new(),
             interrupt: None,
             call_depth: 0,
@@ -514,6 +520,7 @@ impl Vm {
             globals,
             var_names: Default::default(),
             const_names: Default::default(),
+            class_vars: Default::default(),
             done: true,
         });
         self.module_names.insert(name.into(), id);

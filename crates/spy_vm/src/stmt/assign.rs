@@ -283,39 +283,47 @@ impl Vm {
         }
         match self.resolve(f, name) {
             Some(Resolved::Local(i)) => self.assign_slot(f, i, name_span, v, ann),
-            Some(Resolved::VarGlobal(m, n)) => {
-                let Some(g) = self.module(m).globals.get(&n).cloned() else {
-                    return Err(err(
-                        format!("`{n}` is assigned before its definition"),
-                        name_span,
-                        "",
-                    )
-                    .with_note_str(
-                        "a module variable is made at import time: define it at module level",
-                    ));
-                };
-                let v = self.convert(f, v, g.ty, ConvCtx::Decl(Some(g.span)))?;
-                if f.redshifting() {
-                    let gid = self.var_global_id(m, n);
-                    let e = self.to_rir(&v)?;
-                    f.emit(rir::Stmt {
-                        kind: rir::StmtKind::SetGlobal(gid, e),
-                        span: name_span,
-                    });
-                } else if let (Some(val), Some(slot)) = (
-                    v.value().cloned(),
-                    self.modules[m.0 as usize].globals.get_mut(&n),
-                ) {
-                    slot.value = val;
-                }
-                Ok(())
-            }
+            Some(Resolved::VarGlobal(m, n)) => self.assign_var_global(f, m, n, v, name_span),
             _ => Err(VmError::diag(
                 Diagnostic::error("invalid assignment target")
                     .with_primary(name_span, format!("`{name}` is const"))
                     .with_note(format!("help: declare it as variable: `var {name} ...`")),
             )),
         }
+    }
+
+    /// An assignment of `v` to module `var` `n` of module `m`.
+    pub(crate) fn assign_var_global(
+        &mut self,
+        f: &mut Frame,
+        m: crate::vm::ModId,
+        n: Symbol,
+        v: AVal,
+        name_span: Span,
+    ) -> VmResult<()> {
+        let Some(g) = self.module(m).globals.get(&n).cloned() else {
+            return Err(err(
+                format!("`{n}` is assigned before its definition"),
+                name_span,
+                "",
+            )
+            .with_note_str("a module variable is made at import time: define it at module level"));
+        };
+        let v = self.convert(f, v, g.ty, ConvCtx::Decl(Some(g.span)))?;
+        if f.redshifting() {
+            let gid = self.var_global_id(m, n);
+            let e = self.to_rir(&v)?;
+            f.emit(rir::Stmt {
+                kind: rir::StmtKind::SetGlobal(gid, e),
+                span: name_span,
+            });
+        } else if let (Some(val), Some(slot)) = (
+            v.value().cloned(),
+            self.modules[m.0 as usize].globals.get_mut(&n),
+        ) {
+            slot.value = val;
+        }
+        Ok(())
     }
 
     pub fn assign_module_global(
@@ -658,6 +666,14 @@ impl Vm {
         target_span: Span,
         span: Span,
     ) -> VmResult<()> {
+        // `Shape.count += 1`: a class attribute a function assigns is a
+        // module `var` (`Vm::class_var`).
+        if let Some(Value::Type(t)) = obj.blue_value() {
+            let t = *t;
+            if let Some((m, sym)) = self.is_class(t).then(|| self.class_var(t, name)).flatten() {
+                return self.assign_var_global(f, m, sym, v, target_span);
+            }
+        }
         if self.class_ref(obj.ty).is_some() {
             if let Some(r) = self.class_setattr(f, obj, name, v, target_span, span)? {
                 self.emit_effect(f, r, span);

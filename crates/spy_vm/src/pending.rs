@@ -426,32 +426,24 @@ impl Vm {
         }
     }
 
-    /// The key and value types of a `defaultdict` type (its `dict` field's).
-    pub(crate) fn default_dict_types(&self, t: TypeId) -> Option<(TypeId, TypeId)> {
-        if !self
-            .ty(t)
-            .fqn
-            .to_string()
-            .starts_with("collections::_DefaultDict[")
-        {
+    /// The type of the first field of `t`, an instance of the `collections`
+    /// generic `generic` (`_DefaultDict`, `_Deque`).
+    fn collections_field(&self, t: TypeId, generic: &str) -> Option<TypeId> {
+        let prefix = format!("collections::{generic}[");
+        if !self.ty(t).fqn.to_string().starts_with(&prefix) {
             return None;
         }
-        let (_, ft, _) = *self.ty(t).fields.first()?;
-        self.dict_types(ft)
+        self.ty(t).fields.first().map(|(_, ft, _)| *ft)
+    }
+
+    /// The key and value types of a `defaultdict` type (its `dict` field's).
+    pub(crate) fn default_dict_types(&self, t: TypeId) -> Option<(TypeId, TypeId)> {
+        self.dict_types(self.collections_field(t, "_DefaultDict")?)
     }
 
     /// The item type of a `deque` type (its buffer's items').
     pub(crate) fn deque_item_type(&self, t: TypeId) -> Option<TypeId> {
-        if !self
-            .ty(t)
-            .fqn
-            .to_string()
-            .starts_with("collections::_Deque[")
-        {
-            return None;
-        }
-        let (_, bt, _) = *self.ty(t).fields.first()?;
-        let (buf, _, _) = self.ptr_info(bt)?;
+        let (buf, _, _) = self.ptr_info(self.collections_field(t, "_Deque")?)?;
         let (_, it, _) = *self.ty(buf).fields.first()?;
         self.ptr_info(it).map(|(item, _, _)| item)
     }

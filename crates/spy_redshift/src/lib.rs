@@ -121,22 +121,36 @@ pub fn redshift_function_only(vm: &mut Vm, fid: FuncId) -> VmResult<rir::Module>
 }
 
 /// Redshift the worklist, first in first out: functions are checked in the
-/// order they are reached. An internal error stops everything.
+/// order they are reached. Then the dispatchers of operations on `dynamic`
+/// values (`spy_vm::dynamic`), made again while they box new types or reach
+/// functions still to redshift. An internal error stops everything.
 fn drain_queue(
     vm: &mut Vm,
     functions: &mut Vec<rir::Function>,
     errors: &mut Vec<Diagnostic>,
 ) -> VmResult<()> {
     let mut next = 0;
-    while next < vm.redshift_queue.len() {
-        let fid = vm.redshift_queue[next];
-        next += 1;
-        match shift(vm, fid) {
-            Ok(f) => functions.push(f),
-            Err(e) => errors.extend(error_diagnostics(e)?),
+    loop {
+        while next < vm.redshift_queue.len() {
+            let fid = vm.redshift_queue[next];
+            next += 1;
+            match shift(vm, fid) {
+                Ok(f) => functions.push(f),
+                Err(e) => errors.extend(error_diagnostics(e)?),
+            }
+        }
+        match vm.dyn_dispatchers() {
+            Ok(Some(ds)) => {
+                functions.retain(|f| !spy_vm::dynamic::is_dispatcher(&f.fqn));
+                functions.extend(ds);
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                errors.extend(error_diagnostics(e)?);
+                return Ok(());
+            }
         }
     }
-    Ok(())
 }
 
 /// Redshift one function. It starts again when it typed an empty display by
@@ -169,6 +183,7 @@ fn start(vm: &mut Vm) {
     *vm.rir_types.borrow_mut() = rir::TypeTable::default();
     vm.rir_type_map.borrow_mut().clear();
     vm.statics.borrow_mut().take();
+    vm.dyn_reset();
 }
 
 /// Assemble the residual module: `first` leads, then the other functions by

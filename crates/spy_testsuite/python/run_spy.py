@@ -18,6 +18,10 @@ common subset (DECISIONS.md, "Numbers"):
   converted (spyc wraps an integer, range-checks a float or text): it raises
   `NotInCommonSubset`, whose line never matches a spyc panic.
 - `complex128` is CPython's `complex` (docs/language.md, "Types").
+- `dynamic` is `object`: an annotation that lets any value through, its operations
+  dispatched on the value's type at run time, which is what Python does with every
+  value (spyc's failures are SPy's messages, so a program that fails on one is not in
+  the common subset).
 Nothing of spyc's that differs from Python is emulated: `@blue`, `@struct`, `unsafe`,
 `f32`, wrapping arithmetic... are undefined here, so a program using them fails, and
 its `#@ python: no -- why` header says why.
@@ -66,6 +70,7 @@ PRELUDE = {
     "u64": _int_type("u64", 64, False),
     "f64": f64,
     "complex128": complex,
+    "dynamic": object,
 }
 
 # (exception type, older CPython wording) -> the newest wording, which spyc prints.

@@ -661,6 +661,7 @@ impl Vm {
         let bound = self.bind_args(
             f,
             af,
+            false,
             CallArgs {
                 pos: metas,
                 kw: kw_metas,

@@ -880,7 +880,7 @@ impl Vm {
             Flavor::Metafunc => return self.call_metafunc(f, fid, &af, callee_span, args, span),
             Flavor::Plain => {}
         }
-        let bound = self.bind_args(f, &af, args, span)?;
+        let bound = self.bind_args(f, &af, color == Color::Red, args, span)?;
         if color == Color::Blue {
             for a in &bound {
                 if !a.is_blue() {
@@ -1058,10 +1058,14 @@ impl Vm {
 
     /// Match arguments to parameters (positional, keywords, defaults) and convert
     /// each to its parameter's type.
+    /// The arguments of a call of `af` bound to its parameters and
+    /// converted to their types; a blue function's `dynamic` parameter
+    /// takes the value as it is (`red` is the function's colour).
     pub(crate) fn bind_args(
         &mut self,
         f: &mut Frame,
         af: &AstFunc,
+        red: bool,
         mut args: CallArgs,
         span: Span,
     ) -> VmResult<Vec<AVal>> {
@@ -1186,6 +1190,10 @@ impl Vm {
         for (i, a) in slots.into_iter().enumerate() {
             let Some(a) = a else { continue };
             let p = &af.params[i];
+            if !red && p.ty == TypeId::DYNAMIC {
+                out.push(a);
+                continue;
+            }
             out.push(self.convert(f, a, p.ty, ConvCtx::Arg(p.span))?);
         }
         out.extend(rest);
@@ -1320,7 +1328,9 @@ impl Vm {
         }
         for (i, (p, v)) in af.params.iter().chain(&af.vararg).zip(vals).enumerate() {
             let slot = &mut frame.slots[i];
-            slot.ty = Some(if p.ty == TypeId::DYNAMIC {
+            // A red function's `dynamic` parameter holds a box, except
+            // at compile time, where a `dynamic` is the value itself.
+            slot.ty = Some(if p.ty == TypeId::DYNAMIC && (is_blue || compile_time) {
                 self.type_of(&v)
             } else {
                 p.ty

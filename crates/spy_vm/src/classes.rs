@@ -819,7 +819,7 @@ impl Vm {
     }
 
     /// Store `v` in field `i` of the data struct `p` points to.
-    fn ptr_store_field(
+    pub(crate) fn ptr_store_field(
         &mut self,
         f: &mut Frame,
         p: AVal,
@@ -1640,7 +1640,7 @@ impl Vm {
     }
 
     /// `effects` evaluated in order, then `v`.
-    fn seq(&mut self, f: &mut Frame, effects: Vec<AVal>, v: AVal) -> VmResult<AVal> {
+    pub(crate) fn seq(&mut self, f: &mut Frame, effects: Vec<AVal>, v: AVal) -> VmResult<AVal> {
         if !f.redshifting() {
             return Ok(v);
         }

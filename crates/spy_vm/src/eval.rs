@@ -169,6 +169,8 @@ impl Vm {
             TypeId::NONE => rir::Ty::None,
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
+            // A boxed value (`crate::dynamic`).
+            TypeId::DYNAMIC | TypeId::OBJECT => return self.rir_ty(self.dyn_repr_type(), span),
             // A class known at run time only, an exception's: its name
             // (`exc_class_name`).
             TypeId::TYPE => rir::Ty::Str,
@@ -986,6 +988,9 @@ impl Vm {
     ) -> VmResult<AVal> {
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        if self.is_dyn_op(f, &[&l, &r]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Bin(op), vec![l, r], span);
+        }
         if op == BinOp::Mod && l.ty == TypeId::STR {
             return self.percent_format(f, l, r, span);
         }
@@ -1562,6 +1567,9 @@ impl Vm {
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
+        if !matches!(op, CmpOp::In | CmpOp::NotIn) && self.is_dyn_op(f, &[&l, &r]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Cmp(op), vec![l, r], span);
+        }
         // `x == None` of a `C | None` is `x is None`.
         if matches!(op, CmpOp::Eq | CmpOp::NotEq)
             && (l.ty == TypeId::NONE || r.ty == TypeId::NONE)
@@ -1951,7 +1959,17 @@ impl Vm {
 
     /// Implicit conversion of `v` to `to` (assignments, arguments, returns).
     pub fn convert(&mut self, f: &mut Frame, v: AVal, to: TypeId, ctx: ConvCtx) -> VmResult<AVal> {
+        match self.dyn_conversion(f, v.ty, to) {
+            Some(true) => return self.box_value(f, v, to),
+            Some(false) => return self.unbox_checked(f, v, to),
+            None => {}
+        }
         if v.ty == to || to == TypeId::DYNAMIC || to == TypeId::OBJECT {
+            // `dynamic` and `object` are the same box; in blue code a value
+            // keeps its own type.
+            if matches!(v.ty, TypeId::DYNAMIC | TypeId::OBJECT) {
+                return Ok(AVal { ty: to, ..v });
+            }
             return Ok(v);
         }
         // An exception converts to its class's bases: every exception is
@@ -2272,6 +2290,9 @@ impl Vm {
     /// `str(v)`
     pub fn str_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if self.is_dyn_op(f, &[&v]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Str, vec![v], span);
+        }
         if let Some(name) = exc_class_name(&v) {
             let s = |t: &str| AVal::blue(Value::Str(t.into()), TypeId::STR, span);
             let l = self.apply_prim(f, Prim::StrConcat, &mut [s("<spy type '"), name], span)?;
@@ -2330,6 +2351,9 @@ impl Vm {
     /// `repr(v)`
     pub fn repr_of(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if self.is_dyn_op(f, &[&v]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Repr, vec![v], span);
+        }
         if let Some((_, _, true)) = self.ptr_info(v.ty) {
             let loaded = self.load(f, v, span)?;
             return self.repr_of(f, loaded);

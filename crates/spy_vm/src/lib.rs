@@ -16,6 +16,7 @@ mod classes;
 mod comp;
 mod dataclass;
 pub mod dispatch;
+pub mod dynamic;
 pub mod errors;
 mod eval;
 mod fold;

@@ -901,7 +901,7 @@ impl Vm {
                 pos: vec![arg],
                 kw: Vec::new(),
             };
-            let bound = self.bind_args(f, &af, args, d.span)?;
+            let bound = self.bind_args(f, &af, false, args, d.span)?;
             let vals: Vec<Value> = bound.iter().filter_map(|a| a.value().cloned()).collect();
             value = self.call_blue(dfid, vals, d.span)?;
         }

@@ -354,6 +354,8 @@ pub struct Vm {
     pub(crate) type_origin: HashMap<TypeId, FuncId>,
     /// `--error-mode`: what a static error in a statement of a red function does.
     pub error_mode: ErrorMode,
+    /// What residual code boxes as `dynamic` and dispatches (`crate::dynamic`).
+    pub(crate) dyn_state: crate::dynamic::DynState,
 }
 
 /// SPy's error modes (`-E/--error-mode`, spy-reference.md §4.2).
@@ -427,9 +429,11 @@ impl Vm {
             tuple_items: HashMap::new(),
             error_mode: ErrorMode::Eager,
             type_origin: HashMap::new(),
+            dyn_state: Default::default(),
         };
         vm.init_builtins();
         vm.init_unsafe_module();
+        vm.init_dynamic();
         vm.init_blue_modules();
         vm
     }

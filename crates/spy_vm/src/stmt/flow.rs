@@ -383,7 +383,7 @@ impl Vm {
 
     /// Convert a returned value to the frame's return type.
     pub fn convert_return(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
-        if f.ret == TypeId::DYNAMIC {
+        if f.ret == TypeId::DYNAMIC && f.is_compile_time() {
             return Ok(v);
         }
         let ret_span = f.ret_span;

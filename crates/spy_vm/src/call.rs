@@ -261,6 +261,9 @@ impl Vm {
         args: &[Arg],
         span: Span,
     ) -> VmResult<AVal> {
+        if self.is_dyn_op(f, &[&callee]) {
+            return self.call_dynamic(f, callee, args, span);
+        }
         // An object whose type has `__call__` (SPy: `CALL` of another type
         // calls its `__call__`, plain or metafunc).
         if self.is_struct(callee.ty) && self.find_method(callee.ty, "__call__").is_some() {
@@ -2237,6 +2240,10 @@ impl Vm {
             TypeKind::Str => Ok(self.str_of(f, a)?.with_span(span)),
             TypeKind::Bool => Ok(self.to_bool(f, a)?.with_span(span)),
             TypeKind::Num(n) => self.explicit_num(f, a, n, span),
+            // `dynamic(x)`: `x` boxed (the stdlib's `T(0)` of a `sum`).
+            _ if t == TypeId::DYNAMIC || t == TypeId::OBJECT => {
+                Ok(self.convert(f, a, t, ConvCtx::Other)?.with_span(span))
+            }
             _ => Err(err(format!("cannot instantiate `{tn}`"), span, "")),
         }
     }

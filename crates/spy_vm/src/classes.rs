@@ -766,17 +766,7 @@ impl Vm {
             ));
         }
         let data = self.class_data(c);
-        let one = AVal::blue(Value::I32(1), TypeId::I32, span);
-        let p = self.call_alloc(
-            f,
-            true,
-            data,
-            CallArgs {
-                pos: vec![one],
-                kw: Vec::new(),
-            },
-            span,
-        )?;
+        let p = self.gc_alloc_one(f, data, span)?;
         let (first, again) = self.share(f, p)?;
         let mut effects = Vec::new();
         let id = AVal::blue(Value::I32(c.0 as i32), TypeId::I32, span);
@@ -816,6 +806,16 @@ impl Vm {
             color: Color::Red,
             ..made
         })
+    }
+
+    /// A new GC record of struct type `ty`.
+    pub(crate) fn gc_alloc_one(&mut self, f: &mut Frame, ty: TypeId, span: Span) -> VmResult<AVal> {
+        let one = AVal::blue(Value::I32(1), TypeId::I32, span);
+        let args = CallArgs {
+            pos: vec![one],
+            kw: Vec::new(),
+        };
+        self.call_alloc(f, true, ty, args, span)
     }
 
     /// Store `v` in field `i` of the data struct `p` points to.

@@ -27,13 +27,13 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use spy_ast::{BinOp, CmpOp, Span};
+use spy_ast::{BinOp, CmpOp, Span, Symbol};
 use spy_rir as rir;
 
 use crate::call::CallArgs;
 use crate::errors::{err, VmError, VmResult};
 use crate::frame::{AVal, EvalMode, Frame, Repr, ShiftCtx};
-use crate::ids::{ModId, TypeId};
+use crate::ids::{FuncId, ModId, TypeId};
 use crate::value::{Color, Value};
 use crate::vm::Vm;
 
@@ -52,22 +52,64 @@ pub enum DynOp {
     Cmp(CmpOp),
     Str,
     Repr,
+    GetAttr(Symbol),
+    /// The object, then the value.
+    SetAttr(Symbol),
+    /// The callee, then this many positional arguments.
+    Call(u8),
+}
+
+/// What a box holds: a value of a type, or a function (a blue value, whole
+/// in its tid: a box of a function has no `val`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Type(TypeId),
+    Func(FuncId),
+}
+
+/// The tids of boxed functions: above every `TypeId`.
+const FUNC_TAG: i64 = 1 << 40;
+
+impl Key {
+    fn tid(self) -> i64 {
+        match self {
+            Key::Type(t) => i64::from(t.0),
+            Key::Func(f) => FUNC_TAG | i64::from(f.0),
+        }
+    }
+
+    fn from_tid(tid: i64) -> Key {
+        if tid & FUNC_TAG != 0 {
+            Key::Func(FuncId((tid & !FUNC_TAG) as u32))
+        } else {
+            Key::Type(TypeId(tid as u32))
+        }
+    }
+}
+
+/// A piece of the `TypeError` message of a failed operation.
+enum Part {
+    Text(String),
+    /// The type name of operand `i`.
+    Name(usize),
 }
 
 impl DynOp {
     fn arity(self) -> usize {
         match self {
-            DynOp::Bin(_) | DynOp::Cmp(_) => 2,
-            DynOp::Str | DynOp::Repr => 1,
+            DynOp::Bin(_) | DynOp::Cmp(_) | DynOp::SetAttr(_) => 2,
+            DynOp::Str | DynOp::Repr | DynOp::GetAttr(_) => 1,
+            DynOp::Call(n) => 1 + n as usize,
         }
     }
 
     /// The static type of the result.
     fn result(self) -> TypeId {
         match self {
-            DynOp::Bin(_) => TypeId::DYNAMIC,
+            DynOp::Bin(_) | DynOp::GetAttr(_) | DynOp::Call(_) => TypeId::DYNAMIC,
             DynOp::Cmp(_) => TypeId::BOOL,
             DynOp::Str | DynOp::Repr => TypeId::STR,
+            DynOp::SetAttr(_) => TypeId::NONE,
         }
     }
 
@@ -77,17 +119,50 @@ impl DynOp {
             DynOp::Cmp(c) => format!("{c:?}"),
             DynOp::Str => "Str".into(),
             DynOp::Repr => "Repr".into(),
+            DynOp::GetAttr(n) => format!("getattr_{n}"),
+            DynOp::SetAttr(n) => format!("setattr_{n}"),
+            DynOp::Call(n) => format!("call{n}"),
         };
         format!("{DISPATCH_PREFIX}{}", n.to_lowercase())
     }
 
-    /// The operation as its `TypeError` names it.
-    fn symbol(self) -> &'static str {
+    /// The message of its `TypeError` (SPy's).
+    fn failure(self) -> Vec<Part> {
+        let t = |s: &str| Part::Text(s.to_string());
         match self {
-            DynOp::Bin(b) => b.symbol(),
-            DynOp::Cmp(c) => c.symbol(),
-            DynOp::Str => "str",
-            DynOp::Repr => "repr",
+            DynOp::Bin(_) | DynOp::Cmp(_) => {
+                let sym = match self {
+                    DynOp::Bin(b) => b.symbol(),
+                    DynOp::Cmp(c) => c.symbol(),
+                    _ => "",
+                };
+                vec![
+                    t("cannot do `"),
+                    Part::Name(0),
+                    Part::Text(format!("` {sym} `")),
+                    Part::Name(1),
+                    t("`"),
+                ]
+            }
+            DynOp::Str | DynOp::Repr => {
+                let f = if self == DynOp::Str { "str" } else { "repr" };
+                vec![
+                    Part::Text(format!("cannot do `{f}(`")),
+                    Part::Name(0),
+                    t("`)"),
+                ]
+            }
+            DynOp::GetAttr(n) => vec![
+                t("type `"),
+                Part::Name(0),
+                Part::Text(format!("` has no attribute '{n}'")),
+            ],
+            DynOp::SetAttr(n) => vec![
+                t("type `"),
+                Part::Name(0),
+                Part::Text(format!("` does not support assignment to attribute '{n}'")),
+            ],
+            DynOp::Call(_) => vec![t("cannot call objects of type `"), Part::Name(0), t("`")],
         }
     }
 }
@@ -109,10 +184,14 @@ pub struct DynState {
     head_ptr: TypeId,
     /// The box struct of each value type.
     boxes: HashMap<TypeId, TypeId>,
-    /// The types boxed by residual code, in order of first use.
-    types: Vec<TypeId>,
+    /// What residual code boxes, in order of first use.
+    types: Vec<Key>,
     /// The operations residual code dispatches, in order of first use.
     ops: Vec<DynOp>,
+    /// Where residual code first dispatched an operation, and in which module
+    /// (the dispatchers' definitions, closures of bound methods, are made in it).
+    first_site: Option<Span>,
+    home: Option<ModId>,
     /// `(types, ops)` counts when the dispatchers were last generated.
     generated: Option<(usize, usize)>,
     rounds: u32,
@@ -127,6 +206,8 @@ impl Default for DynState {
             boxes: HashMap::new(),
             types: Vec::new(),
             ops: Vec::new(),
+            first_site: None,
+            home: None,
             generated: None,
             rounds: 0,
             span: None,
@@ -136,13 +217,15 @@ impl Default for DynState {
 
 /// Dispatcher rounds after which the redshift gives up: boxing results keeps
 /// making new types (`(t, t)` of a tuple `t`, and so on).
-const MAX_ROUNDS: u32 = 16;
+const MAX_ROUNDS: u32 = 8;
+/// And the number of boxed types after which it gives up.
+const MAX_TYPES: usize = 64;
 
 impl Vm {
     pub(crate) fn init_dynamic(&mut self) {
         let head = self.declare_struct_at(
             "dynamic".into(),
-            rir::Fqn::new(DISPATCH_MODULE, &format!("{DISPATCH_PREFIX}head")),
+            rir::Fqn::new(DISPATCH_MODULE, "__dynamic__"),
         );
         let sp = Span::default();
         let ty = &mut self.types[head.0 as usize];
@@ -165,6 +248,8 @@ impl Vm {
         let s = &mut self.dyn_state;
         s.types.clear();
         s.ops.clear();
+        s.first_site = None;
+        s.home = None;
         s.generated = None;
         s.rounds = 0;
     }
@@ -187,7 +272,8 @@ impl Vm {
         if let Some(&b) = self.dyn_state.boxes.get(&t) {
             return b;
         }
-        let name = format!("{DISPATCH_PREFIX}box[{}]", self.type_name(t));
+        // (`#` would start a comment where the residual code prints the name.)
+        let name = format!("__dynamic__[{}]", self.type_name(t).replace('#', "_"));
         let fqn = self.fresh_type_fqn(rir::Fqn::new(DISPATCH_MODULE, &name));
         let b = self.declare_struct_at(name, fqn);
         let sp = Span::default();
@@ -206,31 +292,51 @@ impl Vm {
         let span = v.span;
         let v = self.deref(f, v)?;
         let t = v.ty;
-        // A type with no run-time form cannot be boxed (a function, a type).
-        self.rir_ty(t, span)?;
-        if f.redshifting() && !self.dyn_state.types.contains(&t) {
-            self.dyn_state.types.push(t);
+        if let Some(Value::Func(fid)) = v.blue_value() {
+            return self.box_func(f, *fid, to, span);
         }
-        let bt = self.box_type(t);
-        let one = AVal::blue(Value::I32(1), TypeId::I32, span);
-        let p = self.call_alloc(
-            f,
-            true,
-            bt,
-            CallArgs {
-                pos: vec![one],
-                kw: Vec::new(),
-            },
-            span,
-        )?;
+        // A type with no run-time form cannot be boxed (a type, a module).
+        self.rir_ty(t, span)?;
+        self.make_box(f, Key::Type(t), Some(v), to, span)
+    }
+
+    /// Record that residual code boxes `k`.
+    fn dyn_note(&mut self, f: &Frame, k: Key) {
+        if f.redshifting() && !self.dyn_state.types.contains(&k) {
+            self.dyn_state.types.push(k);
+        }
+    }
+
+    /// Function `fid` as a `dynamic`: a box of its header only.
+    fn box_func(&mut self, f: &mut Frame, fid: FuncId, to: TypeId, span: Span) -> VmResult<AVal> {
+        self.make_box(f, Key::Func(fid), None, to, span)
+    }
+
+    /// A new box of `k` holding `v` (none for a function), as a `to`.
+    fn make_box(
+        &mut self,
+        f: &mut Frame,
+        k: Key,
+        v: Option<AVal>,
+        to: TypeId,
+        span: Span,
+    ) -> VmResult<AVal> {
+        self.dyn_note(f, k);
+        let rec = match k {
+            Key::Type(t) => self.box_type(t),
+            Key::Func(_) => self.dyn_state.head,
+        };
+        let p = self.gc_alloc_one(f, rec, span)?;
         let (first, again) = self.share(f, p)?;
-        let tid = AVal::blue(Value::I64(i64::from(t.0)), TypeId::I64, span);
-        let name = AVal::blue(Value::Str(self.type_name(t).into()), TypeId::STR, span);
-        let effects = vec![
+        let tid = AVal::blue(Value::I64(k.tid()), TypeId::I64, span);
+        let name = AVal::blue(Value::Str(self.key_name(k).into()), TypeId::STR, span);
+        let mut effects = vec![
             self.ptr_store_field(f, first, 0, tid, span)?,
             self.ptr_store_field(f, again.clone(), 1, name, span)?,
-            self.ptr_store_field(f, again.clone(), 2, v, span)?,
         ];
+        if let Some(v) = v {
+            effects.push(self.ptr_store_field(f, again.clone(), 2, v, span)?);
+        }
         let made = self.seq(f, effects, again)?;
         let head = self.dyn_state.head_ptr;
         let made = self.cast_ptr(made, head)?;
@@ -262,6 +368,14 @@ impl Vm {
         self.load(f, fa, span)
     }
 
+    /// The value in box `d`, known to hold `k`.
+    fn unbox_key(&mut self, f: &mut Frame, d: AVal, k: Key, span: Span) -> VmResult<AVal> {
+        match k {
+            Key::Type(t) => self.unbox(f, d, t, span),
+            Key::Func(fid) => Ok(AVal::blue(Value::Func(fid), TypeId::FUNCTION, span)),
+        }
+    }
+
     /// The value in box `d`, known to hold a `t`.
     fn unbox(&mut self, f: &mut Frame, d: AVal, t: TypeId, span: Span) -> VmResult<AVal> {
         let bt = self.box_type(t);
@@ -275,12 +389,19 @@ impl Vm {
         })
     }
 
-    /// The type of the value in box `d`, in the interpreters.
-    fn dyn_type_now(&mut self, f: &mut Frame, d: &AVal, span: Span) -> VmResult<TypeId> {
+    /// What box `d` holds, in the interpreters.
+    fn dyn_key_now(&mut self, f: &mut Frame, d: &AVal, span: Span) -> VmResult<Key> {
         let tid = self.dyn_field(f, d.clone(), 0, span)?;
         match tid.value() {
-            Some(Value::I64(n)) => Ok(TypeId(*n as u32)),
+            Some(Value::I64(n)) => Ok(Key::from_tid(*n)),
             _ => Err(VmError::internal("a `dynamic` without its type", span)),
+        }
+    }
+
+    fn key_name(&self, k: Key) -> String {
+        match k {
+            Key::Type(t) => self.type_name(t),
+            Key::Func(_) => self.type_name(TypeId::FUNCTION),
         }
     }
 
@@ -290,9 +411,9 @@ impl Vm {
         let expected = self.type_name(to);
         let msg_start = format!("Invalid cast. Expected `{expected}`, got `");
         if !f.redshifting() {
-            let t = self.dyn_type_now(f, &d, span)?;
-            if t != to {
-                let got = self.type_name(t);
+            let k = self.dyn_key_now(f, &d, span)?;
+            if k != Key::Type(to) {
+                let got = self.key_name(k);
                 return Err(VmError::panic(
                     "TypeError",
                     format!("{msg_start}{got}`"),
@@ -376,9 +497,9 @@ impl Vm {
             for a in args {
                 let a = self.deref(f, a)?;
                 if a.ty == TypeId::DYNAMIC {
-                    let t = self.dyn_type_now(f, &a, span)?;
-                    names.push(self.type_name(t));
-                    vals.push(self.unbox(f, a, t, span)?);
+                    let k = self.dyn_key_now(f, &a, span)?;
+                    names.push(self.key_name(k));
+                    vals.push(self.unbox_key(f, a, k, span)?);
                 } else {
                     names.push(self.type_name(a.ty));
                     vals.push(a);
@@ -393,7 +514,13 @@ impl Vm {
                         Ok(AVal::red_val(Value::Bool(true), TypeId::BOOL, span))
                     }
                     _ => {
-                        let msg = dyn_failure_text(op, &names);
+                        let mut msg = String::new();
+                        for p in op.failure() {
+                            match p {
+                                Part::Text(t) => msg.push_str(&t),
+                                Part::Name(i) => msg.push_str(&names[i]),
+                            }
+                        }
                         Err(VmError::panic("TypeError", msg, span))
                     }
                 },
@@ -412,6 +539,8 @@ impl Vm {
         }
         if !self.dyn_state.ops.contains(&op) {
             self.dyn_state.ops.push(op);
+            self.dyn_state.first_site.get_or_insert(span);
+            self.dyn_state.home.get_or_insert(f.module);
         }
         let rt = self.rir_ty(op.result(), span)?;
         let fqn = rir::Fqn::new(DISPATCH_MODULE, &op.name());
@@ -419,6 +548,32 @@ impl Vm {
             rir::Expr::new(rir::ExprKind::Call(rir::Callee::Func(fqn), rargs), rt, span),
             op.result(),
         ))
+    }
+
+    /// A call of a `dynamic`, with positional arguments.
+    pub(crate) fn call_dynamic(
+        &mut self,
+        f: &mut Frame,
+        callee: AVal,
+        args: &[spy_ast::Arg],
+        span: Span,
+    ) -> VmResult<AVal> {
+        let mut vals = vec![callee];
+        for a in args {
+            match a {
+                spy_ast::Arg::Positional(e) => vals.push(self.eval_expr(f, e)?),
+                _ => {
+                    return Err(err(
+                        "a `dynamic` is called with positional arguments only",
+                        span,
+                        "",
+                    ))
+                }
+            }
+        }
+        let n = u8::try_from(vals.len() - 1)
+            .map_err(|_| err("too many arguments for a call of a `dynamic`", span, ""))?;
+        self.dyn_op(f, DynOp::Call(n), vals, span)
     }
 
     /// Operation `op` on unboxed operands: what a dispatcher does once it
@@ -455,6 +610,36 @@ impl Vm {
             }
             DynOp::Str => self.str_of(f, a),
             DynOp::Repr => self.repr_of(f, a),
+            DynOp::GetAttr(name) => {
+                let r = self.getattr(f, a, name, span, span)?;
+                self.box_value(f, r, TypeId::DYNAMIC)
+            }
+            DynOp::SetAttr(name) => {
+                let b =
+                    b.ok_or_else(|| VmError::internal("an assignment without a value", span))?;
+                self.setattr_value(f, a, name, b, span, span)?;
+                Ok(AVal::blue(Value::None, TypeId::NONE, span))
+            }
+            DynOp::Call(_) => {
+                let mut pos: Vec<AVal> = b.into_iter().chain(vals).collect();
+                let fid = match a.blue_value() {
+                    Some(Value::Func(fid)) => *fid,
+                    // A closure, a bound method, an object with `__call__`.
+                    _ => match self.find_method(a.ty, "__call__") {
+                        Some(m) if self.is_struct(a.ty) || self.is_class(a.ty) => {
+                            pos.insert(0, a);
+                            m.func
+                        }
+                        _ => return Err(err("not callable", span, "")),
+                    },
+                };
+                let args = CallArgs {
+                    pos,
+                    kw: Vec::new(),
+                };
+                let r = self.call_func(f, fid, span, args, span)?;
+                self.box_value(f, r, TypeId::DYNAMIC)
+            }
         }
     }
 
@@ -467,20 +652,33 @@ impl Vm {
         }
         self.dyn_state.generated = Some(now);
         self.dyn_state.rounds += 1;
-        if self.dyn_state.rounds > MAX_ROUNDS {
-            let names: Vec<String> = self
+        if self.dyn_state.rounds > MAX_ROUNDS || now.0 > MAX_TYPES {
+            let last = self
                 .dyn_state
                 .types
-                .iter()
-                .rev()
-                .take(4)
-                .map(|t| format!("`{}`", self.type_name(*t)))
-                .collect();
+                .last()
+                .map(|k| self.key_name(*k))
+                .unwrap_or_default();
+            let last = if last.chars().count() > 60 {
+                let head: String = last.chars().take(57).collect();
+                format!("{head}...")
+            } else {
+                last
+            };
+            let mut d = spy_diagnostics::Diagnostic::error(
+                "operations on `dynamic` values keep making values of new types",
+            );
+            if let Some(site) = self.dyn_state.first_site {
+                d = d.with_primary(site, "operations on `dynamic` values start here");
+            }
             return Err(VmError::diag(
-                spy_diagnostics::Diagnostic::error(
-                    "operations on `dynamic` values keep making values of new types",
-                )
-                .with_note(format!("the last ones: {}", names.join(", "))),
+                d.with_note(format!(
+                    "after {} types (the last one `{last}`) the compiler gives up",
+                    now.0
+                ))
+                .with_note(
+                    "each operation is compiled for every type a `dynamic` may hold; one whose result has a new type each time (a tuple added to itself) has no end",
+                ),
             ));
         }
         let span = self.dispatch_span();
@@ -510,8 +708,9 @@ impl Vm {
         let params: Vec<rir::LocalId> = (0..n)
             .map(|i| shift.new_local(format!("a{i}"), dyn_rt))
             .collect();
+        let home = self.dyn_state.home.unwrap_or(ModId(0));
         let mut fr = Frame::new(
-            ModId(0),
+            home,
             None,
             Rc::new(crate::scope::FuncScope::default()),
             None,
@@ -546,7 +745,7 @@ impl Vm {
             ));
         }
         let types = self.dyn_state.types.clone();
-        let mut combos: Vec<Vec<TypeId>> = vec![Vec::new()];
+        let mut combos: Vec<Vec<Key>> = vec![Vec::new()];
         for _ in 0..n {
             combos = combos
                 .into_iter()
@@ -605,13 +804,13 @@ impl Vm {
         op: DynOp,
         args: &[AVal],
         tids: &[rir::Expr],
-        combo: &[TypeId],
+        combo: &[Key],
         span: Span,
     ) -> VmResult<()> {
         let mut cond: Option<rir::Expr> = None;
         for (tid, &t) in tids.iter().zip(combo) {
             let tid = AVal::code(tid.clone(), TypeId::I64);
-            let want = AVal::blue(Value::I64(i64::from(t.0)), TypeId::I64, span);
+            let want = AVal::blue(Value::I64(t.tid()), TypeId::I64, span);
             let eq = self.compare(fr, CmpOp::Eq, tid, want, span)?;
             let eq = self.into_rir(eq)?;
             cond = Some(match cond {
@@ -635,7 +834,7 @@ impl Vm {
         let r = (|| -> VmResult<()> {
             let mut vals = Vec::with_capacity(args.len());
             for (a, &t) in args.iter().zip(combo) {
-                vals.push(self.unbox(fr, a.clone(), t, span)?);
+                vals.push(self.unbox_key(fr, a.clone(), t, span)?);
             }
             let v = self.dyn_case(fr, op, vals, span)?;
             let e = self.into_rir(v)?;
@@ -679,16 +878,13 @@ impl Vm {
     /// The `TypeError` message of `op` on operands whose type names are the
     /// string values `names`.
     fn dyn_failure_msg(&mut self, f: &mut Frame, op: DynOp, names: Vec<AVal>) -> VmResult<AVal> {
-        let texts = dyn_failure_parts(op);
-        let mut pieces = Vec::new();
-        let mut names = names.into_iter();
-        for (i, t) in texts.iter().enumerate() {
-            pieces.push(Piece::Text(t));
-            if i + 1 < texts.len() {
-                if let Some(n) = names.next() {
-                    pieces.push(Piece::Val(n));
-                }
-            }
+        let parts = op.failure();
+        let mut pieces = Vec::with_capacity(parts.len());
+        for p in &parts {
+            pieces.push(match p {
+                Part::Text(t) => Piece::Text(t),
+                Part::Name(i) => Piece::Val(names[*i].clone()),
+            });
         }
         self.concat(f, &pieces)
     }
@@ -697,27 +893,4 @@ impl Vm {
 enum Piece<'a> {
     Text(&'a str),
     Val(AVal),
-}
-
-/// The literal parts of the `TypeError` message of `op`, around the
-/// operands' type names (one fewer name than parts).
-fn dyn_failure_parts(op: DynOp) -> Vec<String> {
-    let sym = op.symbol();
-    match op.arity() {
-        1 => vec![format!("cannot do `{sym}(`"), "`)".into()],
-        _ => vec!["cannot do `".into(), format!("` {sym} `"), "`".into()],
-    }
-}
-
-/// The same message with the names known.
-fn dyn_failure_text(op: DynOp, names: &[String]) -> String {
-    let parts = dyn_failure_parts(op);
-    let mut s = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        s.push_str(p);
-        if let Some(n) = names.get(i).filter(|_| i + 1 < parts.len()) {
-            s.push_str(n);
-        }
-    }
-    s
 }

@@ -2415,6 +2415,9 @@ impl Vm {
         name_span: Span,
         span: Span,
     ) -> VmResult<AVal> {
+        if self.is_dyn_op(f, &[&obj]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::GetAttr(name), vec![obj], span);
+        }
         if let Some(Value::Module(m)) = obj.blue_value() {
             let m = *m;
             let g = match self.module(m).globals.get(&name).cloned() {

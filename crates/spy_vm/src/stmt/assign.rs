@@ -657,7 +657,7 @@ impl Vm {
 
     /// `obj.name = v`: only through pointers and references (struct values
     /// are immutable).
-    fn setattr_value(
+    pub(crate) fn setattr_value(
         &mut self,
         f: &mut Frame,
         obj: AVal,
@@ -666,6 +666,12 @@ impl Vm {
         target_span: Span,
         span: Span,
     ) -> VmResult<()> {
+        if self.is_dyn_op(f, &[&obj]) {
+            let op = crate::dynamic::DynOp::SetAttr(name);
+            let r = self.dyn_op(f, op, vec![obj, v], span)?;
+            self.emit_effect(f, r, span);
+            return Ok(());
+        }
         // `Shape.count += 1`: a class attribute a function assigns is a
         // module `var` (`Vm::class_var`).
         if let Some(Value::Type(t)) = obj.blue_value() {

@@ -1361,7 +1361,7 @@ impl Vm {
         }
     }
 
-    fn call_builtin(
+    pub(crate) fn call_builtin(
         &mut self,
         f: &mut Frame,
         b: Builtin,
@@ -1406,6 +1406,12 @@ impl Vm {
                         "spyc decides isinstance() from static types, at compile time",
                     ));
                 };
+                if self.is_dyn_op(f, &[&x]) {
+                    let i = self.dyn_state.isinstance_of.len() as u32;
+                    self.dyn_state.isinstance_of.push(tv);
+                    let op = crate::dynamic::DynOp::IsInstance(i);
+                    return self.dyn_op(f, op, vec![x], span);
+                }
                 if self.is_exc_type(x.ty) {
                     return self.exc_is_instance(f, x, &tv, t.span, span);
                 }
@@ -1480,6 +1486,10 @@ impl Vm {
                     .into_iter()
                     .next()
                     .ok_or_else(|| err("len() takes one argument", span, ""))?;
+                if self.is_dyn_op(f, &[&a]) {
+                    let op = crate::dynamic::DynOp::Len;
+                    return self.dyn_op(f, op, vec![a], span);
+                }
                 if let Some(m) = self.find_method(a.ty, "__len__") {
                     return self.call_dunder(f, m, vec![a], span);
                 }

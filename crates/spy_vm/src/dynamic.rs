@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use spy_ast::{BinOp, CmpOp, Span, Symbol};
+use spy_ast::{BinOp, CmpOp, Span, Symbol, UnaryOp};
 use spy_rir as rir;
 
 use crate::call::CallArgs;
@@ -35,7 +35,7 @@ use crate::errors::{err, VmError, VmResult};
 use crate::frame::{AVal, EvalMode, Frame, Repr, ShiftCtx};
 use crate::ids::{FuncId, ModId, TypeId};
 use crate::value::{Color, Value};
-use crate::vm::Vm;
+use crate::vm::{Builtin, Vm};
 
 /// The residual functions' module, and the prefix of their names.
 const DISPATCH_MODULE: &str = "builtins";
@@ -57,6 +57,15 @@ pub enum DynOp {
     SetAttr(Symbol),
     /// The callee, then this many positional arguments.
     Call(u8),
+    /// Truthiness (`if x:`, `not x`).
+    Bool,
+    Unary(UnaryOp),
+    Len,
+    /// The object, then the index.
+    GetItem,
+    /// `isinstance(x, T)`: `T` is the blue value at this index of
+    /// `DynState::isinstance_of`.
+    IsInstance(u32),
 }
 
 /// What a box holds: a value of a type, or a function (a blue value, whole
@@ -98,7 +107,14 @@ impl DynOp {
     fn arity(self) -> usize {
         match self {
             DynOp::Bin(_) | DynOp::Cmp(_) | DynOp::SetAttr(_) => 2,
-            DynOp::Str | DynOp::Repr | DynOp::GetAttr(_) => 1,
+            DynOp::Str
+            | DynOp::Repr
+            | DynOp::GetAttr(_)
+            | DynOp::Bool
+            | DynOp::Unary(_)
+            | DynOp::Len
+            | DynOp::IsInstance(_) => 1,
+            DynOp::GetItem => 2,
             DynOp::Call(n) => 1 + n as usize,
         }
     }
@@ -106,8 +122,13 @@ impl DynOp {
     /// The static type of the result.
     fn result(self) -> TypeId {
         match self {
-            DynOp::Bin(_) | DynOp::GetAttr(_) | DynOp::Call(_) => TypeId::DYNAMIC,
-            DynOp::Cmp(_) => TypeId::BOOL,
+            DynOp::Bin(_)
+            | DynOp::GetAttr(_)
+            | DynOp::Call(_)
+            | DynOp::Unary(_)
+            | DynOp::GetItem => TypeId::DYNAMIC,
+            DynOp::Cmp(_) | DynOp::Bool | DynOp::IsInstance(_) => TypeId::BOOL,
+            DynOp::Len => TypeId::I32,
             DynOp::Str | DynOp::Repr => TypeId::STR,
             DynOp::SetAttr(_) => TypeId::NONE,
         }
@@ -122,6 +143,11 @@ impl DynOp {
             DynOp::GetAttr(n) => format!("getattr_{n}"),
             DynOp::SetAttr(n) => format!("setattr_{n}"),
             DynOp::Call(n) => format!("call{n}"),
+            DynOp::Bool => "bool".into(),
+            DynOp::Unary(u) => format!("{u:?}"),
+            DynOp::Len => "len".into(),
+            DynOp::GetItem => "getitem".into(),
+            DynOp::IsInstance(i) => format!("isinstance{i}"),
         };
         format!("{DISPATCH_PREFIX}{}", n.to_lowercase())
     }
@@ -163,6 +189,15 @@ impl DynOp {
                 Part::Text(format!("` does not support assignment to attribute '{n}'")),
             ],
             DynOp::Call(_) => vec![t("cannot call objects of type `"), Part::Name(0), t("`")],
+            DynOp::Bool => vec![t("cannot do `bool(`"), Part::Name(0), t("`)")],
+            DynOp::Unary(u) => vec![
+                Part::Text(format!("cannot do {}`", u.symbol())),
+                Part::Name(0),
+                t("`"),
+            ],
+            DynOp::Len => vec![t("object of type `"), Part::Name(0), t("` has no len()")],
+            DynOp::GetItem => vec![t("type `"), Part::Name(0), t("` does not support indexing")],
+            DynOp::IsInstance(_) => vec![t("cannot do `isinstance(`"), Part::Name(0), t("`)")],
         }
     }
 }
@@ -184,6 +219,8 @@ pub struct DynState {
     head_ptr: TypeId,
     /// The box struct of each value type.
     boxes: HashMap<TypeId, TypeId>,
+    /// The second arguments of the `isinstance` calls on `dynamic` values.
+    pub(crate) isinstance_of: Vec<Value>,
     /// What residual code boxes, in order of first use.
     types: Vec<Key>,
     /// The operations residual code dispatches, in order of first use.
@@ -205,6 +242,7 @@ impl Default for DynState {
             head_ptr: TypeId::NONE,
             boxes: HashMap::new(),
             types: Vec::new(),
+            isinstance_of: Vec::new(),
             ops: Vec::new(),
             first_site: None,
             home: None,
@@ -247,6 +285,7 @@ impl Vm {
     pub fn dyn_reset(&mut self) {
         let s = &mut self.dyn_state;
         s.types.clear();
+        s.isinstance_of.clear();
         s.ops.clear();
         s.first_site = None;
         s.home = None;
@@ -338,10 +377,8 @@ impl Vm {
             effects.push(self.ptr_store_field(f, again.clone(), 2, v, span)?);
         }
         let made = self.seq(f, effects, again)?;
-        let head = self.dyn_state.head_ptr;
-        let made = self.cast_ptr(made, head)?;
+        let made = self.cast_ptr(made, to)?;
         Ok(AVal {
-            ty: to,
             color: Color::Red,
             ..made
         })
@@ -507,10 +544,10 @@ impl Vm {
             }
             return match self.dyn_case(f, op, vals, span) {
                 Err(VmError::Static(_) | VmError::Many(_)) => match op {
-                    DynOp::Cmp(CmpOp::Eq) => {
+                    DynOp::Cmp(CmpOp::Eq | CmpOp::Is) => {
                         Ok(AVal::red_val(Value::Bool(false), TypeId::BOOL, span))
                     }
-                    DynOp::Cmp(CmpOp::NotEq) => {
+                    DynOp::Cmp(CmpOp::NotEq | CmpOp::IsNot) => {
                         Ok(AVal::red_val(Value::Bool(true), TypeId::BOOL, span))
                     }
                     _ => {
@@ -640,6 +677,33 @@ impl Vm {
                 let r = self.call_func(f, fid, span, args, span)?;
                 self.box_value(f, r, TypeId::DYNAMIC)
             }
+            DynOp::Bool => self.to_bool(f, a),
+            DynOp::Unary(u) => {
+                let r = self.unary(f, u, a, span)?;
+                self.box_value(f, r, TypeId::DYNAMIC)
+            }
+            DynOp::Len => {
+                let args = CallArgs {
+                    pos: vec![a],
+                    kw: Vec::new(),
+                };
+                let r = self.call_builtin(f, Builtin::Len, args, span)?;
+                self.convert(f, r, TypeId::I32, crate::eval::ConvCtx::Other)
+            }
+            DynOp::GetItem => {
+                let b = b.ok_or_else(|| VmError::internal("an index missing", span))?;
+                let r = self.getitem_values(f, a, vec![b], span)?;
+                self.box_value(f, r, TypeId::DYNAMIC)
+            }
+            DynOp::IsInstance(i) => {
+                let tv = self.dyn_state.isinstance_of[i as usize].clone();
+                let t = AVal::blue(tv, TypeId::TYPE, span);
+                let args = CallArgs {
+                    pos: vec![a, t],
+                    kw: Vec::new(),
+                };
+                self.call_builtin(f, Builtin::IsInstance, args, span)
+            }
         }
     }
 
@@ -763,10 +827,10 @@ impl Vm {
         }
         // No case matched.
         let fail = match op {
-            DynOp::Cmp(CmpOp::Eq) => {
+            DynOp::Cmp(CmpOp::Eq | CmpOp::Is) => {
                 rir::StmtKind::Return(Some(rir::Expr::constant(rir::Const::Bool(false), span)))
             }
-            DynOp::Cmp(CmpOp::NotEq) => {
+            DynOp::Cmp(CmpOp::NotEq | CmpOp::IsNot) => {
                 rir::StmtKind::Return(Some(rir::Expr::constant(rir::Const::Bool(true), span)))
             }
             _ => {

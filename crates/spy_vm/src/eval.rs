@@ -170,7 +170,18 @@ impl Vm {
             TypeId::BOOL => rir::Ty::Bool,
             TypeId::STR => rir::Ty::Str,
             // A boxed value (`crate::dynamic`).
-            TypeId::DYNAMIC | TypeId::OBJECT => return self.rir_ty(self.dyn_repr_type(), span),
+            TypeId::DYNAMIC | TypeId::OBJECT => {
+                let (head, _, _) = self
+                    .ptr_info(self.dyn_repr_type())
+                    .ok_or_else(|| VmError::internal("`dynamic` without its box", span))?;
+                let pointee = self.rir_ty(head, span)?;
+                let name = "dynamic".to_string();
+                let idx = self
+                    .rir_types
+                    .borrow_mut()
+                    .add(rir::TypeDef::Ptr { pointee, name });
+                rir::Ty::Def(idx)
+            }
             // A class known at run time only, an exception's: its name
             // (`exc_class_name`).
             TypeId::TYPE => rir::Ty::Str,
@@ -1027,6 +1038,9 @@ impl Vm {
     }
 
     pub fn unary(&mut self, f: &mut Frame, op: UnaryOp, v: AVal, span: Span) -> VmResult<AVal> {
+        if op != UnaryOp::Not && self.is_dyn_op(f, &[&v]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Unary(op), vec![v], span);
+        }
         match op {
             UnaryOp::Not => {
                 let b = self.to_bool(f, v)?;
@@ -1078,6 +1092,9 @@ impl Vm {
     /// Convert a value for use as a condition (`if`, `while`, `and`, `not`).
     pub fn to_bool(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
+        if self.is_dyn_op(f, &[&v]) {
+            return self.dyn_op(f, crate::dynamic::DynOp::Bool, vec![v], span);
+        }
         match v.ty {
             TypeId::BOOL => Ok(v),
             TypeId::STR => {
@@ -1563,6 +1580,9 @@ impl Vm {
             return Ok(res);
         }
         if matches!(op, CmpOp::Is | CmpOp::IsNot) {
+            if self.is_dyn_op(f, &[&l, &r]) {
+                return self.dyn_op(f, crate::dynamic::DynOp::Cmp(op), vec![l, r], span);
+            }
             return self.compare_is(f, op, l, r, span);
         }
         let l = self.deref(f, l)?;
@@ -2676,6 +2696,11 @@ impl Vm {
         idx: Vec<AVal>,
         span: Span,
     ) -> VmResult<AVal> {
+        if idx.len() == 1 && self.is_dyn_op(f, &[&v]) {
+            let mut args = idx;
+            args.insert(0, v);
+            return self.dyn_op(f, crate::dynamic::DynOp::GetItem, args, span);
+        }
         if self.ptr_info(v.ty).is_some() {
             let [i] =
                 <[AVal; 1]>::try_from(idx).map_err(|_| err("pointers take one index", span, ""))?;

@@ -1375,6 +1375,11 @@ impl Vm {
             let lt = self.stdlib_generic("list", &[item], span)?;
             return self.iter_types(lt, span);
         }
+        // A `dynamic`, as the list of its items (`Vm::try_method_call`).
+        if t == TypeId::DYNAMIC {
+            let lt = self.stdlib_generic("list", &[TypeId::DYNAMIC], span)?;
+            return self.iter_types(lt, span);
+        }
         self.builtin_methods(t, span)?;
         let ret = |vm: &Vm, m: Option<crate::types::Method>| -> Option<TypeId> {
             match &vm.func(m?.func).kind {

@@ -120,6 +120,13 @@ impl Vm {
                 return Ok(Some(it));
             }
         }
+        // A `dynamic` is iterated as the list of its items, each a `dynamic`
+        // (`Vm::iter_types`, `Vm::eval_for_iterable`).
+        let obj = if name.as_str() == "__fastiter__" && self.is_dyn_op(f, &[&obj]) {
+            self.dyn_op(f, crate::dynamic::DynOp::Items, vec![obj], span)?
+        } else {
+            obj
+        };
         // A user exception's methods run on its record.
         let obj = match self.exc_record(obj.ty) {
             Some(r) if obj.blue_value().is_none() && self.class_method(r, name).is_some() => {

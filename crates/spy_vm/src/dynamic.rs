@@ -1,17 +1,20 @@
 //! `dynamic` and `object` at run time: a value of any type in a box.
 //!
 //! A box is a GC record `{tid: i64, name: str, val: T}` (the struct
-//! `dynamic#box[T]`): the `TypeId` of the value's type, its name (for the
+//! `__dynamic__[T]`): the `TypeId` of the value's type, its name (for the
 //! messages of failed casts and operations), and the value. A `dynamic` (or an
 //! `object`) is a reference to a box seen through its first two fields
-//! (`dynamic#head`), in the interpreters' heap as in native GC memory.
+//! (`__dynamic__`; the residual pointer type is named `dynamic`), in the
+//! interpreters' heap as in native GC memory. A function is boxed whole in
+//! its tid (`Key::Func`), with no value.
 //! Boxing is the implicit conversion of a value to `dynamic`/`object` outside
 //! blue code (where a `dynamic` is the value itself, as in SPy); the
 //! conversion back is checked (SPy's ``Invalid cast. Expected `str`, got
 //! `i32` ``).
 //!
-//! An operation with a `dynamic` operand (arithmetic, comparisons, `str`,
-//! `repr`, `print`) dispatches on the run-time types of its operands. The
+//! An operation with a `dynamic` operand (`DynOp`: operators, comparisons,
+//! `str`, attributes, calls, `len`, indexing, `isinstance`, iteration)
+//! dispatches on the run-time types of its operands. The
 //! interpreter reads the tids and performs the operation on the unboxed
 //! values (`Vm::dyn_case`, the one place that says what an operation on
 //! unboxed values does). The redshift emits a call of a *dispatcher*, one
@@ -66,6 +69,9 @@ pub enum DynOp {
     /// `isinstance(x, T)`: `T` is the blue value at this index of
     /// `DynState::isinstance_of`.
     IsInstance(u32),
+    /// The items of an iterable, each a `dynamic`, in a `list[dynamic]`
+    /// (what a `for` over a `dynamic` iterates).
+    Items,
 }
 
 /// What a box holds: a value of a type, or a function (a blue value, whole
@@ -113,7 +119,8 @@ impl DynOp {
             | DynOp::Bool
             | DynOp::Unary(_)
             | DynOp::Len
-            | DynOp::IsInstance(_) => 1,
+            | DynOp::IsInstance(_)
+            | DynOp::Items => 1,
             DynOp::GetItem => 2,
             DynOp::Call(n) => 1 + n as usize,
         }
@@ -129,6 +136,8 @@ impl DynOp {
             | DynOp::GetItem => TypeId::DYNAMIC,
             DynOp::Cmp(_) | DynOp::Bool | DynOp::IsInstance(_) => TypeId::BOOL,
             DynOp::Len => TypeId::I32,
+            // `list[dynamic]`, known to the VM only (`Vm::dyn_result`).
+            DynOp::Items => TypeId::DYNAMIC,
             DynOp::Str | DynOp::Repr => TypeId::STR,
             DynOp::SetAttr(_) => TypeId::NONE,
         }
@@ -148,6 +157,7 @@ impl DynOp {
             DynOp::Len => "len".into(),
             DynOp::GetItem => "getitem".into(),
             DynOp::IsInstance(i) => format!("isinstance{i}"),
+            DynOp::Items => "items".into(),
         };
         format!("{DISPATCH_PREFIX}{}", n.to_lowercase())
     }
@@ -198,6 +208,7 @@ impl DynOp {
             DynOp::Len => vec![t("object of type `"), Part::Name(0), t("` has no len()")],
             DynOp::GetItem => vec![t("type `"), Part::Name(0), t("` does not support indexing")],
             DynOp::IsInstance(_) => vec![t("cannot do `isinstance(`"), Part::Name(0), t("`)")],
+            DynOp::Items => vec![t("`"), Part::Name(0), t("` is not iterable")],
         }
     }
 }
@@ -579,12 +590,21 @@ impl Vm {
             self.dyn_state.first_site.get_or_insert(span);
             self.dyn_state.home.get_or_insert(f.module);
         }
-        let rt = self.rir_ty(op.result(), span)?;
+        let ret = self.dyn_result(op, span)?;
+        let rt = self.rir_ty(ret, span)?;
         let fqn = rir::Fqn::new(DISPATCH_MODULE, &op.name());
         Ok(AVal::code(
             rir::Expr::new(rir::ExprKind::Call(rir::Callee::Func(fqn), rargs), rt, span),
-            op.result(),
+            ret,
         ))
+    }
+
+    /// The static type of the result of `op`.
+    fn dyn_result(&mut self, op: DynOp, span: Span) -> VmResult<TypeId> {
+        match op {
+            DynOp::Items => self.stdlib_generic("list", &[TypeId::DYNAMIC], span),
+            _ => Ok(op.result()),
+        }
     }
 
     /// A call of a `dynamic`, with positional arguments.
@@ -703,6 +723,25 @@ impl Vm {
                     kw: Vec::new(),
                 };
                 self.call_builtin(f, Builtin::IsInstance, args, span)
+            }
+            DynOp::Items => {
+                // Not iterable: the case does not exist (the generic's body
+                // is compiled later, out of this case).
+                if self.iter_item_type(a.ty, span)?.is_none() {
+                    let tn = self.type_name(a.ty);
+                    return Err(err(format!("`{tn}` is not iterable"), span, ""));
+                }
+                let g = self.stdlib_func("_builtins", "_dyn_items", span)?;
+                let targ = AVal::blue(Value::Type(a.ty), TypeId::TYPE, span);
+                let inst = match self.specialize_generic(g, &[targ], span)?.blue_value() {
+                    Some(Value::Func(i)) => *i,
+                    _ => return Err(VmError::internal("`_dyn_items[I]`", span)),
+                };
+                let args = CallArgs {
+                    pos: vec![a],
+                    kw: Vec::new(),
+                };
+                self.call_func(f, inst, span, args, span)
             }
         }
     }
@@ -854,7 +893,10 @@ impl Vm {
             fqn: rir::Fqn::new(DISPATCH_MODULE, &op.name()),
             params: n as u32,
             locals: shift.locals,
-            ret: self.rir_ty(op.result(), span)?,
+            ret: {
+                let t = self.dyn_result(op, span)?;
+                self.rir_ty(t, span)?
+            },
             body,
             span,
         })

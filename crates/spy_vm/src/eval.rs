@@ -1587,7 +1587,7 @@ impl Vm {
         }
         let l = self.deref(f, l)?;
         let r = self.deref(f, r)?;
-        if !matches!(op, CmpOp::In | CmpOp::NotIn) && self.is_dyn_op(f, &[&l, &r]) {
+        if self.is_dyn_op(f, &[&l, &r]) {
             return self.dyn_op(f, crate::dynamic::DynOp::Cmp(op), vec![l, r], span);
         }
         // `x == None` of a `C | None` is `x is None`.

@@ -479,6 +479,11 @@ impl Vm {
             ExprKind::Set(items) => self.eval_set_display(f, items, None, true, iter.span),
             _ => self.eval_expr(f, iter),
         }?;
+        // A `dynamic` iterable: its items, each a `dynamic`.
+        if self.is_dyn_op(f, &[&x]) {
+            let op = crate::dynamic::DynOp::Items;
+            return self.dyn_op(f, op, vec![x], iter.span);
+        }
         // Compile-time code iterates a blue tuple itself (`run_for_iter`):
         // its items may be of different types, or `MetaArg`s.
         if f.is_compile_time() && matches!(x.blue_value(), Some(Value::Tuple(_))) {

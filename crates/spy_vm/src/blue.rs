@@ -317,6 +317,7 @@ impl Vm {
         t.as_num().is_some()
             || t == TypeId::BOOL
             || t == TypeId::STR
+            || t == TypeId::DYNAMIC
             || (self.has_methods(t) && self.find_method(t, "__hash__").is_some())
     }
 

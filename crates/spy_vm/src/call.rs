@@ -1649,6 +1649,11 @@ impl Vm {
             }
             Builtin::Realloc => self.call_realloc(f, args, span),
             Builtin::IeeeDiv => self.call_ieee_div(f, args, span),
+            Builtin::DynHash => {
+                arity(1, &args, "__hash__")?;
+                let op = crate::dynamic::DynOp::Hash;
+                self.dyn_op(f, op, args.pos, span)
+            }
             Builtin::Unchecked(k) => self.call_unchecked(f, k, args, span),
             Builtin::LookupFqn => {
                 arity(1, &args, "lookup_fqn")?;

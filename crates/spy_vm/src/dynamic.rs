@@ -72,6 +72,7 @@ pub enum DynOp {
     /// The items of an iterable, each a `dynamic`, in a `list[dynamic]`
     /// (what a `for` over a `dynamic` iterates).
     Items,
+    Hash,
 }
 
 /// What a box holds: a value of a type, or a function (a blue value, whole
@@ -120,7 +121,8 @@ impl DynOp {
             | DynOp::Unary(_)
             | DynOp::Len
             | DynOp::IsInstance(_)
-            | DynOp::Items => 1,
+            | DynOp::Items
+            | DynOp::Hash => 1,
             DynOp::GetItem => 2,
             DynOp::Call(n) => 1 + n as usize,
         }
@@ -136,6 +138,7 @@ impl DynOp {
             | DynOp::GetItem => TypeId::DYNAMIC,
             DynOp::Cmp(_) | DynOp::Bool | DynOp::IsInstance(_) => TypeId::BOOL,
             DynOp::Len => TypeId::I32,
+            DynOp::Hash => TypeId::I64,
             // `list[dynamic]`, known to the VM only (`Vm::dyn_result`).
             DynOp::Items => TypeId::DYNAMIC,
             DynOp::Str | DynOp::Repr => TypeId::STR,
@@ -158,6 +161,7 @@ impl DynOp {
             DynOp::GetItem => "getitem".into(),
             DynOp::IsInstance(i) => format!("isinstance{i}"),
             DynOp::Items => "items".into(),
+            DynOp::Hash => "hash".into(),
         };
         format!("{DISPATCH_PREFIX}{}", n.to_lowercase())
     }
@@ -209,6 +213,7 @@ impl DynOp {
             DynOp::GetItem => vec![t("type `"), Part::Name(0), t("` does not support indexing")],
             DynOp::IsInstance(_) => vec![t("cannot do `isinstance(`"), Part::Name(0), t("`)")],
             DynOp::Items => vec![t("`"), Part::Name(0), t("` is not iterable")],
+            DynOp::Hash => vec![t("unhashable type: `"), Part::Name(0), t("`")],
         }
     }
 }
@@ -284,6 +289,21 @@ impl Vm {
             .push((spy_ast::Symbol::intern("name"), TypeId::STR, sp));
         ty.defined = true;
         self.dyn_state.head = head;
+        // `hash()` of a `dynamic` (a dict key, a set item): its value's.
+        let fqn = rir::Fqn::new(DISPATCH_MODULE, &format!("{DISPATCH_PREFIX}__hash__"));
+        let fid = self.add_func(crate::vm::FuncObj::builtin(
+            fqn,
+            "__hash__",
+            Color::Red,
+            Builtin::DynHash,
+        ));
+        self.types[TypeId::DYNAMIC.0 as usize].methods.insert(
+            spy_ast::Symbol::intern("__hash__"),
+            crate::types::Method {
+                func: fid,
+                kind: crate::types::MethodKind::Instance,
+            },
+        );
         self.dyn_state.head_ptr = self.ptr_type(head, true, false);
     }
 
@@ -341,10 +361,19 @@ impl Vm {
     pub(crate) fn box_value(&mut self, f: &mut Frame, v: AVal, to: TypeId) -> VmResult<AVal> {
         let span = v.span;
         let v = self.deref(f, v)?;
-        let t = v.ty;
         if let Some(Value::Func(fid)) = v.blue_value() {
             return self.box_func(f, *fid, to, span);
         }
+        // A blue tuple, as the red tuple of its items' types.
+        let v = match v.blue_value() {
+            Some(Value::Tuple(items)) => {
+                let tys: Vec<TypeId> = items.iter().map(|x| self.type_of(x)).collect();
+                let tt = self.tuple_type(&tys);
+                self.convert(f, v, tt, crate::eval::ConvCtx::Other)?
+            }
+            _ => v,
+        };
+        let t = v.ty;
         // A type with no run-time form cannot be boxed (a type, a module).
         self.rir_ty(t, span)?;
         self.make_box(f, Key::Type(t), Some(v), to, span)
@@ -650,11 +679,17 @@ impl Vm {
             DynOp::Bin(o) => {
                 let b =
                     b.ok_or_else(|| VmError::internal("a binary operation of one operand", span))?;
+                let (a, b) = self.bools_as_ints(f, a, b)?;
                 let r = self.binop(f, o, a, b, span)?;
                 self.box_value(f, r, TypeId::DYNAMIC)
             }
             DynOp::Cmp(o) => {
                 let b = b.ok_or_else(|| VmError::internal("a comparison of one operand", span))?;
+                let (a, b) = if matches!(o, CmpOp::Is | CmpOp::IsNot | CmpOp::In | CmpOp::NotIn) {
+                    (a, b)
+                } else {
+                    self.bools_as_ints(f, a, b)?
+                };
                 let r = self.compare(f, o, a, b, span)?;
                 if r.ty != TypeId::BOOL {
                     return Err(err(
@@ -724,6 +759,19 @@ impl Vm {
                 };
                 self.call_builtin(f, Builtin::IsInstance, args, span)
             }
+            DynOp::Hash => {
+                if !self.is_hashable(a.ty) {
+                    let tn = self.type_name(a.ty);
+                    return Err(err(format!("unhashable type: `{tn}`"), span, ""));
+                }
+                let h = self.stdlib_func("_builtins", "hash", span)?;
+                let args = CallArgs {
+                    pos: vec![a],
+                    kw: Vec::new(),
+                };
+                let r = self.call_func(f, h, span, args, span)?;
+                self.convert(f, r, TypeId::I64, crate::eval::ConvCtx::Other)
+            }
             DynOp::Items => {
                 // Not iterable: the case does not exist (the generic's body
                 // is compiled later, out of this case).
@@ -743,6 +791,17 @@ impl Vm {
                 };
                 self.call_func(f, inst, span, args, span)
             }
+        }
+    }
+
+    /// A `bool` operand beside a number is the `int` it is in Python
+    /// (`True == 1`, `True + 1`), which static types keep apart.
+    fn bools_as_ints(&mut self, f: &mut Frame, a: AVal, b: AVal) -> VmResult<(AVal, AVal)> {
+        let num = |t: TypeId| t.as_num().is_some();
+        match (a.ty, b.ty) {
+            (TypeId::BOOL, t) if num(t) => Ok((self.bool_as_int(f, a)?, b)),
+            (t, TypeId::BOOL) if num(t) => Ok((a, self.bool_as_int(f, b)?)),
+            _ => Ok((a, b)),
         }
     }
 

@@ -2233,8 +2233,9 @@ impl Vm {
         self.apply_prim(f, p, &mut [v, spec], span)
     }
 
-    /// `bool` formats as the integer it is under a non-empty spec.
-    fn bool_as_int(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
+    /// `bool` as the integer it is (under a non-empty format spec; beside a
+    /// number in an operation on `dynamic`s).
+    pub(crate) fn bool_as_int(&mut self, f: &mut Frame, v: AVal) -> VmResult<AVal> {
         let span = v.span;
         self.explicit_num(f, v, NumTy::I32, span)
     }

@@ -20,6 +20,9 @@ pub use crate::ids::{FuncId, ModId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
     Print,
+    /// `dynamic.__hash__`: the hash of the value a `dynamic` holds
+    /// (`crate::dynamic`).
+    DynHash,
     /// `breakpoint()`: the debugger, in blue code (`crate::spdb`).
     Breakpoint,
     Len,

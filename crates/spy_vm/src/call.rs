@@ -177,8 +177,9 @@ impl Vm {
         let wide = self.func(m.func).flavor == Flavor::Metafunc;
         let args = self.eval_args_for(f, args, &params, wide)?;
         // A method with a fallback (`name__fallback`, a metafunc) takes an
-        // argument of another type than its parameter's through it: `d.update(
-        // pairs)`, `", ".join(a_set)`, `xs.extend(a_range)`. The arguments were
+        // argument of another type than its parameter's, or fewer arguments,
+        // through it: `d.update(pairs)`, `", ".join(a_set)`,
+        // `xs.extend(a_range)`, `d.get(k)`. The arguments were
         // evaluated for the method's own parameters (so an empty display, or
         // literals in one, take their types).
         if !on_type && !wide {
@@ -187,7 +188,9 @@ impl Vm {
                 let mismatch = args.pos.iter().zip(&params).any(|(a, (_, t))| {
                     a.ty != *t && crate::dispatch::implicit_conv(a.ty, *t).is_none()
                 });
-                if mismatch {
+                // Or fewer arguments than parameters (`d.get(k)`).
+                let fewer = args.kw.is_empty() && args.pos.len() < params.len();
+                if mismatch || fewer {
                     return self
                         .call_method(f, obj, fb, args, name_span, span)
                         .map(Some);

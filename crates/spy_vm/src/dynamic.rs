@@ -25,7 +25,10 @@
 //! (``cannot do `i32` + `str` ``; `==` between types without one is `False`,
 //! SPy's universal equality). Boxing a result can add a type and a
 //! dispatcher's code can reach functions still to redshift: `spy_redshift`
-//! repeats until neither happens.
+//! repeats until neither happens. The set closes because a case with an
+//! operand of a type only a dispatcher boxed may not box a new type
+//! (`DynState::made`); the interpreter performs the dispatchers' cases only
+//! (`DynState::cases`), so that every mode fails alike.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -239,6 +242,14 @@ pub struct DynState {
     pub(crate) isinstance_of: Vec<Value>,
     /// What residual code boxes, in order of first use.
     types: Vec<Key>,
+    /// Those first boxed by a dispatcher (an operation's result): a case
+    /// with one of them as an operand may not box another new type, so the
+    /// set of types closes (`tuple + tuple` makes one longer tuple, not all).
+    made: std::collections::HashSet<Key>,
+    /// The cases the dispatchers have: the interpreter performs only these,
+    /// so that it fails where compiled code does.
+    cases: std::collections::HashSet<(DynOp, Vec<Key>)>,
+    generating: bool,
     /// The operations residual code dispatches, in order of first use.
     ops: Vec<DynOp>,
     /// Where residual code first dispatched an operation, and in which module
@@ -258,6 +269,9 @@ impl Default for DynState {
             head_ptr: TypeId::NONE,
             boxes: HashMap::new(),
             types: Vec::new(),
+            made: Default::default(),
+            cases: Default::default(),
+            generating: false,
             isinstance_of: Vec::new(),
             ops: Vec::new(),
             first_site: None,
@@ -273,7 +287,7 @@ impl Default for DynState {
 /// making new types (`(t, t)` of a tuple `t`, and so on).
 const MAX_ROUNDS: u32 = 8;
 /// And the number of boxed types after which it gives up.
-const MAX_TYPES: usize = 64;
+const MAX_TYPES: usize = 256;
 
 impl Vm {
     pub(crate) fn init_dynamic(&mut self) {
@@ -316,6 +330,9 @@ impl Vm {
     pub fn dyn_reset(&mut self) {
         let s = &mut self.dyn_state;
         s.types.clear();
+        s.made.clear();
+        s.cases.clear();
+        s.generating = false;
         s.isinstance_of.clear();
         s.ops.clear();
         s.first_site = None;
@@ -383,6 +400,9 @@ impl Vm {
     fn dyn_note(&mut self, f: &Frame, k: Key) {
         if f.redshifting() && !self.dyn_state.types.contains(&k) {
             self.dyn_state.types.push(k);
+            if self.dyn_state.generating {
+                self.dyn_state.made.insert(k);
+            }
         }
     }
 
@@ -571,18 +591,30 @@ impl Vm {
         if !f.redshifting() {
             let mut vals = Vec::with_capacity(args.len());
             let mut names = Vec::with_capacity(args.len());
+            let mut keys = Vec::with_capacity(args.len());
             for a in args {
                 let a = self.deref(f, a)?;
                 if a.ty == TypeId::DYNAMIC {
                     let k = self.dyn_key_now(f, &a, span)?;
                     names.push(self.key_name(k));
+                    keys.push(k);
                     vals.push(self.unbox_key(f, a, k, span)?);
                 } else {
                     names.push(self.type_name(a.ty));
+                    keys.push(Key::Type(a.ty));
                     vals.push(a);
                 }
             }
-            return match self.dyn_case(f, op, vals, span) {
+            // Where the program was compiled, only the dispatcher's cases (of the
+            // types it knows: a bound method's closure type is made per frame).
+            let compiled = self.dyn_state.ops.contains(&op)
+                && keys.iter().all(|k| self.dyn_state.types.contains(k));
+            let r = if compiled && !self.dyn_state.cases.contains(&(op, keys)) {
+                Err(err("no such case", span, ""))
+            } else {
+                self.dyn_case(f, op, vals, span)
+            };
+            return match r {
                 Err(VmError::Static(_) | VmError::Many(_)) => match op {
                     DynOp::Cmp(CmpOp::Eq | CmpOp::Is) => {
                         Ok(AVal::red_val(Value::Bool(false), TypeId::BOOL, span))
@@ -814,6 +846,7 @@ impl Vm {
         }
         self.dyn_state.generated = Some(now);
         self.dyn_state.rounds += 1;
+        self.dyn_state.cases.clear();
         if self.dyn_state.rounds > MAX_ROUNDS || now.0 > MAX_TYPES {
             let last = self
                 .dyn_state
@@ -845,10 +878,15 @@ impl Vm {
         }
         let span = self.dispatch_span();
         let mut out = Vec::new();
-        for op in self.dyn_state.ops.clone() {
-            out.push(self.dispatcher(op, span)?);
-        }
-        Ok(Some(out))
+        self.dyn_state.generating = true;
+        let r = (|| {
+            for op in self.dyn_state.ops.clone() {
+                out.push(self.dispatcher(op, span)?);
+            }
+            Ok(())
+        })();
+        self.dyn_state.generating = false;
+        r.map(|()| Some(out))
     }
 
     fn dispatch_span(&mut self) -> Span {
@@ -921,6 +959,9 @@ impl Vm {
                 .collect();
         }
         for combo in combos {
+            if self.dyn_state.types.len() > MAX_TYPES {
+                break;
+            }
             self.dispatch_case(&mut fr, op, &args, &tids, &combo, span)?;
         }
         // No case matched.
@@ -1013,8 +1054,17 @@ impl Vm {
             .shift()
             .and_then(|sh| sh.blocks.pop())
             .unwrap_or_default();
+        // A result of a new type from an operand a dispatcher made: no case.
+        let grew = self.dyn_state.types.len() > saved.2;
+        let r = match r {
+            Ok(()) if grew && combo.iter().any(|k| self.dyn_state.made.contains(k)) => {
+                Err(err("a new type from a made one", span, ""))
+            }
+            r => r,
+        };
         match r {
             Ok(()) => {
+                self.dyn_state.cases.insert((op, combo.to_vec()));
                 let cond =
                     cond.unwrap_or_else(|| rir::Expr::constant(rir::Const::Bool(true), span));
                 fr.emit(rir::Stmt {
@@ -1032,7 +1082,9 @@ impl Vm {
                     self.redshift_seen.remove(&fid);
                 }
                 self.statics.borrow_mut().truncate(saved.1);
-                self.dyn_state.types.truncate(saved.2);
+                for k in self.dyn_state.types.drain(saved.2..).collect::<Vec<_>>() {
+                    self.dyn_state.made.remove(&k);
+                }
                 self.var_globals.truncate(saved.3);
                 Ok(())
             }

@@ -359,8 +359,9 @@ impl Vm {
         if let Some(&b) = self.dyn_state.boxes.get(&t) {
             return b;
         }
-        // (`#` would start a comment where the residual code prints the name.)
-        let name = format!("__dynamic__[{}]", self.type_name(t).replace('#', "_"));
+        // (Printable as source: `#` would start a comment, `tuple[]` is `tuple[()]`.)
+        let tn = self.type_name(t).replace('#', "_").replace("[]", "[()]");
+        let name = format!("__dynamic__[{tn}]");
         let fqn = self.fresh_type_fqn(rir::Fqn::new(DISPATCH_MODULE, &name));
         let b = self.declare_struct_at(name, fqn);
         let sp = Span::default();
@@ -779,6 +780,10 @@ impl Vm {
             }
             DynOp::GetItem => {
                 let b = b.ok_or_else(|| VmError::internal("an index missing", span))?;
+                // A tuple indexed at run time: the list of its items.
+                if let Some(xs) = self.tuple_as_dynamics(f, &a, span)? {
+                    return self.getitem_values(f, xs, vec![b], span);
+                }
                 let r = self.getitem_values(f, a, vec![b], span)?;
                 self.box_value(f, r, TypeId::DYNAMIC)
             }
@@ -805,6 +810,9 @@ impl Vm {
                 self.convert(f, r, TypeId::I64, crate::eval::ConvCtx::Other)
             }
             DynOp::Items => {
+                if let Some(xs) = self.tuple_as_dynamics(f, &a, span)? {
+                    return Ok(xs);
+                }
                 // Not iterable: the case does not exist (the generic's body
                 // is compiled later, out of this case).
                 if self.iter_item_type(a.ty, span)?.is_none() {
@@ -824,6 +832,19 @@ impl Vm {
                 self.call_func(f, inst, span, args, span)
             }
         }
+    }
+
+    /// A tuple, whatever its items' types, as the `list[dynamic]` of them.
+    fn tuple_as_dynamics(&mut self, f: &mut Frame, a: &AVal, span: Span) -> VmResult<Option<AVal>> {
+        let Some(parts) = self.tuple_parts(f, a, span)? else {
+            return Ok(None);
+        };
+        let mut boxed = Vec::with_capacity(parts.len());
+        for p in parts {
+            boxed.push(self.box_value(f, p, TypeId::DYNAMIC)?);
+        }
+        self.list_of_values(f, boxed, Some(TypeId::DYNAMIC), span)
+            .map(Some)
     }
 
     /// A `bool` operand beside a number is the `int` it is in Python

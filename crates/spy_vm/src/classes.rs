@@ -606,15 +606,20 @@ impl Vm {
             },
             span,
         };
-        let e2 = self.to_rir(&again)?;
-        let ty = e2.ty;
+        self.after_check(check, again, span)
+    }
+
+    /// `v`, computed after the statement `check` (a test that raises).
+    pub(crate) fn after_check(&self, check: rir::Stmt, v: AVal, span: Span) -> VmResult<AVal> {
+        let e = self.to_rir(&v)?;
+        let ty = e.ty;
         Ok(AVal {
             repr: Repr::Code(rir::Expr::new(
-                rir::ExprKind::Block(vec![check], Box::new(e2)),
+                rir::ExprKind::Block(vec![check], Box::new(e)),
                 ty,
                 span,
             )),
-            ..again
+            ..v
         })
     }
 

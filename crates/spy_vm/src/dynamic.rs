@@ -544,16 +544,7 @@ impl Vm {
             span,
         };
         let v = self.unbox(f, again, to, span)?;
-        let e = self.into_rir(v.clone())?;
-        let ty = e.ty;
-        Ok(AVal {
-            repr: Repr::Code(rir::Expr::new(
-                rir::ExprKind::Block(vec![check], Box::new(e)),
-                ty,
-                span,
-            )),
-            ..v
-        })
+        self.after_check(check, v, span)
     }
 
     /// Text and string values joined.

@@ -142,8 +142,11 @@ pub struct Slot {
     /// `UnicodeDecodeError`; reading stops there.
     bad: Option<(u64, u8, u8, &'static str)>,
     buf: [u8; BUF],
-    /// `crlf[i]`: the `\n` at `buf[i]` was `\r\n` in the file (`tell`).
+    /// `crlf[i]`: the `\n` at `buf[i]` was `\r\n` in the file (`tell`);
+    /// all false, and not kept up, until the file's first `\r\n`.
     crlf: [bool; BUF],
+    /// A `\r` was read: `crlf` is kept up.
+    crlf_seen: bool,
 }
 
 impl Slot {
@@ -170,6 +173,7 @@ impl Slot {
         bad: None,
         buf: [0; BUF],
         crlf: [false; BUF],
+        crlf_seen: false,
     };
 
     fn reset(&mut self, fd: i32, dir: *mut u8, readable: bool, writable: bool) {
@@ -188,6 +192,7 @@ impl Slot {
         self.vbase = 0;
         self.whole = false;
         self.bad = None;
+        self.crlf_seen = false;
     }
 
     /// Write out the pending bytes: 0, or a negative errno.
@@ -200,6 +205,9 @@ impl Slot {
     /// The bytes of the file read ahead: the buffer's unread bytes, with the
     /// `\r` of each `\r\n` made `\n`.
     fn raw_ahead(&self) -> i64 {
+        if !self.crlf_seen {
+            return (self.len - self.pos) as i64;
+        }
         let ahead = &self.crlf[self.pos..self.len];
         (ahead.len() + ahead.iter().filter(|&&c| c).count()) as i64
     }
@@ -290,7 +298,9 @@ impl Slot {
             return false;
         }
         self.buf.copy_within(self.pos..self.len, 0);
-        self.crlf.copy_within(self.pos..self.len, 0);
+        if self.crlf_seen {
+            self.crlf.copy_within(self.pos..self.len, 0);
+        }
         self.checked = self.checked.saturating_sub(self.pos);
         self.len -= self.pos;
         self.pos = 0;
@@ -322,7 +332,9 @@ impl Slot {
             let start = self.len;
             let raw_end = start + n as usize;
             let got = if self.binary {
-                self.crlf[start..raw_end].fill(false);
+                if self.crlf_seen {
+                    self.crlf[start..raw_end].fill(false);
+                }
                 raw_end
             } else {
                 if !self.validate(raw_end) {
@@ -385,10 +397,18 @@ impl Slot {
     /// Universal newlines on `buf[a..b]`, in place: `\r\n` and `\r` become
     /// `\n`. Returns the new end.
     fn translate(&mut self, a: usize, b: usize) -> usize {
-        if !self.skip_lf && !self.buf[a..b].contains(&b'\r') {
+        // SAFETY: the C library's search inside `buf[a..b]`.
+        let cr = unsafe { memchr(self.buf.as_ptr().add(a), i32::from(b'\r'), b - a) };
+        if !self.skip_lf && cr.is_null() {
             // Nothing to translate (the common case).
-            self.crlf[a..b].fill(false);
+            if self.crlf_seen {
+                self.crlf[a..b].fill(false);
+            }
             return b;
+        }
+        if !self.crlf_seen {
+            self.crlf = [false; BUF];
+            self.crlf_seen = true;
         }
         let mut w = a;
         for r in a..b {

@@ -857,64 +857,69 @@ unsafe fn byte_slice(s: *const SpyStr, a: i64, b: i64) -> *const SpyStr {
 }
 
 /// A new string of `t[a..b]` (character boundaries, `a < b`): a slice of an
-/// ASCII string is ASCII (no count of its characters), and a short one is
-/// copied and counted byte by byte.
+/// ASCII string is ASCII (no count of its characters).
 #[inline(always)]
 unsafe fn new_slice(t: &str, a: usize, b: usize, ascii: bool) -> *const SpyStr {
+    let chars = if ascii {
+        b - a
+    } else {
+        b - a - text::continuation_bytes(t.as_bytes().get_unchecked(a..b))
+    };
+    new_word(t, a, b, chars)
+}
+
+/// A new string of `t[a..b]` (character boundaries, `a < b`), of `chars`
+/// characters: a short one copied with no call.
+#[inline(always)]
+unsafe fn new_word(t: &str, a: usize, b: usize, chars: usize) -> *const SpyStr {
     let n = b - a;
     let p = gc_atomic(STR_HEADER + n) as *mut SpyStr;
     (*p).byte_len = n as i64;
+    (*p).char_len = chars as i64;
     (*p).hash = 0;
     let (from, to) = (t.as_ptr().add(a), (*p).data.as_mut_ptr());
-    (*p).char_len = if n <= 16 {
-        let continuing = copy_small(from, to, n);
-        if ascii {
-            n as i64
-        } else {
-            (n - continuing) as i64
-        }
+    if n <= 16 {
+        copy_small(from, to, n);
     } else {
         core::ptr::copy_nonoverlapping(from, to, n);
-        if ascii {
-            n as i64
-        } else {
-            t.get_unchecked(a..b).chars().count() as i64
-        }
-    };
+    }
     p
 }
 
-/// Copy `n` <= 16 bytes from `from` to `to` by two overlapping loads and
-/// stores (no call, no loop); the number of bytes among them that continue
-/// a character (`0b10xx_xxxx`), counted on the loaded words.
+/// Copy `n` < 64 bytes from `from` to `to`: sixteen at a time, the last
+/// sixteen overlapping (no call).
 #[inline(always)]
-unsafe fn copy_small(from: *const u8, to: *mut u8, n: usize) -> usize {
-    // Per byte: its top bit set and the next clear, summed by a multiply.
-    let continuing = |x: u64| {
-        ((((x & !(x << 1)) & 0x8080_8080_8080_8080) >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56)
-            as usize
-    };
+unsafe fn copy_short(from: *const u8, to: *mut u8, n: usize) {
+    if n <= 16 {
+        return copy_small(from, to, n);
+    }
+    let mut i = 0;
+    while i + 16 < n {
+        (to.add(i) as *mut u128).write_unaligned((from.add(i) as *const u128).read_unaligned());
+        i += 16;
+    }
+    (to.add(n - 16) as *mut u128)
+        .write_unaligned((from.add(n - 16) as *const u128).read_unaligned());
+}
+
+/// Copy `n` <= 16 bytes from `from` to `to` by two overlapping loads and
+/// stores (no call, no loop).
+#[inline(always)]
+unsafe fn copy_small(from: *const u8, to: *mut u8, n: usize) {
     if n >= 8 {
         let a = (from as *const u64).read_unaligned();
         let b = (from.add(n - 8) as *const u64).read_unaligned();
         (to as *mut u64).write_unaligned(a);
         (to.add(n - 8) as *mut u64).write_unaligned(b);
-        // `b`'s first 16 - n bytes are `a`'s last: counted once.
-        continuing(a) + continuing(b.checked_shr(((16 - n) * 8) as u32).unwrap_or(0))
     } else if n >= 4 {
         let a = (from as *const u32).read_unaligned();
         let b = (from.add(n - 4) as *const u32).read_unaligned();
         (to as *mut u32).write_unaligned(a);
         (to.add(n - 4) as *mut u32).write_unaligned(b);
-        continuing(u64::from(a)) + continuing(u64::from(b) >> ((8 - n) * 8))
     } else {
-        let mut c = 0;
         for i in 0..n {
-            let x = *from.add(i);
-            *to.add(i) = x;
-            c += usize::from((x as i8) < -0x40);
+            *to.add(i) = *from.add(i);
         }
-        c
     }
 }
 
@@ -937,8 +942,8 @@ const _: () = {
 /// `_str::_split_ws(s, maxsplit)`, natively (`abi::NATIVE_BODIES`): the words
 /// of `s` between runs of Python's whitespace; with `maxsplit` >= 0, at
 /// most that many, then the rest from the next word on. One pass, each word
-/// a new string, the list's items room for 12 at first (CPython's
-/// preallocation for `split`), then grown by doubling.
+/// a new string; a list of up to 32 words is one block (its header, then
+/// exactly its items), a longer one has its items in a block of their own.
 #[no_mangle]
 pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
     use crate::kernels::imp::first_where_space;
@@ -950,55 +955,93 @@ pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
     unsafe {
         let t = as_str(s);
         let ascii = char_len(s) == t.len() as i64;
-        let mut cap = 12usize;
-        let mut items = gc_small(cap * 8, KIND_NORMAL) as *mut *const SpyStr;
-        let mut len = 0usize;
+        // The words go on the stack (which the collector scans) until there
+        // are more than `LOCAL`; then in a block that doubles.
+        const LOCAL: usize = 32;
+        let mut local = [core::ptr::null::<SpyStr>(); LOCAL];
+        let on_stack = local.as_mut_ptr();
+        let (mut items, mut cap, mut len) = (on_stack, LOCAL, 0usize);
         macro_rules! push {
-            ($a:expr, $e:expr) => {{
+            ($word:expr) => {{
                 if len == cap {
-                    items = grow_block(items as *mut u8, cap * 8, cap * 16, false)
-                        as *mut *const SpyStr;
+                    items = if items == on_stack {
+                        let q = gc_small(cap * 16, KIND_NORMAL) as *mut *const SpyStr;
+                        core::ptr::copy_nonoverlapping(items, q, len);
+                        q
+                    } else {
+                        grow_block(items as *mut u8, cap * 8, cap * 16, false) as *mut *const SpyStr
+                    };
                     cap *= 2;
                 }
-                *items.add(len) = new_slice(t, $a, $e, ascii);
+                *items.add(len) = $word;
                 len += 1;
             }};
         }
+        // A word of `t[a..e]` with `cont` bytes continuing a character.
+        let word = |a: usize, e: usize, cont: usize| {
+            new_word(t, a, e, if ascii { e - a } else { e - a - cont })
+        };
+        // The bits set in `m`: a word's bits are few (a table for the
+        // first 8: this target has no `popcnt`).
+        let ones = |m: u64| {
+            if m < 256 {
+                usize::from(POP8[m as usize])
+            } else {
+                m.count_ones() as usize
+            }
+        };
         let mut b = 0;
         if maxsplit < 0 {
             // Sixty-four bytes at a time, the words' bounds taken from the
-            // bits of their whitespace; a block that may hold non-ASCII
+            // bits of their whitespace, their characters counted on the bits
+            // of the bytes continuing one; a block that may hold non-ASCII
             // whitespace leaves the rest to the character-wise loop below.
             let bytes = t.as_bytes();
-            let (mut o, mut after_space, mut word) = (0, 1u64, None);
+            let (mut o, mut after_space) = (0, 1u64);
+            // A word begun in an earlier block: its start, and its bytes
+            // continuing a character before block `o`.
+            let mut open: Option<(usize, usize)> = None;
             loop {
                 if o >= bytes.len() {
-                    if let Some(a) = word {
-                        push!(a, bytes.len());
+                    if let Some((a, c)) = open {
+                        push!(word(a, bytes.len(), c));
                     }
                     b = bytes.len();
                     break;
                 }
-                let Some(sp) = space_bits(bytes, o) else {
+                let Some((sp, cont)) = space_bits(bytes, o) else {
                     // A byte after ASCII whitespace starts a character.
-                    b = word.unwrap_or(o);
-                    word = None;
+                    b = open.map_or(o, |(a, _)| a);
                     break;
                 };
                 let before = (sp << 1) | after_space;
+                // Bits where a word starts or ends, in turn.
                 let mut bounds = (!sp & before) | (sp & !before);
-                while bounds != 0 {
-                    let i = o + bounds.trailing_zeros() as usize;
-                    match word.take() {
-                        None => word = Some(i),
-                        Some(a) => push!(a, i),
-                    }
-                    bounds &= bounds - 1;
-                }
                 after_space = sp >> 63;
+                if let Some((a, c)) = open.take() {
+                    if bounds == 0 {
+                        open = Some((a, c + ones(cont)));
+                        o += 64;
+                        continue;
+                    }
+                    let e = bounds.trailing_zeros();
+                    bounds &= bounds - 1;
+                    push!(word(a, o + e as usize, c + ones(cont & ((1 << e) - 1))));
+                }
+                while bounds != 0 {
+                    let a = bounds.trailing_zeros();
+                    bounds &= bounds - 1;
+                    if bounds == 0 {
+                        open = Some((o + a as usize, ones(cont >> a)));
+                        break;
+                    }
+                    let e = bounds.trailing_zeros();
+                    bounds &= bounds - 1;
+                    let c = ones((cont >> a) & ((1 << (e - a)) - 1));
+                    push!(word(o + a as usize, o + e as usize, c));
+                }
                 o += 64;
             }
-            debug_assert!(word.is_none());
         }
         b += first_where_space::<false>(t.get_unchecked(b..));
         while b < t.len() {
@@ -1008,13 +1051,24 @@ pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
             } else {
                 b + first_where_space::<true>(t.get_unchecked(b..))
             };
-            push!(b, e);
+            push!(new_slice(t, b, e, ascii));
             if rest {
                 break;
             }
             b = e + first_where_space::<false>(t.get_unchecked(e..));
         }
-        let buf = gc_small(core::mem::size_of::<ListBuf>(), KIND_NORMAL) as *mut ListBuf;
+        let head = core::mem::size_of::<ListBuf>();
+        let buf = if items == on_stack {
+            // A few words: the list's header and its items in one block,
+            // the items exactly as many as the words.
+            let block = gc_small(head + len * 8, KIND_NORMAL);
+            items = block.add(head) as *mut *const SpyStr;
+            core::ptr::copy_nonoverlapping(on_stack, items, len);
+            cap = len;
+            block as *mut ListBuf
+        } else {
+            gc_small(head, KIND_NORMAL) as *mut ListBuf
+        };
         (*buf).items = items;
         (*buf).length = len as i32;
         (*buf).cap = cap as i32;
@@ -1022,18 +1076,32 @@ pub extern "C" fn spy_str_split_ws(s: *const SpyStr, maxsplit: i32) -> *mut u8 {
     }
 }
 
+/// The number of bits set in each byte value.
+static POP8: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).count_ones() as u8;
+        i += 1;
+    }
+    t
+};
+
 /// The ASCII whitespace (Python's: `\t`..`\r`, `\x1c`..` `) among the 64
-/// bytes of `t` from `o`, as bits (bytes past the end count as whitespace);
-/// None when one of them is the lead byte of a character that may be
-/// non-ASCII whitespace (`MAYBE_SPACE_LEAD`).
+/// bytes of `t` from `o`, as bits (bytes past the end count as whitespace),
+/// and the bytes that continue a character (`0b10xx_xxxx`); None when one
+/// of them is the lead byte of a character that may be non-ASCII
+/// whitespace (`MAYBE_SPACE_LEAD`).
 #[inline(always)]
-fn space_bits(t: &[u8], o: usize) -> Option<u64> {
+fn space_bits(t: &[u8], o: usize) -> Option<(u64, u64)> {
     use crate::kernels::imp::MAYBE_SPACE_LEAD;
     let mut pad = [b' '; 64];
     let block: &[u8] = match t.get(o..o + 64) {
         Some(w) => w,
         None => {
-            pad[..t.len() - o].copy_from_slice(&t[o..]);
+            let r = t.len() - o;
+            // SAFETY: `r` < 64 bytes from `t[o..]` into `pad`.
+            unsafe { copy_short(t.as_ptr().add(o), pad.as_mut_ptr(), r) };
             &pad
         }
     };
@@ -1041,8 +1109,8 @@ fn space_bits(t: &[u8], o: usize) -> Option<u64> {
     // SAFETY: four 16-byte loads inside the 64-byte `block`.
     unsafe {
         use core::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
-            _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
+            __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_min_epu8,
+            _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
         };
         debug_assert_eq!(MAYBE_SPACE_LEAD, [0xc2, 0xe1, 0xe2, 0xe3]);
         // `v - lo` (wrapping) at most `n`: `v` in `lo..=lo + n`.
@@ -1050,7 +1118,7 @@ fn space_bits(t: &[u8], o: usize) -> Option<u64> {
             let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
             _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n as i8)), d)
         };
-        let (mut sp, mut lead) = (0u64, 0u64);
+        let (mut sp, mut lead, mut cont) = (0u64, 0u64, 0u64);
         for k in 0..4 {
             let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
             let space = _mm_or_si128(within(v, 0x09, 4), within(v, 0x1c, 4));
@@ -1060,19 +1128,22 @@ fn space_bits(t: &[u8], o: usize) -> Option<u64> {
             );
             sp |= u64::from(_mm_movemask_epi8(space) as u16) << (16 * k);
             lead |= u64::from(_mm_movemask_epi8(may) as u16) << (16 * k);
+            let c = _mm_cmplt_epi8(v, _mm_set1_epi8(-64));
+            cont |= u64::from(_mm_movemask_epi8(c) as u16) << (16 * k);
         }
-        (lead == 0).then_some(sp)
+        (lead == 0).then_some((sp, cont))
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let mut sp = 0u64;
+        let (mut sp, mut cont) = (0u64, 0u64);
         for (k, &c) in block.iter().enumerate() {
             if MAYBE_SPACE_LEAD.contains(&c) {
                 return None;
             }
             sp |= u64::from(matches!(c, 0x09..=0x0d | 0x1c..=0x20)) << k;
+            cont |= u64::from((c as i8) < -64) << k;
         }
-        Some(sp)
+        Some((sp, cont))
     }
 }
 

@@ -25,13 +25,15 @@ fn main() {
     ] {
         let lib = out.join(name);
         build_runtime(&rustc, &rt_src, &lib, extra);
-        let bytes = std::fs::read(&lib).expect("read runtime library");
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in &bytes {
-            h = (h ^ *b as u64).wrapping_mul(0x100000001b3);
+        if extra.is_none() {
+            // An executable's runtime: nothing unwinds through it by tables
+            // either (`panic=abort`; `core`'s objects have them).
+            let _ = without_unwind_tables(&lib, &lib);
         }
-        println!("cargo:rustc-env={env}={h:016x}");
+        let bytes = std::fs::read(&lib).expect("read runtime library");
+        println!("cargo:rustc-env={env}={:016x}", fnv(&bytes));
     }
+    collector(&out.join("libgc.a"));
     // The standard library embedded in the compiler.
     let stdlib = manifest.join("../../stdlib");
     println!("cargo:rerun-if-changed={}", stdlib.display());
@@ -58,6 +60,48 @@ fn main() {
     }
     table.push_str("];\n");
     std::fs::write(out.join("stdlib.rs"), table).expect("write stdlib table");
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h = (h ^ *b as u64).wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// The system's static Boehm GC, copied to `lib` without its unwind tables
+/// (`.eh_frame`): nothing unwinds through the collector (spyc's exceptions
+/// walk the frame-pointer chain), and they are a tenth of a hello world.
+/// Without `libgc.a` or `objcopy`, `lib` is empty and executables link
+/// `-lgc` as it is (or say that it is missing).
+fn collector(lib: &std::path::Path) {
+    let _ = std::fs::write(lib, b"");
+    let found = Command::new("cc")
+        .arg("-print-file-name=libgc.a")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim()))
+        .filter(|p| p.is_absolute() && p.is_file());
+    if let Some(gc) = found {
+        println!("cargo:rerun-if-changed={}", gc.display());
+        if !without_unwind_tables(&gc, lib) {
+            let _ = std::fs::write(lib, b"");
+        }
+    }
+    let bytes = std::fs::read(lib).unwrap_or_default();
+    println!("cargo:rustc-env=SPYGC_HASH={:016x}", fnv(&bytes));
+}
+
+/// `from` (an archive) copied to `to` without its `.eh_frame` sections.
+fn without_unwind_tables(from: &std::path::Path, to: &std::path::Path) -> bool {
+    Command::new("objcopy")
+        .arg("--remove-section=.eh_frame")
+        .arg(from)
+        .arg(to)
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Build the runtime static library at `lib` (`extra`: one more `--cfg`).

@@ -8,6 +8,10 @@ const RUNTIME_HASH: &str = env!("SPYRT_HASH");
 /// A Python module's runtime (`--cfg spy_pymodule`: thread-safe).
 static RUNTIME_PY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libspyrt_py.a"));
 const RUNTIME_PY_HASH: &str = env!("SPYRT_PY_HASH");
+/// The system's static Boehm GC without its unwind tables (`build.rs`), or
+/// empty when the build found none (then `-lgc`).
+static COLLECTOR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libgc.a"));
+const COLLECTOR_HASH: &str = env!("SPYGC_HASH");
 
 #[derive(Debug)]
 pub struct LinkError(pub String);
@@ -63,6 +67,10 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         }
     }
     let rt = runtime_path()?;
+    let gc = match COLLECTOR {
+        [] => None,
+        bytes => Some(runtime_in(&cache_dir(), "libgc", COLLECTOR_HASH, bytes)?),
+    };
     let dir = tempfile::Builder::new()
         .prefix("spyc-link")
         .tempdir()
@@ -76,23 +84,34 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         Some(d) => d.to_path_buf(),
         None => PathBuf::from("."),
     };
-    let tmp = tempfile::Builder::new()
+    // In a directory of its own there, so that the linker creates the file
+    // (with the permissions of the user's umask).
+    let tmp_dir = tempfile::Builder::new()
         .prefix(".spyc-")
-        .tempfile_in(&target_dir)
-        .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", exe.display())))?
-        .into_temp_path();
-    let out = Command::new("cc")
-        .arg("-o")
+        .tempdir_in(&target_dir)
+        .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", exe.display())))?;
+    let tmp = tmp_dir.path().join("exe");
+    let mut cc = Command::new("cc");
+    if has_gold() {
+        // gold links a hello world in two thirds of the time of GNU ld.
+        cc.arg("-fuse-ld=gold");
+    }
+    cc.arg("-o")
         .arg(&tmp)
         .arg(&o)
         .arg(&rt)
-        // The collector linked statically: executables need no libgc on the
-        // machine they run on, and its thread-local allocation state is a
-        // fixed offset instead of a `__tls_get_addr` call per allocation.
         // Unreferenced sections of the runtime and the collector are dropped
         // (hello world: 659 KB -> 217 KB).
-        .arg("-Wl,--gc-sections")
-        .args(["-Wl,-Bstatic", "-lgc", "-Wl,-Bdynamic", "-lpthread", "-lm"])
+        .arg("-Wl,--gc-sections");
+    // The collector linked statically: executables need no libgc on the
+    // machine they run on, and its thread-local allocation state is a
+    // fixed offset instead of a `__tls_get_addr` call per allocation.
+    match &gc {
+        Some(gc) => cc.arg(gc),
+        None => cc.args(["-Wl,-Bstatic", "-lgc", "-Wl,-Bdynamic"]),
+    };
+    let out = cc
+        .args(["-lpthread", "-lm"])
         .output()
         .map_err(|e| LinkError(format!("error: cannot run the linker `cc`: {e}")))?;
     if !out.status.success() {
@@ -104,9 +123,15 @@ pub fn link_executable(obj: &[u8], exe: &Path) -> Result<(), LinkError> {
         }
         return Err(LinkError(format!("error: linking failed:\n{stderr}")));
     }
-    tmp.persist(exe)
+    std::fs::rename(&tmp, exe)
         .map_err(|e| LinkError(format!("error: cannot write `{}`: {e}", exe.display())))?;
     Ok(())
+}
+
+/// Whether the gold linker is on `PATH` (where `cc -fuse-ld=gold` finds it).
+fn has_gold() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("ld.gold").is_file()))
 }
 
 /// Write `bytes` to `path` through a temporary file renamed into place.

@@ -747,6 +747,21 @@ impl Vm {
                 return self.eval_dict_display(f, items, Some(kv), e.span);
             }
         }
+        // `defaultdict(int)`, `deque()`, `Counter()` where one of their
+        // types is expected (an annotation, or the type their first use
+        // told: `crate::pending`): an empty one of that type.
+        if matches!(
+            self.display_kind(f, e),
+            Some(
+                crate::pending::DisplayKind::DefaultDict(_)
+                    | crate::pending::DisplayKind::Deque
+                    | crate::pending::DisplayKind::Counter
+            )
+        ) {
+            if let Some(v) = self.new_collection(f, expected, e.span)? {
+                return Ok(v);
+            }
+        }
         if let Some(t) = self.set_item_type(expected) {
             match &e.kind {
                 ExprKind::Set(items) => {
@@ -1252,6 +1267,22 @@ impl Vm {
         Ok(())
     }
 
+    /// How a "called from here" label names function `fid`: a special
+    /// method (`__call__`, `__getitem__`) is called by the syntax at the
+    /// label, which shows it, so it goes unnamed.
+    fn call_label(&self, fid: FuncId) -> String {
+        let name = &self.func(fid).name;
+        let special = name.len() > 4
+            && name.starts_with("__")
+            && name.ends_with("__")
+            && !name.bytes().any(|b| b.is_ascii_uppercase());
+        if special {
+            String::new()
+        } else {
+            format!("`{name}`")
+        }
+    }
+
     /// Call a blue function at compile time, memoized on its arguments.
     pub fn call_blue(&mut self, fid: FuncId, vals: Vec<Value>, span: Span) -> VmResult<Value> {
         let key: Vec<ValueKey> = vals.iter().map(|v| v.key()).collect();
@@ -1260,7 +1291,7 @@ impl Vm {
         }
         self.spend(true, span)?;
         let v = self.run_function(fid, vals, span, true).map_err(|e| {
-            let name = format!("`{}`", self.func(fid).name);
+            let name = self.call_label(fid);
             match e {
                 // An exception in blue code is a compile-time error.
                 VmError::Panic(p) => {
@@ -1293,7 +1324,7 @@ impl Vm {
             // host kernel in `open`): the chain of calls leads to it, and a
             // host kernel is blamed on the program's own call.
             return r.map_err(|e| {
-                let name = format!("`{}`", self.func(fid).name);
+                let name = self.call_label(fid);
                 self.blame_host_call(e, span).called_from(span, &name)
             });
         }

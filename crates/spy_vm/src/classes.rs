@@ -325,7 +325,8 @@ impl Vm {
             }
             // `self.items = []`: the type its first telling use gives.
             let from_uses = match (ann, value) {
-                (None, Some(v)) => crate::pending::DisplayKind::of(v)
+                (None, Some(v)) => self
+                    .display_kind(f, v)
                     .and_then(|k| self.field_type_from_uses(t, cdef, fname, k)),
                 _ => None,
             };

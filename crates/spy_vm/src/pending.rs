@@ -34,6 +34,8 @@ pub(crate) enum DisplayKind {
     DefaultDict(Factory),
     /// `collections.deque()`.
     Deque,
+    /// `collections.Counter()`: typed by its keys.
+    Counter,
 }
 
 /// The factory of a `defaultdict`.
@@ -55,6 +57,7 @@ impl DisplayKind {
             ExprKind::Dict(items) if items.is_empty() => Some(DisplayKind::Dict),
             _ if crate::eval::is_empty_call_of(e, "set") => Some(DisplayKind::Set),
             _ if crate::eval::is_empty_call_of(e, "deque") => Some(DisplayKind::Deque),
+            _ if crate::eval::is_empty_call_of(e, "Counter") => Some(DisplayKind::Counter),
             ExprKind::Call { func, args } => {
                 let (ExprKind::Name(n), [Arg::Positional(fac)]) = (&func.kind, args.as_slice())
                 else {
@@ -88,12 +91,17 @@ impl DisplayKind {
             DisplayKind::Set => "set",
             DisplayKind::DefaultDict(_) => "defaultdict",
             DisplayKind::Deque => "deque",
+            DisplayKind::Counter => "Counter",
         }
     }
 
-    /// A dict or a defaultdict: typed by keys and values.
+    /// A dict or a defaultdict (typed by keys and values), or a Counter
+    /// (by keys): `d[k] = v`, `d[k] += v` tell their types.
     fn is_dict_like(self) -> bool {
-        matches!(self, DisplayKind::Dict | DisplayKind::DefaultDict(_))
+        matches!(
+            self,
+            DisplayKind::Dict | DisplayKind::DefaultDict(_) | DisplayKind::Counter
+        )
     }
 }
 
@@ -120,6 +128,33 @@ enum Hint<'a> {
 }
 
 impl Vm {
+    /// The kind of `e` if it is an empty display, read in frame `f`: a call
+    /// of `defaultdict`, `deque` or `Counter` only when the name is
+    /// `collections`'s (a class of the program may have it).
+    pub(crate) fn display_kind(&self, f: &Frame, e: &Expr) -> Option<DisplayKind> {
+        let kind = DisplayKind::of(e)?;
+        let family = match kind {
+            DisplayKind::DefaultDict(_) => "_DefaultDictFamily",
+            DisplayKind::Deque => "_DequeFamily",
+            DisplayKind::Counter => "_CounterFamily",
+            _ => return Some(kind),
+        };
+        let ExprKind::Call { func, .. } = &e.kind else {
+            return None;
+        };
+        let ExprKind::Name(n) = &func.kind else {
+            return None;
+        };
+        match self.resolve(f, *n)? {
+            crate::eval::Resolved::Blue(_, t)
+                if self.ty(t).fqn.to_string() == format!("collections::{family}") =>
+            {
+                Some(kind)
+            }
+            _ => None,
+        }
+    }
+
     /// `name = <empty display>` in frame `f`: the type recorded for the
     /// display, or None after making the local pending (redshift), or None
     /// when the display is not one this applies to.
@@ -129,7 +164,7 @@ impl Vm {
         name: Symbol,
         value: &Expr,
     ) -> Option<Result<TypeId, ()>> {
-        let kind = DisplayKind::of(value)?;
+        let kind = self.display_kind(f, value)?;
         let fid = f.func?;
         if self.func(fid).color != crate::value::Color::Red || f.is_compile_time() {
             return None;
@@ -195,6 +230,7 @@ impl Vm {
                 let what = match p.kind {
                     DisplayKind::Dict => "the key and value types of this empty dict",
                     DisplayKind::DefaultDict(_) => "the key and value types of this defaultdict",
+                    DisplayKind::Counter => "the key type of this empty Counter",
                     k => return Some(self.untyped_display(k, p.display, span, name, "item type")),
                 };
                 Some(self.untyped_display(p.kind, p.display, span, name, what))
@@ -223,6 +259,7 @@ impl Vm {
                 format!("a `dict` with `get`: `{name}: dict[str, int] = {{}}`")
             }
             DisplayKind::Deque => format!("`{name} = deque(xs)` of a typed list"),
+            DisplayKind::Counter => format!("`{name} = Counter(xs)` of a typed list"),
         };
         VmError::diag(
             Diagnostic::error(format!("cannot infer {what}"))
@@ -284,7 +321,10 @@ impl Vm {
                 let t = st(self, e)?;
                 generic(self, &[t])
             }
-            (DisplayKind::List | DisplayKind::Set | DisplayKind::Deque, Hint::Items(e)) => {
+            (
+                DisplayKind::List | DisplayKind::Set | DisplayKind::Deque | DisplayKind::Counter,
+                Hint::Items(e),
+            ) => {
                 let t = st(self, e)?;
                 let item = self.iter_item_type(t, span).ok()??;
                 generic(self, &[item])
@@ -293,6 +333,10 @@ impl Vm {
                 let kt = st(self, k)?;
                 let vt = st(self, v)?;
                 generic(self, &[kt, vt])
+            }
+            (DisplayKind::Counter, Hint::KeyValue(k, _)) => {
+                let kt = st(self, k)?;
+                generic(self, &[kt])
             }
             (DisplayKind::Dict, Hint::KeyContainer(k, inner, x)) => {
                 let kt = st(self, k)?;
@@ -373,6 +417,9 @@ impl Vm {
                         (Some(kt), Some(vt)) => self.stdlib_generic("dict", &[kt, vt], span).ok(),
                         _ => None,
                     },
+                    (DisplayKind::Counter, Hint::KeyValue(k, _)) => {
+                        st(self, k).and_then(|kt| self.container_type(kind, &[kt], span))
+                    }
                     (DisplayKind::Dict, Hint::KeyContainer(k, inner, x)) => {
                         match (st(self, k), st(self, x)) {
                             (Some(kt), Some(xt)) => self
@@ -401,6 +448,7 @@ impl Vm {
             DisplayKind::Set => self.set_item_type(t).is_some(),
             DisplayKind::DefaultDict(_) => self.default_dict_types(t).is_some(),
             DisplayKind::Deque => self.deque_item_type(t).is_some(),
+            DisplayKind::Counter => self.counter_key_type(t).is_some(),
         }
     }
 
@@ -408,10 +456,11 @@ impl Vm {
     fn container_type(&mut self, kind: DisplayKind, args: &[TypeId], span: Span) -> Option<TypeId> {
         let name = match kind {
             DisplayKind::DefaultDict(_) => "_DefaultDict",
+            DisplayKind::Counter => "_Counter",
             _ => "_Deque",
         };
         match kind {
-            DisplayKind::DefaultDict(_) | DisplayKind::Deque => {
+            DisplayKind::DefaultDict(_) | DisplayKind::Deque | DisplayKind::Counter => {
                 let g = self.stdlib_func("collections", name, span).ok()?;
                 let targs: Vec<crate::frame::AVal> = args
                     .iter()
@@ -441,6 +490,12 @@ impl Vm {
         self.dict_types(self.collections_field(t, "_DefaultDict")?)
     }
 
+    /// The key type of a `Counter` type (its `dict` field's).
+    pub(crate) fn counter_key_type(&self, t: TypeId) -> Option<TypeId> {
+        self.dict_types(self.collections_field(t, "_Counter")?)
+            .map(|(k, _)| k)
+    }
+
     /// The item type of a `deque` type (its buffer's items').
     pub(crate) fn deque_item_type(&self, t: TypeId) -> Option<TypeId> {
         let (buf, _, _) = self.ptr_info(self.collections_field(t, "_Deque")?)?;
@@ -448,19 +503,23 @@ impl Vm {
         self.ptr_info(it).map(|(item, _, _)| item)
     }
 
-    /// A new empty `defaultdict` or `deque` of type `t` (`collections`'s
-    /// `_new_defaultdict[K, V]()`, `_new_deque[T]()`), or None for
-    /// another type.
+    /// A new empty `defaultdict`, `deque` or `Counter` of type `t`
+    /// (`collections`'s `_new_defaultdict[K, V]()`, `_new_deque[T]()`,
+    /// `_new_counter[K]()`), or None for another type.
     pub(crate) fn new_collection(
         &mut self,
         f: &mut Frame,
         t: TypeId,
         span: Span,
     ) -> crate::errors::VmResult<Option<crate::frame::AVal>> {
-        let (maker, tys) = match (self.default_dict_types(t), self.deque_item_type(t)) {
-            (Some((k, v)), _) => ("_new_defaultdict", vec![k, v]),
-            (None, Some(item)) => ("_new_deque", vec![item]),
-            (None, None) => return Ok(None),
+        let (maker, tys) = if let Some((k, v)) = self.default_dict_types(t) {
+            ("_new_defaultdict", vec![k, v])
+        } else if let Some(item) = self.deque_item_type(t) {
+            ("_new_deque", vec![item])
+        } else if let Some(k) = self.counter_key_type(t) {
+            ("_new_counter", vec![k])
+        } else {
+            return Ok(None);
         };
         let g = self.stdlib_func("collections", maker, span)?;
         let targs: Vec<crate::frame::AVal> = tys
@@ -578,6 +637,7 @@ fn find_uses<'a>(
                         (DisplayKind::List | DisplayKind::Set, "extend" | "update", [x]) => {
                             Some(Hint::Items(x))
                         }
+                        (DisplayKind::Counter, "update", [x]) => Some(Hint::Items(x)),
                         (DisplayKind::Set, "add", [x]) => Some(Hint::Item(x)),
                         (k, "setdefault" | "get", [key, v]) if k.is_dict_like() => {
                             let k = key;

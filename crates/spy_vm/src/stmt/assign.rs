@@ -85,21 +85,6 @@ impl Vm {
             }
         }
         let v = match expected {
-            // `d = defaultdict(int)`, `q = deque()` typed by their first use.
-            Some(t)
-                if matches!(
-                    crate::pending::DisplayKind::of(value),
-                    Some(
-                        crate::pending::DisplayKind::DefaultDict(_)
-                            | crate::pending::DisplayKind::Deque
-                    )
-                ) =>
-            {
-                match self.new_collection(f, t, value.span)? {
-                    Some(v) => v,
-                    None => self.eval_expecting(f, value, t)?,
-                }
-            }
             Some(t) => self.eval_expecting(f, value, t)?,
             None => self.eval_expr(f, value)?,
         };

@@ -336,12 +336,17 @@ impl Vm {
         if self.func(m.func).flavor != Flavor::Plain || af.vararg.is_some() {
             return Ok(None);
         }
-        let n = af
-            .params
-            .iter()
-            .skip(1)
-            .filter(|p| p.default.is_none())
-            .count();
+        let required =
+            |ps: &[crate::vm::ParamSig]| ps.iter().skip(1).filter(|p| p.default.is_none()).count();
+        let mut n = required(&af.params);
+        // A method with a fallback that takes fewer arguments (`d.get(k)`,
+        // through `get__fallback`) is bound with that fewer: `key=d.get`.
+        let fb = Symbol::intern(&format!("{}__fallback", name.as_str()));
+        if let Some(fbm) = self.ty(obj.ty).methods.get(&fb).copied() {
+            if let FuncKind::Ast(fa) = &self.func(fbm.func).kind {
+                n = n.min(required(&fa.params));
+            }
+        }
         let me = Symbol::intern("__self");
         let key = (f.func, f.module, span.start, span.end, vec![obj.ty]);
         let t = match self.closure_types.get(&key) {
@@ -527,6 +532,21 @@ impl Vm {
         }
         let mut sig = Vec::with_capacity(names.len());
         for (prm, t) in names.iter().zip(&types) {
+            if t.is_none() && prm.name.name.as_str().starts_with("__a") {
+                // A bound method (`Vm::bound_method`: its parameters are
+                // made up) called with too few arguments.
+                let want = names.len().saturating_sub(1);
+                let given = (args.pos.len() + args.kw.len()).saturating_sub(1);
+                return Err(VmError::diag(
+                    Diagnostic::error(format!(
+                        "this bound method takes {want} argument{} but {given} {} given",
+                        if want == 1 { "" } else { "s" },
+                        if given == 1 { "was" } else { "were" }
+                    ))
+                    .with_primary(ld.def.name.span, "the bound method is made here")
+                    .with_secondary(span, format!("and called here with {given}")),
+                ));
+            }
             let Some(t) = *t else {
                 return Err(err(
                     format!("{} is missing the argument '{}'", ld.label(), prm.name.name),

@@ -1757,9 +1757,46 @@ pub extern "C" fn spy_str_repeat(a: *const SpyStr, n: i32) -> *const SpyStr {
 /// Three-way comparison by code points (UTF-8 byte order is code point order).
 #[no_mangle]
 pub extern "C" fn spy_str_cmp(a: *const SpyStr, b: *const SpyStr) -> i32 {
+    if a == b {
+        return 0;
+    }
     // SAFETY: valid string objects.
-    let (a, b) = unsafe { (as_str(a), as_str(b)) };
-    match a.cmp(b) {
+    let (x, y) = unsafe { (as_str(a).as_bytes(), as_str(b).as_bytes()) };
+    // The common prefix compared as big-endian words (their order is the
+    // bytes' order), the last one overlapping: no call for the short
+    // strings of a dict's keys.
+    let n = x.len().min(y.len());
+    let order = |p: u64, q: u64| if p < q { -1 } else { 1 };
+    let w8 = |s: &[u8], i: usize| u64::from_be_bytes(s[i..i + 8].try_into().unwrap());
+    let w4 = |s: &[u8], i: usize| u64::from(u32::from_be_bytes(s[i..i + 4].try_into().unwrap()));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            let (p, q) = (w8(x, i), w8(y, i));
+            if p != q {
+                return order(p, q);
+            }
+            i += 8;
+        }
+        let (p, q) = (w8(x, n - 8), w8(y, n - 8));
+        if p != q {
+            return order(p, q);
+        }
+    } else if n >= 4 {
+        for i in [0, n - 4] {
+            let (p, q) = (w4(x, i), w4(y, i));
+            if p != q {
+                return order(p, q);
+            }
+        }
+    } else {
+        for i in 0..n {
+            if x[i] != y[i] {
+                return order(u64::from(x[i]), u64::from(y[i]));
+            }
+        }
+    }
+    match x.len().cmp(&y.len()) {
         core::cmp::Ordering::Less => -1,
         core::cmp::Ordering::Equal => 0,
         core::cmp::Ordering::Greater => 1,

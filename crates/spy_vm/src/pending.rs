@@ -95,6 +95,17 @@ impl DisplayKind {
         }
     }
 
+    /// For a container of `collections`: the generic struct it is, and the
+    /// type of the object its name is (whose call makes one).
+    fn collections_names(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            DisplayKind::DefaultDict(_) => Some(("_DefaultDict", "_DefaultDictFamily")),
+            DisplayKind::Deque => Some(("_Deque", "_DequeFamily")),
+            DisplayKind::Counter => Some(("_Counter", "_CounterFamily")),
+            _ => None,
+        }
+    }
+
     /// A dict or a defaultdict (typed by keys and values), or a Counter
     /// (by keys): `d[k] = v`, `d[k] += v` tell their types.
     fn is_dict_like(self) -> bool {
@@ -133,11 +144,8 @@ impl Vm {
     /// `collections`'s (a class of the program may have it).
     pub(crate) fn display_kind(&self, f: &Frame, e: &Expr) -> Option<DisplayKind> {
         let kind = DisplayKind::of(e)?;
-        let family = match kind {
-            DisplayKind::DefaultDict(_) => "_DefaultDictFamily",
-            DisplayKind::Deque => "_DequeFamily",
-            DisplayKind::Counter => "_CounterFamily",
-            _ => return Some(kind),
+        let Some((_, family)) = kind.collections_names() else {
+            return Some(kind);
         };
         let ExprKind::Call { func, .. } = &e.kind else {
             return None;
@@ -454,13 +462,8 @@ impl Vm {
 
     /// The container type of `kind` for the type arguments `args`.
     fn container_type(&mut self, kind: DisplayKind, args: &[TypeId], span: Span) -> Option<TypeId> {
-        let name = match kind {
-            DisplayKind::DefaultDict(_) => "_DefaultDict",
-            DisplayKind::Counter => "_Counter",
-            _ => "_Deque",
-        };
-        match kind {
-            DisplayKind::DefaultDict(_) | DisplayKind::Deque | DisplayKind::Counter => {
+        match kind.collections_names() {
+            Some((name, _)) => {
                 let g = self.stdlib_func("collections", name, span).ok()?;
                 let targs: Vec<crate::frame::AVal> = args
                     .iter()
@@ -471,7 +474,7 @@ impl Vm {
                     _ => None,
                 }
             }
-            k => self.stdlib_generic(k.name(), args, span).ok(),
+            None => self.stdlib_generic(kind.name(), args, span).ok(),
         }
     }
 
